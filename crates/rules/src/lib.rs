@@ -1,0 +1,43 @@
+//! # jifen-rules — the Shanghai residence-permit points engine
+//!
+//! Rule sets are data ([`RuleBook`]): one embedded TOML file per version of the rules, each
+//! value with its citation and confidence, plus the dated average-wage table. Scoring is a
+//! pure function of a [`Profile`] and a [`Context`] (the evaluation date is an input):
+//!
+//! ```
+//! use jifen_rules::{Context, Lang, Profile, RuleBook};
+//! let book = RuleBook::embedded().unwrap();
+//! let profile = Profile::from_json(r#"{"as_of": "2025-06-30", "birth_date": "1990-01-15",
+//!     "education": [{"level": "bachelor", "degree": true}]}"#).unwrap();
+//! let today = chrono::NaiveDate::from_ymd_opt(2025, 7, 1).unwrap();
+//! let evaluation = book.evaluate(&profile, &Context::on(today)).unwrap();
+//! assert_eq!(evaluation.total, 120);
+//! let result = evaluation.to_result(Lang::En);
+//! assert!(result.reaches_standard);
+//! ```
+
+pub mod calendar;
+mod engine;
+mod error;
+pub mod explain;
+mod item;
+mod lang;
+mod names;
+mod profile;
+mod result;
+mod rulebook;
+
+pub use calendar::Month;
+pub use engine::{Context, Evaluation};
+pub use error::{ProfileError, ProfileErrorKind};
+pub use item::{
+    Category, Finding, Ineligibility, Interpretations, Item, ItemId, LingangFinding, MAX_BASE_TIERS,
+    QualificationFailure, Reference, ShortageFailure, Veto, Warning,
+};
+pub use lang::{Lang, Text};
+pub use profile::{
+    Award, AwardLevel, Crime, Education, EducationLevel, Grade, InsurancePeriod, Investment, Lingang,
+    MAX_YEARS, Profile, Qualification, QualificationKind, Records, Spouse, TitleLevel,
+};
+pub use result::{ResultItem, RuleSetSummary, ScoreResult};
+pub use rulebook::*;

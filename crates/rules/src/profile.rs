@@ -1,0 +1,415 @@
+//! The profile: a person's facts, as CONTRACT.md defines them. Parsing is strict (unknown
+//! fields, impossible dates, wrong types and inconsistent facts are errors that name the
+//! field path), so that a typo can never silently score 0.
+
+use crate::calendar::{Month, date_list_format, option_date_format, date_format};
+use crate::error::{ProfileError, ProfileErrorKind};
+use crate::names::named_enum;
+use crate::rulebook::QualificationLevel;
+use chrono::NaiveDate;
+use jifen_ids::ResidentIdNumber;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+fn yes() -> bool {
+    true
+}
+
+fn is_true(value: &bool) -> bool {
+    *value
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
+}
+
+fn is_zero(value: &u32) -> bool {
+    *value == 0
+}
+
+/// Upper bound for counts of years: no working life is longer.
+pub const MAX_YEARS: u32 = 100;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    /// The evaluation date; the caller's today (Asia/Shanghai) when absent.
+    #[serde(default, with = "option_date_format", skip_serializing_if = "Option::is_none")]
+    pub as_of: Option<NaiveDate>,
+    #[serde(default, with = "option_date_format", skip_serializing_if = "Option::is_none")]
+    pub birth_date: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_number: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub education: Vec<Education>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub qualifications: Vec<Qualification>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub social_insurance: Vec<InsurancePeriod>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spouse: Option<Spouse>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub awards: Vec<Award>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub investment: Option<Investment>,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub public_service_years: u32,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub remote_key_area_years: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lingang: Option<Lingang>,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub startup_talent: bool,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub intermediary_talent: bool,
+    #[serde(default, skip_serializing_if = "Records::is_empty")]
+    pub records: Records,
+    /// Forces a rule set; by default the one in force on `as_of`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule_set: Option<String>,
+    /// Eligibility gate (RULES.md §7): holds a valid residence permit. Assumed in a simulation.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub holds_residence_permit: bool,
+    /// Eligibility gate: employed by an eligible Shanghai employer. Assumed in a simulation.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub employer_eligible: bool,
+}
+
+named_enum!(
+    /// Highest education (教育背景).
+    EducationLevel, "level" {
+        Associate = "associate",
+        Bachelor = "bachelor",
+        Master = "master",
+        Doctor = "doctor",
+    }
+);
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Education {
+    pub level: EducationLevel,
+    /// The bachelor's degree (学士学位); matters for `bachelor` only.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub degree: bool,
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub full_time: bool,
+    #[serde(default, with = "option_date_format", skip_serializing_if = "Option::is_none")]
+    pub graduated_on: Option<NaiveDate>,
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub recognized: bool,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub shortage_major: bool,
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub post_match: bool,
+}
+
+impl Education {
+    pub fn new(level: EducationLevel) -> Self {
+        Self {
+            level,
+            degree: false,
+            full_time: true,
+            graduated_on: None,
+            recognized: true,
+            shortage_major: false,
+            post_match: true,
+        }
+    }
+}
+
+named_enum!(
+    QualificationKind, "kind" {
+        Title = "title",
+        Skill = "skill",
+    }
+);
+
+named_enum!(
+    TitleLevel, "title level" {
+        Junior = "junior",
+        Intermediate = "intermediate",
+        Senior = "senior",
+    }
+);
+
+/// A qualification's level: a title level word, or a skill level number 1 (highest) to 5.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grade {
+    Title(TitleLevel),
+    Skill(u8),
+}
+
+impl Serialize for Grade {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Title(level) => level.serialize(serializer),
+            Self::Skill(level) => serializer.serialize_u8(*level),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Grade {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw<'a> {
+            Number(i64),
+            #[serde(borrow)]
+            Word(std::borrow::Cow<'a, str>),
+        }
+        let expected = "expected junior, intermediate or senior for a title, or 1 to 5 for a skill";
+        match Raw::deserialize(deserializer) {
+            Ok(Raw::Number(n)) if (1..=5).contains(&n) => Ok(Self::Skill(n as u8)),
+            Ok(Raw::Number(n)) => Err(serde::de::Error::custom(format!("unknown level {n}; {expected}"))),
+            Ok(Raw::Word(word)) => TitleLevel::parse(&word)
+                .map(Self::Title)
+                .ok_or_else(|| serde::de::Error::custom(format!("unknown level \"{word}\"; {expected}"))),
+            Err(_) => Err(serde::de::Error::custom(format!("level must be a word or a number; {expected}"))),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Qualification {
+    pub kind: QualificationKind,
+    pub level: Grade,
+    #[serde(default, with = "option_date_format", skip_serializing_if = "Option::is_none")]
+    pub obtained_on: Option<NaiveDate>,
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub obtained_in_shanghai: bool,
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub post_match: bool,
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub registered: bool,
+}
+
+impl Qualification {
+    pub fn new(kind: QualificationKind, level: Grade) -> Self {
+        Self { kind, level, obtained_on: None, obtained_in_shanghai: true, post_match: true, registered: true }
+    }
+
+    /// The level as rule data names it; `None` when kind and level disagree.
+    pub fn rule_level(&self) -> Option<QualificationLevel> {
+        use QualificationLevel as L;
+        match (self.kind, self.level) {
+            (QualificationKind::Title, Grade::Title(TitleLevel::Junior)) => Some(L::TitleJunior),
+            (QualificationKind::Title, Grade::Title(TitleLevel::Intermediate)) => Some(L::TitleIntermediate),
+            (QualificationKind::Title, Grade::Title(TitleLevel::Senior)) => Some(L::TitleSenior),
+            (QualificationKind::Skill, Grade::Skill(5)) => Some(L::Skill5),
+            (QualificationKind::Skill, Grade::Skill(4)) => Some(L::Skill4),
+            (QualificationKind::Skill, Grade::Skill(3)) => Some(L::Skill3),
+            (QualificationKind::Skill, Grade::Skill(2)) => Some(L::Skill2),
+            (QualificationKind::Skill, Grade::Skill(1)) => Some(L::Skill1),
+            _ => None,
+        }
+    }
+}
+
+/// Months `from..=to` of Shanghai employee social insurance at a monthly base in CNY.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InsurancePeriod {
+    pub from: Month,
+    pub to: Month,
+    pub base: u64,
+    /// Paid afterwards (补缴): does not qualify.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub back_paid: bool,
+    /// The paying unit is the labour-contract unit: otherwise it does not qualify.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub unit_matches_contract: bool,
+}
+
+impl InsurancePeriod {
+    pub fn new(from: Month, to: Month, base: u64) -> Self {
+        Self { from, to, base, back_paid: false, unit_matches_contract: true }
+    }
+
+    pub fn qualifies(&self) -> bool {
+        !self.back_paid && self.unit_matches_contract
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Spouse {
+    pub shanghai_hukou: bool,
+    #[serde(with = "date_format")]
+    pub married_on: NaiveDate,
+}
+
+named_enum!(
+    AwardLevel, "award level" {
+        MunicipalSpecial = "municipal_special",
+        MunicipalComprehensive = "municipal_comprehensive",
+        National = "national",
+    }
+);
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Award {
+    pub level: AwardLevel,
+    #[serde(default, with = "option_date_format", skip_serializing_if = "Option::is_none")]
+    pub obtained_on: Option<NaiveDate>,
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub obtained_in_shanghai: bool,
+}
+
+fn hundred() -> u8 {
+    100
+}
+
+fn is_hundred(value: &u8) -> bool {
+    *value == 100
+}
+
+/// Over the last 3 years: average annual tax of the person's own enterprise (CNY) and the
+/// average number of Shanghai-hukou employees.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Investment {
+    #[serde(default)]
+    pub avg_annual_tax: u64,
+    #[serde(default)]
+    pub avg_local_hires: u64,
+    /// The person's share of the enterprise in percent; the tax is pro-rated by it.
+    #[serde(default = "hundred", skip_serializing_if = "is_hundred")]
+    pub share_percent: u8,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Lingang {
+    /// Working and living in the Lin-gang Special Area since this date.
+    #[serde(with = "date_format")]
+    pub since: NaiveDate,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Crime {
+    #[serde(with = "date_format")]
+    pub on: NaiveDate,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub serious: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Records {
+    #[serde(default, with = "date_list_format", skip_serializing_if = "Vec::is_empty")]
+    pub false_materials: Vec<NaiveDate>,
+    #[serde(default, with = "date_list_format", skip_serializing_if = "Vec::is_empty")]
+    pub detentions: Vec<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub crimes: Vec<Crime>,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub family_planning_violation: bool,
+}
+
+impl Records {
+    pub fn is_empty(&self) -> bool {
+        self.false_materials.is_empty()
+            && self.detentions.is_empty()
+            && self.crimes.is_empty()
+            && !self.family_planning_violation
+    }
+}
+
+impl Profile {
+    /// Parses and validates a profile from JSON text.
+    pub fn from_json(text: &str) -> Result<Self, ProfileError> {
+        Self::from_json_slice(text.as_bytes())
+    }
+
+    /// Parses and validates a profile from JSON bytes (any bytes: invalid UTF-8 is an error).
+    pub fn from_json_slice(bytes: &[u8]) -> Result<Self, ProfileError> {
+        let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+        let mut profile: Profile = serde_path_to_error::deserialize(&mut deserializer).map_err(ProfileError::from_serde)?;
+        deserializer.end().map_err(|e| ProfileError::new("", ProfileErrorKind::Syntax(crate::error::strip_position(&e))))?;
+        profile.validate()?;
+        Ok(profile)
+    }
+
+    /// Parses and validates a profile from a JSON value.
+    pub fn from_value(value: serde_json::Value) -> Result<Self, ProfileError> {
+        let mut profile: Profile = serde_path_to_error::deserialize(value).map_err(ProfileError::from_serde)?;
+        profile.validate()?;
+        Ok(profile)
+    }
+
+    /// Checks the facts that do not depend on the evaluation date, and fills `birth_date`
+    /// from the ID number when only the number is given.
+    pub fn validate(&mut self) -> Result<(), ProfileError> {
+        match (&self.id_number, self.birth_date) {
+            (None, None) => {
+                return Err(ProfileError::new("birth_date", ProfileErrorKind::BirthDateMissing));
+            }
+            (Some(text), given) => {
+                let id = ResidentIdNumber::parse(text)
+                    .map_err(|e| ProfileError::new("id_number", ProfileErrorKind::IdNumber(e)))?;
+                match given {
+                    Some(given) if given != id.birth_date() => {
+                        return Err(ProfileError::new(
+                            "id_number",
+                            ProfileErrorKind::BirthDateMismatch { in_id: id.birth_date(), given },
+                        ));
+                    }
+                    _ => self.birth_date = Some(id.birth_date()),
+                }
+                self.id_number = Some(id.as_str().to_string());
+            }
+            (None, Some(_)) => {}
+        }
+        for (i, qualification) in self.qualifications.iter().enumerate() {
+            if qualification.rule_level().is_none() {
+                return Err(ProfileError::new(
+                    format!("qualifications[{i}].level"),
+                    ProfileErrorKind::LevelMismatch { kind: qualification.kind },
+                ));
+            }
+        }
+        self.check_insurance()?;
+        for (path, years) in [
+            ("public_service_years", self.public_service_years),
+            ("remote_key_area_years", self.remote_key_area_years),
+        ] {
+            if years > MAX_YEARS {
+                return Err(ProfileError::new(path, ProfileErrorKind::TooLarge { max: u64::from(MAX_YEARS) }));
+            }
+        }
+        if let Some(investment) = &self.investment
+            && !(1..=100).contains(&investment.share_percent)
+        {
+            return Err(ProfileError::new("investment.share_percent", ProfileErrorKind::Percent));
+        }
+        Ok(())
+    }
+
+    /// Ranges must run forwards and no month may be listed twice.
+    fn check_insurance(&self) -> Result<(), ProfileError> {
+        for (i, period) in self.social_insurance.iter().enumerate() {
+            if period.to < period.from {
+                return Err(ProfileError::new(
+                    format!("social_insurance[{i}].to"),
+                    ProfileErrorKind::RangeReversed { from: period.from, to: period.to },
+                ));
+            }
+        }
+        let mut order: Vec<usize> = (0..self.social_insurance.len()).collect();
+        order.sort_by_key(|&i| self.social_insurance[i].from);
+        for pair in order.windows(2) {
+            let (earlier, later) = (&self.social_insurance[pair[0]], &self.social_insurance[pair[1]]);
+            if later.from <= earlier.to {
+                let (first, second) = (pair[0].min(pair[1]), pair[0].max(pair[1]));
+                return Err(ProfileError::new(
+                    format!("social_insurance[{second}]"),
+                    ProfileErrorKind::OverlappingMonths { month: later.from, other: first },
+                ));
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,708 @@
+//! Rule sets as data: one TOML file per rule set plus the dated average-wage table, embedded
+//! in the crate and loadable from other text (an administrator's published corrections).
+//! Every value is a [`Cited`] value: the number, the instrument it comes from, the provision
+//! and a confidence grade.
+
+use crate::calendar::{Month, date_format, option_date_format};
+use crate::lang::{Lang, Text};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+/// The rule data shipped with the crate.
+pub const EMBEDDED_RULE_SETS: [(&str, &str); 4] = [
+    ("sh-2013.toml", include_str!("../data/sh-2013.toml")),
+    ("sh-2015.toml", include_str!("../data/sh-2015.toml")),
+    ("sh-2018.toml", include_str!("../data/sh-2018.toml")),
+    ("sh-2023.toml", include_str!("../data/sh-2023.toml")),
+];
+pub const EMBEDDED_AVERAGE_WAGE: &str = include_str!("../data/average-wage.toml");
+
+/// Keys that describe a rule set itself and are never inherited from its parent.
+const IDENTITY_KEYS: [&str; 7] =
+    ["id", "title", "effective_from", "effective_to", "provisional", "confidence", "inherits"];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    High,
+    Medium,
+    Low,
+}
+
+impl Confidence {
+    pub fn label(self, lang: Lang) -> &'static str {
+        match (self, lang) {
+            (Self::High, Lang::Zh) => "高",
+            (Self::Medium, Lang::Zh) => "中",
+            (Self::Low, Lang::Zh) => "低",
+            (Self::High, Lang::En) => "high",
+            (Self::Medium, Lang::En) => "medium",
+            (Self::Low, Lang::En) => "low",
+        }
+    }
+}
+
+/// An instrument that rule values are taken from.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    pub title: Text,
+    /// Document number or date of effect, e.g. `沪府发〔2017〕98号`.
+    pub reference: String,
+}
+
+/// A rule value with its citation.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cited<T> {
+    pub value: T,
+    /// Key of the instrument in the rule set's `sources`.
+    pub source: String,
+    pub provision: Text,
+    pub confidence: Confidence,
+    /// The citation as people read it, filled in when the rule book is loaded.
+    #[serde(default, skip_deserializing)]
+    pub citation: Option<Text>,
+}
+
+impl<T> Cited<T> {
+    pub fn citation(&self, lang: Lang) -> &str {
+        self.citation.as_ref().map_or("", |text| text.get(lang))
+    }
+}
+
+/// `points = base + step × (reference − age)` for an age in `from..=to`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgeBand {
+    pub from: u32,
+    pub to: u32,
+    pub base: i64,
+    pub step: i64,
+    pub reference: u32,
+}
+
+impl AgeBand {
+    pub fn points(&self, age: u32) -> i64 {
+        self.base + self.step * (i64::from(self.reference) - i64::from(age))
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgeRules {
+    pub minimum: Cited<u32>,
+    pub bands: Cited<Vec<AgeBand>>,
+    pub cap: Cited<i64>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EducationPoints {
+    pub associate: i64,
+    pub bachelor: i64,
+    pub bachelor_with_degree: i64,
+    pub master: i64,
+    pub doctor: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EducationRules {
+    pub points: Cited<EducationPoints>,
+    pub cap: Cited<i64>,
+}
+
+/// Every title and skill level, as named in rule data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QualificationLevel {
+    #[serde(rename = "skill_5")]
+    Skill5,
+    #[serde(rename = "skill_4")]
+    Skill4,
+    #[serde(rename = "skill_3")]
+    Skill3,
+    #[serde(rename = "skill_2")]
+    Skill2,
+    #[serde(rename = "skill_1")]
+    Skill1,
+    TitleJunior,
+    TitleIntermediate,
+    TitleSenior,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QualificationPoints {
+    pub skill_5: i64,
+    pub skill_4: i64,
+    pub skill_3: i64,
+    pub skill_2: i64,
+    pub skill_1: i64,
+    pub title_junior: i64,
+    pub title_intermediate: i64,
+    pub title_senior: i64,
+}
+
+impl QualificationPoints {
+    pub fn of(&self, level: QualificationLevel) -> i64 {
+        use QualificationLevel::*;
+        match level {
+            Skill5 => self.skill_5,
+            Skill4 => self.skill_4,
+            Skill3 => self.skill_3,
+            Skill2 => self.skill_2,
+            Skill1 => self.skill_1,
+            TitleJunior => self.title_junior,
+            TitleIntermediate => self.title_intermediate,
+            TitleSenior => self.title_senior,
+        }
+    }
+}
+
+/// Recent insurance a high title or skill level needs: `min_months` of the last
+/// `window_months` at a base of at least `ratio_tenths / 10` × the average wage.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BaseCondition {
+    pub levels: Vec<QualificationLevel>,
+    pub window_months: u32,
+    pub min_months: u32,
+    pub ratio_tenths: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QualificationRules {
+    pub points: Cited<QualificationPoints>,
+    pub cap: Cited<i64>,
+    pub base_condition: Cited<BaseCondition>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiYearsRule {
+    pub points_per_block: i64,
+    pub months_per_block: u32,
+}
+
+/// At least `min_months` of the last `window_months` at `ratio_tenths / 10` × the average wage.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BaseTier {
+    pub ratio_tenths: u64,
+    pub window_months: u32,
+    pub min_months: u32,
+    pub points: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiBaseRules {
+    pub tiers: Cited<Vec<BaseTier>>,
+    pub cap: Cited<i64>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InvestmentRule {
+    pub points_per_unit: i64,
+    /// CNY of average annual tax per unit.
+    pub tax_unit: u64,
+    /// Shanghai-hukou employees per unit.
+    pub hires_unit: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InvestmentRules {
+    pub rule: Cited<InvestmentRule>,
+    pub cap: Cited<i64>,
+}
+
+/// `points_per_year × years`, once `min_years` full years are reached.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct YearsRule {
+    pub min_years: u32,
+    pub points_per_year: i64,
+}
+
+impl YearsRule {
+    pub fn points(&self, years: u32) -> i64 {
+        if years >= self.min_years { self.points_per_year * i64::from(years) } else { 0 }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RemoteAreaRules {
+    pub rule: Cited<YearsRule>,
+    pub cap: Cited<i64>,
+}
+
+/// The Lin-gang rule in force from `from` (by evaluation date).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LingangPhase {
+    #[serde(with = "date_format")]
+    pub from: NaiveDate,
+    pub min_years: u32,
+    pub points_per_year: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LingangRules {
+    pub phases: Cited<Vec<LingangPhase>>,
+    pub cap: Cited<i64>,
+}
+
+impl LingangRules {
+    /// The phase in force on `date` (the first phase for earlier dates).
+    pub fn phase_on(&self, date: NaiveDate) -> Option<&LingangPhase> {
+        let phases = &self.phases.value;
+        phases.iter().rev().find(|phase| phase.from <= date).or(phases.first())
+    }
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TalentRule {
+    pub available: bool,
+    pub points: i64,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AwardPoints {
+    pub municipal_special: i64,
+    pub municipal_comprehensive: i64,
+    pub national: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AwardRules {
+    pub points: Cited<AwardPoints>,
+    pub cap: Cited<i64>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpouseRule {
+    pub points_per_year: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpouseRules {
+    pub rule: Cited<SpouseRule>,
+    pub cap: Cited<i64>,
+}
+
+/// `points` (negative) for each record dated within `lookback_years` before the evaluation date.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Deduction {
+    pub lookback_years: u32,
+    pub points: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeductionRules {
+    pub false_materials: Cited<Deduction>,
+    pub detention: Cited<Deduction>,
+    pub crime: Cited<Deduction>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VetoRules {
+    pub serious_crime: Cited<bool>,
+    pub family_planning: Cited<bool>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EligibilityRule {
+    pub window_months: u32,
+    pub min_months: u32,
+}
+
+/// One version of the rules, in force from `effective_from` to `effective_to` inclusive.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSet {
+    pub id: String,
+    pub title: Text,
+    #[serde(with = "date_format")]
+    pub effective_from: NaiveDate,
+    #[serde(default, with = "option_date_format", skip_serializing_if = "Option::is_none")]
+    pub effective_to: Option<NaiveDate>,
+    /// Values not set by this rule set's own file are inherited from `inherits`.
+    pub provisional: bool,
+    pub confidence: Confidence,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inherits: Option<String>,
+    pub sources: BTreeMap<String, Source>,
+    pub standard_score: Cited<i64>,
+    pub age: AgeRules,
+    pub education: EducationRules,
+    pub qualification: QualificationRules,
+    pub si_years: Cited<SiYearsRule>,
+    pub si_base: SiBaseRules,
+    pub shortage_major: Cited<i64>,
+    pub investment: InvestmentRules,
+    pub public_service: Cited<YearsRule>,
+    pub remote_area: RemoteAreaRules,
+    pub lingang: LingangRules,
+    pub startup_talent: Cited<TalentRule>,
+    pub intermediary_talent: Cited<TalentRule>,
+    pub fresh_graduate: Cited<i64>,
+    pub awards: AwardRules,
+    pub spouse: SpouseRules,
+    pub deductions: DeductionRules,
+    pub vetoes: VetoRules,
+    pub eligibility: Cited<EligibilityRule>,
+}
+
+impl RuleSet {
+    pub fn in_force_on(&self, date: NaiveDate) -> bool {
+        self.effective_from <= date && self.effective_to.is_none_or(|to| date <= to)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WageEntry {
+    pub from: Month,
+    /// Monthly CNY.
+    pub monthly: u64,
+    pub source: String,
+    pub provision: Text,
+    pub confidence: Confidence,
+    #[serde(default, skip_deserializing)]
+    pub citation: Option<Text>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WageSourceEntry {
+    key: String,
+    #[serde(flatten)]
+    source: Source,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WageFile {
+    source: WageSourceEntry,
+    entry: Vec<WageEntry>,
+}
+
+/// The dated average wage (本市上年度职工社会平均工资), monthly CNY.
+#[derive(Debug, Clone, Serialize)]
+pub struct AverageWageTable {
+    pub source: Source,
+    pub entries: Vec<WageEntry>,
+}
+
+impl AverageWageTable {
+    /// The index of the entry in force in `month`: the latest whose `from` is on or before
+    /// it, or the first entry for earlier months.
+    pub fn entry_index(&self, month: Month) -> usize {
+        self.entries.partition_point(|entry| entry.from <= month).saturating_sub(1)
+    }
+
+    /// The monthly average wage in force in `month`.
+    pub fn in_force(&self, month: Month) -> u64 {
+        self.entries.get(self.entry_index(month)).map_or(0, |entry| entry.monthly)
+    }
+
+    pub fn first_month(&self) -> Option<Month> {
+        self.entries.first().map(|entry| entry.from)
+    }
+
+    /// Calls `visit(months, monthly)` for each stretch of `from..=to` over which one wage
+    /// entry is in force, in order; `months` is the number of months of the stretch.
+    pub fn for_each_stretch(&self, from: Month, to: Month, mut visit: impl FnMut(i32, u64)) {
+        let mut start = from;
+        let mut index = self.entry_index(from);
+        while start <= to {
+            let Some(entry) = self.entries.get(index) else { return };
+            let end = match self.entries.get(index + 1) {
+                Some(next) if next.from <= to => next.from.plus(-1),
+                _ => to,
+            };
+            visit(start.until(end) + 1, entry.monthly);
+            start = end.plus(1);
+            index += 1;
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RuleDataError {
+    #[error("{file}: {message}")]
+    Invalid { file: String, message: String },
+}
+
+fn invalid(file: &str, message: impl Into<String>) -> RuleDataError {
+    RuleDataError::Invalid { file: file.to_string(), message: message.into() }
+}
+
+/// All rule sets and the wage table.
+#[derive(Debug, Clone)]
+pub struct RuleBook {
+    rule_sets: Vec<RuleSet>,
+    wages: AverageWageTable,
+}
+
+static EMBEDDED: LazyLock<Result<RuleBook, String>> = LazyLock::new(|| {
+    RuleBook::load(&EMBEDDED_RULE_SETS, EMBEDDED_AVERAGE_WAGE).map_err(|error| error.to_string())
+});
+
+impl RuleBook {
+    /// The rule data embedded in the crate, loaded once.
+    pub fn embedded() -> Result<&'static RuleBook, RuleDataError> {
+        EMBEDDED.as_ref().map_err(|message| invalid("embedded rule data", message.clone()))
+    }
+
+    /// Loads rule sets (file name, TOML text) and the wage table, resolving inheritance and
+    /// checking that the data is complete and consistent.
+    pub fn load(files: &[(&str, &str)], average_wage: &str) -> Result<Self, RuleDataError> {
+        let mut tables = BTreeMap::new();
+        for (name, text) in files {
+            let table: toml::Table = toml::from_str(text).map_err(|e| invalid(name, e.to_string()))?;
+            let id = table.get("id").and_then(|v| v.as_str()).ok_or_else(|| invalid(name, "missing id"))?;
+            tables.insert(id.to_string(), ((*name).to_string(), table));
+        }
+        let mut rule_sets = Vec::new();
+        for (id, (name, _)) in &tables {
+            let merged = resolve_inheritance(&tables, id, 0)?;
+            check_sources(name, &merged)?;
+            let mut rule_set: RuleSet =
+                toml::Value::Table(merged).try_into().map_err(|e: toml::de::Error| invalid(name, e.to_string()))?;
+            render_citations(&mut rule_set);
+            check_rule_set(name, &rule_set)?;
+            rule_sets.push(rule_set);
+        }
+        rule_sets.sort_by_key(|rule_set| rule_set.effective_from);
+        for pair in rule_sets.windows(2) {
+            let (earlier, later) = (&pair[0], &pair[1]);
+            if earlier.effective_to.is_none_or(|to| to >= later.effective_from) {
+                return Err(invalid(&later.id, format!("overlaps {}", earlier.id)));
+            }
+        }
+        let wages = load_wages(average_wage)?;
+        Ok(Self { rule_sets, wages })
+    }
+
+    /// Rule sets, oldest first.
+    pub fn rule_sets(&self) -> &[RuleSet] {
+        &self.rule_sets
+    }
+
+    pub fn rule_set(&self, id: &str) -> Option<&RuleSet> {
+        self.rule_sets.iter().find(|rule_set| rule_set.id == id)
+    }
+
+    pub fn in_force_on(&self, date: NaiveDate) -> Option<&RuleSet> {
+        self.rule_sets.iter().find(|rule_set| rule_set.in_force_on(date))
+    }
+
+    pub fn wages(&self) -> &AverageWageTable {
+        &self.wages
+    }
+
+    /// The ids of all rule sets, for messages.
+    pub fn ids(&self) -> Vec<&str> {
+        self.rule_sets.iter().map(|rule_set| rule_set.id.as_str()).collect()
+    }
+}
+
+fn resolve_inheritance(
+    tables: &BTreeMap<String, (String, toml::Table)>,
+    id: &str,
+    depth: usize,
+) -> Result<toml::Table, RuleDataError> {
+    let Some((name, table)) = tables.get(id) else {
+        return Err(invalid(id, "inherits from a rule set that does not exist"));
+    };
+    if depth > tables.len() {
+        return Err(invalid(name, "inheritance loops"));
+    }
+    let Some(parent_id) = table.get("inherits").and_then(|v| v.as_str()) else {
+        return Ok(table.clone());
+    };
+    let mut merged = resolve_inheritance(tables, parent_id, depth + 1)?;
+    for key in IDENTITY_KEYS {
+        merged.remove(key);
+    }
+    merge_into(&mut merged, table);
+    Ok(merged)
+}
+
+/// Deep merge: tables merge key by key, anything else in `overlay` replaces.
+fn merge_into(base: &mut toml::Table, overlay: &toml::Table) {
+    for (key, value) in overlay {
+        match (base.get_mut(key), value) {
+            (Some(toml::Value::Table(base_table)), toml::Value::Table(overlay_table))
+                if !overlay_table.contains_key("value") =>
+            {
+                merge_into(base_table, overlay_table)
+            }
+            _ => {
+                base.insert(key.clone(), value.clone());
+            }
+        }
+    }
+}
+
+/// Every `source` named by a value must be one of the rule set's sources.
+fn check_sources(name: &str, table: &toml::Table) -> Result<(), RuleDataError> {
+    let sources = table.get("sources").and_then(|v| v.as_table()).ok_or_else(|| invalid(name, "no sources"))?;
+    fn walk(name: &str, path: &str, table: &toml::Table, sources: &toml::Table) -> Result<(), RuleDataError> {
+        for (key, value) in table {
+            let Some(inner) = value.as_table() else { continue };
+            let here = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
+            if let Some(source) = inner.get("source").and_then(|v| v.as_str()) {
+                if !sources.contains_key(source) {
+                    return Err(invalid(name, format!("{here}: unknown source \"{source}\"")));
+                }
+            } else if key != "sources" {
+                walk(name, &here, inner, sources)?;
+            }
+        }
+        Ok(())
+    }
+    walk(name, "", table, sources)
+}
+
+fn citation_text(source: Option<&Source>, provision: &Text) -> Text {
+    let (title_zh, title_en, reference) = match source {
+        Some(s) => (s.title.zh.as_str(), s.title.en.as_str(), s.reference.as_str()),
+        None => ("", "", ""),
+    };
+    Text {
+        zh: format!("《{title_zh}》（{reference}）：{}", provision.zh),
+        en: format!("{title_en} ({reference}): {}", provision.en),
+    }
+}
+
+/// Fills in every value's readable citation. A test walks the serialized rule sets and
+/// fails if a value was left without one, so this list cannot fall behind the struct.
+fn render_citations(rule_set: &mut RuleSet) {
+    fn fill<T>(cited: &mut Cited<T>, sources: &BTreeMap<String, Source>) {
+        cited.citation = Some(citation_text(sources.get(&cited.source), &cited.provision));
+    }
+    let s = rule_set.sources.clone();
+    fill(&mut rule_set.standard_score, &s);
+    fill(&mut rule_set.age.minimum, &s);
+    fill(&mut rule_set.age.bands, &s);
+    fill(&mut rule_set.age.cap, &s);
+    fill(&mut rule_set.education.points, &s);
+    fill(&mut rule_set.education.cap, &s);
+    fill(&mut rule_set.qualification.points, &s);
+    fill(&mut rule_set.qualification.cap, &s);
+    fill(&mut rule_set.qualification.base_condition, &s);
+    fill(&mut rule_set.si_years, &s);
+    fill(&mut rule_set.si_base.tiers, &s);
+    fill(&mut rule_set.si_base.cap, &s);
+    fill(&mut rule_set.shortage_major, &s);
+    fill(&mut rule_set.investment.rule, &s);
+    fill(&mut rule_set.investment.cap, &s);
+    fill(&mut rule_set.public_service, &s);
+    fill(&mut rule_set.remote_area.rule, &s);
+    fill(&mut rule_set.remote_area.cap, &s);
+    fill(&mut rule_set.lingang.phases, &s);
+    fill(&mut rule_set.lingang.cap, &s);
+    fill(&mut rule_set.startup_talent, &s);
+    fill(&mut rule_set.intermediary_talent, &s);
+    fill(&mut rule_set.fresh_graduate, &s);
+    fill(&mut rule_set.awards.points, &s);
+    fill(&mut rule_set.awards.cap, &s);
+    fill(&mut rule_set.spouse.rule, &s);
+    fill(&mut rule_set.spouse.cap, &s);
+    fill(&mut rule_set.deductions.false_materials, &s);
+    fill(&mut rule_set.deductions.detention, &s);
+    fill(&mut rule_set.deductions.crime, &s);
+    fill(&mut rule_set.vetoes.serious_crime, &s);
+    fill(&mut rule_set.vetoes.family_planning, &s);
+    fill(&mut rule_set.eligibility, &s);
+}
+
+/// Checks the shape of the values that the engine relies on.
+fn check_rule_set(name: &str, rule_set: &RuleSet) -> Result<(), RuleDataError> {
+    let bands = &rule_set.age.bands.value;
+    let mut next_age = rule_set.age.minimum.value;
+    for band in bands {
+        if band.from != next_age || band.to < band.from {
+            return Err(invalid(name, format!("age.bands: expected a band from age {next_age}")));
+        }
+        next_age = band.to + 1;
+    }
+    if next_age <= 150 {
+        return Err(invalid(name, "age.bands: the last band must reach age 150"));
+    }
+    let tiers = &rule_set.si_base.tiers.value;
+    if tiers.is_empty() || tiers.len() > crate::item::MAX_BASE_TIERS {
+        return Err(invalid(name, format!("si_base.tiers: 1 to {} tiers", crate::item::MAX_BASE_TIERS)));
+    }
+    let window_ok = |window: u32, min: u32| (1..=240).contains(&window) && min <= window;
+    if !tiers.iter().all(|tier| window_ok(tier.window_months, tier.min_months) && tier.ratio_tenths > 0) {
+        return Err(invalid(name, "si_base.tiers: each window 1 to 240 months, min_months within it"));
+    }
+    if !tiers.windows(2).all(|pair| pair[0].points <= pair[1].points) {
+        return Err(invalid(name, "si_base.tiers: tiers must be in increasing order of points"));
+    }
+    let condition = &rule_set.qualification.base_condition.value;
+    let eligibility = &rule_set.eligibility.value;
+    if !window_ok(condition.window_months, condition.min_months)
+        || !window_ok(eligibility.window_months, eligibility.min_months)
+    {
+        return Err(invalid(name, "windows must be 1 to 240 months with min_months within them"));
+    }
+    let phases = &rule_set.lingang.phases.value;
+    if phases.is_empty() || !phases.windows(2).all(|pair| pair[0].from < pair[1].from) {
+        return Err(invalid(name, "lingang.phases: at least one, in date order"));
+    }
+    let deductions = &rule_set.deductions;
+    for deduction in [&deductions.false_materials, &deductions.detention, &deductions.crime] {
+        if deduction.value.points > 0 {
+            return Err(invalid(name, "deductions: points must not be positive"));
+        }
+    }
+    let units = &rule_set.investment.rule.value;
+    if units.tax_unit == 0 || units.hires_unit == 0 || rule_set.si_years.value.months_per_block == 0 {
+        return Err(invalid(name, "units must be positive"));
+    }
+    Ok(())
+}
+
+fn load_wages(text: &str) -> Result<AverageWageTable, RuleDataError> {
+    let name = "average-wage.toml";
+    let file: WageFile = toml::from_str(text).map_err(|e| invalid(name, e.to_string()))?;
+    let mut entries = file.entry;
+    if entries.is_empty() {
+        return Err(invalid(name, "no entries"));
+    }
+    if !entries.windows(2).all(|pair| pair[0].from < pair[1].from) {
+        return Err(invalid(name, "entries must be in increasing order of month"));
+    }
+    for entry in &mut entries {
+        if entry.source != file.source.key {
+            return Err(invalid(name, format!("{}: unknown source \"{}\"", entry.from, entry.source)));
+        }
+        if entry.monthly == 0 {
+            return Err(invalid(name, format!("{}: monthly must be positive", entry.from)));
+        }
+        entry.citation = Some(citation_text(Some(&file.source.source), &entry.provision));
+    }
+    Ok(AverageWageTable { source: file.source.source, entries })
+}
