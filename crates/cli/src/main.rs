@@ -1,1 +1,95 @@
-fn main() {}
+use clap::{Args, Parser, Subcommand};
+use jifen_cli::score::{Format, ScoreOptions};
+use jifen_cli::{Failure, batch, parse_lang, rule_book, rules_cmd, score};
+use jifen_rules::{Context, Lang};
+use std::io::{BufReader, Write};
+use std::process::ExitCode;
+
+/// jifen (积分): the Shanghai residence-permit points system.
+#[derive(Parser)]
+#[command(name = "jifen", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Score a profile (JSON, see CONTRACT.md), or a batch of profiles (one per line).
+    Score(ScoreArgs),
+    /// List the rule sets and every value with its citation and confidence.
+    Rules(RulesArgs),
+}
+
+#[derive(Args)]
+struct ScoreArgs {
+    /// Profile JSON file, or - for standard input.
+    #[arg(required_unless_present = "batch", conflicts_with = "batch")]
+    file: Option<String>,
+    /// Score one profile per line of this JSON Lines file (- for standard input) and write
+    /// one result per line; a bad line gives an error object and the rest go on.
+    #[arg(long, value_name = "FILE.jsonl")]
+    batch: Option<String>,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// Language of explanations and messages: zh (default) or en.
+    #[arg(long, default_value = "zh", value_parser = parse_lang)]
+    lang: Lang,
+    /// Force a rule set (e.g. sh-2018) instead of the one in force on as_of.
+    #[arg(long = "rule-set", value_name = "ID")]
+    rule_set: Option<String>,
+}
+
+#[derive(Args)]
+struct RulesArgs {
+    /// Show only this rule set.
+    id: Option<String>,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    #[arg(long, default_value = "zh", value_parser = parse_lang)]
+    lang: Lang,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Score(args) => run_score(args),
+        Command::Rules(args) => rules_cmd::list(args.id.as_deref(), args.format, args.lang).and_then(print),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("jifen: {}", failure.message);
+            ExitCode::from(failure.exit_code)
+        }
+    }
+}
+
+fn print(text: String) -> Result<(), Failure> {
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(text.as_bytes()).map_err(|e| Failure::internal(e.to_string()))
+}
+
+fn run_score(args: ScoreArgs) -> Result<(), Failure> {
+    if let Some(path) = &args.batch {
+        return run_batch(path, &args);
+    }
+    let path = args.file.as_deref().ok_or_else(|| Failure::usage("give a profile FILE, - or --batch FILE.jsonl"))?;
+    let options = ScoreOptions { format: args.format, lang: args.lang, rule_set: args.rule_set.as_deref() };
+    print(score::score_file(path, &options)?)
+}
+
+fn run_batch(path: &str, args: &ScoreArgs) -> Result<(), Failure> {
+    let book = rule_book()?;
+    let context = Context { today: jifen_cli::clock::today_in_shanghai(), rule_set: args.rule_set.as_deref() };
+    let stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let summary = if path == "-" {
+        batch::score_batch(book, &context, args.lang, std::io::stdin().lock(), stdout)
+    } else {
+        let file = std::fs::File::open(path).map_err(|e| Failure::input(format!("{path}: {e}")))?;
+        batch::score_batch(book, &context, args.lang, BufReader::with_capacity(1 << 16, file), stdout)
+    }
+    .map_err(|e| Failure::internal(format!("{path}: {e}")))?;
+    eprintln!("jifen: scored {}, failed {}", summary.scored, summary.failed);
+    Ok(())
+}

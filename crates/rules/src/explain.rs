@@ -78,21 +78,20 @@ fn finding(finding: &Finding, points: i64, rules: &RuleSet, lang: Lang) -> Strin
     use Finding::*;
     let zh = lang == Lang::Zh;
     match *finding {
-        Age { age, birth_date, band } => {
-            let rule = match band {
-                Some(b) if b.step != 0 && zh => format!("{}–{} 周岁按 {} + {} ×（{} − 年龄）计", b.from, b.to, b.base, b.step, b.reference),
-                Some(b) if b.step != 0 => format!("ages {}–{} score {} + {} × ({} − age)", b.from, b.to, b.base, b.step, b.reference),
-                Some(b) if zh => format!("{}–{} 周岁得 {} 分", b.from, b.to, b.base),
-                Some(b) => format!("ages {}–{} score {}", b.from, b.to, b.base),
-                None if zh => "不在任何年龄段内".to_string(),
-                None => "outside every age band".to_string(),
-            };
-            if zh {
-                format!("{birth_date} 出生，{age} 周岁；{rule}，得 {points} 分")
-            } else {
-                format!("born {birth_date}, aged {age}; {rule}: {points} points")
-            }
-        }
+        Age { age, birth_date, band } => match (band, zh) {
+            (Some(b), true) if b.step != 0 => format!(
+                "{birth_date} 出生，{age} 周岁，属 {}–{} 周岁段，按 {} + {} ×（{} − {age}）计，得 {points} 分",
+                b.from, b.to, b.base, b.step, b.reference
+            ),
+            (Some(b), false) if b.step != 0 => format!(
+                "born {birth_date}, aged {age}, in the {}–{} band: {} + {} × ({} − {age}) = {points} points",
+                b.from, b.to, b.base, b.step, b.reference
+            ),
+            (Some(b), true) => format!("{birth_date} 出生，{age} 周岁，属 {}–{} 周岁段，得 {points} 分", b.from, b.to),
+            (Some(b), false) => format!("born {birth_date}, aged {age}, in the {}–{} band: {points} points", b.from, b.to),
+            (None, true) => format!("{birth_date} 出生，{age} 周岁，不在任何年龄段内，不得分"),
+            (None, false) => format!("born {birth_date}, aged {age}, outside every age band: no points"),
+        },
         Education { entry, level, degree } => {
             let name = education_level(level, degree, lang);
             if zh {
@@ -208,12 +207,14 @@ fn finding(finding: &Finding, points: i64, rules: &RuleSet, lang: Lang) -> Strin
             let note = match (ignored, zh) {
                 (0, _) => String::new(),
                 (n, true) => format!("；另有 {n} 条不在此期间内，不扣分"),
+                (1, false) => "; 1 more falls outside that period and does not count".to_string(),
                 (n, false) => format!("; {n} more fall outside that period and do not count"),
             };
             match (counted, zh) {
                 (0, true) => format!("{since} 以来无记录{note}"),
                 (0, false) => format!("no record since {since}{note}"),
                 (n, true) => format!("{since} 以来 {n} 条记录，每条 {per_record} 分，共 {points} 分{note}"),
+                (1, false) => format!("1 record since {since} at {per_record}: {points} points{note}"),
                 (n, false) => format!("{n} records since {since} at {per_record} each: {points} points{note}"),
             }
         }

@@ -333,6 +333,35 @@ impl Profile {
         Ok(profile)
     }
 
+    /// Parses a document that is either a profile or a golden case (`name`, `description`,
+    /// `profile`, `expect`, as in `testdata/cases`), and validates the profile. Paths in
+    /// errors about a case's profile start with `profile.`.
+    pub fn from_document_slice(bytes: &[u8]) -> Result<Self, ProfileError> {
+        let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+            let message = crate::error::strip_position(&e);
+            let kind = if e.is_data() || e.is_syntax() || e.is_eof() {
+                ProfileErrorKind::Syntax(format!("{message} (line {}, column {})", e.line(), e.column()))
+            } else {
+                ProfileErrorKind::Syntax(message)
+            };
+            ProfileError::new("", kind)
+        })?;
+        let serde_json::Value::Object(mut map) = value else {
+            return Self::from_value(value);
+        };
+        let Some(profile) = map.remove("profile") else {
+            return Self::from_value(serde_json::Value::Object(map));
+        };
+        if let Some(key) = map.keys().find(|key| !["name", "description", "expect"].contains(&key.as_str())) {
+            let message = format!("unknown field `{key}` in a case document, expected name, description, profile or expect");
+            return Err(ProfileError::new(key.clone(), ProfileErrorKind::Invalid(message)));
+        }
+        Self::from_value(profile).map_err(|mut error| {
+            error.path = if error.path.is_empty() { "profile".into() } else { format!("profile.{}", error.path) };
+            error
+        })
+    }
+
     /// Parses and validates a profile from a JSON value.
     pub fn from_value(value: serde_json::Value) -> Result<Self, ProfileError> {
         let mut profile: Profile = serde_path_to_error::deserialize(value).map_err(ProfileError::from_serde)?;

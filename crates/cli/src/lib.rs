@@ -1,0 +1,55 @@
+//! The `jifen` command. Each subcommand lives in its own module; `main.rs` only parses the
+//! arguments and maps outcomes to exit codes.
+
+pub mod batch;
+pub mod clock;
+pub mod rules_cmd;
+pub mod score;
+pub mod table;
+
+use jifen_rules::Lang;
+
+/// A failure the command reports on standard error before exiting non-zero.
+#[derive(Debug)]
+pub struct Failure {
+    pub message: String,
+    /// 1 for bad input, 2 for bad usage, 3 for broken rule data or I/O.
+    pub exit_code: u8,
+}
+
+impl Failure {
+    pub fn input(message: impl Into<String>) -> Self {
+        Self { message: message.into(), exit_code: 1 }
+    }
+
+    pub fn usage(message: impl Into<String>) -> Self {
+        Self { message: message.into(), exit_code: 2 }
+    }
+
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self { message: message.into(), exit_code: 3 }
+    }
+}
+
+/// Parses a `--lang` value.
+pub fn parse_lang(text: &str) -> Result<Lang, String> {
+    Lang::parse(text).ok_or_else(|| format!("unknown language \"{text}\"; expected zh or en"))
+}
+
+/// Reads a file, or standard input for `-`.
+pub fn read_input(path: &str) -> Result<Vec<u8>, Failure> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    let outcome = if path == "-" {
+        std::io::stdin().lock().read_to_end(&mut bytes).map(|_| ())
+    } else {
+        std::fs::File::open(path).and_then(|mut file| file.read_to_end(&mut bytes)).map(|_| ())
+    };
+    outcome.map_err(|e| Failure::input(format!("{path}: {e}")))?;
+    Ok(bytes)
+}
+
+/// The embedded rule book, or a failure naming the broken data.
+pub fn rule_book() -> Result<&'static jifen_rules::RuleBook, Failure> {
+    jifen_rules::RuleBook::embedded().map_err(|e| Failure::internal(format!("rule data: {e}")))
+}

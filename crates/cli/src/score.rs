@@ -1,0 +1,37 @@
+//! `jifen score FILE|-`: one profile in, a readable breakdown or the result document out.
+
+use crate::{Failure, read_input, rule_book, table};
+use jifen_rules::{Context, Lang, Profile};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// A readable table: item, points, counted, why.
+    Table,
+    /// The result document of CONTRACT.md.
+    Json,
+}
+
+pub struct ScoreOptions<'a> {
+    pub format: Format,
+    pub lang: Lang,
+    pub rule_set: Option<&'a str>,
+}
+
+/// Scores the profile in `path` and returns what to print.
+pub fn score_file(path: &str, options: &ScoreOptions) -> Result<String, Failure> {
+    let bytes = read_input(path)?;
+    let book = rule_book()?;
+    let profile = Profile::from_document_slice(&bytes).map_err(|e| Failure::input(e.message(options.lang)))?;
+    let context = Context { today: crate::clock::today_in_shanghai(), rule_set: options.rule_set };
+    let evaluation = book.evaluate(&profile, &context).map_err(|e| Failure::input(e.message(options.lang)))?;
+    let result = evaluation.to_result(options.lang);
+    match options.format {
+        Format::Json => serde_json::to_string_pretty(&result)
+            .map(|mut text| {
+                text.push('\n');
+                text
+            })
+            .map_err(|e| Failure::internal(e.to_string())),
+        Format::Table => Ok(table::render(&result, options.lang)),
+    }
+}
