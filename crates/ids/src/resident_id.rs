@@ -96,7 +96,9 @@ impl ResidentIdNumber {
         }
         let mut digits = [0u32; 17];
         for (i, c) in chars.iter().take(17).enumerate() {
-            digits[i] = c.to_digit(10).ok_or(ResidentIdError::Character { position: i + 1 })?;
+            digits[i] = c
+                .to_digit(10)
+                .ok_or(ResidentIdError::Character { position: i + 1 })?;
         }
         let last = chars[17];
         if !(last.is_ascii_digit() || last == 'X') {
@@ -104,18 +106,28 @@ impl ResidentIdNumber {
         }
         let province = (digits[0] * 10 + digits[1]) as u8;
         if !PROVINCE_CODES.contains(&province) {
-            return Err(ResidentIdError::Region { code: chars[..6].iter().collect() });
+            return Err(ResidentIdError::Region {
+                code: chars[..6].iter().collect(),
+            });
         }
-        let number = |range: std::ops::Range<usize>| {
-            digits[range].iter().fold(0u32, |acc, d| acc * 10 + d)
-        };
-        let birth_date = NaiveDate::from_ymd_opt(number(6..10) as i32, number(10..12), number(12..14))
-            .ok_or_else(|| ResidentIdError::BirthDate { digits: chars[6..14].iter().collect() })?;
+        let number =
+            |range: std::ops::Range<usize>| digits[range].iter().fold(0u32, |acc, d| acc * 10 + d);
+        let birth_date =
+            NaiveDate::from_ymd_opt(number(6..10) as i32, number(10..12), number(12..14))
+                .ok_or_else(|| ResidentIdError::BirthDate {
+                    digits: chars[6..14].iter().collect(),
+                })?;
         let expected = check_character(&digits);
         if last != expected {
-            return Err(ResidentIdError::CheckCharacter { found: last, expected });
+            return Err(ResidentIdError::CheckCharacter {
+                found: last,
+                expected,
+            });
         }
-        Ok(Self { canonical: chars.into_iter().collect(), birth_date })
+        Ok(Self {
+            canonical: chars.into_iter().collect(),
+            birth_date,
+        })
     }
 
     pub fn as_str(&self) -> &str {
@@ -129,7 +141,11 @@ impl ResidentIdNumber {
     /// From the parity of the 17th digit: odd for men, even for women.
     pub fn sex(&self) -> Sex {
         let digit = self.canonical.as_bytes()[16] - b'0';
-        if digit % 2 == 1 { Sex::Male } else { Sex::Female }
+        if digit % 2 == 1 {
+            Sex::Male
+        } else {
+            Sex::Female
+        }
     }
 
     /// The form shown in lists and logs: the first 3 and last 4 characters, the rest masked
@@ -144,7 +160,9 @@ impl ResidentIdNumber {
 /// Debug never prints the whole number: it is personal data.
 impl fmt::Debug for ResidentIdNumber {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("ResidentIdNumber").field(&self.masked()).finish()
+        f.debug_tuple("ResidentIdNumber")
+            .field(&self.masked())
+            .finish()
     }
 }
 
@@ -178,7 +196,10 @@ mod tests {
     #[test]
     fn accepts_the_contract_example() {
         let id = ResidentIdNumber::parse("310101199005120016").unwrap();
-        assert_eq!(id.birth_date(), NaiveDate::from_ymd_opt(1990, 5, 12).unwrap());
+        assert_eq!(
+            id.birth_date(),
+            NaiveDate::from_ymd_opt(1990, 5, 12).unwrap()
+        );
         assert_eq!(id.sex(), Sex::Male);
         assert_eq!(id.masked(), "310***********0016");
     }
@@ -200,7 +221,10 @@ mod tests {
 
     #[test]
     fn rejects_each_kind_of_error() {
-        assert_eq!(ResidentIdNumber::parse("3101").unwrap_err(), ResidentIdError::Length { found: 4 });
+        assert_eq!(
+            ResidentIdNumber::parse("3101").unwrap_err(),
+            ResidentIdError::Length { found: 4 }
+        );
         assert_eq!(
             ResidentIdNumber::parse("31010119900512001A").unwrap_err(),
             ResidentIdError::Character { position: 18 }
@@ -219,14 +243,20 @@ mod tests {
         ));
         assert_eq!(
             ResidentIdNumber::parse("310101199005120017").unwrap_err(),
-            ResidentIdError::CheckCharacter { found: '7', expected: '6' }
+            ResidentIdError::CheckCharacter {
+                found: '7',
+                expected: '6'
+            }
         );
     }
 
     #[test]
     fn multibyte_input_of_eighteen_bytes_does_not_panic() {
         // Six 3-byte characters are 18 bytes but 6 characters.
-        assert_eq!(ResidentIdNumber::parse("身份证号码啊").unwrap_err(), ResidentIdError::Length { found: 6 });
+        assert_eq!(
+            ResidentIdNumber::parse("身份证号码啊").unwrap_err(),
+            ResidentIdError::Length { found: 6 }
+        );
     }
 
     #[test]

@@ -13,7 +13,9 @@ pub struct Month(i32);
 
 impl Month {
     pub fn new(year: i32, month: u32) -> Option<Self> {
-        (1..=12).contains(&month).then(|| Self(year * 12 + month as i32 - 1))
+        (1..=12)
+            .contains(&month)
+            .then(|| Self(year * 12 + month as i32 - 1))
     }
 
     pub fn of(date: NaiveDate) -> Self {
@@ -52,8 +54,12 @@ impl Month {
         if !well_formed {
             return Err(format!("\"{text}\" is not a month; expected YYYY-MM"));
         }
-        let year: i32 = text[..4].parse().map_err(|_| format!("\"{text}\": bad year"))?;
-        let month: u32 = text[5..].parse().map_err(|_| format!("\"{text}\": bad month"))?;
+        let year: i32 = text[..4]
+            .parse()
+            .map_err(|_| format!("\"{text}\": bad year"))?;
+        let month: u32 = text[5..]
+            .parse()
+            .map_err(|_| format!("\"{text}\": bad month"))?;
         Self::new(year, month).ok_or_else(|| format!("\"{text}\": month must be 01 to 12"))
     }
 }
@@ -89,7 +95,9 @@ pub fn parse_date(text: &str) -> Result<NaiveDate, String> {
     let well_formed = bytes.len() == 10
         && bytes[4] == b'-'
         && bytes[7] == b'-'
-        && [0, 1, 2, 3, 5, 6, 8, 9].iter().all(|&i| bytes[i].is_ascii_digit());
+        && [0, 1, 2, 3, 5, 6, 8, 9]
+            .iter()
+            .all(|&i| bytes[i].is_ascii_digit());
     if !well_formed {
         return Err(format!("\"{text}\" is not a date; expected YYYY-MM-DD"));
     }
@@ -120,16 +128,22 @@ pub mod date_format {
 pub mod option_date_format {
     use super::*;
 
-    pub fn serialize<S: Serializer>(date: &Option<NaiveDate>, serializer: S) -> Result<S::Ok, S::Error> {
+    pub fn serialize<S: Serializer>(
+        date: &Option<NaiveDate>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         match date {
             Some(date) => date_format::serialize(date, serializer),
             None => serializer.serialize_none(),
         }
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<NaiveDate>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<NaiveDate>, D::Error> {
         let text = <Option<std::borrow::Cow<'de, str>>>::deserialize(deserializer)?;
-        text.map(|t| parse_date(&t).map_err(serde::de::Error::custom)).transpose()
+        text.map(|t| parse_date(&t).map_err(serde::de::Error::custom))
+            .transpose()
     }
 }
 
@@ -144,8 +158,13 @@ pub mod date_list_format {
         serializer.collect_seq(dates.iter().map(|d| Strict(*d)))
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<NaiveDate>, D::Error> {
-        Ok(Vec::<Strict>::deserialize(deserializer)?.into_iter().map(|s| s.0).collect())
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Vec<NaiveDate>, D::Error> {
+        Ok(Vec::<Strict>::deserialize(deserializer)?
+            .into_iter()
+            .map(|s| s.0)
+            .collect())
     }
 }
 
@@ -162,7 +181,8 @@ pub fn full_years(start: NaiveDate, end: NaiveDate) -> i32 {
 
 /// The date `years` years before `date`; 29 February becomes 28 February in a common year.
 pub fn years_before(date: NaiveDate, years: u32) -> NaiveDate {
-    date.checked_sub_months(Months::new(years.saturating_mul(12))).unwrap_or(NaiveDate::MIN)
+    date.checked_sub_months(Months::new(years.saturating_mul(12)))
+        .unwrap_or(NaiveDate::MIN)
 }
 
 #[cfg(test)]
@@ -191,9 +211,21 @@ mod tests {
 
     #[test]
     fn impossible_dates_say_why() {
-        assert!(parse_date("2025-02-29").unwrap_err().contains("has no day 29"));
-        assert!(parse_date("2025-13-01").unwrap_err().contains("month must be"));
-        assert!(parse_date("2025-1-01").unwrap_err().contains("expected YYYY-MM-DD"));
+        assert!(
+            parse_date("2025-02-29")
+                .unwrap_err()
+                .contains("has no day 29")
+        );
+        assert!(
+            parse_date("2025-13-01")
+                .unwrap_err()
+                .contains("month must be")
+        );
+        assert!(
+            parse_date("2025-1-01")
+                .unwrap_err()
+                .contains("expected YYYY-MM-DD")
+        );
         assert!(parse_date("２０２５-01-01").is_err());
         assert_eq!(d("2024-02-29").day(), 29);
     }
@@ -202,7 +234,10 @@ mod tests {
     fn months_count_and_print() {
         let m = Month::parse("2025-06").unwrap();
         assert_eq!(m.plus(-47).to_string(), "2021-07");
-        assert_eq!(Month::parse("2024-12").unwrap().plus(1).to_string(), "2025-01");
+        assert_eq!(
+            Month::parse("2024-12").unwrap().plus(1).to_string(),
+            "2025-01"
+        );
         assert_eq!(Month::parse("2021-07").unwrap().until(m), 47);
         assert!(Month::parse("2025-00").is_err());
         assert!(Month::parse("2025/01").is_err());

@@ -8,7 +8,11 @@ use crate::rulebook::{QualificationLevel, RuleSet};
 
 /// `ratio_tenths` as a multiple: 8 → "0.8", 10 → "1", 25 → "2.5".
 pub fn ratio(tenths: u64) -> String {
-    if tenths % 10 == 0 { (tenths / 10).to_string() } else { format!("{}.{}", tenths / 10, tenths % 10) }
+    if tenths.is_multiple_of(10) {
+        (tenths / 10).to_string()
+    } else {
+        format!("{}.{}", tenths / 10, tenths % 10)
+    }
 }
 
 pub fn education_level(level: EducationLevel, degree: bool, lang: Lang) -> &'static str {
@@ -78,7 +82,11 @@ fn finding(finding: &Finding, points: i64, rules: &RuleSet, lang: Lang) -> Strin
     use Finding::*;
     let zh = lang == Lang::Zh;
     match *finding {
-        Age { age, birth_date, band } => match (band, zh) {
+        Age {
+            age,
+            birth_date,
+            band,
+        } => match (band, zh) {
             (Some(b), true) if b.step != 0 => format!(
                 "{birth_date} 出生，{age} 周岁，属 {}–{} 周岁段，按 {} + {} ×（{} − {age}）计，得 {points} 分",
                 b.from, b.to, b.base, b.step, b.reference
@@ -87,12 +95,24 @@ fn finding(finding: &Finding, points: i64, rules: &RuleSet, lang: Lang) -> Strin
                 "born {birth_date}, aged {age}, in the {}–{} band: {} + {} × ({} − {age}) = {points} points",
                 b.from, b.to, b.base, b.step, b.reference
             ),
-            (Some(b), true) => format!("{birth_date} 出生，{age} 周岁，属 {}–{} 周岁段，得 {points} 分", b.from, b.to),
-            (Some(b), false) => format!("born {birth_date}, aged {age}, in the {}–{} band: {points} points", b.from, b.to),
+            (Some(b), true) => format!(
+                "{birth_date} 出生，{age} 周岁，属 {}–{} 周岁段，得 {points} 分",
+                b.from, b.to
+            ),
+            (Some(b), false) => format!(
+                "born {birth_date}, aged {age}, in the {}–{} band: {points} points",
+                b.from, b.to
+            ),
             (None, true) => format!("{birth_date} 出生，{age} 周岁，不在任何年龄段内，不得分"),
-            (None, false) => format!("born {birth_date}, aged {age}, outside every age band: no points"),
+            (None, false) => {
+                format!("born {birth_date}, aged {age}, outside every age band: no points")
+            }
         },
-        Education { entry, level, degree } => {
+        Education {
+            entry,
+            level,
+            degree,
+        } => {
             let name = education_level(level, degree, lang);
             if zh {
                 format!("最高学历为 education[{entry}]：{name}，得 {points} 分")
@@ -100,11 +120,23 @@ fn finding(finding: &Finding, points: i64, rules: &RuleSet, lang: Lang) -> Strin
                 format!("highest qualification is education[{entry}], {name}: {points} points")
             }
         }
-        EducationNotRecognized { entry } if zh => format!("education[{entry}] 未获国家认可（recognized: false），不计分"),
-        EducationNotRecognized { entry } => format!("education[{entry}] is not state-recognised (recognized: false) and scores 0"),
-        EducationNotYet { entry, graduated_on } if zh => format!("education[{entry}] 的毕业日期 {graduated_on} 在计分日之后，尚不计分"),
-        EducationNotYet { entry, graduated_on } => {
-            format!("education[{entry}] graduates on {graduated_on}, after the evaluation date, and does not count yet")
+        EducationNotRecognized { entry } if zh => {
+            format!("education[{entry}] 未获国家认可（recognized: false），不计分")
+        }
+        EducationNotRecognized { entry } => {
+            format!("education[{entry}] is not state-recognised (recognized: false) and scores 0")
+        }
+        EducationNotYet {
+            entry,
+            graduated_on,
+        } if zh => format!("education[{entry}] 的毕业日期 {graduated_on} 在计分日之后，尚不计分"),
+        EducationNotYet {
+            entry,
+            graduated_on,
+        } => {
+            format!(
+                "education[{entry}] graduates on {graduated_on}, after the evaluation date, and does not count yet"
+            )
         }
         NoEducation if zh => "未填写大专及以上学历".to_string(),
         NoEducation => "no associate diploma or higher given".to_string(),
@@ -116,7 +148,11 @@ fn finding(finding: &Finding, points: i64, rules: &RuleSet, lang: Lang) -> Strin
                 format!("qualifications[{entry}], {name}, meets the conditions: {points} points")
             }
         }
-        QualificationFailed { entry, level, failure } => {
+        QualificationFailed {
+            entry,
+            level,
+            failure,
+        } => {
             let name = qualification_level(level, lang);
             let why = qualification_failure(failure, lang);
             if zh {
@@ -127,29 +163,57 @@ fn finding(finding: &Finding, points: i64, rules: &RuleSet, lang: Lang) -> Strin
         }
         NoQualification if zh => "未填写职称或技能等级".to_string(),
         NoQualification => "no title or skill level given".to_string(),
-        SiYears { months, not_qualifying, months_per_block } => {
+        SiYears {
+            months,
+            not_qualifying,
+            months_per_block,
+        } => {
             let years = months / months_per_block.max(1);
             let excluded = match (not_qualifying, zh) {
                 (0, _) => String::new(),
-                (n, true) => format!("（另有 {n} 个月为补缴或缴费单位与劳动合同单位不一致，不计入）"),
-                (n, false) => format!(" ({n} more months were back-paid or paid by another unit than the contract's and do not count)"),
+                (n, true) => {
+                    format!("（另有 {n} 个月为补缴或缴费单位与劳动合同单位不一致，不计入）")
+                }
+                (n, false) => format!(
+                    " ({n} more months were back-paid or paid by another unit than the contract's and do not count)"
+                ),
             };
             if zh {
-                format!("本市职工社保合规缴费累计 {months} 个月{excluded}，满 {years} 年，得 {points} 分")
+                format!(
+                    "本市职工社保合规缴费累计 {months} 个月{excluded}，满 {years} 年，得 {points} 分"
+                )
             } else {
-                format!("{months} qualifying months of Shanghai employee insurance{excluded}, {years} full years: {points} points")
+                format!(
+                    "{months} qualifying months of Shanghai employee insurance{excluded}, {years} full years: {points} points"
+                )
             }
         }
-        SiBase { counts, awarded, as_of_month } => si_base(&counts, awarded, as_of_month, rules, lang),
-        ShortageMajor { entry } if zh => format!("education[{entry}] 为全日制大专紧缺急需专业且与岗位相符，得 {points} 分"),
-        ShortageMajor { entry } => format!("education[{entry}] is a full-time associate diploma in a shortage major matching the post: {points} points"),
+        SiBase {
+            counts,
+            awarded,
+            as_of_month,
+        } => si_base(&counts, awarded, as_of_month, rules, lang),
+        ShortageMajor { entry } if zh => {
+            format!("education[{entry}] 为全日制大专紧缺急需专业且与岗位相符，得 {points} 分")
+        }
+        ShortageMajor { entry } => format!(
+            "education[{entry}] is a full-time associate diploma in a shortage major matching the post: {points} points"
+        ),
         ShortageMajorFailed { entry, failure } => {
             let why = shortage_failure(failure, lang);
-            if zh { format!("education[{entry}] 申报紧缺急需专业，但{why}，不计分") } else { format!("education[{entry}] claims a shortage major, but {why}, so it scores 0") }
+            if zh {
+                format!("education[{entry}] 申报紧缺急需专业，但{why}，不计分")
+            } else {
+                format!("education[{entry}] claims a shortage major, but {why}, so it scores 0")
+            }
         }
         NoShortageMajor if zh => "未申报紧缺急需专业".to_string(),
         NoShortageMajor => "no shortage major claimed".to_string(),
-        Investment { tax_points, hire_points, capped } => {
+        Investment {
+            tax_points,
+            hire_points,
+            capped,
+        } => {
             let cap = rules.investment.cap.value;
             let capped_note = match (capped, zh) {
                 (false, _) => String::new(),
@@ -157,53 +221,119 @@ fn finding(finding: &Finding, points: i64, rules: &RuleSet, lang: Lang) -> Strin
                 (true, false) => format!(", capped at {cap}"),
             };
             if zh {
-                format!("纳税折算 {tax_points} 分，带动本市户籍人员就业折算 {hire_points} 分，取较高者{capped_note}，得 {points} 分")
+                format!(
+                    "纳税折算 {tax_points} 分，带动本市户籍人员就业折算 {hire_points} 分，取较高者{capped_note}，得 {points} 分"
+                )
             } else {
-                format!("tax earns {tax_points} and hiring Shanghai residents earns {hire_points}; the higher counts{capped_note}: {points} points")
+                format!(
+                    "tax earns {tax_points} and hiring Shanghai residents earns {hire_points}; the higher counts{capped_note}: {points} points"
+                )
             }
         }
         NoInvestment if zh => "未申报投资纳税或带动就业".to_string(),
         NoInvestment => "no investment or hiring claimed".to_string(),
         PublicService { years, min_years } => match (years >= min_years, zh) {
-            (true, true) => format!("在特定公共服务领域工作 {years} 年（满 {min_years} 年），得 {points} 分"),
-            (true, false) => format!("{years} years in the public-service field (at least {min_years}): {points} points"),
-            (false, true) => format!("在特定公共服务领域工作 {years} 年，不满 {min_years} 年，不计分"),
-            (false, false) => format!("{years} years in the public-service field, fewer than {min_years}: no points"),
+            (true, true) => {
+                format!("在特定公共服务领域工作 {years} 年（满 {min_years} 年），得 {points} 分")
+            }
+            (true, false) => format!(
+                "{years} years in the public-service field (at least {min_years}): {points} points"
+            ),
+            (false, true) => {
+                format!("在特定公共服务领域工作 {years} 年，不满 {min_years} 年，不计分")
+            }
+            (false, false) => format!(
+                "{years} years in the public-service field, fewer than {min_years}: no points"
+            ),
         },
-        RemoteArea { remote_years, remote_points, lingang, capped } => remote_area(remote_years, remote_points, lingang, capped, points, rules, lang),
+        RemoteArea {
+            remote_years,
+            remote_points,
+            lingang,
+            capped,
+        } => remote_area(
+            remote_years,
+            remote_points,
+            lingang,
+            capped,
+            points,
+            rules,
+            lang,
+        ),
         Talent { claimed: false, .. } if zh => "未申报".to_string(),
         Talent { claimed: false, .. } => "not claimed".to_string(),
-        Talent { available: false, .. } if zh => format!("规则版本 {} 未设此项，不计分", rules.id),
-        Talent { available: false, .. } => format!("rule set {} has no such item: no points", rules.id),
+        Talent {
+            available: false, ..
+        } if zh => format!("规则版本 {} 未设此项，不计分", rules.id),
+        Talent {
+            available: false, ..
+        } => format!("rule set {} has no such item: no points", rules.id),
         Talent { .. } if zh => format!("经认定符合条件，得 {points} 分（条件由审核部门认定）"),
-        Talent { .. } => format!("recognised as meeting the conditions: {points} points (the reviewer checks them)"),
-        FreshGraduate { entry, graduated_on } if zh => format!("education[{entry}] 于 {graduated_on} 全日制毕业，与计分日同一年，得 {points} 分"),
-        FreshGraduate { entry, graduated_on } => format!("education[{entry}] full-time graduation on {graduated_on}, the same calendar year as the evaluation date: {points} points"),
+        Talent { .. } => format!(
+            "recognised as meeting the conditions: {points} points (the reviewer checks them)"
+        ),
+        FreshGraduate {
+            entry,
+            graduated_on,
+        } if zh => format!(
+            "education[{entry}] 于 {graduated_on} 全日制毕业，与计分日同一年，得 {points} 分"
+        ),
+        FreshGraduate {
+            entry,
+            graduated_on,
+        } => format!(
+            "education[{entry}] full-time graduation on {graduated_on}, the same calendar year as the evaluation date: {points} points"
+        ),
         NotFreshGraduate if zh => "没有与计分日同一年毕业的全日制学历".to_string(),
-        NotFreshGraduate => "no full-time graduation in the evaluation date's calendar year".to_string(),
-        Award { entry, level, ignored } => {
+        NotFreshGraduate => {
+            "no full-time graduation in the evaluation date's calendar year".to_string()
+        }
+        Award {
+            entry,
+            level,
+            ignored,
+        } => {
             let name = award_level(level, lang);
             let note = ignored_note(ignored, lang);
-            if zh { format!("最高奖项为 awards[{entry}]：{name}，得 {points} 分{note}") } else { format!("highest award is awards[{entry}], {name}: {points} points{note}") }
+            if zh {
+                format!("最高奖项为 awards[{entry}]：{name}，得 {points} 分{note}")
+            } else {
+                format!("highest award is awards[{entry}], {name}: {points} points{note}")
+            }
         }
         NoAward { ignored: 0 } if zh => "未申报表彰奖励".to_string(),
         NoAward { ignored: 0 } => "no awards claimed".to_string(),
-        NoAward { ignored } if zh => format!("{ignored} 项奖励不是在本市工作期间获得或尚未获得，不计分"),
-        NoAward { ignored } => format!("{ignored} awards were not obtained while working in Shanghai or are not yet obtained: no points"),
+        NoAward { ignored } if zh => {
+            format!("{ignored} 项奖励不是在本市工作期间获得或尚未获得，不计分")
+        }
+        NoAward { ignored } => format!(
+            "{ignored} awards were not obtained while working in Shanghai or are not yet obtained: no points"
+        ),
         Spouse { years, capped } => {
             let cap = rules.spouse.cap.value;
             match (capped, zh) {
                 (false, true) => format!("与本市户籍配偶结婚满 {years} 年，得 {points} 分"),
-                (true, true) => format!("与本市户籍配偶结婚满 {years} 年，以 {cap} 分为上限，得 {points} 分"),
-                (false, false) => format!("{years} full years married to a spouse with Shanghai hukou: {points} points"),
-                (true, false) => format!("{years} full years married to a spouse with Shanghai hukou, capped at {cap}: {points} points"),
+                (true, true) => {
+                    format!("与本市户籍配偶结婚满 {years} 年，以 {cap} 分为上限，得 {points} 分")
+                }
+                (false, false) => format!(
+                    "{years} full years married to a spouse with Shanghai hukou: {points} points"
+                ),
+                (true, false) => format!(
+                    "{years} full years married to a spouse with Shanghai hukou, capped at {cap}: {points} points"
+                ),
             }
         }
         SpouseNotHukou if zh => "配偶不是本市户籍，不计分".to_string(),
         SpouseNotHukou => "the spouse has no Shanghai hukou: no points".to_string(),
         NoSpouse if zh => "未申报配偶".to_string(),
         NoSpouse => "no spouse given".to_string(),
-        Deduction { counted, ignored, since, per_record } => {
+        Deduction {
+            counted,
+            ignored,
+            since,
+            per_record,
+        } => {
             let note = match (ignored, zh) {
                 (0, _) => String::new(),
                 (n, true) => format!("；另有 {n} 条不在此期间内，不扣分"),
@@ -213,9 +343,15 @@ fn finding(finding: &Finding, points: i64, rules: &RuleSet, lang: Lang) -> Strin
             match (counted, zh) {
                 (0, true) => format!("{since} 以来无记录{note}"),
                 (0, false) => format!("no record since {since}{note}"),
-                (n, true) => format!("{since} 以来 {n} 条记录，每条 {per_record} 分，共 {points} 分{note}"),
-                (1, false) => format!("1 record since {since} at {per_record}: {points} points{note}"),
-                (n, false) => format!("{n} records since {since} at {per_record} each: {points} points{note}"),
+                (n, true) => {
+                    format!("{since} 以来 {n} 条记录，每条 {per_record} 分，共 {points} 分{note}")
+                }
+                (1, false) => {
+                    format!("1 record since {since} at {per_record}: {points} points{note}")
+                }
+                (n, false) => {
+                    format!("{n} records since {since} at {per_record} each: {points} points{note}")
+                }
             }
         }
     }
@@ -225,7 +361,9 @@ fn ignored_note(ignored: usize, lang: Lang) -> String {
     match (ignored, lang) {
         (0, _) => String::new(),
         (n, Lang::Zh) => format!("（另有 {n} 项不是在本市工作期间获得或尚未获得，不计）"),
-        (n, Lang::En) => format!(" ({n} more were not obtained while working in Shanghai or are not yet obtained)"),
+        (n, Lang::En) => format!(
+            " ({n} more were not obtained while working in Shanghai or are not yet obtained)"
+        ),
     }
 }
 
@@ -233,18 +371,36 @@ fn qualification_failure(failure: QualificationFailure, lang: Lang) -> String {
     use QualificationFailure::*;
     match (failure, lang) {
         (NotYetObtained(date), Lang::Zh) => format!("取得日期 {date} 在计分日之后"),
-        (NotYetObtained(date), Lang::En) => format!("it is obtained on {date}, after the evaluation date"),
+        (NotYetObtained(date), Lang::En) => {
+            format!("it is obtained on {date}, after the evaluation date")
+        }
         (NotInShanghai, Lang::Zh) => "不是在本市工作期间取得".to_string(),
         (NotInShanghai, Lang::En) => "it was not obtained while working in Shanghai".to_string(),
         (PostMismatch, Lang::Zh) => "与所聘岗位不相符".to_string(),
         (PostMismatch, Lang::En) => "it does not match the current post".to_string(),
         (NotRegistered, Lang::Zh) => "未按规定登记备案".to_string(),
         (NotRegistered, Lang::En) => "it is not registered as required".to_string(),
-        (BaseTooLow { months, min_months, window_months, ratio_tenths }, Lang::Zh) => format!(
+        (
+            BaseTooLow {
+                months,
+                min_months,
+                window_months,
+                ratio_tenths,
+            },
+            Lang::Zh,
+        ) => format!(
             "近 {window_months} 个月中缴费基数不低于 {} 倍社平的月份只有 {months} 个（需 {min_months} 个）",
             ratio(ratio_tenths)
         ),
-        (BaseTooLow { months, min_months, window_months, ratio_tenths }, Lang::En) => format!(
+        (
+            BaseTooLow {
+                months,
+                min_months,
+                window_months,
+                ratio_tenths,
+            },
+            Lang::En,
+        ) => format!(
             "only {months} of the last {window_months} months were insured at ≥ {} × the average wage ({min_months} needed)",
             ratio(ratio_tenths)
         ),
@@ -254,8 +410,14 @@ fn qualification_failure(failure: QualificationFailure, lang: Lang) -> String {
 fn shortage_failure(failure: ShortageFailure, lang: Lang) -> String {
     use ShortageFailure::*;
     match (failure, lang) {
-        (NotAssociate(level), Lang::Zh) => format!("该项仅适用于大专，此学历为{}", education_level(level, false, lang)),
-        (NotAssociate(level), Lang::En) => format!("the item is for associate diplomas and this is a {}", education_level(level, false, lang)),
+        (NotAssociate(level), Lang::Zh) => format!(
+            "该项仅适用于大专，此学历为{}",
+            education_level(level, false, lang)
+        ),
+        (NotAssociate(level), Lang::En) => format!(
+            "the item is for associate diplomas and this is a {}",
+            education_level(level, false, lang)
+        ),
         (NotRecognized, Lang::Zh) => "学历未获国家认可".to_string(),
         (NotRecognized, Lang::En) => "the diploma is not state-recognised".to_string(),
         (NotFullTime, Lang::Zh) => "不是全日制学历".to_string(),
@@ -263,11 +425,19 @@ fn shortage_failure(failure: ShortageFailure, lang: Lang) -> String {
         (PostMismatch, Lang::Zh) => "所学专业与岗位不相符".to_string(),
         (PostMismatch, Lang::En) => "the major does not match the post".to_string(),
         (NotYetGraduated(date), Lang::Zh) => format!("毕业日期 {date} 在计分日之后"),
-        (NotYetGraduated(date), Lang::En) => format!("graduation on {date} is after the evaluation date"),
+        (NotYetGraduated(date), Lang::En) => {
+            format!("graduation on {date} is after the evaluation date")
+        }
     }
 }
 
-fn si_base(counts: &[u16], awarded: Option<u8>, as_of_month: crate::calendar::Month, rules: &RuleSet, lang: Lang) -> String {
+fn si_base(
+    counts: &[u16],
+    awarded: Option<u8>,
+    as_of_month: crate::calendar::Month,
+    rules: &RuleSet,
+    lang: Lang,
+) -> String {
     let tiers = &rules.si_base.tiers.value;
     let zh = lang == Lang::Zh;
     let describe = |index: usize| {
@@ -276,19 +446,31 @@ fn si_base(counts: &[u16], awarded: Option<u8>, as_of_month: crate::calendar::Mo
         let n = counts.get(index).copied().unwrap_or(0);
         let (window, min, points) = (tier.window_months, tier.min_months, tier.points);
         if zh {
-            format!("截至 {as_of_month} 的近 {window} 个月中，缴费基数不低于 {x} 倍社平的合规月份 {n} 个（需 {min} 个，{points} 分档）")
+            format!(
+                "截至 {as_of_month} 的近 {window} 个月中，缴费基数不低于 {x} 倍社平的合规月份 {n} 个（需 {min} 个，{points} 分档）"
+            )
         } else {
-            format!("in the {window} months to {as_of_month}, {n} qualifying months at ≥ {x} × the average wage ({min} needed for the {points}-point tier)")
+            format!(
+                "in the {window} months to {as_of_month}, {n} qualifying months at ≥ {x} × the average wage ({min} needed for the {points}-point tier)"
+            )
         }
     };
     match awarded {
         Some(index) => {
             let tier = &tiers[index as usize];
-            if zh { format!("{}，得 {} 分", describe(index as usize), tier.points) } else { format!("{}: {} points", describe(index as usize), tier.points) }
+            if zh {
+                format!("{}，得 {} 分", describe(index as usize), tier.points)
+            } else {
+                format!("{}: {} points", describe(index as usize), tier.points)
+            }
         }
         None if tiers.is_empty() => String::new(),
         None => {
-            if zh { format!("未达到最低档：{}", describe(0)) } else { format!("below the lowest tier: {}", describe(0)) }
+            if zh {
+                format!("未达到最低档：{}", describe(0))
+            } else {
+                format!("below the lowest tier: {}", describe(0))
+            }
         }
     }
 }
@@ -307,22 +489,46 @@ fn remote_area(
     let mut parts = Vec::new();
     if remote_years > 0 {
         parts.push(match (remote_points > 0, zh) {
-            (true, true) => format!("在远郊重点区域工作并居住 {remote_years} 年，折算 {remote_points} 分"),
-            (true, false) => format!("{remote_years} years working and living in a remote key area earn {remote_points}"),
-            (false, true) => format!("在远郊重点区域 {remote_years} 年，不满 {min_remote} 年不计分"),
-            (false, false) => format!("{remote_years} years in a remote key area, fewer than {min_remote}: none"),
+            (true, true) => {
+                format!("在远郊重点区域工作并居住 {remote_years} 年，折算 {remote_points} 分")
+            }
+            (true, false) => format!(
+                "{remote_years} years working and living in a remote key area earn {remote_points}"
+            ),
+            (false, true) => {
+                format!("在远郊重点区域 {remote_years} 年，不满 {min_remote} 年不计分")
+            }
+            (false, false) => {
+                format!("{remote_years} years in a remote key area, fewer than {min_remote}: none")
+            }
         });
     }
     if let Some(l) = lingang {
         parts.push(match (l.points > 0, zh) {
-            (true, true) => format!("自 {} 在临港新片区工作并居住满 {} 年，折算 {} 分", l.since, l.years, l.points),
-            (true, false) => format!("{} full years in Lin-gang since {} earn {}", l.years, l.since, l.points),
-            (false, true) => format!("自 {} 在临港新片区满 {} 年，按计分日适用的规则须满 {} 年方可计分", l.since, l.years, l.min_years),
-            (false, false) => format!("{} full years in Lin-gang since {}; the rule in force needs {} first", l.years, l.since, l.min_years),
+            (true, true) => format!(
+                "自 {} 在临港新片区工作并居住满 {} 年，折算 {} 分",
+                l.since, l.years, l.points
+            ),
+            (true, false) => format!(
+                "{} full years in Lin-gang since {} earn {}",
+                l.years, l.since, l.points
+            ),
+            (false, true) => format!(
+                "自 {} 在临港新片区满 {} 年，按计分日适用的规则须满 {} 年方可计分",
+                l.since, l.years, l.min_years
+            ),
+            (false, false) => format!(
+                "{} full years in Lin-gang since {}; the rule in force needs {} first",
+                l.years, l.since, l.min_years
+            ),
         });
     }
     if parts.is_empty() {
-        return if zh { "未申报远郊重点区域或临港新片区".to_string() } else { "no remote key area or Lin-gang claimed".to_string() };
+        return if zh {
+            "未申报远郊重点区域或临港新片区".to_string()
+        } else {
+            "no remote key area or Lin-gang claimed".to_string()
+        };
     }
     let cap_note = match (capped, zh) {
         (false, _) => String::new(),
@@ -330,9 +536,15 @@ fn remote_area(
         (true, false) => ", capped".to_string(),
     };
     if zh {
-        format!("{}；两者为同一指标，取较高者{cap_note}，得 {points} 分", parts.join("；"))
+        format!(
+            "{}；两者为同一指标，取较高者{cap_note}，得 {points} 分",
+            parts.join("；")
+        )
     } else {
-        format!("{}; both are one indicator and the higher counts{cap_note}: {points} points", parts.join("; "))
+        format!(
+            "{}; both are one indicator and the higher counts{cap_note}: {points} points",
+            parts.join("; ")
+        )
     }
 }
 
@@ -340,9 +552,15 @@ fn remote_area(
 pub fn veto(veto: &Veto, lang: Lang) -> String {
     match (veto, lang) {
         (Veto::SeriousCrime { on }, Lang::Zh) => format!("{on} 有严重刑事犯罪记录，一票否决"),
-        (Veto::SeriousCrime { on }, Lang::En) => format!("a serious criminal record dated {on} vetoes the application"),
-        (Veto::FamilyPlanning, Lang::Zh) => "有违反计划生育政策记录，按此规则版本一票否决".to_string(),
-        (Veto::FamilyPlanning, Lang::En) => "a family-planning violation vetoes the application under this rule set".to_string(),
+        (Veto::SeriousCrime { on }, Lang::En) => {
+            format!("a serious criminal record dated {on} vetoes the application")
+        }
+        (Veto::FamilyPlanning, Lang::Zh) => {
+            "有违反计划生育政策记录，按此规则版本一票否决".to_string()
+        }
+        (Veto::FamilyPlanning, Lang::En) => {
+            "a family-planning violation vetoes the application under this rule set".to_string()
+        }
     }
 }
 
@@ -379,15 +597,31 @@ pub fn warning(warning: &Warning, lang: Lang) -> String {
             "provisional rule set: values it does not list are inherited from {}; treat the result as indicative",
             inherits.as_deref().unwrap_or("a later rule set")
         ),
-        (ForcedRuleSet { in_force: Some(id) }, Lang::Zh) => format!("已指定规则版本；计分日施行的是 {id}"),
-        (ForcedRuleSet { in_force: Some(id) }, Lang::En) => format!("a rule set was forced; the one in force on the evaluation date is {id}"),
-        (ForcedRuleSet { in_force: None }, Lang::Zh) => "已指定规则版本；计分日没有施行中的规则".to_string(),
-        (ForcedRuleSet { in_force: None }, Lang::En) => "a rule set was forced; none is in force on the evaluation date".to_string(),
-        (WageBeforeTable { first }, Lang::Zh) => format!("部分缴费月份早于社平工资表首个月份 {first}，按该月份的数值比较"),
-        (WageBeforeTable { first }, Lang::En) => {
-            format!("some insured months precede the average-wage table, which starts in {first}; its first value was used")
+        (ForcedRuleSet { in_force: Some(id) }, Lang::Zh) => {
+            format!("已指定规则版本；计分日施行的是 {id}")
         }
-        (FutureInsuranceIgnored { months }, Lang::Zh) => format!("{months} 个计分日之后的缴费月份未计入"),
-        (FutureInsuranceIgnored { months }, Lang::En) => format!("{months} insured months after the evaluation date were not counted"),
+        (ForcedRuleSet { in_force: Some(id) }, Lang::En) => {
+            format!("a rule set was forced; the one in force on the evaluation date is {id}")
+        }
+        (ForcedRuleSet { in_force: None }, Lang::Zh) => {
+            "已指定规则版本；计分日没有施行中的规则".to_string()
+        }
+        (ForcedRuleSet { in_force: None }, Lang::En) => {
+            "a rule set was forced; none is in force on the evaluation date".to_string()
+        }
+        (WageBeforeTable { first }, Lang::Zh) => {
+            format!("部分缴费月份早于社平工资表首个月份 {first}，按该月份的数值比较")
+        }
+        (WageBeforeTable { first }, Lang::En) => {
+            format!(
+                "some insured months precede the average-wage table, which starts in {first}; its first value was used"
+            )
+        }
+        (FutureInsuranceIgnored { months }, Lang::Zh) => {
+            format!("{months} 个计分日之后的缴费月份未计入")
+        }
+        (FutureInsuranceIgnored { months }, Lang::En) => {
+            format!("{months} insured months after the evaluation date were not counted")
+        }
     }
 }

@@ -107,8 +107,12 @@ impl Interpretations {
 
     /// Ids such as `I-3`, in order.
     pub fn ids(self) -> impl Iterator<Item = &'static str> {
-        const IDS: [&str; 11] = ["", "I-1", "I-2", "I-3", "I-4", "I-5", "I-6", "I-7", "I-8", "I-9", "I-10"];
-        (1..=10u8).filter(move |&n| self.contains(n)).map(|n| IDS[n as usize])
+        const IDS: [&str; 11] = [
+            "", "I-1", "I-2", "I-3", "I-4", "I-5", "I-6", "I-7", "I-8", "I-9", "I-10",
+        ];
+        (1..=10u8)
+            .filter(move |&n| self.contains(n))
+            .map(|n| IDS[n as usize])
     }
 }
 
@@ -121,7 +125,10 @@ pub struct Reference<'r> {
 
 impl<'r> Reference<'r> {
     pub fn to<T>(cited: &'r Cited<T>) -> Self {
-        Self { citation: cited.citation.as_ref(), confidence: cited.confidence }
+        Self {
+            citation: cited.citation.as_ref(),
+            confidence: cited.confidence,
+        }
     }
 
     pub fn text(&self, lang: Lang) -> &'r str {
@@ -136,7 +143,12 @@ pub enum QualificationFailure {
     NotInShanghai,
     PostMismatch,
     NotRegistered,
-    BaseTooLow { months: u32, min_months: u32, window_months: u32, ratio_tenths: u64 },
+    BaseTooLow {
+        months: u32,
+        min_months: u32,
+        window_months: u32,
+        ratio_tenths: u64,
+    },
 }
 
 /// Why a claimed shortage major does not count.
@@ -155,33 +167,98 @@ pub const MAX_BASE_TIERS: usize = 8;
 /// The facts behind an item's points, in a form each language can explain.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Finding {
-    Age { age: i32, birth_date: NaiveDate, band: Option<AgeBand> },
-    Education { entry: usize, level: EducationLevel, degree: bool },
-    EducationNotRecognized { entry: usize },
-    EducationNotYet { entry: usize, graduated_on: NaiveDate },
+    Age {
+        age: i32,
+        birth_date: NaiveDate,
+        band: Option<AgeBand>,
+    },
+    Education {
+        entry: usize,
+        level: EducationLevel,
+        degree: bool,
+    },
+    EducationNotRecognized {
+        entry: usize,
+    },
+    EducationNotYet {
+        entry: usize,
+        graduated_on: NaiveDate,
+    },
     NoEducation,
-    Qualification { entry: usize, level: QualificationLevel },
-    QualificationFailed { entry: usize, level: QualificationLevel, failure: QualificationFailure },
+    Qualification {
+        entry: usize,
+        level: QualificationLevel,
+    },
+    QualificationFailed {
+        entry: usize,
+        level: QualificationLevel,
+        failure: QualificationFailure,
+    },
     NoQualification,
-    SiYears { months: u32, not_qualifying: u32, months_per_block: u32 },
+    SiYears {
+        months: u32,
+        not_qualifying: u32,
+        months_per_block: u32,
+    },
     /// Months meeting each tier within its window; `awarded` is the tier index.
-    SiBase { counts: [u16; MAX_BASE_TIERS], awarded: Option<u8>, as_of_month: Month },
-    ShortageMajor { entry: usize },
-    ShortageMajorFailed { entry: usize, failure: ShortageFailure },
+    SiBase {
+        counts: [u16; MAX_BASE_TIERS],
+        awarded: Option<u8>,
+        as_of_month: Month,
+    },
+    ShortageMajor {
+        entry: usize,
+    },
+    ShortageMajorFailed {
+        entry: usize,
+        failure: ShortageFailure,
+    },
     NoShortageMajor,
-    Investment { tax_points: i64, hire_points: i64, capped: bool },
+    Investment {
+        tax_points: i64,
+        hire_points: i64,
+        capped: bool,
+    },
     NoInvestment,
-    PublicService { years: u32, min_years: u32 },
-    RemoteArea { remote_years: u32, remote_points: i64, lingang: Option<LingangFinding>, capped: bool },
-    Talent { claimed: bool, available: bool },
-    FreshGraduate { entry: usize, graduated_on: NaiveDate },
+    PublicService {
+        years: u32,
+        min_years: u32,
+    },
+    RemoteArea {
+        remote_years: u32,
+        remote_points: i64,
+        lingang: Option<LingangFinding>,
+        capped: bool,
+    },
+    Talent {
+        claimed: bool,
+        available: bool,
+    },
+    FreshGraduate {
+        entry: usize,
+        graduated_on: NaiveDate,
+    },
     NotFreshGraduate,
-    Award { entry: usize, level: AwardLevel, ignored: usize },
-    NoAward { ignored: usize },
-    Spouse { years: i32, capped: bool },
+    Award {
+        entry: usize,
+        level: AwardLevel,
+        ignored: usize,
+    },
+    NoAward {
+        ignored: usize,
+    },
+    Spouse {
+        years: i32,
+        capped: bool,
+    },
     SpouseNotHukou,
     NoSpouse,
-    Deduction { counted: usize, ignored: usize, since: NaiveDate, per_record: i64 },
+    Deduction {
+        counted: usize,
+        ignored: usize,
+        since: NaiveDate,
+        per_record: i64,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -236,7 +313,11 @@ pub enum Veto {
 pub enum Ineligibility {
     NoResidencePermit,
     EmployerNotEligible,
-    TooFewInsuranceMonths { months: u32, min_months: u32, window_months: u32 },
+    TooFewInsuranceMonths {
+        months: u32,
+        min_months: u32,
+        window_months: u32,
+    },
 }
 
 /// Things the reader should know about a result.

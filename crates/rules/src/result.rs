@@ -72,9 +72,17 @@ impl<'r> Evaluation<'r> {
             total: self.total,
             reaches_standard: self.reaches_standard,
             vetoed: self.vetoed(),
-            veto_reasons: self.vetoes.iter().map(|veto| explain::veto(veto, lang)).collect(),
+            veto_reasons: self
+                .vetoes
+                .iter()
+                .map(|veto| explain::veto(veto, lang))
+                .collect(),
             eligible_to_apply: self.eligible_to_apply(),
-            eligibility_reasons: self.ineligibilities.iter().map(|reason| explain::ineligibility(reason, lang)).collect(),
+            eligibility_reasons: self
+                .ineligibilities
+                .iter()
+                .map(|reason| explain::ineligibility(reason, lang))
+                .collect(),
             items: self
                 .items
                 .iter()
@@ -89,7 +97,11 @@ impl<'r> Evaluation<'r> {
                     interpretations: ids(item.interpretations),
                 })
                 .collect(),
-            warnings: self.warnings.iter().map(|warning| explain::warning(warning, lang)).collect(),
+            warnings: self
+                .warnings
+                .iter()
+                .map(|warning| explain::warning(warning, lang))
+                .collect(),
             interpretations: ids(self.interpretations),
         }
     }

@@ -1,0 +1,257 @@
+//! The `jifen` binary as a user runs it.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn jifen(args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_jifen"))
+        .args(args)
+        .current_dir(repo())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut pipe = child.stdin.take().unwrap();
+    pipe.write_all(stdin.unwrap_or("").as_bytes()).unwrap();
+    drop(pipe);
+    child.wait_with_output().unwrap()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).unwrap()
+}
+
+fn case_files() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(repo().join("testdata/cases"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
+        .collect();
+    files.sort();
+    files
+}
+
+fn expected_total(path: &Path) -> i64 {
+    let case: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    case["expect"]["total"].as_i64().unwrap()
+}
+
+#[test]
+fn score_prints_the_expected_total_of_every_shared_case_as_json() {
+    let files = case_files();
+    assert!(files.len() >= 13);
+    for path in files {
+        let output = jifen(&["score", "--format", "json", path.to_str().unwrap()], None);
+        assert!(
+            output.status.success(),
+            "{}: {}",
+            path.display(),
+            stderr(&output)
+        );
+        let result: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+        assert_eq!(
+            result["total"].as_i64().unwrap(),
+            expected_total(&path),
+            "{}",
+            path.display()
+        );
+        assert_eq!(result["items"].as_array().unwrap().len(), 17);
+    }
+}
+
+#[test]
+fn the_table_is_in_chinese_by_default_and_english_on_request() {
+    let case = "testdata/cases/intermediate-title-1x.json";
+    let zh = stdout(&jifen(&["score", case], None));
+    assert!(zh.contains("总分: 189"), "{zh}");
+    assert!(
+        zh.contains("职称或技能等级") && zh.contains("中级职称"),
+        "{zh}"
+    );
+    let en = stdout(&jifen(&["score", "--lang", "en", case], None));
+    assert!(en.contains("Total: 189"), "{en}");
+    assert!(en.contains("intermediate title"), "{en}");
+}
+
+#[test]
+fn a_profile_can_come_from_standard_input() {
+    let output = jifen(
+        &["score", "--format", "json", "-"],
+        Some(
+            r#"{"as_of": "2025-06-30", "birth_date": "1990-01-15", "education": [{"level": "master"}]}"#,
+        ),
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let result: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(result["total"], 130);
+    assert_eq!(result["eligible_to_apply"], false);
+}
+
+#[test]
+fn rule_set_can_be_forced() {
+    let profile = r#"{"as_of": "2024-06-30", "birth_date": "1985-01-01", "records": {"family_planning_violation": true}}"#;
+    let default = jifen(&["score", "--format", "json", "-"], Some(profile));
+    let forced = jifen(
+        &["score", "--format", "json", "--rule-set", "sh-2018", "-"],
+        Some(profile),
+    );
+    let default: serde_json::Value = serde_json::from_str(&stdout(&default)).unwrap();
+    let forced: serde_json::Value = serde_json::from_str(&stdout(&forced)).unwrap();
+    assert_eq!(default["rule_set"]["id"], "sh-2023");
+    assert_eq!(default["vetoed"], false);
+    assert_eq!(forced["rule_set"]["id"], "sh-2018");
+    assert_eq!(forced["vetoed"], true);
+    assert!(!forced["warnings"].as_array().unwrap().is_empty());
+}
+
+/// Each kind of bad input exits non-zero with a message that names the field.
+#[test]
+fn bad_input_names_the_field() {
+    let cases = [
+        (
+            r#"{"birth_date": "1990-01-01", "education": [{"level": "college"}]}"#,
+            "education[0].level",
+            "college",
+        ),
+        (r#"{"birth_date": "1990-02-30"}"#, "birth_date", "no day 30"),
+        (
+            r#"{"id_number": "310101199005120017"}"#,
+            "id_number",
+            "check character",
+        ),
+        (
+            r#"{"id_number": "310101199005120016", "birth_date": "1990-05-13"}"#,
+            "id_number",
+            "disagrees",
+        ),
+        (
+            r#"{"birth_date": "2010-01-01", "as_of": "2025-01-01"}"#,
+            "birth_date",
+            "at least 18",
+        ),
+        (
+            r#"{"birth_date": "1990-01-01", "social_insurance": [{"from": "2020-01", "to": "2020-12", "base": 1}, {"from": "2020-12", "to": "2021-03", "base": 1}]}"#,
+            "social_insurance[1]",
+            "2020-12",
+        ),
+        (
+            r#"{"birth_date": "1990-01-01", "educaton": []}"#,
+            "educaton",
+            "unknown field",
+        ),
+        (
+            r#"{"birth_date": "1990-01-01", "social_insurance": [{"from": "2020-13", "to": "2020-12", "base": 1}]}"#,
+            "social_insurance[0].from",
+            "month",
+        ),
+        (
+            r#"{"birth_date": "1990-01-01", "qualifications": [{"kind": "skill", "level": 7}]}"#,
+            "qualifications[0].level",
+            "1 to 5",
+        ),
+        (r#"{"education": []}"#, "birth_date", "required"),
+        (r#"{"birth_date": 19900101}"#, "birth_date", "invalid type"),
+        (r#"{"birth_date": "1990-01-01""#, "", "not valid JSON"),
+    ];
+    for (input, path, needle) in cases {
+        let output = jifen(&["score", "--lang", "en", "-"], Some(input));
+        let message = stderr(&output);
+        assert_eq!(output.status.code(), Some(1), "{input}: {message}");
+        assert!(
+            message.contains(path) && message.contains(needle),
+            "{input}: expected {path} / {needle} in {message}"
+        );
+        assert!(stdout(&output).is_empty());
+    }
+}
+
+#[test]
+fn errors_are_in_chinese_by_default() {
+    let output = jifen(
+        &["score", "-"],
+        Some(r#"{"id_number": "310101199005120017"}"#),
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("身份证号码无效"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn batch_scores_each_line_and_reports_bad_lines_in_place() {
+    let good = r#"{"as_of": "2025-06-30", "birth_date": "1990-01-15", "education": [{"level": "doctor"}]}"#;
+    let bad = r#"{"as_of": "2025-06-30", "birth_date": "1990-01-15", "education": [{"level": "college"}]}"#;
+    let input = format!("{good}\n{bad}\n\nnot json\n{good}\n");
+    let output = jifen(&["score", "--batch", "-", "--lang", "en"], Some(&input));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let lines: Vec<serde_json::Value> = stdout(&output)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 4, "the blank line is skipped");
+    assert_eq!(lines[0]["total"], 140);
+    assert_eq!(lines[1]["line"], 2);
+    assert_eq!(lines[1]["error"]["path"], "education[0].level");
+    assert_eq!(lines[1]["error"]["code"], "invalid_field");
+    assert_eq!(lines[2]["line"], 4);
+    assert_eq!(lines[2]["error"]["code"], "malformed_json");
+    assert_eq!(lines[3]["total"], 140);
+    assert!(stderr(&output).contains("scored 2, failed 2"));
+}
+
+#[test]
+fn batch_keeps_input_order_across_chunks() {
+    // More lines than one chunk, each with a different age, so order is visible.
+    let mut input = String::new();
+    for i in 0..5000 {
+        let year = 1960 + i % 40;
+        input.push_str(&format!(
+            r#"{{"as_of": "2025-06-30", "birth_date": "{year}-01-01"}}"#
+        ));
+        input.push('\n');
+    }
+    let output = jifen(&["score", "--batch", "-"], Some(&input));
+    assert!(output.status.success());
+    for (i, line) in stdout(&output).lines().enumerate() {
+        let result: serde_json::Value = serde_json::from_str(line).unwrap();
+        let age = 2025 - (1960 + i as i64 % 40);
+        let expected = match age {
+            ..=43 => 30,
+            44..=55 => 5 + 2 * (56 - age),
+            56..=60 => 5,
+            _ => 0,
+        };
+        assert_eq!(result["items"][0]["points"], expected, "line {}", i + 1);
+    }
+}
+
+#[test]
+fn rules_lists_every_rule_set_with_citations() {
+    let output = jifen(&["rules"], None);
+    assert!(output.status.success());
+    let text = stdout(&output);
+    for id in ["sh-2013", "sh-2015", "sh-2018", "sh-2023"] {
+        assert!(text.contains(id), "{id} missing");
+    }
+    assert!(text.contains("沪人社规〔2022〕41号"));
+    assert!(text.contains("12307"), "the wage table is listed");
+    let json = stdout(&jifen(&["rules", "sh-2023", "--format", "json"], None));
+    let document: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(document["rule_sets"][0]["age"]["cap"]["value"], 30);
+    let unknown = jifen(&["rules", "sh-1999"], None);
+    assert_eq!(unknown.status.code(), Some(1));
+}
