@@ -4,7 +4,7 @@
 #![allow(clippy::expect_used)]
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use jifen_cli::batch::score_batch;
+use jifen_cli::batch::{BatchJob, score_batch};
 use jifen_rules::{Context, Lang, RuleBook};
 
 const LINES: usize = 10_000;
@@ -12,8 +12,7 @@ const LINES: usize = 10_000;
 /// The typical profile on one line, with a varying birth year and base so that lines differ.
 fn input() -> Vec<u8> {
     let typical: serde_json::Value =
-        serde_json::from_str(include_str!("../../../testdata/bench/typical-profile.json"))
-            .expect("valid JSON");
+        serde_json::from_str(include_str!("../../../testdata/bench/typical-profile.json")).expect("valid JSON");
     let mut out = Vec::new();
     for i in 0..LINES {
         let mut profile = typical.clone();
@@ -32,15 +31,17 @@ fn batch(c: &mut Criterion) {
     let mut group = c.benchmark_group("batch");
     group.throughput(Throughput::Elements(LINES as u64));
     group.sample_size(20);
-    group.bench_function("score_batch_10k", |b| {
-        b.iter(|| {
-            let mut output = Vec::with_capacity(input.len() * 8);
-            let summary =
-                score_batch(book, &context, Lang::Zh, &input[..], &mut output).expect("runs");
-            assert_eq!(summary.scored, LINES as u64);
-            output.len()
-        })
-    });
+    for threads in [1, 0] {
+        let job = BatchJob { book, context, lang: Lang::Zh, threads };
+        let name = if threads == 0 { "all_cores".to_string() } else { format!("{threads}_thread") };
+        group.bench_function(format!("score_batch_10k_{name}"), |b| {
+            b.iter(|| {
+                // Output goes to a sink, as to a file or pipe: the batch's own buffers are measured.
+                let summary = score_batch(&job, &input[..], std::io::sink()).expect("runs");
+                assert_eq!(summary.scored, LINES as u64);
+            })
+        });
+    }
     group.finish();
 }
 

@@ -19,24 +19,15 @@ pub struct Failure {
 
 impl Failure {
     pub fn input(message: impl Into<String>) -> Self {
-        Self {
-            message: message.into(),
-            exit_code: 1,
-        }
+        Self { message: message.into(), exit_code: 1 }
     }
 
     pub fn usage(message: impl Into<String>) -> Self {
-        Self {
-            message: message.into(),
-            exit_code: 2,
-        }
+        Self { message: message.into(), exit_code: 2 }
     }
 
     pub fn internal(message: impl Into<String>) -> Self {
-        Self {
-            message: message.into(),
-            exit_code: 3,
-        }
+        Self { message: message.into(), exit_code: 3 }
     }
 }
 
@@ -52,9 +43,7 @@ pub fn read_input(path: &str) -> Result<Vec<u8>, Failure> {
     let outcome = if path == "-" {
         std::io::stdin().lock().read_to_end(&mut bytes).map(|_| ())
     } else {
-        std::fs::File::open(path)
-            .and_then(|mut file| file.read_to_end(&mut bytes))
-            .map(|_| ())
+        std::fs::File::open(path).and_then(|mut file| file.read_to_end(&mut bytes)).map(|_| ())
     };
     outcome.map_err(|e| Failure::input(format!("{path}: {e}")))?;
     Ok(bytes)

@@ -38,6 +38,9 @@ struct ScoreArgs {
     /// Force a rule set (e.g. sh-2018) instead of the one in force on as_of.
     #[arg(long = "rule-set", value_name = "ID")]
     rule_set: Option<String>,
+    /// With --batch: threads that score (default: one per core).
+    #[arg(long, default_value_t = 0, requires = "batch")]
+    threads: usize,
 }
 
 #[derive(Args)]
@@ -54,9 +57,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Score(args) => run_score(args),
-        Command::Rules(args) => {
-            rules_cmd::list(args.id.as_deref(), args.format, args.lang).and_then(print)
-        }
+        Command::Rules(args) => rules_cmd::list(args.id.as_deref(), args.format, args.lang).and_then(print),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -69,50 +70,30 @@ fn main() -> ExitCode {
 
 fn print(text: String) -> Result<(), Failure> {
     let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_all(text.as_bytes())
-        .map_err(|e| Failure::internal(e.to_string()))
+    stdout.write_all(text.as_bytes()).map_err(|e| Failure::internal(e.to_string()))
 }
 
 fn run_score(args: ScoreArgs) -> Result<(), Failure> {
     if let Some(path) = &args.batch {
         return run_batch(path, &args);
     }
-    let path = args
-        .file
-        .as_deref()
-        .ok_or_else(|| Failure::usage("give a profile FILE, - or --batch FILE.jsonl"))?;
-    let options = ScoreOptions {
-        format: args.format,
-        lang: args.lang,
-        rule_set: args.rule_set.as_deref(),
-    };
+    let path = args.file.as_deref().ok_or_else(|| Failure::usage("give a profile FILE, - or --batch FILE.jsonl"))?;
+    let options = ScoreOptions { format: args.format, lang: args.lang, rule_set: args.rule_set.as_deref() };
     print(score::score_file(path, &options)?)
 }
 
 fn run_batch(path: &str, args: &ScoreArgs) -> Result<(), Failure> {
     let book = rule_book()?;
-    let context = Context {
-        today: jifen_cli::clock::today_in_shanghai(),
-        rule_set: args.rule_set.as_deref(),
-    };
+    let context = Context { today: jifen_cli::clock::today_in_shanghai(), rule_set: args.rule_set.as_deref() };
+    let job = batch::BatchJob { book, context, lang: args.lang, threads: args.threads };
     let stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let summary = if path == "-" {
-        batch::score_batch(book, &context, args.lang, std::io::stdin().lock(), stdout)
+        batch::score_batch(&job, std::io::stdin().lock(), stdout)
     } else {
         let file = std::fs::File::open(path).map_err(|e| Failure::input(format!("{path}: {e}")))?;
-        batch::score_batch(
-            book,
-            &context,
-            args.lang,
-            BufReader::with_capacity(1 << 16, file),
-            stdout,
-        )
+        batch::score_batch(&job, BufReader::with_capacity(1 << 16, file), stdout)
     }
     .map_err(|e| Failure::internal(format!("{path}: {e}")))?;
-    eprintln!(
-        "jifen: scored {}, failed {}",
-        summary.scored, summary.failed
-    );
+    eprintln!("jifen: scored {}, failed {}", summary.scored, summary.failed);
     Ok(())
 }

@@ -11,10 +11,7 @@ pub fn list(id: Option<&str>, format: Format, lang: Lang) -> Result<String, Fail
     let book = rule_book()?;
     let chosen: Vec<&RuleSet> = match id {
         Some(id) => vec![book.rule_set(id).ok_or_else(|| {
-            Failure::input(format!(
-                "unknown rule set \"{id}\"; expected one of {}",
-                book.ids().join(", ")
-            ))
+            Failure::input(format!("unknown rule set \"{id}\"; expected one of {}", book.ids().join(", ")))
         })?],
         None => book.rule_sets().iter().collect(),
     };
@@ -40,10 +37,7 @@ pub fn list(id: Option<&str>, format: Format, lang: Lang) -> Result<String, Fail
 
 fn new_table(header: [&str; 4]) -> Table {
     let mut table = Table::new();
-    table
-        .load_preset(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(140);
+    table.load_preset(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic).set_width(140);
     table.set_header(header);
     table
 }
@@ -52,28 +46,14 @@ fn render_rule_set(out: &mut String, rule_set: &RuleSet, lang: Lang) -> Result<(
     let zh = lang == Lang::Zh;
     let until = rule_set.effective_to.map_or_else(
         || {
-            if zh {
-                "至今".to_string()
-            } else {
-                "now".to_string()
-            }
+            if zh { "至今".to_string() } else { "now".to_string() }
         },
         |d| d.to_string(),
     );
     let status = match (rule_set.provisional, zh) {
-        (true, true) => format!(
-            "暂定，未列出的分值沿用 {}",
-            rule_set.inherits.as_deref().unwrap_or("-")
-        ),
-        (true, false) => format!(
-            "provisional, inherits from {}",
-            rule_set.inherits.as_deref().unwrap_or("-")
-        ),
-        (false, _) => format!(
-            "{}: {}",
-            if zh { "可信度" } else { "confidence" },
-            rule_set.confidence.label(lang)
-        ),
+        (true, true) => format!("暂定，未列出的分值沿用 {}", rule_set.inherits.as_deref().unwrap_or("-")),
+        (true, false) => format!("provisional, inherits from {}", rule_set.inherits.as_deref().unwrap_or("-")),
+        (false, _) => format!("{}: {}", if zh { "可信度" } else { "confidence" }, rule_set.confidence.label(lang)),
     };
     let _ = writeln!(
         out,
@@ -82,11 +62,8 @@ fn render_rule_set(out: &mut String, rule_set: &RuleSet, lang: Lang) -> Result<(
         rule_set.title.get(lang),
         rule_set.effective_from
     );
-    let header = if zh {
-        ["指标", "取值", "出处", "可信度"]
-    } else {
-        ["Value", "Setting", "Citation", "Confidence"]
-    };
+    let header =
+        if zh { ["指标", "取值", "出处", "可信度"] } else { ["Value", "Setting", "Citation", "Confidence"] };
     let mut table = new_table(header);
     let tree = serde_json::to_value(rule_set).map_err(|e| Failure::internal(e.to_string()))?;
     let mut rows = Vec::new();
@@ -102,16 +79,8 @@ fn render_rule_set(out: &mut String, rule_set: &RuleSet, lang: Lang) -> Result<(
 fn collect_cited(node: &Value, path: String, lang: Lang, rows: &mut Vec<[String; 4]>) {
     let Value::Object(map) = node else { return };
     if let (Some(value), Some(citation)) = (map.get("value"), map.get("citation")) {
-        let citation = citation
-            .get(lang.code())
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string();
-        let confidence = map
-            .get("confidence")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string();
+        let citation = citation.get(lang.code()).and_then(Value::as_str).unwrap_or_default().to_string();
+        let confidence = map.get("confidence").and_then(Value::as_str).unwrap_or_default().to_string();
         rows.push([path, value.to_string(), citation, confidence]);
         return;
     }
@@ -119,26 +88,14 @@ fn collect_cited(node: &Value, path: String, lang: Lang, rows: &mut Vec<[String;
         if key == "sources" {
             continue;
         }
-        let child_path = if path.is_empty() {
-            key.clone()
-        } else {
-            format!("{path}.{key}")
-        };
+        let child_path = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
         collect_cited(child, child_path, lang, rows);
     }
 }
 
 fn render_wages(out: &mut String, wages: &jifen_rules::AverageWageTable, lang: Lang) {
     let zh = lang == Lang::Zh;
-    let _ = writeln!(
-        out,
-        "{}",
-        if zh {
-            "本市上年度职工社会平均工资（月，元）"
-        } else {
-            "Average monthly wage (CNY)"
-        }
-    );
+    let _ = writeln!(out, "{}", if zh { "本市上年度职工社会平均工资（月，元）" } else { "Average monthly wage (CNY)" });
     let header = if zh {
         ["起始月", "月平均工资", "出处", "可信度"]
     } else {

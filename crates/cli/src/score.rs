@@ -21,15 +21,9 @@ pub struct ScoreOptions<'a> {
 pub fn score_file(path: &str, options: &ScoreOptions) -> Result<String, Failure> {
     let bytes = read_input(path)?;
     let book = rule_book()?;
-    let profile = Profile::from_document_slice(&bytes)
-        .map_err(|e| Failure::input(e.message(options.lang)))?;
-    let context = Context {
-        today: crate::clock::today_in_shanghai(),
-        rule_set: options.rule_set,
-    };
-    let evaluation = book
-        .evaluate(&profile, &context)
-        .map_err(|e| Failure::input(e.message(options.lang)))?;
+    let profile = Profile::from_document_slice(&bytes).map_err(|e| Failure::input(e.message(options.lang)))?;
+    let context = Context { today: crate::clock::today_in_shanghai(), rule_set: options.rule_set };
+    let evaluation = book.evaluate(&profile, &context).map_err(|e| Failure::input(e.message(options.lang)))?;
     let result = evaluation.to_result(options.lang);
     match options.format {
         Format::Json => serde_json::to_string_pretty(&result)

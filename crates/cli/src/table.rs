@@ -10,28 +10,14 @@ const DEFAULT_WIDTH: u16 = 120;
 pub fn render(result: &ScoreResult, lang: Lang) -> String {
     let zh = lang == Lang::Zh;
     let mut out = String::new();
-    let (rule_label, date_label) = if zh {
-        ("规则版本", "计分日")
-    } else {
-        ("Rule set", "Evaluated on")
-    };
-    let _ = writeln!(
-        out,
-        "{rule_label}: {} — {}",
-        result.rule_set.id, result.rule_set.title
-    );
+    let (rule_label, date_label) = if zh { ("规则版本", "计分日") } else { ("Rule set", "Evaluated on") };
+    let _ = writeln!(out, "{rule_label}: {} — {}", result.rule_set.id, result.rule_set.title);
     let _ = writeln!(out, "{date_label}: {}", result.as_of);
 
     let mut table = Table::new();
-    table
-        .load_preset(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic);
+    table.load_preset(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic);
     table.set_width(DEFAULT_WIDTH);
-    let header = if zh {
-        ["项目", "分值", "计入", "说明"]
-    } else {
-        ["Item", "Points", "Counted", "Why"]
-    };
+    let header = if zh { ["项目", "分值", "计入", "说明"] } else { ["Item", "Points", "Counted", "Why"] };
     table.set_header(header);
     for item in &result.items {
         let counted = match (item.counted, zh) {
@@ -40,16 +26,11 @@ pub fn render(result: &ScoreResult, lang: Lang) -> String {
             (true, false) => "yes",
             (false, false) => "no",
         };
-        let mut why = item.explanation.clone();
+        let mut why = item.explanation.to_string();
         if !item.interpretations.is_empty() {
             let _ = write!(why, " [{}]", item.interpretations.join(", "));
         }
-        table.add_row(vec![
-            item.id.name(lang).to_string(),
-            item.points.to_string(),
-            counted.to_string(),
-            why,
-        ]);
+        table.add_row(vec![item.id.name(lang).to_string(), item.points.to_string(), counted.to_string(), why]);
     }
     let _ = writeln!(out, "{table}");
 
@@ -63,11 +44,7 @@ pub fn render(result: &ScoreResult, lang: Lang) -> String {
     };
     let total_label = if zh { "总分" } else { "Total" };
     let standard_label = if zh { "标准分值" } else { "standard" };
-    let _ = writeln!(
-        out,
-        "{total_label}: {} ({standard_label} {}) — {verdict}",
-        result.total, result.standard
-    );
+    let _ = writeln!(out, "{total_label}: {} ({standard_label} {}) — {verdict}", result.total, result.standard);
     let mut list = |label_zh: &str, label_en: &str, lines: &[String]| {
         if !lines.is_empty() {
             let _ = writeln!(out, "{}:", if zh { label_zh } else { label_en });
@@ -77,11 +54,7 @@ pub fn render(result: &ScoreResult, lang: Lang) -> String {
         }
     };
     list("否决原因", "Vetoed because", &result.veto_reasons);
-    list(
-        "暂不能申请",
-        "Cannot apply yet",
-        &result.eligibility_reasons,
-    );
+    list("暂不能申请", "Cannot apply yet", &result.eligibility_reasons);
     list("提示", "Warnings", &result.warnings);
     if result.eligible_to_apply {
         let _ = writeln!(
@@ -95,11 +68,7 @@ pub fn render(result: &ScoreResult, lang: Lang) -> String {
         );
     }
     if !result.interpretations.is_empty() {
-        let label = if zh {
-            "所依据的解释"
-        } else {
-            "Interpretations applied"
-        };
+        let label = if zh { "所依据的解释" } else { "Interpretations applied" };
         let _ = writeln!(out, "{label}: {}", result.interpretations.join(", "));
     }
     out

@@ -18,10 +18,14 @@ fn jifen(args: &[&str], stdin: Option<&str>) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    // Feed standard input from another thread: a large input and a large output would
+    // otherwise fill both pipes and block each side on the other.
     let mut pipe = child.stdin.take().unwrap();
-    pipe.write_all(stdin.unwrap_or("").as_bytes()).unwrap();
-    drop(pipe);
-    child.wait_with_output().unwrap()
+    let input = stdin.unwrap_or("").to_string();
+    let feeder = std::thread::spawn(move || pipe.write_all(input.as_bytes()));
+    let output = child.wait_with_output().unwrap();
+    feeder.join().unwrap().unwrap();
+    output
 }
 
 fn stdout(output: &Output) -> String {
@@ -43,8 +47,7 @@ fn case_files() -> Vec<PathBuf> {
 }
 
 fn expected_total(path: &Path) -> i64 {
-    let case: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let case: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     case["expect"]["total"].as_i64().unwrap()
 }
 
@@ -54,19 +57,9 @@ fn score_prints_the_expected_total_of_every_shared_case_as_json() {
     assert!(files.len() >= 13);
     for path in files {
         let output = jifen(&["score", "--format", "json", path.to_str().unwrap()], None);
-        assert!(
-            output.status.success(),
-            "{}: {}",
-            path.display(),
-            stderr(&output)
-        );
+        assert!(output.status.success(), "{}: {}", path.display(), stderr(&output));
         let result: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
-        assert_eq!(
-            result["total"].as_i64().unwrap(),
-            expected_total(&path),
-            "{}",
-            path.display()
-        );
+        assert_eq!(result["total"].as_i64().unwrap(), expected_total(&path), "{}", path.display());
         assert_eq!(result["items"].as_array().unwrap().len(), 17);
     }
 }
@@ -76,10 +69,7 @@ fn the_table_is_in_chinese_by_default_and_english_on_request() {
     let case = "testdata/cases/intermediate-title-1x.json";
     let zh = stdout(&jifen(&["score", case], None));
     assert!(zh.contains("总分: 189"), "{zh}");
-    assert!(
-        zh.contains("职称或技能等级") && zh.contains("中级职称"),
-        "{zh}"
-    );
+    assert!(zh.contains("职称或技能等级") && zh.contains("中级职称"), "{zh}");
     let en = stdout(&jifen(&["score", "--lang", "en", case], None));
     assert!(en.contains("Total: 189"), "{en}");
     assert!(en.contains("intermediate title"), "{en}");
@@ -89,9 +79,7 @@ fn the_table_is_in_chinese_by_default_and_english_on_request() {
 fn a_profile_can_come_from_standard_input() {
     let output = jifen(
         &["score", "--format", "json", "-"],
-        Some(
-            r#"{"as_of": "2025-06-30", "birth_date": "1990-01-15", "education": [{"level": "master"}]}"#,
-        ),
+        Some(r#"{"as_of": "2025-06-30", "birth_date": "1990-01-15", "education": [{"level": "master"}]}"#),
     );
     assert!(output.status.success(), "{}", stderr(&output));
     let result: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
@@ -101,12 +89,10 @@ fn a_profile_can_come_from_standard_input() {
 
 #[test]
 fn rule_set_can_be_forced() {
-    let profile = r#"{"as_of": "2024-06-30", "birth_date": "1985-01-01", "records": {"family_planning_violation": true}}"#;
+    let profile =
+        r#"{"as_of": "2024-06-30", "birth_date": "1985-01-01", "records": {"family_planning_violation": true}}"#;
     let default = jifen(&["score", "--format", "json", "-"], Some(profile));
-    let forced = jifen(
-        &["score", "--format", "json", "--rule-set", "sh-2018", "-"],
-        Some(profile),
-    );
+    let forced = jifen(&["score", "--format", "json", "--rule-set", "sh-2018", "-"], Some(profile));
     let default: serde_json::Value = serde_json::from_str(&stdout(&default)).unwrap();
     let forced: serde_json::Value = serde_json::from_str(&stdout(&forced)).unwrap();
     assert_eq!(default["rule_set"]["id"], "sh-2023");
@@ -120,37 +106,17 @@ fn rule_set_can_be_forced() {
 #[test]
 fn bad_input_names_the_field() {
     let cases = [
-        (
-            r#"{"birth_date": "1990-01-01", "education": [{"level": "college"}]}"#,
-            "education[0].level",
-            "college",
-        ),
+        (r#"{"birth_date": "1990-01-01", "education": [{"level": "college"}]}"#, "education[0].level", "college"),
         (r#"{"birth_date": "1990-02-30"}"#, "birth_date", "no day 30"),
-        (
-            r#"{"id_number": "310101199005120017"}"#,
-            "id_number",
-            "check character",
-        ),
-        (
-            r#"{"id_number": "310101199005120016", "birth_date": "1990-05-13"}"#,
-            "id_number",
-            "disagrees",
-        ),
-        (
-            r#"{"birth_date": "2010-01-01", "as_of": "2025-01-01"}"#,
-            "birth_date",
-            "at least 18",
-        ),
+        (r#"{"id_number": "310101199005120017"}"#, "id_number", "check character"),
+        (r#"{"id_number": "310101199005120016", "birth_date": "1990-05-13"}"#, "id_number", "disagrees"),
+        (r#"{"birth_date": "2010-01-01", "as_of": "2025-01-01"}"#, "birth_date", "at least 18"),
         (
             r#"{"birth_date": "1990-01-01", "social_insurance": [{"from": "2020-01", "to": "2020-12", "base": 1}, {"from": "2020-12", "to": "2021-03", "base": 1}]}"#,
             "social_insurance[1]",
             "2020-12",
         ),
-        (
-            r#"{"birth_date": "1990-01-01", "educaton": []}"#,
-            "educaton",
-            "unknown field",
-        ),
+        (r#"{"birth_date": "1990-01-01", "educaton": []}"#, "educaton", "unknown field"),
         (
             r#"{"birth_date": "1990-01-01", "social_insurance": [{"from": "2020-13", "to": "2020-12", "base": 1}]}"#,
             "social_insurance[0].from",
@@ -169,26 +135,16 @@ fn bad_input_names_the_field() {
         let output = jifen(&["score", "--lang", "en", "-"], Some(input));
         let message = stderr(&output);
         assert_eq!(output.status.code(), Some(1), "{input}: {message}");
-        assert!(
-            message.contains(path) && message.contains(needle),
-            "{input}: expected {path} / {needle} in {message}"
-        );
+        assert!(message.contains(path) && message.contains(needle), "{input}: expected {path} / {needle} in {message}");
         assert!(stdout(&output).is_empty());
     }
 }
 
 #[test]
 fn errors_are_in_chinese_by_default() {
-    let output = jifen(
-        &["score", "-"],
-        Some(r#"{"id_number": "310101199005120017"}"#),
-    );
+    let output = jifen(&["score", "-"], Some(r#"{"id_number": "310101199005120017"}"#));
     assert_eq!(output.status.code(), Some(1));
-    assert!(
-        stderr(&output).contains("身份证号码无效"),
-        "{}",
-        stderr(&output)
-    );
+    assert!(stderr(&output).contains("身份证号码无效"), "{}", stderr(&output));
 }
 
 #[test]
@@ -198,10 +154,8 @@ fn batch_scores_each_line_and_reports_bad_lines_in_place() {
     let input = format!("{good}\n{bad}\n\nnot json\n{good}\n");
     let output = jifen(&["score", "--batch", "-", "--lang", "en"], Some(&input));
     assert!(output.status.success(), "{}", stderr(&output));
-    let lines: Vec<serde_json::Value> = stdout(&output)
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap())
-        .collect();
+    let lines: Vec<serde_json::Value> =
+        stdout(&output).lines().map(|line| serde_json::from_str(line).unwrap()).collect();
     assert_eq!(lines.len(), 4, "the blank line is skipped");
     assert_eq!(lines[0]["total"], 140);
     assert_eq!(lines[1]["line"], 2);
@@ -219,9 +173,7 @@ fn batch_keeps_input_order_across_chunks() {
     let mut input = String::new();
     for i in 0..5000 {
         let year = 1960 + i % 40;
-        input.push_str(&format!(
-            r#"{{"as_of": "2025-06-30", "birth_date": "{year}-01-01"}}"#
-        ));
+        input.push_str(&format!(r#"{{"as_of": "2025-06-30", "birth_date": "{year}-01-01"}}"#));
         input.push('\n');
     }
     let output = jifen(&["score", "--batch", "-"], Some(&input));

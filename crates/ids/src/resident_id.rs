@@ -14,8 +14,8 @@ const CHECK_CHARS: [char; 11] = ['1', '0', 'X', '9', '8', '7', '6', '5', '4', '3
 /// First two digits of the address code: provinces, plus 81/82/83 used by residence
 /// permits of Hong Kong, Macao and Taiwan residents.
 const PROVINCE_CODES: [u8; 35] = [
-    11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52,
-    53, 54, 61, 62, 63, 64, 65, 71, 81, 82, 83,
+    11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52, 53, 54, 61, 62, 63,
+    64, 65, 71, 81, 82, 83,
 ];
 
 /// A resident ID number whose length, characters, region, birth date and check character
@@ -96,9 +96,7 @@ impl ResidentIdNumber {
         }
         let mut digits = [0u32; 17];
         for (i, c) in chars.iter().take(17).enumerate() {
-            digits[i] = c
-                .to_digit(10)
-                .ok_or(ResidentIdError::Character { position: i + 1 })?;
+            digits[i] = c.to_digit(10).ok_or(ResidentIdError::Character { position: i + 1 })?;
         }
         let last = chars[17];
         if !(last.is_ascii_digit() || last == 'X') {
@@ -106,28 +104,16 @@ impl ResidentIdNumber {
         }
         let province = (digits[0] * 10 + digits[1]) as u8;
         if !PROVINCE_CODES.contains(&province) {
-            return Err(ResidentIdError::Region {
-                code: chars[..6].iter().collect(),
-            });
+            return Err(ResidentIdError::Region { code: chars[..6].iter().collect() });
         }
-        let number =
-            |range: std::ops::Range<usize>| digits[range].iter().fold(0u32, |acc, d| acc * 10 + d);
-        let birth_date =
-            NaiveDate::from_ymd_opt(number(6..10) as i32, number(10..12), number(12..14))
-                .ok_or_else(|| ResidentIdError::BirthDate {
-                    digits: chars[6..14].iter().collect(),
-                })?;
+        let number = |range: std::ops::Range<usize>| digits[range].iter().fold(0u32, |acc, d| acc * 10 + d);
+        let birth_date = NaiveDate::from_ymd_opt(number(6..10) as i32, number(10..12), number(12..14))
+            .ok_or_else(|| ResidentIdError::BirthDate { digits: chars[6..14].iter().collect() })?;
         let expected = check_character(&digits);
         if last != expected {
-            return Err(ResidentIdError::CheckCharacter {
-                found: last,
-                expected,
-            });
+            return Err(ResidentIdError::CheckCharacter { found: last, expected });
         }
-        Ok(Self {
-            canonical: chars.into_iter().collect(),
-            birth_date,
-        })
+        Ok(Self { canonical: chars.into_iter().collect(), birth_date })
     }
 
     pub fn as_str(&self) -> &str {
@@ -141,11 +127,7 @@ impl ResidentIdNumber {
     /// From the parity of the 17th digit: odd for men, even for women.
     pub fn sex(&self) -> Sex {
         let digit = self.canonical.as_bytes()[16] - b'0';
-        if digit % 2 == 1 {
-            Sex::Male
-        } else {
-            Sex::Female
-        }
+        if digit % 2 == 1 { Sex::Male } else { Sex::Female }
     }
 
     /// The form shown in lists and logs: the first 3 and last 4 characters, the rest masked
@@ -160,9 +142,7 @@ impl ResidentIdNumber {
 /// Debug never prints the whole number: it is personal data.
 impl fmt::Debug for ResidentIdNumber {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("ResidentIdNumber")
-            .field(&self.masked())
-            .finish()
+        f.debug_tuple("ResidentIdNumber").field(&self.masked()).finish()
     }
 }
 
@@ -196,10 +176,7 @@ mod tests {
     #[test]
     fn accepts_the_contract_example() {
         let id = ResidentIdNumber::parse("310101199005120016").unwrap();
-        assert_eq!(
-            id.birth_date(),
-            NaiveDate::from_ymd_opt(1990, 5, 12).unwrap()
-        );
+        assert_eq!(id.birth_date(), NaiveDate::from_ymd_opt(1990, 5, 12).unwrap());
         assert_eq!(id.sex(), Sex::Male);
         assert_eq!(id.masked(), "310***********0016");
     }
@@ -221,10 +198,7 @@ mod tests {
 
     #[test]
     fn rejects_each_kind_of_error() {
-        assert_eq!(
-            ResidentIdNumber::parse("3101").unwrap_err(),
-            ResidentIdError::Length { found: 4 }
-        );
+        assert_eq!(ResidentIdNumber::parse("3101").unwrap_err(), ResidentIdError::Length { found: 4 });
         assert_eq!(
             ResidentIdNumber::parse("31010119900512001A").unwrap_err(),
             ResidentIdError::Character { position: 18 }
@@ -243,20 +217,14 @@ mod tests {
         ));
         assert_eq!(
             ResidentIdNumber::parse("310101199005120017").unwrap_err(),
-            ResidentIdError::CheckCharacter {
-                found: '7',
-                expected: '6'
-            }
+            ResidentIdError::CheckCharacter { found: '7', expected: '6' }
         );
     }
 
     #[test]
     fn multibyte_input_of_eighteen_bytes_does_not_panic() {
         // Six 3-byte characters are 18 bytes but 6 characters.
-        assert_eq!(
-            ResidentIdNumber::parse("身份证号码啊").unwrap_err(),
-            ResidentIdError::Length { found: 6 }
-        );
+        assert_eq!(ResidentIdNumber::parse("身份证号码啊").unwrap_err(), ResidentIdError::Length { found: 6 });
     }
 
     #[test]

@@ -15,37 +15,19 @@ fn engine(c: &mut Criterion) {
     let context = Context::on(chrono::NaiveDate::from_ymd_opt(2025, 7, 1).expect("date"));
     let mut group = c.benchmark_group("engine");
     group.throughput(Throughput::Elements(1));
-    group.bench_function("evaluate", |b| {
-        b.iter(|| {
-            book.evaluate(black_box(&profile), &context)
-                .expect("scores")
-                .total
-        })
-    });
+    group
+        .bench_function("evaluate", |b| b.iter(|| book.evaluate(black_box(&profile), &context).expect("scores").total));
     group.bench_function("evaluate_and_explain_zh", |b| {
-        b.iter(|| {
-            book.evaluate(black_box(&profile), &context)
-                .expect("scores")
-                .to_result(Lang::Zh)
-        })
+        b.iter(|| book.evaluate(black_box(&profile), &context).expect("scores").to_result(Lang::Zh))
     });
-    group.bench_function("parse_profile", |b| {
-        b.iter(|| Profile::from_json(black_box(TYPICAL)).expect("valid"))
-    });
-    let result = book
-        .evaluate(&profile, &context)
-        .expect("scores")
-        .to_result(Lang::Zh);
-    group.bench_function("serialize_result", |b| {
-        b.iter(|| serde_json::to_vec(black_box(&result)).expect("serializes"))
-    });
+    group.bench_function("parse_profile", |b| b.iter(|| Profile::from_json(black_box(TYPICAL)).expect("valid")));
+    let result = book.evaluate(&profile, &context).expect("scores").to_result(Lang::Zh);
+    group
+        .bench_function("serialize_result", |b| b.iter(|| serde_json::to_vec(black_box(&result)).expect("serializes")));
     group.bench_function("json_in_json_out", |b| {
         b.iter(|| {
             let profile = Profile::from_json(black_box(TYPICAL)).expect("valid");
-            let result = book
-                .evaluate(&profile, &context)
-                .expect("scores")
-                .to_result(Lang::Zh);
+            let result = book.evaluate(&profile, &context).expect("scores").to_result(Lang::Zh);
             serde_json::to_vec(&result).expect("serializes")
         })
     });

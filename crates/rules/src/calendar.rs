@@ -7,15 +7,39 @@ use chrono::{Datelike, Months, NaiveDate};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 
+/// Deserializes a string by parsing it in place: borrowed text is never copied, so a
+/// profile's dates, months and words cost no allocation.
+pub(crate) fn deserialize_parsed<'de, D, T>(
+    deserializer: D,
+    parse: fn(&str) -> Result<T, String>,
+) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    struct ParseVisitor<T>(fn(&str) -> Result<T, String>);
+
+    impl<T> serde::de::Visitor<'_> for ParseVisitor<T> {
+        type Value = T;
+
+        fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+            formatter.write_str("a string")
+        }
+
+        fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<T, E> {
+            (self.0)(text).map_err(E::custom)
+        }
+    }
+
+    deserializer.deserialize_str(ParseVisitor(parse))
+}
+
 /// A calendar month (`YYYY-MM`).
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Month(i32);
 
 impl Month {
     pub fn new(year: i32, month: u32) -> Option<Self> {
-        (1..=12)
-            .contains(&month)
-            .then(|| Self(year * 12 + month as i32 - 1))
+        (1..=12).contains(&month).then(|| Self(year * 12 + month as i32 - 1))
     }
 
     pub fn of(date: NaiveDate) -> Self {
@@ -48,18 +72,13 @@ impl Month {
 
     pub fn parse(text: &str) -> Result<Self, String> {
         let bytes = text.as_bytes();
-        let well_formed = bytes.len() == 7
-            && bytes[4] == b'-'
-            && bytes[..4].iter().chain(&bytes[5..]).all(u8::is_ascii_digit);
+        let well_formed =
+            bytes.len() == 7 && bytes[4] == b'-' && bytes[..4].iter().chain(&bytes[5..]).all(u8::is_ascii_digit);
         if !well_formed {
             return Err(format!("\"{text}\" is not a month; expected YYYY-MM"));
         }
-        let year: i32 = text[..4]
-            .parse()
-            .map_err(|_| format!("\"{text}\": bad year"))?;
-        let month: u32 = text[5..]
-            .parse()
-            .map_err(|_| format!("\"{text}\": bad month"))?;
+        let year: i32 = text[..4].parse().map_err(|_| format!("\"{text}\": bad year"))?;
+        let month: u32 = text[5..].parse().map_err(|_| format!("\"{text}\": bad month"))?;
         Self::new(year, month).ok_or_else(|| format!("\"{text}\": month must be 01 to 12"))
     }
 }
@@ -84,8 +103,7 @@ impl Serialize for Month {
 
 impl<'de> Deserialize<'de> for Month {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        Month::parse(&text).map_err(serde::de::Error::custom)
+        deserialize_parsed(deserializer, Month::parse)
     }
 }
 
@@ -95,9 +113,7 @@ pub fn parse_date(text: &str) -> Result<NaiveDate, String> {
     let well_formed = bytes.len() == 10
         && bytes[4] == b'-'
         && bytes[7] == b'-'
-        && [0, 1, 2, 3, 5, 6, 8, 9]
-            .iter()
-            .all(|&i| bytes[i].is_ascii_digit());
+        && [0, 1, 2, 3, 5, 6, 8, 9].iter().all(|&i| bytes[i].is_ascii_digit());
     if !well_formed {
         return Err(format!("\"{text}\" is not a date; expected YYYY-MM-DD"));
     }
@@ -119,8 +135,7 @@ pub mod date_format {
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<NaiveDate, D::Error> {
-        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        parse_date(&text).map_err(serde::de::Error::custom)
+        deserialize_parsed(deserializer, parse_date)
     }
 }
 
@@ -128,22 +143,17 @@ pub mod date_format {
 pub mod option_date_format {
     use super::*;
 
-    pub fn serialize<S: Serializer>(
-        date: &Option<NaiveDate>,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
+    pub fn serialize<S: Serializer>(date: &Option<NaiveDate>, serializer: S) -> Result<S::Ok, S::Error> {
         match date {
             Some(date) => date_format::serialize(date, serializer),
             None => serializer.serialize_none(),
         }
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Option<NaiveDate>, D::Error> {
-        let text = <Option<std::borrow::Cow<'de, str>>>::deserialize(deserializer)?;
-        text.map(|t| parse_date(&t).map_err(serde::de::Error::custom))
-            .transpose()
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<NaiveDate>, D::Error> {
+        #[derive(Deserialize)]
+        struct Strict(#[serde(with = "date_format")] NaiveDate);
+        Ok(Option::<Strict>::deserialize(deserializer)?.map(|strict| strict.0))
     }
 }
 
@@ -158,13 +168,8 @@ pub mod date_list_format {
         serializer.collect_seq(dates.iter().map(|d| Strict(*d)))
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Vec<NaiveDate>, D::Error> {
-        Ok(Vec::<Strict>::deserialize(deserializer)?
-            .into_iter()
-            .map(|s| s.0)
-            .collect())
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<NaiveDate>, D::Error> {
+        Ok(Vec::<Strict>::deserialize(deserializer)?.into_iter().map(|s| s.0).collect())
     }
 }
 
@@ -181,8 +186,7 @@ pub fn full_years(start: NaiveDate, end: NaiveDate) -> i32 {
 
 /// The date `years` years before `date`; 29 February becomes 28 February in a common year.
 pub fn years_before(date: NaiveDate, years: u32) -> NaiveDate {
-    date.checked_sub_months(Months::new(years.saturating_mul(12)))
-        .unwrap_or(NaiveDate::MIN)
+    date.checked_sub_months(Months::new(years.saturating_mul(12))).unwrap_or(NaiveDate::MIN)
 }
 
 #[cfg(test)]
@@ -211,21 +215,9 @@ mod tests {
 
     #[test]
     fn impossible_dates_say_why() {
-        assert!(
-            parse_date("2025-02-29")
-                .unwrap_err()
-                .contains("has no day 29")
-        );
-        assert!(
-            parse_date("2025-13-01")
-                .unwrap_err()
-                .contains("month must be")
-        );
-        assert!(
-            parse_date("2025-1-01")
-                .unwrap_err()
-                .contains("expected YYYY-MM-DD")
-        );
+        assert!(parse_date("2025-02-29").unwrap_err().contains("has no day 29"));
+        assert!(parse_date("2025-13-01").unwrap_err().contains("month must be"));
+        assert!(parse_date("2025-1-01").unwrap_err().contains("expected YYYY-MM-DD"));
         assert!(parse_date("２０２５-01-01").is_err());
         assert_eq!(d("2024-02-29").day(), 29);
     }
@@ -234,10 +226,7 @@ mod tests {
     fn months_count_and_print() {
         let m = Month::parse("2025-06").unwrap();
         assert_eq!(m.plus(-47).to_string(), "2021-07");
-        assert_eq!(
-            Month::parse("2024-12").unwrap().plus(1).to_string(),
-            "2025-01"
-        );
+        assert_eq!(Month::parse("2024-12").unwrap().plus(1).to_string(), "2025-01");
         assert_eq!(Month::parse("2021-07").unwrap().until(m), 47);
         assert!(Month::parse("2025-00").is_err());
         assert!(Month::parse("2025/01").is_err());

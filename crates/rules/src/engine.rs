@@ -19,10 +19,7 @@ pub struct Context<'a> {
 
 impl<'a> Context<'a> {
     pub fn on(today: NaiveDate) -> Self {
-        Self {
-            today,
-            rule_set: None,
-        }
+        Self { today, rule_set: None }
     }
 }
 
@@ -60,58 +57,26 @@ impl<'r> Evaluation<'r> {
 impl RuleBook {
     /// Scores a validated profile. Errors are the facts that only the evaluation date can
     /// judge: no rule set for it, or an age under the minimum.
-    pub fn evaluate(
-        &self,
-        profile: &Profile,
-        context: &Context,
-    ) -> Result<Evaluation<'_>, ProfileError> {
+    pub fn evaluate(&self, profile: &Profile, context: &Context) -> Result<Evaluation<'_>, ProfileError> {
         let as_of = profile.as_of.unwrap_or(context.today);
         let in_force = self.in_force_on(as_of);
         let rule_set = match context.rule_set.or(profile.rule_set.as_deref()) {
             Some(id) => self.rule_set(id).ok_or_else(|| {
                 let known = self.ids().into_iter().map(String::from).collect();
-                let path = if context.rule_set.is_some() {
-                    "--rule-set"
-                } else {
-                    "rule_set"
-                };
-                ProfileError::new(
-                    path,
-                    ProfileErrorKind::UnknownRuleSet {
-                        id: id.to_string(),
-                        known,
-                    },
-                )
+                let path = if context.rule_set.is_some() { "--rule-set" } else { "rule_set" };
+                ProfileError::new(path, ProfileErrorKind::UnknownRuleSet { id: id.to_string(), known })
             })?,
             None => in_force.ok_or_else(|| self.no_rule_set_error(as_of))?,
         };
-        let birth_date = profile
-            .birth_date
-            .ok_or_else(|| ProfileError::new("birth_date", ProfileErrorKind::BirthDateMissing))?;
+        let birth_date =
+            profile.birth_date.ok_or_else(|| ProfileError::new("birth_date", ProfileErrorKind::BirthDateMissing))?;
         let age = full_years(birth_date, as_of);
         let minimum = rule_set.age.minimum.value;
         if age < minimum as i32 {
-            let path = if profile.id_number.is_some() {
-                "id_number"
-            } else {
-                "birth_date"
-            };
-            return Err(ProfileError::new(
-                path,
-                ProfileErrorKind::Underage {
-                    age,
-                    minimum,
-                    as_of,
-                },
-            ));
+            let path = if profile.id_number.is_some() { "id_number" } else { "birth_date" };
+            return Err(ProfileError::new(path, ProfileErrorKind::Underage { age, minimum, as_of }));
         }
-        let facts = Facts {
-            profile,
-            rules: rule_set,
-            wages: self.wages(),
-            as_of,
-            as_of_month: Month::of(as_of),
-        };
+        let facts = Facts { profile, rules: rule_set, wages: self.wages(), as_of, as_of_month: Month::of(as_of) };
         Ok(facts.evaluate(birth_date, age, in_force))
     }
 
@@ -119,17 +84,8 @@ impl RuleBook {
         let (earliest, earliest_from) = self
             .rule_sets()
             .first()
-            .map_or((String::new(), as_of), |rule_set| {
-                (rule_set.id.clone(), rule_set.effective_from)
-            });
-        ProfileError::new(
-            "as_of",
-            ProfileErrorKind::NoRuleSetInForce {
-                as_of,
-                earliest,
-                earliest_from,
-            },
-        )
+            .map_or((String::new(), as_of), |rule_set| (rule_set.id.clone(), rule_set.effective_from));
+        ProfileError::new("as_of", ProfileErrorKind::NoRuleSetInForce { as_of, earliest, earliest_from })
     }
 }
 
@@ -151,12 +107,7 @@ struct WindowCount {
 }
 
 impl<'p, 'r> Facts<'p, 'r> {
-    fn evaluate(
-        &self,
-        birth_date: NaiveDate,
-        age: i32,
-        in_force: Option<&RuleSet>,
-    ) -> Evaluation<'r> {
+    fn evaluate(&self, birth_date: NaiveDate, age: i32, in_force: Option<&RuleSet>) -> Evaluation<'r> {
         let mut warnings = Vec::new();
         let mut education = self.education();
         let mut qualification = self.qualification(&mut warnings);
@@ -183,16 +134,8 @@ impl<'p, 'r> Facts<'p, 'r> {
             self.investment(),
             self.public_service(),
             self.remote_area(),
-            self.talent(
-                ItemId::StartupTalent,
-                self.profile.startup_talent,
-                &self.rules.startup_talent,
-            ),
-            self.talent(
-                ItemId::IntermediaryTalent,
-                self.profile.intermediary_talent,
-                &self.rules.intermediary_talent,
-            ),
+            self.talent(ItemId::StartupTalent, self.profile.startup_talent, &self.rules.startup_talent),
+            self.talent(ItemId::IntermediaryTalent, self.profile.intermediary_talent, &self.rules.intermediary_talent),
             self.fresh_graduate(),
             self.awards(),
             self.spouse(),
@@ -209,36 +152,21 @@ impl<'p, 'r> Facts<'p, 'r> {
             self.deduction(
                 ItemId::Crime,
                 &self.rules.deductions.crime,
-                self.profile
-                    .records
-                    .crimes
-                    .iter()
-                    .filter(|crime| !crime.serious)
-                    .map(|crime| crime.on),
+                self.profile.records.crimes.iter().filter(|crime| !crime.serious).map(|crime| crime.on),
             ),
         ];
-        let total = items
-            .iter()
-            .filter(|item| item.counted)
-            .map(|item| item.points)
-            .sum();
+        let total = items.iter().filter(|item| item.counted).map(|item| item.points).sum();
         let vetoes = self.vetoes();
-        let mut interpretations = items.iter().fold(Interpretations::NONE, |all, item| {
-            all.union(item.interpretations)
-        });
-        let family_planning_not_veto = self.profile.records.family_planning_violation
-            && !self.rules.vetoes.family_planning.value;
+        let mut interpretations = items.iter().fold(Interpretations::NONE, |all, item| all.union(item.interpretations));
+        let family_planning_not_veto =
+            self.profile.records.family_planning_violation && !self.rules.vetoes.family_planning.value;
         interpretations = interpretations.when(family_planning_not_veto, 9);
 
         if self.rules.provisional {
-            warnings.push(Warning::Provisional {
-                inherits: self.rules.inherits.clone(),
-            });
+            warnings.push(Warning::Provisional { inherits: self.rules.inherits.clone() });
         }
         if in_force.is_none_or(|in_force| in_force.id != self.rules.id) {
-            warnings.push(Warning::ForcedRuleSet {
-                in_force: in_force.map(|rule_set| rule_set.id.clone()),
-            });
+            warnings.push(Warning::ForcedRuleSet { in_force: in_force.map(|rule_set| rule_set.id.clone()) });
         }
         let standard = self.rules.standard_score.value;
         Evaluation {
@@ -256,17 +184,12 @@ impl<'p, 'r> Facts<'p, 'r> {
     }
 
     fn qualifying_periods(&self) -> impl Iterator<Item = &'p InsurancePeriod> {
-        self.profile
-            .social_insurance
-            .iter()
-            .filter(|period| period.qualifies())
+        self.profile.social_insurance.iter().filter(|period| period.qualifies())
     }
 
     /// Qualifying months in `from..=to`.
     fn qualifying_months(&self, from: Month, to: Month) -> u32 {
-        self.qualifying_periods()
-            .map(|period| overlap(period, from, to))
-            .sum()
+        self.qualifying_periods().map(|period| overlap(period, from, to)).sum()
     }
 
     /// Qualifying months among the `window` months ending with the evaluation month whose
@@ -304,30 +227,14 @@ impl<'p, 'r> Facts<'p, 'r> {
 
     fn age(&self, birth_date: NaiveDate, age: i32, warnings: &mut Vec<Warning>) -> Item<'r> {
         let rules = &self.rules.age;
-        let band = rules
-            .bands
-            .value
-            .iter()
-            .find(|band| (band.from as i32..=band.to as i32).contains(&age))
-            .copied();
-        let points = band
-            .map_or(0, |band| band.points(age as u32))
-            .clamp(0, rules.cap.value);
+        let band = rules.bands.value.iter().find(|band| (band.from as i32..=band.to as i32).contains(&age)).copied();
+        let points = band.map_or(0, |band| band.points(age as u32)).clamp(0, rules.cap.value);
         if points == 0 {
             warnings.push(Warning::NoAgePoints { age });
         }
         let formula = band.is_some_and(|band| band.step != 0);
-        Item::new(
-            ItemId::Age,
-            points,
-            Finding::Age {
-                age,
-                birth_date,
-                band,
-            },
-            Reference::to(&rules.bands),
-        )
-        .noting(Interpretations::NONE.when(formula, 1))
+        Item::new(ItemId::Age, points, Finding::Age { age, birth_date, band }, Reference::to(&rules.bands))
+            .noting(Interpretations::NONE.when(formula, 1))
     }
 
     fn education(&self) -> Item<'r> {
@@ -336,10 +243,7 @@ impl<'p, 'r> Facts<'p, 'r> {
         let mut fallback = Finding::NoEducation;
         for (entry, education) in self.profile.education.iter().enumerate() {
             if let Some(graduated_on) = education.graduated_on.filter(|&date| date > self.as_of) {
-                fallback = Finding::EducationNotYet {
-                    entry,
-                    graduated_on,
-                };
+                fallback = Finding::EducationNotYet { entry, graduated_on };
                 continue;
             }
             if !education.recognized {
@@ -355,24 +259,12 @@ impl<'p, 'r> Facts<'p, 'r> {
             };
             if best.is_none_or(|(best_points, _)| points > best_points) {
                 let degree = education.degree && education.level == EducationLevel::Bachelor;
-                best = Some((
-                    points,
-                    Finding::Education {
-                        entry,
-                        level: education.level,
-                        degree,
-                    },
-                ));
+                best = Some((points, Finding::Education { entry, level: education.level, degree }));
             }
         }
         let (points, finding) = best.unwrap_or((0, fallback));
         let points = points.min(self.rules.education.cap.value);
-        Item::new(
-            ItemId::Education,
-            points,
-            finding,
-            Reference::to(&self.rules.education.points),
-        )
+        Item::new(ItemId::Education, points, finding, Reference::to(&self.rules.education.points))
     }
 
     fn qualification(&self, warnings: &mut Vec<Warning>) -> Item<'r> {
@@ -386,9 +278,7 @@ impl<'p, 'r> Facts<'p, 'r> {
                 continue;
             };
             let points = rules.points.value.of(level);
-            let failure = if let Some(date) =
-                qualification.obtained_on.filter(|&date| date > self.as_of)
-            {
+            let failure = if let Some(date) = qualification.obtained_on.filter(|&date| date > self.as_of) {
                 Some(QualificationFailure::NotYetObtained(date))
             } else if !qualification.obtained_in_shanghai {
                 Some(QualificationFailure::NotInShanghai)
@@ -397,9 +287,8 @@ impl<'p, 'r> Facts<'p, 'r> {
             } else if !qualification.registered {
                 Some(QualificationFailure::NotRegistered)
             } else if condition.levels.contains(&level) {
-                let count = *recent.get_or_insert_with(|| {
-                    self.months_at_ratio(condition.window_months, condition.ratio_tenths)
-                });
+                let count = *recent
+                    .get_or_insert_with(|| self.months_at_ratio(condition.window_months, condition.ratio_tenths));
                 self.note_wage_table(count, warnings);
                 (count.months < condition.min_months).then_some(QualificationFailure::BaseTooLow {
                     months: count.months,
@@ -412,19 +301,9 @@ impl<'p, 'r> Facts<'p, 'r> {
             };
             let (slot, finding) = match failure {
                 None => (&mut best, Finding::Qualification { entry, level }),
-                Some(failure) => (
-                    &mut best_failed,
-                    Finding::QualificationFailed {
-                        entry,
-                        level,
-                        failure,
-                    },
-                ),
+                Some(failure) => (&mut best_failed, Finding::QualificationFailed { entry, level, failure }),
             };
-            if slot
-                .as_ref()
-                .is_none_or(|(best_points, _)| points > *best_points)
-            {
+            if slot.as_ref().is_none_or(|(best_points, _)| points > *best_points) {
                 *slot = Some((points, finding));
             }
         }
@@ -435,10 +314,9 @@ impl<'p, 'r> Facts<'p, 'r> {
         };
         let points = points.min(rules.cap.value);
         let reference = match finding {
-            Finding::QualificationFailed {
-                failure: QualificationFailure::BaseTooLow { .. },
-                ..
-            } => Reference::to(&rules.base_condition),
+            Finding::QualificationFailed { failure: QualificationFailure::BaseTooLow { .. }, .. } => {
+                Reference::to(&rules.base_condition)
+            }
             _ => Reference::to(&rules.points),
         };
         Item::new(ItemId::Qualification, points, finding, reference)
@@ -467,22 +345,11 @@ impl<'p, 'r> Facts<'p, 'r> {
         }
         // I-3 matters when qualifying months have gaps between them.
         qualifying_ranges.sort_unstable();
-        let gaps = qualifying_ranges
-            .windows(2)
-            .any(|pair| pair[0].1.plus(1) < pair[1].0);
+        let gaps = qualifying_ranges.windows(2).any(|pair| pair[0].1.plus(1) < pair[1].0);
         let points = rule.points_per_block * i64::from(months / rule.months_per_block);
-        let finding = Finding::SiYears {
-            months,
-            not_qualifying,
-            months_per_block: rule.months_per_block,
-        };
-        Item::new(
-            ItemId::SiYears,
-            points,
-            finding,
-            Reference::to(&self.rules.si_years),
-        )
-        .noting(Interpretations::NONE.when(gaps, 3))
+        let finding = Finding::SiYears { months, not_qualifying, months_per_block: rule.months_per_block };
+        Item::new(ItemId::SiYears, points, finding, Reference::to(&self.rules.si_years))
+            .noting(Interpretations::NONE.when(gaps, 3))
     }
 
     fn si_base(&self, warnings: &mut Vec<Warning>) -> Item<'r> {
@@ -498,33 +365,16 @@ impl<'p, 'r> Facts<'p, 'r> {
                 awarded = Some(index as u8);
             }
         }
-        let points = awarded
-            .and_then(|index| tiers.get(index as usize))
-            .map_or(0, |tier| tier.points);
+        let points = awarded.and_then(|index| tiers.get(index as usize)).map_or(0, |tier| tier.points);
         let top_tier = awarded.is_some_and(|index| index as usize + 1 == tiers.len());
-        let finding = Finding::SiBase {
-            counts,
-            awarded,
-            as_of_month: self.as_of_month,
-        };
-        Item::new(
-            ItemId::SiBase,
-            points.min(rules.cap.value),
-            finding,
-            Reference::to(&rules.tiers),
-        )
-        .noting(Interpretations::NONE.when(top_tier, 10))
+        let finding = Finding::SiBase { counts, awarded, as_of_month: self.as_of_month };
+        Item::new(ItemId::SiBase, points.min(rules.cap.value), finding, Reference::to(&rules.tiers))
+            .noting(Interpretations::NONE.when(top_tier, 10))
     }
 
     fn shortage_major(&self, scored_by_title: bool) -> Item<'r> {
         let mut finding = Finding::NoShortageMajor;
-        for (entry, education) in self
-            .profile
-            .education
-            .iter()
-            .enumerate()
-            .filter(|(_, e)| e.shortage_major)
-        {
+        for (entry, education) in self.profile.education.iter().enumerate().filter(|(_, e)| e.shortage_major) {
             let failure = if education.level != EducationLevel::Associate {
                 Some(ShortageFailure::NotAssociate(education.level))
             } else if !education.recognized {
@@ -534,10 +384,7 @@ impl<'p, 'r> Facts<'p, 'r> {
             } else if !education.post_match {
                 Some(ShortageFailure::PostMismatch)
             } else {
-                education
-                    .graduated_on
-                    .filter(|&date| date > self.as_of)
-                    .map(ShortageFailure::NotYetGraduated)
+                education.graduated_on.filter(|&date| date > self.as_of).map(ShortageFailure::NotYetGraduated)
             };
             match failure {
                 None => {
@@ -551,18 +398,9 @@ impl<'p, 'r> Facts<'p, 'r> {
             }
         }
         let granted = matches!(finding, Finding::ShortageMajor { .. });
-        let points = if granted {
-            self.rules.shortage_major.value
-        } else {
-            0
-        };
-        Item::new(
-            ItemId::ShortageMajor,
-            points,
-            finding,
-            Reference::to(&self.rules.shortage_major),
-        )
-        .noting(Interpretations::NONE.when(granted && scored_by_title, 4))
+        let points = if granted { self.rules.shortage_major.value } else { 0 };
+        Item::new(ItemId::ShortageMajor, points, finding, Reference::to(&self.rules.shortage_major))
+            .noting(Interpretations::NONE.when(granted && scored_by_title, 4))
     }
 
     fn investment(&self) -> Item<'r> {
@@ -572,24 +410,14 @@ impl<'p, 'r> Facts<'p, 'r> {
             return Item::new(ItemId::Investment, 0, Finding::NoInvestment, reference);
         };
         let rule = &rules.rule.value;
-        let own_tax =
-            u128::from(investment.avg_annual_tax) * u128::from(investment.share_percent) / 100;
-        let units =
-            |amount: u128, unit: u64| i64::try_from(amount / u128::from(unit)).unwrap_or(i64::MAX);
-        let tax_points = rule
-            .points_per_unit
-            .saturating_mul(units(own_tax, rule.tax_unit));
-        let hire_points = rule.points_per_unit.saturating_mul(units(
-            u128::from(investment.avg_local_hires),
-            rule.hires_unit,
-        ));
+        let own_tax = u128::from(investment.avg_annual_tax) * u128::from(investment.share_percent) / 100;
+        let units = |amount: u128, unit: u64| i64::try_from(amount / u128::from(unit)).unwrap_or(i64::MAX);
+        let tax_points = rule.points_per_unit.saturating_mul(units(own_tax, rule.tax_unit));
+        let hire_points =
+            rule.points_per_unit.saturating_mul(units(u128::from(investment.avg_local_hires), rule.hires_unit));
         let uncapped = tax_points.max(hire_points);
         let points = uncapped.min(rules.cap.value);
-        let finding = Finding::Investment {
-            tax_points,
-            hire_points,
-            capped: uncapped > points,
-        };
+        let finding = Finding::Investment { tax_points, hire_points, capped: uncapped > points };
         Item::new(ItemId::Investment, points, finding, reference)
             .noting(Interpretations::NONE.when(tax_points > 0 && hire_points > 0, 5))
     }
@@ -597,17 +425,9 @@ impl<'p, 'r> Facts<'p, 'r> {
     fn public_service(&self) -> Item<'r> {
         let rule = &self.rules.public_service;
         let years = self.profile.public_service_years;
-        let finding = Finding::PublicService {
-            years,
-            min_years: rule.value.min_years,
-        };
-        Item::new(
-            ItemId::PublicService,
-            rule.value.points(years),
-            finding,
-            Reference::to(rule),
-        )
-        .noting(Interpretations::NONE.when(years >= rule.value.min_years, 6))
+        let finding = Finding::PublicService { years, min_years: rule.value.min_years };
+        Item::new(ItemId::PublicService, rule.value.points(years), finding, Reference::to(rule))
+            .noting(Interpretations::NONE.when(years >= rule.value.min_years, 6))
     }
 
     fn remote_area(&self) -> Item<'r> {
@@ -619,11 +439,7 @@ impl<'p, 'r> Facts<'p, 'r> {
         let lingang = self.profile.lingang.as_ref().and_then(|lingang| {
             let phase = lingang_rules.phase_on(self.as_of)?;
             let years = full_years(lingang.since, self.as_of).max(0);
-            let uncapped = if years as u32 >= phase.min_years {
-                phase.points_per_year * i64::from(years)
-            } else {
-                0
-            };
+            let uncapped = if years as u32 >= phase.min_years { phase.points_per_year * i64::from(years) } else { 0 };
             Some((
                 LingangFinding {
                     since: lingang.since,
@@ -635,19 +451,14 @@ impl<'p, 'r> Facts<'p, 'r> {
             ))
         });
         let lingang_points = lingang.map_or(0, |(finding, _)| finding.points);
-        let capped = remote_uncapped > remote_points
-            || lingang.is_some_and(|(finding, uncapped)| uncapped > finding.points);
+        let capped =
+            remote_uncapped > remote_points || lingang.is_some_and(|(finding, uncapped)| uncapped > finding.points);
         let (points, reference) = if lingang_points > remote_points {
             (lingang_points, Reference::to(&lingang_rules.phases))
         } else {
             (remote_points, Reference::to(&remote.rule))
         };
-        let finding = Finding::RemoteArea {
-            remote_years,
-            remote_points,
-            lingang: lingang.map(|(f, _)| f),
-            capped,
-        };
+        let finding = Finding::RemoteArea { remote_years, remote_points, lingang: lingang.map(|(f, _)| f), capped };
         Item::new(ItemId::RemoteArea, points, finding, reference)
             .noting(Interpretations::NONE.when(remote_points > 0 && lingang_points > 0, 7))
     }
@@ -659,17 +470,8 @@ impl<'p, 'r> Facts<'p, 'r> {
         rule: &'r crate::rulebook::Cited<crate::rulebook::TalentRule>,
     ) -> Item<'r> {
         let available = rule.value.available;
-        let points = if claimed && available {
-            rule.value.points
-        } else {
-            0
-        };
-        Item::new(
-            id,
-            points,
-            Finding::Talent { claimed, available },
-            Reference::to(rule),
-        )
+        let points = if claimed && available { rule.value.points } else { 0 };
+        Item::new(id, points, Finding::Talent { claimed, available }, Reference::to(rule))
     }
 
     fn fresh_graduate(&self) -> Item<'r> {
@@ -685,10 +487,7 @@ impl<'p, 'r> Facts<'p, 'r> {
             }
             within_a_year |= graduated_on > years_before(self.as_of, 1);
             if graduated_on.year() == self.as_of.year() {
-                finding = Finding::FreshGraduate {
-                    entry,
-                    graduated_on,
-                };
+                finding = Finding::FreshGraduate { entry, graduated_on };
                 break;
             }
         }
@@ -704,9 +503,7 @@ impl<'p, 'r> Facts<'p, 'r> {
         let mut best: Option<(i64, usize)> = None;
         let mut ignored = 0;
         for (entry, award) in self.profile.awards.iter().enumerate() {
-            if !award.obtained_in_shanghai
-                || award.obtained_on.is_some_and(|date| date > self.as_of)
-            {
+            if !award.obtained_in_shanghai || award.obtained_on.is_some_and(|date| date > self.as_of) {
                 ignored += 1;
                 continue;
             }
@@ -723,17 +520,8 @@ impl<'p, 'r> Facts<'p, 'r> {
         match best {
             Some((points, entry)) => {
                 let level = self.profile.awards[entry].level;
-                let finding = Finding::Award {
-                    entry,
-                    level,
-                    ignored,
-                };
-                Item::new(
-                    ItemId::Awards,
-                    points.min(rules.cap.value),
-                    finding,
-                    reference,
-                )
+                let finding = Finding::Award { entry, level, ignored };
+                Item::new(ItemId::Awards, points.min(rules.cap.value), finding, reference)
             }
             None => Item::new(ItemId::Awards, 0, Finding::NoAward { ignored }, reference),
         }
@@ -744,22 +532,12 @@ impl<'p, 'r> Facts<'p, 'r> {
         let reference = Reference::to(&rules.rule);
         match &self.profile.spouse {
             None => Item::new(ItemId::Spouse, 0, Finding::NoSpouse, reference),
-            Some(spouse) if !spouse.shanghai_hukou => {
-                Item::new(ItemId::Spouse, 0, Finding::SpouseNotHukou, reference)
-            }
+            Some(spouse) if !spouse.shanghai_hukou => Item::new(ItemId::Spouse, 0, Finding::SpouseNotHukou, reference),
             Some(spouse) => {
                 let years = full_years(spouse.married_on, self.as_of).max(0);
                 let uncapped = rules.rule.value.points_per_year * i64::from(years);
                 let points = uncapped.min(rules.cap.value);
-                Item::new(
-                    ItemId::Spouse,
-                    points,
-                    Finding::Spouse {
-                        years,
-                        capped: uncapped > points,
-                    },
-                    reference,
-                )
+                Item::new(ItemId::Spouse, points, Finding::Spouse { years, capped: uncapped > points }, reference)
             }
         }
     }
@@ -780,12 +558,7 @@ impl<'p, 'r> Facts<'p, 'r> {
             }
         }
         let points = rule.value.points.saturating_mul(counted as i64);
-        let finding = Finding::Deduction {
-            counted,
-            ignored,
-            since,
-            per_record: rule.value.points,
-        };
+        let finding = Finding::Deduction { counted, ignored, since, per_record: rule.value.points };
         Item::new(id, points, finding, Reference::to(rule))
     }
 
@@ -793,10 +566,7 @@ impl<'p, 'r> Facts<'p, 'r> {
         let mut vetoes = Vec::new();
         let records = &self.profile.records;
         if self.rules.vetoes.serious_crime.value
-            && let Some(crime) = records
-                .crimes
-                .iter()
-                .find(|crime| crime.serious && crime.on <= self.as_of)
+            && let Some(crime) = records.crimes.iter().find(|crime| crime.serious && crime.on <= self.as_of)
         {
             vetoes.push(Veto::SeriousCrime { on: crime.on });
         }
@@ -815,10 +585,7 @@ impl<'p, 'r> Facts<'p, 'r> {
             reasons.push(Ineligibility::EmployerNotEligible);
         }
         let rule = &self.rules.eligibility.value;
-        let months = self.qualifying_months(
-            self.as_of_month.plus(1 - rule.window_months as i32),
-            self.as_of_month,
-        );
+        let months = self.qualifying_months(self.as_of_month.plus(1 - rule.window_months as i32), self.as_of_month);
         if months < rule.min_months {
             reasons.push(Ineligibility::TooFewInsuranceMonths {
                 months,
@@ -833,11 +600,7 @@ impl<'p, 'r> Facts<'p, 'r> {
 /// Months of `period` within `from..=to`.
 fn overlap(period: &InsurancePeriod, from: Month, to: Month) -> u32 {
     let (start, end) = (period.from.max(from), period.to.min(to));
-    if start > end {
-        0
-    } else {
-        start.until(end) as u32 + 1
-    }
+    if start > end { 0 } else { start.until(end) as u32 + 1 }
 }
 
 fn span(period: &InsurancePeriod) -> u32 {

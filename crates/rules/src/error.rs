@@ -60,10 +60,7 @@ pub enum ProfileErrorKind {
 
 impl ProfileError {
     pub fn new(path: impl Into<String>, kind: ProfileErrorKind) -> Self {
-        Self {
-            path: path.into(),
-            kind,
-        }
+        Self { path: path.into(), kind }
     }
 
     pub(crate) fn from_serde(error: serde_path_to_error::Error<serde_json::Error>) -> Self {
@@ -73,11 +70,7 @@ impl ProfileError {
         let kind = if inner.is_data() {
             ProfileErrorKind::Invalid(message)
         } else {
-            ProfileErrorKind::Syntax(format!(
-                "{message} (line {}, column {})",
-                inner.line(),
-                inner.column()
-            ))
+            ProfileErrorKind::Syntax(format!("{message} (line {}, column {})", inner.line(), inner.column()))
         };
         // serde_path_to_error reports "." for the root.
         let path = if path == "." { String::new() } else { path };
@@ -122,38 +115,20 @@ impl ProfileError {
             (Lang::Zh, BirthDateMismatch { in_id, given }) => {
                 format!("身份证号码中的出生日期 {in_id} 与填写的出生日期 {given} 不一致")
             }
-            (
-                Lang::En,
-                LevelMismatch {
-                    kind: QualificationKind::Title,
-                },
-            ) => "a title's level is junior, intermediate or senior".into(),
-            (
-                Lang::En,
-                LevelMismatch {
-                    kind: QualificationKind::Skill,
-                },
-            ) => "a skill level is 1 to 5".into(),
-            (
-                Lang::Zh,
-                LevelMismatch {
-                    kind: QualificationKind::Title,
-                },
-            ) => "职称等级应为 junior、intermediate 或 senior".into(),
-            (
-                Lang::Zh,
-                LevelMismatch {
-                    kind: QualificationKind::Skill,
-                },
-            ) => "技能等级应为 1 至 5".into(),
+            (Lang::En, LevelMismatch { kind: QualificationKind::Title }) => {
+                "a title's level is junior, intermediate or senior".into()
+            }
+            (Lang::En, LevelMismatch { kind: QualificationKind::Skill }) => "a skill level is 1 to 5".into(),
+            (Lang::Zh, LevelMismatch { kind: QualificationKind::Title }) => {
+                "职称等级应为 junior、intermediate 或 senior".into()
+            }
+            (Lang::Zh, LevelMismatch { kind: QualificationKind::Skill }) => "技能等级应为 1 至 5".into(),
             (Lang::En, RangeReversed { from, to }) => {
                 format!("ends ({to}) before it starts ({from})")
             }
             (Lang::Zh, RangeReversed { from, to }) => format!("截止月 {to} 早于起始月 {from}"),
             (Lang::En, OverlappingMonths { month, other }) => {
-                format!(
-                    "month {month} is also in social_insurance[{other}]; a month may be listed once"
-                )
+                format!("month {month} is also in social_insurance[{other}]; a month may be listed once")
             }
             (Lang::Zh, OverlappingMonths { month, other }) => {
                 format!("{month} 与 social_insurance[{other}] 重复；每个月只能填写一次")
@@ -162,53 +137,20 @@ impl ProfileError {
             (Lang::Zh, TooLarge { max }) => format!("不能超过 {max}"),
             (Lang::En, Percent) => "a percentage from 1 to 100".into(),
             (Lang::Zh, Percent) => "应为 1 至 100 的百分比".into(),
-            (
-                Lang::En,
-                Underage {
-                    age,
-                    minimum,
-                    as_of,
-                },
-            ) => {
+            (Lang::En, Underage { age, minimum, as_of }) => {
                 format!("age on {as_of} is {age}; an applicant must be at least {minimum}")
             }
-            (
-                Lang::Zh,
-                Underage {
-                    age,
-                    minimum,
-                    as_of,
-                },
-            ) => {
+            (Lang::Zh, Underage { age, minimum, as_of }) => {
                 format!("截至 {as_of} 年龄为 {age} 周岁；申请人须年满 {minimum} 周岁")
             }
-            (
-                Lang::En,
-                NoRuleSetInForce {
-                    as_of,
-                    earliest,
-                    earliest_from,
-                },
-            ) => {
-                format!(
-                    "no rule set is in force on {as_of}; the earliest, {earliest}, starts on {earliest_from}"
-                )
+            (Lang::En, NoRuleSetInForce { as_of, earliest, earliest_from }) => {
+                format!("no rule set is in force on {as_of}; the earliest, {earliest}, starts on {earliest_from}")
             }
-            (
-                Lang::Zh,
-                NoRuleSetInForce {
-                    as_of,
-                    earliest,
-                    earliest_from,
-                },
-            ) => {
+            (Lang::Zh, NoRuleSetInForce { as_of, earliest, earliest_from }) => {
                 format!("{as_of} 没有施行中的积分规则；最早的 {earliest} 自 {earliest_from} 起施行")
             }
             (Lang::En, UnknownRuleSet { id, known }) => {
-                format!(
-                    "unknown rule set \"{id}\"; expected {}",
-                    crate::names::one_of(&strs(known))
-                )
+                format!("unknown rule set \"{id}\"; expected {}", crate::names::one_of(&strs(known)))
             }
             (Lang::Zh, UnknownRuleSet { id, known }) => {
                 format!("没有规则版本 \"{id}\"；可选 {}", known.join("、"))
@@ -218,11 +160,7 @@ impl ProfileError {
 
     /// `path: problem`, or just the problem for the whole document.
     pub fn message(&self, lang: Lang) -> String {
-        if self.path.is_empty() {
-            self.problem(lang)
-        } else {
-            format!("{}: {}", self.path, self.problem(lang))
-        }
+        if self.path.is_empty() { self.problem(lang) } else { format!("{}: {}", self.path, self.problem(lang)) }
     }
 }
 

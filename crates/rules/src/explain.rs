@@ -5,14 +5,11 @@ use crate::item::*;
 use crate::lang::Lang;
 use crate::profile::{AwardLevel, EducationLevel};
 use crate::rulebook::{QualificationLevel, RuleSet};
+use std::borrow::Cow;
 
 /// `ratio_tenths` as a multiple: 8 → "0.8", 10 → "1", 25 → "2.5".
 pub fn ratio(tenths: u64) -> String {
-    if tenths.is_multiple_of(10) {
-        (tenths / 10).to_string()
-    } else {
-        format!("{}.{}", tenths / 10, tenths % 10)
-    }
+    if tenths.is_multiple_of(10) { (tenths / 10).to_string() } else { format!("{}.{}", tenths / 10, tenths % 10) }
 }
 
 pub fn education_level(level: EducationLevel, degree: bool, lang: Lang) -> &'static str {
@@ -64,9 +61,13 @@ pub fn award_level(level: AwardLevel, lang: Lang) -> &'static str {
 }
 
 /// The sentence for one item.
-pub fn explain(item: &Item, rules: &RuleSet, lang: Lang) -> String {
-    let mut text = finding(&item.finding, item.points, rules, lang);
+pub fn explain(item: &Item, rules: &RuleSet, lang: Lang) -> Cow<'static, str> {
+    let mut text = match fixed_text(&item.finding, lang) {
+        Some(text) => Cow::Borrowed(text),
+        None => Cow::Owned(finding(&item.finding, item.points, rules, lang)),
+    };
     if let Some(winner) = item.superseded_by {
+        let text = text.to_mut();
         match lang {
             Lang::Zh => text.push_str(&format!("；教育背景与职称/技能只取较高一项，本项不计入（计入“{}”）", winner.name(lang))),
             Lang::En => text.push_str(&format!(
@@ -78,15 +79,46 @@ pub fn explain(item: &Item, rules: &RuleSet, lang: Lang) -> String {
     text
 }
 
+/// Texts that depend on nothing but the finding: borrowed, never formatted.
+fn fixed_text(finding: &Finding, lang: Lang) -> Option<&'static str> {
+    use Finding::*;
+    Some(match (*finding, lang) {
+        (NoEducation, Lang::Zh) => "未填写大专及以上学历",
+        (NoEducation, Lang::En) => "no associate diploma or higher given",
+        (NoQualification, Lang::Zh) => "未填写职称或技能等级",
+        (NoQualification, Lang::En) => "no title or skill level given",
+        (NoShortageMajor, Lang::Zh) => "未申报紧缺急需专业",
+        (NoShortageMajor, Lang::En) => "no shortage major claimed",
+        (NoInvestment, Lang::Zh) => "未申报投资纳税或带动就业",
+        (NoInvestment, Lang::En) => "no investment or hiring claimed",
+        (Talent { claimed: false, .. }, Lang::Zh) => "未申报",
+        (Talent { claimed: false, .. }, Lang::En) => "not claimed",
+        (NotFreshGraduate, Lang::Zh) => "没有与计分日同一年毕业的全日制学历",
+        (NotFreshGraduate, Lang::En) => "no full-time graduation in the evaluation date's calendar year",
+        (NoAward { ignored: 0 }, Lang::Zh) => "未申报表彰奖励",
+        (NoAward { ignored: 0 }, Lang::En) => "no awards claimed",
+        (SpouseNotHukou, Lang::Zh) => "配偶不是本市户籍，不计分",
+        (SpouseNotHukou, Lang::En) => "the spouse has no Shanghai hukou: no points",
+        (NoSpouse, Lang::Zh) => "未申报配偶",
+        (NoSpouse, Lang::En) => "no spouse given",
+        _ => return None,
+    })
+}
+
 fn finding(finding: &Finding, points: i64, rules: &RuleSet, lang: Lang) -> String {
     use Finding::*;
     let zh = lang == Lang::Zh;
     match *finding {
-        Age {
-            age,
-            birth_date,
-            band,
-        } => match (band, zh) {
+        NoEducation
+        | NoQualification
+        | NoShortageMajor
+        | NoInvestment
+        | Talent { claimed: false, .. }
+        | NotFreshGraduate
+        | NoAward { ignored: 0 }
+        | SpouseNotHukou
+        | NoSpouse => fixed_text(finding, lang).unwrap_or_default().to_string(),
+        Age { age, birth_date, band } => match (band, zh) {
             (Some(b), true) if b.step != 0 => format!(
                 "{birth_date} 出生，{age} 周岁，属 {}–{} 周岁段，按 {} + {} ×（{} − {age}）计，得 {points} 分",
                 b.from, b.to, b.base, b.step, b.reference
@@ -95,24 +127,16 @@ fn finding(finding: &Finding, points: i64, rules: &RuleSet, lang: Lang) -> Strin
                 "born {birth_date}, aged {age}, in the {}–{} band: {} + {} × ({} − {age}) = {points} points",
                 b.from, b.to, b.base, b.step, b.reference
             ),
-            (Some(b), true) => format!(
-                "{birth_date} 出生，{age} 周岁，属 {}–{} 周岁段，得 {points} 分",
-                b.from, b.to
-            ),
-            (Some(b), false) => format!(
-                "born {birth_date}, aged {age}, in the {}–{} band: {points} points",
-                b.from, b.to
-            ),
+            (Some(b), true) => format!("{birth_date} 出生，{age} 周岁，属 {}–{} 周岁段，得 {points} 分", b.from, b.to),
+            (Some(b), false) => {
+                format!("born {birth_date}, aged {age}, in the {}–{} band: {points} points", b.from, b.to)
+            }
             (None, true) => format!("{birth_date} 出生，{age} 周岁，不在任何年龄段内，不得分"),
             (None, false) => {
                 format!("born {birth_date}, aged {age}, outside every age band: no points")
             }
         },
-        Education {
-            entry,
-            level,
-            degree,
-        } => {
+        Education { entry, level, degree } => {
             let name = education_level(level, degree, lang);
             if zh {
                 format!("最高学历为 education[{entry}]：{name}，得 {points} 分")
@@ -126,20 +150,12 @@ fn finding(finding: &Finding, points: i64, rules: &RuleSet, lang: Lang) -> Strin
         EducationNotRecognized { entry } => {
             format!("education[{entry}] is not state-recognised (recognized: false) and scores 0")
         }
-        EducationNotYet {
-            entry,
-            graduated_on,
-        } if zh => format!("education[{entry}] 的毕业日期 {graduated_on} 在计分日之后，尚不计分"),
-        EducationNotYet {
-            entry,
-            graduated_on,
-        } => {
-            format!(
-                "education[{entry}] graduates on {graduated_on}, after the evaluation date, and does not count yet"
-            )
+        EducationNotYet { entry, graduated_on } if zh => {
+            format!("education[{entry}] 的毕业日期 {graduated_on} 在计分日之后，尚不计分")
         }
-        NoEducation if zh => "未填写大专及以上学历".to_string(),
-        NoEducation => "no associate diploma or higher given".to_string(),
+        EducationNotYet { entry, graduated_on } => {
+            format!("education[{entry}] graduates on {graduated_on}, after the evaluation date, and does not count yet")
+        }
         Qualification { entry, level } => {
             let name = qualification_level(level, lang);
             if zh {
@@ -148,11 +164,7 @@ fn finding(finding: &Finding, points: i64, rules: &RuleSet, lang: Lang) -> Strin
                 format!("qualifications[{entry}], {name}, meets the conditions: {points} points")
             }
         }
-        QualificationFailed {
-            entry,
-            level,
-            failure,
-        } => {
+        QualificationFailed { entry, level, failure } => {
             let name = qualification_level(level, lang);
             let why = qualification_failure(failure, lang);
             if zh {
@@ -161,13 +173,7 @@ fn finding(finding: &Finding, points: i64, rules: &RuleSet, lang: Lang) -> Strin
                 format!("qualifications[{entry}], {name}: {why}, so it scores 0")
             }
         }
-        NoQualification if zh => "未填写职称或技能等级".to_string(),
-        NoQualification => "no title or skill level given".to_string(),
-        SiYears {
-            months,
-            not_qualifying,
-            months_per_block,
-        } => {
+        SiYears { months, not_qualifying, months_per_block } => {
             let years = months / months_per_block.max(1);
             let excluded = match (not_qualifying, zh) {
                 (0, _) => String::new(),
@@ -179,20 +185,14 @@ fn finding(finding: &Finding, points: i64, rules: &RuleSet, lang: Lang) -> Strin
                 ),
             };
             if zh {
-                format!(
-                    "本市职工社保合规缴费累计 {months} 个月{excluded}，满 {years} 年，得 {points} 分"
-                )
+                format!("本市职工社保合规缴费累计 {months} 个月{excluded}，满 {years} 年，得 {points} 分")
             } else {
                 format!(
                     "{months} qualifying months of Shanghai employee insurance{excluded}, {years} full years: {points} points"
                 )
             }
         }
-        SiBase {
-            counts,
-            awarded,
-            as_of_month,
-        } => si_base(&counts, awarded, as_of_month, rules, lang),
+        SiBase { counts, awarded, as_of_month } => si_base(&counts, awarded, as_of_month, rules, lang),
         ShortageMajor { entry } if zh => {
             format!("education[{entry}] 为全日制大专紧缺急需专业且与岗位相符，得 {points} 分")
         }
@@ -207,13 +207,7 @@ fn finding(finding: &Finding, points: i64, rules: &RuleSet, lang: Lang) -> Strin
                 format!("education[{entry}] claims a shortage major, but {why}, so it scores 0")
             }
         }
-        NoShortageMajor if zh => "未申报紧缺急需专业".to_string(),
-        NoShortageMajor => "no shortage major claimed".to_string(),
-        Investment {
-            tax_points,
-            hire_points,
-            capped,
-        } => {
+        Investment { tax_points, hire_points, capped } => {
             let cap = rules.investment.cap.value;
             let capped_note = match (capped, zh) {
                 (false, _) => String::new(),
@@ -230,69 +224,32 @@ fn finding(finding: &Finding, points: i64, rules: &RuleSet, lang: Lang) -> Strin
                 )
             }
         }
-        NoInvestment if zh => "未申报投资纳税或带动就业".to_string(),
-        NoInvestment => "no investment or hiring claimed".to_string(),
         PublicService { years, min_years } => match (years >= min_years, zh) {
             (true, true) => {
                 format!("在特定公共服务领域工作 {years} 年（满 {min_years} 年），得 {points} 分")
             }
-            (true, false) => format!(
-                "{years} years in the public-service field (at least {min_years}): {points} points"
-            ),
+            (true, false) => {
+                format!("{years} years in the public-service field (at least {min_years}): {points} points")
+            }
             (false, true) => {
                 format!("在特定公共服务领域工作 {years} 年，不满 {min_years} 年，不计分")
             }
-            (false, false) => format!(
-                "{years} years in the public-service field, fewer than {min_years}: no points"
-            ),
+            (false, false) => format!("{years} years in the public-service field, fewer than {min_years}: no points"),
         },
-        RemoteArea {
-            remote_years,
-            remote_points,
-            lingang,
-            capped,
-        } => remote_area(
-            remote_years,
-            remote_points,
-            lingang,
-            capped,
-            points,
-            rules,
-            lang,
-        ),
-        Talent { claimed: false, .. } if zh => "未申报".to_string(),
-        Talent { claimed: false, .. } => "not claimed".to_string(),
-        Talent {
-            available: false, ..
-        } if zh => format!("规则版本 {} 未设此项，不计分", rules.id),
-        Talent {
-            available: false, ..
-        } => format!("rule set {} has no such item: no points", rules.id),
+        RemoteArea { remote_years, remote_points, lingang, capped } => {
+            remote_area(remote_years, remote_points, lingang, capped, points, rules, lang)
+        }
+        Talent { available: false, .. } if zh => format!("规则版本 {} 未设此项，不计分", rules.id),
+        Talent { available: false, .. } => format!("rule set {} has no such item: no points", rules.id),
         Talent { .. } if zh => format!("经认定符合条件，得 {points} 分（条件由审核部门认定）"),
-        Talent { .. } => format!(
-            "recognised as meeting the conditions: {points} points (the reviewer checks them)"
-        ),
-        FreshGraduate {
-            entry,
-            graduated_on,
-        } if zh => format!(
-            "education[{entry}] 于 {graduated_on} 全日制毕业，与计分日同一年，得 {points} 分"
-        ),
-        FreshGraduate {
-            entry,
-            graduated_on,
-        } => format!(
+        Talent { .. } => format!("recognised as meeting the conditions: {points} points (the reviewer checks them)"),
+        FreshGraduate { entry, graduated_on } if zh => {
+            format!("education[{entry}] 于 {graduated_on} 全日制毕业，与计分日同一年，得 {points} 分")
+        }
+        FreshGraduate { entry, graduated_on } => format!(
             "education[{entry}] full-time graduation on {graduated_on}, the same calendar year as the evaluation date: {points} points"
         ),
-        NotFreshGraduate if zh => "没有与计分日同一年毕业的全日制学历".to_string(),
-        NotFreshGraduate => {
-            "no full-time graduation in the evaluation date's calendar year".to_string()
-        }
-        Award {
-            entry,
-            level,
-            ignored,
-        } => {
+        Award { entry, level, ignored } => {
             let name = award_level(level, lang);
             let note = ignored_note(ignored, lang);
             if zh {
@@ -301,14 +258,12 @@ fn finding(finding: &Finding, points: i64, rules: &RuleSet, lang: Lang) -> Strin
                 format!("highest award is awards[{entry}], {name}: {points} points{note}")
             }
         }
-        NoAward { ignored: 0 } if zh => "未申报表彰奖励".to_string(),
-        NoAward { ignored: 0 } => "no awards claimed".to_string(),
         NoAward { ignored } if zh => {
             format!("{ignored} 项奖励不是在本市工作期间获得或尚未获得，不计分")
         }
-        NoAward { ignored } => format!(
-            "{ignored} awards were not obtained while working in Shanghai or are not yet obtained: no points"
-        ),
+        NoAward { ignored } => {
+            format!("{ignored} awards were not obtained while working in Shanghai or are not yet obtained: no points")
+        }
         Spouse { years, capped } => {
             let cap = rules.spouse.cap.value;
             match (capped, zh) {
@@ -316,24 +271,15 @@ fn finding(finding: &Finding, points: i64, rules: &RuleSet, lang: Lang) -> Strin
                 (true, true) => {
                     format!("与本市户籍配偶结婚满 {years} 年，以 {cap} 分为上限，得 {points} 分")
                 }
-                (false, false) => format!(
-                    "{years} full years married to a spouse with Shanghai hukou: {points} points"
-                ),
+                (false, false) => {
+                    format!("{years} full years married to a spouse with Shanghai hukou: {points} points")
+                }
                 (true, false) => format!(
                     "{years} full years married to a spouse with Shanghai hukou, capped at {cap}: {points} points"
                 ),
             }
         }
-        SpouseNotHukou if zh => "配偶不是本市户籍，不计分".to_string(),
-        SpouseNotHukou => "the spouse has no Shanghai hukou: no points".to_string(),
-        NoSpouse if zh => "未申报配偶".to_string(),
-        NoSpouse => "no spouse given".to_string(),
-        Deduction {
-            counted,
-            ignored,
-            since,
-            per_record,
-        } => {
+        Deduction { counted, ignored, since, per_record } => {
             let note = match (ignored, zh) {
                 (0, _) => String::new(),
                 (n, true) => format!("；另有 {n} 条不在此期间内，不扣分"),
@@ -361,9 +307,7 @@ fn ignored_note(ignored: usize, lang: Lang) -> String {
     match (ignored, lang) {
         (0, _) => String::new(),
         (n, Lang::Zh) => format!("（另有 {n} 项不是在本市工作期间获得或尚未获得，不计）"),
-        (n, Lang::En) => format!(
-            " ({n} more were not obtained while working in Shanghai or are not yet obtained)"
-        ),
+        (n, Lang::En) => format!(" ({n} more were not obtained while working in Shanghai or are not yet obtained)"),
     }
 }
 
@@ -380,27 +324,11 @@ fn qualification_failure(failure: QualificationFailure, lang: Lang) -> String {
         (PostMismatch, Lang::En) => "it does not match the current post".to_string(),
         (NotRegistered, Lang::Zh) => "未按规定登记备案".to_string(),
         (NotRegistered, Lang::En) => "it is not registered as required".to_string(),
-        (
-            BaseTooLow {
-                months,
-                min_months,
-                window_months,
-                ratio_tenths,
-            },
-            Lang::Zh,
-        ) => format!(
+        (BaseTooLow { months, min_months, window_months, ratio_tenths }, Lang::Zh) => format!(
             "近 {window_months} 个月中缴费基数不低于 {} 倍社平的月份只有 {months} 个（需 {min_months} 个）",
             ratio(ratio_tenths)
         ),
-        (
-            BaseTooLow {
-                months,
-                min_months,
-                window_months,
-                ratio_tenths,
-            },
-            Lang::En,
-        ) => format!(
+        (BaseTooLow { months, min_months, window_months, ratio_tenths }, Lang::En) => format!(
             "only {months} of the last {window_months} months were insured at ≥ {} × the average wage ({min_months} needed)",
             ratio(ratio_tenths)
         ),
@@ -410,14 +338,10 @@ fn qualification_failure(failure: QualificationFailure, lang: Lang) -> String {
 fn shortage_failure(failure: ShortageFailure, lang: Lang) -> String {
     use ShortageFailure::*;
     match (failure, lang) {
-        (NotAssociate(level), Lang::Zh) => format!(
-            "该项仅适用于大专，此学历为{}",
-            education_level(level, false, lang)
-        ),
-        (NotAssociate(level), Lang::En) => format!(
-            "the item is for associate diplomas and this is a {}",
-            education_level(level, false, lang)
-        ),
+        (NotAssociate(level), Lang::Zh) => format!("该项仅适用于大专，此学历为{}", education_level(level, false, lang)),
+        (NotAssociate(level), Lang::En) => {
+            format!("the item is for associate diplomas and this is a {}", education_level(level, false, lang))
+        }
         (NotRecognized, Lang::Zh) => "学历未获国家认可".to_string(),
         (NotRecognized, Lang::En) => "the diploma is not state-recognised".to_string(),
         (NotFullTime, Lang::Zh) => "不是全日制学历".to_string(),
@@ -492,9 +416,9 @@ fn remote_area(
             (true, true) => {
                 format!("在远郊重点区域工作并居住 {remote_years} 年，折算 {remote_points} 分")
             }
-            (true, false) => format!(
-                "{remote_years} years working and living in a remote key area earn {remote_points}"
-            ),
+            (true, false) => {
+                format!("{remote_years} years working and living in a remote key area earn {remote_points}")
+            }
             (false, true) => {
                 format!("在远郊重点区域 {remote_years} 年，不满 {min_remote} 年不计分")
             }
@@ -505,14 +429,8 @@ fn remote_area(
     }
     if let Some(l) = lingang {
         parts.push(match (l.points > 0, zh) {
-            (true, true) => format!(
-                "自 {} 在临港新片区工作并居住满 {} 年，折算 {} 分",
-                l.since, l.years, l.points
-            ),
-            (true, false) => format!(
-                "{} full years in Lin-gang since {} earn {}",
-                l.years, l.since, l.points
-            ),
+            (true, true) => format!("自 {} 在临港新片区工作并居住满 {} 年，折算 {} 分", l.since, l.years, l.points),
+            (true, false) => format!("{} full years in Lin-gang since {} earn {}", l.years, l.since, l.points),
             (false, true) => format!(
                 "自 {} 在临港新片区满 {} 年，按计分日适用的规则须满 {} 年方可计分",
                 l.since, l.years, l.min_years
@@ -536,15 +454,9 @@ fn remote_area(
         (true, false) => ", capped".to_string(),
     };
     if zh {
-        format!(
-            "{}；两者为同一指标，取较高者{cap_note}，得 {points} 分",
-            parts.join("；")
-        )
+        format!("{}；两者为同一指标，取较高者{cap_note}，得 {points} 分", parts.join("；"))
     } else {
-        format!(
-            "{}; both are one indicator and the higher counts{cap_note}: {points} points",
-            parts.join("; ")
-        )
+        format!("{}; both are one indicator and the higher counts{cap_note}: {points} points", parts.join("; "))
     }
 }
 
@@ -555,9 +467,7 @@ pub fn veto(veto: &Veto, lang: Lang) -> String {
         (Veto::SeriousCrime { on }, Lang::En) => {
             format!("a serious criminal record dated {on} vetoes the application")
         }
-        (Veto::FamilyPlanning, Lang::Zh) => {
-            "有违反计划生育政策记录，按此规则版本一票否决".to_string()
-        }
+        (Veto::FamilyPlanning, Lang::Zh) => "有违反计划生育政策记录，按此规则版本一票否决".to_string(),
         (Veto::FamilyPlanning, Lang::En) => {
             "a family-planning violation vetoes the application under this rule set".to_string()
         }
@@ -570,15 +480,20 @@ pub fn ineligibility(reason: &Ineligibility, lang: Lang) -> String {
     match (reason, lang) {
         (NoResidencePermit, Lang::Zh) => "须持有效的上海市居住证".to_string(),
         (NoResidencePermit, Lang::En) => "a valid Shanghai residence permit is required".to_string(),
-        (EmployerNotEligible, Lang::Zh) => "须由符合条件的在沪用人单位（本市注册、正常经营纳税的法人单位）申请".to_string(),
+        (EmployerNotEligible, Lang::Zh) => {
+            "须由符合条件的在沪用人单位（本市注册、正常经营纳税的法人单位）申请".to_string()
+        }
         (EmployerNotEligible, Lang::En) => {
-            "the application must be filed by an eligible Shanghai employer (registered, operating and paying tax here)".to_string()
+            "the application must be filed by an eligible Shanghai employer (registered, operating and paying tax here)"
+                .to_string()
         }
         (TooFewInsuranceMonths { months, min_months, window_months }, Lang::Zh) => {
             format!("近 {window_months} 个月内本市职工社保合规缴费 {months} 个月，不足 {min_months} 个月")
         }
         (TooFewInsuranceMonths { months, min_months, window_months }, Lang::En) => {
-            format!("{months} qualifying months of Shanghai employee insurance in the last {window_months}, fewer than {min_months}")
+            format!(
+                "{months} qualifying months of Shanghai employee insurance in the last {window_months}, fewer than {min_months}"
+            )
         }
     }
 }
@@ -603,9 +518,7 @@ pub fn warning(warning: &Warning, lang: Lang) -> String {
         (ForcedRuleSet { in_force: Some(id) }, Lang::En) => {
             format!("a rule set was forced; the one in force on the evaluation date is {id}")
         }
-        (ForcedRuleSet { in_force: None }, Lang::Zh) => {
-            "已指定规则版本；计分日没有施行中的规则".to_string()
-        }
+        (ForcedRuleSet { in_force: None }, Lang::Zh) => "已指定规则版本；计分日没有施行中的规则".to_string(),
         (ForcedRuleSet { in_force: None }, Lang::En) => {
             "a rule set was forced; none is in force on the evaluation date".to_string()
         }

@@ -107,12 +107,8 @@ impl Interpretations {
 
     /// Ids such as `I-3`, in order.
     pub fn ids(self) -> impl Iterator<Item = &'static str> {
-        const IDS: [&str; 11] = [
-            "", "I-1", "I-2", "I-3", "I-4", "I-5", "I-6", "I-7", "I-8", "I-9", "I-10",
-        ];
-        (1..=10u8)
-            .filter(move |&n| self.contains(n))
-            .map(|n| IDS[n as usize])
+        const IDS: [&str; 11] = ["", "I-1", "I-2", "I-3", "I-4", "I-5", "I-6", "I-7", "I-8", "I-9", "I-10"];
+        (1..=10u8).filter(move |&n| self.contains(n)).map(|n| IDS[n as usize])
     }
 }
 
@@ -125,10 +121,7 @@ pub struct Reference<'r> {
 
 impl<'r> Reference<'r> {
     pub fn to<T>(cited: &'r Cited<T>) -> Self {
-        Self {
-            citation: cited.citation.as_ref(),
-            confidence: cited.confidence,
-        }
+        Self { citation: cited.citation.as_ref(), confidence: cited.confidence }
     }
 
     pub fn text(&self, lang: Lang) -> &'r str {
@@ -143,12 +136,7 @@ pub enum QualificationFailure {
     NotInShanghai,
     PostMismatch,
     NotRegistered,
-    BaseTooLow {
-        months: u32,
-        min_months: u32,
-        window_months: u32,
-        ratio_tenths: u64,
-    },
+    BaseTooLow { months: u32, min_months: u32, window_months: u32, ratio_tenths: u64 },
 }
 
 /// Why a claimed shortage major does not count.
@@ -313,11 +301,7 @@ pub enum Veto {
 pub enum Ineligibility {
     NoResidencePermit,
     EmployerNotEligible,
-    TooFewInsuranceMonths {
-        months: u32,
-        min_months: u32,
-        window_months: u32,
-    },
+    TooFewInsuranceMonths { months: u32, min_months: u32, window_months: u32 },
 }
 
 /// Things the reader should know about a result.

@@ -13,11 +13,7 @@ pub enum Lang {
 impl Lang {
     /// Accepts `zh`, `zh-CN`, `en`, `en-US` and the like, case-insensitively.
     pub fn parse(text: &str) -> Option<Self> {
-        let primary = text
-            .split(['-', '_'])
-            .next()
-            .unwrap_or("")
-            .to_ascii_lowercase();
+        let primary = text.split(['-', '_']).next().unwrap_or("").to_ascii_lowercase();
         match primary.as_str() {
             "zh" => Some(Self::Zh),
             "en" => Some(Self::En),

@@ -31,13 +31,13 @@ pub use calendar::Month;
 pub use engine::{Context, Evaluation};
 pub use error::{ProfileError, ProfileErrorKind};
 pub use item::{
-    Category, Finding, Ineligibility, Interpretations, Item, ItemId, LingangFinding,
-    MAX_BASE_TIERS, QualificationFailure, Reference, ShortageFailure, Veto, Warning,
+    Category, Finding, Ineligibility, Interpretations, Item, ItemId, LingangFinding, MAX_BASE_TIERS,
+    QualificationFailure, Reference, ShortageFailure, Veto, Warning,
 };
 pub use lang::{Lang, Text};
 pub use profile::{
-    Award, AwardLevel, Crime, Education, EducationLevel, Grade, InsurancePeriod, Investment,
-    Lingang, MAX_YEARS, Profile, Qualification, QualificationKind, Records, Spouse, TitleLevel,
+    Award, AwardLevel, Crime, Education, EducationLevel, Grade, InsurancePeriod, Investment, Lingang, MAX_YEARS,
+    Profile, Qualification, QualificationKind, Records, Spouse, TitleLevel,
 };
 pub use result::{ResultItem, RuleSetSummary, ScoreResult};
 pub use rulebook::*;

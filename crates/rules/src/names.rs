@@ -38,14 +38,10 @@ macro_rules! named_enum {
 
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-                $name::parse(&text).ok_or_else(|| {
-                    serde::de::Error::custom(format!(
-                        "unknown {} \"{}\"; expected {}",
-                        $what,
-                        text,
-                        $crate::names::one_of(Self::WORDS)
-                    ))
+                $crate::calendar::deserialize_parsed(deserializer, |text| {
+                    $name::parse(text).ok_or_else(|| {
+                        format!("unknown {} \"{}\"; expected {}", $what, text, $crate::names::one_of(Self::WORDS))
+                    })
                 })
             }
         }

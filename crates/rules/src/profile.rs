@@ -33,17 +33,9 @@ pub const MAX_YEARS: u32 = 100;
 #[serde(deny_unknown_fields)]
 pub struct Profile {
     /// The evaluation date; the caller's today (Asia/Shanghai) when absent.
-    #[serde(
-        default,
-        with = "option_date_format",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, with = "option_date_format", skip_serializing_if = "Option::is_none")]
     pub as_of: Option<NaiveDate>,
-    #[serde(
-        default,
-        with = "option_date_format",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, with = "option_date_format", skip_serializing_if = "Option::is_none")]
     pub birth_date: Option<NaiveDate>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id_number: Option<String>,
@@ -101,11 +93,7 @@ pub struct Education {
     pub degree: bool,
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub full_time: bool,
-    #[serde(
-        default,
-        with = "option_date_format",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, with = "option_date_format", skip_serializing_if = "Option::is_none")]
     pub graduated_on: Option<NaiveDate>,
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub recognized: bool,
@@ -172,15 +160,11 @@ impl<'de> Deserialize<'de> for Grade {
         let expected = "expected junior, intermediate or senior for a title, or 1 to 5 for a skill";
         match Raw::deserialize(deserializer) {
             Ok(Raw::Number(n)) if (1..=5).contains(&n) => Ok(Self::Skill(n as u8)),
-            Ok(Raw::Number(n)) => Err(serde::de::Error::custom(format!(
-                "unknown level {n}; {expected}"
-            ))),
-            Ok(Raw::Word(word)) => TitleLevel::parse(&word).map(Self::Title).ok_or_else(|| {
-                serde::de::Error::custom(format!("unknown level \"{word}\"; {expected}"))
-            }),
-            Err(_) => Err(serde::de::Error::custom(format!(
-                "level must be a word or a number; {expected}"
-            ))),
+            Ok(Raw::Number(n)) => Err(serde::de::Error::custom(format!("unknown level {n}; {expected}"))),
+            Ok(Raw::Word(word)) => TitleLevel::parse(&word)
+                .map(Self::Title)
+                .ok_or_else(|| serde::de::Error::custom(format!("unknown level \"{word}\"; {expected}"))),
+            Err(_) => Err(serde::de::Error::custom(format!("level must be a word or a number; {expected}"))),
         }
     }
 }
@@ -190,11 +174,7 @@ impl<'de> Deserialize<'de> for Grade {
 pub struct Qualification {
     pub kind: QualificationKind,
     pub level: Grade,
-    #[serde(
-        default,
-        with = "option_date_format",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, with = "option_date_format", skip_serializing_if = "Option::is_none")]
     pub obtained_on: Option<NaiveDate>,
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub obtained_in_shanghai: bool,
@@ -206,14 +186,7 @@ pub struct Qualification {
 
 impl Qualification {
     pub fn new(kind: QualificationKind, level: Grade) -> Self {
-        Self {
-            kind,
-            level,
-            obtained_on: None,
-            obtained_in_shanghai: true,
-            post_match: true,
-            registered: true,
-        }
+        Self { kind, level, obtained_on: None, obtained_in_shanghai: true, post_match: true, registered: true }
     }
 
     /// The level as rule data names it; `None` when kind and level disagree.
@@ -221,9 +194,7 @@ impl Qualification {
         use QualificationLevel as L;
         match (self.kind, self.level) {
             (QualificationKind::Title, Grade::Title(TitleLevel::Junior)) => Some(L::TitleJunior),
-            (QualificationKind::Title, Grade::Title(TitleLevel::Intermediate)) => {
-                Some(L::TitleIntermediate)
-            }
+            (QualificationKind::Title, Grade::Title(TitleLevel::Intermediate)) => Some(L::TitleIntermediate),
             (QualificationKind::Title, Grade::Title(TitleLevel::Senior)) => Some(L::TitleSenior),
             (QualificationKind::Skill, Grade::Skill(5)) => Some(L::Skill5),
             (QualificationKind::Skill, Grade::Skill(4)) => Some(L::Skill4),
@@ -252,13 +223,7 @@ pub struct InsurancePeriod {
 
 impl InsurancePeriod {
     pub fn new(from: Month, to: Month, base: u64) -> Self {
-        Self {
-            from,
-            to,
-            base,
-            back_paid: false,
-            unit_matches_contract: true,
-        }
+        Self { from, to, base, back_paid: false, unit_matches_contract: true }
     }
 
     pub fn qualifies(&self) -> bool {
@@ -286,11 +251,7 @@ named_enum!(
 #[serde(deny_unknown_fields)]
 pub struct Award {
     pub level: AwardLevel,
-    #[serde(
-        default,
-        with = "option_date_format",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, with = "option_date_format", skip_serializing_if = "Option::is_none")]
     pub obtained_on: Option<NaiveDate>,
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub obtained_in_shanghai: bool,
@@ -338,17 +299,9 @@ pub struct Crime {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Records {
-    #[serde(
-        default,
-        with = "date_list_format",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(default, with = "date_list_format", skip_serializing_if = "Vec::is_empty")]
     pub false_materials: Vec<NaiveDate>,
-    #[serde(
-        default,
-        with = "date_list_format",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(default, with = "date_list_format", skip_serializing_if = "Vec::is_empty")]
     pub detentions: Vec<NaiveDate>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub crimes: Vec<Crime>,
@@ -388,12 +341,9 @@ impl Profile {
         let mut deserializer = serde_json::Deserializer::from_slice(bytes);
         let parsed: Result<Profile, _> = serde_path_to_error::deserialize(&mut deserializer);
         match parsed.map_err(ProfileError::from_serde).and_then(|_| {
-            deserializer.end().map_err(|e| {
-                ProfileError::new(
-                    "",
-                    ProfileErrorKind::Syntax(crate::error::strip_position(&e)),
-                )
-            })
+            deserializer
+                .end()
+                .map_err(|e| ProfileError::new("", ProfileErrorKind::Syntax(crate::error::strip_position(&e))))
         }) {
             Err(error) => error,
             // Unreachable in practice: the fast path failed, so this parse fails too.
@@ -408,11 +358,7 @@ impl Profile {
         let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
             let message = crate::error::strip_position(&e);
             let kind = if e.is_data() || e.is_syntax() || e.is_eof() {
-                ProfileErrorKind::Syntax(format!(
-                    "{message} (line {}, column {})",
-                    e.line(),
-                    e.column()
-                ))
+                ProfileErrorKind::Syntax(format!("{message} (line {}, column {})", e.line(), e.column()))
             } else {
                 ProfileErrorKind::Syntax(message)
             };
@@ -424,32 +370,20 @@ impl Profile {
         let Some(profile) = map.remove("profile") else {
             return Self::from_value(serde_json::Value::Object(map));
         };
-        if let Some(key) = map
-            .keys()
-            .find(|key| !["name", "description", "expect"].contains(&key.as_str()))
-        {
-            let message = format!(
-                "unknown field `{key}` in a case document, expected name, description, profile or expect"
-            );
-            return Err(ProfileError::new(
-                key.clone(),
-                ProfileErrorKind::Invalid(message),
-            ));
+        if let Some(key) = map.keys().find(|key| !["name", "description", "expect"].contains(&key.as_str())) {
+            let message =
+                format!("unknown field `{key}` in a case document, expected name, description, profile or expect");
+            return Err(ProfileError::new(key.clone(), ProfileErrorKind::Invalid(message)));
         }
         Self::from_value(profile).map_err(|mut error| {
-            error.path = if error.path.is_empty() {
-                "profile".into()
-            } else {
-                format!("profile.{}", error.path)
-            };
+            error.path = if error.path.is_empty() { "profile".into() } else { format!("profile.{}", error.path) };
             error
         })
     }
 
     /// Parses and validates a profile from a JSON value.
     pub fn from_value(value: serde_json::Value) -> Result<Self, ProfileError> {
-        let mut profile: Profile =
-            serde_path_to_error::deserialize(value).map_err(ProfileError::from_serde)?;
+        let mut profile: Profile = serde_path_to_error::deserialize(value).map_err(ProfileError::from_serde)?;
         profile.validate()?;
         Ok(profile)
     }
@@ -459,10 +393,7 @@ impl Profile {
     pub fn validate(&mut self) -> Result<(), ProfileError> {
         match (&self.id_number, self.birth_date) {
             (None, None) => {
-                return Err(ProfileError::new(
-                    "birth_date",
-                    ProfileErrorKind::BirthDateMissing,
-                ));
+                return Err(ProfileError::new("birth_date", ProfileErrorKind::BirthDateMissing));
             }
             (Some(text), given) => {
                 let id = ResidentIdNumber::parse(text)
@@ -471,10 +402,7 @@ impl Profile {
                     Some(given) if given != id.birth_date() => {
                         return Err(ProfileError::new(
                             "id_number",
-                            ProfileErrorKind::BirthDateMismatch {
-                                in_id: id.birth_date(),
-                                given,
-                            },
+                            ProfileErrorKind::BirthDateMismatch { in_id: id.birth_date(), given },
                         ));
                     }
                     _ => self.birth_date = Some(id.birth_date()),
@@ -487,33 +415,22 @@ impl Profile {
             if qualification.rule_level().is_none() {
                 return Err(ProfileError::new(
                     format!("qualifications[{i}].level"),
-                    ProfileErrorKind::LevelMismatch {
-                        kind: qualification.kind,
-                    },
+                    ProfileErrorKind::LevelMismatch { kind: qualification.kind },
                 ));
             }
         }
         self.check_insurance()?;
-        for (path, years) in [
-            ("public_service_years", self.public_service_years),
-            ("remote_key_area_years", self.remote_key_area_years),
-        ] {
+        for (path, years) in
+            [("public_service_years", self.public_service_years), ("remote_key_area_years", self.remote_key_area_years)]
+        {
             if years > MAX_YEARS {
-                return Err(ProfileError::new(
-                    path,
-                    ProfileErrorKind::TooLarge {
-                        max: u64::from(MAX_YEARS),
-                    },
-                ));
+                return Err(ProfileError::new(path, ProfileErrorKind::TooLarge { max: u64::from(MAX_YEARS) }));
             }
         }
         if let Some(investment) = &self.investment
             && !(1..=100).contains(&investment.share_percent)
         {
-            return Err(ProfileError::new(
-                "investment.share_percent",
-                ProfileErrorKind::Percent,
-            ));
+            return Err(ProfileError::new("investment.share_percent", ProfileErrorKind::Percent));
         }
         Ok(())
     }
@@ -524,28 +441,24 @@ impl Profile {
             if period.to < period.from {
                 return Err(ProfileError::new(
                     format!("social_insurance[{i}].to"),
-                    ProfileErrorKind::RangeReversed {
-                        from: period.from,
-                        to: period.to,
-                    },
+                    ProfileErrorKind::RangeReversed { from: period.from, to: period.to },
                 ));
             }
+        }
+        let periods = &self.social_insurance;
+        // The usual input lists periods in order: check that without allocating.
+        if periods.windows(2).all(|pair| pair[0].to < pair[1].from) {
+            return Ok(());
         }
         let mut order: Vec<usize> = (0..self.social_insurance.len()).collect();
         order.sort_by_key(|&i| self.social_insurance[i].from);
         for pair in order.windows(2) {
-            let (earlier, later) = (
-                &self.social_insurance[pair[0]],
-                &self.social_insurance[pair[1]],
-            );
+            let (earlier, later) = (&self.social_insurance[pair[0]], &self.social_insurance[pair[1]]);
             if later.from <= earlier.to {
                 let (first, second) = (pair[0].min(pair[1]), pair[0].max(pair[1]));
                 return Err(ProfileError::new(
                     format!("social_insurance[{second}]"),
-                    ProfileErrorKind::OverlappingMonths {
-                        month: later.from,
-                        other: first,
-                    },
+                    ProfileErrorKind::OverlappingMonths { month: later.from, other: first },
                 ));
             }
         }

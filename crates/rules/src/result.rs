@@ -43,7 +43,7 @@ pub struct ResultItem<'r> {
     pub category: Category,
     pub points: i64,
     pub counted: bool,
-    pub explanation: String,
+    pub explanation: Cow<'r, str>,
     pub citation: Cow<'r, str>,
     pub confidence: Confidence,
     pub interpretations: Vec<Cow<'static, str>>,
@@ -72,11 +72,7 @@ impl<'r> Evaluation<'r> {
             total: self.total,
             reaches_standard: self.reaches_standard,
             vetoed: self.vetoed(),
-            veto_reasons: self
-                .vetoes
-                .iter()
-                .map(|veto| explain::veto(veto, lang))
-                .collect(),
+            veto_reasons: self.vetoes.iter().map(|veto| explain::veto(veto, lang)).collect(),
             eligible_to_apply: self.eligible_to_apply(),
             eligibility_reasons: self
                 .ineligibilities
@@ -97,11 +93,7 @@ impl<'r> Evaluation<'r> {
                     interpretations: ids(item.interpretations),
                 })
                 .collect(),
-            warnings: self
-                .warnings
-                .iter()
-                .map(|warning| explain::warning(warning, lang))
-                .collect(),
+            warnings: self.warnings.iter().map(|warning| explain::warning(warning, lang)).collect(),
             interpretations: ids(self.interpretations),
         }
     }

@@ -20,15 +20,8 @@ pub const EMBEDDED_RULE_SETS: [(&str, &str); 4] = [
 pub const EMBEDDED_AVERAGE_WAGE: &str = include_str!("../data/average-wage.toml");
 
 /// Keys that describe a rule set itself and are never inherited from its parent.
-const IDENTITY_KEYS: [&str; 7] = [
-    "id",
-    "title",
-    "effective_from",
-    "effective_to",
-    "provisional",
-    "confidence",
-    "inherits",
-];
+const IDENTITY_KEYS: [&str; 7] =
+    ["id", "title", "effective_from", "effective_to", "provisional", "confidence", "inherits"];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -240,11 +233,7 @@ pub struct YearsRule {
 
 impl YearsRule {
     pub fn points(&self, years: u32) -> i64 {
-        if years >= self.min_years {
-            self.points_per_year * i64::from(years)
-        } else {
-            0
-        }
+        if years >= self.min_years { self.points_per_year * i64::from(years) } else { 0 }
     }
 }
 
@@ -276,11 +265,7 @@ impl LingangRules {
     /// The phase in force on `date` (the first phase for earlier dates).
     pub fn phase_on(&self, date: NaiveDate) -> Option<&LingangPhase> {
         let phases = &self.phases.value;
-        phases
-            .iter()
-            .rev()
-            .find(|phase| phase.from <= date)
-            .or(phases.first())
+        phases.iter().rev().find(|phase| phase.from <= date).or(phases.first())
     }
 }
 
@@ -357,11 +342,7 @@ pub struct RuleSet {
     pub title: Text,
     #[serde(with = "date_format")]
     pub effective_from: NaiveDate,
-    #[serde(
-        default,
-        with = "option_date_format",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, with = "option_date_format", skip_serializing_if = "Option::is_none")]
     pub effective_to: Option<NaiveDate>,
     /// Values not set by this rule set's own file are inherited from `inherits`.
     pub provisional: bool,
@@ -435,16 +416,12 @@ impl AverageWageTable {
     /// The index of the entry in force in `month`: the latest whose `from` is on or before
     /// it, or the first entry for earlier months.
     pub fn entry_index(&self, month: Month) -> usize {
-        self.entries
-            .partition_point(|entry| entry.from <= month)
-            .saturating_sub(1)
+        self.entries.partition_point(|entry| entry.from <= month).saturating_sub(1)
     }
 
     /// The monthly average wage in force in `month`.
     pub fn in_force(&self, month: Month) -> u64 {
-        self.entries
-            .get(self.entry_index(month))
-            .map_or(0, |entry| entry.monthly)
+        self.entries.get(self.entry_index(month)).map_or(0, |entry| entry.monthly)
     }
 
     pub fn first_month(&self) -> Option<Month> {
@@ -478,10 +455,7 @@ pub enum RuleDataError {
 }
 
 fn invalid(file: &str, message: impl Into<String>) -> RuleDataError {
-    RuleDataError::Invalid {
-        file: file.to_string(),
-        message: message.into(),
-    }
+    RuleDataError::Invalid { file: file.to_string(), message: message.into() }
 }
 
 /// All rule sets and the wage table.
@@ -491,16 +465,13 @@ pub struct RuleBook {
     wages: AverageWageTable,
 }
 
-static EMBEDDED: LazyLock<Result<RuleBook, String>> = LazyLock::new(|| {
-    RuleBook::load(&EMBEDDED_RULE_SETS, EMBEDDED_AVERAGE_WAGE).map_err(|error| error.to_string())
-});
+static EMBEDDED: LazyLock<Result<RuleBook, String>> =
+    LazyLock::new(|| RuleBook::load(&EMBEDDED_RULE_SETS, EMBEDDED_AVERAGE_WAGE).map_err(|error| error.to_string()));
 
 impl RuleBook {
     /// The rule data embedded in the crate, loaded once.
     pub fn embedded() -> Result<&'static RuleBook, RuleDataError> {
-        EMBEDDED
-            .as_ref()
-            .map_err(|message| invalid("embedded rule data", message.clone()))
+        EMBEDDED.as_ref().map_err(|message| invalid("embedded rule data", message.clone()))
     }
 
     /// Loads rule sets (file name, TOML text) and the wage table, resolving inheritance and
@@ -508,21 +479,16 @@ impl RuleBook {
     pub fn load(files: &[(&str, &str)], average_wage: &str) -> Result<Self, RuleDataError> {
         let mut tables = BTreeMap::new();
         for (name, text) in files {
-            let table: toml::Table =
-                toml::from_str(text).map_err(|e| invalid(name, e.to_string()))?;
-            let id = table
-                .get("id")
-                .and_then(|v| v.as_str())
-                .ok_or_else(|| invalid(name, "missing id"))?;
+            let table: toml::Table = toml::from_str(text).map_err(|e| invalid(name, e.to_string()))?;
+            let id = table.get("id").and_then(|v| v.as_str()).ok_or_else(|| invalid(name, "missing id"))?;
             tables.insert(id.to_string(), ((*name).to_string(), table));
         }
         let mut rule_sets = Vec::new();
         for (id, (name, _)) in &tables {
             let merged = resolve_inheritance(&tables, id, 0)?;
             check_sources(name, &merged)?;
-            let mut rule_set: RuleSet = toml::Value::Table(merged)
-                .try_into()
-                .map_err(|e: toml::de::Error| invalid(name, e.to_string()))?;
+            let mut rule_set: RuleSet =
+                toml::Value::Table(merged).try_into().map_err(|e: toml::de::Error| invalid(name, e.to_string()))?;
             render_citations(&mut rule_set);
             check_rule_set(name, &rule_set)?;
             rule_sets.push(rule_set);
@@ -530,10 +496,7 @@ impl RuleBook {
         rule_sets.sort_by_key(|rule_set| rule_set.effective_from);
         for pair in rule_sets.windows(2) {
             let (earlier, later) = (&pair[0], &pair[1]);
-            if earlier
-                .effective_to
-                .is_none_or(|to| to >= later.effective_from)
-            {
+            if earlier.effective_to.is_none_or(|to| to >= later.effective_from) {
                 return Err(invalid(&later.id, format!("overlaps {}", earlier.id)));
             }
         }
@@ -551,9 +514,7 @@ impl RuleBook {
     }
 
     pub fn in_force_on(&self, date: NaiveDate) -> Option<&RuleSet> {
-        self.rule_sets
-            .iter()
-            .find(|rule_set| rule_set.in_force_on(date))
+        self.rule_sets.iter().find(|rule_set| rule_set.in_force_on(date))
     }
 
     pub fn wages(&self) -> &AverageWageTable {
@@ -562,10 +523,7 @@ impl RuleBook {
 
     /// The ids of all rule sets, for messages.
     pub fn ids(&self) -> Vec<&str> {
-        self.rule_sets
-            .iter()
-            .map(|rule_set| rule_set.id.as_str())
-            .collect()
+        self.rule_sets.iter().map(|rule_set| rule_set.id.as_str()).collect()
     }
 }
 
@@ -609,31 +567,16 @@ fn merge_into(base: &mut toml::Table, overlay: &toml::Table) {
 
 /// Every `source` named by a value must be one of the rule set's sources.
 fn check_sources(name: &str, table: &toml::Table) -> Result<(), RuleDataError> {
-    let sources = table
-        .get("sources")
-        .and_then(|v| v.as_table())
-        .ok_or_else(|| invalid(name, "no sources"))?;
-    fn walk(
-        name: &str,
-        path: &str,
-        table: &toml::Table,
-        sources: &toml::Table,
-    ) -> Result<(), RuleDataError> {
+    let sources = table.get("sources").and_then(|v| v.as_table()).ok_or_else(|| invalid(name, "no sources"))?;
+    fn walk(name: &str, path: &str, table: &toml::Table, sources: &toml::Table) -> Result<(), RuleDataError> {
         for (key, value) in table {
             let Some(inner) = value.as_table() else {
                 continue;
             };
-            let here = if path.is_empty() {
-                key.clone()
-            } else {
-                format!("{path}.{key}")
-            };
+            let here = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
             if let Some(source) = inner.get("source").and_then(|v| v.as_str()) {
                 if !sources.contains_key(source) {
-                    return Err(invalid(
-                        name,
-                        format!("{here}: unknown source \"{source}\""),
-                    ));
+                    return Err(invalid(name, format!("{here}: unknown source \"{source}\"")));
                 }
             } else if key != "sources" {
                 walk(name, &here, inner, sources)?;
@@ -646,11 +589,7 @@ fn check_sources(name: &str, table: &toml::Table) -> Result<(), RuleDataError> {
 
 fn citation_text(source: Option<&Source>, provision: &Text) -> Text {
     let (title_zh, title_en, reference) = match source {
-        Some(s) => (
-            s.title.zh.as_str(),
-            s.title.en.as_str(),
-            s.reference.as_str(),
-        ),
+        Some(s) => (s.title.zh.as_str(), s.title.en.as_str(), s.reference.as_str()),
         None => ("", "", ""),
     };
     Text {
@@ -707,10 +646,7 @@ fn check_rule_set(name: &str, rule_set: &RuleSet) -> Result<(), RuleDataError> {
     let mut next_age = rule_set.age.minimum.value;
     for band in bands {
         if band.from != next_age || band.to < band.from {
-            return Err(invalid(
-                name,
-                format!("age.bands: expected a band from age {next_age}"),
-            ));
+            return Err(invalid(name, format!("age.bands: expected a band from age {next_age}")));
         }
         next_age = band.to + 1;
     }
@@ -719,57 +655,34 @@ fn check_rule_set(name: &str, rule_set: &RuleSet) -> Result<(), RuleDataError> {
     }
     let tiers = &rule_set.si_base.tiers.value;
     if tiers.is_empty() || tiers.len() > crate::item::MAX_BASE_TIERS {
-        return Err(invalid(
-            name,
-            format!("si_base.tiers: 1 to {} tiers", crate::item::MAX_BASE_TIERS),
-        ));
+        return Err(invalid(name, format!("si_base.tiers: 1 to {} tiers", crate::item::MAX_BASE_TIERS)));
     }
     let window_ok = |window: u32, min: u32| (1..=240).contains(&window) && min <= window;
-    if !tiers
-        .iter()
-        .all(|tier| window_ok(tier.window_months, tier.min_months) && tier.ratio_tenths > 0)
-    {
-        return Err(invalid(
-            name,
-            "si_base.tiers: each window 1 to 240 months, min_months within it",
-        ));
+    if !tiers.iter().all(|tier| window_ok(tier.window_months, tier.min_months) && tier.ratio_tenths > 0) {
+        return Err(invalid(name, "si_base.tiers: each window 1 to 240 months, min_months within it"));
     }
-    if !tiers
-        .windows(2)
-        .all(|pair| pair[0].points <= pair[1].points)
-    {
-        return Err(invalid(
-            name,
-            "si_base.tiers: tiers must be in increasing order of points",
-        ));
+    if !tiers.windows(2).all(|pair| pair[0].points <= pair[1].points) {
+        return Err(invalid(name, "si_base.tiers: tiers must be in increasing order of points"));
     }
     let condition = &rule_set.qualification.base_condition.value;
     let eligibility = &rule_set.eligibility.value;
     if !window_ok(condition.window_months, condition.min_months)
         || !window_ok(eligibility.window_months, eligibility.min_months)
     {
-        return Err(invalid(
-            name,
-            "windows must be 1 to 240 months with min_months within them",
-        ));
+        return Err(invalid(name, "windows must be 1 to 240 months with min_months within them"));
     }
     let phases = &rule_set.lingang.phases.value;
     if phases.is_empty() || !phases.windows(2).all(|pair| pair[0].from < pair[1].from) {
         return Err(invalid(name, "lingang.phases: at least one, in date order"));
     }
     let deductions = &rule_set.deductions;
-    for deduction in [
-        &deductions.false_materials,
-        &deductions.detention,
-        &deductions.crime,
-    ] {
+    for deduction in [&deductions.false_materials, &deductions.detention, &deductions.crime] {
         if deduction.value.points > 0 {
             return Err(invalid(name, "deductions: points must not be positive"));
         }
     }
     let units = &rule_set.investment.rule.value;
-    if units.tax_unit == 0 || units.hires_unit == 0 || rule_set.si_years.value.months_per_block == 0
-    {
+    if units.tax_unit == 0 || units.hires_unit == 0 || rule_set.si_years.value.months_per_block == 0 {
         return Err(invalid(name, "units must be positive"));
     }
     Ok(())
@@ -783,30 +696,18 @@ fn load_wages(text: &str) -> Result<AverageWageTable, RuleDataError> {
         return Err(invalid(name, "no entries"));
     }
     if !entries.windows(2).all(|pair| pair[0].from < pair[1].from) {
-        return Err(invalid(
-            name,
-            "entries must be in increasing order of month",
-        ));
+        return Err(invalid(name, "entries must be in increasing order of month"));
     }
     for entry in &mut entries {
         if entry.source != file.source.key {
-            return Err(invalid(
-                name,
-                format!("{}: unknown source \"{}\"", entry.from, entry.source),
-            ));
+            return Err(invalid(name, format!("{}: unknown source \"{}\"", entry.from, entry.source)));
         }
         if entry.monthly == 0 {
-            return Err(invalid(
-                name,
-                format!("{}: monthly must be positive", entry.from),
-            ));
+            return Err(invalid(name, format!("{}: monthly must be positive", entry.from)));
         }
         entry.citation = Some(citation_text(Some(&file.source.source), &entry.provision));
     }
-    Ok(AverageWageTable {
-        source: file.source.source,
-        entries,
-    })
+    Ok(AverageWageTable { source: file.source.source, entries })
 }
 
 #[cfg(test)]
@@ -814,31 +715,15 @@ mod tests {
     use super::*;
 
     fn embedded_text(id: &str) -> String {
-        EMBEDDED_RULE_SETS
-            .iter()
-            .find(|(name, _)| name.starts_with(id))
-            .map(|(_, text)| text.to_string())
-            .unwrap()
+        EMBEDDED_RULE_SETS.iter().find(|(name, _)| name.starts_with(id)).map(|(_, text)| text.to_string()).unwrap()
     }
 
     fn load_with(id: &str, text: &str) -> Result<RuleBook, RuleDataError> {
         let files: Vec<(&str, String)> = EMBEDDED_RULE_SETS
             .iter()
-            .map(|(name, original)| {
-                (
-                    *name,
-                    if name.starts_with(id) {
-                        text.to_string()
-                    } else {
-                        original.to_string()
-                    },
-                )
-            })
+            .map(|(name, original)| (*name, if name.starts_with(id) { text.to_string() } else { original.to_string() }))
             .collect();
-        let borrowed: Vec<(&str, &str)> = files
-            .iter()
-            .map(|(name, text)| (*name, text.as_str()))
-            .collect();
+        let borrowed: Vec<(&str, &str)> = files.iter().map(|(name, text)| (*name, text.as_str())).collect();
         RuleBook::load(&borrowed, EMBEDDED_AVERAGE_WAGE)
     }
 
@@ -854,10 +739,7 @@ mod tests {
                 let citation = &map["citation"];
                 for lang in ["zh", "en"] {
                     let text = citation[lang].as_str().unwrap_or("");
-                    assert!(
-                        text.len() > 10 && !text.starts_with("《》"),
-                        "{path}: citation {lang} is {text:?}"
-                    );
+                    assert!(text.len() > 10 && !text.starts_with("《》"), "{path}: citation {lang} is {text:?}");
                 }
                 assert!(map["confidence"].is_string(), "{path}: no confidence");
                 *count += 1;
@@ -871,19 +753,10 @@ mod tests {
         assert_eq!(book.ids(), ["sh-2013", "sh-2015", "sh-2018", "sh-2023"]);
         for rule_set in book.rule_sets() {
             let mut count = 0;
-            walk(
-                &serde_json::to_value(rule_set).unwrap(),
-                &rule_set.id,
-                &mut count,
-            );
+            walk(&serde_json::to_value(rule_set).unwrap(), &rule_set.id, &mut count);
             assert!(count >= 33, "{}: only {count} cited values", rule_set.id);
         }
-        assert!(
-            book.wages()
-                .entries
-                .iter()
-                .all(|entry| entry.citation.is_some())
-        );
+        assert!(book.wages().entries.iter().all(|entry| entry.citation.is_some()));
     }
 
     #[test]
@@ -894,35 +767,15 @@ mod tests {
         assert_eq!(trial.investment.cap.value, 100);
         assert!(!trial.startup_talent.value.available);
         assert_eq!(trial.age.cap.value, 30, "inherited from sh-2018");
-        assert_eq!(
-            trial.effective_to,
-            NaiveDate::from_ymd_opt(2015, 6, 30),
-            "identity is never inherited"
-        );
-        assert!(
-            book.rule_set("sh-2015")
-                .unwrap()
-                .startup_talent
-                .value
-                .available
-        );
-        assert!(
-            !book
-                .rule_set("sh-2023")
-                .unwrap()
-                .vetoes
-                .family_planning
-                .value
-        );
+        assert_eq!(trial.effective_to, NaiveDate::from_ymd_opt(2015, 6, 30), "identity is never inherited");
+        assert!(book.rule_set("sh-2015").unwrap().startup_talent.value.available);
+        assert!(!book.rule_set("sh-2023").unwrap().vetoes.family_planning.value);
     }
 
     #[test]
     fn rule_sets_are_found_by_date() {
         let book = RuleBook::embedded().unwrap();
-        let on = |y, m, d| {
-            book.in_force_on(NaiveDate::from_ymd_opt(y, m, d).unwrap())
-                .map(|r| r.id.as_str())
-        };
+        let on = |y, m, d| book.in_force_on(NaiveDate::from_ymd_opt(y, m, d).unwrap()).map(|r| r.id.as_str());
         assert_eq!(on(2013, 6, 30), None);
         assert_eq!(on(2013, 7, 1), Some("sh-2013"));
         assert_eq!(on(2017, 12, 31), Some("sh-2015"));
@@ -934,47 +787,21 @@ mod tests {
     fn broken_rule_data_is_rejected_with_the_file_and_reason() {
         let sh2018 = embedded_text("sh-2018");
         let cases = [
+            (sh2018.replacen("source = \"rules-2017\"", "source = \"nowhere\"", 1), "unknown source"),
+            (sh2018.replacen("{ from = 44, to = 55", "{ from = 45, to = 55", 1), "age.bands"),
+            (sh2018.replacen("effective_to = \"2022-12-31\"", "effective_to = \"2023-06-30\"", 1), "overlaps"),
             (
-                sh2018.replacen("source = \"rules-2017\"", "source = \"nowhere\"", 1),
-                "unknown source",
-            ),
-            (
-                sh2018.replacen("{ from = 44, to = 55", "{ from = 45, to = 55", 1),
-                "age.bands",
-            ),
-            (
-                sh2018.replacen(
-                    "effective_to = \"2022-12-31\"",
-                    "effective_to = \"2023-06-30\"",
-                    1,
-                ),
-                "overlaps",
-            ),
-            (
-                sh2018.replacen(
-                    "[shortage_major]\nvalue = 30",
-                    "[shortage_major]\nvalue = \"thirty\"",
-                    1,
-                ),
+                sh2018.replacen("[shortage_major]\nvalue = 30", "[shortage_major]\nvalue = \"thirty\"", 1),
                 "shortage_major.value",
             ),
-            (
-                sh2018.replacen("points = -150 }", "points = 150 }", 1),
-                "deductions",
-            ),
+            (sh2018.replacen("points = -150 }", "points = 150 }", 1), "deductions"),
         ];
         for (text, needle) in cases {
             let error = load_with("sh-2018", &text).unwrap_err().to_string();
             assert!(error.contains(needle), "expected {needle:?} in {error}");
         }
-        let looped =
-            embedded_text("sh-2015").replace("inherits = \"sh-2018\"", "inherits = \"sh-2015\"");
-        assert!(
-            load_with("sh-2015", &looped)
-                .unwrap_err()
-                .to_string()
-                .contains("loops")
-        );
+        let looped = embedded_text("sh-2015").replace("inherits = \"sh-2018\"", "inherits = \"sh-2015\"");
+        assert!(load_with("sh-2015", &looped).unwrap_err().to_string().contains("loops"));
     }
 
     #[test]
@@ -984,15 +811,9 @@ mod tests {
         assert_eq!(wages.in_force(month("2024-06")), 12183);
         assert_eq!(wages.in_force(month("2024-07")), 12307);
         assert_eq!(wages.in_force(month("2030-01")), 12307);
-        assert_eq!(
-            wages.in_force(month("2000-01")),
-            3896,
-            "before the table: the first entry"
-        );
+        assert_eq!(wages.in_force(month("2000-01")), 3896, "before the table: the first entry");
         let mut stretches = Vec::new();
-        wages.for_each_stretch(month("2023-05"), month("2024-08"), |months, wage| {
-            stretches.push((months, wage))
-        });
+        wages.for_each_stretch(month("2023-05"), month("2024-08"), |months, wage| stretches.push((months, wage)));
         assert_eq!(stretches, [(2, 11396), (12, 12183), (2, 12307)]);
     }
 }

@@ -4,9 +4,7 @@
 //! window, one yuan under or at a ratio of the average wage).
 
 use chrono::NaiveDate;
-use jifen_rules::{
-    Context, Evaluation, Finding, ItemId, Lang, Profile, QualificationFailure, RuleBook, Warning,
-};
+use jifen_rules::{Context, Evaluation, Finding, ItemId, Lang, Profile, QualificationFailure, RuleBook, Warning};
 use serde_json::{Value, json};
 
 // ---------------------------------------------------------------- helpers
@@ -32,9 +30,7 @@ fn profile(as_of: &str, extra: Value) -> Value {
 fn try_evaluate(value: Value) -> Result<Evaluation<'static>, jifen_rules::ProfileError> {
     let parsed = Profile::from_value(value.clone()).unwrap_or_else(|e| panic!("{value}: {e}"));
     let today = date("2026-01-15");
-    RuleBook::embedded()
-        .unwrap()
-        .evaluate(&parsed, &Context::on(today))
+    RuleBook::embedded().unwrap().evaluate(&parsed, &Context::on(today))
 }
 
 fn evaluate(as_of: &str, extra: Value) -> Evaluation<'static> {
@@ -51,10 +47,8 @@ type Range = (&'static str, &'static str, u64);
 
 /// Social insurance from month ranges, all qualifying.
 fn insurance(ranges: &[Range]) -> Value {
-    let list: Vec<Value> = ranges
-        .iter()
-        .map(|(from, to, base)| json!({ "from": from, "to": to, "base": base }))
-        .collect();
+    let list: Vec<Value> =
+        ranges.iter().map(|(from, to, base)| json!({ "from": from, "to": to, "base": base })).collect();
     json!({ "social_insurance": list })
 }
 
@@ -64,11 +58,7 @@ fn si_base(ranges: &[Range]) -> i64 {
 }
 
 fn si_years(social_insurance: Value) -> i64 {
-    points(
-        "2025-06-30",
-        json!({ "social_insurance": social_insurance }),
-        ItemId::SiYears,
-    )
+    points("2025-06-30", json!({ "social_insurance": social_insurance }), ItemId::SiYears)
 }
 
 // ---------------------------------------------------------------- §3.1 age
@@ -80,15 +70,7 @@ fn age_points(birth_date: &str, as_of: &str) -> i64 {
 #[test]
 fn rules_3_1_age_points_at_each_band_edge() {
     // Born on the as_of day and month: exactly `age` full years.
-    for (age, expected) in [
-        (43, 30),
-        (44, 29),
-        (50, 17),
-        (55, 7),
-        (56, 5),
-        (60, 5),
-        (61, 0),
-    ] {
+    for (age, expected) in [(43, 30), (44, 29), (50, 17), (55, 7), (56, 5), (60, 5), (61, 0)] {
         let birth = format!("{}-06-30", 2025 - age);
         assert_eq!(age_points(&birth, "2025-06-30"), expected, "age {age}");
     }
@@ -104,11 +86,7 @@ fn rules_3_1_age_is_reached_on_the_birthday_not_the_day_before() {
     assert_eq!(age_points("1964-07-01", "2025-07-01"), 0);
     // Over 60: no points, with a warning.
     let old = evaluate("2025-07-01", json!({ "birth_date": "1964-07-01" }));
-    assert!(
-        old.warnings.contains(&Warning::NoAgePoints { age: 61 }),
-        "{:?}",
-        old.warnings
-    );
+    assert!(old.warnings.contains(&Warning::NoAgePoints { age: 61 }), "{:?}", old.warnings);
 }
 
 #[test]
@@ -127,15 +105,10 @@ fn rules_3_1_a_29_february_birthday() {
 
 #[test]
 fn rules_3_1_under_18_is_an_error_on_birth_date() {
-    let error = try_evaluate(profile("2025-06-30", json!({ "birth_date": "2007-07-01" })))
-        .expect_err("17 years old");
+    let error = try_evaluate(profile("2025-06-30", json!({ "birth_date": "2007-07-01" }))).expect_err("17 years old");
     assert_eq!(error.path, "birth_date");
     assert_eq!(error.code(), "under_minimum_age");
-    assert!(
-        error.message(Lang::En).contains("18"),
-        "{}",
-        error.message(Lang::En)
-    );
+    assert!(error.message(Lang::En).contains("18"), "{}", error.message(Lang::En));
     // The 18th birthday itself is fine.
     assert_eq!(age_points("2007-06-30", "2025-06-30"), 30);
 }
@@ -154,23 +127,14 @@ fn rules_4_1_the_48_month_window_starts_47_months_before_the_as_of_month() {
     // 2021-07 is the first month of the window; 2021-06 (the 49th month back) is outside.
     assert_eq!(si_base(&[("2021-07", "2024-06", 13000)]), 50);
     assert_eq!(si_base(&[("2021-06", "2024-05", 13000)]), 0);
-    assert_eq!(
-        si_base(&[("2021-07", "2021-07", 13000), ("2022-08", "2025-06", 13000)]),
-        50
-    );
-    assert_eq!(
-        si_base(&[("2021-06", "2021-06", 13000), ("2022-08", "2025-06", 13000)]),
-        0
-    );
+    assert_eq!(si_base(&[("2021-07", "2021-07", 13000), ("2022-08", "2025-06", 13000)]), 50);
+    assert_eq!(si_base(&[("2021-06", "2021-06", 13000), ("2022-08", "2025-06", 13000)]), 0);
 }
 
 /// 35 months at `filler` (2021-08 … 2024-06) and the boundary month 2025-06 (average wage
 /// 12307) at `boundary`.
 fn one_boundary_month(filler: u64, boundary: u64) -> i64 {
-    si_base(&[
-        ("2021-08", "2024-06", filler),
-        ("2025-06", "2025-06", boundary),
-    ])
+    si_base(&[("2021-08", "2024-06", filler), ("2025-06", "2025-06", boundary)])
 }
 
 #[test]
@@ -192,30 +156,16 @@ fn rules_4_1_each_month_uses_the_average_wage_in_force_that_month() {
     let cases: [(&str, u64, &[Range]); 3] = [
         ("2021-07", 10338, &[("2021-08", "2024-06", 15000)]),
         ("2022-07", 11396, &[("2022-08", "2025-06", 15000)]),
-        (
-            "2023-07",
-            12183,
-            &[("2021-07", "2023-06", 15000), ("2023-08", "2024-06", 15000)],
-        ),
+        ("2023-07", 12183, &[("2021-07", "2023-06", 15000), ("2023-08", "2024-06", 15000)]),
     ];
     for (month, wage, fillers) in cases {
         let with = |base: u64| si_base(&[fillers, &[(month, month, base)]].concat());
         assert_eq!(with(wage), 50, "{month}: base {wage} is 1 ×");
-        assert_eq!(
-            with(wage - 1),
-            25,
-            "{month}: base {} is under 1 ×",
-            wage - 1
-        );
+        assert_eq!(with(wage - 1), 25, "{month}: base {} is under 1 ×", wage - 1);
         // 0.8 × is base × 10 ≥ 8 × avg.
         let ceil_08 = (8 * wage).div_ceil(10);
         assert_eq!(with(ceil_08), 25, "{month}: base {ceil_08} is ≥ 0.8 ×");
-        assert_eq!(
-            with(ceil_08 - 1),
-            0,
-            "{month}: base {} is < 0.8 ×",
-            ceil_08 - 1
-        );
+        assert_eq!(with(ceil_08 - 1), 0, "{month}: base {} is < 0.8 ×", ceil_08 - 1);
     }
 }
 
@@ -223,13 +173,7 @@ fn rules_4_1_each_month_uses_the_average_wage_in_force_that_month() {
 /// 2021-07 … 2023-07 at ≥ 2 × (30000 is < 3 × every wage there) except for one month; the
 /// 23 months 2023-08 … 2025-06 are at 40000 (≥ 3 ×).
 fn three_x(filler: &[Range], month: &'static str, base: u64) -> i64 {
-    si_base(
-        &[
-            filler,
-            &[(month, month, base), ("2023-08", "2025-06", 40000)],
-        ]
-        .concat(),
-    )
+    si_base(&[filler, &[(month, month, base), ("2023-08", "2025-06", 40000)]].concat())
 }
 
 #[test]
@@ -243,10 +187,7 @@ fn rules_4_1_the_3x_tier_needs_24_months_in_a_36_month_window() {
     assert_eq!(three_x(&around_2022_06, "2022-06", 40000), 100);
     let evaluation = evaluate("2025-06-30", insurance(&[("2022-07", "2025-06", 40000)]));
     assert_eq!(evaluation.item(ItemId::SiBase).points, 120);
-    assert!(
-        evaluation.item(ItemId::SiBase).interpretations.contains(10),
-        "I-10"
-    );
+    assert!(evaluation.item(ItemId::SiBase).interpretations.contains(10), "I-10");
 }
 
 #[test]
@@ -255,33 +196,17 @@ fn rules_4_1_insurance_after_as_of_is_ignored() {
     assert_eq!(si_base(&[("2022-08", "2025-12", 13000)]), 0);
     assert_eq!(si_base(&[("2022-07", "2025-12", 13000)]), 50);
     let later = evaluate("2025-06-30", insurance(&[("2022-07", "2025-12", 13000)]));
-    assert!(
-        later
-            .warnings
-            .contains(&Warning::FutureInsuranceIgnored { months: 6 }),
-        "{:?}",
-        later.warnings
-    );
+    assert!(later.warnings.contains(&Warning::FutureInsuranceIgnored { months: 6 }), "{:?}", later.warnings);
     // The as_of month counts whole even on its first day.
-    let early = points(
-        "2025-06-01",
-        insurance(&[("2022-07", "2025-06", 13000)]),
-        ItemId::SiBase,
-    );
+    let early = points("2025-06-01", insurance(&[("2022-07", "2025-06", 13000)]), ItemId::SiBase);
     assert_eq!(early, 50);
 }
 
 #[test]
 fn rules_4_1_only_qualifying_months_count_for_the_base() {
     // 36 months at 1 ×, one of them back-paid or paid by another unit: 35 qualifying months.
-    for flag in [
-        json!({ "back_paid": true }),
-        json!({ "unit_matches_contract": false }),
-    ] {
-        let odd = merge(
-            json!({ "from": "2025-06", "to": "2025-06", "base": 13000 }),
-            flag.clone(),
-        );
+    for flag in [json!({ "back_paid": true }), json!({ "unit_matches_contract": false })] {
+        let odd = merge(json!({ "from": "2025-06", "to": "2025-06", "base": 13000 }), flag.clone());
         let social_insurance = json!([{ "from": "2022-07", "to": "2025-05", "base": 13000 }, odd]);
         let extra = json!({ "social_insurance": social_insurance });
         assert_eq!(points("2025-06-30", extra, ItemId::SiBase), 0, "{flag}");
@@ -305,27 +230,16 @@ fn rules_3_4_three_points_per_full_twelve_qualifying_months() {
         ("2024-07", "2026-12", 3), // 12 months up to as_of
     ];
     for (from, to, expected) in cases {
-        assert_eq!(
-            si_years(json!([range(from, to)])),
-            expected,
-            "{from} … {to}"
-        );
+        assert_eq!(si_years(json!([range(from, to)])), expected, "{from} … {to}");
     }
 }
 
 #[test]
 fn rules_3_4_back_paid_and_other_unit_months_do_not_qualify() {
-    for flag in [
-        json!({ "back_paid": true }),
-        json!({ "unit_matches_contract": false }),
-    ] {
+    for flag in [json!({ "back_paid": true }), json!({ "unit_matches_contract": false })] {
         // 11 good months plus one that does not qualify.
         let odd = merge(range("2024-06", "2024-06"), flag.clone());
-        assert_eq!(
-            si_years(json!([range("2024-07", "2025-05"), odd])),
-            0,
-            "{flag}"
-        );
+        assert_eq!(si_years(json!([range("2024-07", "2025-05"), odd])), 0, "{flag}");
         // Years of them.
         let long = merge(range("2015-01", "2025-06"), flag.clone());
         assert_eq!(si_years(json!([long])), 0, "{flag}");
@@ -335,10 +249,7 @@ fn rules_3_4_back_paid_and_other_unit_months_do_not_qualify() {
 #[test]
 fn rules_3_4_gaps_do_not_reset_i_3() {
     let social_insurance = json!([range("2020-01", "2020-06"), range("2024-01", "2024-06")]);
-    let evaluation = evaluate(
-        "2025-06-30",
-        json!({ "social_insurance": social_insurance }),
-    );
+    let evaluation = evaluate("2025-06-30", json!({ "social_insurance": social_insurance }));
     let item = evaluation.item(ItemId::SiYears);
     assert_eq!(item.points, 3);
     assert!(item.interpretations.contains(3));
@@ -378,41 +289,21 @@ fn rules_3_3_intermediate_title_needs_6_of_12_months_at_1x() {
     assert!(!qualification.counted, "education (60) counts instead");
     assert!(fails.item(ItemId::Education).counted);
     let Finding::QualificationFailed { failure, .. } = qualification.finding else {
-        panic!(
-            "expected a failed condition, got {:?}",
-            qualification.finding
-        );
+        panic!("expected a failed condition, got {:?}", qualification.finding);
     };
-    let QualificationFailure::BaseTooLow {
-        months,
-        min_months,
-        window_months,
-        ratio_tenths,
-    } = failure
-    else {
+    let QualificationFailure::BaseTooLow { months, min_months, window_months, ratio_tenths } = failure else {
         panic!("expected the base condition, got {failure:?}");
     };
-    assert_eq!(
-        (months, min_months, window_months, ratio_tenths),
-        (5, 6, 12, 10)
-    );
+    assert_eq!((months, min_months, window_months, ratio_tenths), (5, 6, 12, 10));
     let result = fails.to_result(Lang::En);
     let explanation = &result.item(ItemId::Qualification).unwrap().explanation;
-    assert!(
-        explanation.contains("only 5 of the last 12 months"),
-        "{explanation}"
-    );
+    assert!(explanation.contains("only 5 of the last 12 months"), "{explanation}");
 }
 
 #[test]
 fn rules_3_3_the_base_condition_is_exact_and_ends_with_the_as_of_month() {
     // Six months at one yuan under 1 × the average wage.
-    assert_eq!(
-        with_qualification(intermediate(), "2025-01", 12306)
-            .item(ItemId::Qualification)
-            .points,
-        0
-    );
+    assert_eq!(with_qualification(intermediate(), "2025-01", 12306).item(ItemId::Qualification).points, 0);
     // Six months, but 2024-06 is outside the 12-month window.
     let extra = json!({
         "qualifications": [intermediate()],
@@ -427,24 +318,9 @@ fn rules_3_3_skill_level_3_needs_no_base_condition_but_level_2_does() {
     let skill = |level: u8| json!({ "kind": "skill", "level": level });
     let extra = json!({ "qualifications": [skill(3)] });
     assert_eq!(points("2025-06-30", extra, ItemId::Qualification), 60);
-    assert_eq!(
-        with_qualification(skill(3), "2025-02", 5000)
-            .item(ItemId::Qualification)
-            .points,
-        60
-    );
-    assert_eq!(
-        with_qualification(skill(2), "2025-02", 12307)
-            .item(ItemId::Qualification)
-            .points,
-        0
-    );
-    assert_eq!(
-        with_qualification(skill(2), "2025-01", 12307)
-            .item(ItemId::Qualification)
-            .points,
-        100
-    );
+    assert_eq!(with_qualification(skill(3), "2025-02", 5000).item(ItemId::Qualification).points, 60);
+    assert_eq!(with_qualification(skill(2), "2025-02", 12307).item(ItemId::Qualification).points, 0);
+    assert_eq!(with_qualification(skill(2), "2025-01", 12307).item(ItemId::Qualification).points, 100);
 }
 
 // ---------------------------------------------------------------- §6 deductions
@@ -455,37 +331,22 @@ fn records(as_of: &str, records: Value) -> Evaluation<'static> {
 
 #[test]
 fn rules_6_false_materials_look_back_3_years() {
-    let on = |day: &str| {
-        records("2025-06-30", json!({ "false_materials": [day] }))
-            .item(ItemId::FalseMaterials)
-            .points
-    };
+    let on = |day: &str| records("2025-06-30", json!({ "false_materials": [day] })).item(ItemId::FalseMaterials).points;
     assert_eq!(on("2022-06-30"), -150);
     assert_eq!(on("2022-06-29"), 0);
     assert_eq!(on("2025-06-30"), -150);
     assert_eq!(on("2025-07-01"), 0, "after as_of");
-    let two = records(
-        "2025-06-30",
-        json!({ "false_materials": ["2023-01-01", "2024-01-01"] }),
-    );
+    let two = records("2025-06-30", json!({ "false_materials": ["2023-01-01", "2024-01-01"] }));
     assert_eq!(two.item(ItemId::FalseMaterials).points, -300);
 }
 
 #[test]
 fn rules_6_detentions_and_crimes_look_back_5_years() {
-    let detention = |day: &str| {
-        records("2025-06-30", json!({ "detentions": [day] }))
-            .item(ItemId::Detention)
-            .points
-    };
+    let detention = |day: &str| records("2025-06-30", json!({ "detentions": [day] })).item(ItemId::Detention).points;
     assert_eq!(detention("2020-06-30"), -50);
     assert_eq!(detention("2020-06-29"), 0);
     assert_eq!(detention("2025-07-01"), 0, "after as_of");
-    let crime = |day: &str| {
-        records("2025-06-30", json!({ "crimes": [{ "on": day }] }))
-            .item(ItemId::Crime)
-            .points
-    };
+    let crime = |day: &str| records("2025-06-30", json!({ "crimes": [{ "on": day }] })).item(ItemId::Crime).points;
     assert_eq!(crime("2020-06-30"), -150);
     assert_eq!(crime("2020-06-29"), 0);
     assert_eq!(crime("2025-07-01"), 0, "after as_of");
@@ -493,18 +354,11 @@ fn rules_6_detentions_and_crimes_look_back_5_years() {
 
 #[test]
 fn rules_6_look_back_from_a_29_february() {
-    let false_materials = |day: &str| {
-        records("2024-02-29", json!({ "false_materials": [day] }))
-            .item(ItemId::FalseMaterials)
-            .points
-    };
+    let false_materials =
+        |day: &str| records("2024-02-29", json!({ "false_materials": [day] })).item(ItemId::FalseMaterials).points;
     assert_eq!(false_materials("2021-02-28"), -150);
     assert_eq!(false_materials("2021-02-27"), 0);
-    let detention = |day: &str| {
-        records("2024-02-29", json!({ "detentions": [day] }))
-            .item(ItemId::Detention)
-            .points
-    };
+    let detention = |day: &str| records("2024-02-29", json!({ "detentions": [day] })).item(ItemId::Detention).points;
     assert_eq!(detention("2019-02-28"), -50);
     assert_eq!(detention("2019-02-27"), 0);
 }
@@ -512,19 +366,14 @@ fn rules_6_look_back_from_a_29_february() {
 #[test]
 fn rules_6_deductions_lower_the_total() {
     let clean = records("2025-06-30", json!({}));
-    let marked = records(
-        "2025-06-30",
-        json!({ "false_materials": ["2024-01-01"], "detentions": ["2024-01-01"] }),
-    );
+    let marked = records("2025-06-30", json!({ "false_materials": ["2024-01-01"], "detentions": ["2024-01-01"] }));
     assert_eq!(marked.total, clean.total - 200);
 }
 
 // ---------------------------------------------------------------- §4.7 Lin-gang and §4.5
 
 fn lingang(since: &str, as_of: &str) -> i64 {
-    evaluate(as_of, json!({ "lingang": { "since": since } }))
-        .item(ItemId::RemoteArea)
-        .points
+    evaluate(as_of, json!({ "lingang": { "since": since } })).item(ItemId::RemoteArea).points
 }
 
 #[test]
@@ -557,21 +406,12 @@ fn rules_4_7_lingang_and_remote_area_the_higher_counts_i_7() {
     assert!(item.interpretations.contains(7));
     // Lin-gang 7 years = 14; remote 5 years = 10 → 14, not 24.
     let extra = json!({ "lingang": { "since": "2018-01-01" }, "remote_key_area_years": 5 });
-    assert_eq!(
-        evaluate("2025-06-30", extra)
-            .item(ItemId::RemoteArea)
-            .points,
-        14
-    );
+    assert_eq!(evaluate("2025-06-30", extra).item(ItemId::RemoteArea).points, 14);
 }
 
 #[test]
 fn rules_4_5_remote_area_from_5_years_cap_20() {
-    let years = |n: u32| {
-        evaluate("2025-06-30", json!({ "remote_key_area_years": n }))
-            .item(ItemId::RemoteArea)
-            .points
-    };
+    let years = |n: u32| evaluate("2025-06-30", json!({ "remote_key_area_years": n })).item(ItemId::RemoteArea).points;
     assert_eq!(years(4), 0);
     assert_eq!(years(5), 10);
     assert_eq!(years(10), 20);
@@ -590,10 +430,7 @@ fn rules_4_8_fresh_graduate_in_the_calendar_year_of_as_of_i_8() {
     let next_year = evaluate("2026-01-01", education);
     let item = next_year.item(ItemId::FreshGraduate);
     assert_eq!(item.points, 0);
-    assert!(
-        item.interpretations.contains(8),
-        "within 12 months but another calendar year"
-    );
+    assert!(item.interpretations.contains(8), "within 12 months but another calendar year");
 }
 
 // ---------------------------------------------------------------- §4.10 spouse
@@ -608,11 +445,7 @@ fn rules_4_10_spouse_four_points_per_full_year_cap_40() {
     assert_eq!(spouse("2018-07-01", "2025-06-30"), 24, "6 full years");
     assert_eq!(spouse("2018-07-01", "2025-07-01"), 28, "7 full years");
     assert_eq!(spouse("2015-06-30", "2025-06-30"), 40, "10 full years");
-    assert_eq!(
-        spouse("2010-01-01", "2025-06-30"),
-        40,
-        "15 full years, capped"
-    );
+    assert_eq!(spouse("2010-01-01", "2025-06-30"), 40, "15 full years, capped");
     let no_hukou = json!({ "spouse": { "shanghai_hukou": false, "married_on": "2010-01-01" } });
     assert_eq!(points("2025-06-30", no_hukou, ItemId::Spouse), 0);
 }
@@ -633,15 +466,13 @@ fn rules_1_rule_set_in_force_on_as_of() {
     assert_eq!(rule_set_id("2022-12-31"), "sh-2018");
     assert_eq!(rule_set_id("2023-01-01"), "sh-2023");
     let error = try_evaluate(profile("2013-06-30", json!({}))).expect_err("before sh-2013");
-    assert_eq!(
-        (error.path.as_str(), error.code()),
-        ("as_of", "no_rule_set_in_force")
-    );
+    assert_eq!((error.path.as_str(), error.code()), ("as_of", "no_rule_set_in_force"));
 }
 
 #[test]
 fn rules_1_sh_2013_caps_investment_at_100_and_has_no_talent_items() {
-    let extra = json!({ "investment": { "avg_local_hires": 150 }, "startup_talent": true, "intermediary_talent": true });
+    let extra =
+        json!({ "investment": { "avg_local_hires": 150 }, "startup_talent": true, "intermediary_talent": true });
     let old = evaluate("2014-06-30", extra.clone());
     assert_eq!(old.rule_set.id, "sh-2013");
     assert_eq!(old.item(ItemId::Investment).points, 100);
@@ -680,12 +511,6 @@ fn rules_4_3_full_units_and_share() {
     assert_eq!(points_for(json!({ "avg_local_hires": 9 })), 0);
     assert_eq!(points_for(json!({ "avg_local_hires": 10 })), 10);
     // The tax is pro-rated by the person's share: 250 000 × 40 % = 100 000.
-    assert_eq!(
-        points_for(json!({ "avg_annual_tax": 250000, "share_percent": 40 })),
-        10
-    );
-    assert_eq!(
-        points_for(json!({ "avg_annual_tax": 250000, "share_percent": 39 })),
-        0
-    );
+    assert_eq!(points_for(json!({ "avg_annual_tax": 250000, "share_percent": 40 })), 10);
+    assert_eq!(points_for(json!({ "avg_annual_tax": 250000, "share_percent": 39 })), 0);
 }

@@ -4,9 +4,9 @@
 
 use chrono::{Days, Months, NaiveDate, TimeDelta};
 use jifen_rules::{
-    Award, AwardLevel, Category, Context, Crime, Education, EducationLevel, Evaluation, Finding,
-    Grade, InsurancePeriod, Investment, ItemId, Lang, Lingang, Month, Profile, Qualification,
-    QualificationKind, Records, RuleBook, Spouse, TitleLevel,
+    Award, AwardLevel, Category, Context, Crime, Education, EducationLevel, Evaluation, Finding, Grade,
+    InsurancePeriod, Investment, ItemId, Lang, Lingang, Month, Profile, Qualification, QualificationKind, Records,
+    RuleBook, Spouse, TitleLevel,
 };
 use proptest::collection::vec;
 use proptest::option;
@@ -30,14 +30,11 @@ fn shift(day: NaiveDate, days: i64) -> NaiveDate {
 }
 
 fn try_score(profile: &Profile) -> Result<Evaluation<'static>, jifen_rules::ProfileError> {
-    RuleBook::embedded()
-        .unwrap()
-        .evaluate(profile, &Context::on(today()))
+    RuleBook::embedded().unwrap().evaluate(profile, &Context::on(today()))
 }
 
 fn score(profile: &Profile) -> Evaluation<'static> {
-    try_score(profile)
-        .unwrap_or_else(|e| panic!("{e}\n{}", serde_json::to_string(profile).unwrap()))
+    try_score(profile).unwrap_or_else(|e| panic!("{e}\n{}", serde_json::to_string(profile).unwrap()))
 }
 
 fn as_of_month(profile: &Profile) -> Month {
@@ -62,69 +59,40 @@ fn education(as_of: NaiveDate) -> impl Strategy<Value = Education> {
         EducationLevel::Master,
         EducationLevel::Doctor,
     ]);
-    let flags = (
-        any::<bool>(),
-        any::<bool>(),
-        any::<bool>(),
-        any::<bool>(),
-        any::<bool>(),
-    );
+    let flags = (any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>());
     (level, flags, option::of(near(as_of, years(30), years(2)))).prop_map(
-        |(level, (degree, full_time, recognized, shortage_major, post_match), graduated_on)| {
-            Education {
-                degree,
-                full_time,
-                graduated_on,
-                recognized,
-                shortage_major,
-                post_match,
-                ..Education::new(level)
-            }
+        |(level, (degree, full_time, recognized, shortage_major, post_match), graduated_on)| Education {
+            degree,
+            full_time,
+            graduated_on,
+            recognized,
+            shortage_major,
+            post_match,
+            ..Education::new(level)
         },
     )
 }
 
 fn qualification(as_of: NaiveDate) -> impl Strategy<Value = Qualification> {
-    let title = select(vec![
-        TitleLevel::Junior,
-        TitleLevel::Intermediate,
-        TitleLevel::Senior,
-    ])
-    .prop_map(|level| (QualificationKind::Title, Grade::Title(level)));
+    let title = select(vec![TitleLevel::Junior, TitleLevel::Intermediate, TitleLevel::Senior])
+        .prop_map(|level| (QualificationKind::Title, Grade::Title(level)));
     let skill = (1u8..=5).prop_map(|level| (QualificationKind::Skill, Grade::Skill(level)));
-    let flags = (
-        prop::bool::weighted(0.8),
-        prop::bool::weighted(0.8),
-        prop::bool::weighted(0.8),
-    );
-    (
-        prop_oneof![title, skill],
-        flags,
-        option::of(near(as_of, years(30), years(1))),
+    let flags = (prop::bool::weighted(0.8), prop::bool::weighted(0.8), prop::bool::weighted(0.8));
+    (prop_oneof![title, skill], flags, option::of(near(as_of, years(30), years(1)))).prop_map(
+        |((kind, level), (obtained_in_shanghai, post_match, registered), obtained_on)| Qualification {
+            obtained_on,
+            obtained_in_shanghai,
+            post_match,
+            registered,
+            ..Qualification::new(kind, level)
+        },
     )
-        .prop_map(
-            |((kind, level), (obtained_in_shanghai, post_match, registered), obtained_on)| {
-                Qualification {
-                    obtained_on,
-                    obtained_in_shanghai,
-                    post_match,
-                    registered,
-                    ..Qualification::new(kind, level)
-                }
-            },
-        )
 }
 
 /// Up to 5 ranges laid end to end with gaps (never overlapping), starting up to 25 years
 /// before the as_of month and possibly running past it; sometimes listed out of order.
 fn insurance(as_of: NaiveDate) -> impl Strategy<Value = Vec<InsurancePeriod>> {
-    let range = (
-        0i32..=24,
-        1i32..=60,
-        0u64..=60_000,
-        prop::bool::weighted(0.15),
-        prop::bool::weighted(0.85),
-    );
+    let range = (0i32..=24, 1i32..=60, 0u64..=60_000, prop::bool::weighted(0.15), prop::bool::weighted(0.85));
     (-300i32..=6, vec(range, 0..=5), any::<bool>()).prop_map(move |(start, ranges, reverse)| {
         let mut cursor = Month::of(as_of).plus(start);
         let mut periods: Vec<InsurancePeriod> = ranges
@@ -133,11 +101,7 @@ fn insurance(as_of: NaiveDate) -> impl Strategy<Value = Vec<InsurancePeriod>> {
                 let from = cursor.plus(gap);
                 let to = from.plus(length - 1);
                 cursor = to.plus(1);
-                InsurancePeriod {
-                    back_paid,
-                    unit_matches_contract,
-                    ..InsurancePeriod::new(from, to, base)
-                }
+                InsurancePeriod { back_paid, unit_matches_contract, ..InsurancePeriod::new(from, to, base) }
             })
             .collect();
         if reverse {
@@ -148,104 +112,60 @@ fn insurance(as_of: NaiveDate) -> impl Strategy<Value = Vec<InsurancePeriod>> {
 }
 
 fn awards(as_of: NaiveDate) -> impl Strategy<Value = Vec<Award>> {
-    let level = select(vec![
-        AwardLevel::MunicipalSpecial,
-        AwardLevel::MunicipalComprehensive,
-        AwardLevel::National,
-    ]);
-    let award = (
-        level,
-        option::of(near(as_of, years(20), years(1))),
-        prop::bool::weighted(0.8),
-    )
-        .prop_map(|(level, obtained_on, obtained_in_shanghai)| Award {
-            level,
-            obtained_on,
-            obtained_in_shanghai,
-        });
+    let level = select(vec![AwardLevel::MunicipalSpecial, AwardLevel::MunicipalComprehensive, AwardLevel::National]);
+    let award = (level, option::of(near(as_of, years(20), years(1))), prop::bool::weighted(0.8))
+        .prop_map(|(level, obtained_on, obtained_in_shanghai)| Award { level, obtained_on, obtained_in_shanghai });
     vec(award, 0..=3)
 }
 
 fn records(as_of: NaiveDate) -> impl Strategy<Value = Records> {
     let day = move || near(as_of, years(8), years(1));
     let crime = (day(), prop::bool::weighted(0.1)).prop_map(|(on, serious)| Crime { on, serious });
-    (
-        vec(day(), 0..=2),
-        vec(day(), 0..=2),
-        vec(crime, 0..=2),
-        prop::bool::weighted(0.1),
+    (vec(day(), 0..=2), vec(day(), 0..=2), vec(crime, 0..=2), prop::bool::weighted(0.1)).prop_map(
+        |(false_materials, detentions, crimes, family_planning_violation)| Records {
+            false_materials,
+            detentions,
+            crimes,
+            family_planning_violation,
+        },
     )
-        .prop_map(
-            |(false_materials, detentions, crimes, family_planning_violation)| Records {
-                false_materials,
-                detentions,
-                crimes,
-                family_planning_violation,
-            },
-        )
 }
 
 /// The additional indicators, records and gate flags, in an otherwise empty profile.
 fn additional(as_of: NaiveDate) -> impl Strategy<Value = Profile> {
-    let spouse = (any::<bool>(), near(as_of, years(40), years(1))).prop_map(
-        |(shanghai_hukou, married_on)| Spouse {
-            shanghai_hukou,
-            married_on,
-        },
-    );
-    let investment = (0u64..=2_000_000_000, 0u64..=2_000, 1u8..=100).prop_map(
-        |(avg_annual_tax, avg_local_hires, share_percent)| Investment {
-            avg_annual_tax,
-            avg_local_hires,
-            share_percent,
-        },
-    );
+    let spouse = (any::<bool>(), near(as_of, years(40), years(1)))
+        .prop_map(|(shanghai_hukou, married_on)| Spouse { shanghai_hukou, married_on });
+    let investment =
+        (0u64..=2_000_000_000, 0u64..=2_000, 1u8..=100).prop_map(|(avg_annual_tax, avg_local_hires, share_percent)| {
+            Investment { avg_annual_tax, avg_local_hires, share_percent }
+        });
     let lingang = near(as_of, years(20), years(1)).prop_map(|since| Lingang { since });
     let years_in = (0u32..=40, 0u32..=40, option::of(lingang));
-    let flags = (
-        any::<bool>(),
-        any::<bool>(),
-        prop::bool::weighted(0.9),
-        prop::bool::weighted(0.9),
-    );
-    let parts = (
-        awards(as_of),
-        option::of(spouse),
-        option::of(investment),
-        years_in,
-        flags,
-        records(as_of),
-    );
-    parts.prop_map(
-        |(awards, spouse, investment, (public_service, remote, lingang), flags, records)| {
-            let (startup_talent, intermediary_talent, holds_residence_permit, employer_eligible) =
-                flags;
-            Profile {
-                awards,
-                spouse,
-                investment,
-                public_service_years: public_service,
-                remote_key_area_years: remote,
-                lingang,
-                startup_talent,
-                intermediary_talent,
-                records,
-                holds_residence_permit,
-                employer_eligible,
-                ..Profile::default()
-            }
-        },
-    )
+    let flags = (any::<bool>(), any::<bool>(), prop::bool::weighted(0.9), prop::bool::weighted(0.9));
+    let parts = (awards(as_of), option::of(spouse), option::of(investment), years_in, flags, records(as_of));
+    parts.prop_map(|(awards, spouse, investment, (public_service, remote, lingang), flags, records)| {
+        let (startup_talent, intermediary_talent, holds_residence_permit, employer_eligible) = flags;
+        Profile {
+            awards,
+            spouse,
+            investment,
+            public_service_years: public_service,
+            remote_key_area_years: remote,
+            lingang,
+            startup_talent,
+            intermediary_talent,
+            records,
+            holds_residence_permit,
+            employer_eligible,
+            ..Profile::default()
+        }
+    })
 }
 
 /// Born 18 to 80 full years before `as_of`.
 fn birth_date(as_of: NaiveDate) -> impl Strategy<Value = NaiveDate> {
     (18u32..=80, 0u64..=364).prop_map(move |(age, days)| {
-        as_of
-            .checked_sub_months(Months::new(12 * age))
-            .unwrap()
-            .checked_sub_days(Days::new(days))
-            .unwrap()
+        as_of.checked_sub_months(Months::new(12 * age)).unwrap().checked_sub_days(Days::new(days)).unwrap()
     })
 }
 
@@ -253,35 +173,25 @@ fn birth_date(as_of: NaiveDate) -> impl Strategy<Value = NaiveDate> {
 fn profiles() -> impl Strategy<Value = Profile> {
     let first = date(2013, 7, 1);
     let span = (date(2030, 12, 31) - first).num_days();
-    (0..=span)
-        .prop_map(move |days| shift(first, days))
-        .prop_flat_map(|as_of| {
-            let basic = (
-                birth_date(as_of),
-                vec(education(as_of), 0..=3),
-                vec(qualification(as_of), 0..=3),
-            );
-            (basic, insurance(as_of), additional(as_of)).prop_map(
-                move |((birth, education, qualifications), social_insurance, rest)| Profile {
-                    as_of: Some(as_of),
-                    birth_date: Some(birth),
-                    education,
-                    qualifications,
-                    social_insurance,
-                    ..rest
-                },
-            )
-        })
+    (0..=span).prop_map(move |days| shift(first, days)).prop_flat_map(|as_of| {
+        let basic = (birth_date(as_of), vec(education(as_of), 0..=3), vec(qualification(as_of), 0..=3));
+        (basic, insurance(as_of), additional(as_of)).prop_map(
+            move |((birth, education, qualifications), social_insurance, rest)| Profile {
+                as_of: Some(as_of),
+                birth_date: Some(birth),
+                education,
+                qualifications,
+                social_insurance,
+                ..rest
+            },
+        )
+    })
 }
 
 /// The first month at or before the as_of month that no range lists.
 fn free_month(profile: &Profile) -> Month {
     let mut month = as_of_month(profile);
-    while profile
-        .social_insurance
-        .iter()
-        .any(|period| period.from <= month && month <= period.to)
-    {
+    while profile.social_insurance.iter().any(|period| period.from <= month && month <= period.to) {
         month = month.plus(-1);
     }
     month
@@ -544,27 +454,20 @@ fn object(
     value: impl Strategy<Value = Value>,
     max: usize,
 ) -> impl Strategy<Value = Value> {
-    vec((select(fields), value), 0..=max).prop_map(|pairs| {
-        Value::Object(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
-    })
+    vec((select(fields), value), 0..=max)
+        .prop_map(|pairs| Value::Object(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()))
 }
 
 fn json_value() -> impl Strategy<Value = Value> {
     leaf().prop_recursive(3, 40, 6, |inner| {
-        prop_oneof![
-            vec(inner.clone(), 0..4).prop_map(Value::Array),
-            object(NESTED_FIELDS, inner, 5)
-        ]
+        prop_oneof![vec(inner.clone(), 0..4).prop_map(Value::Array), object(NESTED_FIELDS, inner, 5)]
     })
 }
 
 /// Objects built from the profile's field names, usually with a birth date and as_of so
 /// that parsing gets past the first checks.
 fn json_profiles() -> impl Strategy<Value = Value> {
-    let anchors = (
-        option::weighted(0.9, select(DATES)),
-        option::weighted(0.9, select(DATES)),
-    );
+    let anchors = (option::weighted(0.9, select(DATES)), option::weighted(0.9, select(DATES)));
     (anchors, object(TOP_FIELDS, json_value(), 4)).prop_map(|((birth, as_of), extra)| {
         let mut map = Map::new();
         if let Some(birth) = birth {
@@ -583,13 +486,10 @@ fn json_profiles() -> impl Strategy<Value = Value> {
 /// JSON pointers to every value inside `value`, the root included.
 fn pointers(value: &Value, here: String, out: &mut Vec<String>) {
     match value {
-        Value::Object(map) => map
-            .iter()
-            .for_each(|(key, inner)| pointers(inner, format!("{here}/{key}"), out)),
-        Value::Array(list) => list
-            .iter()
-            .enumerate()
-            .for_each(|(i, inner)| pointers(inner, format!("{here}/{i}"), out)),
+        Value::Object(map) => map.iter().for_each(|(key, inner)| pointers(inner, format!("{here}/{key}"), out)),
+        Value::Array(list) => {
+            list.iter().enumerate().for_each(|(i, inner)| pointers(inner, format!("{here}/{i}"), out))
+        }
         _ => {}
     }
     out.push(here);
