@@ -3,6 +3,7 @@
 
 pub mod batch;
 pub mod clock;
+pub mod plan_cmd;
 pub mod rules_cmd;
 pub mod score;
 pub mod table;

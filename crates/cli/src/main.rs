@@ -1,6 +1,6 @@
 use clap::{Args, Parser, Subcommand};
 use jifen_cli::score::{Format, ScoreOptions};
-use jifen_cli::{Failure, batch, parse_lang, rule_book, rules_cmd, score};
+use jifen_cli::{Failure, batch, parse_lang, plan_cmd, rule_book, rules_cmd, score};
 use jifen_rules::{Context, Lang};
 use std::io::{BufReader, Write};
 use std::process::ExitCode;
@@ -19,6 +19,35 @@ enum Command {
     Score(ScoreArgs),
     /// List the rule sets and every value with its citation and confidence.
     Rules(RulesArgs),
+    /// When will the standard score be reached, which actions get there fastest, and the
+    /// least-effort plan for a deadline.
+    Plan(PlanArgs),
+}
+
+#[derive(Args)]
+struct PlanArgs {
+    /// A profile, a golden case, or a plan document {"profile", "assumptions", "deadline", "horizon_years"}; - for standard input.
+    file: String,
+    /// Find the least-effort set of actions that reaches the standard by this date.
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date_arg)]
+    deadline: Option<chrono::NaiveDate>,
+    /// Years to look ahead (default 10; never past age 60).
+    #[arg(long = "horizon-years", value_name = "N")]
+    horizon_years: Option<u32>,
+    /// Assumed yearly growth of the insurance base, in percent.
+    #[arg(long = "base-growth", value_name = "PERCENT")]
+    base_growth: Option<u32>,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    #[arg(long, default_value = "zh", value_parser = parse_lang)]
+    lang: Lang,
+    /// Also write a chart of the score over time (SVG) to this file.
+    #[arg(long, value_name = "FILE.svg")]
+    chart: Option<String>,
+}
+
+fn parse_date_arg(text: &str) -> Result<chrono::NaiveDate, String> {
+    jifen_rules::calendar::parse_date(text)
 }
 
 #[derive(Args)]
@@ -58,6 +87,17 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Score(args) => run_score(args),
         Command::Rules(args) => rules_cmd::list(args.id.as_deref(), args.format, args.lang).and_then(print),
+        Command::Plan(args) => {
+            let options = plan_cmd::PlanOptions {
+                format: args.format,
+                lang: args.lang,
+                deadline: args.deadline,
+                horizon_years: args.horizon_years,
+                base_growth_percent: args.base_growth,
+                chart: args.chart.as_deref(),
+            };
+            plan_cmd::plan_file(&args.file, &options).and_then(print)
+        }
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -207,3 +207,50 @@ fn rules_lists_every_rule_set_with_citations() {
     let unknown = jifen(&["rules", "sh-1999"], None);
     assert_eq!(unknown.status.code(), Some(1));
 }
+
+#[test]
+fn plan_prints_the_reach_date_ranked_actions_and_a_deadline_plan() {
+    let output = jifen(&["plan", "testdata/cases/spouse-7-years.json", "--deadline", "2026-09-01"], None);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(text.contains("维持现状预计达标日期：2027-03-01"), "{text}");
+    assert!(text.contains("可选行动"), "{text}");
+    assert!(text.contains("截止日期 2026-09-01：投入最少的方案（投入 4）：考取技能三级（高级工）证书"), "{text}");
+}
+
+#[test]
+fn plan_json_and_chart() {
+    let dir = std::env::temp_dir().join(format!("jifen-plan-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let chart = dir.join("plan.svg");
+    let output = jifen(
+        &[
+            "plan",
+            "--format",
+            "json",
+            "--lang",
+            "en",
+            "--deadline",
+            "2026-09-01",
+            "--chart",
+            chart.to_str().unwrap(),
+            "testdata/cases/spouse-7-years.json",
+        ],
+        None,
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let document: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(document["reaches_on"], "2027-03-01");
+    assert_eq!(document["deadline"]["met"], true);
+    assert_eq!(document["deadline"]["actions"][0]["id"], "skill_3");
+    let svg = std::fs::read_to_string(&chart).unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains("standard 120") && svg.contains("deadline"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn plan_rejects_a_deadline_before_the_evaluation_date() {
+    let output = jifen(&["plan", "testdata/cases/spouse-7-years.json", "--deadline", "2020-01-01"], None);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("deadline 2020-01-01"), "{}", stderr(&output));
+}

@@ -63,7 +63,15 @@ impl ProfileError {
         Self { path: path.into(), kind }
     }
 
-    pub(crate) fn from_serde(error: serde_path_to_error::Error<serde_json::Error>) -> Self {
+    /// A document that is not JSON.
+    pub fn syntax(error: &serde_json::Error) -> Self {
+        let message = strip_position(error);
+        Self::new("", ProfileErrorKind::Syntax(format!("{message} (line {}, column {})", error.line(), error.column())))
+    }
+
+    /// An error of JSON read with path tracking (serde_path_to_error), e.g. a document that
+    /// wraps a profile.
+    pub fn from_serde(error: serde_path_to_error::Error<serde_json::Error>) -> Self {
         let path = error.path().to_string();
         let inner = error.inner();
         let message = strip_position(inner);

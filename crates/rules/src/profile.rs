@@ -355,15 +355,12 @@ impl Profile {
     /// `profile`, `expect`, as in `testdata/cases`), and validates the profile. Paths in
     /// errors about a case's profile start with `profile.`.
     pub fn from_document_slice(bytes: &[u8]) -> Result<Self, ProfileError> {
-        let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
-            let message = crate::error::strip_position(&e);
-            let kind = if e.is_data() || e.is_syntax() || e.is_eof() {
-                ProfileErrorKind::Syntax(format!("{message} (line {}, column {})", e.line(), e.column()))
-            } else {
-                ProfileErrorKind::Syntax(message)
-            };
-            ProfileError::new("", kind)
-        })?;
+        let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| ProfileError::syntax(&e))?;
+        Self::from_document(value)
+    }
+
+    /// [`Profile::from_document_slice`] for a parsed JSON value.
+    pub fn from_document(value: serde_json::Value) -> Result<Self, ProfileError> {
         let serde_json::Value::Object(mut map) = value else {
             return Self::from_value(value);
         };

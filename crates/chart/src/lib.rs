@@ -1,0 +1,172 @@
+//! The score over time as an SVG chart: the projected total, an optional plan's total, the
+//! standard score line and an optional deadline. Text is left to the viewer's fonts, so
+//! Chinese labels render wherever the SVG is opened.
+
+use chrono::NaiveDate;
+use plotters::prelude::*;
+
+/// What the chart shows. Labels are given by the caller in the reader's language.
+#[derive(Debug, Clone)]
+pub struct ScoreChart<'a> {
+    pub title: &'a str,
+    pub baseline_label: &'a str,
+    /// The y axis: points.
+    pub y_label: &'a str,
+    /// The projected totals over time, in date order.
+    pub baseline: &'a [(NaiveDate, i64)],
+    /// A plan's totals, drawn as a second line.
+    pub plan: Option<(&'a str, &'a [(NaiveDate, i64)])>,
+    pub standard: i64,
+    pub standard_label: &'a str,
+    pub deadline: Option<(NaiveDate, &'a str)>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ChartError {
+    #[error("nothing to draw")]
+    Empty,
+    #[error("drawing failed: {0}")]
+    Drawing(String),
+}
+
+const WIDTH: u32 = 960;
+const HEIGHT: u32 = 540;
+const FONT: &str = "Noto Sans CJK SC, PingFang SC, Microsoft YaHei, sans-serif";
+
+impl ScoreChart<'_> {
+    /// Renders the chart as an SVG document.
+    pub fn to_svg(&self) -> Result<String, ChartError> {
+        let mut svg = String::new();
+        self.draw(&mut svg).map_err(|e| ChartError::Drawing(e.to_string()))?;
+        Ok(svg)
+    }
+
+    fn draw(&self, svg: &mut String) -> Result<(), Box<dyn std::error::Error + '_>> {
+        let all = self.baseline.iter().chain(self.plan.iter().flat_map(|(_, series)| series.iter()));
+        let (first, last) = match (all.clone().map(|p| p.0).min(), all.clone().map(|p| p.0).max()) {
+            (Some(first), Some(last)) => (first, last.max(first.succ_opt().unwrap_or(first))),
+            _ => return Err(Box::new(ChartError::Empty)),
+        };
+        let last = self.deadline.map_or(last, |(date, _)| last.max(date));
+        // Show the band where the line and the standard are, not everything down to zero.
+        let lowest = all.clone().map(|p| p.1).min().unwrap_or(0).min(self.standard);
+        let low = if lowest >= 0 { (lowest - 30).max(0) / 10 * 10 } else { lowest - 10 };
+        let high = (all.map(|p| p.1).max().unwrap_or(0).max(self.standard) + 29) / 10 * 10;
+
+        let root = SVGBackend::with_string(svg, (WIDTH, HEIGHT)).into_drawing_area();
+        root.fill(&WHITE)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(self.title, (FONT, 24))
+            .margin(16)
+            .x_label_area_size(40)
+            .y_label_area_size(50)
+            .build_cartesian_2d(first..last, low..high)?;
+        chart
+            .configure_mesh()
+            .x_labels(8)
+            .x_label_formatter(&|date| date.format("%Y-%m").to_string())
+            .y_desc(self.y_label)
+            .label_style((FONT, 14))
+            .light_line_style(RGBColor(235, 235, 235))
+            .draw()?;
+
+        let red = RGBColor(200, 40, 40);
+        chart
+            .draw_series(LineSeries::new([(first, self.standard), (last, self.standard)], red.stroke_width(2)))?
+            .label(self.standard_label)
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], red.stroke_width(2)));
+
+        let blue = RGBColor(30, 90, 180);
+        chart
+            .draw_series(LineSeries::new(step_points(self.baseline), blue.stroke_width(3)))?
+            .label(self.baseline_label)
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], blue.stroke_width(3)));
+
+        if let Some((label, series)) = self.plan {
+            let green = RGBColor(20, 140, 70);
+            chart
+                .draw_series(LineSeries::new(step_points(series), green.stroke_width(3)))?
+                .label(label)
+                .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], green.stroke_width(3)));
+        }
+        if let Some((date, label)) = self.deadline {
+            let gray = RGBColor(90, 90, 90);
+            chart
+                .draw_series(LineSeries::new([(date, low), (date, high)], gray.stroke_width(2)))?
+                .label(label)
+                .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], gray.stroke_width(2)));
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerRight)
+            .label_font((FONT, 14))
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK.mix(0.3))
+            .draw()?;
+        root.present()?;
+        Ok(())
+    }
+}
+
+/// A score is a step function: it holds its value until the next change.
+fn step_points(series: &[(NaiveDate, i64)]) -> Vec<(NaiveDate, i64)> {
+    let mut points = Vec::with_capacity(series.len() * 2);
+    for pair in series.windows(2) {
+        points.push(pair[0]);
+        points.push((pair[1].0, pair[0].1));
+    }
+    points.extend(series.last());
+    points
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn draws_lines_and_chinese_labels_into_svg() {
+        let baseline = [(date(2025, 6, 30), 111), (date(2026, 6, 1), 114), (date(2027, 6, 1), 117)];
+        let plan = [(date(2025, 6, 30), 111), (date(2026, 1, 1), 126)];
+        let chart = ScoreChart {
+            title: "积分预测",
+            baseline_label: "维持现状",
+            y_label: "积分",
+            baseline: &baseline,
+            plan: Some(("按方案", &plan)),
+            standard: 120,
+            standard_label: "标准分值 120",
+            deadline: Some((date(2026, 9, 1), "截止日期")),
+        };
+        let svg = chart.to_svg().unwrap();
+        assert!(svg.starts_with("<svg"), "{}", &svg[..40.min(svg.len())]);
+        for text in ["积分预测", "维持现状", "按方案", "标准分值 120", "截止日期", "2026-"] {
+            assert!(svg.contains(text), "missing {text}");
+        }
+        assert!(svg.matches("<polyline").count() >= 4, "standard, baseline, plan and deadline lines");
+    }
+
+    #[test]
+    fn an_empty_series_is_an_error() {
+        let chart = ScoreChart {
+            title: "",
+            baseline_label: "",
+            y_label: "",
+            baseline: &[],
+            plan: None,
+            standard: 120,
+            standard_label: "",
+            deadline: None,
+        };
+        assert!(matches!(chart.to_svg(), Err(ChartError::Drawing(_))));
+    }
+
+    #[test]
+    fn steps_hold_their_value_until_the_next_change() {
+        let points = step_points(&[(date(2025, 1, 1), 1), (date(2025, 2, 1), 5)]);
+        assert_eq!(points, [(date(2025, 1, 1), 1), (date(2025, 2, 1), 1), (date(2025, 2, 1), 5)]);
+    }
+}

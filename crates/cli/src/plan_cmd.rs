@@ -1,0 +1,246 @@
+//! `jifen plan FILE`: when the standard is reached, the ranked actions, and with
+//! `--deadline` the least-effort plan that meets it; `--chart` draws it.
+
+use crate::score::Format;
+use crate::{Failure, read_input, rule_book};
+use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
+use jifen_chart::ScoreChart;
+use jifen_planner::{Catalogue, Event, PlanDocument, PlanRequest, plan};
+use jifen_rules::Lang;
+use std::fmt::Write;
+
+pub struct PlanOptions<'a> {
+    pub format: Format,
+    pub lang: Lang,
+    pub deadline: Option<chrono::NaiveDate>,
+    pub horizon_years: Option<u32>,
+    pub base_growth_percent: Option<u32>,
+    pub chart: Option<&'a str>,
+}
+
+/// Plans for the document in `path` and returns what to print.
+pub fn plan_file(path: &str, options: &PlanOptions) -> Result<String, Failure> {
+    let bytes = read_input(path)?;
+    let book = rule_book()?;
+    let catalogue = Catalogue::embedded().map_err(|e| Failure::internal(e.to_string()))?;
+    let mut request = PlanRequest::from_document_slice(&bytes).map_err(|e| Failure::input(e.message(options.lang)))?;
+    if let Some(deadline) = options.deadline {
+        request.deadline = Some(deadline);
+    }
+    if let Some(years) = options.horizon_years {
+        request.horizon_years = years;
+    }
+    if let Some(growth) = options.base_growth_percent {
+        request.assumptions.base_growth_percent = growth;
+    }
+    let today = crate::clock::today_in_shanghai();
+    let plan = plan(book, catalogue, &request, today).map_err(|e| Failure::input(e.to_string()))?;
+    let document = plan.to_document(options.lang);
+    if let Some(chart_path) = options.chart {
+        write_chart(&document, options.lang, chart_path)?;
+    }
+    match options.format {
+        Format::Json => serde_json::to_string_pretty(&document)
+            .map(|text| text + "\n")
+            .map_err(|e| Failure::internal(e.to_string())),
+        Format::Table => Ok(report(&document, options.lang)),
+    }
+}
+
+fn write_chart(document: &PlanDocument, lang: Lang, path: &str) -> Result<(), Failure> {
+    let zh = lang == Lang::Zh;
+    let points = |series: &[jifen_planner::Point]| series.iter().map(|p| (p.date, p.total)).collect::<Vec<_>>();
+    let baseline = points(&document.series);
+    let plan_series = document.deadline.as_ref().filter(|d| !d.actions.is_empty()).map(|d| points(&d.series));
+    let standard_label =
+        if zh { format!("标准分值 {}", document.standard) } else { format!("standard {}", document.standard) };
+    let deadline_label = if zh { "截止日期" } else { "deadline" };
+    let chart = ScoreChart {
+        title: if zh { "积分预测" } else { "Projected points" },
+        baseline_label: if zh { "维持现状" } else { "as things are" },
+        y_label: if zh { "积分" } else { "points" },
+        baseline: &baseline,
+        plan: plan_series
+            .as_deref()
+            .map(|series| (if zh { "按截止日期方案" } else { "with the deadline plan" }, series)),
+        standard: document.standard,
+        standard_label: &standard_label,
+        deadline: document.deadline.as_ref().map(|d| (d.date, deadline_label)),
+    };
+    let svg = chart.to_svg().map_err(|e| Failure::internal(format!("chart: {e}")))?;
+    std::fs::write(path, svg).map_err(|e| Failure::input(format!("{path}: {e}")))
+}
+
+fn date_or(date: Option<chrono::NaiveDate>, none: &str) -> String {
+    date.map_or_else(|| none.to_string(), |d| d.to_string())
+}
+
+fn signed(delta: i64) -> String {
+    if delta > 0 { format!("+{delta}") } else { delta.to_string() }
+}
+
+fn write_events(out: &mut String, events: &[Event], lang: Lang) {
+    let mut table = Table::new();
+    table.load_preset(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic).set_width(120);
+    let zh = lang == Lang::Zh;
+    table.set_header(if zh {
+        ["日期", "项目", "变化", "总分", "原因"]
+    } else {
+        ["Date", "Item", "Change", "Total", "Why"]
+    });
+    for event in events {
+        table.add_row(vec![
+            event.date.to_string(),
+            event.item.name(lang).to_string(),
+            signed(event.delta),
+            event.total.to_string(),
+            event.explanation.clone(),
+        ]);
+    }
+    let _ = writeln!(out, "{table}");
+}
+
+/// The readable report.
+pub fn report(document: &PlanDocument, lang: Lang) -> String {
+    let zh = lang == Lang::Zh;
+    let mut out = String::new();
+    let never = if zh { "推算期内不会达标" } else { "not within the horizon" };
+    if zh {
+        let _ = writeln!(out, "积分规划：计分日 {}，推算至 {}", document.as_of, document.until);
+        let _ = writeln!(out, "当前积分 {}（标准分值 {}）", document.current.total, document.standard);
+        let _ = writeln!(out, "维持现状预计达标日期：{}", date_or(document.reaches_on, never));
+    } else {
+        let _ = writeln!(out, "Plan from {} to {}", document.as_of, document.until);
+        let _ = writeln!(out, "Current total {} (standard {})", document.current.total, document.standard);
+        let _ = writeln!(out, "Reaches the standard as things are: {}", date_or(document.reaches_on, never));
+    }
+    if !document.notes.is_empty() {
+        let _ = writeln!(out, "{}", if zh { "假设：" } else { "Assumptions:" });
+        for note in &document.notes {
+            let _ = writeln!(out, "  - {note}");
+        }
+    }
+    if !document.events.is_empty() {
+        let _ = writeln!(out, "\n{}", if zh { "分数变化（维持现状）：" } else { "Changes as things are:" });
+        write_events(&mut out, &document.events, lang);
+    }
+    if !document.threats.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{}",
+            if zh { "风险提示（未来 36 个月内的减分）：" } else { "Threats (falls within 36 months):" }
+        );
+        for threat in &document.threats {
+            let _ = writeln!(
+                out,
+                "  - {} {} {}：{}",
+                threat.date,
+                threat.item.name(lang),
+                signed(threat.delta),
+                threat.explanation
+            );
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\n{}",
+        if zh {
+            "可选行动（按达标日期、投入、增分排序）："
+        } else {
+            "Actions, ranked (earliest to reach, then effort, then gain):"
+        }
+    );
+    let mut table = Table::new();
+    table.load_preset(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic).set_width(120);
+    table.set_header(if zh {
+        ["行动", "投入", "最早完成", "达标日期", "提前（月）", "最多多得"]
+    } else {
+        ["Action", "Effort", "Ready", "Reaches 120", "Months earlier", "Best gain"]
+    });
+    for action in &document.actions {
+        table.add_row(vec![
+            action.title.clone(),
+            action.effort.to_string(),
+            action.ready_on.to_string(),
+            date_or(action.reaches_on, "—"),
+            action.months_earlier.map_or_else(|| "—".to_string(), |m| m.to_string()),
+            signed(action.gain),
+        ]);
+    }
+    let _ = writeln!(out, "{table}");
+    if let Some(deadline) = &document.deadline {
+        let _ = writeln!(out);
+        let titles: Vec<&str> = deadline.actions.iter().map(|a| a.title.as_str()).collect();
+        match (deadline.met, deadline.actions.is_empty(), zh) {
+            (true, true, true) => {
+                let _ = writeln!(
+                    out,
+                    "截止日期 {}：维持现状即可于 {} 达标",
+                    deadline.date,
+                    date_or(deadline.reaches_on, "—")
+                );
+            }
+            (true, true, false) => {
+                let _ = writeln!(
+                    out,
+                    "Deadline {}: met as things are, on {}",
+                    deadline.date,
+                    date_or(deadline.reaches_on, "—")
+                );
+            }
+            (true, false, true) => {
+                let _ = writeln!(
+                    out,
+                    "截止日期 {}：投入最少的方案（投入 {}）：{}；预计 {} 达标",
+                    deadline.date,
+                    deadline.effort,
+                    titles.join("＋"),
+                    date_or(deadline.reaches_on, "—")
+                );
+            }
+            (true, false, false) => {
+                let _ = writeln!(
+                    out,
+                    "Deadline {}: least-effort plan (effort {}): {}; reaches the standard on {}",
+                    deadline.date,
+                    deadline.effort,
+                    titles.join(" + "),
+                    date_or(deadline.reaches_on, "—")
+                );
+            }
+            (false, _, true) => {
+                let _ = writeln!(
+                    out,
+                    "截止日期 {}：没有方案能在此前达标；最接近的方案{}在 {} 达到 {} 分",
+                    deadline.date,
+                    if titles.is_empty() {
+                        "（维持现状）".to_string()
+                    } else {
+                        format!("（{}）", titles.join("＋"))
+                    },
+                    deadline.best_on,
+                    deadline.best_total
+                );
+            }
+            (false, _, false) => {
+                let _ = writeln!(
+                    out,
+                    "Deadline {}: no plan reaches the standard by then; the closest{} reaches {} on {}",
+                    deadline.date,
+                    if titles.is_empty() {
+                        " (as things are)".to_string()
+                    } else {
+                        format!(" ({})", titles.join(" + "))
+                    },
+                    deadline.best_total,
+                    deadline.best_on
+                );
+            }
+        }
+        if !deadline.events.is_empty() {
+            let _ = writeln!(out, "{}", if zh { "方案逐月说明：" } else { "The plan month by month:" });
+            write_events(&mut out, &deadline.events, lang);
+        }
+    }
+    out
+}

@@ -1,0 +1,21 @@
+//! # jifen-planner — when will I reach 120, and what gets me there fastest
+//!
+//! The planner projects a profile into the future under stated assumptions
+//! ([`Assumptions`]), scores it with the engine on every date where a score can change
+//! ([`Timeline`]), re-runs that for each action of a catalogue kept as data
+//! ([`Catalogue`]), and searches sets of actions for the least-effort plan that meets a
+//! deadline ([`plan`]). It computes nothing itself: every figure is the engine's.
+
+mod catalogue;
+mod document;
+mod plan;
+mod scenario;
+mod timeline;
+
+pub use catalogue::{Action, Area, Catalogue, CatalogueError, Effect};
+pub use document::{ActionDocument, Current, DeadlineDocument, Event, PlanDocument, Point, note_text};
+pub use plan::{
+    ActionOutcome, DEFAULT_HORIZON_YEARS, DeadlinePlan, LAST_AGE, Plan, PlanError, PlanRequest, THREAT_MONTHS, plan,
+};
+pub use scenario::{AssumptionNote, Assumptions, PlannedChange, Scenario, add_months};
+pub use timeline::{Change, Step, Timeline, change_dates};
