@@ -1,6 +1,6 @@
 use clap::{Args, Parser, Subcommand};
 use jifen_cli::score::{Format, ScoreOptions};
-use jifen_cli::{Failure, batch, parse_lang, plan_cmd, rule_book, rules_cmd, score};
+use jifen_cli::{Failure, batch, parse_lang, plan_cmd, rule_book, rules_cmd, score, serve_cmd};
 use jifen_rules::{Context, Lang};
 use std::io::{BufReader, Write};
 use std::process::ExitCode;
@@ -19,6 +19,8 @@ enum Command {
     Score(ScoreArgs),
     /// List the rule sets and every value with its citation and confidence.
     Rules(RulesArgs),
+    /// Serve the web application: the public simulator and planner, and the JSON API.
+    Serve(ServeArgs),
     /// When will the standard score be reached, which actions get there fastest, and the
     /// least-effort plan for a deadline.
     Plan(PlanArgs),
@@ -44,6 +46,16 @@ struct PlanArgs {
     /// Also write a chart of the score over time (SVG) to this file.
     #[arg(long, value_name = "FILE.svg")]
     chart: Option<String>,
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "JIFEN_ADDR", default_value = "127.0.0.1:8080")]
+    addr: std::net::SocketAddr,
+    /// Write log lines as JSON.
+    #[arg(long, env = "JIFEN_JSON_LOGS")]
+    json_logs: bool,
 }
 
 fn parse_date_arg(text: &str) -> Result<chrono::NaiveDate, String> {
@@ -87,6 +99,9 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Score(args) => run_score(args),
         Command::Rules(args) => rules_cmd::list(args.id.as_deref(), args.format, args.lang).and_then(print),
+        Command::Serve(args) => {
+            serve_cmd::serve(&serve_cmd::ServeOptions { addr: args.addr, json_logs: args.json_logs })
+        }
         Command::Plan(args) => {
             let options = plan_cmd::PlanOptions {
                 format: args.format,

@@ -80,8 +80,9 @@ impl ProfileError {
         } else {
             ProfileErrorKind::Syntax(format!("{message} (line {}, column {})", inner.line(), inner.column()))
         };
-        // serde_path_to_error reports "." for the root.
-        let path = if path == "." { String::new() } else { path };
+        // A syntax error has a position, not a field; serde_path_to_error reports "." for
+        // the root and "?" where it lost track.
+        let path = if !inner.is_data() || path == "." || path == "?" { String::new() } else { path };
         Self { path, kind }
     }
 

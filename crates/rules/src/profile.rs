@@ -318,6 +318,10 @@ impl Records {
     }
 }
 
+fn not_an_object() -> ProfileError {
+    ProfileError::new("", ProfileErrorKind::Invalid("a profile is a JSON object, not an array".into()))
+}
+
 impl Profile {
     /// Parses and validates a profile from JSON text.
     pub fn from_json(text: &str) -> Result<Self, ProfileError> {
@@ -328,6 +332,10 @@ impl Profile {
     pub fn from_json_slice(bytes: &[u8]) -> Result<Self, ProfileError> {
         // Fast path: plain serde. Only a failing document is parsed again with path
         // tracking, which costs about a third of the parse, to name the field.
+        // serde would also read a struct from a JSON array; a profile is an object.
+        if bytes.iter().find(|b| !b.is_ascii_whitespace()).is_some_and(|&b| b == b'[') {
+            return Err(not_an_object());
+        }
         let mut profile: Profile = match serde_json::from_slice(bytes) {
             Ok(profile) => profile,
             Err(_) => return Err(Self::locate_error(bytes)),
@@ -380,6 +388,9 @@ impl Profile {
 
     /// Parses and validates a profile from a JSON value.
     pub fn from_value(value: serde_json::Value) -> Result<Self, ProfileError> {
+        if value.is_array() {
+            return Err(not_an_object());
+        }
         let mut profile: Profile = serde_path_to_error::deserialize(value).map_err(ProfileError::from_serde)?;
         profile.validate()?;
         Ok(profile)

@@ -1,0 +1,35 @@
+//! `jifen serve`: the web application.
+
+use crate::Failure;
+use std::net::SocketAddr;
+
+pub struct ServeOptions {
+    pub addr: SocketAddr,
+    /// Log lines as JSON (for log collectors) instead of text.
+    pub json_logs: bool,
+}
+
+pub fn serve(options: &ServeOptions) -> Result<(), Failure> {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("JIFEN_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tower_http=info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    if options.json_logs {
+        builder.json().init()
+    } else {
+        builder.init()
+    }
+    let state = jifen_web::AppState::embedded().map_err(|e| Failure::internal(format!("rule data: {e}")))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::internal(format!("runtime: {e}")))?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(options.addr)
+            .await
+            .map_err(|e| Failure::usage(format!("cannot listen on {}: {e}", options.addr)))?;
+        let bound = listener.local_addr().map_err(|e| Failure::internal(e.to_string()))?;
+        tracing::info!(%bound, "jifen serving; open http://{bound}/");
+        eprintln!("jifen: serving on http://{bound}/ (ctrl-c to stop)");
+        jifen_web::serve(listener, state).await.map_err(|e| Failure::internal(format!("server: {e}")))
+    })
+}

@@ -1,0 +1,83 @@
+//! The reader's language: `?lang=` (remembered in a cookie), then the cookie, then
+//! Accept-Language; Chinese by default.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
+use jifen_rules::Lang;
+use std::convert::Infallible;
+
+/// The language chosen for this request, and whether it was chosen by `?lang=` just now
+/// (then the page sets the cookie that remembers it).
+#[derive(Debug, Clone, Copy)]
+pub struct Chosen {
+    pub lang: Lang,
+    pub from_query: bool,
+}
+
+pub const COOKIE: &str = "jifen_lang";
+
+fn from_query(query: Option<&str>) -> Option<Lang> {
+    query?.split('&').find_map(|pair| pair.strip_prefix("lang=")).and_then(Lang::parse)
+}
+
+fn from_cookie(headers: &HeaderMap) -> Option<Lang> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .find_map(|pair| pair.trim().strip_prefix(COOKIE).and_then(|rest| rest.strip_prefix('=')))
+        .and_then(Lang::parse)
+}
+
+fn from_accept_language(headers: &HeaderMap) -> Option<Lang> {
+    let value = headers.get(header::ACCEPT_LANGUAGE)?.to_str().ok()?;
+    value.split(',').find_map(|part| Lang::parse(part.split(';').next().unwrap_or("").trim()))
+}
+
+pub fn choose(query: Option<&str>, headers: &HeaderMap) -> Chosen {
+    match from_query(query) {
+        Some(lang) => Chosen { lang, from_query: true },
+        None => Chosen {
+            lang: from_cookie(headers).or_else(|| from_accept_language(headers)).unwrap_or_default(),
+            from_query: false,
+        },
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Chosen {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(choose(parts.uri.query(), &parts.headers))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(header::HeaderName, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.append(name.clone(), value.parse().unwrap());
+        }
+        map
+    }
+
+    #[test]
+    fn query_then_cookie_then_accept_language_then_chinese() {
+        let none = HeaderMap::new();
+        assert_eq!(choose(None, &none).lang, Lang::Zh);
+        assert_eq!(choose(Some("lang=en"), &none).lang, Lang::En);
+        assert!(choose(Some("x=1&lang=en"), &none).from_query);
+        let cookie = headers(&[(header::COOKIE, "a=b; jifen_lang=en")]);
+        assert_eq!(choose(None, &cookie).lang, Lang::En);
+        assert_eq!(choose(Some("lang=zh"), &cookie).lang, Lang::Zh);
+        let accept = headers(&[(header::ACCEPT_LANGUAGE, "en-US,en;q=0.9")]);
+        assert_eq!(choose(None, &accept).lang, Lang::En);
+        let both = headers(&[(header::ACCEPT_LANGUAGE, "en-US"), (header::COOKIE, "jifen_lang=zh")]);
+        assert_eq!(choose(None, &both).lang, Lang::Zh);
+    }
+}

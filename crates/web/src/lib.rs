@@ -1,0 +1,141 @@
+//! # jifen-web — the web server
+//!
+//! The public simulator and planner pages (no login) and the JSON API under `/api/v1` with
+//! its OpenAPI document. Handlers are thin: they parse, call the engine or the planner,
+//! and render. Every response carries security headers and a request id; a panic becomes
+//! a logged 500, never a dropped connection.
+
+pub mod api;
+pub mod clock;
+mod docs;
+pub mod error;
+mod form;
+pub mod lang;
+pub mod metrics;
+mod pages;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use jifen_planner::Catalogue;
+use jifen_rules::RuleBook;
+use std::net::SocketAddr;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub book: &'static RuleBook,
+    pub catalogue: &'static Catalogue,
+    pub metrics: metrics::Metrics,
+}
+
+impl AppState {
+    /// The embedded rule data and action catalogue.
+    pub fn embedded() -> Result<Self, String> {
+        Ok(Self {
+            book: RuleBook::embedded().map_err(|e| e.to_string())?,
+            catalogue: Catalogue::embedded().map_err(|e| e.to_string())?,
+            metrics: metrics::Metrics::default(),
+        })
+    }
+}
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Content-Security-Policy: everything from this origin, inline SVG charts included; no
+/// scripts at all (the pages need none).
+const CSP: &str = "default-src 'self'; script-src 'none'; object-src 'none'; style-src 'self'; img-src 'self' data:; \
+frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/score", post(api::score))
+        .route("/plan", post(api::plan))
+        .route("/rule-sets", get(api::rule_sets))
+        .route("/openapi.json", get(api::openapi))
+        .route("/ping", get(api::ping))
+        .fallback(api_not_found)
+        .layer(DefaultBodyLimit::max(api::BODY_LIMIT));
+    let metrics = state.metrics.clone();
+    Router::new()
+        .route("/", get(pages::simulator).post(pages::simulate))
+        .route("/api/docs", get(docs::page))
+        .route("/assets/app.css", get(stylesheet))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/metrics", get(metrics_text))
+        .nest("/api/v1", api)
+        .fallback(page_not_found)
+        .layer(DefaultBodyLimit::max(api::BODY_LIMIT))
+        .with_state(state)
+        .layer(axum::middleware::from_fn_with_state(metrics, metrics::track))
+        .layer(CatchPanicLayer::custom(|_| api_error_response(error::ApiError::internal(jifen_rules::Lang::Zh))))
+        .layer(security_header(header::CONTENT_SECURITY_POLICY, CSP))
+        .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(security_header(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(security_header(header::REFERRER_POLICY, "no-referrer"))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
+            let id = request.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
+            tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
+        }))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+}
+
+fn security_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
+    SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
+}
+
+fn api_error_response(error: error::ApiError) -> Response {
+    error.into_response()
+}
+
+async fn api_not_found(chosen: lang::Chosen) -> Response {
+    error::ApiError::not_found(chosen.lang).into_response()
+}
+
+async fn page_not_found(chosen: lang::Chosen) -> Response {
+    let text = if chosen.lang == jifen_rules::Lang::Zh { "页面不存在" } else { "Page not found" };
+    (StatusCode::NOT_FOUND, maud::html! { p { (text) " — " a href="/" { "jifen" } } }).into_response()
+}
+
+async fn stylesheet() -> Response {
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], include_str!("../assets/app.css")).into_response()
+}
+
+async fn metrics_text(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render()).into_response()
+}
+
+/// Serves until ctrl-c or SIGTERM, then finishes the requests in flight.
+pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

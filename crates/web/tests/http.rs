@@ -1,0 +1,251 @@
+//! The server as a client sees it: started on a random port, driven over HTTP.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::path::PathBuf;
+
+struct TestServer {
+    base: String,
+    client: reqwest::Client,
+}
+
+async fn spawn() -> TestServer {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let state = jifen_web::AppState::embedded().unwrap();
+    tokio::spawn(jifen_web::serve(listener, state));
+    TestServer { base, client: reqwest::Client::new() }
+}
+
+impl TestServer {
+    async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(format!("{}{path}", self.base)).send().await.unwrap()
+    }
+
+    async fn post_json(&self, path: &str, body: impl Into<reqwest::Body>) -> reqwest::Response {
+        self.client.post(format!("{}{path}", self.base)).body(body).send().await.unwrap()
+    }
+}
+
+fn cases() -> Vec<Value> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/cases");
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| serde_json::from_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap()).unwrap())
+        .collect()
+}
+
+fn assert_security_headers(response: &reqwest::Response) {
+    let headers = response.headers();
+    for name in
+        ["content-security-policy", "x-content-type-options", "x-frame-options", "referrer-policy", "x-request-id"]
+    {
+        assert!(headers.contains_key(name), "{} lacks {name}", response.url());
+    }
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(headers["x-frame-options"], "DENY");
+}
+
+#[tokio::test]
+async fn score_api_gives_the_golden_totals() {
+    let server = spawn().await;
+    for case in cases() {
+        let response = server.post_json("/api/v1/score", case["profile"].to_string()).await;
+        assert_eq!(response.status(), StatusCode::OK, "{}", case["name"]);
+        assert_security_headers(&response);
+        let result: Value = response.json().await.unwrap();
+        assert_eq!(result["total"], case["expect"]["total"], "{}", case["name"]);
+        assert_eq!(result["items"].as_array().unwrap().len(), 17);
+    }
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_4xx_with_a_stable_code_in_the_requests_language() {
+    let server = spawn().await;
+    let cases = [
+        (
+            "{\"birth_date\": \"1990-01-01\", \"education\": [{\"level\": \"college\"}]}",
+            422,
+            "invalid_field",
+            "education[0].level",
+        ),
+        ("{\"birth_date\": \"1990-01-01\", \"educaton\": []}", 422, "invalid_field", "educaton"),
+        ("{\"birth_date\": 19900101}", 422, "invalid_field", "birth_date"),
+        ("{\"id_number\": \"310101199005120017\"}", 422, "id_number_check_character", "id_number"),
+        ("{\"birth_date\": \"2015-01-01\", \"as_of\": \"2025-01-01\"}", 422, "under_minimum_age", "birth_date"),
+        ("{\"birth_date\": \"1990-01-01\"", 400, "malformed_json", ""),
+        ("[1, 2, 3]", 422, "invalid_field", ""),
+    ];
+    for (body, status, code, path) in cases {
+        let response = server.post_json("/api/v1/score?lang=en", body).await;
+        assert_eq!(response.status().as_u16(), status, "{body}");
+        let error: Value = response.json().await.unwrap();
+        assert_eq!(error["error"]["code"], code, "{body}");
+        assert_eq!(error["error"]["path"].as_str().unwrap_or(""), path, "{body}");
+        assert!(!error["error"]["message"].as_str().unwrap().is_empty());
+    }
+    let zh: Value =
+        server.post_json("/api/v1/score", "{\"id_number\": \"310101199005120017\"}").await.json().await.unwrap();
+    assert!(zh["error"]["message"].as_str().unwrap().contains("身份证号码无效"), "{zh}");
+    let en: Value = server
+        .client
+        .post(format!("{}/api/v1/score", server.base))
+        .header("accept-language", "en-GB,en;q=0.8")
+        .body("{\"id_number\": \"310101199005120017\"}")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(en["error"]["message"].as_str().unwrap().contains("invalid resident ID number"), "{en}");
+}
+
+#[tokio::test]
+async fn oversized_bodies_and_unknown_routes_are_refused_cleanly() {
+    let server = spawn().await;
+    let huge = format!("{{\"birth_date\": \"1990-01-01\", \"rule_set\": \"{}\"}}", "x".repeat(100_000));
+    let response = server.post_json("/api/v1/score", huge).await;
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let error: Value = response.json().await.unwrap();
+    assert_eq!(error["error"]["code"], "body_too_large");
+    let missing = server.get("/api/v1/nothing").await;
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    assert_security_headers(&missing);
+    assert_eq!(missing.json::<Value>().await.unwrap()["error"]["code"], "not_found");
+    let page = server.get("/nothing").await;
+    assert_eq!(page.status(), StatusCode::NOT_FOUND);
+    assert_security_headers(&page);
+}
+
+#[tokio::test]
+async fn plan_api_answers_with_the_plan_document() {
+    let server = spawn().await;
+    let case = cases().into_iter().find(|case| case["name"] == "spouse-7-years").unwrap();
+    let body = json!({ "profile": case["profile"], "deadline": "2026-09-01" });
+    let response = server.post_json("/api/v1/plan?lang=en", body.to_string()).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let plan: Value = response.json().await.unwrap();
+    assert_eq!(plan["reaches_on"], "2027-03-01");
+    assert_eq!(plan["deadline"]["met"], true);
+    let bad = server
+        .post_json("/api/v1/plan", json!({ "profile": case["profile"], "deadline": "2020-01-01" }).to_string())
+        .await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn rule_sets_health_and_metrics() {
+    let server = spawn().await;
+    let rules: Value = server.get("/api/v1/rule-sets").await.json().await.unwrap();
+    assert_eq!(rules["rule_sets"].as_array().unwrap().len(), 4);
+    assert_eq!(server.get("/healthz").await.text().await.unwrap(), "ok");
+    server.get("/api/v1/ping").await;
+    let metrics = server.get("/metrics").await.text().await.unwrap();
+    assert!(metrics.contains("jifen_http_requests_total{route=\"/api/v1/ping\",status=\"200\"} 1"), "{metrics}");
+    assert!(metrics.contains("jifen_http_request_duration_seconds_count{route=\"/healthz\"} 1"), "{metrics}");
+}
+
+/// Every path of the OpenAPI document answers, every API route is documented, and the
+/// document's own examples are accepted.
+#[tokio::test]
+async fn the_openapi_document_matches_the_server() {
+    let server = spawn().await;
+    let document: Value = server.get("/api/v1/openapi.json").await.json().await.unwrap();
+    let paths = document["paths"].as_object().unwrap();
+    let mut documented: Vec<&str> = paths.keys().map(String::as_str).collect();
+    documented.sort_unstable();
+    assert_eq!(documented, ["/openapi.json", "/ping", "/plan", "/rule-sets", "/score"]);
+    for (path, operations) in paths {
+        for (method, operation) in operations.as_object().unwrap() {
+            let url = format!("{}/api/v1{path}", server.base);
+            let response = match method.as_str() {
+                "get" => server.client.get(url).send().await.unwrap(),
+                "post" => {
+                    let example = &operation["requestBody"]["content"]["application/json"]["example"];
+                    server.client.post(url).body(example.to_string()).send().await.unwrap()
+                }
+                other => panic!("undocumented method {other}"),
+            };
+            assert_eq!(response.status(), StatusCode::OK, "{method} {path}");
+            let body: Value = response.json().await.unwrap();
+            let schema = &operation["responses"]["200"]["content"]["application/json"]["schema"];
+            let schema = match schema["$ref"].as_str() {
+                Some(reference) => &document["components"]["schemas"][reference.rsplit('/').next().unwrap()],
+                None => schema,
+            };
+            for key in schema["required"].as_array().into_iter().flatten() {
+                assert!(body.get(key.as_str().unwrap()).is_some(), "{method} {path}: missing {key}");
+            }
+        }
+    }
+    let docs = server.get("/api/docs").await.text().await.unwrap();
+    assert!(docs.contains("/api/v1/score") && docs.contains("/api/v1/plan"));
+}
+
+#[tokio::test]
+async fn the_simulator_is_chinese_by_default_and_remembers_english() {
+    let server = spawn().await;
+    let page = server.get("/").await;
+    assert_security_headers(&page);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("lang=\"zh-CN\"") && html.contains("上海市居住证积分模拟"));
+    let english = server.get("/?lang=en").await;
+    let cookie = english.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(cookie.starts_with("jifen_lang=en"), "{cookie}");
+    let again = server
+        .client
+        .get(format!("{}/", server.base))
+        .header("cookie", "jifen_lang=en")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(again.contains("lang=\"en\"") && again.contains("Score and plan"));
+}
+
+#[tokio::test]
+async fn the_simulator_form_scores_and_plans_without_javascript() {
+    let server = spawn().await;
+    let form = [
+        ("as_of", "2025-06-30"),
+        ("birth_date", "1991-09-09"),
+        ("edu_level", "associate"),
+        ("si_from_0", "2024-07"),
+        ("si_to_0", "2025-06"),
+        ("si_base_0", "7000"),
+        ("spouse_hukou", "on"),
+        ("spouse_married_on", "2018-03-01"),
+        ("deadline", "2026-09-01"),
+    ];
+    let body = form.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&");
+    let response = server
+        .client
+        .post(format!("{}/", server.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("id=\"total\">111<"), "the total");
+    assert!(html.contains("id=\"reaches-on\">2027-03-01<"), "the reach date");
+    assert!(html.contains("<svg"), "the chart");
+    assert!(html.contains("value=\"1991-09-09\""), "the form keeps what was typed");
+    let bad = server
+        .client
+        .post(format!("{}/", server.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("birth_date=1991-02-30")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(bad.contains("role=\"alert\"") && bad.contains("birth_date"), "the error names the field");
+}
