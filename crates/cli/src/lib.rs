@@ -1,6 +1,7 @@
 //! The `jifen` command. Each subcommand lives in its own module; `main.rs` only parses the
 //! arguments and maps outcomes to exit codes.
 
+pub mod admin_cmd;
 pub mod batch;
 /// Today in Asia/Shanghai: the web crate owns the one clock read.
 pub use jifen_web::clock;
@@ -8,6 +9,7 @@ pub mod plan_cmd;
 pub mod rules_cmd;
 pub mod score;
 pub mod serve_cmd;
+pub mod storage;
 pub mod table;
 
 use jifen_rules::Lang;

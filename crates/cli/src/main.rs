@@ -1,6 +1,6 @@
 use clap::{Args, Parser, Subcommand};
 use jifen_cli::score::{Format, ScoreOptions};
-use jifen_cli::{Failure, batch, parse_lang, plan_cmd, rule_book, rules_cmd, score, serve_cmd};
+use jifen_cli::{Failure, admin_cmd, batch, parse_lang, plan_cmd, rule_book, rules_cmd, score, serve_cmd};
 use jifen_rules::{Context, Lang};
 use std::io::{BufReader, Write};
 use std::process::ExitCode;
@@ -21,6 +21,11 @@ enum Command {
     Rules(RulesArgs),
     /// Serve the web application: the public simulator and planner, and the JSON API.
     Serve(ServeArgs),
+    /// Administration: create users.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+    /// Write a consistent copy of the live SQLite database.
+    Backup(BackupArgs),
     /// When will the standard score be reached, which actions get there fastest, and the
     /// least-effort plan for a deadline.
     Plan(PlanArgs),
@@ -48,6 +53,41 @@ struct PlanArgs {
     chart: Option<String>,
 }
 
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create a user with a random initial password, to be changed at first login.
+    CreateUser(CreateUserArgs),
+}
+
+#[derive(Args)]
+struct CreateUserArgs {
+    #[arg(long)]
+    username: String,
+    /// admin, clerk, reviewer, supervisor, hr_agent or applicant.
+    #[arg(long)]
+    role: String,
+    /// For district-centre staff: one of Shanghai's 16 districts (e.g. pudong, xuhui).
+    #[arg(long)]
+    district: Option<String>,
+    /// For an HR agent: the employer's id.
+    #[arg(long)]
+    employer_id: Option<i64>,
+    /// The name shown to people (defaults to the username).
+    #[arg(long)]
+    name: Option<String>,
+    #[command(flatten)]
+    storage: jifen_cli::storage::StorageArgs,
+}
+
+#[derive(Args)]
+struct BackupArgs {
+    /// The new file to write.
+    #[arg(long)]
+    out: std::path::PathBuf,
+    #[command(flatten)]
+    storage: jifen_cli::storage::StorageArgs,
+}
+
 #[derive(Args)]
 struct ServeArgs {
     /// Address to listen on.
@@ -56,6 +96,8 @@ struct ServeArgs {
     /// Write log lines as JSON.
     #[arg(long, env = "JIFEN_JSON_LOGS")]
     json_logs: bool,
+    #[command(flatten)]
+    storage: jifen_cli::storage::StorageArgs,
 }
 
 fn parse_date_arg(text: &str) -> Result<chrono::NaiveDate, String> {
@@ -99,9 +141,23 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Score(args) => run_score(args),
         Command::Rules(args) => rules_cmd::list(args.id.as_deref(), args.format, args.lang).and_then(print),
-        Command::Serve(args) => {
-            serve_cmd::serve(&serve_cmd::ServeOptions { addr: args.addr, json_logs: args.json_logs })
-        }
+        Command::Serve(args) => serve_cmd::serve(&serve_cmd::ServeOptions {
+            addr: args.addr,
+            json_logs: args.json_logs,
+            storage: args.storage,
+        }),
+        Command::Admin(AdminCommand::CreateUser(args)) => admin_cmd::create_user(
+            &args.storage,
+            &admin_cmd::CreateUser {
+                username: &args.username,
+                display_name: args.name.as_deref(),
+                role: &args.role,
+                district: args.district.as_deref(),
+                employer_id: args.employer_id,
+            },
+        )
+        .and_then(print),
+        Command::Backup(args) => admin_cmd::backup(&args.storage, &args.out).and_then(print),
         Command::Plan(args) => {
             let options = plan_cmd::PlanOptions {
                 format: args.format,

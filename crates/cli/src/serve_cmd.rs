@@ -1,12 +1,14 @@
 //! `jifen serve`: the web application.
 
 use crate::Failure;
+use crate::storage::StorageArgs;
 use std::net::SocketAddr;
 
 pub struct ServeOptions {
     pub addr: SocketAddr,
     /// Log lines as JSON (for log collectors) instead of text.
     pub json_logs: bool,
+    pub storage: StorageArgs,
 }
 
 pub fn serve(options: &ServeOptions) -> Result<(), Failure> {
@@ -18,18 +20,19 @@ pub fn serve(options: &ServeOptions) -> Result<(), Failure> {
     } else {
         builder.init()
     }
-    let state = jifen_web::AppState::embedded().map_err(|e| Failure::internal(format!("rule data: {e}")))?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Failure::internal(format!("runtime: {e}")))?;
-    runtime.block_on(async {
+    crate::storage::runtime()?.block_on(async {
+        let store = options.storage.open().await?;
+        let state =
+            jifen_web::AppState::new(store.clone()).map_err(|e| Failure::internal(format!("rule data: {e}")))?;
         let listener = tokio::net::TcpListener::bind(options.addr)
             .await
             .map_err(|e| Failure::usage(format!("cannot listen on {}: {e}", options.addr)))?;
         let bound = listener.local_addr().map_err(|e| Failure::internal(e.to_string()))?;
         tracing::info!(%bound, "jifen serving; open http://{bound}/");
         eprintln!("jifen: serving on http://{bound}/ (ctrl-c to stop)");
-        jifen_web::serve(listener, state).await.map_err(|e| Failure::internal(format!("server: {e}")))
+        let served = jifen_web::serve(listener, state).await;
+        // Closing the pool checkpoints SQLite's write-ahead log.
+        store.close().await;
+        served.map_err(|e| Failure::internal(format!("server: {e}")))
     })
 }

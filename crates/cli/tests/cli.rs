@@ -254,3 +254,33 @@ fn plan_rejects_a_deadline_before_the_evaluation_date() {
     assert_eq!(output.status.code(), Some(1));
     assert!(stderr(&output).contains("deadline 2020-01-01"), "{}", stderr(&output));
 }
+
+#[test]
+fn admin_creates_users_with_a_forced_password_change_and_backup_copies_the_database() {
+    let dir = std::env::temp_dir().join(format!("jifen-admin-test-{}", std::process::id()));
+    let data = dir.join("data");
+    let data_arg = data.to_str().unwrap();
+    let created = jifen(&["admin", "create-user", "--username", "root", "--role", "admin", "--data-dir", data_arg], None);
+    assert!(created.status.success(), "{}", stderr(&created));
+    let text = stdout(&created);
+    let password = text.split("initial password: ").nth(1).unwrap().lines().next().unwrap();
+    assert!(password.len() >= 10, "{text}");
+    assert!(text.contains("must be changed at first login"));
+    assert!(data.join("jifen.sqlite").exists(), "the data directory is created on first use");
+    let again = jifen(&["admin", "create-user", "--username", "root", "--role", "admin", "--data-dir", data_arg], None);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(stderr(&again).contains("already exists"));
+    let no_district = jifen(&["admin", "create-user", "--username", "c", "--role", "clerk", "--data-dir", data_arg], None);
+    assert_eq!(no_district.status.code(), Some(2));
+    assert!(stderr(&no_district).contains("--district"));
+    let bad_role = jifen(&["admin", "create-user", "--username", "c", "--role", "boss", "--data-dir", data_arg], None);
+    assert!(stderr(&bad_role).contains("unknown role"));
+    let copy = dir.join("copy.sqlite");
+    let backup = jifen(&["backup", "--out", copy.to_str().unwrap(), "--data-dir", data_arg], None);
+    assert!(backup.status.success(), "{}", stderr(&backup));
+    let bytes = std::fs::read(&copy).unwrap();
+    assert!(bytes.starts_with(b"SQLite format 3"), "a SQLite database");
+    let twice = jifen(&["backup", "--out", copy.to_str().unwrap(), "--data-dir", data_arg], None);
+    assert_eq!(twice.status.code(), Some(2), "never overwrites");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

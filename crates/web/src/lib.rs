@@ -21,6 +21,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use jifen_planner::Catalogue;
 use jifen_rules::RuleBook;
+use jifen_store::Store;
 use std::net::SocketAddr;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -32,15 +33,17 @@ use tower_http::trace::TraceLayer;
 pub struct AppState {
     pub book: &'static RuleBook,
     pub catalogue: &'static Catalogue,
+    pub store: Store,
     pub metrics: metrics::Metrics,
 }
 
 impl AppState {
-    /// The embedded rule data and action catalogue.
-    pub fn embedded() -> Result<Self, String> {
+    /// The embedded rule data and action catalogue, over `store`.
+    pub fn new(store: Store) -> Result<Self, String> {
         Ok(Self {
             book: RuleBook::embedded().map_err(|e| e.to_string())?,
             catalogue: Catalogue::embedded().map_err(|e| e.to_string())?,
+            store,
             metrics: metrics::Metrics::default(),
         })
     }
@@ -67,7 +70,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(pages::simulator).post(pages::simulate))
         .route("/api/docs", get(docs::page))
         .route("/assets/app.css", get(stylesheet))
-        .route("/healthz", get(|| async { "ok" }))
+        .route("/healthz", get(healthz))
         .route("/metrics", get(metrics_text))
         .nest("/api/v1", api)
         .fallback(page_not_found)
@@ -102,6 +105,17 @@ async fn api_not_found(chosen: lang::Chosen) -> Response {
 async fn page_not_found(chosen: lang::Chosen) -> Response {
     let text = if chosen.lang == jifen_rules::Lang::Zh { "页面不存在" } else { "Page not found" };
     (StatusCode::NOT_FOUND, maud::html! { p { (text) " — " a href="/" { "jifen" } } }).into_response()
+}
+
+/// Ready when the database answers.
+async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
+    match state.store.check().await {
+        Ok(()) => "ok".into_response(),
+        Err(error) => {
+            tracing::error!(%error, "health check: database");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+        }
+    }
 }
 
 async fn stylesheet() -> Response {

@@ -13,7 +13,10 @@ struct TestServer {
 async fn spawn() -> TestServer {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let state = jifen_web::AppState::embedded().unwrap();
+    let dir = std::env::temp_dir().join(format!("jifen-web-test-{}-{}", std::process::id(), unique()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let store = jifen_store::Store::open(dir.join("jifen.sqlite").to_str().unwrap()).await.unwrap();
+    let state = jifen_web::AppState::new(store).unwrap();
     tokio::spawn(jifen_web::serve(listener, state));
     TestServer { base, client: reqwest::Client::new() }
 }
@@ -26,6 +29,12 @@ impl TestServer {
     async fn post_json(&self, path: &str, body: impl Into<reqwest::Body>) -> reqwest::Response {
         self.client.post(format!("{}{path}", self.base)).body(body).send().await.unwrap()
     }
+}
+
+fn unique() -> u128 {
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() + u128::from(n)
 }
 
 fn cases() -> Vec<Value> {

@@ -1,0 +1,102 @@
+//! `jifen admin create-user` and `jifen backup`.
+
+use crate::Failure;
+use crate::storage::{StorageArgs, runtime};
+use jifen_domain::{District, Role};
+use jifen_store::{AuditEntry, NewUser, Repository, Store, StoreError};
+use std::path::Path;
+
+pub struct CreateUser<'a> {
+    pub username: &'a str,
+    pub display_name: Option<&'a str>,
+    pub role: &'a str,
+    pub district: Option<&'a str>,
+    pub employer_id: Option<i64>,
+}
+
+fn now_millis() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// Creates a user with a random initial password that must be changed at first login, and
+/// returns the message to print (with that password).
+pub fn create_user(storage: &StorageArgs, request: &CreateUser) -> Result<String, Failure> {
+    let role = Role::parse(request.role).ok_or_else(|| {
+        let roles: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
+        Failure::usage(format!("unknown role \"{}\"; expected one of {}", request.role, roles.join(", ")))
+    })?;
+    let district = request
+        .district
+        .map(|word| {
+            District::parse(word).ok_or_else(|| {
+                let all: Vec<&str> = District::ALL.iter().map(|d| d.as_str()).collect();
+                Failure::usage(format!("unknown district \"{word}\"; expected one of {}", all.join(", ")))
+            })
+        })
+        .transpose()?;
+    match (role.is_district_staff(), district) {
+        (true, None) => {
+            return Err(Failure::usage(format!("a {} belongs to a district: give --district", role.as_str())));
+        }
+        (false, Some(_)) => return Err(Failure::usage("only district-centre staff have a district")),
+        _ => {}
+    }
+    if (role == Role::HrAgent) != request.employer_id.is_some() {
+        return Err(Failure::usage("an HR agent, and only an HR agent, needs --employer-id"));
+    }
+    if request.username.trim().is_empty() || request.username.chars().any(char::is_whitespace) {
+        return Err(Failure::usage("a username is one word"));
+    }
+    let password = jifen_auth::initial_password();
+    let hash = jifen_auth::hash_password(&password).map_err(|e| Failure::internal(e.to_string()))?;
+    let user = NewUser {
+        username: request.username.to_string(),
+        display_name: request.display_name.unwrap_or(request.username).to_string(),
+        password_hash: hash,
+        role,
+        district,
+        employer_id: request.employer_id,
+        must_change_password: true,
+    };
+    let at = now_millis();
+    let audit = AuditEntry {
+        at,
+        actor_id: None,
+        action: "user_create".into(),
+        subject: format!("user:{}", request.username),
+        details: serde_json::json!({ "role": role.as_str(), "district": district.map(District::as_str), "by": "cli" }),
+    };
+    runtime()?.block_on(async {
+        let store = storage.open().await?;
+        let created = store.create_user(&user, at, &audit).await;
+        store.close().await;
+        match created {
+            Ok(user) => Ok(format!(
+                "created user {} ({}); initial password: {password}\nit must be changed at first login\n",
+                user.username,
+                role.as_str()
+            )),
+            Err(StoreError::Duplicate(_)) => Err(Failure::input(format!("user {} already exists", request.username))),
+            Err(e) => Err(Failure::internal(e.to_string())),
+        }
+    })
+}
+
+/// Writes a consistent copy of the live SQLite database to `out`.
+pub fn backup(storage: &StorageArgs, out: &Path) -> Result<String, Failure> {
+    if storage.database_url.is_some() {
+        return Err(Failure::usage("backup copies the embedded SQLite database; back up PostgreSQL with pg_dump"));
+    }
+    if out.exists() {
+        return Err(Failure::usage(format!("{} exists; choose a new file", out.display())));
+    }
+    runtime()?.block_on(async {
+        let Store::Sqlite(store) = storage.open().await? else {
+            return Err(Failure::internal("expected the SQLite store"));
+        };
+        let copied = store.backup(out).await;
+        store.close().await;
+        copied.map_err(|e| Failure::internal(format!("backup: {e}")))?;
+        Ok(format!("backed up {} to {}\n", storage.sqlite_path().display(), out.display()))
+    })
+}

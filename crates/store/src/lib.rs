@@ -1,0 +1,12 @@
+//! # jifen-store — storage
+//!
+//! One [`Repository`] trait; [`SqliteStore`] (the embedded default: WAL, write transactions
+//! started `IMMEDIATE`, a busy timeout) and [`PgStore`] implement it with the same SQL,
+//! written once (see `repository.rs`), and one contract test suite runs on both. Every
+//! state change writes its audit entry in the same transaction.
+
+mod model;
+mod repository;
+
+pub use model::*;
+pub use repository::{PgStore, Repository, SqliteStore, Store, StoreError};

@@ -1,0 +1,543 @@
+use crate::model::*;
+use jifen_domain::{District, Role};
+use sqlx::types::Json;
+use std::future::Future;
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A unique value (username, credit code) is taken.
+    #[error("{0} already exists")]
+    Duplicate(&'static str),
+    /// The record is not in a state that allows the change.
+    #[error("{0}")]
+    Conflict(&'static str),
+    #[error("stored value is not valid: {0}")]
+    Corrupt(String),
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// Everything the application keeps. Methods that change state take the audit entry that
+/// records the change and write both in one transaction.
+pub trait Repository: Send + Sync {
+    fn create_user(&self, user: &NewUser, at: Millis, audit: &AuditEntry) -> impl Future<Output = Result<User>> + Send;
+    fn user_by_username(&self, username: &str) -> impl Future<Output = Result<Option<User>>> + Send;
+    fn user_by_id(&self, id: i64) -> impl Future<Output = Result<Option<User>>> + Send;
+    /// Replaces a password and ends every session of the user.
+    fn set_password(
+        &self,
+        user_id: i64,
+        password_hash: &str,
+        must_change: bool,
+        audit: &AuditEntry,
+    ) -> impl Future<Output = Result<()>> + Send;
+    fn create_session(&self, session: &Session) -> impl Future<Output = Result<()>> + Send;
+    /// The session if it exists and has not expired at `now`.
+    fn session(&self, token_hash: &str, now: Millis) -> impl Future<Output = Result<Option<Session>>> + Send;
+    fn delete_session(&self, token_hash: &str) -> impl Future<Output = Result<()>> + Send;
+    fn record_login_failure(&self, subject: &str, at: Millis) -> impl Future<Output = Result<()>> + Send;
+    fn login_failures_since(&self, subject: &str, since: Millis) -> impl Future<Output = Result<u64>> + Send;
+    fn clear_login_failures(&self, subject: &str) -> impl Future<Output = Result<()>> + Send;
+    fn register_employer(
+        &self,
+        employer: &NewEmployer,
+        at: Millis,
+        audit: &AuditEntry,
+    ) -> impl Future<Output = Result<Employer>> + Send;
+    fn employer(&self, id: i64) -> impl Future<Output = Result<Option<Employer>>> + Send;
+    fn employers_in_district(
+        &self,
+        district: District,
+        status: EmployerStatus,
+    ) -> impl Future<Output = Result<Vec<Employer>>> + Send;
+    /// Decides a pending registration; anything but a pending one is a conflict.
+    fn decide_employer(
+        &self,
+        id: i64,
+        status: EmployerStatus,
+        by: i64,
+        at: Millis,
+        audit: &AuditEntry,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// The newest entries first.
+    fn audit_log(&self, limit: i64) -> impl Future<Output = Result<Vec<AuditEntry>>> + Send;
+}
+
+#[derive(sqlx::FromRow)]
+struct UserRow {
+    id: i64,
+    username: String,
+    display_name: String,
+    password_hash: String,
+    role: String,
+    district: Option<String>,
+    employer_id: Option<i64>,
+    must_change_password: bool,
+    disabled: bool,
+    created_at: i64,
+}
+
+impl TryFrom<UserRow> for User {
+    type Error = StoreError;
+
+    fn try_from(row: UserRow) -> Result<Self> {
+        Ok(User {
+            id: row.id,
+            role: Role::parse(&row.role).ok_or_else(|| StoreError::Corrupt(format!("role {}", row.role)))?,
+            district: row.district.as_deref().map(parse_district).transpose()?,
+            username: row.username,
+            display_name: row.display_name,
+            password_hash: row.password_hash,
+            employer_id: row.employer_id,
+            must_change_password: row.must_change_password,
+            disabled: row.disabled,
+            created_at: row.created_at,
+        })
+    }
+}
+
+fn parse_district(word: &str) -> Result<District> {
+    District::parse(word).ok_or_else(|| StoreError::Corrupt(format!("district {word}")))
+}
+
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    token_hash: String,
+    user_id: i64,
+    csrf_token: String,
+    created_at: i64,
+    expires_at: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct EmployerRow {
+    id: i64,
+    name: String,
+    credit_code: String,
+    district: String,
+    contact_name: String,
+    contact_phone: String,
+    status: String,
+    verified_by: Option<i64>,
+    verified_at: Option<i64>,
+    created_at: i64,
+}
+
+impl TryFrom<EmployerRow> for Employer {
+    type Error = StoreError;
+
+    fn try_from(row: EmployerRow) -> Result<Self> {
+        Ok(Employer {
+            id: row.id,
+            district: parse_district(&row.district)?,
+            status: EmployerStatus::parse(&row.status)
+                .ok_or_else(|| StoreError::Corrupt(format!("employer status {}", row.status)))?,
+            name: row.name,
+            credit_code: row.credit_code,
+            contact_name: row.contact_name,
+            contact_phone: row.contact_phone,
+            verified_by: row.verified_by,
+            verified_at: row.verified_at,
+            created_at: row.created_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct AuditRow {
+    at: i64,
+    actor_id: Option<i64>,
+    action: String,
+    subject: String,
+    details: Json<serde_json::Value>,
+}
+
+/// A unique-constraint violation becomes [`StoreError::Duplicate`] naming the value.
+fn unique(what: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
+    move |error| match &error {
+        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Duplicate(what),
+        _ => StoreError::Database(error),
+    }
+}
+
+const USER_COLUMNS: &str = "id, username, display_name, password_hash, role, district, employer_id, \
+    must_change_password, disabled, created_at";
+
+/// The repository, written once for both databases: the SQL uses `$n` placeholders and
+/// `RETURNING`, which SQLite and PostgreSQL both understand, and each store supplies how
+/// it opens a write transaction.
+macro_rules! repository {
+    ($store:ty) => {
+        impl Repository for $store {
+            async fn create_user(&self, user: &NewUser, at: Millis, audit: &AuditEntry) -> Result<User> {
+                let mut tx = self.begin_write().await?;
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO users (username, display_name, password_hash, role, district, employer_id, \
+                     must_change_password, disabled, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, FALSE, $8) RETURNING id",
+                )
+                .bind(&user.username)
+                .bind(&user.display_name)
+                .bind(&user.password_hash)
+                .bind(user.role.as_str())
+                .bind(user.district.map(District::as_str))
+                .bind(user.employer_id)
+                .bind(user.must_change_password)
+                .bind(at)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(unique("username"))?;
+                append_audit(&mut tx, audit).await?;
+                tx.commit().await?;
+                self.user_by_id(id).await?.ok_or(StoreError::Conflict("user vanished after insert"))
+            }
+
+            async fn user_by_username(&self, username: &str) -> Result<Option<User>> {
+                let sql = sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users WHERE username = $1"));
+                let row: Option<UserRow> = sqlx::query_as(sql).bind(username).fetch_optional(&self.pool).await?;
+                row.map(User::try_from).transpose()
+            }
+
+            async fn user_by_id(&self, id: i64) -> Result<Option<User>> {
+                let sql = sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"));
+                let row: Option<UserRow> = sqlx::query_as(sql).bind(id).fetch_optional(&self.pool).await?;
+                row.map(User::try_from).transpose()
+            }
+
+            async fn set_password(&self, user_id: i64, password_hash: &str, must_change: bool, audit: &AuditEntry) -> Result<()> {
+                let mut tx = self.begin_write().await?;
+                let changed = sqlx::query("UPDATE users SET password_hash = $1, must_change_password = $2 WHERE id = $3")
+                    .bind(password_hash)
+                    .bind(must_change)
+                    .bind(user_id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if changed == 0 {
+                    return Err(StoreError::Conflict("no such user"));
+                }
+                sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+                append_audit(&mut tx, audit).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn create_session(&self, session: &Session) -> Result<()> {
+                let mut tx = self.begin_write().await?;
+                sqlx::query(
+                    "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(&session.token_hash)
+                .bind(session.user_id)
+                .bind(&session.csrf_token)
+                .bind(session.created_at)
+                .bind(session.expires_at)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn session(&self, token_hash: &str, now: Millis) -> Result<Option<Session>> {
+                let row: Option<SessionRow> = sqlx::query_as(
+                    "SELECT token_hash, user_id, csrf_token, created_at, expires_at FROM sessions \
+                     WHERE token_hash = $1 AND expires_at > $2",
+                )
+                .bind(token_hash)
+                .bind(now)
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(row.map(|row| Session {
+                    token_hash: row.token_hash,
+                    user_id: row.user_id,
+                    csrf_token: row.csrf_token,
+                    created_at: row.created_at,
+                    expires_at: row.expires_at,
+                }))
+            }
+
+            async fn delete_session(&self, token_hash: &str) -> Result<()> {
+                let mut tx = self.begin_write().await?;
+                sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(&mut *tx).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn record_login_failure(&self, subject: &str, at: Millis) -> Result<()> {
+                let mut tx = self.begin_write().await?;
+                sqlx::query("INSERT INTO login_failures (subject, at) VALUES ($1, $2)")
+                    .bind(subject)
+                    .bind(at)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn login_failures_since(&self, subject: &str, since: Millis) -> Result<u64> {
+                let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE subject = $1 AND at >= $2")
+                    .bind(subject)
+                    .bind(since)
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok(u64::try_from(count).unwrap_or(0))
+            }
+
+            async fn clear_login_failures(&self, subject: &str) -> Result<()> {
+                let mut tx = self.begin_write().await?;
+                sqlx::query("DELETE FROM login_failures WHERE subject = $1").bind(subject).execute(&mut *tx).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn register_employer(&self, employer: &NewEmployer, at: Millis, audit: &AuditEntry) -> Result<Employer> {
+                let mut tx = self.begin_write().await?;
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO employers (name, credit_code, district, contact_name, contact_phone, status, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, 'pending', $6) RETURNING id",
+                )
+                .bind(&employer.name)
+                .bind(employer.credit_code.as_str())
+                .bind(employer.district.as_str())
+                .bind(&employer.contact_name)
+                .bind(&employer.contact_phone)
+                .bind(at)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(unique("credit code"))?;
+                append_audit(&mut tx, audit).await?;
+                tx.commit().await?;
+                self.employer(id).await?.ok_or(StoreError::Conflict("employer vanished after insert"))
+            }
+
+            async fn employer(&self, id: i64) -> Result<Option<Employer>> {
+                let row: Option<EmployerRow> = sqlx::query_as(
+                    "SELECT id, name, credit_code, district, contact_name, contact_phone, status, verified_by, \
+                     verified_at, created_at FROM employers WHERE id = $1",
+                )
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(Employer::try_from).transpose()
+            }
+
+            async fn employers_in_district(&self, district: District, status: EmployerStatus) -> Result<Vec<Employer>> {
+                let rows: Vec<EmployerRow> = sqlx::query_as(
+                    "SELECT id, name, credit_code, district, contact_name, contact_phone, status, verified_by, \
+                     verified_at, created_at FROM employers WHERE district = $1 AND status = $2 ORDER BY id",
+                )
+                .bind(district.as_str())
+                .bind(status.as_str())
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter().map(Employer::try_from).collect()
+            }
+
+            async fn decide_employer(&self, id: i64, status: EmployerStatus, by: i64, at: Millis, audit: &AuditEntry) -> Result<()> {
+                let mut tx = self.begin_write().await?;
+                let changed = sqlx::query(
+                    "UPDATE employers SET status = $1, verified_by = $2, verified_at = $3 WHERE id = $4 AND status = 'pending'",
+                )
+                .bind(status.as_str())
+                .bind(by)
+                .bind(at)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if changed == 0 {
+                    return Err(StoreError::Conflict("the registration is not pending"));
+                }
+                append_audit(&mut tx, audit).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn audit_log(&self, limit: i64) -> Result<Vec<AuditEntry>> {
+                let rows: Vec<AuditRow> = sqlx::query_as(
+                    "SELECT at, actor_id, action, subject, details FROM audit_log ORDER BY id DESC LIMIT $1",
+                )
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|row| AuditEntry {
+                        at: row.at,
+                        actor_id: row.actor_id,
+                        action: row.action,
+                        subject: row.subject,
+                        details: row.details.0,
+                    })
+                    .collect())
+            }
+        }
+    };
+}
+
+/// Appends an audit entry inside the caller's transaction.
+async fn append_audit<'c, DB>(tx: &mut sqlx::Transaction<'c, DB>, entry: &AuditEntry) -> Result<()>
+where
+    DB: sqlx::Database,
+    for<'e> &'e mut DB::Connection: sqlx::Executor<'e, Database = DB>,
+    for<'q> <DB as sqlx::Database>::Arguments: sqlx::IntoArguments<DB>,
+    i64: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<i64>: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    String: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Json<serde_json::Value>: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    sqlx::query("INSERT INTO audit_log (at, actor_id, action, subject, details) VALUES ($1, $2, $3, $4, $5)")
+        .bind(entry.at)
+        .bind(entry.actor_id)
+        .bind(entry.action.clone())
+        .bind(entry.subject.clone())
+        .bind(Json(entry.details.clone()))
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// The embedded default: one SQLite file, WAL, a busy timeout, writes begun `IMMEDIATE`
+/// (so a transaction never has to upgrade from read to write and fail with SQLITE_BUSY).
+#[derive(Clone)]
+pub struct SqliteStore {
+    pool: sqlx::SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if missing) the database file and applies the migrations.
+    pub async fn open(path: &Path) -> Result<Self> {
+        let options = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
+            .synchronous(sqlx::sqlite::SqliteSynchronous::Full)
+            .busy_timeout(Duration::from_secs(20))
+            .foreign_keys(true);
+        let pool = sqlx::sqlite::SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
+        sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
+    /// A consistent copy of the live database (`VACUUM INTO`), safe while serving.
+    pub async fn backup(&self, target: &Path) -> Result<()> {
+        let target = target.to_string_lossy().replace('\'', "''");
+        sqlx::query(sqlx::AssertSqlSafe(format!("VACUUM INTO '{target}'"))).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+repository!(SqliteStore);
+
+/// PostgreSQL, for several `jifen serve` processes on one database.
+#[derive(Clone)]
+pub struct PgStore {
+    pool: sqlx::PgPool,
+}
+
+impl PgStore {
+    /// Connects and applies the migrations.
+    pub async fn connect(url: &str) -> Result<Self> {
+        let options = sqlx::postgres::PgConnectOptions::from_str(url)?;
+        let pool = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>> {
+        Ok(self.pool.begin().await?)
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+repository!(PgStore);
+
+/// The store chosen at start-up from the database URL.
+#[derive(Clone)]
+pub enum Store {
+    Sqlite(SqliteStore),
+    Postgres(PgStore),
+}
+
+impl Store {
+    /// `postgres://…` connects to PostgreSQL; anything else is a SQLite file path.
+    pub async fn open(url_or_path: &str) -> Result<Self> {
+        if url_or_path.starts_with("postgres://") || url_or_path.starts_with("postgresql://") {
+            Ok(Self::Postgres(PgStore::connect(url_or_path).await?))
+        } else {
+            let path = url_or_path.strip_prefix("sqlite://").unwrap_or(url_or_path);
+            Ok(Self::Sqlite(SqliteStore::open(Path::new(path)).await?))
+        }
+    }
+}
+
+/// Calls the same method on whichever store is open.
+macro_rules! delegate {
+    ($($name:ident($($arg:ident: $ty:ty),*) -> $out:ty;)*) => {
+        impl Repository for Store {
+            $(async fn $name(&self, $($arg: $ty),*) -> $out {
+                match self {
+                    Store::Sqlite(store) => store.$name($($arg),*).await,
+                    Store::Postgres(store) => store.$name($($arg),*).await,
+                }
+            })*
+        }
+    };
+}
+
+delegate! {
+    create_user(user: &NewUser, at: Millis, audit: &AuditEntry) -> Result<User>;
+    user_by_username(username: &str) -> Result<Option<User>>;
+    user_by_id(id: i64) -> Result<Option<User>>;
+    set_password(user_id: i64, password_hash: &str, must_change: bool, audit: &AuditEntry) -> Result<()>;
+    create_session(session: &Session) -> Result<()>;
+    session(token_hash: &str, now: Millis) -> Result<Option<Session>>;
+    delete_session(token_hash: &str) -> Result<()>;
+    record_login_failure(subject: &str, at: Millis) -> Result<()>;
+    login_failures_since(subject: &str, since: Millis) -> Result<u64>;
+    clear_login_failures(subject: &str) -> Result<()>;
+    register_employer(employer: &NewEmployer, at: Millis, audit: &AuditEntry) -> Result<Employer>;
+    employer(id: i64) -> Result<Option<Employer>>;
+    employers_in_district(district: District, status: EmployerStatus) -> Result<Vec<Employer>>;
+    decide_employer(id: i64, status: EmployerStatus, by: i64, at: Millis, audit: &AuditEntry) -> Result<()>;
+    audit_log(limit: i64) -> Result<Vec<AuditEntry>>;
+}
+
+impl Store {
+    /// Whether the database answers (for readiness checks).
+    pub async fn check(&self) -> Result<()> {
+        match self {
+            Store::Sqlite(store) => sqlx::query("SELECT 1").execute(&store.pool).await.map(|_| ())?,
+            Store::Postgres(store) => sqlx::query("SELECT 1").execute(&store.pool).await.map(|_| ())?,
+        }
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        match self {
+            Store::Sqlite(store) => store.close().await,
+            Store::Postgres(store) => store.close().await,
+        }
+    }
+}

@@ -1,0 +1,222 @@
+//! One contract for every store: the same assertions on SQLite and PostgreSQL.
+//! SQLite runs in every `cargo test`; PostgreSQL runs with
+//! `JIFEN_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres cargo test -p jifen-store -- --ignored`
+//! (`.ci/run` does, and fails if PostgreSQL is unreachable). Each run uses a fresh database.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use jifen_domain::{District, Role};
+use jifen_ids::CreditCode;
+use jifen_store::*;
+use serde_json::json;
+
+fn audit(action: &str, subject: &str) -> AuditEntry {
+    AuditEntry {
+        at: 1_000,
+        actor_id: None,
+        action: action.into(),
+        subject: subject.into(),
+        details: json!({"why": action}),
+    }
+}
+
+fn new_user(username: &str, role: Role, district: Option<District>, employer_id: Option<i64>) -> NewUser {
+    NewUser {
+        username: username.into(),
+        display_name: format!("{username} 测试"),
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+        role,
+        district,
+        employer_id,
+        must_change_password: true,
+    }
+}
+
+fn new_employer(code: &str, district: District) -> NewEmployer {
+    NewEmployer {
+        name: "上海示例科技有限公司".into(),
+        credit_code: CreditCode::parse(code).unwrap(),
+        district,
+        contact_name: "张三".into(),
+        contact_phone: "13800000000".into(),
+    }
+}
+
+async fn contract<R: Repository>(store: &R) {
+    // Users round-trip, usernames are unique, and a failed insert writes no audit entry.
+    let admin = store
+        .create_user(&new_user("admin", Role::Admin, None, None), 10, &audit("user_create", "admin"))
+        .await
+        .unwrap();
+    assert_eq!(admin.role, Role::Admin);
+    assert!(admin.must_change_password && !admin.disabled);
+    assert_eq!(admin.created_at, 10);
+    let clerk = store
+        .create_user(&new_user("clerk", Role::Clerk, Some(District::Pudong), None), 11, &audit("user_create", "clerk"))
+        .await
+        .unwrap();
+    assert_eq!(clerk.district, Some(District::Pudong));
+    assert_eq!(store.user_by_username("clerk").await.unwrap().unwrap(), clerk);
+    assert_eq!(store.user_by_id(clerk.id).await.unwrap().unwrap().display_name, "clerk 测试");
+    assert!(store.user_by_username("nobody").await.unwrap().is_none());
+    let duplicate =
+        store.create_user(&new_user("admin", Role::Admin, None, None), 12, &audit("user_create", "dup")).await;
+    assert!(matches!(duplicate, Err(StoreError::Duplicate("username"))), "{duplicate:?}");
+
+    // Sessions: valid until they expire; a password change ends them all.
+    let session = |token: &str, expires_at| Session {
+        token_hash: token.into(),
+        user_id: clerk.id,
+        csrf_token: format!("csrf-{token}"),
+        created_at: 100,
+        expires_at,
+    };
+    store.create_session(&session("a", 1_000)).await.unwrap();
+    store.create_session(&session("b", 1_000)).await.unwrap();
+    store.create_session(&session("old", 150)).await.unwrap();
+    assert_eq!(store.session("a", 500).await.unwrap().unwrap(), session("a", 1_000));
+    assert!(store.session("old", 500).await.unwrap().is_none(), "expired");
+    store.delete_session("a").await.unwrap();
+    assert!(store.session("a", 500).await.unwrap().is_none(), "logged out");
+    store.set_password(clerk.id, "new-hash", false, &audit("password_change", "clerk")).await.unwrap();
+    assert!(store.session("b", 500).await.unwrap().is_none(), "a password change ends sessions");
+    let changed = store.user_by_id(clerk.id).await.unwrap().unwrap();
+    assert_eq!(changed.password_hash, "new-hash");
+    assert!(!changed.must_change_password);
+    assert!(matches!(store.set_password(9_999, "x", false, &audit("x", "x")).await, Err(StoreError::Conflict(_))));
+
+    // Login throttling counts failures in a window (concurrent writers: see the tests below).
+    for i in 0..20 {
+        store.record_login_failure("user:clerk", 1_000 + i).await.unwrap();
+    }
+    store.record_login_failure("ip:127.0.0.1", 1_005).await.unwrap();
+    assert_eq!(store.login_failures_since("user:clerk", 0).await.unwrap(), 20);
+    assert_eq!(store.login_failures_since("user:clerk", 1_010).await.unwrap(), 10);
+    store.clear_login_failures("user:clerk").await.unwrap();
+    assert_eq!(store.login_failures_since("user:clerk", 0).await.unwrap(), 0);
+    assert_eq!(store.login_failures_since("ip:127.0.0.1", 0).await.unwrap(), 1);
+
+    // Employers: pending until a decision; a credit code registers once; decided once.
+    let employer = store
+        .register_employer(
+            &new_employer("91350100M000100Y43", District::Pudong),
+            200,
+            &audit("employer_register", "e1"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(employer.status, EmployerStatus::Pending);
+    assert_eq!(employer.credit_code, "91350100M000100Y43");
+    let again =
+        store.register_employer(&new_employer("91350100M000100Y43", District::Xuhui), 201, &audit("x", "x")).await;
+    assert!(matches!(again, Err(StoreError::Duplicate("credit code"))), "{again:?}");
+    let other = store
+        .register_employer(&new_employer("91110000802100433B", District::Xuhui), 202, &audit("employer_register", "e2"))
+        .await
+        .unwrap();
+    let pudong_pending = store.employers_in_district(District::Pudong, EmployerStatus::Pending).await.unwrap();
+    assert_eq!(pudong_pending.iter().map(|e| e.id).collect::<Vec<_>>(), [employer.id]);
+    store
+        .decide_employer(employer.id, EmployerStatus::Verified, clerk.id, 300, &audit("employer_verify", "e1"))
+        .await
+        .unwrap();
+    let verified = store.employer(employer.id).await.unwrap().unwrap();
+    assert_eq!(
+        (verified.status, verified.verified_by, verified.verified_at),
+        (EmployerStatus::Verified, Some(clerk.id), Some(300))
+    );
+    let twice = store.decide_employer(employer.id, EmployerStatus::Rejected, clerk.id, 301, &audit("x", "x")).await;
+    assert!(matches!(twice, Err(StoreError::Conflict(_))));
+    assert!(store.employers_in_district(District::Pudong, EmployerStatus::Pending).await.unwrap().is_empty());
+    assert_eq!(store.employers_in_district(District::Xuhui, EmployerStatus::Pending).await.unwrap()[0].id, other.id);
+    let agent = store
+        .create_user(&new_user("hr", Role::HrAgent, None, Some(employer.id)), 400, &audit("user_create", "hr"))
+        .await
+        .unwrap();
+    assert_eq!(agent.employer_id, Some(employer.id));
+
+    // The audit log holds exactly the successful changes, newest first, details intact.
+    let log = store.audit_log(100).await.unwrap();
+    let actions: Vec<&str> = log.iter().map(|entry| entry.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "user_create",
+            "employer_verify",
+            "employer_register",
+            "employer_register",
+            "password_change",
+            "user_create",
+            "user_create"
+        ]
+    );
+    assert_eq!(log[1].details, json!({"why": "employer_verify"}));
+    assert_eq!(store.audit_log(2).await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn sqlite_keeps_the_contract() {
+    let dir = std::env::temp_dir().join(format!("jifen-store-{}-{}", std::process::id(), nanos()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let store = SqliteStore::open(&dir.join("jifen.sqlite")).await.unwrap();
+    contract(&store).await;
+    // A backup of the live database is a database with the same rows.
+    let copy = dir.join("backup.sqlite");
+    store.backup(&copy).await.unwrap();
+    let restored = SqliteStore::open(&copy).await.unwrap();
+    assert_eq!(restored.user_by_username("clerk").await.unwrap().unwrap().username, "clerk");
+    assert_eq!(restored.audit_log(100).await.unwrap().len(), 7);
+    store.close().await;
+    restored.close().await;
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test]
+async fn sqlite_writers_in_parallel_all_land() {
+    let dir = std::env::temp_dir().join(format!("jifen-store-par-{}-{}", std::process::id(), nanos()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let store = SqliteStore::open(&dir.join("jifen.sqlite")).await.unwrap();
+    let tasks: Vec<_> = (0..32)
+        .map(|i| {
+            let store = store.clone();
+            tokio::spawn(async move { store.record_login_failure("user:x", i).await })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap().unwrap();
+    }
+    assert_eq!(store.login_failures_since("user:x", 0).await.unwrap(), 32);
+    store.close().await;
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+fn nanos() -> u128 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: set JIFEN_TEST_POSTGRES_URL and run with --ignored (.ci/run does)"]
+async fn postgres_keeps_the_contract() {
+    let admin_url =
+        std::env::var("JIFEN_TEST_POSTGRES_URL").expect("JIFEN_TEST_POSTGRES_URL must name a PostgreSQL server");
+    let admin = sqlx::PgPool::connect(&admin_url).await.expect("PostgreSQL must be reachable");
+    let name = format!("jifen_contract_{}_{}", std::process::id(), nanos() % 1_000_000_000);
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&admin).await.unwrap();
+    let url = match admin_url.rsplit_once('/') {
+        Some((server, _)) => format!("{server}/{name}"),
+        None => panic!("the URL names no database: {admin_url}"),
+    };
+    let store = PgStore::connect(&url).await.unwrap();
+    contract(&store).await;
+    let tasks: Vec<_> = (0..32)
+        .map(|i| {
+            let store = store.clone();
+            tokio::spawn(async move { store.record_login_failure("user:x", i).await })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap().unwrap();
+    }
+    assert_eq!(store.login_failures_since("user:x", 0).await.unwrap(), 32);
+    store.close().await;
+    sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE {name}"))).execute(&admin).await.unwrap();
+}
