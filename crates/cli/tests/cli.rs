@@ -260,7 +260,8 @@ fn admin_creates_users_with_a_forced_password_change_and_backup_copies_the_datab
     let dir = std::env::temp_dir().join(format!("jifen-admin-test-{}", std::process::id()));
     let data = dir.join("data");
     let data_arg = data.to_str().unwrap();
-    let created = jifen(&["admin", "create-user", "--username", "root", "--role", "admin", "--data-dir", data_arg], None);
+    let created =
+        jifen(&["admin", "create-user", "--username", "root", "--role", "admin", "--data-dir", data_arg], None);
     assert!(created.status.success(), "{}", stderr(&created));
     let text = stdout(&created);
     let password = text.split("initial password: ").nth(1).unwrap().lines().next().unwrap();
@@ -270,7 +271,8 @@ fn admin_creates_users_with_a_forced_password_change_and_backup_copies_the_datab
     let again = jifen(&["admin", "create-user", "--username", "root", "--role", "admin", "--data-dir", data_arg], None);
     assert_eq!(again.status.code(), Some(1));
     assert!(stderr(&again).contains("already exists"));
-    let no_district = jifen(&["admin", "create-user", "--username", "c", "--role", "clerk", "--data-dir", data_arg], None);
+    let no_district =
+        jifen(&["admin", "create-user", "--username", "c", "--role", "clerk", "--data-dir", data_arg], None);
     assert_eq!(no_district.status.code(), Some(2));
     assert!(stderr(&no_district).contains("--district"));
     let bad_role = jifen(&["admin", "create-user", "--username", "c", "--role", "boss", "--data-dir", data_arg], None);

@@ -45,12 +45,15 @@ pub trait Repository: Send + Sync {
     fn record_login_failure(&self, subject: &str, at: Millis) -> impl Future<Output = Result<()>> + Send;
     fn login_failures_since(&self, subject: &str, since: Millis) -> impl Future<Output = Result<u64>> + Send;
     fn clear_login_failures(&self, subject: &str) -> impl Future<Output = Result<()>> + Send;
+    /// Registers an employer (pending) together with its HR agent's account, in one
+    /// transaction; the agent's `employer_id` is set to the new employer.
     fn register_employer(
         &self,
         employer: &NewEmployer,
+        agent: &NewUser,
         at: Millis,
         audit: &AuditEntry,
-    ) -> impl Future<Output = Result<Employer>> + Send;
+    ) -> impl Future<Output = Result<(Employer, User)>> + Send;
     fn employer(&self, id: i64) -> impl Future<Output = Result<Option<Employer>>> + Send;
     fn employers_in_district(
         &self,
@@ -296,7 +299,13 @@ macro_rules! repository {
                 Ok(())
             }
 
-            async fn register_employer(&self, employer: &NewEmployer, at: Millis, audit: &AuditEntry) -> Result<Employer> {
+            async fn register_employer(
+                &self,
+                employer: &NewEmployer,
+                agent: &NewUser,
+                at: Millis,
+                audit: &AuditEntry,
+            ) -> Result<(Employer, User)> {
                 let mut tx = self.begin_write().await?;
                 let id: i64 = sqlx::query_scalar(
                     "INSERT INTO employers (name, credit_code, district, contact_name, contact_phone, status, created_at) \
@@ -311,9 +320,25 @@ macro_rules! repository {
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(unique("credit code"))?;
+                let agent_id: i64 = sqlx::query_scalar(
+                    "INSERT INTO users (username, display_name, password_hash, role, district, employer_id, \
+                     must_change_password, disabled, created_at) VALUES ($1, $2, $3, $4, NULL, $5, $6, FALSE, $7) RETURNING id",
+                )
+                .bind(&agent.username)
+                .bind(&agent.display_name)
+                .bind(&agent.password_hash)
+                .bind(agent.role.as_str())
+                .bind(id)
+                .bind(agent.must_change_password)
+                .bind(at)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(unique("username"))?;
                 append_audit(&mut tx, audit).await?;
                 tx.commit().await?;
-                self.employer(id).await?.ok_or(StoreError::Conflict("employer vanished after insert"))
+                let employer = self.employer(id).await?.ok_or(StoreError::Conflict("employer vanished after insert"))?;
+                let agent = self.user_by_id(agent_id).await?.ok_or(StoreError::Conflict("user vanished after insert"))?;
+                Ok((employer, agent))
             }
 
             async fn employer(&self, id: i64) -> Result<Option<Employer>> {
@@ -517,7 +542,7 @@ delegate! {
     record_login_failure(subject: &str, at: Millis) -> Result<()>;
     login_failures_since(subject: &str, since: Millis) -> Result<u64>;
     clear_login_failures(subject: &str) -> Result<()>;
-    register_employer(employer: &NewEmployer, at: Millis, audit: &AuditEntry) -> Result<Employer>;
+    register_employer(employer: &NewEmployer, agent: &NewUser, at: Millis, audit: &AuditEntry) -> Result<(Employer, User)>;
     employer(id: i64) -> Result<Option<Employer>>;
     employers_in_district(district: District, status: EmployerStatus) -> Result<Vec<Employer>>;
     decide_employer(id: i64, status: EmployerStatus, by: i64, at: Millis, audit: &AuditEntry) -> Result<()>;

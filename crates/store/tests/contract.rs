@@ -96,9 +96,11 @@ async fn contract<R: Repository>(store: &R) {
     assert_eq!(store.login_failures_since("ip:127.0.0.1", 0).await.unwrap(), 1);
 
     // Employers: pending until a decision; a credit code registers once; decided once.
-    let employer = store
+    let agent = |name: &str| new_user(name, Role::HrAgent, None, None);
+    let (employer, hr) = store
         .register_employer(
             &new_employer("91350100M000100Y43", District::Pudong),
+            &agent("hr"),
             200,
             &audit("employer_register", "e1"),
         )
@@ -106,11 +108,27 @@ async fn contract<R: Repository>(store: &R) {
         .unwrap();
     assert_eq!(employer.status, EmployerStatus::Pending);
     assert_eq!(employer.credit_code, "91350100M000100Y43");
-    let again =
-        store.register_employer(&new_employer("91350100M000100Y43", District::Xuhui), 201, &audit("x", "x")).await;
+    assert_eq!((hr.role, hr.employer_id), (Role::HrAgent, Some(employer.id)));
+    let again = store
+        .register_employer(&new_employer("91350100M000100Y43", District::Xuhui), &agent("hr-2"), 201, &audit("x", "x"))
+        .await;
     assert!(matches!(again, Err(StoreError::Duplicate("credit code"))), "{again:?}");
-    let other = store
-        .register_employer(&new_employer("91110000802100433B", District::Xuhui), 202, &audit("employer_register", "e2"))
+    assert!(store.user_by_username("hr-2").await.unwrap().is_none(), "nothing half-registered");
+    let taken = store
+        .register_employer(&new_employer("91110000802100433B", District::Xuhui), &agent("hr"), 201, &audit("x", "x"))
+        .await;
+    assert!(matches!(taken, Err(StoreError::Duplicate("username"))), "{taken:?}");
+    assert!(
+        store.employers_in_district(District::Xuhui, EmployerStatus::Pending).await.unwrap().is_empty(),
+        "rolled back"
+    );
+    let (other, _) = store
+        .register_employer(
+            &new_employer("91110000802100433B", District::Xuhui),
+            &agent("hr-3"),
+            202,
+            &audit("employer_register", "e2"),
+        )
         .await
         .unwrap();
     let pudong_pending = store.employers_in_district(District::Pudong, EmployerStatus::Pending).await.unwrap();
@@ -128,11 +146,11 @@ async fn contract<R: Repository>(store: &R) {
     assert!(matches!(twice, Err(StoreError::Conflict(_))));
     assert!(store.employers_in_district(District::Pudong, EmployerStatus::Pending).await.unwrap().is_empty());
     assert_eq!(store.employers_in_district(District::Xuhui, EmployerStatus::Pending).await.unwrap()[0].id, other.id);
-    let agent = store
-        .create_user(&new_user("hr", Role::HrAgent, None, Some(employer.id)), 400, &audit("user_create", "hr"))
+    let second_agent = store
+        .create_user(&new_user("hr-4", Role::HrAgent, None, Some(employer.id)), 400, &audit("user_create", "hr-4"))
         .await
         .unwrap();
-    assert_eq!(agent.employer_id, Some(employer.id));
+    assert_eq!(second_agent.employer_id, Some(employer.id));
 
     // The audit log holds exactly the successful changes, newest first, details intact.
     let log = store.audit_log(100).await.unwrap();

@@ -22,13 +22,7 @@ fn from_query(query: Option<&str>) -> Option<Lang> {
 }
 
 fn from_cookie(headers: &HeaderMap) -> Option<Lang> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(';'))
-        .find_map(|pair| pair.trim().strip_prefix(COOKIE).and_then(|rest| rest.strip_prefix('=')))
-        .and_then(Lang::parse)
+    crate::session::cookie(headers, COOKIE).as_deref().and_then(Lang::parse)
 }
 
 fn from_accept_language(headers: &HeaderMap) -> Option<Lang> {

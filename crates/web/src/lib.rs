@@ -5,14 +5,17 @@
 //! and render. Every response carries security headers and a request id; a panic becomes
 //! a logged 500, never a dropped connection.
 
+mod accounts;
 pub mod api;
 pub mod clock;
 mod docs;
 pub mod error;
 mod form;
 pub mod lang;
+mod layout;
 pub mod metrics;
 mod pages;
+pub mod session;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
@@ -69,6 +72,12 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(pages::simulator).post(pages::simulate))
         .route("/api/docs", get(docs::page))
+        .route("/login", get(accounts::login_page).post(accounts::login))
+        .route("/logout", post(accounts::logout))
+        .route("/account/password", get(accounts::password_page).post(accounts::change_password))
+        .route("/home", get(accounts::home))
+        .route("/employers/register", get(accounts::employer_page).post(accounts::register_employer))
+        .route("/employers/{id}/decision", post(accounts::decide_employer))
         .route("/assets/app.css", get(stylesheet))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics_text))

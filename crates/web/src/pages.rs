@@ -4,6 +4,7 @@
 
 use crate::form::{Fields, INSURANCE_ROWS, plan_request};
 use crate::lang::{COOKIE, Chosen};
+use crate::layout::{layout, t};
 use crate::{AppState, clock};
 use axum::Form;
 use axum::extract::State;
@@ -12,12 +13,7 @@ use axum::response::{IntoResponse, Response};
 use jifen_chart::ScoreChart;
 use jifen_planner::PlanDocument;
 use jifen_rules::{Context, Lang, ScoreResult};
-use maud::{DOCTYPE, Markup, PreEscaped, html};
-
-/// Chooses the Chinese or the English text.
-fn t(lang: Lang, zh: &'static str, en: &'static str) -> &'static str {
-    if lang == Lang::Zh { zh } else { en }
-}
+use maud::{Markup, PreEscaped, html};
 
 /// `GET /`: the empty form.
 pub async fn simulator(chosen: Chosen) -> Response {
@@ -59,31 +55,11 @@ fn error_box(message: &str) -> Markup {
 
 fn page(chosen: Chosen, fields: &Fields, results: Option<Markup>) -> Response {
     let lang = chosen.lang;
-    let markup = html! {
-        (DOCTYPE)
-        html lang=(t(lang, "zh-CN", "en")) {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (t(lang, "上海市居住证积分模拟", "Shanghai residence-permit points simulator")) }
-                link rel="stylesheet" href="/assets/app.css";
-            }
-            body {
-                header {
-                    h1 { (t(lang, "上海市居住证积分模拟与规划", "Shanghai residence-permit points: simulator and planner")) }
-                    nav {
-                        @if lang == Lang::Zh { a href="/?lang=en" { "English" } } @else { a href="/?lang=zh" { "中文" } }
-                        " · "
-                        a href="/api/docs" { "API" }
-                    }
-                }
-                main {
-                    @if let Some(results) = results { (results) }
-                    (form(fields, lang))
-                }
-            }
-        }
+    let body = html! {
+        @if let Some(results) = results { (results) }
+        (form(fields, lang))
     };
+    let markup = layout(lang, t(lang, "上海市居住证积分模拟", "Shanghai residence-permit points simulator"), body);
     let mut response = markup.into_response();
     if chosen.from_query {
         let cookie = format!("{COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax", lang.code());

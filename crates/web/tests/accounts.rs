@@ -1,0 +1,284 @@
+//! Accounts over HTTP: sign-in with a forced password change, throttling, CSRF, employer
+//! sign-up and its verification by a clerk of the same district, and which role may use
+//! which route.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use jifen_domain::{District, Role};
+use jifen_store::{AuditEntry, NewUser, Repository, Store};
+use reqwest::StatusCode;
+use reqwest::redirect::Policy;
+
+struct App {
+    base: String,
+    store: Store,
+}
+
+async fn spawn() -> App {
+    let dir = std::env::temp_dir().join(format!("jifen-accounts-{}-{}", std::process::id(), unique()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let store = Store::open(dir.join("jifen.sqlite").to_str().unwrap()).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(jifen_web::serve(listener, jifen_web::AppState::new(store.clone()).unwrap()));
+    App { base, store }
+}
+
+fn unique() -> u128 {
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() + u128::from(n)
+}
+
+/// A browser: keeps cookies, does not follow redirects (so the tests see them).
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder().cookie_store(true).redirect(Policy::none()).build().unwrap()
+}
+
+const PASSWORD: &str = "initial pass 1";
+
+impl App {
+    async fn user(
+        &self,
+        username: &str,
+        role: Role,
+        district: Option<District>,
+        employer_id: Option<i64>,
+        must_change: bool,
+    ) {
+        let user = NewUser {
+            username: username.into(),
+            display_name: username.into(),
+            password_hash: jifen_auth::hash_password(PASSWORD).unwrap(),
+            role,
+            district,
+            employer_id,
+            must_change_password: must_change,
+        };
+        let audit = AuditEntry {
+            at: 0,
+            actor_id: None,
+            action: "user_create".into(),
+            subject: username.into(),
+            details: serde_json::json!({}),
+        };
+        self.store.create_user(&user, 0, &audit).await.unwrap();
+    }
+
+    /// The hidden CSRF field of the form at `path` (loading it also sets any CSRF cookie).
+    async fn csrf(&self, client: &reqwest::Client, path: &str) -> String {
+        let html = client.get(format!("{}{path}", self.base)).send().await.unwrap().text().await.unwrap();
+        html.split("name=\"csrf\" value=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    async fn post(&self, client: &reqwest::Client, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        client.post(format!("{}{path}", self.base)).form(form).send().await.unwrap()
+    }
+
+    async fn login(&self, client: &reqwest::Client, username: &str, password: &str) -> reqwest::Response {
+        let csrf = self.csrf(client, "/login").await;
+        self.post(client, "/login", &[("username", username), ("password", password), ("csrf", &csrf)]).await
+    }
+
+    async fn signed_in(&self, username: &str) -> reqwest::Client {
+        let client = browser();
+        let response = self.login(&client, username, PASSWORD).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{username} signs in");
+        client
+    }
+
+    async fn register_employer(&self, code: &str, district: &str, agent: &str) -> reqwest::Response {
+        let client = browser();
+        let csrf = self.csrf(&client, "/employers/register").await;
+        let form = [
+            ("name", "上海示例科技有限公司"),
+            ("credit_code", code),
+            ("district", district),
+            ("contact_name", "张三"),
+            ("contact_phone", "13800000000"),
+            ("username", agent),
+            ("password", PASSWORD),
+            ("csrf", &csrf),
+        ];
+        self.post(&client, "/employers/register", &form).await
+    }
+}
+
+fn location(response: &reqwest::Response) -> &str {
+    response.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or("")
+}
+
+#[tokio::test]
+async fn first_login_forces_a_password_change_then_a_clerk_verifies_an_employer_whose_agent_can_then_sign_in() {
+    let app = spawn().await;
+    app.user("clerk", Role::Clerk, Some(District::Pudong), None, true).await;
+    let clerk = browser();
+    let first = app.login(&clerk, "clerk", PASSWORD).await;
+    assert_eq!(location(&first), "/account/password", "forced change at first login");
+    let home = clerk.get(format!("{}/home", app.base)).send().await.unwrap();
+    assert_eq!(location(&home), "/account/password", "nothing else until the password is changed");
+    let csrf = app.csrf(&clerk, "/account/password").await;
+    let weak = app
+        .post(
+            &clerk,
+            "/account/password",
+            &[("current", PASSWORD), ("new", "short"), ("confirm", "short"), ("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(weak.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let new_password = "a new password 2";
+    let changed = app
+        .post(
+            &clerk,
+            "/account/password",
+            &[("current", PASSWORD), ("new", new_password), ("confirm", new_password), ("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(location(&changed), "/home");
+    assert!(!app.store.user_by_username("clerk").await.unwrap().unwrap().must_change_password);
+
+    let registered = app.register_employer("91350100M000100Y43", "pudong", "hr-agent").await;
+    assert_eq!(registered.status(), StatusCode::CREATED);
+    let agent = browser();
+    let pending = app.login(&agent, "hr-agent", PASSWORD).await;
+    assert_eq!(pending.status(), StatusCode::FORBIDDEN, "pending employers' agents cannot sign in");
+    assert!(pending.text().await.unwrap().contains("尚未通过"));
+
+    let home = clerk.get(format!("{}/home", app.base)).send().await.unwrap().text().await.unwrap();
+    assert!(home.contains("上海示例科技有限公司") && home.contains("91350100M000100Y43"), "the clerk sees the sign-up");
+    let employer =
+        app.store.employers_in_district(District::Pudong, jifen_store::EmployerStatus::Pending).await.unwrap()[0]
+            .clone();
+    let csrf = app.csrf(&clerk, "/home").await;
+    let path = format!("/employers/{}/decision", employer.id);
+    let verified = app.post(&clerk, &path, &[("decision", "verify"), ("csrf", &csrf)]).await;
+    assert_eq!(location(&verified), "/home");
+    let twice = app.post(&clerk, &path, &[("decision", "reject"), ("csrf", &csrf)]).await;
+    assert_eq!(twice.status(), StatusCode::CONFLICT);
+
+    let signed_in = app.login(&agent, "hr-agent", PASSWORD).await;
+    assert_eq!(location(&signed_in), "/home", "the agent signs in once verified");
+    let agent_home = agent.get(format!("{}/home", app.base)).send().await.unwrap().text().await.unwrap();
+    assert!(agent_home.contains("上海示例科技有限公司"));
+    let actions: Vec<String> = app.store.audit_log(20).await.unwrap().into_iter().map(|entry| entry.action).collect();
+    assert!(
+        actions.starts_with(&[
+            "employer_verify".to_string(),
+            "employer_register".to_string(),
+            "password_change".to_string()
+        ]),
+        "{actions:?}"
+    );
+}
+
+#[tokio::test]
+async fn signing_in_starts_a_new_session_and_signing_out_ends_it() {
+    let app = spawn().await;
+    app.user("admin", Role::Admin, None, None, false).await;
+    let first = app.signed_in("admin").await;
+    let second = app.signed_in("admin").await;
+    for client in [&first, &second] {
+        assert_eq!(client.get(format!("{}/home", app.base)).send().await.unwrap().status(), StatusCode::OK);
+    }
+    let csrf = app.csrf(&first, "/home").await;
+    let out = app.post(&first, "/logout", &[("csrf", &csrf)]).await;
+    assert_eq!(location(&out), "/");
+    assert_eq!(location(&first.get(format!("{}/home", app.base)).send().await.unwrap()), "/login", "signed out");
+    assert_eq!(
+        second.get(format!("{}/home", app.base)).send().await.unwrap().status(),
+        StatusCode::OK,
+        "the other session lives on"
+    );
+}
+
+#[tokio::test]
+async fn sign_in_is_throttled_per_account() {
+    let app = spawn().await;
+    app.user("target", Role::Admin, None, None, false).await;
+    let client = browser();
+    for _ in 0..5 {
+        assert_eq!(app.login(&client, "target", "wrong password 9").await.status(), StatusCode::UNAUTHORIZED);
+    }
+    let blocked = app.login(&client, "target", PASSWORD).await;
+    assert_eq!(blocked.status(), StatusCode::TOO_MANY_REQUESTS, "even the right password waits");
+    let unknown = app.login(&client, "nobody", PASSWORD).await;
+    assert_eq!(unknown.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn forms_without_their_csrf_token_or_from_elsewhere_are_refused() {
+    let app = spawn().await;
+    app.user("admin", Role::Admin, None, None, false).await;
+    let client = browser();
+    let no_cookie =
+        app.post(&client, "/login", &[("username", "admin"), ("password", PASSWORD), ("csrf", "forged")]).await;
+    assert_eq!(no_cookie.status(), StatusCode::FORBIDDEN);
+    let csrf = app.csrf(&client, "/login").await;
+    let cross = client
+        .post(format!("{}/login", app.base))
+        .header("origin", "https://evil.example")
+        .form(&[("username", "admin"), ("password", PASSWORD), ("csrf", &csrf)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross.status(), StatusCode::FORBIDDEN);
+    let signed = app.signed_in("admin").await;
+    let forged = app.post(&signed, "/logout", &[("csrf", "not the token")]).await;
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        signed.get(format!("{}/home", app.base)).send().await.unwrap().status(),
+        StatusCode::OK,
+        "still signed in"
+    );
+}
+
+#[tokio::test]
+async fn employer_sign_up_checks_the_credit_code_and_refuses_duplicates() {
+    let app = spawn().await;
+    let bad = app.register_employer("91350100M000100Y44", "pudong", "agent-a").await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.text().await.unwrap().contains("校验码"));
+    assert_eq!(app.register_employer("91350100M000100Y43", "pudong", "agent-a").await.status(), StatusCode::CREATED);
+    let again = app.register_employer("91350100M000100Y43", "xuhui", "agent-b").await;
+    assert_eq!(again.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(again.text().await.unwrap().contains("已注册"));
+}
+
+/// Who may decide an employer's sign-up: a clerk of its district, and nobody else.
+#[tokio::test]
+async fn each_route_refuses_the_roles_that_must_not_use_it() {
+    let app = spawn().await;
+    assert_eq!(app.register_employer("91350100M000100Y43", "pudong", "agent").await.status(), StatusCode::CREATED);
+    let employer =
+        app.store.employers_in_district(District::Pudong, jifen_store::EmployerStatus::Pending).await.unwrap()[0]
+            .clone();
+    app.user("admin", Role::Admin, None, None, false).await;
+    app.user("clerk-xuhui", Role::Clerk, Some(District::Xuhui), None, false).await;
+    app.user("reviewer", Role::Reviewer, Some(District::Pudong), None, false).await;
+    app.user("supervisor", Role::Supervisor, Some(District::Pudong), None, false).await;
+    app.user("applicant", Role::Applicant, None, None, false).await;
+    app.user("clerk-pudong", Role::Clerk, Some(District::Pudong), None, false).await;
+    let path = format!("/employers/{}/decision", employer.id);
+    for refused in ["admin", "clerk-xuhui", "reviewer", "supervisor", "applicant"] {
+        let client = app.signed_in(refused).await;
+        assert_eq!(
+            client.get(format!("{}/home", app.base)).send().await.unwrap().status(),
+            StatusCode::OK,
+            "{refused} has a home"
+        );
+        let csrf = app.csrf(&client, "/home").await;
+        let response = app.post(&client, &path, &[("decision", "verify"), ("csrf", &csrf)]).await;
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{refused} may not decide");
+    }
+    let anonymous = browser();
+    assert_eq!(location(&app.post(&anonymous, &path, &[("decision", "verify")]).await), "/login");
+    assert_eq!(location(&anonymous.get(format!("{}/home", app.base)).send().await.unwrap()), "/login");
+    let unchanged = app.store.employer(employer.id).await.unwrap().unwrap();
+    assert_eq!(unchanged.status, jifen_store::EmployerStatus::Pending, "no refused request changed anything");
+    let clerk = app.signed_in("clerk-pudong").await;
+    let csrf = app.csrf(&clerk, "/home").await;
+    assert_eq!(location(&app.post(&clerk, &path, &[("decision", "verify"), ("csrf", &csrf)]).await), "/home");
+}
