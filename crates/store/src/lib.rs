@@ -7,6 +7,7 @@
 
 mod model;
 mod repository;
+pub mod testing;
 
 pub use model::*;
 pub use repository::{PgStore, Repository, SqliteStore, Store, StoreError};

@@ -214,16 +214,8 @@ fn nanos() -> u128 {
 #[tokio::test]
 #[ignore = "needs PostgreSQL: set JIFEN_TEST_POSTGRES_URL and run with --ignored (.ci/run does)"]
 async fn postgres_keeps_the_contract() {
-    let admin_url =
-        std::env::var("JIFEN_TEST_POSTGRES_URL").expect("JIFEN_TEST_POSTGRES_URL must name a PostgreSQL server");
-    let admin = sqlx::PgPool::connect(&admin_url).await.expect("PostgreSQL must be reachable");
-    let name = format!("jifen_contract_{}_{}", std::process::id(), nanos() % 1_000_000_000);
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&admin).await.unwrap();
-    let url = match admin_url.rsplit_once('/') {
-        Some((server, _)) => format!("{server}/{name}"),
-        None => panic!("the URL names no database: {admin_url}"),
-    };
-    let store = PgStore::connect(&url).await.unwrap();
+    let database = jifen_store::testing::TestDatabase::create("contract").await.expect("PostgreSQL must be reachable");
+    let store = PgStore::connect(&database.url).await.unwrap();
     contract(&store).await;
     let tasks: Vec<_> = (0..32)
         .map(|i| {
@@ -236,5 +228,5 @@ async fn postgres_keeps_the_contract() {
     }
     assert_eq!(store.login_failures_since("user:x", 0).await.unwrap(), 32);
     store.close().await;
-    sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE {name}"))).execute(&admin).await.unwrap();
+    database.drop_database().await.unwrap();
 }

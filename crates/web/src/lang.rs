@@ -7,12 +7,10 @@ use axum::http::{HeaderMap, header};
 use jifen_rules::Lang;
 use std::convert::Infallible;
 
-/// The language chosen for this request, and whether it was chosen by `?lang=` just now
-/// (then the page sets the cookie that remembers it).
+/// The language chosen for this request.
 #[derive(Debug, Clone, Copy)]
 pub struct Chosen {
     pub lang: Lang,
-    pub from_query: bool,
 }
 
 pub const COOKIE: &str = "jifen_lang";
@@ -31,13 +29,8 @@ fn from_accept_language(headers: &HeaderMap) -> Option<Lang> {
 }
 
 pub fn choose(query: Option<&str>, headers: &HeaderMap) -> Chosen {
-    match from_query(query) {
-        Some(lang) => Chosen { lang, from_query: true },
-        None => Chosen {
-            lang: from_cookie(headers).or_else(|| from_accept_language(headers)).unwrap_or_default(),
-            from_query: false,
-        },
-    }
+    let lang = from_query(query).or_else(|| from_cookie(headers)).or_else(|| from_accept_language(headers));
+    Chosen { lang: lang.unwrap_or_default() }
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Chosen {
@@ -46,6 +39,19 @@ impl<S: Send + Sync> FromRequestParts<S> for Chosen {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         Ok(choose(parts.uri.query(), &parts.headers))
     }
+}
+
+/// Middleware: a `?lang=` choice is remembered in a cookie, on every page.
+pub async fn remember(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    let chosen = from_query(request.uri().query());
+    let mut response = next.run(request).await;
+    if let Some(lang) = chosen {
+        let cookie = format!("{COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax", lang.code());
+        if let Ok(value) = cookie.parse() {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
+    }
+    response
 }
 
 #[cfg(test)]
@@ -65,7 +71,7 @@ mod tests {
         let none = HeaderMap::new();
         assert_eq!(choose(None, &none).lang, Lang::Zh);
         assert_eq!(choose(Some("lang=en"), &none).lang, Lang::En);
-        assert!(choose(Some("x=1&lang=en"), &none).from_query);
+        assert_eq!(choose(Some("x=1&lang=en"), &none).lang, Lang::En);
         let cookie = headers(&[(header::COOKIE, "a=b; jifen_lang=en")]);
         assert_eq!(choose(None, &cookie).lang, Lang::En);
         assert_eq!(choose(Some("lang=zh"), &cookie).lang, Lang::Zh);

@@ -85,6 +85,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(page_not_found)
         .layer(DefaultBodyLimit::max(api::BODY_LIMIT))
         .with_state(state)
+        .layer(axum::middleware::from_fn(lang::remember))
         .layer(axum::middleware::from_fn_with_state(metrics, metrics::track))
         .layer(CatchPanicLayer::custom(|_| api_error_response(error::ApiError::internal(jifen_rules::Lang::Zh))))
         .layer(security_header(header::CONTENT_SECURITY_POLICY, CSP))

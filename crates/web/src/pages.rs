@@ -3,12 +3,11 @@
 //! chart. Server-rendered: it works without JavaScript. Chinese by default.
 
 use crate::form::{Fields, INSURANCE_ROWS, plan_request};
-use crate::lang::{COOKIE, Chosen};
+use crate::lang::Chosen;
 use crate::layout::{layout, t};
 use crate::{AppState, clock};
 use axum::Form;
 use axum::extract::State;
-use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use jifen_chart::ScoreChart;
 use jifen_planner::PlanDocument;
@@ -60,14 +59,7 @@ fn page(chosen: Chosen, fields: &Fields, results: Option<Markup>) -> Response {
         (form(fields, lang))
     };
     let markup = layout(lang, t(lang, "上海市居住证积分模拟", "Shanghai residence-permit points simulator"), body);
-    let mut response = markup.into_response();
-    if chosen.from_query {
-        let cookie = format!("{COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax", lang.code());
-        if let Ok(value) = cookie.parse() {
-            response.headers_mut().insert(header::SET_COOKIE, value);
-        }
-    }
-    response
+    markup.into_response()
 }
 
 fn input(fields: &Fields, name: &str, kind: &str, label: &str, placeholder: &str) -> Markup {

@@ -282,3 +282,34 @@ async fn each_route_refuses_the_roles_that_must_not_use_it() {
     let csrf = app.csrf(&clerk, "/home").await;
     assert_eq!(location(&app.post(&clerk, &path, &[("decision", "verify"), ("csrf", &csrf)]).await), "/home");
 }
+
+/// Two servers on one PostgreSQL database: a session started on one is valid on the other,
+/// and failed sign-ins count across both (nothing that matters lives in one process).
+#[tokio::test]
+#[ignore = "needs PostgreSQL: set JIFEN_TEST_POSTGRES_URL and run with --ignored (.ci/run does)"]
+async fn two_servers_share_sessions_and_throttling_on_postgres() {
+    let database = jifen_store::testing::TestDatabase::create("web").await.expect("PostgreSQL must be reachable");
+    let mut apps = Vec::new();
+    for _ in 0..2 {
+        let store = Store::open(&database.url).await.unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(jifen_web::serve(listener, jifen_web::AppState::new(store.clone()).unwrap()));
+        apps.push(App { base, store });
+    }
+    let (a, b) = (&apps[0], &apps[1]);
+    a.user("shared", Role::Admin, None, None, false).await;
+    let client = a.signed_in("shared").await;
+    // The cookie jar sends 127.0.0.1's cookies to either port, as a browser would behind a
+    // load balancer.
+    assert_eq!(client.get(format!("{}/home", b.base)).send().await.unwrap().status(), StatusCode::OK);
+    let attacker = browser();
+    for app in [a, b, a, b, a] {
+        assert_eq!(app.login(&attacker, "shared", "wrong password 9").await.status(), StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(b.login(&attacker, "shared", PASSWORD).await.status(), StatusCode::TOO_MANY_REQUESTS);
+    for app in &apps {
+        app.store.close().await;
+    }
+    database.drop_database().await.unwrap();
+}
