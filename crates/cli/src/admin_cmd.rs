@@ -1,7 +1,7 @@
 //! `jifen admin create-user` and `jifen backup`.
 
 use crate::Failure;
-use crate::storage::{StorageArgs, runtime};
+use crate::storage::{Storage, runtime};
 use jifen_domain::{District, Role};
 use jifen_store::{AuditEntry, NewUser, Repository, Store, StoreError};
 use std::path::Path;
@@ -20,7 +20,7 @@ fn now_millis() -> i64 {
 
 /// Creates a user with a random initial password that must be changed at first login, and
 /// returns the message to print (with that password).
-pub fn create_user(storage: &StorageArgs, request: &CreateUser) -> Result<String, Failure> {
+pub fn create_user(storage: &Storage, request: &CreateUser) -> Result<String, Failure> {
     let role = Role::parse(request.role).ok_or_else(|| {
         let roles: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
         Failure::usage(format!("unknown role \"{}\"; expected one of {}", request.role, roles.join(", ")))
@@ -83,7 +83,7 @@ pub fn create_user(storage: &StorageArgs, request: &CreateUser) -> Result<String
 }
 
 /// Writes a consistent copy of the live SQLite database to `out`.
-pub fn backup(storage: &StorageArgs, out: &Path) -> Result<String, Failure> {
+pub fn backup(storage: &Storage, out: &Path) -> Result<String, Failure> {
     if storage.database_url.is_some() {
         return Err(Failure::usage("backup copies the embedded SQLite database; back up PostgreSQL with pg_dump"));
     }

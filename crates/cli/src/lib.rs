@@ -3,6 +3,7 @@
 
 pub mod admin_cmd;
 pub mod batch;
+pub mod config;
 /// Today in Asia/Shanghai: the web crate owns the one clock read.
 pub use jifen_web::clock;
 pub mod plan_cmd;

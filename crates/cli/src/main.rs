@@ -90,9 +90,9 @@ struct BackupArgs {
 
 #[derive(Args)]
 struct ServeArgs {
-    /// Address to listen on.
-    #[arg(long, env = "JIFEN_ADDR", default_value = "127.0.0.1:8080")]
-    addr: std::net::SocketAddr,
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "JIFEN_ADDR")]
+    addr: Option<std::net::SocketAddr>,
     /// Write log lines as JSON.
     #[arg(long, env = "JIFEN_JSON_LOGS")]
     json_logs: bool,
@@ -141,23 +141,33 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Score(args) => run_score(args),
         Command::Rules(args) => rules_cmd::list(args.id.as_deref(), args.format, args.lang).and_then(print),
-        Command::Serve(args) => serve_cmd::serve(&serve_cmd::ServeOptions {
-            addr: args.addr,
-            json_logs: args.json_logs,
-            storage: args.storage,
+        Command::Serve(args) => args.storage.config_file().and_then(|file| {
+            let default_addr = std::net::SocketAddr::from(([127, 0, 0, 1], 8080));
+            serve_cmd::serve(&serve_cmd::ServeOptions {
+                addr: args.addr.or(file.addr).unwrap_or(default_addr),
+                json_logs: args.json_logs || file.json_logs.unwrap_or(false),
+                storage: args.storage.resolve(&file),
+            })
         }),
-        Command::Admin(AdminCommand::CreateUser(args)) => admin_cmd::create_user(
-            &args.storage,
-            &admin_cmd::CreateUser {
-                username: &args.username,
-                display_name: args.name.as_deref(),
-                role: &args.role,
-                district: args.district.as_deref(),
-                employer_id: args.employer_id,
-            },
-        )
-        .and_then(print),
-        Command::Backup(args) => admin_cmd::backup(&args.storage, &args.out).and_then(print),
+        Command::Admin(AdminCommand::CreateUser(args)) => args
+            .storage
+            .storage()
+            .and_then(|storage| {
+                admin_cmd::create_user(
+                    &storage,
+                    &admin_cmd::CreateUser {
+                        username: &args.username,
+                        display_name: args.name.as_deref(),
+                        role: &args.role,
+                        district: args.district.as_deref(),
+                        employer_id: args.employer_id,
+                    },
+                )
+            })
+            .and_then(print),
+        Command::Backup(args) => {
+            args.storage.storage().and_then(|storage| admin_cmd::backup(&storage, &args.out)).and_then(print)
+        }
         Command::Plan(args) => {
             let options = plan_cmd::PlanOptions {
                 format: args.format,

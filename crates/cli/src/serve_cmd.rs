@@ -1,14 +1,14 @@
 //! `jifen serve`: the web application.
 
 use crate::Failure;
-use crate::storage::StorageArgs;
+use crate::storage::Storage;
 use std::net::SocketAddr;
 
 pub struct ServeOptions {
     pub addr: SocketAddr,
     /// Log lines as JSON (for log collectors) instead of text.
     pub json_logs: bool,
-    pub storage: StorageArgs,
+    pub storage: Storage,
 }
 
 pub fn serve(options: &ServeOptions) -> Result<(), Failure> {
