@@ -43,7 +43,10 @@ pub async fn score(
     let rule_set = query.rule_set.as_deref();
     let context = Context { today: clock::today_in_shanghai(), rule_set };
     let evaluation = state.book.evaluate(&profile, &context).map_err(|e| ApiError::profile(&e, chosen.lang))?;
-    Ok(Json(evaluation.to_result(chosen.lang)).into_response())
+    // sonic-rs writes the same bytes as serde_json (a test in the CLI pins that) in half the
+    // time, which matters for a 6 KB document on the busiest endpoint.
+    let json = sonic_rs::to_vec(&evaluation.to_result(chosen.lang)).map_err(|_| ApiError::internal(chosen.lang))?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], json).into_response())
 }
 
 /// `POST /api/v1/plan`: a plan document (or a profile) in, the plan document out.

@@ -55,8 +55,9 @@ fn error_box(message: &str) -> Markup {
 fn page(chosen: Chosen, fields: &Fields, results: Option<Markup>) -> Response {
     let lang = chosen.lang;
     let body = html! {
-        @if let Some(results) = results { (results) }
+        @if let Some(results) = results { div id="results" { (results) } }
         (form(fields, lang))
+        script src="/assets/app.js" defer {}
     };
     let markup = layout(lang, t(lang, "上海市居住证积分模拟", "Shanghai residence-permit points simulator"), body);
     markup.into_response()
