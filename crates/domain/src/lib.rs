@@ -1,7 +1,9 @@
-//! # jifen-domain — roles and districts
+//! # jifen-domain — roles, districts and the application workflow
 //!
 //! Pure types shared by storage, the web layer and the CLI. Each is written as a fixed word
 //! in storage and JSON, with names in both languages for people.
+
+pub mod workflow;
 
 use jifen_rules::Lang;
 use serde::{Deserialize, Serialize};

@@ -37,16 +37,20 @@ pub struct AppState {
     pub book: &'static RuleBook,
     pub catalogue: &'static Catalogue,
     pub store: Store,
+    /// The application workflow, checked when the server starts.
+    pub workflow: &'static jifen_domain::workflow::Workflow,
     pub metrics: metrics::Metrics,
 }
 
 impl AppState {
-    /// The embedded rule data and action catalogue, over `store`.
+    /// The embedded rule data, action catalogue and workflow, over `store`. Fails when any
+    /// of them is inconsistent, so a broken configuration stops the server at start-up.
     pub fn new(store: Store) -> Result<Self, String> {
         Ok(Self {
             book: RuleBook::embedded().map_err(|e| e.to_string())?,
             catalogue: Catalogue::embedded().map_err(|e| e.to_string())?,
             store,
+            workflow: jifen_domain::workflow::Workflow::embedded().map_err(|e| e.to_string())?,
             metrics: metrics::Metrics::default(),
         })
     }

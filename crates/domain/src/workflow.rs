@@ -1,0 +1,279 @@
+//! The application workflow as configuration (`data/workflow.toml`): states, actions, the
+//! roles allowed to take each, and the message each sends. [`Workflow::parse`] checks the
+//! whole of it (every reference resolves, every state is reachable, no state is a dead end
+//! unless final), so a broken configuration stops the server at start-up, not a user later.
+
+use crate::Role;
+use jifen_rules::{Lang, Text};
+use serde::Deserialize;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::sync::LazyLock;
+
+pub const EMBEDDED_WORKFLOW: &str = include_str!("../data/workflow.toml");
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct State {
+    pub id: String,
+    pub title: Text,
+    /// Whose move it is in this state.
+    pub waiting_for: Role,
+    /// Days within which the next move is expected.
+    #[serde(default)]
+    pub sla_days: Option<u32>,
+    #[serde(default, rename = "final")]
+    pub is_final: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Notify {
+    pub role: Role,
+    pub template: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Action {
+    pub id: String,
+    pub from: Vec<String>,
+    pub to: String,
+    pub roles: Vec<Role>,
+    #[serde(default)]
+    pub requires_comment: bool,
+    pub notify: Option<Notify>,
+    pub title: Text,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WorkflowFile {
+    initial: String,
+    state: Vec<State>,
+    action: Vec<Action>,
+    template: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Workflow {
+    pub initial: String,
+    pub states: Vec<State>,
+    pub actions: Vec<Action>,
+    pub templates: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("workflow configuration: {0}")]
+pub struct WorkflowError(pub String);
+
+/// Why a move is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TransitionError {
+    #[error("no action {0}")]
+    UnknownAction(String),
+    #[error("action {action} cannot be taken in state {state}")]
+    WrongState { action: String, state: String },
+    #[error("a {role} may not take action {action}")]
+    RoleNotAllowed { action: String, role: &'static str },
+    #[error("action {0} needs a comment")]
+    CommentRequired(String),
+}
+
+static EMBEDDED: LazyLock<Result<Workflow, WorkflowError>> = LazyLock::new(|| Workflow::parse(EMBEDDED_WORKFLOW));
+
+impl Workflow {
+    pub fn embedded() -> Result<&'static Workflow, WorkflowError> {
+        EMBEDDED.as_ref().map_err(Clone::clone)
+    }
+
+    /// Reads and checks a workflow configuration.
+    pub fn parse(text: &str) -> Result<Self, WorkflowError> {
+        let file: WorkflowFile = toml::from_str(text).map_err(|e| WorkflowError(e.to_string()))?;
+        let workflow =
+            Self { initial: file.initial, states: file.state, actions: file.action, templates: file.template };
+        workflow.check()?;
+        Ok(workflow)
+    }
+
+    fn check(&self) -> Result<(), WorkflowError> {
+        let fail = |message: String| Err(WorkflowError(message));
+        let mut state_ids = BTreeSet::new();
+        for state in &self.states {
+            if !state_ids.insert(state.id.as_str()) {
+                return fail(format!("state {} is defined twice", state.id));
+            }
+        }
+        if !state_ids.contains(self.initial.as_str()) {
+            return fail(format!("initial state {} is not defined", self.initial));
+        }
+        let mut action_ids = BTreeSet::new();
+        for action in &self.actions {
+            if !action_ids.insert(action.id.as_str()) {
+                return fail(format!("action {} is defined twice", action.id));
+            }
+            for state in action.from.iter().chain([&action.to]) {
+                if !state_ids.contains(state.as_str()) {
+                    return fail(format!("action {} names state {state}, which is not defined", action.id));
+                }
+            }
+            if action.roles.is_empty() {
+                return fail(format!("action {} allows no role", action.id));
+            }
+            if let Some(notify) = &action.notify
+                && !self.templates.contains_key(&notify.template)
+            {
+                return fail(format!("action {} sends template {}, which is not defined", action.id, notify.template));
+            }
+        }
+        for state in &self.states {
+            let leaves = self.actions.iter().any(|a| a.from.contains(&state.id));
+            match (state.is_final, leaves) {
+                (true, true) => return fail(format!("final state {} has actions out of it", state.id)),
+                (false, false) => {
+                    return fail(format!("state {} is a dead end: no action leaves it and it is not final", state.id));
+                }
+                _ => {}
+            }
+        }
+        let mut reached = BTreeSet::from([self.initial.as_str()]);
+        let mut queue = VecDeque::from([self.initial.as_str()]);
+        while let Some(state) = queue.pop_front() {
+            for action in self.actions.iter().filter(|a| a.from.iter().any(|f| f == state)) {
+                if reached.insert(action.to.as_str()) {
+                    queue.push_back(action.to.as_str());
+                }
+            }
+        }
+        if let Some(unreached) = self.states.iter().find(|s| !reached.contains(s.id.as_str())) {
+            return fail(format!("state {} cannot be reached from {}", unreached.id, self.initial));
+        }
+        Ok(())
+    }
+
+    pub fn state(&self, id: &str) -> Option<&State> {
+        self.states.iter().find(|state| state.id == id)
+    }
+
+    /// The actions `role` may take in `state`.
+    pub fn allowed(&self, state: &str, role: Role) -> Vec<&Action> {
+        self.actions.iter().filter(|a| a.from.iter().any(|f| f == state) && a.roles.contains(&role)).collect()
+    }
+
+    /// Checks a move and returns the action to carry out.
+    pub fn transition(&self, state: &str, action: &str, role: Role, comment: &str) -> Result<&Action, TransitionError> {
+        let found = self
+            .actions
+            .iter()
+            .find(|a| a.id == action)
+            .ok_or_else(|| TransitionError::UnknownAction(action.into()))?;
+        if !found.from.iter().any(|f| f == state) {
+            return Err(TransitionError::WrongState { action: action.into(), state: state.into() });
+        }
+        if !found.roles.contains(&role) {
+            return Err(TransitionError::RoleNotAllowed { action: action.into(), role: role.as_str() });
+        }
+        if found.requires_comment && comment.trim().is_empty() {
+            return Err(TransitionError::CommentRequired(action.into()));
+        }
+        Ok(found)
+    }
+
+    /// The message an action sends, with its placeholders filled in.
+    pub fn message(&self, action: &Action, values: &[(&str, &str)]) -> Option<String> {
+        let template = self.templates.get(&action.notify.as_ref()?.template)?;
+        Some(values.iter().fold(template.clone(), |text, (key, value)| text.replace(&format!("{{{key}}}"), value)))
+    }
+
+    pub fn state_title(&self, id: &str, lang: Lang) -> Option<&str> {
+        self.state(id).map(|state| state.title.get(lang))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_embedded_workflow_is_consistent() {
+        let workflow = Workflow::embedded().unwrap();
+        assert_eq!(workflow.initial, "draft");
+        assert_eq!(workflow.state_title("filed", Lang::Zh), Some("单位已提交，待材料送达区受理中心"));
+    }
+
+    #[test]
+    fn an_application_goes_from_the_form_to_the_employers_filing() {
+        let workflow = Workflow::embedded().unwrap();
+        let mut state = workflow.initial.clone();
+        for (action, role, comment) in [
+            ("submit", Role::Applicant, ""),
+            ("return", Role::HrAgent, "社保记录缺少 2024 年"),
+            ("submit", Role::Applicant, ""),
+            ("approve", Role::HrAgent, ""),
+            ("file", Role::HrAgent, ""),
+        ] {
+            state = workflow.transition(&state, action, role, comment).unwrap().to.clone();
+        }
+        assert_eq!(state, "filed");
+        assert!(workflow.state("filed").unwrap().is_final);
+        assert!(workflow.allowed("filed", Role::HrAgent).is_empty());
+    }
+
+    #[test]
+    fn moves_are_refused_by_state_role_and_missing_comment() {
+        let workflow = Workflow::embedded().unwrap();
+        assert!(matches!(
+            workflow.transition("draft", "approve", Role::HrAgent, ""),
+            Err(TransitionError::WrongState { .. })
+        ));
+        assert!(matches!(
+            workflow.transition("submitted", "approve", Role::Applicant, ""),
+            Err(TransitionError::RoleNotAllowed { .. })
+        ));
+        assert!(matches!(
+            workflow.transition("submitted", "approve", Role::Clerk, ""),
+            Err(TransitionError::RoleNotAllowed { .. })
+        ));
+        assert!(matches!(
+            workflow.transition("submitted", "return", Role::HrAgent, "  "),
+            Err(TransitionError::CommentRequired(_))
+        ));
+        assert!(matches!(workflow.transition("draft", "fly", Role::Admin, ""), Err(TransitionError::UnknownAction(_))));
+        let ids: Vec<&str> = workflow.allowed("submitted", Role::HrAgent).iter().map(|a| a.id.as_str()).collect();
+        assert_eq!(ids, ["return", "approve"]);
+    }
+
+    #[test]
+    fn messages_fill_their_placeholders() {
+        let workflow = Workflow::embedded().unwrap();
+        let returned = workflow.actions.iter().find(|a| a.id == "return").unwrap();
+        let text = workflow
+            .message(returned, &[("name", "李四"), ("employer", "示例公司"), ("comment", "缺少学位证")])
+            .unwrap();
+        assert_eq!(text, "【居住证积分】李四，您的积分申请被示例公司退回修改：缺少学位证。请登录系统修改后重新提交。");
+    }
+
+    #[test]
+    fn inconsistent_configurations_are_refused_with_the_reason() {
+        let cases = [
+            (EMBEDDED_WORKFLOW.replace("initial = \"draft\"", "initial = \"nowhere\""), "initial state nowhere"),
+            (EMBEDDED_WORKFLOW.replace("to = \"returned\"", "to = \"limbo\""), "state limbo"),
+            (EMBEDDED_WORKFLOW.replace("roles = [\"applicant\"]", "roles = [\"boss\"]"), "unknown variant"),
+            (EMBEDDED_WORKFLOW.replace("roles = [\"applicant\"]", "roles = []"), "allows no role"),
+            (EMBEDDED_WORKFLOW.replace("template = \"filed\" }", "template = \"gone\" }"), "template gone"),
+            (EMBEDDED_WORKFLOW.replace("waiting_for = \"clerk\"\nfinal = true", "waiting_for = \"clerk\""), "dead end"),
+            (
+                EMBEDDED_WORKFLOW.replace("from = [\"draft\", \"returned\"]", "from = [\"draft\"]"),
+                "returned is a dead end",
+            ),
+            (EMBEDDED_WORKFLOW.replace("id = \"approve\"", "id = \"return\""), "defined twice"),
+        ];
+        for (text, needle) in cases {
+            let error = Workflow::parse(&text).unwrap_err().to_string();
+            assert!(error.contains(needle), "expected {needle:?} in {error}");
+        }
+        // A final state that no action leads to, placed before the [template] table.
+        let orphan = "[[state]]\nid = \"orphan\"\ntitle = { zh = \"孤立\", en = \"orphan\" }\nwaiting_for = \"admin\"\nfinal = true\n\n";
+        let unreachable = EMBEDDED_WORKFLOW.replacen("[template]", &format!("{orphan}[template]"), 1);
+        assert!(Workflow::parse(&unreachable).unwrap_err().to_string().contains("orphan cannot be reached"));
+    }
+}
