@@ -5,6 +5,7 @@
 //! data_dir = "/var/lib/jifen"
 //! database_url = "postgres://jifen@db/jifen"
 //! json_logs = true
+//! sms_gateway = "http://sms-relay.internal/send"
 //! ```
 //! A flag or environment variable wins over the file; the file wins over the defaults.
 
@@ -20,6 +21,7 @@ pub struct ConfigFile {
     pub data_dir: Option<PathBuf>,
     pub database_url: Option<String>,
     pub json_logs: Option<bool>,
+    pub sms_gateway: Option<String>,
 }
 
 impl ConfigFile {

@@ -96,6 +96,9 @@ struct ServeArgs {
     /// Write log lines as JSON.
     #[arg(long, env = "JIFEN_JSON_LOGS")]
     json_logs: bool,
+    /// Send SMS through this HTTP gateway (default: append them to sms.log in the data directory).
+    #[arg(long, env = "JIFEN_SMS_GATEWAY")]
+    sms_gateway: Option<String>,
     #[command(flatten)]
     storage: jifen_cli::storage::StorageArgs,
 }
@@ -147,6 +150,7 @@ fn main() -> ExitCode {
                 addr: args.addr.or(file.addr).unwrap_or(default_addr),
                 json_logs: args.json_logs || file.json_logs.unwrap_or(false),
                 storage: args.storage.resolve(&file),
+                sms_gateway: args.sms_gateway.clone().or(file.sms_gateway.clone()),
             })
         }),
         Command::Admin(AdminCommand::CreateUser(args)) => args

@@ -9,6 +9,8 @@ pub struct ServeOptions {
     /// Log lines as JSON (for log collectors) instead of text.
     pub json_logs: bool,
     pub storage: Storage,
+    /// Where SMS go: an HTTP gateway, or (by default) `sms.log` in the data directory.
+    pub sms_gateway: Option<String>,
 }
 
 pub fn serve(options: &ServeOptions) -> Result<(), Failure> {
@@ -30,7 +32,20 @@ pub fn serve(options: &ServeOptions) -> Result<(), Failure> {
         let bound = listener.local_addr().map_err(|e| Failure::internal(e.to_string()))?;
         tracing::info!(%bound, "jifen serving; open http://{bound}/");
         eprintln!("jifen: serving on http://{bound}/ (ctrl-c to stop)");
+        let sender = match &options.sms_gateway {
+            Some(url) => jifen_notify::ConfiguredSender::Http(jifen_notify::HttpGatewaySender::new(url.clone())),
+            None => jifen_notify::ConfiguredSender::LogFile(jifen_notify::LogFileSender {
+                path: options.storage.data_dir.join("sms.log"),
+            }),
+        };
+        // The outbox worker drains beside the server; several servers may drain one database.
+        let worker = format!("serve-{}-{}", std::process::id(), jifen_auth::random_token().get(..8).unwrap_or("0"));
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let outbox =
+            tokio::spawn(jifen_notify::run(store.clone(), sender, worker, std::time::Duration::from_secs(2), stopped));
         let served = jifen_web::serve(listener, state).await;
+        let _ = stop.send(true);
+        let _ = outbox.await;
         // Closing the pool checkpoints SQLite's write-ahead log.
         store.close().await;
         served.map_err(|e| Failure::internal(format!("server: {e}")))

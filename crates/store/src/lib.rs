@@ -10,4 +10,5 @@ mod repository;
 pub mod testing;
 
 pub use model::*;
+
 pub use repository::{PgStore, Repository, SqliteStore, Store, StoreError};

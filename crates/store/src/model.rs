@@ -98,3 +98,29 @@ pub struct AuditEntry {
     pub subject: String,
     pub details: serde_json::Value,
 }
+
+/// A message to send, as the change that causes it writes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMessage {
+    /// Unique per message: enqueuing the same key twice stores it once.
+    pub idempotency_key: String,
+    /// `sms`.
+    pub channel: String,
+    pub recipient: String,
+    pub body: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxMessage {
+    pub id: i64,
+    pub idempotency_key: String,
+    pub channel: String,
+    pub recipient: String,
+    pub body: String,
+    pub created_at: Millis,
+    pub attempts: i64,
+    pub next_attempt_at: Millis,
+    pub sent_at: Option<Millis>,
+    pub last_error: Option<String>,
+    pub dead: bool,
+}

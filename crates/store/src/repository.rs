@@ -71,6 +71,30 @@ pub trait Repository: Send + Sync {
     ) -> impl Future<Output = Result<()>> + Send;
     /// The newest entries first.
     fn audit_log(&self, limit: i64) -> impl Future<Output = Result<Vec<AuditEntry>>> + Send;
+    /// Queues messages; a key already queued is left as it is.
+    fn enqueue_messages(&self, messages: &[NewMessage], at: Millis) -> impl Future<Output = Result<()>> + Send;
+    /// Leases up to `limit` due messages to `worker` until `now + lease`. A message leased to
+    /// another worker whose lease has not run out is never returned.
+    fn claim_messages(
+        &self,
+        worker: &str,
+        now: Millis,
+        lease: Millis,
+        limit: i64,
+    ) -> impl Future<Output = Result<Vec<OutboxMessage>>> + Send;
+    /// Records a send by the worker holding the lease.
+    fn mark_sent(&self, id: i64, worker: &str, at: Millis) -> impl Future<Output = Result<()>> + Send;
+    /// Records a failed attempt: retried from `next_attempt_at`, or given up when `dead`.
+    fn mark_failed(
+        &self,
+        id: i64,
+        worker: &str,
+        error: &str,
+        next_attempt_at: Millis,
+        dead: bool,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// Messages to one recipient, oldest first (what was sent to whom, for progress pages and tests).
+    fn messages_to(&self, recipient: &str) -> impl Future<Output = Result<Vec<OutboxMessage>>> + Send;
 }
 
 #[derive(sqlx::FromRow)]
@@ -384,6 +408,80 @@ macro_rules! repository {
                 Ok(())
             }
 
+            async fn enqueue_messages(&self, messages: &[NewMessage], at: Millis) -> Result<()> {
+                let mut tx = self.begin_write().await?;
+                insert_messages(&mut tx, messages, at).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn claim_messages(&self, worker: &str, now: Millis, lease: Millis, limit: i64) -> Result<Vec<OutboxMessage>> {
+                let mut tx = self.begin_write().await?;
+                // The lease condition stands in the outer WHERE too: PostgreSQL re-checks it on
+                // a row another worker has just claimed, so no row is claimed twice.
+                let rows: Vec<MessageRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "UPDATE outbox SET locked_until = $1, locked_by = $2 \
+                     WHERE id IN (SELECT id FROM outbox WHERE {DUE} ORDER BY id LIMIT $4) AND {DUE} \
+                     RETURNING {MESSAGE_COLUMNS}"
+                )))
+                .bind(now + lease)
+                .bind(worker)
+                .bind(now)
+                .bind(limit)
+                .fetch_all(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                let mut messages: Vec<OutboxMessage> = rows.into_iter().map(OutboxMessage::from).collect();
+                messages.sort_by_key(|message| message.id);
+                Ok(messages)
+            }
+
+            async fn mark_sent(&self, id: i64, worker: &str, at: Millis) -> Result<()> {
+                let mut tx = self.begin_write().await?;
+                let changed = sqlx::query(
+                    "UPDATE outbox SET sent_at = $1, locked_until = NULL, attempts = attempts + 1 \
+                     WHERE id = $2 AND locked_by = $3 AND sent_at IS NULL",
+                )
+                .bind(at)
+                .bind(id)
+                .bind(worker)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if changed == 0 {
+                    return Err(StoreError::Conflict("the message is not leased to this worker"));
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn mark_failed(&self, id: i64, worker: &str, error: &str, next_attempt_at: Millis, dead: bool) -> Result<()> {
+                let mut tx = self.begin_write().await?;
+                sqlx::query(
+                    "UPDATE outbox SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2, dead = $3, \
+                     locked_until = NULL WHERE id = $4 AND locked_by = $5 AND sent_at IS NULL",
+                )
+                .bind(error)
+                .bind(next_attempt_at)
+                .bind(dead)
+                .bind(id)
+                .bind(worker)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn messages_to(&self, recipient: &str) -> Result<Vec<OutboxMessage>> {
+                let rows: Vec<MessageRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT {MESSAGE_COLUMNS} FROM outbox WHERE recipient = $1 ORDER BY id"
+                )))
+                .bind(recipient)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows.into_iter().map(OutboxMessage::from).collect())
+            }
+
             async fn audit_log(&self, limit: i64) -> Result<Vec<AuditEntry>> {
                 let rows: Vec<AuditRow> = sqlx::query_as(
                     "SELECT at, actor_id, action, subject, details FROM audit_log ORDER BY id DESC LIMIT $1",
@@ -404,6 +502,72 @@ macro_rules! repository {
             }
         }
     };
+}
+
+const MESSAGE_COLUMNS: &str = "id, idempotency_key, channel, recipient, body, created_at, attempts, next_attempt_at, \
+    sent_at, last_error, dead";
+
+/// A message that may be claimed at `$3` (now): not sent, not given up, due, and not leased.
+const DUE: &str =
+    "sent_at IS NULL AND dead = FALSE AND next_attempt_at <= $3 AND (locked_until IS NULL OR locked_until < $3)";
+
+#[derive(sqlx::FromRow)]
+struct MessageRow {
+    id: i64,
+    idempotency_key: String,
+    channel: String,
+    recipient: String,
+    body: String,
+    created_at: i64,
+    attempts: i64,
+    next_attempt_at: i64,
+    sent_at: Option<i64>,
+    last_error: Option<String>,
+    dead: bool,
+}
+
+impl From<MessageRow> for OutboxMessage {
+    fn from(row: MessageRow) -> Self {
+        OutboxMessage {
+            id: row.id,
+            idempotency_key: row.idempotency_key,
+            channel: row.channel,
+            recipient: row.recipient,
+            body: row.body,
+            created_at: row.created_at,
+            attempts: row.attempts,
+            next_attempt_at: row.next_attempt_at,
+            sent_at: row.sent_at,
+            last_error: row.last_error,
+            dead: row.dead,
+        }
+    }
+}
+
+/// Queues messages inside the caller's transaction (the change that causes them commits
+/// with them, or neither does).
+async fn insert_messages<'c, DB>(tx: &mut sqlx::Transaction<'c, DB>, messages: &[NewMessage], at: Millis) -> Result<()>
+where
+    DB: sqlx::Database,
+    for<'e> &'e mut DB::Connection: sqlx::Executor<'e, Database = DB>,
+    for<'q> <DB as sqlx::Database>::Arguments: sqlx::IntoArguments<DB>,
+    i64: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    String: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    for message in messages {
+        sqlx::query(
+            "INSERT INTO outbox (idempotency_key, channel, recipient, body, created_at, attempts, next_attempt_at, dead) \
+             VALUES ($1, $2, $3, $4, $5, 0, $5, FALSE) ON CONFLICT (idempotency_key) DO NOTHING",
+        )
+        .bind(message.idempotency_key.clone())
+        .bind(message.channel.clone())
+        .bind(message.recipient.clone())
+        .bind(message.body.clone())
+        .bind(at)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
 }
 
 /// Appends an audit entry inside the caller's transaction.
@@ -547,6 +711,11 @@ delegate! {
     employers_in_district(district: District, status: EmployerStatus) -> Result<Vec<Employer>>;
     decide_employer(id: i64, status: EmployerStatus, by: i64, at: Millis, audit: &AuditEntry) -> Result<()>;
     audit_log(limit: i64) -> Result<Vec<AuditEntry>>;
+    enqueue_messages(messages: &[NewMessage], at: Millis) -> Result<()>;
+    claim_messages(worker: &str, now: Millis, lease: Millis, limit: i64) -> Result<Vec<OutboxMessage>>;
+    mark_sent(id: i64, worker: &str, at: Millis) -> Result<()>;
+    mark_failed(id: i64, worker: &str, error: &str, next_attempt_at: Millis, dead: bool) -> Result<()>;
+    messages_to(recipient: &str) -> Result<Vec<OutboxMessage>>;
 }
 
 impl Store {

@@ -41,7 +41,47 @@ fn new_employer(code: &str, district: District) -> NewEmployer {
     }
 }
 
+fn message(key: &str, to: &str) -> NewMessage {
+    NewMessage {
+        idempotency_key: key.into(), channel: "sms".into(), recipient: to.into(), body: format!("正文 {key}")
+    }
+}
+
+/// The outbox: leases, retries, giving up, and idempotent enqueueing.
+async fn outbox_contract<R: Repository>(store: &R) {
+    store
+        .enqueue_messages(
+            &[message("k1", "13800000001"), message("k2", "13800000001"), message("k3", "13800000002")],
+            1_000,
+        )
+        .await
+        .unwrap();
+    store.enqueue_messages(&[message("k1", "13800000001")], 1_001).await.unwrap();
+    assert_eq!(store.messages_to("13800000001").await.unwrap().len(), 2, "a key is queued once");
+    let claimed = store.claim_messages("a", 2_000, 30_000, 10).await.unwrap();
+    assert_eq!(claimed.iter().map(|m| m.idempotency_key.as_str()).collect::<Vec<_>>(), ["k1", "k2", "k3"]);
+    assert!(store.claim_messages("b", 2_001, 30_000, 10).await.unwrap().is_empty(), "leased to a");
+    store.mark_sent(claimed[0].id, "a", 2_100).await.unwrap();
+    assert!(
+        matches!(store.mark_sent(claimed[1].id, "b", 2_100).await, Err(StoreError::Conflict(_))),
+        "only the holder"
+    );
+    store.mark_failed(claimed[1].id, "a", "gateway 503", 60_000, false).await.unwrap();
+    store.mark_failed(claimed[2].id, "a", "bad number", 60_000, true).await.unwrap();
+    assert!(store.claim_messages("b", 40_000, 30_000, 10).await.unwrap().is_empty(), "the retry is not due yet");
+    let retry = store.claim_messages("b", 60_000, 30_000, 10).await.unwrap();
+    assert_eq!(retry.len(), 1, "the failed one comes back when due; the dead one does not");
+    assert_eq!((retry[0].idempotency_key.as_str(), retry[0].attempts), ("k2", 1));
+    assert_eq!(retry[0].last_error.as_deref(), Some("gateway 503"));
+    // b crashes without marking: after its lease runs out, c takes the message over.
+    assert_eq!(store.claim_messages("c", 90_001, 30_000, 10).await.unwrap().len(), 1);
+    let to_first = store.messages_to("13800000001").await.unwrap();
+    assert_eq!(to_first[0].sent_at, Some(2_100));
+    assert!(store.messages_to("13800000002").await.unwrap()[0].dead);
+}
+
 async fn contract<R: Repository>(store: &R) {
+    outbox_contract(store).await;
     // Users round-trip, usernames are unique, and a failed insert writes no audit entry.
     let admin = store
         .create_user(&new_user("admin", Role::Admin, None, None), 10, &audit("user_create", "admin"))
@@ -203,8 +243,38 @@ async fn sqlite_writers_in_parallel_all_land() {
         task.await.unwrap().unwrap();
     }
     assert_eq!(store.login_failures_since("user:x", 0).await.unwrap(), 32);
+    claims_never_overlap(&store).await;
     store.close().await;
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Several workers claiming at once on one database: every message goes to exactly one.
+async fn claims_never_overlap<R: Repository + Clone + 'static>(store: &R) {
+    let messages: Vec<NewMessage> = (0..60).map(|i| message(&format!("race-{i}"), "13900000000")).collect();
+    store.enqueue_messages(&messages, 0).await.unwrap();
+    let workers: Vec<_> = (0..4)
+        .map(|w| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let mut mine = Vec::new();
+                loop {
+                    let claimed = store.claim_messages(&format!("w{w}"), 1, 1_000_000, 7).await.unwrap();
+                    if claimed.is_empty() {
+                        break mine;
+                    }
+                    mine.extend(claimed.into_iter().map(|m| m.idempotency_key));
+                }
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    for worker in workers {
+        all.extend(worker.await.unwrap());
+    }
+    let race: Vec<&String> = all.iter().filter(|key| key.starts_with("race-")).collect();
+    let unique: std::collections::BTreeSet<&&String> = race.iter().collect();
+    assert_eq!(race.len(), 60, "every message claimed");
+    assert_eq!(unique.len(), 60, "no message claimed twice");
 }
 
 fn nanos() -> u128 {
@@ -227,6 +297,7 @@ async fn postgres_keeps_the_contract() {
         task.await.unwrap().unwrap();
     }
     assert_eq!(store.login_failures_since("user:x", 0).await.unwrap(), 32);
+    claims_never_overlap(&store).await;
     store.close().await;
     database.drop_database().await.unwrap();
 }
