@@ -233,6 +233,13 @@ async fn sqlite_writers_in_parallel_all_land() {
     let dir = std::env::temp_dir().join(format!("jifen-store-par-{}-{}", std::process::id(), nanos()));
     std::fs::create_dir_all(&dir).unwrap();
     let store = SqliteStore::open(&dir.join("jifen.sqlite")).await.unwrap();
+    concurrent_writers(&store).await;
+    store.close().await;
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Writers at once on one pool all land, and claimers at once never share a message.
+async fn concurrent_writers<R: Repository + Clone + 'static>(store: &R) {
     let tasks: Vec<_> = (0..32)
         .map(|i| {
             let store = store.clone();
@@ -243,9 +250,7 @@ async fn sqlite_writers_in_parallel_all_land() {
         task.await.unwrap().unwrap();
     }
     assert_eq!(store.login_failures_since("user:x", 0).await.unwrap(), 32);
-    claims_never_overlap(&store).await;
-    store.close().await;
-    std::fs::remove_dir_all(&dir).unwrap();
+    claims_never_overlap(store).await;
 }
 
 /// Several workers claiming at once on one database: every message goes to exactly one.
@@ -287,17 +292,7 @@ async fn postgres_keeps_the_contract() {
     let database = jifen_store::testing::TestDatabase::create("contract").await.expect("PostgreSQL must be reachable");
     let store = PgStore::connect(&database.url).await.unwrap();
     contract(&store).await;
-    let tasks: Vec<_> = (0..32)
-        .map(|i| {
-            let store = store.clone();
-            tokio::spawn(async move { store.record_login_failure("user:x", i).await })
-        })
-        .collect();
-    for task in tasks {
-        task.await.unwrap().unwrap();
-    }
-    assert_eq!(store.login_failures_since("user:x", 0).await.unwrap(), 32);
-    claims_never_overlap(&store).await;
+    concurrent_writers(&store).await;
     store.close().await;
     database.drop_database().await.unwrap();
 }
