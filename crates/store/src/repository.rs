@@ -38,10 +38,12 @@ pub trait Repository: Send + Sync {
         must_change: bool,
         audit: &AuditEntry,
     ) -> impl Future<Output = Result<()>> + Send;
-    fn create_session(&self, session: &Session) -> impl Future<Output = Result<()>> + Send;
+    /// Starts a session (a sign-in), audited.
+    fn create_session(&self, session: &Session, audit: &AuditEntry) -> impl Future<Output = Result<()>> + Send;
     /// The session if it exists and has not expired at `now`.
     fn session(&self, token_hash: &str, now: Millis) -> impl Future<Output = Result<Option<Session>>> + Send;
-    fn delete_session(&self, token_hash: &str) -> impl Future<Output = Result<()>> + Send;
+    /// Ends a session (a sign-out), audited.
+    fn delete_session(&self, token_hash: &str, audit: &AuditEntry) -> impl Future<Output = Result<()>> + Send;
     fn record_login_failure(&self, subject: &str, at: Millis) -> impl Future<Output = Result<()>> + Send;
     fn login_failures_since(&self, subject: &str, since: Millis) -> impl Future<Output = Result<u64>> + Send;
     fn clear_login_failures(&self, subject: &str) -> impl Future<Output = Result<()>> + Send;
@@ -255,7 +257,7 @@ macro_rules! repository {
                 Ok(())
             }
 
-            async fn create_session(&self, session: &Session) -> Result<()> {
+            async fn create_session(&self, session: &Session, audit: &AuditEntry) -> Result<()> {
                 let mut tx = self.begin_write().await?;
                 sqlx::query(
                     "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
@@ -267,6 +269,7 @@ macro_rules! repository {
                 .bind(session.expires_at)
                 .execute(&mut *tx)
                 .await?;
+                append_audit(&mut tx, audit).await?;
                 tx.commit().await?;
                 Ok(())
             }
@@ -289,9 +292,10 @@ macro_rules! repository {
                 }))
             }
 
-            async fn delete_session(&self, token_hash: &str) -> Result<()> {
+            async fn delete_session(&self, token_hash: &str, audit: &AuditEntry) -> Result<()> {
                 let mut tx = self.begin_write().await?;
                 sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(&mut *tx).await?;
+                append_audit(&mut tx, audit).await?;
                 tx.commit().await?;
                 Ok(())
             }
@@ -700,9 +704,9 @@ delegate! {
     user_by_username(username: &str) -> Result<Option<User>>;
     user_by_id(id: i64) -> Result<Option<User>>;
     set_password(user_id: i64, password_hash: &str, must_change: bool, audit: &AuditEntry) -> Result<()>;
-    create_session(session: &Session) -> Result<()>;
+    create_session(session: &Session, audit: &AuditEntry) -> Result<()>;
     session(token_hash: &str, now: Millis) -> Result<Option<Session>>;
-    delete_session(token_hash: &str) -> Result<()>;
+    delete_session(token_hash: &str, audit: &AuditEntry) -> Result<()>;
     record_login_failure(subject: &str, at: Millis) -> Result<()>;
     login_failures_since(subject: &str, since: Millis) -> Result<u64>;
     clear_login_failures(subject: &str) -> Result<()>;

@@ -110,12 +110,12 @@ async fn contract<R: Repository>(store: &R) {
         created_at: 100,
         expires_at,
     };
-    store.create_session(&session("a", 1_000)).await.unwrap();
-    store.create_session(&session("b", 1_000)).await.unwrap();
-    store.create_session(&session("old", 150)).await.unwrap();
+    store.create_session(&session("a", 1_000), &audit("sign_in", "clerk")).await.unwrap();
+    store.create_session(&session("b", 1_000), &audit("sign_in", "clerk")).await.unwrap();
+    store.create_session(&session("old", 150), &audit("sign_in", "clerk")).await.unwrap();
     assert_eq!(store.session("a", 500).await.unwrap().unwrap(), session("a", 1_000));
     assert!(store.session("old", 500).await.unwrap().is_none(), "expired");
-    store.delete_session("a").await.unwrap();
+    store.delete_session("a", &audit("sign_out", "clerk")).await.unwrap();
     assert!(store.session("a", 500).await.unwrap().is_none(), "logged out");
     store.set_password(clerk.id, "new-hash", false, &audit("password_change", "clerk")).await.unwrap();
     assert!(store.session("b", 500).await.unwrap().is_none(), "a password change ends sessions");
@@ -203,6 +203,10 @@ async fn contract<R: Repository>(store: &R) {
             "employer_register",
             "employer_register",
             "password_change",
+            "sign_out",
+            "sign_in",
+            "sign_in",
+            "sign_in",
             "user_create",
             "user_create"
         ]
@@ -222,7 +226,7 @@ async fn sqlite_keeps_the_contract() {
     store.backup(&copy).await.unwrap();
     let restored = SqliteStore::open(&copy).await.unwrap();
     assert_eq!(restored.user_by_username("clerk").await.unwrap().unwrap().username, "clerk");
-    assert_eq!(restored.audit_log(100).await.unwrap().len(), 7);
+    assert_eq!(restored.audit_log(100).await.unwrap().len(), 11);
     store.close().await;
     restored.close().await;
     std::fs::remove_dir_all(&dir).unwrap();

@@ -191,7 +191,8 @@ async fn start_session(state: &AppState, user_id: i64, target: &str, lang: Lang)
         created_at: now,
         expires_at: now + SESSION_MILLIS,
     };
-    if let Err(e) = state.store.create_session(&session).await {
+    let entry = audit(Some(user_id), "sign_in", format!("user:{user_id}"), serde_json::json!({}));
+    if let Err(e) = state.store.create_session(&session, &entry).await {
         return server_error(lang, e);
     }
     let mut response = Redirect::to(target).into_response();
@@ -217,7 +218,8 @@ pub async fn logout(
     if !same_origin(&headers) || !signed.csrf_ok(&form.csrf) {
         return stale_form(chosen.lang);
     }
-    if let Err(e) = state.store.delete_session(&signed.session.token_hash).await {
+    let entry = audit(Some(signed.user.id), "sign_out", format!("user:{}", signed.user.id), serde_json::json!({}));
+    if let Err(e) = state.store.delete_session(&signed.session.token_hash, &entry).await {
         return server_error(chosen.lang, e);
     }
     let mut response = Redirect::to("/").into_response();
