@@ -3,6 +3,8 @@
 //! Chinese labels render wherever the SVG is opened.
 
 use chrono::NaiveDate;
+use jifen_planner::{PlanDocument, Point};
+use jifen_rules::Lang;
 use plotters::prelude::*;
 
 /// What the chart shows. Labels are given by the caller in the reader's language.
@@ -106,6 +108,27 @@ impl ScoreChart<'_> {
         root.present()?;
         Ok(())
     }
+}
+
+/// The chart of a plan: the total as things are, the deadline plan's total when it has
+/// actions, the standard line and the deadline, labelled in `lang`.
+pub fn plan_chart(plan: &PlanDocument, lang: Lang) -> Result<String, ChartError> {
+    let t = |zh: &'static str, en: &'static str| if lang == Lang::Zh { zh } else { en };
+    let points = |series: &[Point]| series.iter().map(|p| (p.date, p.total)).collect::<Vec<_>>();
+    let baseline = points(&plan.series);
+    let deadline_series = plan.deadline.as_ref().filter(|d| !d.actions.is_empty()).map(|d| points(&d.series));
+    let standard_label = format!("{} {}", t("标准分值", "standard"), plan.standard);
+    ScoreChart {
+        title: t("积分预测", "Projected points"),
+        baseline_label: t("维持现状", "as things are"),
+        y_label: t("积分", "points"),
+        baseline: &baseline,
+        plan: deadline_series.as_deref().map(|series| (t("按截止日期方案", "with the deadline plan"), series)),
+        standard: plan.standard,
+        standard_label: &standard_label,
+        deadline: plan.deadline.as_ref().map(|d| (d.date, t("截止日期", "deadline"))),
+    }
+    .to_svg()
 }
 
 /// A score is a step function: it holds its value until the next change.

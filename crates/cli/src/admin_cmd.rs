@@ -3,7 +3,7 @@
 use crate::Failure;
 use crate::storage::{Storage, runtime};
 use jifen_domain::{District, Role};
-use jifen_store::{AuditEntry, NewUser, Repository, Store, StoreError};
+use jifen_store::{AuditEntry, NewUser, Repository, Store, StoreError, now_millis};
 use std::path::Path;
 
 pub struct CreateUser<'a> {
@@ -12,10 +12,6 @@ pub struct CreateUser<'a> {
     pub role: &'a str,
     pub district: Option<&'a str>,
     pub employer_id: Option<i64>,
-}
-
-fn now_millis() -> i64 {
-    chrono::Utc::now().timestamp_millis()
 }
 
 /// Creates a user with a random initial password that must be changed at first login, and

@@ -4,8 +4,7 @@
 use crate::score::Format;
 use crate::{Failure, read_input, rule_book};
 use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
-use jifen_chart::ScoreChart;
-use jifen_planner::{Catalogue, Event, PlanDocument, PlanRequest, plan};
+use jifen_planner::{Catalogue, Event, PlanDocument, PlanRequest, plan, signed};
 use jifen_rules::Lang;
 use std::fmt::Write;
 
@@ -48,35 +47,12 @@ pub fn plan_file(path: &str, options: &PlanOptions) -> Result<String, Failure> {
 }
 
 fn write_chart(document: &PlanDocument, lang: Lang, path: &str) -> Result<(), Failure> {
-    let zh = lang == Lang::Zh;
-    let points = |series: &[jifen_planner::Point]| series.iter().map(|p| (p.date, p.total)).collect::<Vec<_>>();
-    let baseline = points(&document.series);
-    let plan_series = document.deadline.as_ref().filter(|d| !d.actions.is_empty()).map(|d| points(&d.series));
-    let standard_label =
-        if zh { format!("标准分值 {}", document.standard) } else { format!("standard {}", document.standard) };
-    let deadline_label = if zh { "截止日期" } else { "deadline" };
-    let chart = ScoreChart {
-        title: if zh { "积分预测" } else { "Projected points" },
-        baseline_label: if zh { "维持现状" } else { "as things are" },
-        y_label: if zh { "积分" } else { "points" },
-        baseline: &baseline,
-        plan: plan_series
-            .as_deref()
-            .map(|series| (if zh { "按截止日期方案" } else { "with the deadline plan" }, series)),
-        standard: document.standard,
-        standard_label: &standard_label,
-        deadline: document.deadline.as_ref().map(|d| (d.date, deadline_label)),
-    };
-    let svg = chart.to_svg().map_err(|e| Failure::internal(format!("chart: {e}")))?;
+    let svg = jifen_chart::plan_chart(document, lang).map_err(|e| Failure::internal(format!("chart: {e}")))?;
     std::fs::write(path, svg).map_err(|e| Failure::input(format!("{path}: {e}")))
 }
 
 fn date_or(date: Option<chrono::NaiveDate>, none: &str) -> String {
     date.map_or_else(|| none.to_string(), |d| d.to_string())
-}
-
-fn signed(delta: i64) -> String {
-    if delta > 0 { format!("+{delta}") } else { delta.to_string() }
 }
 
 fn write_events(out: &mut String, events: &[Event], lang: Lang) {

@@ -164,9 +164,7 @@ pub async fn run<R: Repository, S: Sender>(
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
     loop {
-        let now =
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as Millis);
-        if let Err(error) = drain_once(&store, &sender, &worker, now).await {
+        if let Err(error) = drain_once(&store, &sender, &worker, jifen_store::now_millis()).await {
             tracing::error!(%error, "outbox");
         }
         tokio::select! {

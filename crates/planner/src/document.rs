@@ -179,6 +179,11 @@ fn deadline_document(plan: &DeadlinePlan, as_of: NaiveDate, lang: Lang) -> Deadl
     }
 }
 
+/// A change as people write it: `+3`, `-2`, `0`.
+pub fn signed(delta: i64) -> String {
+    if delta > 0 { format!("+{delta}") } else { delta.to_string() }
+}
+
 pub fn note_text(note: &AssumptionNote, lang: Lang) -> String {
     match (note, lang) {
         (AssumptionNote::NotInsured, Lang::Zh) => {

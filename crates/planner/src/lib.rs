@@ -13,7 +13,7 @@ mod scenario;
 mod timeline;
 
 pub use catalogue::{Action, Area, Catalogue, CatalogueError, Effect};
-pub use document::{ActionDocument, Current, DeadlineDocument, Event, PlanDocument, Point, note_text};
+pub use document::{ActionDocument, Current, DeadlineDocument, Event, PlanDocument, Point, note_text, signed};
 pub use plan::{
     ActionOutcome, DEFAULT_HORIZON_YEARS, DeadlinePlan, LAST_AGE, Plan, PlanError, PlanRequest, THREAT_MONTHS, plan,
 };

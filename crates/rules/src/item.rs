@@ -84,11 +84,6 @@ pub struct Interpretations(u16);
 impl Interpretations {
     pub const NONE: Self = Self(0);
 
-    /// `n` from 1 to 10.
-    pub fn of(n: u8) -> Self {
-        Self(1 << n)
-    }
-
     pub fn with(self, n: u8) -> Self {
         Self(self.0 | 1 << n)
     }

@@ -6,6 +6,13 @@ use jifen_ids::CreditCode;
 /// UTC milliseconds since the Unix epoch: portable across both databases.
 pub type Millis = i64;
 
+/// The current time as stored.
+pub fn now_millis() -> Millis {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewUser {
     pub username: String,

@@ -9,8 +9,7 @@ use crate::{AppState, clock};
 use axum::Form;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use jifen_chart::ScoreChart;
-use jifen_planner::PlanDocument;
+use jifen_planner::{PlanDocument, signed};
 use jifen_rules::{Context, Lang, ScoreResult};
 use maud::{Markup, PreEscaped, html};
 
@@ -169,7 +168,7 @@ fn results(score: &ScoreResult, plan: &PlanDocument, lang: Lang) -> Markup {
         (false, true) => t(lang, "被一票否决", "vetoed"),
         (false, false) => t(lang, "未达到标准分值", "below the standard score"),
     };
-    let chart = chart_svg(plan, lang);
+    let chart = jifen_chart::plan_chart(plan, lang).ok();
     html! {
         section.summary aria-live="polite" {
             div {
@@ -235,27 +234,4 @@ fn results(score: &ScoreResult, plan: &PlanDocument, lang: Lang) -> Markup {
             } }
         }
     }
-}
-
-fn signed(delta: i64) -> String {
-    if delta > 0 { format!("+{delta}") } else { delta.to_string() }
-}
-
-fn chart_svg(plan: &PlanDocument, lang: Lang) -> Option<String> {
-    let points = |series: &[jifen_planner::Point]| series.iter().map(|p| (p.date, p.total)).collect::<Vec<_>>();
-    let baseline = points(&plan.series);
-    let deadline_series = plan.deadline.as_ref().filter(|d| !d.actions.is_empty()).map(|d| points(&d.series));
-    let standard_label = format!("{} {}", t(lang, "标准分值", "standard"), plan.standard);
-    ScoreChart {
-        title: t(lang, "积分预测", "Projected points"),
-        baseline_label: t(lang, "维持现状", "as things are"),
-        y_label: t(lang, "积分", "points"),
-        baseline: &baseline,
-        plan: deadline_series.as_deref().map(|series| (t(lang, "按截止日期方案", "with the deadline plan"), series)),
-        standard: plan.standard,
-        standard_label: &standard_label,
-        deadline: plan.deadline.as_ref().map(|d| (d.date, t(lang, "截止日期", "deadline"))),
-    }
-    .to_svg()
-    .ok()
 }

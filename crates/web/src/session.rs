@@ -9,16 +9,13 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
+pub use jifen_store::now_millis;
 use jifen_store::{Repository, Session, User};
 
 pub const SESSION_COOKIE: &str = "jifen_session";
 pub const CSRF_COOKIE: &str = "jifen_csrf";
 /// How long a session lasts.
 pub const SESSION_MILLIS: i64 = 12 * 60 * 60 * 1000;
-
-pub fn now_millis() -> i64 {
-    chrono::Utc::now().timestamp_millis()
-}
 
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers

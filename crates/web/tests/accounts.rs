@@ -3,6 +3,8 @@
 //! which route.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use jifen_domain::{District, Role};
 use jifen_store::{AuditEntry, NewUser, Repository, Store};
 use reqwest::StatusCode;
@@ -14,19 +16,8 @@ struct App {
 }
 
 async fn spawn() -> App {
-    let dir = std::env::temp_dir().join(format!("jifen-accounts-{}-{}", std::process::id(), unique()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let store = Store::open(dir.join("jifen.sqlite").to_str().unwrap()).await.unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(jifen_web::serve(listener, jifen_web::AppState::new(store.clone()).unwrap()));
-    App { base, store }
-}
-
-fn unique() -> u128 {
-    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() + u128::from(n)
+    let store = common::temp_sqlite().await;
+    App { base: common::serve(store.clone()).await, store }
 }
 
 /// A browser: keeps cookies, does not follow redirects (so the tests see them).
@@ -286,10 +277,7 @@ async fn two_servers_share_sessions_and_throttling_on_postgres() {
     let mut apps = Vec::new();
     for _ in 0..2 {
         let store = Store::open(&database.url).await.unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(jifen_web::serve(listener, jifen_web::AppState::new(store.clone()).unwrap()));
-        apps.push(App { base, store });
+        apps.push(App { base: common::serve(store.clone()).await, store });
     }
     let (a, b) = (&apps[0], &apps[1]);
     a.user("shared", Role::Admin, None, None, false).await;

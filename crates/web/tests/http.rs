@@ -1,6 +1,8 @@
 //! The server as a client sees it: started on a random port, driven over HTTP.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::path::PathBuf;
@@ -11,13 +13,7 @@ struct TestServer {
 }
 
 async fn spawn() -> TestServer {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let dir = std::env::temp_dir().join(format!("jifen-web-test-{}-{}", std::process::id(), unique()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let store = jifen_store::Store::open(dir.join("jifen.sqlite").to_str().unwrap()).await.unwrap();
-    let state = jifen_web::AppState::new(store).unwrap();
-    tokio::spawn(jifen_web::serve(listener, state));
+    let base = common::serve(common::temp_sqlite().await).await;
     TestServer { base, client: reqwest::Client::new() }
 }
 
@@ -29,12 +25,6 @@ impl TestServer {
     async fn post_json(&self, path: &str, body: impl Into<reqwest::Body>) -> reqwest::Response {
         self.client.post(format!("{}{path}", self.base)).body(body).send().await.unwrap()
     }
-}
-
-fn unique() -> u128 {
-    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() + u128::from(n)
 }
 
 fn cases() -> Vec<Value> {
