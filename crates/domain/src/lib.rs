@@ -1,8 +1,12 @@
-//! # jifen-domain — roles, districts and the application workflow
+//! # jifen-domain — roles, districts, the application form, its materials and workflow
 //!
-//! Pure types shared by storage, the web layer and the CLI. Each is written as a fixed word
+//! Pure types and checks shared by storage, the services, the web layer and the CLI. Each is written as a fixed word
 //! in storage and JSON, with names in both languages for people.
 
+pub mod application;
+pub mod form;
+pub mod materials;
+pub mod roster;
 pub mod workflow;
 
 use jifen_rules::Lang;

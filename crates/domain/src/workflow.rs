@@ -23,6 +23,9 @@ pub struct State {
     pub sla_days: Option<u32>,
     #[serde(default, rename = "final")]
     pub is_final: bool,
+    /// Whether the application form may be printed (as a PDF) in this state.
+    #[serde(default)]
+    pub printable: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -217,6 +217,7 @@ mod tests {
             channel: "sms".into(),
             recipient: "13800000000".into(),
             body: "您的积分申请已提交".into(),
+            body_after_send: None,
         }
     }
 

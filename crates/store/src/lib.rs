@@ -5,10 +5,12 @@
 //! written once (see `repository.rs`), and one contract test suite runs on both. Every
 //! state change writes its audit entry in the same transaction.
 
+mod applications;
 mod model;
 mod repository;
 pub mod testing;
 
+pub use applications::ApplicationStore;
 pub use model::*;
 
 pub use repository::{PgStore, Repository, SqliteStore, Store, StoreError};

@@ -1,7 +1,9 @@
 //! What the store keeps, as domain types.
 
+use jifen_domain::form::Fields;
 use jifen_domain::{District, Role};
 use jifen_ids::CreditCode;
+use std::collections::BTreeMap;
 
 /// UTC milliseconds since the Unix epoch: portable across both databases.
 pub type Millis = i64;
@@ -115,6 +117,9 @@ pub struct NewMessage {
     pub channel: String,
     pub recipient: String,
     pub body: String,
+    /// What the outbox keeps of the text once it is sent, when the text itself must not be
+    /// kept (an initial password).
+    pub body_after_send: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -130,4 +135,200 @@ pub struct OutboxMessage {
     pub sent_at: Option<Millis>,
     pub last_error: Option<String>,
     pub dead: bool,
+}
+
+/// A person's applicant account, as an employer's HR agent registers it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewApplicant {
+    /// The resident ID number, canonical: also the username the person signs in with.
+    pub id_number: String,
+    pub name: String,
+    pub mobile: String,
+    /// The initial password's hash; the account must change it at first sign-in.
+    pub password_hash: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applicant {
+    pub user_id: i64,
+    pub id_number: String,
+    pub name: String,
+    pub mobile: String,
+    pub created_at: Millis,
+}
+
+/// One person an employer registers: a new account, or one that exists already (the person
+/// changed employer), each with its audit entry and messages.
+#[derive(Debug, Clone)]
+pub struct Registration {
+    pub applicant: RegisteredApplicant,
+    pub audit: AuditEntry,
+    pub messages: Vec<NewMessage>,
+}
+
+#[derive(Debug, Clone)]
+pub enum RegisteredApplicant {
+    New(NewApplicant),
+    Existing { user_id: i64 },
+}
+
+/// An employer an applicant is registered with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Employment {
+    pub employer_id: i64,
+    pub employer_name: String,
+    pub since: Millis,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewApplication {
+    pub applicant_id: i64,
+    pub employer_id: i64,
+    /// The employer's district: the centre the materials go to.
+    pub district: District,
+    pub state: String,
+    pub fields: Fields,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Application {
+    pub id: i64,
+    pub applicant_id: i64,
+    pub employer_id: i64,
+    pub district: District,
+    pub state: String,
+    /// Whether the application is still in progress (its state is not final).
+    pub open: bool,
+    /// The form as typed.
+    pub fields: Fields,
+    /// The engine's total for the form when it was last saved, if the form was valid.
+    pub claimed_total: Option<i64>,
+    /// The claimed profile (JSON), frozen when the form was submitted.
+    pub claim: Option<serde_json::Value>,
+    /// The employer's comments of the last return, by form field.
+    pub review: BTreeMap<String, String>,
+    /// Bumped by every change; a change names the version it was made on.
+    pub version: i64,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+    pub state_since: Millis,
+}
+
+/// An application in a list, with the names a list shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApplicationListing {
+    pub id: i64,
+    pub applicant_id: i64,
+    pub applicant_name: String,
+    pub applicant_id_number: String,
+    pub employer_id: i64,
+    pub employer_name: String,
+    pub state: String,
+    pub claimed_total: Option<i64>,
+    pub updated_at: Millis,
+    pub state_since: Millis,
+}
+
+/// A saved draft: the form, and the engine's total for it when it is valid.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Draft {
+    pub fields: Fields,
+    pub claimed_total: Option<i64>,
+}
+
+/// A move of an application from one state to another, made on a known version.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Transition {
+    pub action: String,
+    pub actor_id: i64,
+    pub from_state: String,
+    pub to_state: String,
+    /// Whether the application is still in progress after the move.
+    pub open: bool,
+    pub expected_version: i64,
+    pub comment: String,
+    /// Replaces the frozen claim when set (on submission).
+    pub claim: Option<serde_json::Value>,
+    /// Replaces the claimed total when set.
+    pub claimed_total: Option<i64>,
+    /// The per-field comments that stand after the move (empty clears them).
+    pub review: BTreeMap<String, String>,
+    pub details: serde_json::Value,
+}
+
+/// What happened to an application, in order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApplicationEvent {
+    pub id: i64,
+    pub application_id: i64,
+    pub at: Millis,
+    pub actor_id: Option<i64>,
+    pub actor_name: Option<String>,
+    pub action: String,
+    pub from_state: Option<String>,
+    pub to_state: String,
+    pub comment: String,
+    pub details: serde_json::Value,
+}
+
+/// A file for one material of an application; its content is checked before it gets here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewUpload {
+    pub application_id: i64,
+    pub material: String,
+    pub filename: String,
+    pub content_type: String,
+    /// SHA-256 of the bytes, hex.
+    pub sha256: String,
+    pub bytes: Vec<u8>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Upload {
+    pub id: i64,
+    pub application_id: i64,
+    pub material: String,
+    pub filename: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub uploaded_by: i64,
+    pub uploaded_at: Millis,
+    pub superseded: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportStatus {
+    Running,
+    Done,
+    Failed,
+}
+
+impl ImportStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Running => "running",
+            Self::Done => "done",
+            Self::Failed => "failed",
+        }
+    }
+
+    pub fn parse(word: &str) -> Option<Self> {
+        [Self::Running, Self::Done, Self::Failed].into_iter().find(|status| status.as_str() == word)
+    }
+}
+
+/// A CSV import of applicants, run in the background with its progress.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportJob {
+    pub id: i64,
+    pub employer_id: i64,
+    pub created_by: i64,
+    pub status: ImportStatus,
+    pub total: i64,
+    pub processed: i64,
+    /// What became of each row (written by the service; the store keeps it as it is).
+    pub report: serde_json::Value,
+    pub created_at: Millis,
+    pub updated_at: Millis,
 }

@@ -189,7 +189,7 @@ struct AuditRow {
 }
 
 /// A unique-constraint violation becomes [`StoreError::Duplicate`] naming the value.
-fn unique(what: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
+pub(crate) fn unique(what: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
     move |error| match &error {
         sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Duplicate(what),
         _ => StoreError::Database(error),
@@ -443,7 +443,8 @@ macro_rules! repository {
             async fn mark_sent(&self, id: i64, worker: &str, at: Millis) -> Result<()> {
                 let mut tx = self.begin_write().await?;
                 let changed = sqlx::query(
-                    "UPDATE outbox SET sent_at = $1, locked_until = NULL, attempts = attempts + 1 \
+                    "UPDATE outbox SET sent_at = $1, locked_until = NULL, attempts = attempts + 1, \
+                     body = COALESCE(body_after_send, body), body_after_send = NULL \
                      WHERE id = $2 AND locked_by = $3 AND sent_at IS NULL",
                 )
                 .bind(at)
@@ -550,23 +551,29 @@ impl From<MessageRow> for OutboxMessage {
 
 /// Queues messages inside the caller's transaction (the change that causes them commits
 /// with them, or neither does).
-async fn insert_messages<'c, DB>(tx: &mut sqlx::Transaction<'c, DB>, messages: &[NewMessage], at: Millis) -> Result<()>
+pub(crate) async fn insert_messages<'c, DB>(
+    tx: &mut sqlx::Transaction<'c, DB>,
+    messages: &[NewMessage],
+    at: Millis,
+) -> Result<()>
 where
     DB: sqlx::Database,
     for<'e> &'e mut DB::Connection: sqlx::Executor<'e, Database = DB>,
     for<'q> <DB as sqlx::Database>::Arguments: sqlx::IntoArguments<DB>,
     i64: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     String: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<String>: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
 {
     for message in messages {
         sqlx::query(
-            "INSERT INTO outbox (idempotency_key, channel, recipient, body, created_at, attempts, next_attempt_at, dead) \
-             VALUES ($1, $2, $3, $4, $5, 0, $5, FALSE) ON CONFLICT (idempotency_key) DO NOTHING",
+            "INSERT INTO outbox (idempotency_key, channel, recipient, body, body_after_send, created_at, attempts, \
+             next_attempt_at, dead) VALUES ($1, $2, $3, $4, $5, $6, 0, $6, FALSE) ON CONFLICT (idempotency_key) DO NOTHING",
         )
         .bind(message.idempotency_key.clone())
         .bind(message.channel.clone())
         .bind(message.recipient.clone())
         .bind(message.body.clone())
+        .bind(message.body_after_send.clone())
         .bind(at)
         .execute(&mut **tx)
         .await?;
@@ -575,7 +582,7 @@ where
 }
 
 /// Appends an audit entry inside the caller's transaction.
-async fn append_audit<'c, DB>(tx: &mut sqlx::Transaction<'c, DB>, entry: &AuditEntry) -> Result<()>
+pub(crate) async fn append_audit<'c, DB>(tx: &mut sqlx::Transaction<'c, DB>, entry: &AuditEntry) -> Result<()>
 where
     DB: sqlx::Database,
     for<'e> &'e mut DB::Connection: sqlx::Executor<'e, Database = DB>,
@@ -600,7 +607,7 @@ where
 /// (so a transaction never has to upgrade from read to write and fail with SQLITE_BUSY).
 #[derive(Clone)]
 pub struct SqliteStore {
-    pool: sqlx::SqlitePool,
+    pub(crate) pool: sqlx::SqlitePool,
 }
 
 impl SqliteStore {
@@ -618,7 +625,7 @@ impl SqliteStore {
         Ok(Self { pool })
     }
 
-    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+    pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
         Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
     }
 
@@ -639,7 +646,7 @@ repository!(SqliteStore);
 /// PostgreSQL, for several `jifen serve` processes on one database.
 #[derive(Clone)]
 pub struct PgStore {
-    pool: sqlx::PgPool,
+    pub(crate) pool: sqlx::PgPool,
 }
 
 impl PgStore {
@@ -655,7 +662,7 @@ impl PgStore {
         Ok(Self { pool })
     }
 
-    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>> {
+    pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>> {
         Ok(self.pool.begin().await?)
     }
 

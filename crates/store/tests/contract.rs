@@ -43,7 +43,11 @@ fn new_employer(code: &str, district: District) -> NewEmployer {
 
 fn message(key: &str, to: &str) -> NewMessage {
     NewMessage {
-        idempotency_key: key.into(), channel: "sms".into(), recipient: to.into(), body: format!("正文 {key}")
+        idempotency_key: key.into(),
+        channel: "sms".into(),
+        recipient: to.into(),
+        body: format!("正文 {key}"),
+        body_after_send: None,
     }
 }
 

@@ -10,7 +10,6 @@ pub mod api;
 pub mod clock;
 mod docs;
 pub mod error;
-mod form;
 pub mod lang;
 mod layout;
 pub mod metrics;

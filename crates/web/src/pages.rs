@@ -2,15 +2,15 @@
 //! every item's explanation and citation, and the planner's timeline, ranked actions and
 //! chart. Server-rendered: it works without JavaScript. Chinese by default.
 
-use crate::form::{Fields, INSURANCE_ROWS, plan_request};
 use crate::lang::Chosen;
 use crate::layout::{layout, t};
 use crate::{AppState, clock};
 use axum::Form;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use jifen_planner::{PlanDocument, signed};
-use jifen_rules::{Context, Lang, ScoreResult};
+use jifen_domain::form::{Fields, INSURANCE_ROWS, profile_json};
+use jifen_planner::{PlanDocument, PlanRequest, signed};
+use jifen_rules::{Context, Lang, Profile, ProfileError, ScoreResult};
 use maud::{Markup, PreEscaped, html};
 
 /// `GET /`: the empty form.
@@ -45,6 +45,19 @@ fn evaluate_form(state: &AppState, fields: &Fields, lang: Lang) -> Result<Markup
     let score = evaluation.to_result(lang);
     let plan = jifen_planner::plan(state.book, state.catalogue, &request, today).map_err(|e| e.to_string())?;
     Ok(results(&score, &plan.to_document(lang), lang))
+}
+
+/// The plan request the fields describe (the planner's default assumptions).
+fn plan_request(fields: &Fields) -> Result<PlanRequest, ProfileError> {
+    let profile = Profile::from_value(profile_json(fields))?;
+    let mut request = PlanRequest::for_profile(profile);
+    if let Some(deadline) = fields.text("deadline") {
+        let text = deadline.as_str().unwrap_or_default();
+        let date = jifen_rules::calendar::parse_date(text)
+            .map_err(|message| ProfileError::new("deadline", jifen_rules::ProfileErrorKind::Invalid(message)))?;
+        request.deadline = Some(date);
+    }
+    Ok(request)
 }
 
 fn error_box(message: &str) -> Markup {

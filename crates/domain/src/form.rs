@@ -1,21 +1,44 @@
-//! The simulator form: its fields, and the profile and plan request they make. The form
-//! builds the same JSON a client would send, so validation is the engine's own.
+//! The profile form shared by the simulator and the application form: its fields, by name,
+//! and the profile JSON they make. The form builds the same JSON a client would send, so
+//! validation is the engine's own. An application's draft is kept as these fields, exactly
+//! as typed, so that a half-filled form can be saved and shown again.
 
-use jifen_planner::PlanRequest;
-use jifen_rules::{Profile, ProfileError};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
-/// Rows of insurance history the form offers.
+/// Rows of insurance history the simulator offers.
 pub const INSURANCE_ROWS: usize = 4;
+/// Rows of insurance history read from any form (the application form offers more rows).
+pub const MAX_INSURANCE_ROWS: usize = 12;
 
-/// The submitted fields, by name.
-#[derive(Debug, Default, Clone)]
-pub struct Fields(HashMap<String, String>);
+/// The submitted fields, by name; empty fields are left out.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Fields(BTreeMap<String, String>);
 
 impl Fields {
     pub fn new(pairs: Vec<(String, String)>) -> Self {
         Self(pairs.into_iter().map(|(k, v)| (k, v.trim().to_string())).filter(|(_, v)| !v.is_empty()).collect())
+    }
+
+    /// Sets (or, with an empty value, removes) one field.
+    pub fn set(&mut self, name: &str, value: &str) {
+        let value = value.trim();
+        if value.is_empty() {
+            self.0.remove(name);
+        } else {
+            self.0.insert(name.to_string(), value.to_string());
+        }
+    }
+
+    /// Keeps only the fields `keep` accepts (a form takes only the fields it has).
+    pub fn retain(&mut self, keep: impl Fn(&str) -> bool) {
+        self.0.retain(|name, _| keep(name));
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
     }
 
     pub fn get(&self, name: &str) -> &str {
@@ -31,7 +54,7 @@ impl Fields {
         self
     }
 
-    fn text(&self, name: &str) -> Option<Value> {
+    pub fn text(&self, name: &str) -> Option<Value> {
         Some(self.get(name)).filter(|v| !v.is_empty()).map(|v| Value::String(v.to_string()))
     }
 
@@ -79,7 +102,7 @@ pub fn profile_json(fields: &Fields) -> Value {
         }
         put("qualifications", Some(json!([qualification])));
     }
-    let insurance: Vec<Value> = (0..INSURANCE_ROWS)
+    let insurance: Vec<Value> = (0..MAX_INSURANCE_ROWS)
         .filter(|row| {
             [format!("si_from_{row}"), format!("si_to_{row}")].iter().any(|name| !fields.get(name).is_empty())
         })
@@ -137,22 +160,10 @@ pub fn profile_json(fields: &Fields) -> Value {
     Value::Object(profile)
 }
 
-/// The plan request the fields describe (the planner's default assumptions).
-pub fn plan_request(fields: &Fields) -> Result<PlanRequest, ProfileError> {
-    let profile = Profile::from_value(profile_json(fields))?;
-    let mut request = PlanRequest::for_profile(profile);
-    if let Some(deadline) = fields.text("deadline") {
-        let text = deadline.as_str().unwrap_or_default();
-        let date = jifen_rules::calendar::parse_date(text)
-            .map_err(|message| ProfileError::new("deadline", jifen_rules::ProfileErrorKind::Invalid(message)))?;
-        request.deadline = Some(date);
-    }
-    Ok(request)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use jifen_rules::Profile;
 
     fn fields(pairs: &[(&str, &str)]) -> Fields {
         Fields::new(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())

@@ -1,0 +1,290 @@
+//! The application store's contract, the same on SQLite and PostgreSQL: applicants and their
+//! employers, applications moved only from the state and version they were read in, every
+//! move with its event, audit entry and messages in one transaction, uploads kept and
+//! superseded (never deleted), simulations and import jobs.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use jifen_domain::form::Fields;
+use jifen_domain::{District, Role};
+use jifen_ids::CreditCode;
+use jifen_store::*;
+use serde_json::json;
+use std::collections::BTreeMap;
+
+fn audit(action: &str) -> AuditEntry {
+    AuditEntry { at: 1_000, actor_id: Some(1), action: action.into(), subject: String::new(), details: json!({}) }
+}
+
+fn sms(key: &str, to: &str, body: &str) -> NewMessage {
+    NewMessage {
+        idempotency_key: key.into(),
+        channel: "sms".into(),
+        recipient: to.into(),
+        body: body.into(),
+        body_after_send: None,
+    }
+}
+
+fn fields(pairs: &[(&str, &str)]) -> Fields {
+    Fields::new(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
+}
+
+async fn employer<S: Repository>(store: &S, code: &str, agent: &str) -> (i64, i64) {
+    let employer = NewEmployer {
+        name: format!("单位 {agent}"),
+        credit_code: CreditCode::parse(code).unwrap(),
+        district: District::Pudong,
+        contact_name: "张三".into(),
+        contact_phone: "13800000000".into(),
+    };
+    let user = NewUser {
+        username: agent.into(),
+        display_name: agent.into(),
+        password_hash: "x".into(),
+        role: Role::HrAgent,
+        district: None,
+        employer_id: None,
+        must_change_password: false,
+    };
+    let (employer, agent) =
+        store.register_employer(&employer, &user, 1_000, &audit("employer_register")).await.unwrap();
+    (employer.id, agent.id)
+}
+
+fn new_person(id_number: &str, name: &str) -> Registration {
+    Registration {
+        applicant: RegisteredApplicant::New(NewApplicant {
+            id_number: id_number.into(),
+            name: name.into(),
+            mobile: "13900000001".into(),
+            password_hash: "hash".into(),
+        }),
+        audit: audit("ignored"),
+        messages: vec![NewMessage {
+            body_after_send: Some("【居住证积分】账号已开通（初始密码已发送）".into()),
+            ..sms(&format!("account-{id_number}"), "13900000001", "初始密码 abc123")
+        }],
+    }
+}
+
+async fn contract<S: Repository + ApplicationStore>(store: &S) {
+    let (employer_a, agent_a) = employer(store, "91350100M000100Y43", "agent-a").await;
+    let (employer_b, agent_b) = employer(store, "91110000802100433B", "agent-b").await;
+
+    // Applicants: one account per person; a second employer links the same account.
+    let ids = store
+        .register_applicants(
+            employer_a,
+            agent_a,
+            &[new_person("310101199005120016", "张伟明"), new_person("11010519491231002X", "李丽")],
+            2_000,
+        )
+        .await
+        .unwrap();
+    let zhang = store.applicant(ids[0]).await.unwrap().unwrap();
+    assert_eq!((zhang.name.as_str(), zhang.id_number.as_str()), ("张伟明", "310101199005120016"));
+    let account = store.user_by_username("310101199005120016").await.unwrap().unwrap();
+    assert_eq!((account.role, account.must_change_password), (Role::Applicant, true));
+    assert_eq!(store.audit_of(&format!("user:{}", ids[0])).await.unwrap()[0].action, "applicant_register");
+    // A batch with one taken ID number writes nothing at all.
+    let batch = store
+        .register_applicants(
+            employer_b,
+            agent_b,
+            &[new_person("440524188001010014", "王五"), new_person("310101199005120016", "重复")],
+            3_000,
+        )
+        .await;
+    assert!(matches!(batch, Err(StoreError::Duplicate("applicant"))), "{batch:?}");
+    assert!(store.applicant_by_id_number("440524188001010014").await.unwrap().is_none());
+    assert!(store.messages_to("13900000001").await.unwrap().iter().all(|m| !m.idempotency_key.contains("4405")));
+    let linked = Registration {
+        applicant: RegisteredApplicant::Existing { user_id: zhang.user_id },
+        audit: audit("ignored"),
+        messages: vec![],
+    };
+    store.register_applicants(employer_b, agent_b, &[linked], 4_000).await.unwrap();
+    let employments = store.employments(zhang.user_id).await.unwrap();
+    assert_eq!(employments.iter().map(|e| e.employer_id).collect::<Vec<_>>(), [employer_b, employer_a]);
+    assert_eq!(store.applicants_of_employer(employer_a).await.unwrap().len(), 2);
+    assert_eq!(store.applicants_of_employer(employer_b).await.unwrap().len(), 1);
+
+    // An initial password does not stay in the outbox once sent.
+    let claimed = store.claim_messages("w", 5_000, 60_000, 10).await.unwrap();
+    let account_sms = claimed.iter().find(|m| m.idempotency_key == "account-310101199005120016").unwrap();
+    assert!(account_sms.body.contains("abc123"));
+    store.mark_sent(account_sms.id, "w", 5_001).await.unwrap();
+    let kept = store.messages_to("13900000001").await.unwrap();
+    let kept = kept.iter().find(|m| m.idempotency_key == "account-310101199005120016").unwrap();
+    assert!(!kept.body.contains("abc123") && kept.body.contains("账号已开通"), "{}", kept.body);
+
+    // Applications: one in progress per person.
+    let new = NewApplication {
+        applicant_id: zhang.user_id,
+        employer_id: employer_a,
+        district: District::Pudong,
+        state: "draft".into(),
+        fields: fields(&[("name", "张伟明")]),
+    };
+    let application = store.create_application(&new, zhang.user_id, 6_000, &audit("application_create")).await.unwrap();
+    assert_eq!((application.state.as_str(), application.version, application.open), ("draft", 1, true));
+    let twice = store.create_application(&new, zhang.user_id, 6_001, &audit("application_create")).await;
+    assert!(matches!(twice, Err(StoreError::Duplicate("open application"))), "{twice:?}");
+
+    // Drafts: saved on the version read; a stale version changes nothing.
+    let draft = Draft { fields: fields(&[("name", "张伟明"), ("mobile", "13900000001")]), claimed_total: Some(96) };
+    let saved = store.save_draft(application.id, "draft", 1, &draft, 7_000, &audit("application_save")).await.unwrap();
+    assert_eq!((saved.version, saved.claimed_total, saved.fields.get("mobile")), (2, Some(96), "13900000001"));
+    let stale = store.save_draft(application.id, "draft", 1, &draft, 7_001, &audit("application_save")).await;
+    assert!(matches!(stale, Err(StoreError::Conflict(_))));
+
+    // A move writes the state, the event, the audit entry and the messages together.
+    let submit = Transition {
+        action: "submit".into(),
+        actor_id: zhang.user_id,
+        from_state: "draft".into(),
+        to_state: "submitted".into(),
+        open: true,
+        expected_version: 2,
+        comment: String::new(),
+        claim: Some(json!({"id_number": "310101199005120016"})),
+        claimed_total: Some(96),
+        review: BTreeMap::new(),
+        details: json!({}),
+    };
+    let moved = store
+        .transition_application(
+            application.id,
+            &submit,
+            8_000,
+            &AuditEntry { subject: format!("application:{}", application.id), ..audit("application_submit") },
+            &[sms("submit-1", "13800000000", "已提交")],
+        )
+        .await
+        .unwrap();
+    assert_eq!((moved.state.as_str(), moved.version, moved.state_since), ("submitted", 3, 8_000));
+    assert_eq!(moved.claim, Some(json!({"id_number": "310101199005120016"})));
+    // The same move again (a double click, a second server) is refused and writes nothing.
+    let again = store
+        .transition_application(application.id, &submit, 8_001, &audit("x"), &[sms("submit-2", "13800000000", "x")])
+        .await;
+    assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
+    assert!(store.messages_to("13800000000").await.unwrap().iter().all(|m| m.idempotency_key != "submit-2"));
+    let review = BTreeMap::from([("mobile".to_string(), "号码有误".to_string())]);
+    let returned = Transition {
+        action: "return".into(),
+        actor_id: agent_a,
+        from_state: "submitted".into(),
+        to_state: "returned".into(),
+        expected_version: 3,
+        comment: "请核对".into(),
+        claim: None,
+        claimed_total: None,
+        review: review.clone(),
+        ..submit.clone()
+    };
+    let back = store
+        .transition_application(application.id, &returned, 9_000, &audit("application_return"), &[])
+        .await
+        .unwrap();
+    assert_eq!(back.review, review);
+    assert_eq!(back.claimed_total, Some(96), "kept when the move does not set it");
+    let events = store.application_events(application.id).await.unwrap();
+    let history: Vec<(&str, Option<&str>, &str)> =
+        events.iter().map(|e| (e.action.as_str(), e.from_state.as_deref(), e.to_state.as_str())).collect();
+    assert_eq!(
+        history,
+        [("create", None, "draft"), ("submit", Some("draft"), "submitted"), ("return", Some("submitted"), "returned")]
+    );
+    assert_eq!(events[2].comment, "请核对");
+    assert_eq!(events[2].actor_name.as_deref(), Some("agent-a"));
+    let subject = format!("application:{}", application.id);
+    let actions: Vec<String> = store.audit_of(&subject).await.unwrap().into_iter().map(|e| e.action).collect();
+    assert_eq!(actions, ["application_create", "application_submit"]);
+
+    // Lists: each employer sees its own applications only.
+    let of_a = store.applications_of_employer(employer_a).await.unwrap();
+    assert_eq!(of_a.len(), 1);
+    assert_eq!((of_a[0].applicant_name.as_str(), of_a[0].state.as_str()), ("张伟明", "returned"));
+    assert!(store.applications_of_employer(employer_b).await.unwrap().is_empty());
+    assert_eq!(store.applications_of_applicant(zhang.user_id).await.unwrap()[0].employer_name, "单位 agent-a");
+
+    // A final state closes the application: a new one may start.
+    let closing = Transition {
+        action: "withdraw".into(),
+        from_state: "returned".into(),
+        to_state: "closed".into(),
+        open: false,
+        expected_version: 4,
+        review: BTreeMap::new(),
+        ..returned.clone()
+    };
+    let closed = store.transition_application(application.id, &closing, 9_500, &audit("x"), &[]).await.unwrap();
+    assert!(!closed.open && closed.review.is_empty());
+    store.create_application(&new, zhang.user_id, 9_600, &audit("application_create")).await.unwrap();
+
+    // Uploads: identical content stored once; a new file for a material supersedes the old.
+    let upload = |name: &str, bytes: &[u8]| NewUpload {
+        application_id: application.id,
+        material: "id_card".into(),
+        filename: name.into(),
+        content_type: "application/pdf".into(),
+        sha256: format!("{:0>64}", bytes.len()),
+        bytes: bytes.to_vec(),
+    };
+    let first =
+        store.add_upload(&upload("身份证.pdf", b"%PDF-1 a"), zhang.user_id, 10_000, &audit("upload")).await.unwrap();
+    assert_eq!((first.size, first.filename.as_str(), first.superseded), (8, "身份证.pdf", false));
+    let second =
+        store.add_upload(&upload("身份证2.pdf", b"%PDF-1 bb"), zhang.user_id, 11_000, &audit("upload")).await.unwrap();
+    let current = store.uploads(application.id).await.unwrap();
+    assert_eq!(current.iter().map(|u| u.id).collect::<Vec<_>>(), [second.id]);
+    assert!(store.upload(first.id).await.unwrap().unwrap().superseded, "kept, marked superseded");
+    assert_eq!(store.blob(&first.sha256).await.unwrap().unwrap(), b"%PDF-1 a");
+    assert!(store.blob("nothing").await.unwrap().is_none());
+
+    // Simulations: the latest one is the one used.
+    assert!(store.latest_simulation(zhang.user_id).await.unwrap().is_none());
+    store.save_simulation(zhang.user_id, &fields(&[("edu_level", "master")]), 12_000).await.unwrap();
+    store.save_simulation(zhang.user_id, &fields(&[("edu_level", "doctor")]), 12_001).await.unwrap();
+    assert_eq!(store.latest_simulation(zhang.user_id).await.unwrap().unwrap().get("edu_level"), "doctor");
+
+    // Import jobs: progress while running, finished once.
+    let job = store.create_import_job(employer_a, agent_a, 40, &json!({"problems": 2}), 13_000).await.unwrap();
+    assert_eq!((job.status, job.processed), (ImportStatus::Running, 0));
+    store.import_progress(job.id, 25, 13_500).await.unwrap();
+    assert_eq!(store.import_job(job.id).await.unwrap().unwrap().processed, 25);
+    store.finish_import_job(job.id, ImportStatus::Done, &json!({"created": 38}), 14_000).await.unwrap();
+    let done = store.import_job(job.id).await.unwrap().unwrap();
+    assert_eq!((done.status, done.processed, done.report["created"].as_i64()), (ImportStatus::Done, 40, Some(38)));
+    assert!(store.finish_import_job(job.id, ImportStatus::Failed, &json!({}), 15_000).await.is_err());
+
+    // A full view of personal data is recorded.
+    let view = AuditEntry { subject: "application:1".into(), ..audit("application_view") };
+    store.record_audit(&view).await.unwrap();
+    assert!(store.audit_of("application:1").await.unwrap().iter().any(|e| e.action == "application_view"));
+}
+
+fn nanos() -> u128 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
+}
+
+#[tokio::test]
+async fn sqlite_keeps_the_application_contract() {
+    let dir = std::env::temp_dir().join(format!("jifen-store-apps-{}-{}", std::process::id(), nanos()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let store = SqliteStore::open(&dir.join("jifen.sqlite")).await.unwrap();
+    contract(&store).await;
+    store.close().await;
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: set JIFEN_TEST_POSTGRES_URL and run with --ignored (.ci/run does)"]
+async fn postgres_keeps_the_application_contract() {
+    let database = jifen_store::testing::TestDatabase::create("apps").await.expect("PostgreSQL must be reachable");
+    let store = PgStore::connect(&database.url).await.unwrap();
+    contract(&store).await;
+    store.close().await;
+    database.drop_database().await.unwrap();
+}
