@@ -1,0 +1,129 @@
+//! The one embedded face, WenQuanYi Micro Hei: CJK from Droid Sans Fallback plus Latin from
+//! Droid Sans, so a single font covers a whole form and no fallback chain is needed.
+//!
+//! Layout measures with the same cmap and advances that drawing uses (one glyph per
+//! character, no kerning), so a line measured to fit is exactly the line drawn.
+
+use std::ops::Range;
+
+use krilla::text::{Font, GlyphId, KrillaGlyph};
+use skrifa::instance::{LocationRef, Size};
+use skrifa::metrics::{GlyphMetrics, Metrics};
+use skrifa::{FontRef, MetadataProvider};
+
+use crate::PdfError;
+
+/// Shipped in the crate so rendering never depends on the fonts of the machine.
+static FONT_DATA: &[u8] = include_bytes!("../fonts/wqy-microhei.ttc");
+/// Face 0 of the collection is "WenQuanYi Micro Hei" (face 1 is the monospaced variant).
+const FACE_INDEX: u32 = 0;
+
+pub(crate) struct Face {
+    krilla: Font,
+    charmap: skrifa::charmap::Charmap<'static>,
+    advances: GlyphMetrics<'static>,
+    units_per_em: f32,
+    ascent: f32,
+    descent: f32,
+}
+
+impl Face {
+    pub(crate) fn load() -> Result<Self, PdfError> {
+        let font_ref = FontRef::from_index(FONT_DATA, FACE_INDEX).map_err(|e| PdfError::Font(e.to_string()))?;
+        let krilla = Font::new(FONT_DATA.into(), FACE_INDEX)
+            .ok_or_else(|| PdfError::Font("krilla cannot read the face".into()))?;
+        let metrics = Metrics::new(&font_ref, Size::unscaled(), LocationRef::default());
+        Ok(Self {
+            krilla,
+            charmap: font_ref.charmap(),
+            advances: font_ref.glyph_metrics(Size::unscaled(), LocationRef::default()),
+            units_per_em: f32::from(metrics.units_per_em),
+            ascent: metrics.ascent,
+            descent: -metrics.descent,
+        })
+    }
+
+    pub(crate) fn krilla_font(&self) -> Font {
+        self.krilla.clone()
+    }
+
+    /// The glyph for `c`; 0 (.notdef, drawn as a box) when the font lacks it.
+    pub(crate) fn glyph_id(&self, c: char) -> u32 {
+        self.charmap.map(c).map_or(0, |id| id.to_u32())
+    }
+
+    /// Advance of `c` as a fraction of the font size.
+    fn advance_em(&self, c: char) -> f32 {
+        let id = skrifa::GlyphId::new(self.glyph_id(c));
+        self.advances.advance_width(id).unwrap_or(0.0) / self.units_per_em
+    }
+
+    pub(crate) fn char_width(&self, c: char, size: f32) -> f32 {
+        self.advance_em(c) * size
+    }
+
+    pub(crate) fn text_width(&self, text: &str, size: f32) -> f32 {
+        text.chars().map(|c| self.char_width(c, size)).sum()
+    }
+
+    /// Distance from the baseline up to the top of the tallest glyphs, at `size`.
+    pub(crate) fn ascent(&self, size: f32) -> f32 {
+        self.ascent / self.units_per_em * size
+    }
+
+    /// Distance from the baseline down to the bottom of the lowest glyphs, at `size`.
+    pub(crate) fn descent(&self, size: f32) -> f32 {
+        self.descent / self.units_per_em * size
+    }
+
+    /// Positioned glyphs for one line. Each character keeps its byte range, which is what
+    /// krilla writes into the ToUnicode map, so copying or extracting text gives `text` back.
+    pub(crate) fn glyphs(&self, text: &str) -> Vec<KrillaGlyph> {
+        text.char_indices()
+            .map(|(start, c)| {
+                let range: Range<usize> = start..start + c.len_utf8();
+                KrillaGlyph::new(GlyphId::new(self.glyph_id(c)), self.advance_em(c), 0.0, 0.0, 0.0, range, None)
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn covers_common_names_and_ascii() {
+        let face = Face::load().unwrap();
+        let names = "张伟明王芳李娜刘洋陈静杨磊赵丽黄勇周敏吴昊徐婷孙浩马超朱琳胡斌郭鑫何欣林涛罗丹高翔\
+                     郑爽梁晨谢宇宋佳唐瑶许诺韩雪冯凯邓超曹颖彭飞曾莉萧鹏田甜董雯袁媛潘越蒋欢蔡依欧阳司马诸葛";
+        let ascii = ('0'..='9').chain('a'..='z').chain('A'..='Z');
+        let punctuation = "，。、；：？！（）「」《》“”…·-/";
+        for c in names.chars().chain(ascii).chain(punctuation.chars()) {
+            assert_ne!(face.glyph_id(c), 0, "no glyph for {c:?}");
+        }
+    }
+
+    #[test]
+    fn advances_come_from_the_font() {
+        let face = Face::load().unwrap();
+        // Han characters are a full em; Droid Sans digits and letters are proportional.
+        assert_eq!(face.char_width('积', 10.0), 10.0);
+        let digit = face.char_width('1', 10.0);
+        assert!(digit > 3.0 && digit < 7.0, "digit advance {digit}");
+        assert!(face.char_width('i', 10.0) < face.char_width('W', 10.0));
+        assert_eq!(face.text_width("积分12", 10.0), 20.0 + 2.0 * digit);
+    }
+
+    #[test]
+    fn glyphs_map_back_to_their_characters() {
+        let face = Face::load().unwrap();
+        let text = "张a1";
+        let glyphs = face.glyphs(text);
+        let ranges: Vec<_> = glyphs.iter().map(|glyph| glyph.text_range.clone()).collect();
+        assert_eq!(ranges, [0..3, 3..4, 4..5]);
+        assert!(glyphs.iter().all(|glyph| glyph.glyph_id.to_u32() != 0));
+    }
+}

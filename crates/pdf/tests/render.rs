@@ -1,0 +1,144 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use jifen_pdf::{Block, Column, Document, PdfError, SealBox, render};
+
+fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
+    items.iter().map(|(label, value)| ((*label).to_owned(), (*value).to_owned())).collect()
+}
+
+/// An application form whose points table runs on to a second page.
+fn application_form() -> Document {
+    let indicators = ["教育背景", "专业技术职称", "在沪工作年限", "缴纳社会保险", "重点领域加分", "投资纳税"];
+    let rows = (1..=20)
+        .map(|n| {
+            let indicator = indicators[n % indicators.len()];
+            vec![
+                n.to_string(),
+                indicator.to_owned(),
+                format!("第 {n} 项：{indicator}，依据《上海市居住证积分管理办法》第十条核定，材料齐全。"),
+                format!("{}", (n * 7) % 30),
+            ]
+        })
+        .collect();
+    Document {
+        title: "上海市居住证积分申请表".to_owned(),
+        subtitle: Some("申请编号 12 · 打印日期 2026-11-26".to_owned()),
+        blocks: vec![
+            Block::Heading("一、申请人基本信息".to_owned()),
+            Block::Fields(pairs(&[
+                ("姓名", "张伟明"),
+                ("性别", "男"),
+                ("公民身份号码", "310101198803150012"),
+                ("出生日期", "1988-03-15"),
+                ("现居住地址", "上海市浦东新区张江镇碧波路 690 号 3 幢 1202 室（近张江高科地铁站），邮政编码 201203"),
+                ("联系电话", "13800138000"),
+                ("职业资格", ""),
+                ("用人单位", "上海积分信息科技有限公司"),
+            ])),
+            Block::Heading("二、积分指标明细".to_owned()),
+            Block::Table {
+                columns: vec![
+                    Column { title: "序号".to_owned(), weight: 1 },
+                    Column { title: "指标".to_owned(), weight: 3 },
+                    Column { title: "说明".to_owned(), weight: 8 },
+                    Column { title: "分值".to_owned(), weight: 1 },
+                ],
+                rows,
+            },
+            Block::Paragraph(
+                "本人承诺：以上所填内容及提交的材料真实有效，如有虚假，愿意承担相应的法律责任。\n申请人签名后生效。"
+                    .to_owned(),
+            ),
+            Block::SealBoxes(vec![
+                SealBox { label: "申请人签名".to_owned(), note: "年    月    日".to_owned() },
+                SealBox { label: "用人单位意见（盖章）".to_owned(), note: "年    月    日".to_owned() },
+                SealBox { label: "受理部门意见（盖章）".to_owned(), note: "年    月    日".to_owned() },
+            ]),
+        ],
+        footer: Some("上海市人力资源和社会保障局监制".to_owned()),
+    }
+}
+
+/// Text per page as a PDF reader extracts it through the fonts' ToUnicode maps, with
+/// whitespace removed (extraction puts spaces and line breaks between text runs).
+fn extracted_pages(pdf: &[u8]) -> Vec<String> {
+    pdf_extract::extract_text_from_mem_by_pages(pdf)
+        .unwrap()
+        .into_iter()
+        .map(|page| page.chars().filter(|c| !c.is_whitespace()).collect())
+        .collect()
+}
+
+#[test]
+fn long_form_renders_as_a_multi_page_pdf() {
+    let pdf = render(&application_form()).unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+    let pages = pdf_extract::Document::load_mem(&pdf).unwrap().get_pages();
+    assert!(pages.len() >= 2, "the 20-row table should overflow page 1, got {} page(s)", pages.len());
+}
+
+#[test]
+fn extracted_text_gives_back_the_chinese() {
+    let pages = extracted_pages(&render(&application_form()).unwrap());
+    let all = pages.concat();
+    for expected in
+        ["上海市居住证积分申请表", "张伟明", "310101198803150012", "用人单位意见（盖章）", "受理部门意见（盖章）"]
+    {
+        assert!(all.contains(expected), "{expected:?} not in the extracted text");
+    }
+    // The table header repeats on each page the table reaches, and footers count pages.
+    let count = pages.len();
+    let table_pages = pages.iter().filter(|page| page.contains("管理办法》")).count();
+    assert!(table_pages >= 2, "the table should span pages");
+    for (index, page) in pages.iter().enumerate() {
+        if page.contains("管理办法》") {
+            assert!(page.contains("序号指标说明分值"), "page {} lacks the table header", index + 1);
+        }
+        assert!(page.contains(&format!("第{}页/共{count}页", index + 1)), "page {} lacks its number", index + 1);
+        assert!(page.contains("上海市人力资源和社会保障局监制"), "page {} lacks the footer", index + 1);
+    }
+}
+
+#[test]
+fn empty_value_renders_as_an_empty_cell() {
+    let document = Document {
+        title: "表".to_owned(),
+        subtitle: None,
+        blocks: vec![Block::Fields(pairs(&[("职业资格", ""), ("姓名", "李娜")]))],
+        footer: None,
+    };
+    let text = extracted_pages(&render(&document).unwrap()).concat();
+    assert!(text.contains("职业资格姓名李娜"), "{text}");
+    assert!(!text.contains("None"), "{text}");
+}
+
+#[test]
+fn rendering_is_deterministic() {
+    let form = application_form();
+    assert_eq!(render(&form).unwrap(), render(&form).unwrap());
+}
+
+#[test]
+fn malformed_tables_are_rejected() {
+    let table = |columns: Vec<Column>, rows: Vec<Vec<String>>| Document {
+        title: "表".to_owned(),
+        subtitle: None,
+        blocks: vec![Block::Table { columns, rows }],
+        footer: None,
+    };
+    let column = |weight| Column { title: "列".to_owned(), weight };
+    assert_eq!(render(&table(vec![], vec![])), Err(PdfError::BadColumns));
+    assert_eq!(render(&table(vec![column(0)], vec![])), Err(PdfError::BadColumns));
+    assert_eq!(
+        render(&table(vec![column(1), column(1)], vec![vec!["a".to_owned()]])),
+        Err(PdfError::RowLength { row: 0, cells: 1, columns: 2 })
+    );
+}
+
+/// Leaves the sample in target/tmp for a person to look at, e.g. with
+/// `pdftoppm -png -r 80 target/tmp/jifen-pdf-sample.pdf page`.
+#[test]
+fn writes_sample_for_inspection() {
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("jifen-pdf-sample.pdf");
+    std::fs::write(&path, render(&application_form()).unwrap()).unwrap();
+}
