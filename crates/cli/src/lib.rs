@@ -4,8 +4,8 @@
 pub mod admin_cmd;
 pub mod batch;
 pub mod config;
-/// Today in Asia/Shanghai: the web crate owns the one clock read.
-pub use jifen_web::clock;
+/// Today in Asia/Shanghai: the domain crate owns the one clock read.
+pub use jifen_domain::clock;
 pub mod plan_cmd;
 pub mod rules_cmd;
 pub mod score;

@@ -78,7 +78,7 @@ pub struct Problem {
 }
 
 impl Problem {
-    fn new(field: &str, zh: impl Into<String>, en: impl Into<String>) -> Self {
+    pub fn new(field: &str, zh: impl Into<String>, en: impl Into<String>) -> Self {
         Self { field: field.to_string(), zh: zh.into(), en: en.into() }
     }
 
@@ -88,6 +88,54 @@ impl Problem {
             Lang::En => &self.en,
         }
     }
+}
+
+/// The application form's own fields, and the claimed items' fields of the profile form.
+const FORM_FIELDS: &[&str] = &[
+    "name",
+    "permit_number",
+    "mobile",
+    "address",
+    "post",
+    "contract_from",
+    "contract_to",
+    "edu_level",
+    "edu_degree",
+    "edu_part_time",
+    "edu_shortage",
+    "edu_graduated_on",
+    "edu_foreign",
+    "qual",
+    "qual_obtained_on",
+    "spouse_hukou",
+    "spouse_married_on",
+    "award",
+    "tax",
+    "hires",
+    "public_years",
+    "remote_years",
+    "lingang_since",
+    "startup",
+    "intermediary",
+    "false_materials",
+    "detentions",
+    "crimes",
+    "serious_crimes",
+    "family_planning",
+];
+
+/// Whether `name` is a field of the application form. Whatever else a posted form carries
+/// (its CSRF token, its version) is not kept, nor are the simulator's fields the account
+/// decides (birth date, ID number) or the application date decides (`as_of`).
+pub fn is_form_field(name: &str) -> bool {
+    let indexed = |prefixes: &[&str], rows: usize| {
+        prefixes
+            .iter()
+            .any(|prefix| name.strip_prefix(prefix).and_then(|n| n.parse::<usize>().ok()).is_some_and(|row| row < rows))
+    };
+    FORM_FIELDS.contains(&name)
+        || indexed(&["si_from_", "si_to_", "si_base_"], crate::form::MAX_INSURANCE_ROWS)
+        || indexed(&["family_relation_", "family_name_", "family_id_"], FAMILY_ROWS)
 }
 
 /// Mainland mobile numbers: 11 digits starting with 1.
@@ -374,6 +422,16 @@ mod tests {
         let named: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
         assert_eq!(named, ["family_relation_0", "family_relation_0"]);
         assert!(problems[1].en.contains("one spouse"));
+    }
+
+    #[test]
+    fn only_the_forms_own_fields_are_kept() {
+        for name in ["name", "si_base_11", "family_id_3", "edu_foreign", "serious_crimes"] {
+            assert!(is_form_field(name), "{name}");
+        }
+        for name in ["csrf", "version", "as_of", "birth_date", "id_number", "si_base_12", "family_id_4", "si_base_x"] {
+            assert!(!is_form_field(name), "{name}");
+        }
     }
 
     #[test]

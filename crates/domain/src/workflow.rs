@@ -44,6 +44,9 @@ pub struct Action {
     pub roles: Vec<Role>,
     #[serde(default)]
     pub requires_comment: bool,
+    /// The applicant's form must pass every check, and the claim it makes is frozen.
+    #[serde(default)]
+    pub checks_form: bool,
     pub notify: Option<Notify>,
     pub title: Text,
 }
@@ -169,11 +172,12 @@ impl Workflow {
             .iter()
             .find(|a| a.id == action)
             .ok_or_else(|| TransitionError::UnknownAction(action.into()))?;
-        if !found.from.iter().any(|f| f == state) {
-            return Err(TransitionError::WrongState { action: action.into(), state: state.into() });
-        }
+        // A role that may never take the action is told so whatever the state.
         if !found.roles.contains(&role) {
             return Err(TransitionError::RoleNotAllowed { action: action.into(), role: role.as_str() });
+        }
+        if !found.from.iter().any(|f| f == state) {
+            return Err(TransitionError::WrongState { action: action.into(), state: state.into() });
         }
         if found.requires_comment && comment.trim().is_empty() {
             return Err(TransitionError::CommentRequired(action.into()));
@@ -183,8 +187,18 @@ impl Workflow {
 
     /// The message an action sends, with its placeholders filled in.
     pub fn message(&self, action: &Action, values: &[(&str, &str)]) -> Option<String> {
-        let template = self.templates.get(&action.notify.as_ref()?.template)?;
+        self.render(&action.notify.as_ref()?.template, values)
+    }
+
+    /// A message template by name, with its placeholders filled in.
+    pub fn render(&self, template: &str, values: &[(&str, &str)]) -> Option<String> {
+        let template = self.templates.get(template)?;
         Some(values.iter().fold(template.clone(), |text, (key, value)| text.replace(&format!("{{{key}}}"), value)))
+    }
+
+    /// The states an applicant can change the form in: those waiting for the applicant.
+    pub fn applicant_edits(&self, state: &str) -> bool {
+        self.state(state).is_some_and(|state| state.waiting_for == Role::Applicant)
     }
 
     pub fn state_title(&self, id: &str, lang: Lang) -> Option<&str> {

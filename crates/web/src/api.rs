@@ -1,14 +1,15 @@
 //! The JSON API under `/api/v1`: the same contract as the CLI (CONTRACT.md, docs/PLAN.md).
 
+use crate::AppState;
 use crate::error::ApiError;
 use crate::lang::Chosen;
-use crate::{AppState, clock};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use jifen_domain::clock;
 use jifen_planner::PlanRequest;
 use jifen_rules::{Context, Profile};
 use serde::Deserialize;

@@ -7,7 +7,6 @@
 
 mod accounts;
 pub mod api;
-pub mod clock;
 mod docs;
 pub mod error;
 pub mod lang;

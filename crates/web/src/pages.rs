@@ -2,12 +2,13 @@
 //! every item's explanation and citation, and the planner's timeline, ranked actions and
 //! chart. Server-rendered: it works without JavaScript. Chinese by default.
 
+use crate::AppState;
 use crate::lang::Chosen;
 use crate::layout::{layout, t};
-use crate::{AppState, clock};
 use axum::Form;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
+use jifen_domain::clock;
 use jifen_domain::form::{Fields, INSURANCE_ROWS, profile_json};
 use jifen_planner::{PlanDocument, PlanRequest, signed};
 use jifen_rules::{Context, Lang, Profile, ProfileError, ScoreResult};

@@ -1,0 +1,342 @@
+//! Applicant accounts, opened by an employer's HR agent one at a time or from a CSV roster.
+//! A person has one account whatever employers register them: a second employer links the
+//! existing account and the person is told so; a new account gets an initial password by
+//! SMS, which the outbox forgets once sent, and must change it at first sign-in.
+
+use crate::error::ServiceError;
+use crate::{Actor, Service, audit, mask_id_number, sms};
+use jifen_domain::Role;
+use jifen_domain::application::{Problem, is_mobile};
+use jifen_domain::roster::{self, RosterRow};
+use jifen_ids::ResidentIdNumber;
+use jifen_store::{
+    ApplicationStore, Employer, EmployerStatus, ImportJob, ImportStatus, Millis, NewApplicant, RegisteredApplicant,
+    Registration, Repository, now_millis,
+};
+use serde_json::json;
+
+/// A running import whose progress has not moved for this long died with its server;
+/// nothing of it was written (it writes all its rows in one transaction at the end).
+pub const STALE_IMPORT_MILLIS: Millis = 2 * 60 * 1000;
+/// Rows looked up and hashed between two progress reports.
+const CHUNK: usize = 16;
+
+/// What a registration did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegisterOutcome {
+    /// A new account; its initial password is on its way by SMS.
+    Created { user_id: i64 },
+    /// The person had an account (another employer opened it); now linked to this one too.
+    Linked { user_id: i64 },
+    /// Already registered with this employer: nothing to do.
+    Unchanged { user_id: i64 },
+}
+
+impl RegisterOutcome {
+    fn word(self) -> &'static str {
+        match self {
+            Self::Created { .. } => "created",
+            Self::Linked { .. } => "linked",
+            Self::Unchanged { .. } => "unchanged",
+        }
+    }
+}
+
+/// An import as its page shows it.
+#[derive(Debug, Clone)]
+pub struct ImportProgress {
+    pub job: ImportJob,
+    /// Running, but its server stopped answering: nothing was imported.
+    pub interrupted: bool,
+}
+
+/// A row ready to write: what will happen, and the initial password of a new account.
+struct Prepared {
+    row: RosterRow,
+    outcome: RegisterOutcome,
+    password: Option<String>,
+}
+
+impl Service {
+    /// The verified employer of an HR agent; anyone else may not register applicants.
+    pub(crate) async fn agents_employer(&self, actor: &Actor) -> Result<Employer, ServiceError> {
+        if actor.role != Role::HrAgent {
+            return Err(ServiceError::Forbidden);
+        }
+        let employer = match actor.employer_id {
+            Some(id) => self.store.employer(id).await?,
+            None => None,
+        };
+        match employer {
+            Some(employer) if employer.status == EmployerStatus::Verified => Ok(employer),
+            _ => Err(ServiceError::Forbidden),
+        }
+    }
+
+    /// Opens (or links) one applicant's account for the HR agent's employer.
+    pub async fn register_applicant(
+        &self,
+        actor: &Actor,
+        name: &str,
+        id_number: &str,
+        mobile: &str,
+    ) -> Result<RegisterOutcome, ServiceError> {
+        let employer = self.agents_employer(actor).await?;
+        let (name, mobile) = (name.trim(), mobile.trim());
+        let mut problems = Vec::new();
+        if name.is_empty() || name.chars().count() > 50 {
+            problems.push(Problem::new(
+                "name",
+                "请填写姓名（最多 50 字）",
+                "The name is required (50 characters at most)",
+            ));
+        }
+        let id_number = ResidentIdNumber::parse(id_number)
+            .inspect_err(|e| {
+                problems.push(Problem::new(
+                    "id_number",
+                    format!("身份证号码{}", e.message_zh()),
+                    format!("ID number: {e}"),
+                ))
+            })
+            .ok();
+        if !is_mobile(mobile) {
+            problems.push(Problem::new(
+                "mobile",
+                "手机号码应为 1 开头的 11 位数字",
+                "The mobile number has 11 digits starting with 1",
+            ));
+        }
+        let (Some(id_number), true) = (id_number, problems.is_empty()) else {
+            return Err(ServiceError::Invalid(problems));
+        };
+        let row = RosterRow { line: 0, name: name.to_string(), id_number, mobile: mobile.to_string() };
+        let prepared = self.prepare(&employer, vec![row]).await?;
+        let hashed = hash_passwords(&prepared).await?;
+        let outcomes = self.write_registrations(actor, &employer, prepared, hashed).await?;
+        outcomes.first().copied().ok_or_else(|| ServiceError::Internal("no outcome for one row".into()))
+    }
+
+    /// Looks up each row: a new person, one to link, or one already registered here.
+    async fn prepare(&self, employer: &Employer, rows: Vec<RosterRow>) -> Result<Vec<Prepared>, ServiceError> {
+        let mut prepared = Vec::with_capacity(rows.len());
+        for row in rows {
+            let existing = self.store.applicant_by_id_number(row.id_number.as_str()).await?;
+            let (outcome, password) = match existing {
+                None => (RegisterOutcome::Created { user_id: 0 }, Some(jifen_auth::initial_password())),
+                Some(applicant) => {
+                    let employments = self.store.employments(applicant.user_id).await?;
+                    if employments.iter().any(|e| e.employer_id == employer.id) {
+                        (RegisterOutcome::Unchanged { user_id: applicant.user_id }, None)
+                    } else {
+                        (RegisterOutcome::Linked { user_id: applicant.user_id }, None)
+                    }
+                }
+            };
+            prepared.push(Prepared { row, outcome, password });
+        }
+        Ok(prepared)
+    }
+
+    /// Writes every prepared row in one transaction, each with its audit entry and SMS.
+    async fn write_registrations(
+        &self,
+        actor: &Actor,
+        employer: &Employer,
+        prepared: Vec<Prepared>,
+        hashes: Vec<Option<String>>,
+    ) -> Result<Vec<RegisterOutcome>, ServiceError> {
+        let mut registrations = Vec::new();
+        let mut written = Vec::new();
+        for (index, (item, hash)) in prepared.iter().zip(hashes).enumerate() {
+            let values = |password: &str| {
+                [
+                    ("name", item.row.name.clone()),
+                    ("employer", employer.name.clone()),
+                    ("password", password.to_string()),
+                ]
+            };
+            let render = |template: &str, password: &str| {
+                let values = values(password);
+                let pairs: Vec<(&str, &str)> = values.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                self.workflow.render(template, &pairs).unwrap_or_default()
+            };
+            let key = format!("account-{}-{}", now_millis(), jifen_auth::random_token().get(..16).unwrap_or("0"));
+            let details =
+                json!({ "employer_id": employer.id, "id_number": item.row.id_number.masked(), "line": item.row.line });
+            let (applicant, message) = match (item.outcome, &item.password, hash) {
+                (RegisterOutcome::Unchanged { .. }, _, _) => continue,
+                (RegisterOutcome::Created { .. }, Some(password), Some(hash)) => (
+                    RegisteredApplicant::New(NewApplicant {
+                        id_number: item.row.id_number.as_str().to_string(),
+                        name: item.row.name.clone(),
+                        mobile: item.row.mobile.clone(),
+                        password_hash: hash,
+                    }),
+                    sms(
+                        key,
+                        &item.row.mobile,
+                        render("account_created", password),
+                        Some(render("account_created_kept", "")),
+                    ),
+                ),
+                (RegisterOutcome::Linked { user_id }, _, _) => (
+                    RegisteredApplicant::Existing { user_id },
+                    sms(key, &item.row.mobile, render("account_linked", ""), None),
+                ),
+                _ => return Err(ServiceError::Internal("a new account without its password".into())),
+            };
+            registrations.push(Registration {
+                applicant,
+                audit: audit(actor, "applicant_register", String::new(), details),
+                messages: vec![message],
+            });
+            written.push(index);
+        }
+        let ids =
+            self.store.register_applicants(employer.id, actor.id, &registrations, now_millis()).await.map_err(|e| {
+                match e {
+                    jifen_store::StoreError::Duplicate(_) => ServiceError::refused(
+                        "applicant_registered_meanwhile",
+                        "该身份证号码刚被其他单位登记，请重试",
+                        "Another employer registered this ID number just now; try again",
+                    ),
+                    other => ServiceError::Store(other),
+                }
+            })?;
+        let mut outcomes: Vec<RegisterOutcome> = prepared.iter().map(|p| p.outcome).collect();
+        for (index, user_id) in written.into_iter().zip(ids) {
+            outcomes[index] = match outcomes[index] {
+                RegisterOutcome::Created { .. } => RegisterOutcome::Created { user_id },
+                other => other,
+            };
+        }
+        Ok(outcomes)
+    }
+
+    /// Reads a CSV roster and starts importing its good rows in the background; the bad
+    /// rows are in the job's report at once. A file that cannot be read is refused whole.
+    pub async fn import_roster(&self, actor: &Actor, bytes: &[u8]) -> Result<ImportJob, ServiceError> {
+        let employer = self.agents_employer(actor).await?;
+        let roster = roster::parse(bytes).map_err(|e| ServiceError::refused("roster_unreadable", e.zh, e.en))?;
+        let problems: Vec<serde_json::Value> =
+            roster.problems.iter().map(|p| json!({ "line": p.line, "zh": p.zh, "en": p.en })).collect();
+        let total = i64::try_from(roster.rows.len()).unwrap_or(i64::MAX);
+        let report = json!({ "problems": problems });
+        let job = self.store.create_import_job(employer.id, actor.id, total, &report, now_millis()).await?;
+        let service = self.clone();
+        let (actor, job_id) = (actor.clone(), job.id);
+        tokio::spawn(async move {
+            let outcome = service.import_rows(job_id, &actor, &employer, roster.rows).await;
+            let (status, report) = match outcome {
+                Ok(rows) => {
+                    let count = |word: &str| rows.iter().filter(|(_, outcome)| outcome.word() == word).count();
+                    let lines: Vec<serde_json::Value> =
+                        rows.iter().map(|(line, outcome)| json!({ "line": line, "outcome": outcome.word() })).collect();
+                    let summary = json!({
+                        "problems": problems, "rows": lines,
+                        "created": count("created"), "linked": count("linked"), "unchanged": count("unchanged"),
+                    });
+                    (ImportStatus::Done, summary)
+                }
+                Err(error) => {
+                    tracing::error!(%error, job = job_id, "import failed; nothing was imported");
+                    let failure = json!({ "problems": problems, "error": { "zh": error.message(jifen_rules::Lang::Zh), "en": error.message(jifen_rules::Lang::En) } });
+                    (ImportStatus::Failed, failure)
+                }
+            };
+            if let Err(error) = service.store.finish_import_job(job_id, status, &report, now_millis()).await {
+                tracing::error!(%error, job = job_id, "import: cannot record the outcome");
+            }
+        });
+        Ok(job)
+    }
+
+    /// Looks up and hashes the rows chunk by chunk, reporting progress, then writes them
+    /// all in one transaction: an import that dies half-way has written nothing.
+    async fn import_rows(
+        &self,
+        job_id: i64,
+        actor: &Actor,
+        employer: &Employer,
+        rows: Vec<RosterRow>,
+    ) -> Result<Vec<(usize, RegisterOutcome)>, ServiceError> {
+        let mut prepared = Vec::with_capacity(rows.len());
+        let mut hashes = Vec::with_capacity(rows.len());
+        let mut rows = rows.into_iter().peekable();
+        while rows.peek().is_some() {
+            let chunk: Vec<RosterRow> = rows.by_ref().take(CHUNK).collect();
+            let chunk = self.prepare(employer, chunk).await?;
+            hashes.extend(hash_passwords(&chunk).await?);
+            prepared.extend(chunk);
+            let done = i64::try_from(prepared.len()).unwrap_or(i64::MAX);
+            self.store.import_progress(job_id, done, now_millis()).await?;
+        }
+        let lines: Vec<usize> = prepared.iter().map(|p| p.row.line).collect();
+        let outcomes = self.write_registrations(actor, employer, prepared, hashes).await?;
+        Ok(lines.into_iter().zip(outcomes).collect())
+    }
+
+    /// An import of the HR agent's employer, with whether it was interrupted.
+    pub async fn import_progress(&self, actor: &Actor, job_id: i64) -> Result<ImportProgress, ServiceError> {
+        let employer = self.agents_employer(actor).await?;
+        let job = self.store.import_job(job_id).await?.filter(|job| job.employer_id == employer.id);
+        let job = job.ok_or(ServiceError::NotFound)?;
+        let interrupted = job.status == ImportStatus::Running && now_millis() - job.updated_at > STALE_IMPORT_MILLIS;
+        Ok(ImportProgress { job, interrupted })
+    }
+
+    /// The applicants of the HR agent's employer, each with the state of their newest
+    /// application with this employer (if any). ID numbers come masked.
+    pub async fn employer_applicants(
+        &self,
+        actor: &Actor,
+    ) -> Result<Vec<(jifen_store::Applicant, Option<String>)>, ServiceError> {
+        let employer = self.agents_employer(actor).await?;
+        let applicants = self.store.applicants_of_employer(employer.id).await?;
+        let applications = self.store.applications_of_employer(employer.id).await?;
+        Ok(applicants
+            .into_iter()
+            .map(|mut applicant| {
+                let state = applications
+                    .iter()
+                    .filter(|a| a.applicant_id == applicant.user_id)
+                    .max_by_key(|a| a.id)
+                    .map(|a| a.state.clone());
+                applicant.id_number = mask_id_number(&applicant.id_number);
+                (applicant, state)
+            })
+            .collect())
+    }
+}
+
+/// Hashes the initial passwords of the new accounts among `rows`, off the async workers and
+/// on every core (Argon2id is slow by design).
+async fn hash_passwords(rows: &[Prepared]) -> Result<Vec<Option<String>>, ServiceError> {
+    let passwords: Vec<Option<String>> = rows.iter().map(|row| row.password.clone()).collect();
+    tokio::task::spawn_blocking(move || {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).max(1);
+        let per_thread = passwords.len().div_ceil(threads).max(1);
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = passwords
+                .chunks(per_thread)
+                .map(|chunk| {
+                    scope.spawn(move || {
+                        chunk
+                            .iter()
+                            .map(|password| password.as_deref().map(jifen_auth::hash_password).transpose())
+                            .collect::<Result<Vec<_>, _>>()
+                    })
+                })
+                .collect();
+            let mut hashes = Vec::with_capacity(passwords.len());
+            for worker in workers {
+                let chunk = worker.join().map_err(|_| ServiceError::Internal("a hashing thread panicked".into()))?;
+                hashes.extend(chunk.map_err(|e| ServiceError::Internal(e.to_string()))?);
+            }
+            Ok(hashes)
+        })
+    })
+    .await
+    .map_err(|e| ServiceError::Internal(e.to_string()))?
+}

@@ -1,0 +1,112 @@
+//! # jifen-applications — the application process
+//!
+//! Who may do what to an applicant account or an application, and each change carried out
+//! with its audit entry and its messages in the change's own transaction. Web handlers
+//! call this crate and only render what it returns; they never change the store directly.
+//!
+//! - [`Service::register_applicant`] and [`Service::import_roster`]: an employer's HR agent
+//!   opens applicant accounts (the initial password goes by SMS and is not kept).
+//! - [`Service::start_application`], [`Service::save_draft`], [`Service::act`]: the form
+//!   and its moves through the workflow configuration.
+//! - [`Service::upload_material`], [`Service::download_material`]: the materials checklist.
+//! - [`Service::application_pdf`]: the printable form.
+//!
+//! Privacy is decided in one place, [`Service::view`]: an applicant sees only their own
+//! application, an HR agent only their employer's, district staff only their district's
+//! filed ones; everyone else is told the application does not exist.
+
+mod accounts;
+mod error;
+mod materials;
+mod printing;
+mod process;
+
+pub use accounts::{ImportProgress, RegisterOutcome, STALE_IMPORT_MILLIS};
+pub use error::ServiceError;
+pub use materials::{MAX_UPLOAD_BYTES, detect_content_type};
+pub use process::{ApplicationView, FieldComments};
+
+use jifen_domain::materials::Catalogue;
+use jifen_domain::workflow::Workflow;
+use jifen_domain::{District, Role};
+use jifen_rules::RuleBook;
+use jifen_store::{Store, User};
+
+/// Who is acting: the signed-in user, as the process sees them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub id: i64,
+    pub role: Role,
+    pub name: String,
+    pub district: Option<District>,
+    pub employer_id: Option<i64>,
+}
+
+impl From<&User> for Actor {
+    fn from(user: &User) -> Self {
+        Self {
+            id: user.id,
+            role: user.role,
+            name: user.display_name.clone(),
+            district: user.district,
+            employer_id: user.employer_id,
+        }
+    }
+}
+
+/// The application process over one store, with the rule data, workflow and materials
+/// catalogue checked at start-up.
+#[derive(Clone)]
+pub struct Service {
+    pub store: Store,
+    pub book: &'static RuleBook,
+    pub workflow: &'static Workflow,
+    pub materials: &'static Catalogue,
+}
+
+/// The message templates the process sends besides the workflow's own.
+const ACCOUNT_TEMPLATES: [&str; 3] = ["account_created", "account_created_kept", "account_linked"];
+
+impl Service {
+    /// The embedded rule data, workflow and materials catalogue over `store`; fails when any
+    /// of them is inconsistent, so a broken configuration stops the server at start-up.
+    pub fn new(store: Store) -> Result<Self, String> {
+        let workflow = Workflow::embedded().map_err(|e| e.to_string())?;
+        if let Some(missing) = ACCOUNT_TEMPLATES.iter().find(|name| !workflow.templates.contains_key(**name)) {
+            return Err(format!("workflow configuration: template {missing} is not defined"));
+        }
+        Ok(Self {
+            store,
+            book: RuleBook::embedded().map_err(|e| e.to_string())?,
+            workflow,
+            materials: Catalogue::embedded().map_err(|e| e.to_string())?,
+        })
+    }
+}
+
+/// An ID number as lists and logs show it (`310***********0016`).
+pub fn mask_id_number(text: &str) -> String {
+    jifen_ids::ResidentIdNumber::parse(text).map_or_else(|_| "*".repeat(text.chars().count()), |id| id.masked())
+}
+
+/// An audit entry by `actor`, now.
+fn audit(actor: &Actor, action: &str, subject: String, details: serde_json::Value) -> jifen_store::AuditEntry {
+    jifen_store::AuditEntry {
+        at: jifen_store::now_millis(),
+        actor_id: Some(actor.id),
+        action: action.into(),
+        subject,
+        details,
+    }
+}
+
+/// An SMS to `recipient`; the key makes a repeated enqueue (or send) of it harmless.
+fn sms(key: String, recipient: &str, body: String, body_after_send: Option<String>) -> jifen_store::NewMessage {
+    jifen_store::NewMessage {
+        idempotency_key: key,
+        channel: "sms".into(),
+        recipient: recipient.into(),
+        body,
+        body_after_send,
+    }
+}

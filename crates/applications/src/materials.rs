@@ -1,0 +1,140 @@
+//! Scanned copies of the materials on an application's checklist. A file is accepted by
+//! what it is (PDF, JPEG or PNG, told by its first bytes, never by its name) and by size;
+//! it is kept in the database under its SHA-256, outside anything the web server serves,
+//! and handed out only to those who may see the application, after its checksum is checked.
+
+use crate::error::ServiceError;
+use crate::{Actor, Service, audit};
+use jifen_store::{ApplicationStore, NewUpload, Upload, now_millis};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+/// The largest file accepted: a scan of a page or two.
+pub const MAX_UPLOAD_BYTES: usize = 5 * 1024 * 1024;
+
+/// The content type and usual extension of a PDF, JPEG or PNG file, by its first bytes.
+pub fn detect_content_type(bytes: &[u8]) -> Option<(&'static str, &'static str)> {
+    const KINDS: [(&[u8], &str, &str); 3] = [
+        (b"%PDF-", "application/pdf", "pdf"),
+        (&[0xFF, 0xD8, 0xFF], "image/jpeg", "jpg"),
+        (&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A], "image/png", "png"),
+    ];
+    KINDS.iter().find(|(magic, _, _)| bytes.starts_with(magic)).map(|(_, kind, extension)| (*kind, *extension))
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The name to keep: its last path component, without control characters, at most 100
+/// characters; a default one when nothing is left.
+fn clean_filename(name: &str, material: &str, extension: &str) -> String {
+    let last = name.rsplit(['/', '\\']).next().unwrap_or("");
+    let cleaned: String = last.chars().filter(|c| !c.is_control() && *c != '"').take(100).collect();
+    let cleaned = cleaned.trim();
+    if cleaned.is_empty() || cleaned.chars().all(|c| c == '.') {
+        format!("{material}.{extension}")
+    } else {
+        cleaned.to_string()
+    }
+}
+
+impl Service {
+    /// Adds a file for one material of the application's checklist. The applicant may while
+    /// the form is theirs to change; the employer's HR agent while the application is open.
+    pub async fn upload_material(
+        &self,
+        actor: &Actor,
+        id: i64,
+        material: &str,
+        filename: &str,
+        bytes: Vec<u8>,
+    ) -> Result<Upload, ServiceError> {
+        let view = self.view(actor, id).await?;
+        if !view.can_upload {
+            return Err(ServiceError::refused(
+                "not_uploadable",
+                "当前不能为这份申请上传材料",
+                "Files cannot be added to this application now",
+            ));
+        }
+        if !view.checklist.iter().any(|m| m.id == material) {
+            return Err(ServiceError::NotFound);
+        }
+        if bytes.is_empty() {
+            return Err(ServiceError::refused("empty_file", "文件是空的", "The file is empty"));
+        }
+        if bytes.len() > MAX_UPLOAD_BYTES {
+            return Err(ServiceError::refused(
+                "file_too_large",
+                format!("文件超过 {} MB", MAX_UPLOAD_BYTES / 1024 / 1024),
+                format!("The file is larger than {} MB", MAX_UPLOAD_BYTES / 1024 / 1024),
+            ));
+        }
+        let Some((content_type, extension)) = detect_content_type(&bytes) else {
+            return Err(ServiceError::refused(
+                "file_type",
+                "只接受 PDF、JPEG 或 PNG 文件（按文件内容判断）",
+                "Only PDF, JPEG or PNG files are accepted (judged by their content)",
+            ));
+        };
+        let sha256 = sha256_hex(&bytes);
+        let upload = NewUpload {
+            application_id: id,
+            material: material.to_string(),
+            filename: clean_filename(filename, material, extension),
+            content_type: content_type.to_string(),
+            sha256: sha256.clone(),
+            bytes,
+        };
+        let details = json!({ "material": material, "sha256": sha256, "size": upload.bytes.len() });
+        let entry = audit(actor, "material_upload", format!("application:{id}"), details);
+        Ok(self.store.add_upload(&upload, actor.id, now_millis(), &entry).await?)
+    }
+
+    /// A file and its bytes, for someone who may see its application; the download is
+    /// audited and the bytes are checked against the checksum they were stored under.
+    pub async fn download_material(&self, actor: &Actor, upload_id: i64) -> Result<(Upload, Vec<u8>), ServiceError> {
+        let upload = self.store.upload(upload_id).await?.ok_or(ServiceError::NotFound)?;
+        self.visible(actor, upload.application_id).await?;
+        let bytes = self.store.blob(&upload.sha256).await?.ok_or_else(|| {
+            ServiceError::Internal(format!("upload {upload_id}: content {} is missing", upload.sha256))
+        })?;
+        if sha256_hex(&bytes) != upload.sha256 {
+            return Err(ServiceError::Internal(format!("upload {upload_id}: content does not match its checksum")));
+        }
+        let details = json!({ "upload": upload_id, "material": upload.material });
+        let entry = audit(actor, "material_download", format!("application:{}", upload.application_id), details);
+        self.store.record_audit(&entry).await?;
+        Ok((upload, bytes))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_are_told_by_their_first_bytes() {
+        assert_eq!(detect_content_type(b"%PDF-1.7\n..."), Some(("application/pdf", "pdf")));
+        assert_eq!(detect_content_type(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10]), Some(("image/jpeg", "jpg")));
+        assert_eq!(detect_content_type(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"), Some(("image/png", "png")));
+        assert_eq!(detect_content_type(b"<html><script>"), None);
+        assert_eq!(detect_content_type(b"MZ\x90\0 a program named scan.pdf"), None);
+        assert_eq!(detect_content_type(b""), None);
+    }
+
+    #[test]
+    fn kept_names_lose_paths_and_control_characters() {
+        assert_eq!(clean_filename("C:\\Users\\张\\身份证.pdf", "id_card", "pdf"), "身份证.pdf");
+        assert_eq!(clean_filename("../../etc/passwd", "id_card", "pdf"), "passwd");
+        assert_eq!(clean_filename("a\"b\r\n.png", "diploma", "png"), "ab.png");
+        assert_eq!(clean_filename("..", "diploma", "png"), "diploma.png");
+        assert_eq!(clean_filename("", "diploma", "jpg"), "diploma.jpg");
+    }
+
+    #[test]
+    fn checksums_are_sha256_in_hex() {
+        assert_eq!(sha256_hex(b"abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    }
+}

@@ -1,0 +1,336 @@
+//! An application's way through the workflow configuration: started by the applicant with
+//! their current employer, filled in as a draft (scored by the engine at every save), and
+//! moved by the actions the workflow allows each role in each state. Who may see an
+//! application is decided here and only here.
+
+use crate::error::{ServiceError, changed_meanwhile};
+use crate::{Actor, Service, audit, mask_id_number, sms};
+use chrono::NaiveDate;
+use jifen_domain::application::{Problem, check, claimed_profile_json, is_form_field};
+use jifen_domain::form::Fields;
+use jifen_domain::materials::Material;
+use jifen_domain::workflow::{Action, TransitionError};
+use jifen_domain::{Role, clock};
+use jifen_ids::ResidentIdNumber;
+use jifen_rules::{Context, Evaluation, Lang, Profile};
+use jifen_store::{
+    Applicant, Application, ApplicationEvent, ApplicationListing, ApplicationStore, Draft, Employer, EmployerStatus,
+    NewApplication, Repository, StoreError, Transition, Upload, now_millis,
+};
+use serde_json::json;
+use std::collections::BTreeMap;
+
+/// The employer's comments on a returned form, by form field.
+pub type FieldComments = BTreeMap<String, String>;
+
+/// Everything an application's page shows, for one viewer.
+#[derive(Debug, Clone)]
+pub struct ApplicationView {
+    pub application: Application,
+    pub applicant: Applicant,
+    pub employer: Employer,
+    pub events: Vec<ApplicationEvent>,
+    /// The current file of each material uploaded so far.
+    pub uploads: Vec<Upload>,
+    /// The materials the form needs, in order.
+    pub checklist: Vec<&'static Material>,
+    /// The actions the viewer may take now.
+    pub actions: Vec<&'static Action>,
+    /// Whether the viewer may change the form now.
+    pub can_edit: bool,
+    /// Whether the viewer may add files now.
+    pub can_upload: bool,
+    /// Whether the form may be printed now.
+    pub printable: bool,
+}
+
+impl Service {
+    /// Whether `actor` may see `application`: its applicant; an HR agent of its employer;
+    /// staff of its district once it waits for the district centre.
+    fn may_see(&self, actor: &Actor, application: &Application) -> bool {
+        match actor.role {
+            Role::Applicant => application.applicant_id == actor.id,
+            Role::HrAgent => actor.employer_id == Some(application.employer_id),
+            role if role.is_district_staff() => {
+                actor.district == Some(application.district)
+                    && self.workflow.state(&application.state).is_some_and(|s| s.waiting_for.is_district_staff())
+            }
+            _ => false,
+        }
+    }
+
+    /// The application if `actor` may see it; otherwise it does not exist for them.
+    pub(crate) async fn visible(&self, actor: &Actor, id: i64) -> Result<Application, ServiceError> {
+        let application = self.store.application(id).await?.ok_or(ServiceError::NotFound)?;
+        if self.may_see(actor, &application) { Ok(application) } else { Err(ServiceError::NotFound) }
+    }
+
+    /// An application's page for `actor`. Anyone but the applicant seeing the person's full
+    /// details is recorded in the audit log.
+    pub async fn view(&self, actor: &Actor, id: i64) -> Result<ApplicationView, ServiceError> {
+        let application = self.visible(actor, id).await?;
+        let applicant = self.store.applicant(application.applicant_id).await?.ok_or(ServiceError::NotFound)?;
+        let employer = self.store.employer(application.employer_id).await?.ok_or(ServiceError::NotFound)?;
+        let events = self.store.application_events(id).await?;
+        let uploads = self.store.uploads(id).await?;
+        if actor.role != Role::Applicant {
+            let entry = audit(actor, "application_view", format!("application:{id}"), json!({}));
+            self.store.record_audit(&entry).await?;
+        }
+        let state = self.workflow.state(&application.state);
+        let can_edit = actor.role == Role::Applicant && self.workflow.applicant_edits(&application.state);
+        Ok(ApplicationView {
+            checklist: self.materials.checklist(&application.fields),
+            actions: self.workflow.allowed(&application.state, actor.role),
+            can_edit,
+            can_upload: can_edit || (actor.role == Role::HrAgent && application.open),
+            printable: state.is_some_and(|s| s.printable),
+            application,
+            applicant,
+            employer,
+            events,
+            uploads,
+        })
+    }
+
+    /// The applications `actor` may see, newest first, with ID numbers masked.
+    pub async fn applications(&self, actor: &Actor) -> Result<Vec<ApplicationListing>, ServiceError> {
+        let mut listings = match actor.role {
+            Role::Applicant => self.store.applications_of_applicant(actor.id).await?,
+            Role::HrAgent => self.store.applications_of_employer(self.agents_employer(actor).await?.id).await?,
+            _ => Vec::new(),
+        };
+        for listing in &mut listings {
+            listing.applicant_id_number = mask_id_number(&listing.applicant_id_number);
+        }
+        Ok(listings)
+    }
+
+    /// Starts the applicant's application with their current employer (the one that
+    /// registered them last), pre-filled from their latest saved simulation if asked.
+    pub async fn start_application(&self, actor: &Actor, prefill: bool) -> Result<Application, ServiceError> {
+        if actor.role != Role::Applicant {
+            return Err(ServiceError::Forbidden);
+        }
+        let applicant = self.store.applicant(actor.id).await?.ok_or(ServiceError::Forbidden)?;
+        let employment = self.store.employments(actor.id).await?.into_iter().next();
+        let employer = match employment {
+            Some(employment) => self.store.employer(employment.employer_id).await?,
+            None => None,
+        };
+        let Some(employer) = employer.filter(|e| e.status == EmployerStatus::Verified) else {
+            return Err(ServiceError::refused(
+                "no_employer",
+                "您尚未由用人单位登记，无法开始申请",
+                "No employer has registered you yet, so an application cannot start",
+            ));
+        };
+        let mut fields = match prefill {
+            true => self.store.latest_simulation(actor.id).await?.unwrap_or_default(),
+            false => Fields::default(),
+        };
+        fields.retain(is_form_field);
+        for (name, value) in [("name", &applicant.name), ("mobile", &applicant.mobile)] {
+            if fields.get(name).is_empty() {
+                fields.set(name, value);
+            }
+        }
+        let new = NewApplication {
+            applicant_id: actor.id,
+            employer_id: employer.id,
+            district: employer.district,
+            state: self.workflow.initial.clone(),
+            fields,
+        };
+        let entry = audit(
+            actor,
+            "application_create",
+            String::new(),
+            json!({ "employer_id": employer.id, "prefill": prefill }),
+        );
+        self.store.create_application(&new, actor.id, now_millis(), &entry).await.map_err(|e| match e {
+            StoreError::Duplicate(_) => ServiceError::refused(
+                "application_in_progress",
+                "您已有一份正在办理的申请",
+                "You have an application in progress already",
+            ),
+            other => ServiceError::Store(other),
+        })
+    }
+
+    /// The engine's evaluation of the items a form claims, as of `as_of`, or the first
+    /// problem the engine finds (naming its form field).
+    pub fn score_form(
+        &self,
+        fields: &Fields,
+        id_number: &str,
+        as_of: NaiveDate,
+    ) -> Result<Evaluation<'static>, Problem> {
+        let id_number = ResidentIdNumber::parse(id_number).map_err(|e| {
+            Problem::new("id_number", format!("身份证号码{}", e.message_zh()), format!("ID number: {e}"))
+        })?;
+        let engine_problem = |e: jifen_rules::ProfileError| {
+            Problem::new(&jifen_domain::application::field_of_path(&e.path), e.message(Lang::Zh), e.message(Lang::En))
+        };
+        let profile = Profile::from_value(claimed_profile_json(fields, &id_number, as_of)).map_err(engine_problem)?;
+        self.book.evaluate(&profile, &Context::on(as_of)).map_err(engine_problem)
+    }
+
+    /// The date an application is scored on: the frozen claim's date once submitted,
+    /// otherwise today.
+    pub fn scoring_date(&self, application: &Application) -> NaiveDate {
+        application
+            .claim
+            .as_ref()
+            .and_then(|claim| claim.get("as_of"))
+            .and_then(|date| date.as_str())
+            .and_then(|date| jifen_rules::calendar::parse_date(date).ok())
+            .unwrap_or_else(clock::today_in_shanghai)
+    }
+
+    /// Saves the applicant's form as it is (complete or not), with the engine's total when
+    /// the claim is valid; only in a state where the form is the applicant's to change, and
+    /// only on the version the applicant loaded.
+    pub async fn save_draft(
+        &self,
+        actor: &Actor,
+        id: i64,
+        version: i64,
+        mut fields: Fields,
+    ) -> Result<Application, ServiceError> {
+        let application = self.visible(actor, id).await?;
+        if actor.role != Role::Applicant {
+            return Err(ServiceError::Forbidden);
+        }
+        if !self.workflow.applicant_edits(&application.state) {
+            return Err(ServiceError::refused(
+                "not_editable",
+                "申请已提交，当前不能修改",
+                "The application has been submitted and cannot be changed now",
+            ));
+        }
+        fields.retain(is_form_field);
+        let applicant = self.store.applicant(actor.id).await?.ok_or(ServiceError::NotFound)?;
+        let claimed_total =
+            self.score_form(&fields, &applicant.id_number, clock::today_in_shanghai()).ok().map(|e| e.total);
+        let draft = Draft { fields, claimed_total };
+        let entry = audit(actor, "application_save", format!("application:{id}"), json!({ "version": version }));
+        self.store
+            .save_draft(id, &application.state, version, &draft, now_millis(), &entry)
+            .await
+            .map_err(changed_meanwhile)
+    }
+
+    /// Takes a workflow action on an application, on the version the actor loaded. A
+    /// `checks_form` action (the applicant's submission) first checks the whole form and
+    /// freezes the claim; a return carries the employer's comments by field.
+    pub async fn act(
+        &self,
+        actor: &Actor,
+        id: i64,
+        version: i64,
+        action_id: &str,
+        comment: &str,
+        field_comments: FieldComments,
+    ) -> Result<Application, ServiceError> {
+        let application = self.visible(actor, id).await?;
+        if actor.role == Role::HrAgent {
+            self.agents_employer(actor).await?;
+        }
+        let review: FieldComments = field_comments
+            .into_iter()
+            .map(|(field, text)| (field.trim().to_string(), text.trim().to_string()))
+            .filter(|(field, text)| is_form_field(field) && !text.is_empty())
+            .collect();
+        let comment = comment.trim();
+        // The comment the workflow and the SMS see: the general one, else the field ones.
+        let summary = if comment.is_empty() {
+            review.values().cloned().collect::<Vec<_>>().join("；")
+        } else {
+            comment.to_string()
+        };
+        let action = self.workflow.transition(&application.state, action_id, actor.role, &summary).map_err(|e| match e {
+            TransitionError::UnknownAction(_) => ServiceError::NotFound,
+            TransitionError::RoleNotAllowed { .. } => ServiceError::Forbidden,
+            TransitionError::WrongState { .. } => ServiceError::refused(
+                "wrong_state",
+                "当前状态下不能进行此操作（可能已被处理），请刷新页面",
+                "This cannot be done in the application's current state (perhaps it was done already); reload the page",
+            ),
+            TransitionError::CommentRequired(_) => ServiceError::refused(
+                "comment_required",
+                "请填写意见（总体意见或逐项意见）",
+                "Give a comment (overall or on the fields)",
+            ),
+        })?;
+        let applicant = self.store.applicant(application.applicant_id).await?.ok_or(ServiceError::NotFound)?;
+        let employer = self.store.employer(application.employer_id).await?.ok_or(ServiceError::NotFound)?;
+        let (claim, claimed_total) = if action.checks_form {
+            let as_of = clock::today_in_shanghai();
+            let id_number = ResidentIdNumber::parse(&applicant.id_number)
+                .map_err(|e| ServiceError::Internal(format!("stored ID number: {e}")))?;
+            let checked = check(&application.fields, &id_number, as_of, self.book).map_err(ServiceError::Invalid)?;
+            let total = self
+                .book
+                .evaluate(&checked.profile, &Context::on(as_of))
+                .map_err(|e| ServiceError::Internal(e.to_string()))?
+                .total;
+            let claim = serde_json::to_value(&checked.profile).map_err(|e| ServiceError::Internal(e.to_string()))?;
+            (Some(claim), Some(total))
+        } else {
+            (None, None)
+        };
+        let to =
+            self.workflow.state(&action.to).ok_or_else(|| ServiceError::Internal(format!("state {}", action.to)))?;
+        let messages = match &action.notify {
+            Some(notify) => {
+                let recipient = match notify.role {
+                    Role::Applicant => Some(applicant.mobile.as_str()),
+                    Role::HrAgent => Some(employer.contact_phone.as_str()),
+                    _ => None,
+                };
+                let values =
+                    [("name", applicant.name.as_str()), ("employer", employer.name.as_str()), ("comment", &summary)];
+                let body = self.workflow.message(action, &values);
+                recipient
+                    .zip(body)
+                    .map(|(to, body)| sms(format!("application-{id}-v{version}-{}", action.id), to, body, None))
+                    .into_iter()
+                    .collect()
+            }
+            None => Vec::new(),
+        };
+        let transition = Transition {
+            action: action.id.clone(),
+            actor_id: actor.id,
+            from_state: application.state.clone(),
+            to_state: action.to.clone(),
+            open: !to.is_final,
+            expected_version: version,
+            comment: comment.to_string(),
+            claim,
+            claimed_total,
+            details: json!({ "fields": review }),
+            review,
+        };
+        let entry = audit(
+            actor,
+            &format!("application_{}", action.id),
+            format!("application:{id}"),
+            json!({ "from": application.state, "to": action.to, "comment": summary }),
+        );
+        self.store
+            .transition_application(id, &transition, now_millis(), &entry, &messages)
+            .await
+            .map_err(changed_meanwhile)
+    }
+
+    /// Keeps a simulator form for the signed-in applicant, to pre-fill an application.
+    pub async fn save_simulation(&self, actor: &Actor, mut fields: Fields) -> Result<(), ServiceError> {
+        if actor.role != Role::Applicant {
+            return Err(ServiceError::Forbidden);
+        }
+        fields.retain(is_form_field);
+        Ok(self.store.save_simulation(actor.id, &fields, now_millis()).await?)
+    }
+}

@@ -1,0 +1,309 @@
+//! The application process without the web: accounts opened by an employer, an application
+//! carried from the form to the employer's filing with its audit entries and SMS, the
+//! roster import, the materials, the printed form, and every refusal of someone else's data.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use jifen_applications::{Actor, RegisterOutcome, Service, ServiceError};
+use jifen_domain::form::Fields;
+use jifen_domain::{District, Role};
+use jifen_ids::CreditCode;
+use jifen_store::*;
+use serde_json::json;
+use std::collections::BTreeMap;
+
+struct World {
+    service: Service,
+    agent_a: Actor,
+    agent_b: Actor,
+    clerk_pudong: Actor,
+    clerk_xuhui: Actor,
+}
+
+fn entry() -> AuditEntry {
+    AuditEntry { at: 0, actor_id: None, action: "setup".into(), subject: "setup".into(), details: json!({}) }
+}
+
+fn user(username: &str, role: Role, district: Option<District>) -> NewUser {
+    NewUser {
+        username: username.into(),
+        display_name: username.into(),
+        password_hash: "x".into(),
+        role,
+        district,
+        employer_id: None,
+        must_change_password: false,
+    }
+}
+
+async fn verified_employer(store: &Store, code: &str, agent: &str, phone: &str, clerk: i64) -> Actor {
+    let employer = NewEmployer {
+        name: format!("{agent} 科技有限公司"),
+        credit_code: CreditCode::parse(code).unwrap(),
+        district: District::Pudong,
+        contact_name: agent.into(),
+        contact_phone: phone.into(),
+    };
+    let (employer, agent) =
+        store.register_employer(&employer, &user(agent, Role::HrAgent, None), 0, &entry()).await.unwrap();
+    store.decide_employer(employer.id, EmployerStatus::Verified, clerk, 0, &entry()).await.unwrap();
+    Actor::from(&agent)
+}
+
+async fn world() -> World {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    let dir = std::env::temp_dir().join(format!("jifen-process-{}-{nanos}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let store = Store::open(dir.join("jifen.sqlite").to_str().unwrap()).await.unwrap();
+    let clerk_pudong =
+        store.create_user(&user("clerk-pd", Role::Clerk, Some(District::Pudong)), 0, &entry()).await.unwrap();
+    let clerk_xuhui =
+        store.create_user(&user("clerk-xh", Role::Clerk, Some(District::Xuhui)), 0, &entry()).await.unwrap();
+    let agent_a = verified_employer(&store, "91350100M000100Y43", "agent-a", "13800000001", clerk_pudong.id).await;
+    let agent_b = verified_employer(&store, "91110000802100433B", "agent-b", "13800000002", clerk_pudong.id).await;
+    World {
+        service: Service::new(store).unwrap(),
+        agent_a,
+        agent_b,
+        clerk_pudong: Actor::from(&clerk_pudong),
+        clerk_xuhui: Actor::from(&clerk_xuhui),
+    }
+}
+
+async fn applicant(world: &World, id_number: &str) -> Actor {
+    let user = world.service.store.user_by_username(id_number).await.unwrap().unwrap();
+    Actor::from(&user)
+}
+
+fn fields(pairs: &[(&str, &str)]) -> Fields {
+    Fields::new(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
+}
+
+fn complete_form() -> Fields {
+    fields(&[
+        ("name", "张伟明"),
+        ("permit_number", "SH2024000123"),
+        ("mobile", "13900000009"),
+        ("address", "上海市浦东新区世纪大道 100 号"),
+        ("post", "软件工程师"),
+        ("contract_from", "2020-01-01"),
+        ("edu_level", "bachelor"),
+        ("edu_degree", "on"),
+        ("si_from_0", "2019-01"),
+        ("si_to_0", "2025-05"),
+        ("si_base_0", "12000"),
+        ("family_relation_0", "child"),
+        ("family_name_0", "张小明"),
+    ])
+}
+
+#[tokio::test]
+async fn an_application_goes_from_account_to_filing_with_audit_and_sms() {
+    let world = world().await;
+    let service = &world.service;
+    let outcome =
+        service.register_applicant(&world.agent_a, "张伟明", "310101199005120016", "13900000009").await.unwrap();
+    let RegisterOutcome::Created { user_id } = outcome else { panic!("{outcome:?}") };
+    // The initial password went by SMS; the account must change it.
+    let sms = service.store.messages_to("13900000009").await.unwrap();
+    assert_eq!(sms.len(), 1);
+    assert!(sms[0].body.contains("初始密码") && sms[0].body.contains("agent-a 科技有限公司"), "{}", sms[0].body);
+    let zhang = applicant(&world, "310101199005120016").await;
+    assert_eq!(zhang.id, user_id);
+    assert!(service.store.user_by_id(user_id).await.unwrap().unwrap().must_change_password);
+    // Registering the same person again changes nothing; another employer links the account.
+    let again =
+        service.register_applicant(&world.agent_a, "张伟明", "310101199005120016", "13900000009").await.unwrap();
+    assert_eq!(again, RegisterOutcome::Unchanged { user_id });
+    let linked =
+        service.register_applicant(&world.agent_b, "张伟明", "310101199005120016", "13900000009").await.unwrap();
+    assert_eq!(linked, RegisterOutcome::Linked { user_id });
+    assert!(service.store.messages_to("13900000009").await.unwrap()[1].body.contains("原账号"));
+
+    // The application starts with the current employer (the last to register the person).
+    service.save_simulation(&zhang, fields(&[("edu_level", "master"), ("as_of", "2020-01-01")])).await.unwrap();
+    let application = service.start_application(&zhang, true).await.unwrap();
+    assert_eq!(application.employer_id, world.agent_b.employer_id.unwrap());
+    assert_eq!(application.fields.get("edu_level"), "master", "pre-filled from the simulation");
+    assert_eq!(application.fields.get("as_of"), "", "the application date is not the simulation's");
+    assert_eq!(application.fields.get("name"), "张伟明");
+    let twice = service.start_application(&zhang, false).await.unwrap_err();
+    assert_eq!(twice.code(), "application_in_progress");
+
+    // A draft saves whatever is typed; submitting checks the whole form.
+    let draft =
+        service.save_draft(&zhang, application.id, 1, fields(&[("name", "张伟明"), ("csrf", "x")])).await.unwrap();
+    assert_eq!(draft.fields.get("csrf"), "", "only the form's own fields are kept");
+    let refused = service.act(&zhang, application.id, draft.version, "submit", "", BTreeMap::new()).await.unwrap_err();
+    let ServiceError::Invalid(problems) = refused else { panic!("{refused:?}") };
+    assert!(problems.iter().any(|p| p.field == "permit_number"));
+    let draft = service.save_draft(&zhang, application.id, draft.version, complete_form()).await.unwrap();
+    assert!(draft.claimed_total.unwrap() > 0);
+    let stale = service.save_draft(&zhang, application.id, 1, complete_form()).await.unwrap_err();
+    assert_eq!(stale.code(), "changed_meanwhile");
+    let submitted = service.act(&zhang, application.id, draft.version, "submit", "", BTreeMap::new()).await.unwrap();
+    assert_eq!(submitted.state, "submitted");
+    assert_eq!(submitted.claim.as_ref().unwrap()["id_number"], "310101199005120016");
+    assert!(service.save_draft(&zhang, application.id, submitted.version, complete_form()).await.is_err());
+
+    // The employer returns it with a comment on one field; the applicant fixes and resubmits.
+    let comments = BTreeMap::from([("permit_number".to_string(), "居住证号码与证件不符".to_string())]);
+    let no_comment =
+        service.act(&world.agent_b, application.id, submitted.version, "return", "", BTreeMap::new()).await;
+    assert_eq!(no_comment.unwrap_err().code(), "comment_required");
+    let returned =
+        service.act(&world.agent_b, application.id, submitted.version, "return", "", comments).await.unwrap();
+    assert_eq!(returned.review["permit_number"], "居住证号码与证件不符");
+    let fixed = {
+        let mut form = complete_form();
+        form.set("permit_number", "SH2024000124");
+        service.save_draft(&zhang, application.id, returned.version, form).await.unwrap()
+    };
+    let resubmitted = service.act(&zhang, application.id, fixed.version, "submit", "", BTreeMap::new()).await.unwrap();
+    assert!(resubmitted.review.is_empty(), "comments are cleared by the resubmission");
+    let approved =
+        service.act(&world.agent_b, application.id, resubmitted.version, "approve", "", BTreeMap::new()).await.unwrap();
+    let filed =
+        service.act(&world.agent_b, application.id, approved.version, "file", "", BTreeMap::new()).await.unwrap();
+    assert_eq!((filed.state.as_str(), filed.open), ("filed", false));
+
+    // Every move is in the history, the audit log, and sent its SMS.
+    let actions: Vec<String> =
+        service.store.application_events(application.id).await.unwrap().into_iter().map(|e| e.action).collect();
+    assert_eq!(actions, ["create", "submit", "return", "submit", "approve", "file"]);
+    let audited: Vec<String> = service
+        .store
+        .audit_of(&format!("application:{}", application.id))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    for action in [
+        "application_create",
+        "application_save",
+        "application_submit",
+        "application_return",
+        "application_approve",
+        "application_file",
+    ] {
+        assert!(audited.iter().any(|a| a == action), "{action} missing from {audited:?}");
+    }
+    let to_applicant: Vec<String> =
+        service.store.messages_to("13900000009").await.unwrap().into_iter().map(|m| m.body).collect();
+    assert!(to_applicant.iter().any(|b| b.contains("退回修改：居住证号码与证件不符")), "{to_applicant:?}");
+    assert!(to_applicant.iter().any(|b| b.contains("已通过")));
+    assert!(to_applicant.iter().any(|b| b.contains("已提交您的积分申请")));
+    let to_employer = service.store.messages_to("13800000002").await.unwrap();
+    assert_eq!(to_employer.iter().filter(|m| m.body.contains("请单位经办人及时审核")).count(), 2);
+
+    // The printed form carries the applicant's name in Chinese, and a seal box.
+    let pdf = service.application_pdf(&world.agent_b, application.id).await.unwrap();
+    let text = pdf_extract::extract_text_from_mem(&pdf).unwrap();
+    assert!(text.contains("张伟明") && text.contains("用人单位意见（盖章）"), "{text}");
+    assert!(text.contains("310101199005120016"), "the official form shows the whole ID number");
+
+    // Once filed, the district centre of the employer's district sees it; another does not.
+    assert!(service.view(&world.clerk_pudong, application.id).await.is_ok());
+    assert!(matches!(service.view(&world.clerk_xuhui, application.id).await, Err(ServiceError::NotFound)));
+}
+
+#[tokio::test]
+async fn nobody_sees_or_changes_another_persons_application() {
+    let world = world().await;
+    let service = &world.service;
+    service.register_applicant(&world.agent_a, "张伟明", "310101199005120016", "13900000009").await.unwrap();
+    service.register_applicant(&world.agent_b, "李丽", "11010519491231002X", "13900000008").await.unwrap();
+    let zhang = applicant(&world, "310101199005120016").await;
+    let li = applicant(&world, "11010519491231002X").await;
+    let mine = service.start_application(&zhang, false).await.unwrap();
+
+    // Another applicant: not found, whatever they try.
+    assert!(matches!(service.view(&li, mine.id).await, Err(ServiceError::NotFound)));
+    assert!(matches!(service.save_draft(&li, mine.id, 1, complete_form()).await, Err(ServiceError::NotFound)));
+    assert!(matches!(service.act(&li, mine.id, 1, "submit", "", BTreeMap::new()).await, Err(ServiceError::NotFound)));
+    assert!(matches!(
+        service.upload_material(&li, mine.id, "id_card", "a.pdf", b"%PDF-1".to_vec()).await,
+        Err(ServiceError::NotFound)
+    ));
+    assert!(matches!(service.application_pdf(&li, mine.id).await, Err(ServiceError::NotFound)));
+    // Another employer's HR agent: not found either, and their list does not show it.
+    assert!(matches!(service.view(&world.agent_b, mine.id).await, Err(ServiceError::NotFound)));
+    assert!(service.applications(&world.agent_b).await.unwrap().iter().all(|a| a.id != mine.id));
+    // District staff see nothing while the application is with the applicant and employer.
+    assert!(matches!(service.view(&world.clerk_pudong, mine.id).await, Err(ServiceError::NotFound)));
+    // The employer's own agent sees it, and that full view is audited; its list masks the ID.
+    let view = service.view(&world.agent_a, mine.id).await.unwrap();
+    assert_eq!(view.applicant.name, "张伟明");
+    let audited = service.store.audit_of(&format!("application:{}", mine.id)).await.unwrap();
+    assert!(audited.iter().any(|e| e.action == "application_view" && e.actor_id == Some(world.agent_a.id)));
+    let list = service.applications(&world.agent_a).await.unwrap();
+    assert_eq!(list[0].applicant_id_number, "310***********0016");
+    let roster = service.employer_applicants(&world.agent_a).await.unwrap();
+    assert_eq!(roster.len(), 1);
+    assert_eq!(roster[0].0.id_number, "310***********0016");
+    // An HR agent may not take the applicant's action, nor an applicant the employer's.
+    assert!(matches!(
+        service.act(&world.agent_a, mine.id, 1, "submit", "", BTreeMap::new()).await,
+        Err(ServiceError::Forbidden)
+    ));
+    assert!(matches!(
+        service.act(&zhang, mine.id, 1, "approve", "", BTreeMap::new()).await,
+        Err(ServiceError::Forbidden)
+    ));
+    // Only HR agents open accounts.
+    assert!(matches!(
+        service.register_applicant(&zhang, "王五", "440524188001010014", "13900000007").await,
+        Err(ServiceError::Forbidden)
+    ));
+    assert!(matches!(
+        service.register_applicant(&world.clerk_pudong, "王五", "440524188001010014", "13900000007").await,
+        Err(ServiceError::Forbidden)
+    ));
+
+    // Files: checked by content, downloadable only by those who may see the application.
+    let refused =
+        service.upload_material(&zhang, mine.id, "id_card", "scan.pdf", b"<html>not a pdf</html>".to_vec()).await;
+    assert_eq!(refused.unwrap_err().code(), "file_type");
+    let not_listed =
+        service.upload_material(&zhang, mine.id, "marriage_certificate", "m.pdf", b"%PDF-1.4".to_vec()).await;
+    assert!(matches!(not_listed, Err(ServiceError::NotFound)), "not on this form's checklist");
+    let upload =
+        service.upload_material(&zhang, mine.id, "id_card", "身份证.pdf", b"%PDF-1.4 scan".to_vec()).await.unwrap();
+    assert_eq!(upload.content_type, "application/pdf");
+    let (_, bytes) = service.download_material(&world.agent_a, upload.id).await.unwrap();
+    assert_eq!(bytes, b"%PDF-1.4 scan");
+    assert!(matches!(service.download_material(&li, upload.id).await, Err(ServiceError::NotFound)));
+    assert!(matches!(service.download_material(&world.agent_b, upload.id).await, Err(ServiceError::NotFound)));
+}
+
+#[tokio::test]
+async fn a_roster_imports_its_good_rows_and_reports_its_bad_ones() {
+    let world = world().await;
+    let service = &world.service;
+    service.register_applicant(&world.agent_b, "李丽", "11010519491231002X", "13900000008").await.unwrap();
+    let csv = "姓名,身份证号码,手机号码\n\
+               张伟明,310101199005120016,13900000009\n\
+               错号,310101199005120017,13900000010\n\
+               李丽,11010519491231002X,13900000008\n\
+               短号,440524188001010014,139\n";
+    let job = service.import_roster(&world.agent_a, csv.as_bytes()).await.unwrap();
+    assert_eq!(job.total, 2);
+    let done = loop {
+        let progress = service.import_progress(&world.agent_a, job.id).await.unwrap();
+        if progress.job.status != ImportStatus::Running {
+            break progress.job;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    assert_eq!(done.status, ImportStatus::Done);
+    assert_eq!((done.report["created"].as_u64(), done.report["linked"].as_u64()), (Some(1), Some(1)));
+    let problem_lines: Vec<u64> =
+        done.report["problems"].as_array().unwrap().iter().map(|p| p["line"].as_u64().unwrap()).collect();
+    assert_eq!(problem_lines, [3, 5]);
+    assert_eq!(service.store.applicants_of_employer(world.agent_a.employer_id.unwrap()).await.unwrap().len(), 2);
+    assert!(service.store.messages_to("13900000009").await.unwrap()[0].body.contains("初始密码"));
+    // Another employer's agent cannot read this import; an unreadable file imports nothing.
+    assert!(matches!(service.import_progress(&world.agent_b, job.id).await, Err(ServiceError::NotFound)));
+    let fatal = service.import_roster(&world.agent_a, "no header here\n1,2,3\n".as_bytes()).await.unwrap_err();
+    assert_eq!(fatal.code(), "roster_unreadable");
+}

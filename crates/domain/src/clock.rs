@@ -1,0 +1,34 @@
+//! The one place the application reads the calendar: today's date in Asia/Shanghai (UTC+8,
+//! no daylight saving since 1991), used when a profile has no `as_of` and as an
+//! application's date; and stored UTC times as Shanghai wall-clock time for people.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeDelta, Utc};
+
+const SHANGHAI_OFFSET_HOURS: i64 = 8;
+
+pub fn today_in_shanghai() -> NaiveDate {
+    (Utc::now().naive_utc() + TimeDelta::hours(SHANGHAI_OFFSET_HOURS)).date()
+}
+
+/// A stored time (UTC milliseconds) as Shanghai wall-clock time.
+pub fn shanghai_datetime(millis: i64) -> NaiveDateTime {
+    DateTime::from_timestamp_millis(millis).unwrap_or_default().naive_utc() + TimeDelta::hours(SHANGHAI_OFFSET_HOURS)
+}
+
+/// `2026-11-26 20:30`, Shanghai time.
+pub fn shanghai_time(millis: i64) -> String {
+    shanghai_datetime(millis).format("%Y-%m-%d %H:%M").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_times_are_shown_in_shanghai() {
+        // 2026-11-26 16:30 UTC is 2026-11-27 00:30 in Shanghai.
+        let millis = DateTime::parse_from_rfc3339("2026-11-26T16:30:00Z").unwrap().timestamp_millis();
+        assert_eq!(shanghai_time(millis), "2026-11-27 00:30");
+        assert_eq!(shanghai_datetime(millis).date(), NaiveDate::from_ymd_opt(2026, 11, 27).unwrap());
+    }
+}
