@@ -1,27 +1,38 @@
-// Progressive enhancement for the simulator: the page works as a plain form; with script
-// it recalculates as you type and replaces only the results, without reloading.
+// Progressive enhancement: a page works as a plain form; with script, a form marked
+// data-live="URL" is sent to URL as you type and the #results part of the answer replaces
+// the page's, without reloading (the simulator recalculates; the application form shows
+// its claimed score). Submitting the simulator does the same; other forms submit as usual.
 (() => {
-  const form = document.querySelector('form[action="/"]');
-  if (!form || !window.fetch || !window.DOMParser) return;
-  let timer;
-  let latest = 0;
-  const ready = () => form.elements.birth_date.value || form.elements.id_number.value;
-  const update = async () => {
-    const request = ++latest;
-    const response = await fetch('/', { method: 'POST', body: new URLSearchParams(new FormData(form)) });
-    const page = new DOMParser().parseFromString(await response.text(), 'text/html');
-    const fresh = page.querySelector('#results');
-    if (request !== latest || !fresh) return; // a newer answer is on its way
-    const current = document.querySelector('#results');
-    if (current) current.replaceWith(fresh); else form.before(fresh);
-  };
-  form.addEventListener('input', () => {
-    clearTimeout(timer);
-    if (ready()) timer = setTimeout(update, 600);
-  });
-  form.addEventListener('submit', (event) => {
-    event.preventDefault();
-    clearTimeout(timer);
-    update().catch(() => form.submit());
-  });
+  if (!window.fetch || !window.DOMParser) return;
+  for (const form of document.querySelectorAll('form[data-live]')) {
+    let timer;
+    let latest = 0;
+    const update = async () => {
+      const request = ++latest;
+      const response = await fetch(form.dataset.live, {
+        method: 'POST',
+        body: new URLSearchParams(new FormData(form)),
+        credentials: 'same-origin',
+      });
+      const page = new DOMParser().parseFromString(await response.text(), 'text/html');
+      const fresh = page.querySelector('#results');
+      if (request !== latest || !fresh) return; // a newer answer is on its way
+      const current = document.querySelector('#results');
+      if (current) current.replaceWith(fresh); else form.before(fresh);
+    };
+    // The simulator needs a birth date or an ID number before it can score anything.
+    const ready = () => !form.elements.birth_date || form.elements.birth_date.value || form.elements.id_number.value;
+    form.addEventListener('input', () => {
+      clearTimeout(timer);
+      if (ready()) timer = setTimeout(update, 600);
+    });
+    if (form.dataset.live === form.getAttribute('action')) {
+      form.addEventListener('submit', (event) => {
+        if (event.submitter && event.submitter.getAttribute('formaction')) return; // e.g. "save this simulation"
+        event.preventDefault();
+        clearTimeout(timer);
+        update().catch(() => form.submit());
+      });
+    }
+  }
 })();

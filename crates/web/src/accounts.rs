@@ -3,7 +3,8 @@
 
 use crate::AppState;
 use crate::lang::Chosen;
-use crate::layout::{layout, t};
+use crate::layout::t;
+use crate::respond::{forbidden, message, page, server_error, stale_form};
 use crate::session::{
     CSRF_COOKIE, SESSION_COOKIE, SESSION_MILLIS, SignedIn, double_submit_ok, now_millis, same_origin, set_cookie,
 };
@@ -28,39 +29,6 @@ pub const THROTTLE_WINDOW_MILLIS: i64 = 15 * 60 * 1000;
 /// long to refuse as a wrong password.
 static DUMMY_HASH: std::sync::LazyLock<String> =
     std::sync::LazyLock::new(|| jifen_auth::hash_password("no such user 0").unwrap_or_default());
-
-fn page(status: StatusCode, lang: Lang, title: &str, body: Markup) -> Response {
-    (status, layout(lang, title, body)).into_response()
-}
-
-fn message(status: StatusCode, lang: Lang, text: &str) -> Response {
-    page(status, lang, text, html! { div.error role="alert" { (text) } p { a href="/" { "jifen" } } })
-}
-
-fn forbidden(lang: Lang) -> Response {
-    message(StatusCode::FORBIDDEN, lang, t(lang, "无权进行此操作", "You may not do this"))
-}
-
-fn stale_form(lang: Lang) -> Response {
-    message(
-        StatusCode::FORBIDDEN,
-        lang,
-        t(
-            lang,
-            "表单已过期或来源不明，请重新打开页面后再提交",
-            "The form expired or came from elsewhere; open the page again",
-        ),
-    )
-}
-
-fn server_error(lang: Lang, error: impl std::fmt::Display) -> Response {
-    tracing::error!(%error, "accounts");
-    message(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        lang,
-        t(lang, "服务器内部错误，已记录", "Internal error; it has been logged"),
-    )
-}
 
 /// A page with a form before sign-in: sets the double-submit CSRF cookie it carries.
 fn with_csrf_cookie(token: &str, response: Response) -> Response {
@@ -318,7 +286,7 @@ pub async fn change_password(
 }
 
 /// Signed-in pages wait until an initial password has been changed.
-fn password_change_due(signed: &SignedIn) -> Option<Response> {
+pub fn password_change_due(signed: &SignedIn) -> Option<Response> {
     signed.user.must_change_password.then(|| Redirect::to("/account/password").into_response())
 }
 
@@ -357,9 +325,19 @@ pub async fn home(State(state): State<AppState>, chosen: Chosen, signed: SignedI
             Ok(Some(employer)) => html! {
                 h3 { (employer.name) } p { (employer.credit_code) " · " (employer.district.name(lang)) }
                 p { (t(lang, "单位已通过审核，可以为职工办理积分申请。", "Your employer is verified and may file applications.")) }
+                ul.links {
+                    li { a href="/applicants" { (t(lang, "申请人账号（登记、批量导入）", "Applicant accounts (add, import)")) } }
+                    li { a href="/applications" { (t(lang, "积分申请（审核、提交、打印）", "Applications (review, file, print)")) } }
+                }
             },
             Ok(None) => html! {},
             Err(e) => return server_error(lang, e),
+        },
+        (Role::Applicant, _, _) => html! {
+            ul.links {
+                li { a href="/applications" { (t(lang, "我的积分申请", "My application")) } }
+                li { a href="/" { (t(lang, "积分模拟与规划（可保存用于申请）", "Simulator and planner (save a simulation for your application)")) } }
+            }
         },
         _ => html! { p { (t(lang, "欢迎使用。", "Welcome.")) } },
     };
@@ -438,10 +416,6 @@ pub async fn employer_page(chosen: Chosen) -> Response {
     with_csrf_cookie(&csrf, page(StatusCode::OK, lang, t(lang, "用人单位注册", "Employer sign-up"), body))
 }
 
-fn valid_mobile(phone: &str) -> bool {
-    phone.len() == 11 && phone.starts_with('1') && phone.bytes().all(|b| b.is_ascii_digit())
-}
-
 pub async fn register_employer(
     State(state): State<AppState>,
     chosen: Chosen,
@@ -475,7 +449,7 @@ pub async fn register_employer(
     if name.is_empty() || name.chars().count() > 100 || form.contact_name.trim().is_empty() {
         return again(&form, t(lang, "请填写单位名称和联系人", "Give the employer's name and a contact").into());
     }
-    if !valid_mobile(form.contact_phone.trim()) {
+    if !jifen_domain::application::is_mobile(form.contact_phone.trim()) {
         return again(
             &form,
             t(lang, "联系电话应为 11 位手机号码", "The contact mobile has 11 digits starting with 1").into(),

@@ -23,6 +23,7 @@ pub fn layout(lang: Lang, title: &str, body: Markup) -> Markup {
                     h1 { a href="/" { (t(lang, "上海市居住证积分模拟与规划", "Shanghai residence-permit points: simulator and planner")) } }
                     nav {
                         @if lang == Lang::Zh { a href="?lang=en" { "English" } } @else { a href="?lang=zh" { "中文" } }
+                        " · " a href="/home" { (t(lang, "工作台", "Home")) }
                         " · " a href="/login" { (t(lang, "登录", "Sign in")) }
                         " · " a href="/employers/register" { (t(lang, "单位注册", "Employer sign-up")) }
                         " · " a href="/api/docs" { "API" }

@@ -7,12 +7,16 @@
 
 mod accounts;
 pub mod api;
+mod applicants;
+mod applications;
 mod docs;
 pub mod error;
+mod fields;
 pub mod lang;
 mod layout;
 pub mod metrics;
 mod pages;
+mod respond;
 pub mod session;
 
 use axum::Router;
@@ -21,7 +25,6 @@ use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use jifen_planner::Catalogue;
-use jifen_rules::RuleBook;
 use jifen_store::Store;
 use std::net::SocketAddr;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -32,27 +35,34 @@ use tower_http::trace::TraceLayer;
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
-    pub book: &'static RuleBook,
+    pub book: &'static jifen_rules::RuleBook,
     pub catalogue: &'static Catalogue,
     pub store: Store,
     /// The application workflow, checked when the server starts.
     pub workflow: &'static jifen_domain::workflow::Workflow,
+    /// The application process (accounts, applications, materials, printing).
+    pub service: jifen_applications::Service,
     pub metrics: metrics::Metrics,
 }
 
 impl AppState {
-    /// The embedded rule data, action catalogue and workflow, over `store`. Fails when any
-    /// of them is inconsistent, so a broken configuration stops the server at start-up.
+    /// The embedded rule data, action catalogue, workflow and materials catalogue, over
+    /// `store`. Fails when any of them is inconsistent, so a broken configuration stops the server at start-up.
     pub fn new(store: Store) -> Result<Self, String> {
+        let service = jifen_applications::Service::new(store.clone())?;
         Ok(Self {
-            book: RuleBook::embedded().map_err(|e| e.to_string())?,
+            book: service.book,
             catalogue: Catalogue::embedded().map_err(|e| e.to_string())?,
+            workflow: service.workflow,
             store,
-            workflow: jifen_domain::workflow::Workflow::embedded().map_err(|e| e.to_string())?,
+            service,
             metrics: metrics::Metrics::default(),
         })
     }
 }
+
+/// Room for a multipart form's boundaries and small fields around its file.
+const MULTIPART_OVERHEAD: usize = 16 * 1024;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -80,6 +90,24 @@ pub fn router(state: AppState) -> Router {
         .route("/home", get(accounts::home))
         .route("/employers/register", get(accounts::employer_page).post(accounts::register_employer))
         .route("/employers/{id}/decision", post(accounts::decide_employer))
+        .route("/applicants", get(applicants::list).post(applicants::create))
+        .route(
+            "/applicants/import",
+            post(applicants::import).layer(DefaultBodyLimit::max(applicants::MAX_ROSTER_BYTES + MULTIPART_OVERHEAD)),
+        )
+        .route("/applicants/import/{id}", get(applicants::import_status))
+        .route("/applications", get(applications::list).post(applications::start))
+        .route("/applications/{id}", get(applications::show).post(applications::save))
+        .route("/applications/{id}/preview", post(applications::preview))
+        .route("/applications/{id}/actions", post(applications::act))
+        .route("/applications/{id}/form.pdf", get(applications::pdf))
+        .route(
+            "/applications/{id}/materials/{material}",
+            post(applications::upload)
+                .layer(DefaultBodyLimit::max(jifen_applications::MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD)),
+        )
+        .route("/materials/{id}", get(applications::download))
+        .route("/simulations", post(applications::save_simulation))
         .route("/assets/app.css", get(stylesheet))
         .route("/assets/app.js", get(script))
         .route("/healthz", get(healthz))

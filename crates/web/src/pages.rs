@@ -3,27 +3,30 @@
 //! chart. Server-rendered: it works without JavaScript. Chinese by default.
 
 use crate::AppState;
+use crate::fields::{Field, Kind, Notes, about_you, additional, education, input, insurance_row};
 use crate::lang::Chosen;
 use crate::layout::{layout, t};
+use crate::session::SignedIn;
 use axum::Form;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use jifen_domain::clock;
 use jifen_domain::form::{Fields, INSURANCE_ROWS, profile_json};
+use jifen_domain::{Role, clock};
 use jifen_planner::{PlanDocument, PlanRequest, signed};
 use jifen_rules::{Context, Lang, Profile, ProfileError, ScoreResult};
 use maud::{Markup, PreEscaped, html};
 
 /// `GET /`: the empty form.
-pub async fn simulator(chosen: Chosen) -> Response {
+pub async fn simulator(chosen: Chosen, signed: Option<SignedIn>) -> Response {
     let fields = Fields::default().with_default("as_of", clock::today_in_shanghai().to_string());
-    page(chosen, &fields, None)
+    page(chosen, &fields, None, signed.as_ref())
 }
 
 /// `POST /`: the form, as submitted, with its result or the first error.
 pub async fn simulate(
     State(state): State<AppState>,
     chosen: Chosen,
+    signed: Option<SignedIn>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
     let fields = Fields::new(pairs);
@@ -36,7 +39,7 @@ pub async fn simulate(
         Ok(Err(message)) => error_box(&message),
         Err(_) => error_box(t(lang, "服务器内部错误，已记录", "internal error; it has been logged")),
     };
-    page(chosen, &fields, Some(results))
+    page(chosen, &fields, Some(results), signed.as_ref())
 }
 
 fn evaluate_form(state: &AppState, fields: &Fields, lang: Lang) -> Result<Markup, String> {
@@ -65,124 +68,76 @@ fn error_box(message: &str) -> Markup {
     html! { div.error role="alert" { (message) } }
 }
 
-fn page(chosen: Chosen, fields: &Fields, results: Option<Markup>) -> Response {
+fn page(chosen: Chosen, fields: &Fields, results: Option<Markup>, signed: Option<&SignedIn>) -> Response {
     let lang = chosen.lang;
     let body = html! {
         @if let Some(results) = results { div id="results" { (results) } }
-        (form(fields, lang))
+        (form(fields, lang, signed))
         script src="/assets/app.js" defer {}
     };
     let markup = layout(lang, t(lang, "上海市居住证积分模拟", "Shanghai residence-permit points simulator"), body);
     markup.into_response()
 }
 
-fn input(fields: &Fields, name: &str, kind: &str, label: &str, placeholder: &str) -> Markup {
+/// A titled group of fields, laid out in a grid.
+pub fn fieldset(fields: &Fields, notes: &Notes, title: &str, specs: &[Field]) -> Markup {
     html! {
-        label { (label) input type=(kind) name=(name) value=(fields.get(name)) placeholder=(placeholder); }
+        fieldset {
+            legend { (title) }
+            div.grid { @for spec in specs { (input(fields, notes, spec)) } }
+        }
     }
 }
 
-fn check(fields: &Fields, name: &str, label: &str) -> Markup {
-    html! { label.check { input type="checkbox" name=(name) checked[fields.checked(name)]; (label) } }
-}
-
-fn select(fields: &Fields, name: &str, label: &str, options: &[(&str, &str)]) -> Markup {
+/// The insurance history, a row of three fields per period.
+pub fn insurance_fieldset(fields: &Fields, notes: &Notes, lang: Lang, rows: usize) -> Markup {
     html! {
-        label { (label)
-            select name=(name) {
-                @for (value, text) in options {
-                    option value=(value) selected[fields.get(name) == *value] { (text) }
-                }
+        fieldset {
+            legend { (t(lang, "本市职工社保缴费记录（按月份段填写）", "Shanghai employee insurance, as month ranges")) }
+            @for row in 0..rows {
+                div.grid { @for spec in &insurance_row(lang, row) { (input(fields, notes, spec)) } }
             }
         }
     }
 }
 
-fn form(fields: &Fields, lang: Lang) -> Markup {
-    let none = t(lang, "无", "none");
+fn form(fields: &Fields, lang: Lang, signed: Option<&SignedIn>) -> Markup {
+    let notes = Notes::default();
+    let deadline = [Field {
+        name: "deadline".into(),
+        lang,
+        label: t(lang, "希望达标的截止日期（如子女中考报名）", "Deadline (e.g. a child's exam registration)").into(),
+        kind: Kind::Date,
+        placeholder: "YYYY-MM-DD",
+    }];
+    let applicant = signed.filter(|signed| signed.user.role == Role::Applicant);
     html! {
-        form method="post" action="/" {
-            fieldset {
-                legend { (t(lang, "基本信息", "About you")) }
-                div.grid {
-                    (input(fields, "as_of", "date", t(lang, "计分日（申请日期）", "Evaluation date"), "YYYY-MM-DD"))
-                    (input(fields, "birth_date", "date", t(lang, "出生日期", "Birth date"), "YYYY-MM-DD"))
-                    (input(fields, "id_number", "text", t(lang, "身份证号码（可选）", "Resident ID number (optional)"), ""))
-                }
-            }
-            fieldset {
-                legend { (t(lang, "教育背景与职称技能", "Education, title and skill")) }
-                div.grid {
-                    (select(fields, "edu_level", t(lang, "最高学历", "Highest education"), &[
-                        ("", none), ("associate", t(lang, "大专", "Associate")), ("bachelor", t(lang, "本科", "Bachelor")),
-                        ("master", t(lang, "硕士", "Master")), ("doctor", t(lang, "博士", "Doctor")),
-                    ]))
-                    (input(fields, "edu_graduated_on", "date", t(lang, "毕业日期", "Graduation date"), "YYYY-MM-DD"))
-                    (check(fields, "edu_degree", t(lang, "有学士学位（本科）", "Bachelor's degree awarded")))
-                    (check(fields, "edu_part_time", t(lang, "非全日制", "Part-time study")))
-                    (check(fields, "edu_shortage", t(lang, "紧缺急需专业（大专）", "Shortage major (associate)")))
-                    (select(fields, "qual", t(lang, "职称或技能等级", "Title or skill level"), &[
-                        ("", none), ("skill_5", t(lang, "技能五级", "Skill level 5")), ("skill_4", t(lang, "技能四级", "Skill level 4")),
-                        ("skill_3", t(lang, "技能三级", "Skill level 3")), ("skill_2", t(lang, "技能二级（技师）", "Skill level 2")),
-                        ("skill_1", t(lang, "技能一级（高级技师）", "Skill level 1")), ("title_junior", t(lang, "初级职称", "Junior title")),
-                        ("title_intermediate", t(lang, "中级职称", "Intermediate title")), ("title_senior", t(lang, "高级职称", "Senior title")),
-                    ]))
-                    (input(fields, "qual_obtained_on", "date", t(lang, "取得日期", "Obtained on"), "YYYY-MM-DD"))
-                }
-            }
-            fieldset {
-                legend { (t(lang, "本市职工社保缴费记录（按月份段填写）", "Shanghai employee insurance, as month ranges")) }
-                @for row in 0..INSURANCE_ROWS {
-                    div.grid {
-                        (input(fields, &format!("si_from_{row}"), "month", t(lang, "起始月", "From month"), "YYYY-MM"))
-                        (input(fields, &format!("si_to_{row}"), "month", t(lang, "截止月", "To month"), "YYYY-MM"))
-                        (input(fields, &format!("si_base_{row}"), "number", t(lang, "月缴费基数（元）", "Monthly base (CNY)"), ""))
-                    }
-                }
-            }
-            fieldset {
-                legend { (t(lang, "加分与减分", "Additional points and deductions")) }
-                div.grid {
-                    (check(fields, "spouse_hukou", t(lang, "配偶为本市户籍", "Spouse has Shanghai hukou")))
-                    (input(fields, "spouse_married_on", "date", t(lang, "结婚日期", "Married on"), "YYYY-MM-DD"))
-                    (select(fields, "award", t(lang, "表彰奖励", "Award"), &[
-                        ("", none), ("municipal_special", t(lang, "市级专项", "Municipal special")),
-                        ("municipal_comprehensive", t(lang, "市级综合", "Municipal comprehensive")),
-                        ("national", t(lang, "省部级及以上", "National")),
-                    ]))
-                    (input(fields, "tax", "number", t(lang, "近三年年均纳税（元）", "Average annual tax (CNY)"), ""))
-                    (input(fields, "hires", "number", t(lang, "年均聘用本市户籍人数", "Shanghai residents hired (average)"), ""))
-                    (input(fields, "lingang_since", "date", t(lang, "在临港新片区工作居住起始日", "In Lin-gang since"), "YYYY-MM-DD"))
-                    (input(fields, "remote_years", "number", t(lang, "远郊重点区域工作居住年数", "Years in a remote key area"), ""))
-                    (input(fields, "public_years", "number", t(lang, "特定公共服务领域工作年数", "Years in public service"), ""))
-                    (check(fields, "startup", t(lang, "创业人才", "Startup talent")))
-                    (check(fields, "intermediary", t(lang, "创新创业中介服务人才", "Intermediary talent")))
-                    (input(fields, "false_materials", "text", t(lang, "提供虚假材料日期（逗号分隔）", "False materials dates"), "YYYY-MM-DD, …"))
-                    (input(fields, "detentions", "text", t(lang, "行政拘留日期", "Detention dates"), "YYYY-MM-DD, …"))
-                    (input(fields, "crimes", "text", t(lang, "一般刑事犯罪日期", "Criminal record dates"), "YYYY-MM-DD, …"))
-                    (input(fields, "serious_crimes", "text", t(lang, "严重刑事犯罪日期", "Serious crime dates"), "YYYY-MM-DD, …"))
-                    (check(fields, "family_planning", t(lang, "违反计划生育政策记录", "Family-planning violation")))
-                }
-            }
+        form method="post" action="/" data-live="/" {
+            @if let Some(signed) = applicant { input type="hidden" name="csrf" value=(signed.session.csrf_token); }
+            (fieldset(fields, &notes, t(lang, "基本信息", "About you"), &about_you(lang)))
+            (fieldset(fields, &notes, t(lang, "教育背景与职称技能", "Education, title and skill"), &education(lang, false)))
+            (insurance_fieldset(fields, &notes, lang, INSURANCE_ROWS))
+            (fieldset(fields, &notes, t(lang, "加分与减分", "Additional points and deductions"), &additional(lang)))
             fieldset {
                 legend { (t(lang, "规划", "Planning")) }
-                div.grid {
-                    (input(fields, "deadline", "date", t(lang, "希望达标的截止日期（如子女中考报名）", "Deadline (e.g. a child's exam registration)"), "YYYY-MM-DD"))
-                }
+                div.grid { (input(fields, &notes, &deadline[0])) }
                 p.hint { (t(lang, "推算假定您继续在本市工作，并按最近的缴费基数缴纳社保。", "The projection assumes you keep working in Shanghai, insured at your latest base.")) }
             }
             button type="submit" { (t(lang, "计算积分并规划", "Score and plan")) }
+            @if applicant.is_some() {
+                " " button.secondary type="submit" formaction="/simulations" { (t(lang, "保存此模拟，用于积分申请", "Save for my application")) }
+            }
         }
     }
 }
 
-fn results(score: &ScoreResult, plan: &PlanDocument, lang: Lang) -> Markup {
+/// The score: the total, the verdict, and every item with its explanation and citation.
+pub fn score_section(score: &ScoreResult, lang: Lang) -> Markup {
     let verdict = match (score.reaches_standard, score.vetoed) {
         (true, _) => t(lang, "已达到标准分值", "reaches the standard score"),
         (false, true) => t(lang, "被一票否决", "vetoed"),
         (false, false) => t(lang, "未达到标准分值", "below the standard score"),
     };
-    let chart = jifen_chart::plan_chart(plan, lang).ok();
     html! {
         section.summary aria-live="polite" {
             div {
@@ -213,6 +168,13 @@ fn results(score: &ScoreResult, plan: &PlanDocument, lang: Lang) -> Markup {
                 }
             }
         }
+    }
+}
+
+fn results(score: &ScoreResult, plan: &PlanDocument, lang: Lang) -> Markup {
+    let chart = jifen_chart::plan_chart(plan, lang).ok();
+    html! {
+        (score_section(score, lang))
         section.summary {
             h2 { (t(lang, "规划", "Plan")) }
             p { (t(lang, "维持现状预计达标日期：", "Reaches the standard as things are: "))

@@ -5,7 +5,7 @@
 //! origin are refused outright.
 
 use crate::AppState;
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -59,6 +59,15 @@ impl FromRequestParts<AppState> for SignedIn {
             return Err(NotSignedIn);
         }
         Ok(Self { user, session })
+    }
+}
+
+/// Pages open to everyone that show more to a signed-in user.
+impl OptionalFromRequestParts<AppState> for SignedIn {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Option<Self>, Self::Rejection> {
+        Ok(<Self as FromRequestParts<AppState>>::from_request_parts(parts, state).await.ok())
     }
 }
 

@@ -1,0 +1,587 @@
+//! Application pages: the list, the form (live claimed score, drafts, submission), the
+//! employer's review with comments by field, progress and history, the materials checklist
+//! with uploads and downloads, and the printable PDF. Handlers parse and render; the
+//! application process (`jifen-applications`) decides everything else.
+
+use crate::AppState;
+use crate::accounts::password_change_due;
+use crate::fields::{Notes, application_sections, display, label_of};
+use crate::lang::Chosen;
+use crate::layout::t;
+use crate::pages::{fieldset, score_section};
+use crate::respond::{message, page, see_other, service_error, stale_form};
+use crate::session::{SignedIn, same_origin};
+use axum::Form;
+use axum::extract::{Multipart, Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use jifen_applications::{Actor, ApplicationView, FieldComments, ServiceError};
+use jifen_domain::Role;
+use jifen_domain::application::Problem;
+use jifen_domain::clock::{shanghai_datetime, shanghai_time};
+use jifen_domain::form::Fields;
+use jifen_rules::Lang;
+use maud::{Markup, html};
+use std::collections::BTreeMap;
+
+/// Rows of insurance history the application form offers.
+pub const APPLICATION_INSURANCE_ROWS: usize = 8;
+
+/// The form fields of a multipart request: text parts by name, file parts with their names.
+#[derive(Default)]
+pub struct Parts {
+    texts: BTreeMap<String, String>,
+    files: Vec<(String, String, Vec<u8>)>,
+}
+
+impl Parts {
+    pub fn text(&self, name: &str) -> String {
+        self.texts.get(name).cloned().unwrap_or_default()
+    }
+
+    /// The file sent as `name`: its file name and bytes.
+    pub fn file(&self, name: &str) -> Option<(&str, &[u8])> {
+        self.files
+            .iter()
+            .find(|(part, _, _)| part == name)
+            .map(|(_, filename, bytes)| (filename.as_str(), bytes.as_slice()))
+    }
+}
+
+/// Reads a multipart form whose files together are at most `limit` bytes.
+pub async fn read_multipart(mut multipart: Multipart, limit: usize, lang: Lang) -> Result<Parts, Response> {
+    let too_large = || {
+        message(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            lang,
+            &match lang {
+                Lang::Zh => format!("文件过大，最多 {} MB", limit / 1024 / 1024),
+                Lang::En => format!("The file is too large; at most {} MB", limit / 1024 / 1024),
+            },
+        )
+    };
+    let unreadable =
+        || message(StatusCode::BAD_REQUEST, lang, t(lang, "无法读取上传的表单", "The uploaded form cannot be read"));
+    let mut parts = Parts::default();
+    let mut total = 0usize;
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large()),
+            Err(_) => return Err(unreadable()),
+        };
+        let name = field.name().unwrap_or_default().to_string();
+        let filename = field.file_name().map(str::to_string);
+        let bytes = match field.bytes().await {
+            Ok(bytes) => bytes,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large()),
+            Err(_) => return Err(unreadable()),
+        };
+        total += bytes.len();
+        if total > limit {
+            return Err(too_large());
+        }
+        match filename {
+            Some(filename) => parts.files.push((name, filename, bytes.to_vec())),
+            None => {
+                parts.texts.insert(name, String::from_utf8_lossy(&bytes).into_owned());
+            }
+        }
+    }
+    Ok(parts)
+}
+
+fn actor(signed: &SignedIn) -> Actor {
+    Actor::from(&signed.user)
+}
+
+// ---- list and start ----------------------------------------------------------------------
+
+/// `GET /applications`: the applicant's own, or the employer's.
+pub async fn list(State(state): State<AppState>, chosen: Chosen, signed: SignedIn) -> Response {
+    if let Some(redirect) = password_change_due(&signed) {
+        return redirect;
+    }
+    let lang = chosen.lang;
+    let actor = actor(&signed);
+    let listings = match state.service.applications(&actor).await {
+        Ok(listings) => listings,
+        Err(e) => return service_error(lang, &e),
+    };
+    let applicant = actor.role == Role::Applicant;
+    let in_progress = listings.iter().any(|l| state.workflow.state(&l.state).is_some_and(|s| !s.is_final));
+    let body = html! {
+        h2 { (if applicant { t(lang, "我的积分申请", "My applications") } else { t(lang, "本单位的积分申请", "Your employer's applications") }) }
+        @if applicant && !in_progress {
+            section.summary {
+                form method="post" action="/applications" {
+                    input type="hidden" name="csrf" value=(signed.session.csrf_token);
+                    label.check { input type="checkbox" name="prefill" checked; (t(lang, "用我保存的积分模拟预填", "Pre-fill from my saved simulation")) }
+                    button type="submit" { (t(lang, "开始填写积分申请", "Start my application")) }
+                }
+            }
+        }
+        @if listings.is_empty() { p { (t(lang, "暂无申请。", "No applications yet.")) } }
+        @else { div.scroll { table {
+            thead { tr {
+                th { (t(lang, "编号", "No.")) } th { (t(lang, "申请人", "Applicant")) } th { (t(lang, "身份证号码", "ID number")) }
+                th { (t(lang, "单位", "Employer")) } th { (t(lang, "状态", "State")) } th { (t(lang, "申报分值", "Claimed")) }
+                th { (t(lang, "更新时间", "Updated")) }
+            } }
+            tbody { @for listing in &listings { tr {
+                td { a href=(format!("/applications/{}", listing.id)) { "#" (listing.id) } }
+                td { (listing.applicant_name) } td { (listing.applicant_id_number) } td { (listing.employer_name) }
+                td { (state.workflow.state_title(&listing.state, lang).unwrap_or(&listing.state)) }
+                td.num { @if let Some(total) = listing.claimed_total { (total) } }
+                td { (shanghai_time(listing.updated_at)) }
+            } } }
+        } } }
+        p { a href="/home" { (t(lang, "工作台", "Home")) } }
+    };
+    page(StatusCode::OK, lang, t(lang, "积分申请", "Applications"), body)
+}
+
+#[derive(serde::Deserialize)]
+pub struct StartForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    prefill: Option<String>,
+}
+
+/// `POST /applications`: the applicant starts their application.
+pub async fn start(
+    State(state): State<AppState>,
+    chosen: Chosen,
+    headers: HeaderMap,
+    signed: SignedIn,
+    Form(form): Form<StartForm>,
+) -> Response {
+    let lang = chosen.lang;
+    if let Some(redirect) = password_change_due(&signed) {
+        return redirect;
+    }
+    if !same_origin(&headers) || !signed.csrf_ok(&form.csrf) {
+        return stale_form(lang);
+    }
+    match state.service.start_application(&actor(&signed), form.prefill.is_some()).await {
+        Ok(application) => see_other(&format!("/applications/{}", application.id)),
+        Err(e) => service_error(lang, &e),
+    }
+}
+
+/// `POST /simulations`: a signed-in applicant keeps the simulator's form for their application.
+pub async fn save_simulation(
+    State(state): State<AppState>,
+    chosen: Chosen,
+    headers: HeaderMap,
+    signed: SignedIn,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let lang = chosen.lang;
+    let fields = Fields::new(pairs);
+    if !same_origin(&headers) || !signed.csrf_ok(fields.get("csrf")) {
+        return stale_form(lang);
+    }
+    match state.service.save_simulation(&actor(&signed), fields).await {
+        Ok(()) => see_other("/applications"),
+        Err(e) => service_error(lang, &e),
+    }
+}
+
+// ---- one application ---------------------------------------------------------------------
+
+/// What the form shows instead of the stored application: the fields as just posted and
+/// their problems.
+struct Posted {
+    fields: Fields,
+    problems: Vec<Problem>,
+}
+
+/// `GET /applications/{id}`.
+pub async fn show(State(state): State<AppState>, chosen: Chosen, signed: SignedIn, Path(id): Path<i64>) -> Response {
+    if let Some(redirect) = password_change_due(&signed) {
+        return redirect;
+    }
+    match state.service.view(&actor(&signed), id).await {
+        Ok(view) => application_page(&state, &signed, &view, chosen.lang, None, StatusCode::OK),
+        Err(e) => service_error(chosen.lang, &e),
+    }
+}
+
+fn application_page(
+    state: &AppState,
+    signed: &SignedIn,
+    view: &ApplicationView,
+    lang: Lang,
+    posted: Option<Posted>,
+    status: StatusCode,
+) -> Response {
+    let application = &view.application;
+    let fields = posted.as_ref().map_or(&application.fields, |posted| &posted.fields);
+    let problems: Vec<Problem> = posted.as_ref().map(|p| p.problems.clone()).unwrap_or_default();
+    let notes = Notes {
+        problems: problems.iter().map(|p| (p.field.clone(), p.message(lang).to_string())).collect(),
+        comments: Some(&application.review),
+    };
+    let score =
+        match state.service.score_form(fields, &view.applicant.id_number, state.service.scoring_date(application)) {
+            Ok(evaluation) => score_section(&evaluation.to_result(lang), lang),
+            Err(problem) => html! { div.error role="alert" { (problem.message(lang)) } },
+        };
+    let title = format!("{} #{}", t(lang, "积分申请", "Application"), application.id);
+    let body = html! {
+        h2 { (title) " · " (view.applicant.name) }
+        (progress(state, view, lang))
+        @if !problems.is_empty() {
+            div.error role="alert" id="problems" {
+                p { (t(lang, "请修改以下内容后再提交：", "Fix these before submitting:")) }
+                ul { @for problem in &problems { li { (label_for(&problem.field, lang)) (problem.message(lang)) } } }
+            }
+        }
+        @if !application.review.is_empty() && signed.user.role == Role::Applicant {
+            div.error role="alert" id="review" {
+                p { (t(lang, "单位退回修改意见：", "The employer's comments:")) }
+                ul { @for (field, comment) in &application.review { li { (label_of(field, lang)) "：" (comment) } } }
+            }
+        }
+        h3 { (t(lang, "申报积分（实时计算）", "Claimed points (live)")) }
+        div id="results" { (score) }
+        @if view.can_edit {
+            (edit_form(view, fields, &notes, signed, lang))
+        } @else {
+            (review_form(view, signed, lang))
+        }
+        (materials(view, signed, lang))
+        @if view.printable {
+            p { a.button href=(format!("/applications/{}/form.pdf", application.id)) { (t(lang, "打印申请表（PDF）", "Print the form (PDF)")) } }
+        }
+        p { a href="/applications" { (t(lang, "返回申请列表", "Back to the list")) } }
+        script src="/assets/app.js" defer {}
+    };
+    page(status, lang, &title, body)
+}
+
+/// "居住证号码：" before a problem, when it names a field.
+fn label_for(field: &str, lang: Lang) -> String {
+    if field.is_empty() { String::new() } else { format!("{}：", label_of(field, lang)) }
+}
+
+/// Where the application stands, what is expected of whom next, and what happened when.
+fn progress(state: &AppState, view: &ApplicationView, lang: Lang) -> Markup {
+    let application = &view.application;
+    let workflow = state.workflow;
+    let current = workflow.state(&application.state);
+    let due = current
+        .and_then(|s| s.sla_days)
+        .map(|days| (shanghai_datetime(application.state_since) + chrono::TimeDelta::days(i64::from(days))).date());
+    let next: Vec<&str> = current
+        .map(|s| workflow.allowed(&s.id, s.waiting_for).iter().map(|a| a.title.get(lang)).collect())
+        .unwrap_or_default();
+    let action_title = |id: &str| match workflow.actions.iter().find(|a| a.id == id) {
+        Some(action) => action.title.get(lang).to_string(),
+        None if id == "create" => t(lang, "创建申请", "Started").to_string(),
+        None => id.to_string(),
+    };
+    html! {
+        section.summary id="progress" {
+            p { (t(lang, "当前状态：", "Now: ")) strong id="state" { (workflow.state_title(&application.state, lang).unwrap_or(&application.state)) } }
+            @if let Some(current) = current {
+                p { (t(lang, "等待：", "Waiting for: ")) (current.waiting_for.name(lang))
+                    @if current.waiting_for.is_district_staff() { "（" (application.district.name(lang)) (t(lang, "人才服务中心", " centre")) "）" }
+                    @if let Some(due) = due { (t(lang, "，请于 ", ", by ")) (due) (t(lang, " 前处理", "")) }
+                }
+                @if !next.is_empty() { p { (t(lang, "下一步：", "Next: ")) (next.join(t(lang, " 或 ", " or "))) } }
+                @if current.is_final && current.waiting_for.is_district_staff() {
+                    p { (t(lang, "请单位打印申请表、加盖公章，连同材料清单所列材料送达", "Print the form, stamp it, and take it with the listed materials to the "))
+                        strong { (application.district.name(lang)) (t(lang, "人才服务中心", " talent-service centre")) } (t(lang, "。", ".")) }
+                }
+            }
+            details open[view.events.len() <= 6] {
+                summary { (t(lang, "办理记录", "History")) " (" (view.events.len()) ")" }
+                table id="history" {
+                    thead { tr { th { (t(lang, "时间", "When")) } th { (t(lang, "经办", "By")) } th { (t(lang, "事项", "What")) } th { (t(lang, "意见", "Comment")) } } }
+                    tbody { @for event in &view.events { tr {
+                        td { (shanghai_time(event.at)) } td { (event.actor_name.clone().unwrap_or_default()) }
+                        td { (action_title(&event.action)) } td { (event.comment) }
+                    } } }
+                }
+            }
+        }
+    }
+}
+
+/// The applicant's form: every section, a draft button and the submission.
+fn edit_form(view: &ApplicationView, fields: &Fields, notes: &Notes, signed: &SignedIn, lang: Lang) -> Markup {
+    let id = view.application.id;
+    let submit = view.actions.iter().find(|action| action.checks_form);
+    html! {
+        form method="post" action=(format!("/applications/{id}")) data-live=(format!("/applications/{id}/preview")) {
+            input type="hidden" name="csrf" value=(signed.session.csrf_token);
+            input type="hidden" name="version" value=(view.application.version);
+            p.hint { (t(lang, "身份证号码：", "Resident ID number: ")) (view.applicant.id_number) " · "
+                (t(lang, "用人单位：", "Employer: ")) (view.employer.name) }
+            @for (title, specs) in application_sections(lang, APPLICATION_INSURANCE_ROWS) {
+                (fieldset(fields, notes, title, &specs))
+            }
+            div.actions {
+                button.secondary type="submit" name="intent" value="save" { (t(lang, "保存草稿", "Save draft")) }
+                @if let Some(submit) = submit {
+                    " " button type="submit" name="intent" value=(submit.id) { (submit.title.get(lang)) }
+                }
+            }
+        }
+    }
+}
+
+/// The form read-only, each filled field with the employer's comment box when the viewer
+/// may act on it, and the viewer's actions.
+fn review_form(view: &ApplicationView, signed: &SignedIn, lang: Lang) -> Markup {
+    let id = view.application.id;
+    let fields = &view.application.fields;
+    let reviewing = !view.actions.is_empty() && signed.user.role != Role::Applicant;
+    let sections = application_sections(lang, APPLICATION_INSURANCE_ROWS);
+    let table = html! {
+        p.hint { (t(lang, "身份证号码：", "Resident ID number: ")) (view.applicant.id_number) " · "
+            (t(lang, "用人单位：", "Employer: ")) (view.employer.name) }
+        @for (title, specs) in &sections {
+            @let filled: Vec<_> = specs.iter().filter_map(|spec| Some((spec, display(fields, spec))).filter(|(_, v)| !v.is_empty())).collect();
+            @if !filled.is_empty() {
+                h4 { (title) }
+                div.scroll { table.review {
+                    tbody { @for (spec, value) in &filled { tr {
+                        th { (spec.label) } td { (value) }
+                        @if let Some(comment) = view.application.review.get(&spec.name) { td.field-comment { "💬 " (comment) } }
+                        @if reviewing { td { input name=(format!("note_{}", spec.name)) placeholder=(t(lang, "意见（退回时填写）", "Comment (when returning)")) aria-label=(format!("{} {}", spec.label, t(lang, "意见", "comment"))); } }
+                    } } }
+                } }
+            }
+        }
+    };
+    if !reviewing {
+        return table;
+    }
+    html! {
+        form method="post" action=(format!("/applications/{id}/actions")) {
+            input type="hidden" name="csrf" value=(signed.session.csrf_token);
+            input type="hidden" name="version" value=(view.application.version);
+            (table)
+            label { (t(lang, "总体意见", "Overall comment")) textarea name="comment" rows="2" {} }
+            div.actions { @for action in &view.actions {
+                button type="submit" name="action" value=(action.id) { (action.title.get(lang)) } " "
+            } }
+        }
+    }
+}
+
+/// The materials checklist with each current file and, when allowed, an upload form.
+fn materials(view: &ApplicationView, signed: &SignedIn, lang: Lang) -> Markup {
+    let id = view.application.id;
+    html! {
+        h3 { (t(lang, "申请材料清单", "Materials checklist")) }
+        p.hint { (t(lang, "根据申报的积分指标生成。上传扫描件（PDF、JPEG 或 PNG，每个不超过 5 MB），原件由单位送达区人才服务中心。",
+            "Made from what the form claims. Upload scans (PDF, JPEG or PNG, 5 MB each at most); the employer takes the originals to the district centre.")) }
+        div.scroll { table id="materials" {
+            thead { tr { th { (t(lang, "材料", "Material")) } th { (t(lang, "已上传", "Uploaded")) } @if view.can_upload { th {} } } }
+            tbody { @for material in &view.checklist {
+                @let upload = view.uploads.iter().find(|u| u.material == material.id);
+                tr {
+                    td { (material.title.get(lang)) }
+                    td { @match upload {
+                        Some(upload) => { a href=(format!("/materials/{}", upload.id)) { (upload.filename) } " "
+                            span.hint { (upload.size / 1024 + 1) " KB · " (shanghai_time(upload.uploaded_at)) } }
+                        None => span.hint { (t(lang, "未上传", "not yet")) },
+                    } }
+                    @if view.can_upload { td {
+                        form.upload method="post" enctype="multipart/form-data" action=(format!("/applications/{id}/materials/{}", material.id)) {
+                            input type="hidden" name="csrf" value=(signed.session.csrf_token);
+                            input type="file" name="file" accept=".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png" required aria-label=(material.title.get(lang));
+                            " " button.secondary type="submit" { (t(lang, "上传", "Upload")) }
+                        }
+                    } }
+                }
+            } }
+        } }
+    }
+}
+
+/// `POST /applications/{id}`: the applicant saves the form, and submits it when asked.
+pub async fn save(
+    State(state): State<AppState>,
+    chosen: Chosen,
+    headers: HeaderMap,
+    signed: SignedIn,
+    Path(id): Path<i64>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let lang = chosen.lang;
+    if let Some(redirect) = password_change_due(&signed) {
+        return redirect;
+    }
+    let fields = Fields::new(pairs);
+    if !same_origin(&headers) || !signed.csrf_ok(fields.get("csrf")) {
+        return stale_form(lang);
+    }
+    let actor = actor(&signed);
+    let version = fields.get("version").parse().unwrap_or(0);
+    let intent = fields.get("intent").to_string();
+    let saved = match state.service.save_draft(&actor, id, version, fields.clone()).await {
+        Ok(saved) => saved,
+        Err(e) => return service_error(lang, &e),
+    };
+    if intent.is_empty() || intent == "save" {
+        return see_other(&format!("/applications/{id}"));
+    }
+    match state.service.act(&actor, id, saved.version, &intent, "", FieldComments::new()).await {
+        Ok(_) => see_other(&format!("/applications/{id}")),
+        Err(ServiceError::Invalid(problems)) => match state.service.view(&actor, id).await {
+            Ok(view) => {
+                let posted = Posted { fields: view.application.fields.clone(), problems };
+                application_page(&state, &signed, &view, lang, Some(posted), StatusCode::UNPROCESSABLE_ENTITY)
+            }
+            Err(e) => service_error(lang, &e),
+        },
+        Err(e) => service_error(lang, &e),
+    }
+}
+
+/// `POST /applications/{id}/preview`: the claimed score of the form as typed, not saved
+/// (the page's script swaps it in while the applicant types).
+pub async fn preview(
+    State(state): State<AppState>,
+    chosen: Chosen,
+    headers: HeaderMap,
+    signed: SignedIn,
+    Path(id): Path<i64>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let lang = chosen.lang;
+    if !same_origin(&headers) {
+        return stale_form(lang);
+    }
+    let view = match state.service.view(&actor(&signed), id).await {
+        Ok(view) if view.can_edit => view,
+        Ok(_) => return service_error(lang, &ServiceError::Forbidden),
+        Err(e) => return service_error(lang, &e),
+    };
+    let fields = Fields::new(pairs);
+    let score =
+        match state.service.score_form(&fields, &view.applicant.id_number, jifen_domain::clock::today_in_shanghai()) {
+            Ok(evaluation) => score_section(&evaluation.to_result(lang), lang),
+            Err(problem) => {
+                html! { div.error role="alert" { (label_for(&problem.field, lang)) (problem.message(lang)) } }
+            }
+        };
+    page(StatusCode::OK, lang, t(lang, "申报积分", "Claimed points"), html! { div id="results" { (score) } })
+}
+
+/// `POST /applications/{id}/actions`: an action by the employer (or staff), with an overall
+/// comment and comments by field (`note_{field}`).
+pub async fn act(
+    State(state): State<AppState>,
+    chosen: Chosen,
+    headers: HeaderMap,
+    signed: SignedIn,
+    Path(id): Path<i64>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let lang = chosen.lang;
+    if let Some(redirect) = password_change_due(&signed) {
+        return redirect;
+    }
+    let form: BTreeMap<String, String> = pairs.into_iter().collect();
+    let get = |name: &str| form.get(name).map_or("", String::as_str);
+    if !same_origin(&headers) || !signed.csrf_ok(get("csrf")) {
+        return stale_form(lang);
+    }
+    let comments: FieldComments =
+        form.iter().filter_map(|(name, text)| Some((name.strip_prefix("note_")?.to_string(), text.clone()))).collect();
+    let version = get("version").parse().unwrap_or(0);
+    match state.service.act(&actor(&signed), id, version, get("action"), get("comment"), comments).await {
+        Ok(_) => see_other(&format!("/applications/{id}")),
+        Err(e) => service_error(lang, &e),
+    }
+}
+
+/// `GET /applications/{id}/form.pdf`.
+pub async fn pdf(State(state): State<AppState>, chosen: Chosen, signed: SignedIn, Path(id): Path<i64>) -> Response {
+    if let Some(redirect) = password_change_due(&signed) {
+        return redirect;
+    }
+    match state.service.application_pdf(&actor(&signed), id).await {
+        Ok(bytes) => file_response(bytes, "application/pdf", &format!("积分申请表-{id}.pdf"), false),
+        Err(e) => service_error(chosen.lang, &e),
+    }
+}
+
+/// A file to download (`attachment`) or to show inline, named in UTF-8 (RFC 6266).
+fn file_response(bytes: Vec<u8>, content_type: &'static str, filename: &str, attachment: bool) -> Response {
+    let encoded: String = filename
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }
+        })
+        .collect();
+    let disposition = format!(
+        "{}; filename=\"download\"; filename*=UTF-8''{encoded}",
+        if attachment { "attachment" } else { "inline" }
+    );
+    let mut response = bytes.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    if let Ok(value) = HeaderValue::from_str(&disposition) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    response
+}
+
+/// `POST /applications/{id}/materials/{material}`: a scan for one material.
+pub async fn upload(
+    State(state): State<AppState>,
+    chosen: Chosen,
+    headers: HeaderMap,
+    signed: SignedIn,
+    Path((id, material)): Path<(i64, String)>,
+    multipart: Multipart,
+) -> Response {
+    let lang = chosen.lang;
+    if let Some(redirect) = password_change_due(&signed) {
+        return redirect;
+    }
+    let parts = match read_multipart(multipart, jifen_applications::MAX_UPLOAD_BYTES, lang).await {
+        Ok(parts) => parts,
+        Err(response) => return response,
+    };
+    if !same_origin(&headers) || !signed.csrf_ok(&parts.text("csrf")) {
+        return stale_form(lang);
+    }
+    let Some((filename, bytes)) = parts.file("file") else {
+        return message(StatusCode::UNPROCESSABLE_ENTITY, lang, t(lang, "请选择文件", "Choose a file"));
+    };
+    match state.service.upload_material(&actor(&signed), id, &material, filename, bytes.to_vec()).await {
+        Ok(_) => see_other(&format!("/applications/{id}#materials")),
+        Err(e) => service_error(lang, &e),
+    }
+}
+
+/// `GET /materials/{id}`: a stored scan, for those who may see its application.
+pub async fn download(
+    State(state): State<AppState>,
+    chosen: Chosen,
+    signed: SignedIn,
+    Path(id): Path<i64>,
+) -> Response {
+    if let Some(redirect) = password_change_due(&signed) {
+        return redirect;
+    }
+    match state.service.download_material(&actor(&signed), id).await {
+        Ok((upload, bytes)) => {
+            let content_type =
+                jifen_applications::detect_content_type(&bytes).map_or("application/octet-stream", |(kind, _)| kind);
+            file_response(bytes, content_type, &upload.filename, true)
+        }
+        Err(e) => service_error(chosen.lang, &e),
+    }
+}

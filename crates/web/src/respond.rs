@@ -1,0 +1,75 @@
+//! The answers every signed-in page shares: a page in the layout, a message page, and the
+//! refusals (stale form, forbidden, a refusal of the application process, an internal
+//! error, which is logged and never shown).
+
+use crate::layout::{layout, t};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use jifen_applications::ServiceError;
+use jifen_rules::Lang;
+use maud::{Markup, html};
+
+pub fn page(status: StatusCode, lang: Lang, title: &str, body: Markup) -> Response {
+    (status, layout(lang, title, body)).into_response()
+}
+
+pub fn message(status: StatusCode, lang: Lang, text: &str) -> Response {
+    page(
+        status,
+        lang,
+        text,
+        html! { div.error role="alert" { (text) } p { a href="/home" { (t(lang, "返回工作台", "Back to your home page")) } } },
+    )
+}
+
+pub fn forbidden(lang: Lang) -> Response {
+    message(StatusCode::FORBIDDEN, lang, t(lang, "无权进行此操作", "You may not do this"))
+}
+
+pub fn stale_form(lang: Lang) -> Response {
+    message(
+        StatusCode::FORBIDDEN,
+        lang,
+        t(
+            lang,
+            "表单已过期或来源不明，请重新打开页面后再提交",
+            "The form expired or came from elsewhere; open the page again",
+        ),
+    )
+}
+
+pub fn server_error(lang: Lang, error: impl std::fmt::Display) -> Response {
+    tracing::error!(%error, "request failed");
+    message(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        lang,
+        t(lang, "服务器内部错误，已记录", "Internal error; it has been logged"),
+    )
+}
+
+/// The status a refusal of the application process answers with.
+pub fn service_status(error: &ServiceError) -> StatusCode {
+    match error {
+        ServiceError::NotFound => StatusCode::NOT_FOUND,
+        ServiceError::Forbidden => StatusCode::FORBIDDEN,
+        ServiceError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        ServiceError::Refused { code, .. } if code.starts_with("file_") || *code == "empty_file" => {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+        ServiceError::Refused { .. } | ServiceError::Changed => StatusCode::CONFLICT,
+        ServiceError::Store(_) | ServiceError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// A refusal of the application process as a page.
+pub fn service_error(lang: Lang, error: &ServiceError) -> Response {
+    if error.is_internal() {
+        return server_error(lang, error);
+    }
+    message(service_status(error), lang, &error.message(lang))
+}
+
+/// After a change, back to the page it was made on (a POST answered by a GET).
+pub fn see_other(target: &str) -> Response {
+    Redirect::to(target).into_response()
+}
