@@ -47,15 +47,16 @@ pub fn server_error(lang: Lang, error: impl std::fmt::Display) -> Response {
     )
 }
 
+/// Refusals of what was sent, rather than of the moment it was sent at.
+const UNUSABLE_INPUT: [&str; 4] = ["file_type", "file_too_large", "empty_file", "roster_unreadable"];
+
 /// The status a refusal of the application process answers with.
 pub fn service_status(error: &ServiceError) -> StatusCode {
     match error {
         ServiceError::NotFound => StatusCode::NOT_FOUND,
         ServiceError::Forbidden => StatusCode::FORBIDDEN,
         ServiceError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        ServiceError::Refused { code, .. } if code.starts_with("file_") || *code == "empty_file" => {
-            StatusCode::UNPROCESSABLE_ENTITY
-        }
+        ServiceError::Refused { code, .. } if UNUSABLE_INPUT.contains(code) => StatusCode::UNPROCESSABLE_ENTITY,
         ServiceError::Refused { .. } | ServiceError::Changed => StatusCode::CONFLICT,
         ServiceError::Store(_) | ServiceError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }

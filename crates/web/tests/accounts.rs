@@ -5,102 +5,10 @@
 
 mod common;
 
+use common::{App, PASSWORD, browser, location, spawn};
 use jifen_domain::{District, Role};
-use jifen_store::{AuditEntry, NewUser, Repository, Store};
+use jifen_store::{Repository, Store};
 use reqwest::StatusCode;
-use reqwest::redirect::Policy;
-
-struct App {
-    base: String,
-    store: Store,
-}
-
-async fn spawn() -> App {
-    let store = common::temp_sqlite().await;
-    App { base: common::serve(store.clone()).await, store }
-}
-
-/// A browser: keeps cookies, does not follow redirects (so the tests see them).
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder().cookie_store(true).redirect(Policy::none()).build().unwrap()
-}
-
-const PASSWORD: &str = "initial pass 1";
-
-impl App {
-    async fn user(
-        &self,
-        username: &str,
-        role: Role,
-        district: Option<District>,
-        employer_id: Option<i64>,
-        must_change: bool,
-    ) {
-        let user = NewUser {
-            username: username.into(),
-            display_name: username.into(),
-            password_hash: jifen_auth::hash_password(PASSWORD).unwrap(),
-            role,
-            district,
-            employer_id,
-            must_change_password: must_change,
-        };
-        let audit = AuditEntry {
-            at: 0,
-            actor_id: None,
-            action: "user_create".into(),
-            subject: username.into(),
-            details: serde_json::json!({}),
-        };
-        self.store.create_user(&user, 0, &audit).await.unwrap();
-    }
-
-    /// The hidden CSRF field of the form at `path` (loading it also sets any CSRF cookie).
-    async fn csrf(&self, client: &reqwest::Client, path: &str) -> String {
-        let html = client.get(format!("{}{path}", self.base)).send().await.unwrap().text().await.unwrap();
-        html.split("name=\"csrf\" value=\"")
-            .nth(1)
-            .and_then(|rest| rest.split('"').next())
-            .unwrap_or_default()
-            .to_string()
-    }
-
-    async fn post(&self, client: &reqwest::Client, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
-        client.post(format!("{}{path}", self.base)).form(form).send().await.unwrap()
-    }
-
-    async fn login(&self, client: &reqwest::Client, username: &str, password: &str) -> reqwest::Response {
-        let csrf = self.csrf(client, "/login").await;
-        self.post(client, "/login", &[("username", username), ("password", password), ("csrf", &csrf)]).await
-    }
-
-    async fn signed_in(&self, username: &str) -> reqwest::Client {
-        let client = browser();
-        let response = self.login(&client, username, PASSWORD).await;
-        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{username} signs in");
-        client
-    }
-
-    async fn register_employer(&self, code: &str, district: &str, agent: &str) -> reqwest::Response {
-        let client = browser();
-        let csrf = self.csrf(&client, "/employers/register").await;
-        let form = [
-            ("name", "上海示例科技有限公司"),
-            ("credit_code", code),
-            ("district", district),
-            ("contact_name", "张三"),
-            ("contact_phone", "13800000000"),
-            ("username", agent),
-            ("password", PASSWORD),
-            ("csrf", &csrf),
-        ];
-        self.post(&client, "/employers/register", &form).await
-    }
-}
-
-fn location(response: &reqwest::Response) -> &str {
-    response.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or("")
-}
 
 #[tokio::test]
 async fn first_login_forces_a_password_change_then_a_clerk_verifies_an_employer_whose_agent_can_then_sign_in() {
