@@ -1,101 +1,16 @@
 // The public simulator page in a real browser: Debian's headless Chromium, driven by
-// playwright-core (which never downloads a browser of its own). Starts the release binary
-// on a free local port, fills the form as crates/web/tests/http.rs does, checks the score,
-// the planner's date and the chart, saves a screenshot, then switches to English.
+// playwright-core. Starts the release binary on a free local port, fills the form as
+// crates/web/tests/http.rs does, checks the score, the planner's date and the chart, saves
+// a screenshot, then switches to English.
 //
 //   cd e2e && npm ci && node --test
 //   (env: JIFEN_BIN, default ../target/release/jifen from here; CHROMIUM, default /usr/bin/chromium)
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-
-const here = dirname(fileURLToPath(import.meta.url));
-const jifenBin = process.env.JIFEN_BIN ? resolve(process.env.JIFEN_BIN) : resolve(here, '../target/release/jifen');
-const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const screenshots = join(here, 'screenshots');
-
-// Without the background-networking flags Chromium keeps dialling Google's hosts, which
-// this closed network refuses.
-const chromiumArgs = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-/** A port nobody listens on right now (the kernel's choice, released at once). */
-function freePort() {
-  return new Promise((ok, fail) => {
-    const probe = createServer();
-    probe.once('error', fail);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => ok(port));
-    });
-  });
-}
-
-const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
-
-/** Starts `jifen serve` and waits until /healthz answers; throws if it exits or hangs. */
-async function startServer(workDir) {
-  const port = await freePort();
-  // Whatever the server keeps on disk (its embedded database) goes to a throwaway
-  // directory: set by env, which a binary without that setting ignores, and as its cwd.
-  const env = { ...process.env, JIFEN_DATA_DIR: join(workDir, 'data') };
-  delete env.JIFEN_DATABASE_URL;
-  const child = spawn(jifenBin, ['serve', '--addr', `127.0.0.1:${port}`], {
-    cwd: workDir,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk) => (output += chunk));
-  child.stderr.on('data', (chunk) => (output += chunk));
-  let exited = null;
-  child.once('exit', (code, signal) => (exited = { code, signal }));
-  const spawnError = new Promise((_, fail) => child.once('error', fail));
-  spawnError.catch(() => {});
-
-  const base = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    await Promise.race([sleep(100), spawnError]);
-    if (exited) {
-      throw new Error(`jifen serve exited (${JSON.stringify(exited)}) before answering:\n${output}`);
-    }
-    try {
-      const response = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(1000) });
-      if (response.ok) return { child, base };
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`jifen serve did not answer /healthz within 20 s:\n${output}`);
-    }
-  }
-}
-
-/** SIGTERM (graceful), then SIGKILL if it lingers. */
-async function stopServer(child) {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const gone = new Promise((ok) => child.once('exit', ok));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-  await gone;
-  clearTimeout(timer);
-}
+import { join } from 'node:path';
+import { launchBrowser, screenshots, startServer, stopServer } from './harness.mjs';
 
 describe('the public simulator page in headless Chromium', () => {
   let server;
@@ -112,19 +27,7 @@ describe('the public simulator page in headless Chromium', () => {
     mkdirSync(screenshots, { recursive: true });
     serverDir = mkdtempSync(join(tmpdir(), 'jifen-e2e-server-'));
     server = await startServer(serverDir);
-    userDataDir = mkdtempSync(join(tmpdir(), 'jifen-e2e-chromium-'));
-    // A persistent context is the way to hand Chromium its own (fresh, empty) profile dir.
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: chromiumPath,
-      headless: true,
-      args: chromiumArgs,
-      // A reader in China: Accept-Language zh-CN. The page is Chinese by default anyway;
-      // this keeps the machine's own locale (often en-US) from choosing English. (Chromium's
-      // own date and month pickers stay in its UI language, en-US in Debian's package
-      // without chromium-l10n.)
-      locale: 'zh-CN',
-      viewport: { width: 1280, height: 900 },
-    });
+    ({ context, userDataDir } = await launchBrowser());
     page = context.pages()[0] ?? (await context.newPage());
     page.setDefaultTimeout(15_000);
   });

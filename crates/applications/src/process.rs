@@ -93,11 +93,25 @@ impl Service {
         })
     }
 
-    /// The applications `actor` may see, newest first, with ID numbers masked.
+    /// The applications `actor` may see, with ID numbers masked: an applicant's own and an
+    /// employer's, newest first; a district's filed ones, oldest first (the queue).
     pub async fn applications(&self, actor: &Actor) -> Result<Vec<ApplicationListing>, ServiceError> {
         let mut listings = match actor.role {
             Role::Applicant => self.store.applications_of_applicant(actor.id).await?,
             Role::HrAgent => self.store.applications_of_employer(self.agents_employer(actor).await?.id).await?,
+            role if role.is_district_staff() => match actor.district {
+                Some(district) => {
+                    let states: Vec<String> = self
+                        .workflow
+                        .states
+                        .iter()
+                        .filter(|s| s.waiting_for.is_district_staff())
+                        .map(|s| s.id.clone())
+                        .collect();
+                    self.store.applications_in_district(district, &states).await?
+                }
+                None => Vec::new(),
+            },
             _ => Vec::new(),
         };
         for listing in &mut listings {
@@ -112,13 +126,16 @@ impl Service {
         if actor.role != Role::Applicant {
             return Err(ServiceError::Forbidden);
         }
-        let applicant = self.store.applicant(actor.id).await?.ok_or(ServiceError::Forbidden)?;
+        // An account no employer registered (one an administrator made) has no applicant
+        // record and no employer: both mean the same to the person.
+        let applicant = self.store.applicant(actor.id).await?;
         let employment = self.store.employments(actor.id).await?.into_iter().next();
         let employer = match employment {
             Some(employment) => self.store.employer(employment.employer_id).await?,
             None => None,
         };
-        let Some(employer) = employer.filter(|e| e.status == EmployerStatus::Verified) else {
+        let (Some(applicant), Some(employer)) = (applicant, employer.filter(|e| e.status == EmployerStatus::Verified))
+        else {
             return Err(ServiceError::refused(
                 "no_employer",
                 "您尚未由用人单位登记，无法开始申请",

@@ -204,6 +204,9 @@ async fn an_application_goes_from_account_to_filing_with_audit_and_sms() {
 
     // Once filed, the district centre of the employer's district sees it; another does not.
     assert!(service.view(&world.clerk_pudong, application.id).await.is_ok());
+    let queue = service.applications(&world.clerk_pudong).await.unwrap();
+    assert_eq!(queue.iter().map(|a| a.id).collect::<Vec<_>>(), [application.id]);
+    assert!(service.applications(&world.clerk_xuhui).await.unwrap().is_empty());
     assert!(matches!(service.view(&world.clerk_xuhui, application.id).await, Err(ServiceError::NotFound)));
 }
 

@@ -49,6 +49,12 @@ pub trait ApplicationStore: Send + Sync {
         &self,
         employer_id: i64,
     ) -> impl Future<Output = Result<Vec<ApplicationListing>>> + Send;
+    /// The applications filed at one district's centre, in the given states.
+    fn applications_in_district(
+        &self,
+        district: District,
+        states: &[String],
+    ) -> impl Future<Output = Result<Vec<ApplicationListing>>> + Send;
     /// Saves the form of an application that is still in `state` at `expected_version`;
     /// otherwise [`StoreError::Conflict`] (someone moved or saved it meanwhile).
     fn save_draft(
@@ -476,6 +482,28 @@ macro_rules! application_store {
                 Ok(rows.into_iter().map(ApplicationListing::from).collect())
             }
 
+            async fn applications_in_district(
+                &self,
+                district: District,
+                states: &[String],
+            ) -> Result<Vec<ApplicationListing>> {
+                // The states are few (the workflow's); each is bound, never spliced in.
+                let placeholders: Vec<String> = (0..states.len()).map(|i| format!("${}", i + 2)).collect();
+                if placeholders.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let sql = format!(
+                    "{LISTING_SELECT} WHERE a.district = $1 AND a.state IN ({}) ORDER BY a.state_since, a.id",
+                    placeholders.join(", ")
+                );
+                let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(district.as_str());
+                for state in states {
+                    query = query.bind(state);
+                }
+                let rows: Vec<ListingRow> = query.fetch_all(&self.pool).await?;
+                Ok(rows.into_iter().map(ApplicationListing::from).collect())
+            }
+
             async fn save_draft(
                 &self,
                 id: i64,
@@ -810,6 +838,7 @@ delegate! {
     application(id: i64) -> Result<Option<Application>>;
     applications_of_applicant(applicant_id: i64) -> Result<Vec<ApplicationListing>>;
     applications_of_employer(employer_id: i64) -> Result<Vec<ApplicationListing>>;
+    applications_in_district(district: District, states: &[String]) -> Result<Vec<ApplicationListing>>;
     save_draft(id: i64, state: &str, expected_version: i64, draft: &Draft, at: Millis, audit: &AuditEntry) -> Result<Application>;
     transition_application(id: i64, transition: &Transition, at: Millis, audit: &AuditEntry, messages: &[NewMessage]) -> Result<Application>;
     application_events(id: i64) -> Result<Vec<ApplicationEvent>>;

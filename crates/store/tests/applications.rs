@@ -208,6 +208,10 @@ async fn contract<S: Repository + ApplicationStore>(store: &S) {
     assert_eq!((of_a[0].applicant_name.as_str(), of_a[0].state.as_str()), ("张伟明", "returned"));
     assert!(store.applications_of_employer(employer_b).await.unwrap().is_empty());
     assert_eq!(store.applications_of_applicant(zhang.user_id).await.unwrap()[0].employer_name, "单位 agent-a");
+    let returned_in_pudong = store.applications_in_district(District::Pudong, &["returned".to_string()]).await.unwrap();
+    assert_eq!(returned_in_pudong.iter().map(|a| a.id).collect::<Vec<_>>(), [application.id]);
+    assert!(store.applications_in_district(District::Xuhui, &["returned".to_string()]).await.unwrap().is_empty());
+    assert!(store.applications_in_district(District::Pudong, &["filed".to_string()]).await.unwrap().is_empty());
 
     // A final state closes the application: a new one may start.
     let closing = Transition {

@@ -302,6 +302,7 @@ pub async fn home(State(state): State<AppState>, chosen: Chosen, signed: SignedI
         (role, Some(district), _) if role.is_district_staff() => {
             match state.store.employers_in_district(district, EmployerStatus::Pending).await {
                 Ok(pending) => html! {
+                    ul.links { li { a href="/applications" { (t(lang, "本区已提交的积分申请（待收材料）", "Applications filed in your district (materials to receive)")) } } }
                     h3 { (district.name(lang)) " · " (t(lang, "待审核的单位注册", "Employer sign-ups to verify")) }
                     @if pending.is_empty() { p { (t(lang, "暂无", "None")) } }
                     @else { table {

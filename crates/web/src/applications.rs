@@ -247,7 +247,7 @@ fn application_page(
             }
         }
         h3 { (t(lang, "申报积分（实时计算）", "Claimed points (live)")) }
-        div id="results" { (score) }
+        div id="results" data-live-part="" { (score) }
         @if view.can_edit {
             (edit_form(view, fields, &notes, signed, lang))
         } @else {
@@ -322,8 +322,8 @@ fn edit_form(view: &ApplicationView, fields: &Fields, notes: &Notes, signed: &Si
             input type="hidden" name="version" value=(view.application.version);
             p.hint { (t(lang, "身份证号码：", "Resident ID number: ")) (view.applicant.id_number) " · "
                 (t(lang, "用人单位：", "Employer: ")) (view.employer.name) }
-            @for (title, specs) in application_sections(lang, APPLICATION_INSURANCE_ROWS) {
-                (fieldset(fields, notes, title, &specs))
+            @for section in application_sections(lang, APPLICATION_INSURANCE_ROWS) {
+                (fieldset(fields, notes, &section))
             }
             div.actions {
                 button.secondary type="submit" name="intent" value="save" { (t(lang, "保存草稿", "Save draft")) }
@@ -345,10 +345,10 @@ fn review_form(view: &ApplicationView, signed: &SignedIn, lang: Lang) -> Markup 
     let table = html! {
         p.hint { (t(lang, "身份证号码：", "Resident ID number: ")) (view.applicant.id_number) " · "
             (t(lang, "用人单位：", "Employer: ")) (view.employer.name) }
-        @for (title, specs) in &sections {
-            @let filled: Vec<_> = specs.iter().filter_map(|spec| Some((spec, display(fields, spec))).filter(|(_, v)| !v.is_empty())).collect();
+        @for section in &sections {
+            @let filled: Vec<_> = section.fields().filter_map(|spec| Some((spec, display(fields, spec))).filter(|(_, v)| !v.is_empty())).collect();
             @if !filled.is_empty() {
-                h4 { (title) }
+                h4 { (section.title) }
                 div.scroll { table.review {
                     tbody { @for (spec, value) in &filled { tr {
                         th { (spec.label) } td { (value) }
@@ -378,7 +378,7 @@ fn review_form(view: &ApplicationView, signed: &SignedIn, lang: Lang) -> Markup 
 /// The materials checklist with each current file and, when allowed, an upload form.
 fn materials(view: &ApplicationView, signed: &SignedIn, lang: Lang) -> Markup {
     let id = view.application.id;
-    html! {
+    html! { section id="checklist" data-live-part="" {
         h3 { (t(lang, "申请材料清单", "Materials checklist")) }
         p.hint { (t(lang, "根据申报的积分指标生成。上传扫描件（PDF、JPEG 或 PNG，每个不超过 5 MB），原件由单位送达区人才服务中心。",
             "Made from what the form claims. Upload scans (PDF, JPEG or PNG, 5 MB each at most); the employer takes the originals to the district centre.")) }
@@ -403,7 +403,7 @@ fn materials(view: &ApplicationView, signed: &SignedIn, lang: Lang) -> Markup {
                 }
             } }
         } }
-    }
+    } }
 }
 
 /// `POST /applications/{id}`: the applicant saves the form, and submits it when asked.
@@ -473,7 +473,10 @@ pub async fn preview(
                 html! { div.error role="alert" { (label_for(&problem.field, lang)) (problem.message(lang)) } }
             }
         };
-    page(StatusCode::OK, lang, t(lang, "申报积分", "Claimed points"), html! { div id="results" { (score) } })
+    // The checklist follows the claim as it is typed, too.
+    let view = ApplicationView { checklist: state.service.materials.checklist(&fields), ..view };
+    let body = html! { div id="results" data-live-part="" { (score) } (materials(&view, &signed, lang)) };
+    page(StatusCode::OK, lang, t(lang, "申报积分", "Claimed points"), body)
 }
 
 /// `POST /applications/{id}/actions`: an action by the employer (or staff), with an overall
@@ -510,7 +513,7 @@ pub async fn pdf(State(state): State<AppState>, chosen: Chosen, signed: SignedIn
         return redirect;
     }
     match state.service.application_pdf(&actor(&signed), id).await {
-        Ok(bytes) => file_response(bytes, "application/pdf", &format!("积分申请表-{id}.pdf"), false),
+        Ok(bytes) => file_response(bytes, "application/pdf", &format!("积分申请表-{id}.pdf"), true),
         Err(e) => service_error(chosen.lang, &e),
     }
 }

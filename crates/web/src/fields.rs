@@ -164,21 +164,35 @@ pub fn employment(lang: Lang) -> Vec<Field> {
     ]
 }
 
-/// The application form's sections, each with its title and its fields.
-pub fn application_sections(lang: Lang, insurance_rows: usize) -> Vec<(&'static str, Vec<Field>)> {
+/// One section of a form: its title, and its fields in groups laid out as grids (one group
+/// per insurance period or family member, so that a row on screen is one of them).
+pub struct Section {
+    pub title: &'static str,
+    pub groups: Vec<Vec<Field>>,
+}
+
+impl Section {
+    pub fn fields(&self) -> impl Iterator<Item = &Field> {
+        self.groups.iter().flatten()
+    }
+}
+
+/// The application form's sections.
+pub fn application_sections(lang: Lang, insurance_rows: usize) -> Vec<Section> {
+    let section = |title, groups| Section { title, groups };
     vec![
-        (t(lang, "申请人基本信息", "About you"), personal(lang)),
-        (
+        section(t(lang, "申请人基本信息", "About you"), vec![personal(lang)]),
+        section(
             t(lang, "同住家庭成员（配偶、子女）", "Co-resident family (spouse, children)"),
-            (0..FAMILY_ROWS).flat_map(|row| family_row(lang, row)).collect(),
+            (0..FAMILY_ROWS).map(|row| family_row(lang, row)).collect(),
         ),
-        (t(lang, "就业信息", "Employment"), employment(lang)),
-        (t(lang, "教育背景与职称技能", "Education, title and skill"), education(lang, true)),
-        (
+        section(t(lang, "就业信息", "Employment"), vec![employment(lang)]),
+        section(t(lang, "教育背景与职称技能", "Education, title and skill"), vec![education(lang, true)]),
+        section(
             t(lang, "本市职工社保缴费记录（按月份段填写）", "Shanghai employee insurance, as month ranges"),
-            (0..insurance_rows).flat_map(|row| insurance_row(lang, row)).collect(),
+            (0..insurance_rows).map(|row| insurance_row(lang, row)).collect(),
         ),
-        (t(lang, "加分与减分", "Additional points and deductions"), additional(lang)),
+        section(t(lang, "加分与减分", "Additional points and deductions"), vec![additional(lang)]),
     ]
 }
 
@@ -186,7 +200,7 @@ pub fn application_sections(lang: Lang, insurance_rows: usize) -> Vec<(&'static 
 pub fn label_of(name: &str, lang: Lang) -> String {
     application_sections(lang, jifen_domain::form::MAX_INSURANCE_ROWS)
         .into_iter()
-        .flat_map(|(_, fields)| fields)
+        .flat_map(|section| section.groups.into_iter().flatten())
         .find(|field| field.name == name)
         .map_or_else(|| name.to_string(), |field| field.label)
 }
@@ -224,16 +238,19 @@ pub fn input(fields: &Fields, notes: &Notes, spec: &Field) -> Markup {
             }
         },
         kind => {
-            let kind = match kind {
-                Kind::Date => "date",
-                Kind::Month => "month",
-                Kind::Number => "number",
-                Kind::Tel => "tel",
-                _ => "text",
+            // Numbers are text with a numeric keyboard, not type=number: Chromium scrolls a
+            // number field back into view when it loses focus, so the first click on a button
+            // further down the page lands elsewhere (seen in the browser test).
+            let (kind, inputmode) = match kind {
+                Kind::Date => ("date", None),
+                Kind::Month => ("month", None),
+                Kind::Number => ("text", Some("numeric")),
+                Kind::Tel => ("tel", None),
+                _ => ("text", None),
             };
             html! {
                 label { (spec.label)
-                    input type=(kind) name=(name) value=(value) placeholder=(spec.placeholder) aria-invalid=[problem.map(|_| "true")];
+                    input type=(kind) inputmode=[inputmode] name=(name) value=(value) placeholder=(spec.placeholder) aria-invalid=[problem.map(|_| "true")];
                     (extra)
                 }
             }

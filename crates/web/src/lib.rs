@@ -122,7 +122,10 @@ pub fn router(state: AppState) -> Router {
         .layer(security_header(header::CONTENT_SECURITY_POLICY, CSP))
         .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(security_header(header::X_FRAME_OPTIONS, "DENY"))
-        .layer(security_header(header::REFERRER_POLICY, "no-referrer"))
+        // Not "no-referrer": under it browsers send `Origin: null` with every form, and the
+        // same-origin check of unsafe requests would refuse them all. "same-origin" still
+        // tells other sites nothing.
+        .layer(security_header(header::REFERRER_POLICY, "same-origin"))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
             let id = request.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");

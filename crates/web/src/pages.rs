@@ -3,7 +3,7 @@
 //! chart. Server-rendered: it works without JavaScript. Chinese by default.
 
 use crate::AppState;
-use crate::fields::{Field, Kind, Notes, about_you, additional, education, input, insurance_row};
+use crate::fields::{Field, Kind, Notes, Section, about_you, additional, education, input, insurance_row};
 use crate::lang::Chosen;
 use crate::layout::{layout, t};
 use crate::session::SignedIn;
@@ -71,7 +71,7 @@ fn error_box(message: &str) -> Markup {
 fn page(chosen: Chosen, fields: &Fields, results: Option<Markup>, signed: Option<&SignedIn>) -> Response {
     let lang = chosen.lang;
     let body = html! {
-        @if let Some(results) = results { div id="results" { (results) } }
+        @if let Some(results) = results { div id="results" data-live-part="" { (results) } }
         (form(fields, lang, signed))
         script src="/assets/app.js" defer {}
     };
@@ -79,23 +79,13 @@ fn page(chosen: Chosen, fields: &Fields, results: Option<Markup>, signed: Option
     markup.into_response()
 }
 
-/// A titled group of fields, laid out in a grid.
-pub fn fieldset(fields: &Fields, notes: &Notes, title: &str, specs: &[Field]) -> Markup {
+/// A titled section of a form, each group of fields laid out as a grid.
+pub fn fieldset(fields: &Fields, notes: &Notes, section: &Section) -> Markup {
     html! {
         fieldset {
-            legend { (title) }
-            div.grid { @for spec in specs { (input(fields, notes, spec)) } }
-        }
-    }
-}
-
-/// The insurance history, a row of three fields per period.
-pub fn insurance_fieldset(fields: &Fields, notes: &Notes, lang: Lang, rows: usize) -> Markup {
-    html! {
-        fieldset {
-            legend { (t(lang, "本市职工社保缴费记录（按月份段填写）", "Shanghai employee insurance, as month ranges")) }
-            @for row in 0..rows {
-                div.grid { @for spec in &insurance_row(lang, row) { (input(fields, notes, spec)) } }
+            legend { (section.title) }
+            @for group in &section.groups {
+                div.grid { @for spec in group { (input(fields, notes, spec)) } }
             }
         }
     }
@@ -111,13 +101,24 @@ fn form(fields: &Fields, lang: Lang, signed: Option<&SignedIn>) -> Markup {
         placeholder: "YYYY-MM-DD",
     }];
     let applicant = signed.filter(|signed| signed.user.role == Role::Applicant);
+    let sections = [
+        Section { title: t(lang, "基本信息", "About you"), groups: vec![about_you(lang)] },
+        Section {
+            title: t(lang, "教育背景与职称技能", "Education, title and skill"),
+            groups: vec![education(lang, false)],
+        },
+        Section {
+            title: t(lang, "本市职工社保缴费记录（按月份段填写）", "Shanghai employee insurance, as month ranges"),
+            groups: (0..INSURANCE_ROWS).map(|row| insurance_row(lang, row)).collect(),
+        },
+        Section {
+            title: t(lang, "加分与减分", "Additional points and deductions"), groups: vec![additional(lang)]
+        },
+    ];
     html! {
         form method="post" action="/" data-live="/" {
             @if let Some(signed) = applicant { input type="hidden" name="csrf" value=(signed.session.csrf_token); }
-            (fieldset(fields, &notes, t(lang, "基本信息", "About you"), &about_you(lang)))
-            (fieldset(fields, &notes, t(lang, "教育背景与职称技能", "Education, title and skill"), &education(lang, false)))
-            (insurance_fieldset(fields, &notes, lang, INSURANCE_ROWS))
-            (fieldset(fields, &notes, t(lang, "加分与减分", "Additional points and deductions"), &additional(lang)))
+            @for section in &sections { (fieldset(fields, &notes, section)) }
             fieldset {
                 legend { (t(lang, "规划", "Planning")) }
                 div.grid { (input(fields, &notes, &deadline[0])) }

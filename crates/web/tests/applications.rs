@@ -361,3 +361,32 @@ async fn a_csv_roster_imports_good_rows_and_reports_bad_ones_by_line() {
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(refused.text().await.unwrap().contains("表头"));
 }
+
+#[tokio::test]
+async fn only_hr_agents_manage_accounts_and_only_applicants_start_applications() {
+    let app = spawn().await;
+    app.user("clerk", Role::Clerk, Some(District::Pudong), None, false).await;
+    app.user("admin", Role::Admin, None, None, false).await;
+    app.user("310101199005120016", Role::Applicant, None, None, false).await;
+    let hr = employer(&app, "91350100M000100Y43", "hr-a").await;
+    for who in ["clerk", "admin", "310101199005120016"] {
+        let client = app.signed_in(who).await;
+        assert_eq!(get(&app, &client, "/applicants").await.0, StatusCode::FORBIDDEN, "{who} GET /applicants");
+        let csrf = app.csrf(&client, "/home").await;
+        let form = [("name", "王五"), ("id_number", "440524188001010014"), ("mobile", "13900000007"), ("csrf", &csrf)];
+        assert_eq!(
+            app.post(&client, "/applicants", &form).await.status(),
+            StatusCode::FORBIDDEN,
+            "{who} POST /applicants"
+        );
+    }
+    let csrf = app.csrf(&hr, "/home").await;
+    assert_eq!(app.post(&hr, "/applications", &[("csrf", &csrf)]).await.status(), StatusCode::FORBIDDEN);
+    // An applicant no employer has registered cannot start one, and is told why.
+    let lone = app.signed_in("310101199005120016").await;
+    let csrf = app.csrf(&lone, "/home").await;
+    let refused = app.post(&lone, "/applications", &[("csrf", &csrf)]).await;
+    assert_eq!(refused.status(), StatusCode::CONFLICT);
+    assert!(refused.text().await.unwrap().contains("尚未由用人单位登记"));
+    assert!(app.store.applicants_of_employer(1).await.unwrap().is_empty(), "nothing was created");
+}

@@ -1,0 +1,226 @@
+// An application's whole path in a real browser (Debian's headless Chromium), each person
+// in their own browser context: an employer signs up and a district clerk verifies it; the
+// employer's HR agent opens an applicant's account; the applicant signs in with the initial
+// password from the SMS (the default sender writes sms.log), changes it, fills the form and
+// submits; the employer returns it with a comment on one field; the applicant fixes it and
+// resubmits; the employer approves and files it and downloads the printed form, whose text
+// must carry the applicant's name in Chinese. Screenshots of each page go to screenshots/.
+//
+//   cd e2e && npm ci && node --test
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
+import { jifenBin, launchChromium, screenshots, sleep, startServer, stopServer } from './harness.mjs';
+
+const ZHANG = { name: '张伟明', id: '310101199005120016', mobile: '13900000009' };
+
+/** The text of every page of a PDF, as a reader's copy-and-paste would give it. */
+async function pdfText(bytes) {
+  const document = await getDocument({ data: new Uint8Array(bytes), disableFontFace: true }).promise;
+  let text = '';
+  for (let number = 1; number <= document.numPages; number += 1) {
+    const content = await (await document.getPage(number)).getTextContent();
+    text += content.items.map((item) => item.str).join('') + '\n';
+  }
+  return text;
+}
+
+/** The initial password in the SMS sent to `mobile`, once the outbox worker has sent it. */
+async function initialPasswordFromSms(dataDir, mobile) {
+  const log = join(dataDir, 'sms.log');
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    if (existsSync(log)) {
+      for (const line of readFileSync(log, 'utf8').split('\n').filter(Boolean)) {
+        const sms = JSON.parse(line);
+        const found = /初始密码：([^。]+)。/.exec(sms.body);
+        if (sms.to === mobile && found) return found[1];
+      }
+    }
+    await sleep(200);
+  }
+  throw new Error(`no SMS with an initial password reached ${mobile}`);
+}
+
+describe('an application from account creation to the printed form, in Chinese', () => {
+  let server;
+  let serverDir;
+  let browser;
+  const people = {};
+  const killOnExit = () => server?.child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+
+  const shot = (page, name) => page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true });
+
+  async function person(name) {
+    const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+    const page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+    people[name] = page;
+    return page;
+  }
+
+  async function signIn(page, username, password) {
+    await page.goto(`${server.base}/login`);
+    await page.locator('input[name=username]').fill(username);
+    await page.locator('input[name=password]').fill(password);
+    await Promise.all([page.waitForNavigation(), page.locator('form[action="/login"] button').click()]);
+  }
+
+  async function changePassword(page, current, next) {
+    assert.match(page.url(), /\/account\/password$/, 'the first sign-in asks for a new password');
+    await page.locator('input[name=current]').fill(current);
+    await page.locator('input[name=new]').fill(next);
+    await page.locator('input[name=confirm]').fill(next);
+    await Promise.all([page.waitForURL(/\/home$/), page.locator('form[action="/account/password"] button').click()]);
+  }
+
+  const stateText = (page) => page.locator('#state').innerText();
+
+  before(async () => {
+    mkdirSync(screenshots, { recursive: true });
+    serverDir = mkdtempSync(join(tmpdir(), 'jifen-e2e-app-'));
+    server = await startServer(serverDir);
+    browser = await launchChromium();
+  });
+
+  after(async () => {
+    try {
+      await browser?.close();
+    } finally {
+      await stopServer(server?.child);
+      process.removeListener('exit', killOnExit);
+      if (serverDir) rmSync(serverDir, { recursive: true, force: true });
+    }
+  });
+
+  test('an employer signs up and a clerk of its district verifies it', async () => {
+    const hr = await person('hr');
+    await hr.goto(`${server.base}/employers/register`);
+    await hr.locator('input[name=name]').fill('上海示例科技有限公司');
+    await hr.locator('input[name=credit_code]').fill('91350100M000100Y43');
+    await hr.locator('select[name=district]').selectOption('pudong');
+    await hr.locator('input[name=contact_name]').fill('王经办');
+    await hr.locator('input[name=contact_phone]').fill('13800000000');
+    await hr.locator('input[name=username]').fill('hr-agent');
+    await hr.locator('input[name=password]').fill('agent password 1');
+    await Promise.all([hr.waitForNavigation(), hr.locator('form[action="/employers/register"] button').click()]);
+    assert.match(await hr.locator('body').innerText(), /等待浦东新区人才服务中心审核/);
+
+    const created = execFileSync(jifenBin, ['admin', 'create-user', '--username', 'clerk', '--role', 'clerk', '--district', 'pudong'], {
+      cwd: serverDir,
+      env: { ...process.env, JIFEN_DATA_DIR: server.dataDir },
+      encoding: 'utf8',
+    });
+    const initial = /initial password: (\S+)/.exec(created)[1];
+    const clerk = await person('clerk');
+    await signIn(clerk, 'clerk', initial);
+    await changePassword(clerk, initial, 'clerk password 2');
+    assert.match(await clerk.locator('main').innerText(), /上海示例科技有限公司/);
+    await Promise.all([clerk.waitForNavigation(), clerk.locator('button[name=decision][value=verify]').click()]);
+    assert.doesNotMatch(await clerk.locator('main').innerText(), /上海示例科技有限公司/, 'no longer pending');
+  });
+
+  test('the HR agent opens the applicant account; the applicant signs in with the SMS password', async () => {
+    const hr = people.hr;
+    await signIn(hr, 'hr-agent', 'agent password 1');
+    await Promise.all([hr.waitForURL(/\/applicants/), hr.getByRole('link', { name: /申请人账号/ }).click()]);
+    await hr.locator('form[action="/applicants"] input[name=name]').fill(ZHANG.name);
+    await hr.locator('form[action="/applicants"] input[name=id_number]').fill(ZHANG.id);
+    await hr.locator('form[action="/applicants"] input[name=mobile]').fill(ZHANG.mobile);
+    await Promise.all([hr.waitForURL(/done=created/), hr.locator('form[action="/applicants"] button').click()]);
+    const list = await hr.locator('main').innerText();
+    assert.match(list, /初始密码已通过短信发送/);
+    assert.match(list, /310\*{11}0016/, 'the list masks the ID number');
+    assert.ok(!list.includes(ZHANG.id));
+    await shot(hr, 'applicants-zh');
+
+    const initial = await initialPasswordFromSms(server.dataDir, ZHANG.mobile);
+    const zhang = await person('zhang');
+    await signIn(zhang, ZHANG.id, initial);
+    await changePassword(zhang, initial, 'zhang password 3');
+  });
+
+  test('the applicant fills the form, sees the claimed score, and submits it', async () => {
+    const zhang = people.zhang;
+    await zhang.goto(`${server.base}/applications`);
+    await Promise.all([zhang.waitForURL(/\/applications\/\d+$/), zhang.getByRole('button', { name: '开始填写积分申请' }).click()]);
+    assert.equal(await stateText(zhang), '个人填报中');
+    assert.equal(await zhang.locator('input[name=name]').inputValue(), ZHANG.name, 'pre-filled from the account');
+    const fill = async (name, value) => zhang.locator(`[name=${name}]`).fill(value);
+    await fill('permit_number', 'SH0001');
+    await fill('address', '上海市浦东新区世纪大道 100 号');
+    await zhang.locator('select[name=family_relation_0]').selectOption('child');
+    await fill('family_name_0', '张小明');
+    await fill('post', '软件工程师');
+    await fill('contract_from', '2020-01-01');
+    await zhang.locator('select[name=edu_level]').selectOption('bachelor');
+    await zhang.locator('input[name=edu_degree]').check();
+    await fill('si_from_0', '2019-01');
+    await fill('si_to_0', '2025-05');
+    await fill('si_base_0', '12000');
+    // The claimed score, and the materials the claim needs, follow the form as it is typed.
+    await zhang.waitForFunction(
+      () => Number(document.querySelector('#total')?.textContent) >= 90 && /学位证书/.test(document.querySelector('#materials')?.textContent),
+      null,
+      { timeout: 10_000 },
+    );
+    const checklist = await zhang.locator('#materials').innerText();
+    assert.match(checklist, /学历证书/);
+    assert.match(checklist, /学位证书/);
+    await shot(zhang, 'application-form-zh');
+    await Promise.all([zhang.waitForNavigation(), zhang.getByRole('button', { name: '提交单位审核' }).click()]);
+    assert.equal(await stateText(zhang), '待单位审核');
+  });
+
+  test('the employer returns it with a comment on one field; the applicant fixes it', async () => {
+    const hr = people.hr;
+    await hr.goto(`${server.base}/applications`);
+    await Promise.all([hr.waitForURL(/\/applications\/\d+$/), hr.locator('table a[href^="/applications/"]').first().click()]);
+    assert.equal(await stateText(hr), '待单位审核');
+    await hr.locator('input[name=note_permit_number]').fill('居住证号码与证件不符');
+    await shot(hr, 'review-zh');
+    await Promise.all([hr.waitForNavigation(), hr.getByRole('button', { name: '退回修改' }).click()]);
+    assert.equal(await stateText(hr), '单位退回修改');
+
+    const zhang = people.zhang;
+    await zhang.reload();
+    assert.equal(await stateText(zhang), '单位退回修改');
+    assert.match(await zhang.locator('#review').innerText(), /居住证号码：居住证号码与证件不符/);
+    await zhang.locator('input[name=permit_number]').fill('SH0002');
+    await Promise.all([zhang.waitForNavigation(), zhang.getByRole('button', { name: '提交单位审核' }).click()]);
+    assert.equal(await stateText(zhang), '待单位审核');
+  });
+
+  test('the employer approves and files it, and downloads the printed form with the name in Chinese', async () => {
+    const hr = people.hr;
+    await hr.reload();
+    await Promise.all([hr.waitForNavigation(), hr.getByRole('button', { name: '审核通过' }).click()]);
+    assert.equal(await stateText(hr), '单位审核通过，待单位提交');
+    await Promise.all([hr.waitForNavigation(), hr.getByRole('button', { name: '单位提交申请' }).click()]);
+    assert.equal(await stateText(hr), '单位已提交，待材料送达区受理中心');
+    assert.match(await hr.locator('#progress').innerText(), /浦东新区人才服务中心/);
+    const history = await hr.locator('#history').innerText();
+    for (const step of ['创建申请', '提交单位审核', '退回修改', '审核通过', '单位提交申请']) assert.match(history, new RegExp(step));
+    await shot(hr, 'filed-zh');
+
+    const [download] = await Promise.all([hr.waitForEvent('download'), hr.getByRole('link', { name: /打印申请表/ }).click()]);
+    await download.saveAs(join(screenshots, 'application-form.pdf'));
+    const text = await pdfText(readFileSync(await download.path()));
+    assert.match(text, /上海市居住证积分申请表/);
+    assert.match(text, new RegExp(ZHANG.name));
+    assert.match(text, /用人单位意见（盖章）/);
+    assert.match(text, /SH0002/, 'the corrected permit number');
+
+    // The district centre now has it in its queue, the ID number masked.
+    const clerk = people.clerk;
+    await clerk.goto(`${server.base}/applications`);
+    const queue = await clerk.locator('main').innerText();
+    assert.match(queue, new RegExp(ZHANG.name));
+    assert.match(queue, /310\*{11}0016/);
+  });
+});

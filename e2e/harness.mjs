@@ -1,0 +1,117 @@
+// What every browser test here shares: starting `jifen serve` (the release binary) on a
+// free port over a throwaway data directory, stopping it, and launching Debian's headless
+// Chromium with a fresh profile through playwright-core (which never downloads a browser).
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const jifenBin = process.env.JIFEN_BIN ? resolve(process.env.JIFEN_BIN) : resolve(here, '../target/release/jifen');
+const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
+export const screenshots = join(here, 'screenshots');
+
+// Without the background-networking flags Chromium keeps dialling Google's hosts, which
+// this closed network refuses.
+export const chromiumArgs = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** A port nobody listens on right now (the kernel's choice, released at once). */
+export function freePort() {
+  return new Promise((ok, fail) => {
+    const probe = createServer();
+    probe.once('error', fail);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => ok(port));
+    });
+  });
+}
+
+export const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
+
+/** Starts `jifen serve` and waits until /healthz answers; throws if it exits or hangs. */
+export async function startServer(workDir) {
+  const port = await freePort();
+  // Whatever the server keeps on disk (its embedded database) goes to a throwaway
+  // directory: set by env, which a binary without that setting ignores, and as its cwd.
+  const env = { ...process.env, JIFEN_DATA_DIR: join(workDir, 'data') };
+  delete env.JIFEN_DATABASE_URL;
+  const child = spawn(jifenBin, ['serve', '--addr', `127.0.0.1:${port}`], {
+    cwd: workDir,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
+  let exited = null;
+  child.once('exit', (code, signal) => (exited = { code, signal }));
+  const spawnError = new Promise((_, fail) => child.once('error', fail));
+  spawnError.catch(() => {});
+
+  const base = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    await Promise.race([sleep(100), spawnError]);
+    if (exited) {
+      throw new Error(`jifen serve exited (${JSON.stringify(exited)}) before answering:\n${output}`);
+    }
+    try {
+      const response = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(1000) });
+      if (response.ok) return { child, base, dataDir: env.JIFEN_DATA_DIR };
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`jifen serve did not answer /healthz within 20 s:\n${output}`);
+    }
+  }
+}
+
+/** SIGTERM (graceful), then SIGKILL if it lingers. */
+export async function stopServer(child) {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const gone = new Promise((ok) => child.once('exit', ok));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await gone;
+  clearTimeout(timer);
+}
+
+
+/** Chromium with a fresh, empty profile, reading Chinese (Accept-Language zh-CN). */
+export async function launchBrowser() {
+  const userDataDir = mkdtempSync(join(tmpdir(), 'jifen-e2e-chromium-'));
+  // A persistent context is the way to hand Chromium its own (fresh, empty) profile dir.
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: chromiumPath,
+    headless: true,
+    args: chromiumArgs,
+    // A reader in China: Accept-Language zh-CN. The page is Chinese by default anyway;
+    // this keeps the machine's own locale (often en-US) from choosing English. (Chromium's
+    // own date and month pickers stay in its UI language, en-US in Debian's package
+    // without chromium-l10n.)
+    locale: 'zh-CN',
+    viewport: { width: 1280, height: 900 },
+    acceptDownloads: true,
+  });
+  return { context, userDataDir };
+}
+
+/** Chromium for tests that need several people at once: one context (cookie jar) each. */
+export async function launchChromium() {
+  return chromium.launch({ executablePath: chromiumPath, headless: true, args: chromiumArgs });
+}
