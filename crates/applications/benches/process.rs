@@ -15,7 +15,13 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 fn entry() -> AuditEntry {
-    AuditEntry { at: 0, actor_id: None, action: "setup".into(), subject: "setup".into(), details: serde_json::json!({}) }
+    AuditEntry {
+        at: 0,
+        actor_id: None,
+        action: "setup".into(),
+        subject: "setup".into(),
+        details: serde_json::json!({}),
+    }
 }
 
 /// A valid resident ID number for serial `n` (the check character is the one that parses).
@@ -60,25 +66,28 @@ async fn world() -> (Service, Actor, Actor) {
 /// A filed application with a typical claim: a degree, six insurance periods, a child.
 async fn filed_application(service: &Service, agent: &Actor, applicant: &Actor) -> i64 {
     let application = service.start_application(applicant, false).await.unwrap();
-    let mut pairs = vec![
-        ("name", "张伟明".to_string()),
-        ("permit_number", "SH2024000123".into()),
-        ("mobile", "13900000009".into()),
-        ("address", "上海市浦东新区世纪大道 100 号".into()),
-        ("post", "软件工程师".into()),
-        ("contract_from", "2020-01-01".into()),
-        ("edu_level", "bachelor".into()),
-        ("edu_degree", "on".into()),
-        ("qual", "title_intermediate".into()),
-        ("family_relation_0", "child".into()),
-        ("family_name_0", "张小明".into()),
-    ];
+    let mut pairs: Vec<(String, String)> = [
+        ("name", "张伟明"),
+        ("permit_number", "SH2024000123"),
+        ("mobile", "13900000009"),
+        ("address", "上海市浦东新区世纪大道 100 号"),
+        ("post", "软件工程师"),
+        ("contract_from", "2020-01-01"),
+        ("edu_level", "bachelor"),
+        ("edu_degree", "on"),
+        ("qual", "title_intermediate"),
+        ("family_relation_0", "child"),
+        ("family_name_0", "张小明"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
     for (row, year) in (2019..2025).enumerate() {
-        pairs.push((["si_from_0", "si_from_1", "si_from_2", "si_from_3", "si_from_4", "si_from_5"][row], format!("{year}-01")));
-        pairs.push((["si_to_0", "si_to_1", "si_to_2", "si_to_3", "si_to_4", "si_to_5"][row], format!("{year}-12")));
-        pairs.push((["si_base_0", "si_base_1", "si_base_2", "si_base_3", "si_base_4", "si_base_5"][row], "15000".into()));
+        pairs.push((format!("si_from_{row}"), format!("{year}-01")));
+        pairs.push((format!("si_to_{row}"), format!("{year}-12")));
+        pairs.push((format!("si_base_{row}"), "15000".into()));
     }
-    let fields = Fields::new(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect());
+    let fields = Fields::new(pairs);
     let draft = service.save_draft(applicant, application.id, application.version, fields).await.unwrap();
     let mut version = draft.version;
     for (actor, action) in [(applicant, "submit"), (agent, "approve"), (agent, "file")] {

@@ -4,7 +4,9 @@
 //! application, its messages) in the same transaction as the change itself.
 
 use crate::model::*;
-use crate::repository::{PgStore, Result, SqliteStore, Store, StoreError, append_audit, insert_messages, unique};
+use crate::repository::{
+    AuditRow, PgStore, Result, SqliteStore, Store, StoreError, append_audit, insert_messages, unique,
+};
 use jifen_domain::District;
 use jifen_domain::form::Fields;
 use sqlx::types::Json;
@@ -307,15 +309,6 @@ impl TryFrom<ImportJobRow> for ImportJob {
             updated_at: row.updated_at,
         })
     }
-}
-
-#[derive(sqlx::FromRow)]
-struct AuditRow {
-    at: i64,
-    actor_id: Option<i64>,
-    action: String,
-    subject: String,
-    details: Json<serde_json::Value>,
 }
 
 const APPLICANT_COLUMNS: &str = "p.user_id, p.id_number, p.name, p.mobile, p.created_at";
@@ -756,16 +749,7 @@ macro_rules! application_store {
                 .bind(subject)
                 .fetch_all(&self.pool)
                 .await?;
-                Ok(rows
-                    .into_iter()
-                    .map(|row| AuditEntry {
-                        at: row.at,
-                        actor_id: row.actor_id,
-                        action: row.action,
-                        subject: row.subject,
-                        details: row.details.0,
-                    })
-                    .collect())
+                Ok(rows.into_iter().map(AuditEntry::from).collect())
             }
         }
     };

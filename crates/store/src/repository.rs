@@ -180,12 +180,24 @@ impl TryFrom<EmployerRow> for Employer {
 }
 
 #[derive(sqlx::FromRow)]
-struct AuditRow {
+pub(crate) struct AuditRow {
     at: i64,
     actor_id: Option<i64>,
     action: String,
     subject: String,
     details: Json<serde_json::Value>,
+}
+
+impl From<AuditRow> for AuditEntry {
+    fn from(row: AuditRow) -> Self {
+        AuditEntry {
+            at: row.at,
+            actor_id: row.actor_id,
+            action: row.action,
+            subject: row.subject,
+            details: row.details.0,
+        }
+    }
 }
 
 /// A unique-constraint violation becomes [`StoreError::Duplicate`] naming the value.
@@ -494,16 +506,7 @@ macro_rules! repository {
                 .bind(limit)
                 .fetch_all(&self.pool)
                 .await?;
-                Ok(rows
-                    .into_iter()
-                    .map(|row| AuditEntry {
-                        at: row.at,
-                        actor_id: row.actor_id,
-                        action: row.action,
-                        subject: row.subject,
-                        details: row.details.0,
-                    })
-                    .collect())
+                Ok(rows.into_iter().map(AuditEntry::from).collect())
             }
         }
     };

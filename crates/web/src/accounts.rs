@@ -6,7 +6,8 @@ use crate::lang::Chosen;
 use crate::layout::t;
 use crate::respond::{forbidden, message, page, server_error, stale_form};
 use crate::session::{
-    CSRF_COOKIE, SESSION_COOKIE, SESSION_MILLIS, SignedIn, double_submit_ok, now_millis, same_origin, set_cookie,
+    AnySignedIn, CSRF_COOKIE, SESSION_COOKIE, SESSION_MILLIS, SignedIn, double_submit_ok, now_millis, same_origin,
+    set_cookie,
 };
 use axum::Form;
 use axum::extract::{ConnectInfo, Path, State};
@@ -180,10 +181,10 @@ pub async fn logout(
     State(state): State<AppState>,
     chosen: Chosen,
     headers: HeaderMap,
-    signed: SignedIn,
+    AnySignedIn(signed): AnySignedIn,
     Form(form): Form<CsrfForm>,
 ) -> Response {
-    if !same_origin(&headers) || !signed.csrf_ok(&form.csrf) {
+    if !signed.form_ok(&headers, &form.csrf) {
         return stale_form(chosen.lang);
     }
     let entry = audit(Some(signed.user.id), "sign_out", format!("user:{}", signed.user.id), serde_json::json!({}));
@@ -218,7 +219,7 @@ fn password_form(lang: Lang, signed: &SignedIn, error: Option<&str>) -> Markup {
     }
 }
 
-pub async fn password_page(chosen: Chosen, signed: SignedIn) -> Response {
+pub async fn password_page(chosen: Chosen, AnySignedIn(signed): AnySignedIn) -> Response {
     let lang = chosen.lang;
     page(StatusCode::OK, lang, t(lang, "修改密码", "Change your password"), password_form(lang, &signed, None))
 }
@@ -236,11 +237,11 @@ pub async fn change_password(
     State(state): State<AppState>,
     chosen: Chosen,
     headers: HeaderMap,
-    signed: SignedIn,
+    AnySignedIn(signed): AnySignedIn,
     Form(form): Form<PasswordForm>,
 ) -> Response {
     let lang = chosen.lang;
-    if !same_origin(&headers) || !signed.csrf_ok(&form.csrf) {
+    if !signed.form_ok(&headers, &form.csrf) {
         return stale_form(lang);
     }
     let again = |text: &str| {
@@ -285,17 +286,9 @@ pub async fn change_password(
     start_session(&state, signed.user.id, "/home", lang).await
 }
 
-/// Signed-in pages wait until an initial password has been changed.
-pub fn password_change_due(signed: &SignedIn) -> Option<Response> {
-    signed.user.must_change_password.then(|| Redirect::to("/account/password").into_response())
-}
-
 // ---- home --------------------------------------------------------------------------------
 
 pub async fn home(State(state): State<AppState>, chosen: Chosen, signed: SignedIn) -> Response {
-    if let Some(redirect) = password_change_due(&signed) {
-        return redirect;
-    }
     let lang = chosen.lang;
     let user = &signed.user;
     let section = match (user.role, user.district, user.employer_id) {
@@ -539,10 +532,7 @@ pub async fn decide_employer(
     Form(form): Form<DecisionForm>,
 ) -> Response {
     let lang = chosen.lang;
-    if let Some(redirect) = password_change_due(&signed) {
-        return redirect;
-    }
-    if !same_origin(&headers) || !signed.csrf_ok(&form.csrf) {
+    if !signed.form_ok(&headers, &form.csrf) {
         return stale_form(lang);
     }
     if signed.user.role != Role::Clerk {

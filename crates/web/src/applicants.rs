@@ -2,11 +2,10 @@
 //! account, and importing a CSV roster with a progress page and a per-row report.
 
 use crate::AppState;
-use crate::accounts::password_change_due;
 use crate::lang::Chosen;
 use crate::layout::t;
 use crate::respond::{page, see_other, service_error, stale_form};
-use crate::session::{SignedIn, same_origin};
+use crate::session::SignedIn;
 use axum::Form;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -115,9 +114,6 @@ pub async fn list(
     signed: SignedIn,
     Query(query): Query<ListQuery>,
 ) -> Response {
-    if let Some(redirect) = password_change_due(&signed) {
-        return redirect;
-    }
     let lang = chosen.lang;
     let notice = match query.done.as_str() {
         "created" => Some(t(
@@ -150,10 +146,7 @@ pub async fn create(
     Form(form): Form<NewApplicantForm>,
 ) -> Response {
     let lang = chosen.lang;
-    if let Some(redirect) = password_change_due(&signed) {
-        return redirect;
-    }
-    if !same_origin(&headers) || !signed.csrf_ok(&form.csrf) {
+    if !signed.form_ok(&headers, &form.csrf) {
         return stale_form(lang);
     }
     let actor = Actor::from(&signed.user);
@@ -183,14 +176,11 @@ pub async fn import(
     multipart: Multipart,
 ) -> Response {
     let lang = chosen.lang;
-    if let Some(redirect) = password_change_due(&signed) {
-        return redirect;
-    }
     let parts = match crate::applications::read_multipart(multipart, MAX_ROSTER_BYTES, lang).await {
         Ok(parts) => parts,
         Err(response) => return response,
     };
-    if !same_origin(&headers) || !signed.csrf_ok(&parts.text("csrf")) {
+    if !signed.form_ok(&headers, &parts.text("csrf")) {
         return stale_form(lang);
     }
     let Some((_, bytes)) = parts.file("roster") else {
@@ -215,9 +205,6 @@ pub async fn import_status(
     Path(job_id): Path<i64>,
 ) -> Response {
     let lang = chosen.lang;
-    if let Some(redirect) = password_change_due(&signed) {
-        return redirect;
-    }
     let progress = match state.service.import_progress(&Actor::from(&signed.user), job_id).await {
         Ok(progress) => progress,
         Err(e) => return service_error(lang, &e),

@@ -4,7 +4,6 @@
 //! application process (`jifen-applications`) decides everything else.
 
 use crate::AppState;
-use crate::accounts::password_change_due;
 use crate::fields::{Notes, application_sections, display, label_of};
 use crate::lang::Chosen;
 use crate::layout::t;
@@ -100,9 +99,6 @@ fn actor(signed: &SignedIn) -> Actor {
 
 /// `GET /applications`: the applicant's own, or the employer's.
 pub async fn list(State(state): State<AppState>, chosen: Chosen, signed: SignedIn) -> Response {
-    if let Some(redirect) = password_change_due(&signed) {
-        return redirect;
-    }
     let lang = chosen.lang;
     let actor = actor(&signed);
     let listings = match state.service.applications(&actor).await {
@@ -159,10 +155,7 @@ pub async fn start(
     Form(form): Form<StartForm>,
 ) -> Response {
     let lang = chosen.lang;
-    if let Some(redirect) = password_change_due(&signed) {
-        return redirect;
-    }
-    if !same_origin(&headers) || !signed.csrf_ok(&form.csrf) {
+    if !signed.form_ok(&headers, &form.csrf) {
         return stale_form(lang);
     }
     match state.service.start_application(&actor(&signed), form.prefill.is_some()).await {
@@ -181,7 +174,7 @@ pub async fn save_simulation(
 ) -> Response {
     let lang = chosen.lang;
     let fields = Fields::new(pairs);
-    if !same_origin(&headers) || !signed.csrf_ok(fields.get("csrf")) {
+    if !signed.form_ok(&headers, fields.get("csrf")) {
         return stale_form(lang);
     }
     match state.service.save_simulation(&actor(&signed), fields).await {
@@ -201,9 +194,6 @@ struct Posted {
 
 /// `GET /applications/{id}`.
 pub async fn show(State(state): State<AppState>, chosen: Chosen, signed: SignedIn, Path(id): Path<i64>) -> Response {
-    if let Some(redirect) = password_change_due(&signed) {
-        return redirect;
-    }
     match state.service.view(&actor(&signed), id).await {
         Ok(view) => application_page(&state, &signed, &view, chosen.lang, None, StatusCode::OK),
         Err(e) => service_error(chosen.lang, &e),
@@ -416,11 +406,8 @@ pub async fn save(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
     let lang = chosen.lang;
-    if let Some(redirect) = password_change_due(&signed) {
-        return redirect;
-    }
     let fields = Fields::new(pairs);
-    if !same_origin(&headers) || !signed.csrf_ok(fields.get("csrf")) {
+    if !signed.form_ok(&headers, fields.get("csrf")) {
         return stale_form(lang);
     }
     let actor = actor(&signed);
@@ -490,12 +477,9 @@ pub async fn act(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
     let lang = chosen.lang;
-    if let Some(redirect) = password_change_due(&signed) {
-        return redirect;
-    }
     let form: BTreeMap<String, String> = pairs.into_iter().collect();
     let get = |name: &str| form.get(name).map_or("", String::as_str);
-    if !same_origin(&headers) || !signed.csrf_ok(get("csrf")) {
+    if !signed.form_ok(&headers, get("csrf")) {
         return stale_form(lang);
     }
     let comments: FieldComments =
@@ -509,9 +493,6 @@ pub async fn act(
 
 /// `GET /applications/{id}/form.pdf`.
 pub async fn pdf(State(state): State<AppState>, chosen: Chosen, signed: SignedIn, Path(id): Path<i64>) -> Response {
-    if let Some(redirect) = password_change_due(&signed) {
-        return redirect;
-    }
     match state.service.application_pdf(&actor(&signed), id).await {
         Ok(bytes) => file_response(bytes, "application/pdf", &format!("积分申请表-{id}.pdf"), true),
         Err(e) => service_error(chosen.lang, &e),
@@ -550,14 +531,11 @@ pub async fn upload(
     multipart: Multipart,
 ) -> Response {
     let lang = chosen.lang;
-    if let Some(redirect) = password_change_due(&signed) {
-        return redirect;
-    }
     let parts = match read_multipart(multipart, jifen_applications::MAX_UPLOAD_BYTES, lang).await {
         Ok(parts) => parts,
         Err(response) => return response,
     };
-    if !same_origin(&headers) || !signed.csrf_ok(&parts.text("csrf")) {
+    if !signed.form_ok(&headers, &parts.text("csrf")) {
         return stale_form(lang);
     }
     let Some((filename, bytes)) = parts.file("file") else {
@@ -576,9 +554,6 @@ pub async fn download(
     signed: SignedIn,
     Path(id): Path<i64>,
 ) -> Response {
-    if let Some(redirect) = password_change_due(&signed) {
-        return redirect;
-    }
     match state.service.download_material(&actor(&signed), id).await {
         Ok((upload, bytes)) => {
             let content_type =

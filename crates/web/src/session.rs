@@ -38,27 +38,42 @@ pub struct SignedIn {
     pub session: Session,
 }
 
-/// A request without a valid session goes to the login page.
-pub struct NotSignedIn;
+/// Why a page needs the visitor to do something first.
+pub enum NotReady {
+    /// No valid session: sign in.
+    SignIn,
+    /// Signed in with an initial password: change it before anything else.
+    ChangePassword,
+}
 
-impl IntoResponse for NotSignedIn {
+impl IntoResponse for NotReady {
     fn into_response(self) -> Response {
-        Redirect::to("/login").into_response()
+        match self {
+            Self::SignIn => Redirect::to("/login").into_response(),
+            Self::ChangePassword => Redirect::to("/account/password").into_response(),
+        }
     }
 }
 
+/// The session's user, whatever the state of their password.
+async fn signed_in(parts: &Parts, state: &AppState) -> Option<SignedIn> {
+    let token = cookie(&parts.headers, SESSION_COOKIE)?;
+    let hash = jifen_auth::token_hash(&token);
+    let session = state.store.session(&hash, now_millis()).await.ok().flatten()?;
+    let user = state.store.user_by_id(session.user_id).await.ok().flatten()?;
+    (!user.disabled).then_some(SignedIn { user, session })
+}
+
+/// Every signed-in page: an initial password must be changed before any of them.
 impl FromRequestParts<AppState> for SignedIn {
-    type Rejection = NotSignedIn;
+    type Rejection = NotReady;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let token = cookie(&parts.headers, SESSION_COOKIE).ok_or(NotSignedIn)?;
-        let hash = jifen_auth::token_hash(&token);
-        let session = state.store.session(&hash, now_millis()).await.ok().flatten().ok_or(NotSignedIn)?;
-        let user = state.store.user_by_id(session.user_id).await.ok().flatten().ok_or(NotSignedIn)?;
-        if user.disabled {
-            return Err(NotSignedIn);
+        let signed = signed_in(parts, state).await.ok_or(NotReady::SignIn)?;
+        if signed.user.must_change_password {
+            return Err(NotReady::ChangePassword);
         }
-        Ok(Self { user, session })
+        Ok(signed)
     }
 }
 
@@ -71,10 +86,28 @@ impl OptionalFromRequestParts<AppState> for SignedIn {
     }
 }
 
+/// A signed-in user who may still have to change an initial password: what the password
+/// pages and signing out take.
+pub struct AnySignedIn(pub SignedIn);
+
+impl FromRequestParts<AppState> for AnySignedIn {
+    type Rejection = NotReady;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        signed_in(parts, state).await.map(AnySignedIn).ok_or(NotReady::SignIn)
+    }
+}
+
 impl SignedIn {
     /// Whether a submitted form carries this session's CSRF token.
     pub fn csrf_ok(&self, submitted: &str) -> bool {
         jifen_auth::tokens_equal(submitted, &self.session.csrf_token)
+    }
+
+    /// Whether an unsafe request comes from this server's own form: its Origin (when sent)
+    /// is this server and it carries this session's CSRF token.
+    pub fn form_ok(&self, headers: &HeaderMap, submitted: &str) -> bool {
+        same_origin(headers) && self.csrf_ok(submitted)
     }
 }
 
