@@ -175,6 +175,12 @@ describe('an application from account creation to the printed form, in Chinese',
     await shot(zhang, 'application-form-zh');
     await Promise.all([zhang.waitForNavigation(), zhang.getByRole('button', { name: '提交单位审核' }).click()]);
     assert.equal(await stateText(zhang), '待单位审核');
+    // On a phone the page is one column, and nothing is wider than the screen.
+    await zhang.setViewportSize({ width: 390, height: 844 });
+    const overflow = await zhang.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `the page is ${overflow}px wider than a phone`);
+    await shot(zhang, 'application-phone-zh');
+    await zhang.setViewportSize({ width: 1280, height: 900 });
   });
 
   test('the employer returns it with a comment on one field; the applicant fixes it', async () => {

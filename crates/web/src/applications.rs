@@ -108,7 +108,11 @@ pub async fn list(State(state): State<AppState>, chosen: Chosen, signed: SignedI
     let applicant = actor.role == Role::Applicant;
     let in_progress = listings.iter().any(|l| state.workflow.state(&l.state).is_some_and(|s| !s.is_final));
     let body = html! {
-        h2 { (if applicant { t(lang, "我的积分申请", "My applications") } else { t(lang, "本单位的积分申请", "Your employer's applications") }) }
+        h2 { (match actor.role {
+            Role::Applicant => t(lang, "我的积分申请", "My applications"),
+            Role::HrAgent => t(lang, "本单位的积分申请", "Your employer's applications"),
+            _ => t(lang, "本区已提交的积分申请（待收材料）", "Applications filed in your district (materials to receive)"),
+        }) }
         @if applicant && !in_progress {
             section.summary {
                 form method="post" action="/applications" {
