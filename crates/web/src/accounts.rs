@@ -91,8 +91,12 @@ pub async fn login(
         with_csrf_cookie(&csrf, page(status, lang, t(lang, "登录", "Sign in"), login_form(lang, &csrf, Some(text))))
     };
     let now = now_millis();
-    let username = form.username.trim().to_string();
-    let account_key = format!("user:{}", username.to_lowercase());
+    // An ID number signs in however its X is typed.
+    let username = form.username.trim();
+    let username = jifen_ids::ResidentIdNumber::parse(username)
+        .map_or_else(|_| username.to_string(), |id| id.as_str().to_string());
+    // Applicants sign in with their ID number: the throttling table keeps only its hash.
+    let account_key = format!("user:{}", jifen_auth::token_hash(&username.to_lowercase()));
     let address_key = format!("ip:{}", peer.ip());
     let since = now - THROTTLE_WINDOW_MILLIS;
     let (account_failures, address_failures) = match (
