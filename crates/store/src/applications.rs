@@ -5,7 +5,8 @@
 
 use crate::model::*;
 use crate::repository::{
-    AuditRow, PgStore, Result, SqliteStore, Store, StoreError, append_audit, insert_messages, unique,
+    AuditRow, PgStore, Result, SqliteStore, Store, StoreError, append_audit, delegate, insert_messages, parse_district,
+    unique,
 };
 use jifen_domain::District;
 use jifen_domain::form::Fields;
@@ -170,8 +171,7 @@ impl TryFrom<ApplicationRow> for Application {
             id: row.id,
             applicant_id: row.applicant_id,
             employer_id: row.employer_id,
-            district: District::parse(&row.district)
-                .ok_or_else(|| StoreError::Corrupt(format!("district {}", row.district)))?,
+            district: parse_district(&row.district)?,
             state: row.state,
             open: row.open,
             fields: row.fields.0,
@@ -798,21 +798,7 @@ where
 application_store!(SqliteStore);
 application_store!(PgStore);
 
-/// Calls the same method on whichever store is open.
-macro_rules! delegate {
-    ($($name:ident($($arg:ident: $ty:ty),*) -> $out:ty;)*) => {
-        impl ApplicationStore for Store {
-            $(async fn $name(&self, $($arg: $ty),*) -> $out {
-                match self {
-                    Store::Sqlite(store) => store.$name($($arg),*).await,
-                    Store::Postgres(store) => store.$name($($arg),*).await,
-                }
-            })*
-        }
-    };
-}
-
-delegate! {
+delegate!(ApplicationStore {
     register_applicants(employer_id: i64, by: i64, registrations: &[Registration], at: Millis) -> Result<Vec<i64>>;
     applicant(user_id: i64) -> Result<Option<Applicant>>;
     applicant_by_id_number(id_number: &str) -> Result<Option<Applicant>>;
@@ -838,4 +824,4 @@ delegate! {
     import_job(id: i64) -> Result<Option<ImportJob>>;
     record_audit(entry: &AuditEntry) -> Result<()>;
     audit_of(subject: &str) -> Result<Vec<AuditEntry>>;
-}
+});

@@ -132,7 +132,7 @@ impl TryFrom<UserRow> for User {
     }
 }
 
-fn parse_district(word: &str) -> Result<District> {
+pub(crate) fn parse_district(word: &str) -> Result<District> {
     District::parse(word).ok_or_else(|| StoreError::Corrupt(format!("district {word}")))
 }
 
@@ -695,10 +695,11 @@ impl Store {
     }
 }
 
-/// Calls the same method on whichever store is open.
+/// Implements a store trait for [`Store`] by calling the same method on whichever store is
+/// open.
 macro_rules! delegate {
-    ($($name:ident($($arg:ident: $ty:ty),*) -> $out:ty;)*) => {
-        impl Repository for Store {
+    ($trait:ident { $($name:ident($($arg:ident: $ty:ty),*) -> $out:ty;)* }) => {
+        impl $trait for Store {
             $(async fn $name(&self, $($arg: $ty),*) -> $out {
                 match self {
                     Store::Sqlite(store) => store.$name($($arg),*).await,
@@ -708,8 +709,9 @@ macro_rules! delegate {
         }
     };
 }
+pub(crate) use delegate;
 
-delegate! {
+delegate!(Repository {
     create_user(user: &NewUser, at: Millis, audit: &AuditEntry) -> Result<User>;
     user_by_username(username: &str) -> Result<Option<User>>;
     user_by_id(id: i64) -> Result<Option<User>>;
@@ -730,7 +732,7 @@ delegate! {
     mark_sent(id: i64, worker: &str, at: Millis) -> Result<()>;
     mark_failed(id: i64, worker: &str, error: &str, next_attempt_at: Millis, dead: bool) -> Result<()>;
     messages_to(recipient: &str) -> Result<Vec<OutboxMessage>>;
-}
+});
 
 impl Store {
     /// Whether the database answers (for readiness checks).
