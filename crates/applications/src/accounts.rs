@@ -91,15 +91,8 @@ impl Service {
                 "The name is required (50 characters at most)",
             ));
         }
-        let id_number = ResidentIdNumber::parse(id_number)
-            .inspect_err(|e| {
-                problems.push(Problem::new(
-                    "id_number",
-                    format!("身份证号码{}", e.message_zh()),
-                    format!("ID number: {e}"),
-                ))
-            })
-            .ok();
+        let id_number =
+            ResidentIdNumber::parse(id_number).inspect_err(|e| problems.push(Problem::id_number("id_number", e))).ok();
         if !is_mobile(mobile) {
             problems.push(Problem::new(
                 "mobile",

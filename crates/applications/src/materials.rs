@@ -50,15 +50,15 @@ impl Service {
         filename: &str,
         bytes: Vec<u8>,
     ) -> Result<Upload, ServiceError> {
-        let view = self.view(actor, id).await?;
-        if !view.can_upload {
+        let application = self.visible(actor, id).await?;
+        if !self.may_upload(actor, &application) {
             return Err(ServiceError::refused(
                 "not_uploadable",
                 "当前不能为这份申请上传材料",
                 "Files cannot be added to this application now",
             ));
         }
-        if !view.checklist.iter().any(|m| m.id == material) {
+        if !self.materials.checklist(&application.fields).iter().any(|m| m.id == material) {
             return Err(ServiceError::NotFound);
         }
         if bytes.is_empty() {

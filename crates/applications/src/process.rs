@@ -6,13 +6,13 @@
 use crate::error::{ServiceError, changed_meanwhile};
 use crate::{Actor, Service, audit, mask_id_number, sms};
 use chrono::NaiveDate;
-use jifen_domain::application::{Problem, check, claimed_profile_json, is_form_field};
+use jifen_domain::application::{Problem, check, is_form_field, score_claim};
 use jifen_domain::form::Fields;
 use jifen_domain::materials::Material;
 use jifen_domain::workflow::{Action, TransitionError};
 use jifen_domain::{Role, clock};
 use jifen_ids::ResidentIdNumber;
-use jifen_rules::{Context, Evaluation, Lang, Profile};
+use jifen_rules::{Context, Evaluation};
 use jifen_store::{
     Applicant, Application, ApplicationEvent, ApplicationListing, ApplicationStore, Draft, Employer, EmployerStatus,
     NewApplication, Repository, StoreError, Transition, Upload, now_millis,
@@ -59,6 +59,17 @@ impl Service {
         }
     }
 
+    /// Whether `actor` may change the form now: its applicant, while it is theirs to change.
+    fn may_edit(&self, actor: &Actor, application: &Application) -> bool {
+        actor.role == Role::Applicant && self.workflow.applicant_edits(&application.state)
+    }
+
+    /// Whether `actor` may add files now: the applicant while they may edit, the employer's
+    /// HR agent while the application is open.
+    pub(crate) fn may_upload(&self, actor: &Actor, application: &Application) -> bool {
+        self.may_edit(actor, application) || (actor.role == Role::HrAgent && application.open)
+    }
+
     /// The application if `actor` may see it; otherwise it does not exist for them.
     pub(crate) async fn visible(&self, actor: &Actor, id: i64) -> Result<Application, ServiceError> {
         let application = self.store.application(id).await?.ok_or(ServiceError::NotFound)?;
@@ -78,12 +89,11 @@ impl Service {
             self.store.record_audit(&entry).await?;
         }
         let state = self.workflow.state(&application.state);
-        let can_edit = actor.role == Role::Applicant && self.workflow.applicant_edits(&application.state);
         Ok(ApplicationView {
             checklist: self.materials.checklist(&application.fields),
             actions: self.workflow.allowed(&application.state, actor.role),
-            can_edit,
-            can_upload: can_edit || (actor.role == Role::HrAgent && application.open),
+            can_edit: self.may_edit(actor, &application),
+            can_upload: self.may_upload(actor, &application),
             printable: state.is_some_and(|s| s.printable),
             application,
             applicant,
@@ -183,19 +193,16 @@ impl Service {
         id_number: &str,
         as_of: NaiveDate,
     ) -> Result<Evaluation<'static>, Problem> {
-        let id_number = ResidentIdNumber::parse(id_number).map_err(|e| {
-            Problem::new("id_number", format!("身份证号码{}", e.message_zh()), format!("ID number: {e}"))
-        })?;
-        let engine_problem = |e: jifen_rules::ProfileError| {
-            Problem::new(&jifen_domain::application::field_of_path(&e.path), e.message(Lang::Zh), e.message(Lang::En))
-        };
-        let profile = Profile::from_value(claimed_profile_json(fields, &id_number, as_of)).map_err(engine_problem)?;
-        self.book.evaluate(&profile, &Context::on(as_of)).map_err(engine_problem)
+        let id_number = ResidentIdNumber::parse(id_number).map_err(|e| Problem::id_number("id_number", &e))?;
+        score_claim(fields, &id_number, as_of, self.book).map(|(_, evaluation)| evaluation)
     }
 
-    /// The date an application is scored on: the frozen claim's date once submitted,
-    /// otherwise today.
+    /// The date an application is scored on: today while the applicant may change it (it
+    /// will be checked on the day it is submitted), otherwise the frozen claim's date.
     pub fn scoring_date(&self, application: &Application) -> NaiveDate {
+        if self.workflow.applicant_edits(&application.state) {
+            return clock::today_in_shanghai();
+        }
         application
             .claim
             .as_ref()

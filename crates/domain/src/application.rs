@@ -6,7 +6,7 @@
 use crate::form::{Fields, profile_json};
 use chrono::NaiveDate;
 use jifen_ids::ResidentIdNumber;
-use jifen_rules::{Context, Lang, Profile, RuleBook};
+use jifen_rules::{Context, Evaluation, Lang, Profile, RuleBook};
 use serde_json::Value;
 
 /// Rows of co-resident family members the form offers.
@@ -80,6 +80,11 @@ pub struct Problem {
 impl Problem {
     pub fn new(field: &str, zh: impl Into<String>, en: impl Into<String>) -> Self {
         Self { field: field.to_string(), zh: zh.into(), en: en.into() }
+    }
+
+    /// A resident ID number that does not parse, in `field`.
+    pub fn id_number(field: &str, error: &jifen_ids::ResidentIdError) -> Self {
+        Self::new(field, format!("身份证号码{}", error.message_zh()), format!("ID number: {error}"))
     }
 
     pub fn message(&self, lang: Lang) -> &str {
@@ -272,11 +277,7 @@ fn family_members(fields: &Fields, problems: &mut Vec<Problem>) -> Vec<FamilyMem
             match ResidentIdNumber::parse(id) {
                 Ok(id) => Some(id),
                 Err(e) => {
-                    problems.push(Problem::new(
-                        &id_field,
-                        format!("身份证号码{}", e.message_zh()),
-                        format!("ID number: {e}"),
-                    ));
+                    problems.push(Problem::id_number(&id_field, &e));
                     None
                 }
             }
@@ -298,23 +299,24 @@ fn claimed_profile(
     book: &RuleBook,
     problems: &mut Vec<Problem>,
 ) -> Option<Profile> {
+    score_claim(fields, id_number, as_of, book).map(|(profile, _)| profile).map_err(|p| problems.push(p)).ok()
+}
+
+/// The claimed items' profile and the engine's evaluation of it as of `as_of`, or the
+/// first problem the engine finds, naming its form field. The simulator's live score, the
+/// application's draft total and the submission check all go through here.
+pub fn score_claim<'b>(
+    fields: &Fields,
+    id_number: &ResidentIdNumber,
+    as_of: NaiveDate,
+    book: &'b RuleBook,
+) -> Result<(Profile, Evaluation<'b>), Problem> {
     let engine_problem = |error: jifen_rules::ProfileError| {
         Problem::new(&field_of_path(&error.path), error.message(Lang::Zh), error.message(Lang::En))
     };
-    let profile = match Profile::from_value(claimed_profile_json(fields, id_number, as_of)) {
-        Ok(profile) => profile,
-        Err(error) => {
-            problems.push(engine_problem(error));
-            return None;
-        }
-    };
-    match book.evaluate(&profile, &Context::on(as_of)) {
-        Ok(_) => Some(profile),
-        Err(error) => {
-            problems.push(engine_problem(error));
-            None
-        }
-    }
+    let profile = Profile::from_value(claimed_profile_json(fields, id_number, as_of)).map_err(engine_problem)?;
+    let evaluation = book.evaluate(&profile, &Context::on(as_of)).map_err(engine_problem)?;
+    Ok((profile, evaluation))
 }
 
 /// The form field an engine error's path points at (`social_insurance[2].base` →

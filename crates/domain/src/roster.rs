@@ -158,7 +158,8 @@ pub fn parse(bytes: &[u8]) -> Result<Roster, FatalError> {
         let id_number = match ResidentIdNumber::parse(&id) {
             Ok(id_number) => id_number,
             Err(e) => {
-                problem(format!("身份证号码{}", e.message_zh()), format!("ID number: {e}"));
+                let id = crate::application::Problem::id_number("", &e);
+                problem(id.zh, id.en);
                 continue;
             }
         };

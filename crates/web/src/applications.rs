@@ -219,11 +219,7 @@ fn application_page(
         problems: problems.iter().map(|p| (p.field.clone(), p.message(lang).to_string())).collect(),
         comments: Some(&application.review),
     };
-    let score =
-        match state.service.score_form(fields, &view.applicant.id_number, state.service.scoring_date(application)) {
-            Ok(evaluation) => score_section(&evaluation.to_result(lang), lang),
-            Err(problem) => html! { div.error role="alert" { (problem.message(lang)) } },
-        };
+    let score = claimed_score(state, view, fields, lang);
     let title = format!("{} #{}", t(lang, "积分申请", "Application"), application.id);
     let body = html! {
         h2 { (title) " · " (view.applicant.name) }
@@ -255,6 +251,16 @@ fn application_page(
         script src="/assets/app.js" defer {}
     };
     page(status, lang, &title, body)
+}
+
+/// The engine's score of what `fields` claim, with every item explained, or the first
+/// problem the engine finds.
+fn claimed_score(state: &AppState, view: &ApplicationView, fields: &Fields, lang: Lang) -> Markup {
+    let as_of = state.service.scoring_date(&view.application);
+    match state.service.score_form(fields, &view.applicant.id_number, as_of) {
+        Ok(evaluation) => score_section(&evaluation.to_result(lang), lang),
+        Err(problem) => html! { div.error role="alert" { (label_for(&problem.field, lang)) (problem.message(lang)) } },
+    }
 }
 
 /// "居住证号码：" before a problem, when it names a field.
@@ -457,13 +463,7 @@ pub async fn preview(
         Err(e) => return service_error(lang, &e),
     };
     let fields = Fields::new(pairs);
-    let score =
-        match state.service.score_form(&fields, &view.applicant.id_number, jifen_domain::clock::today_in_shanghai()) {
-            Ok(evaluation) => score_section(&evaluation.to_result(lang), lang),
-            Err(problem) => {
-                html! { div.error role="alert" { (label_for(&problem.field, lang)) (problem.message(lang)) } }
-            }
-        };
+    let score = claimed_score(&state, &view, &fields, lang);
     // The checklist follows the claim as it is typed, too.
     let view = ApplicationView { checklist: state.service.materials.checklist(&fields), ..view };
     let body = html! { div id="results" data-live-part="" { (score) } (materials(&view, &signed, lang)) };
