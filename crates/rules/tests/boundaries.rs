@@ -117,7 +117,7 @@ fn rules_3_1_under_18_is_an_error_on_birth_date() {
 
 #[test]
 fn rules_4_1_thirty_six_months_at_1x_in_the_48_month_window() {
-    // 13000 is ≥ 1 × and < 2 × every average wage from 2021-07 on.
+    // 13000 is ≥ 1 × and < 2 × the points reference (10338) from 2021-07 on.
     assert_eq!(si_base(&[("2022-07", "2025-06", 13000)]), 50);
     assert_eq!(si_base(&[("2022-08", "2025-06", 13000)]), 0, "35 months");
 }
@@ -131,35 +131,37 @@ fn rules_4_1_the_48_month_window_starts_47_months_before_the_as_of_month() {
     assert_eq!(si_base(&[("2021-06", "2021-06", 13000), ("2022-08", "2025-06", 13000)]), 0);
 }
 
-/// 35 months at `filler` (2021-08 … 2024-06) and the boundary month 2025-06 (average wage
-/// 12307) at `boundary`.
+/// 35 months at `filler` (2021-08 … 2024-06) and the boundary month 2025-06 (points
+/// reference 10338) at `boundary`.
 fn one_boundary_month(filler: u64, boundary: u64) -> i64 {
     si_base(&[("2021-08", "2024-06", filler), ("2025-06", "2025-06", boundary)])
 }
 
 #[test]
-fn rules_4_1_exact_ratio_boundaries_with_the_2024_average_wage() {
-    // 0.8 × 12307 = 9845.6: base × 10 ≥ 8 × avg.
-    assert_eq!(one_boundary_month(15000, 9846), 25);
-    assert_eq!(one_boundary_month(15000, 9845), 0);
-    // 1 × 12307.
-    assert_eq!(one_boundary_month(15000, 12307), 50);
-    assert_eq!(one_boundary_month(15000, 12306), 25);
-    // 2 × 12307 = 24614; 30000 is ≥ 2 × and < 3 × every wage in the window.
-    assert_eq!(one_boundary_month(30000, 24614), 100);
-    assert_eq!(one_boundary_month(30000, 24613), 50);
+fn rules_4_1_exact_ratio_boundaries_with_the_points_reference() {
+    // 0.8 × 10338 = 8270.4: base × 10 ≥ 8 × avg.
+    assert_eq!(one_boundary_month(15000, 8271), 25);
+    assert_eq!(one_boundary_month(15000, 8270), 0);
+    // 1 × 10338.
+    assert_eq!(one_boundary_month(15000, 10338), 50);
+    assert_eq!(one_boundary_month(15000, 10337), 25);
+    // 2 × 10338 = 20676; 30000 is ≥ 2 × and < 3 × (31014).
+    assert_eq!(one_boundary_month(30000, 20676), 100);
+    assert_eq!(one_boundary_month(30000, 20675), 50);
 }
 
 #[test]
 fn rules_4_1_each_month_uses_the_average_wage_in_force_that_month() {
-    // The boundary month moves through the wage years of the window; 35 other months at 15000.
+    // On 2022-06-30 the 48-month window 2018-07 … 2022-06 spans four figures. The boundary
+    // month moves through them; 35 other months at 12000 (≥ 1 × and < 2 × each of them).
     let cases: [(&str, u64, &[Range]); 3] = [
-        ("2021-07", 10338, &[("2021-08", "2024-06", 15000)]),
-        ("2022-07", 11396, &[("2022-08", "2025-06", 15000)]),
-        ("2023-07", 12183, &[("2021-07", "2023-06", 15000), ("2023-08", "2024-06", 15000)]),
+        ("2018-07", 7132, &[("2018-08", "2021-06", 12000)]),
+        ("2020-07", 9339, &[("2018-07", "2020-06", 12000), ("2020-08", "2021-06", 12000)]),
+        ("2022-06", 10338, &[("2019-07", "2022-05", 12000)]),
     ];
     for (month, wage, fillers) in cases {
-        let with = |base: u64| si_base(&[fillers, &[(month, month, base)]].concat());
+        let with =
+            |base: u64| points("2022-06-30", insurance(&[fillers, &[(month, month, base)]].concat()), ItemId::SiBase);
         assert_eq!(with(wage), 50, "{month}: base {wage} is 1 ×");
         assert_eq!(with(wage - 1), 25, "{month}: base {} is under 1 ×", wage - 1);
         // 0.8 × is base × 10 ≥ 8 × avg.
@@ -169,8 +171,74 @@ fn rules_4_1_each_month_uses_the_average_wage_in_force_that_month() {
     }
 }
 
+#[test]
+fn rules_5_i_11_from_2022_07_bases_are_compared_with_the_2021_standard() {
+    // Each year from 2022-07 on, the boundary month at 10338 is 1 ×, though that year's
+    // insurance-base figure (second column) is higher; 35 other months at 15000.
+    let cases: [(&str, u64, &[Range]); 3] = [
+        ("2022-07", 11396, &[("2022-08", "2025-06", 15000)]),
+        ("2023-07", 12183, &[("2021-07", "2023-06", 15000), ("2023-08", "2024-06", 15000)]),
+        ("2024-07", 12307, &[("2021-08", "2024-06", 15000)]),
+    ];
+    for (month, insurance_base, fillers) in cases {
+        let with = |base: u64| si_base(&[fillers, &[(month, month, base)]].concat());
+        assert_eq!(with(10338), 50, "{month}: 10338 is 1 × the points reference");
+        assert_eq!(with(10337), 25, "{month}: 10337 is under it");
+        assert_eq!(
+            with(insurance_base - 1),
+            50,
+            "{month}: under the insurance-base figure {insurance_base}, still 1 ×"
+        );
+    }
+}
+
+/// The case of issue #11: 10500 a month since 2022-07.
+#[test]
+fn rules_5_i_11_is_named_where_the_value_rests_on_it_and_the_figure_is_explained() {
+    let evaluation = evaluate("2025-06-30", insurance(&[("2022-07", "2025-06", 10500)]));
+    let item = evaluation.item(ItemId::SiBase);
+    assert_eq!(item.points, 50);
+    assert!(item.interpretations.contains(11), "the insurance-base figures would give 25");
+    let Finding::SiBase { alternative, .. } = item.finding else { panic!("{:?}", item.finding) };
+    assert_eq!(alternative, Some(25));
+    for (lang, needles) in [
+        (Lang::Zh, ["10338 元", "2021 年度标准", "I-11", "则为 25 分"]),
+        (Lang::En, ["CNY 10338", "2021 standard", "I-11", "would be 25"]),
+    ] {
+        let result = evaluation.to_result(lang);
+        let si_base = result.item(ItemId::SiBase).unwrap();
+        assert_eq!(si_base.interpretations, ["I-11"]);
+        for needle in needles {
+            assert!(si_base.explanation.contains(needle), "{lang:?}: {needle:?} in {}", si_base.explanation);
+        }
+    }
+    // A base that scores the same under either figure does not rest on I-11.
+    let high = evaluate("2025-06-30", insurance(&[("2022-07", "2025-06", 15000)]));
+    assert_eq!(high.item(ItemId::SiBase).points, 50);
+    assert!(!high.item(ItemId::SiBase).interpretations.contains(11));
+    assert!(
+        high.to_result(Lang::Zh).item(ItemId::SiBase).unwrap().explanation.contains("10338 元"),
+        "the figure is still named"
+    );
+    // Neither does a window entirely before 2022-07.
+    let early = evaluate("2022-06-30", insurance(&[("2019-07", "2022-06", 10500)]));
+    assert!(!early.item(ItemId::SiBase).interpretations.contains(11));
+}
+
+#[test]
+fn rules_5_a_warning_when_the_evaluation_date_is_over_12_months_after_the_last_figure() {
+    // The last points-reference entry is 2025-07: 2026-07 is 12 months on, 2026-08 is 13.
+    let warned = |as_of: &str| {
+        evaluate(as_of, json!({})).warnings.iter().any(|warning| matches!(warning, Warning::WageNotYetPublished { .. }))
+    };
+    assert!(!warned("2026-07-31"));
+    assert!(warned("2026-08-01"));
+    let result = evaluate("2026-08-01", json!({})).to_result(Lang::En);
+    assert!(result.warnings.iter().any(|w| w.contains("2025-07") && w.contains("12 months")), "{:?}", result.warnings);
+}
+
 /// 3 × tier: 36-month window 2022-07 … 2025-06, 24 months needed. `filler` covers
-/// 2021-07 … 2023-07 at ≥ 2 × (30000 is < 3 × every wage there) except for one month; the
+/// 2021-07 … 2023-07 at ≥ 2 × (30000 is < 3 × 10338) except for one month; the
 /// 23 months 2023-08 … 2025-06 are at 40000 (≥ 3 ×).
 fn three_x(filler: &[Range], month: &'static str, base: u64) -> i64 {
     si_base(&[filler, &[(month, month, base), ("2023-08", "2025-06", 40000)]].concat())
@@ -179,9 +247,9 @@ fn three_x(filler: &[Range], month: &'static str, base: u64) -> i64 {
 #[test]
 fn rules_4_1_the_3x_tier_needs_24_months_in_a_36_month_window() {
     let around_2022_07 = [("2021-07", "2022-06", 30000), ("2022-08", "2023-07", 30000)];
-    // 3 × 11396 (the wage of 2022-07, the first month of the window) = 34188.
-    assert_eq!(three_x(&around_2022_07, "2022-07", 34188), 120);
-    assert_eq!(three_x(&around_2022_07, "2022-07", 34187), 100);
+    // 3 × 10338 (the points reference of 2022-07, the first month of the window) = 31014.
+    assert_eq!(three_x(&around_2022_07, "2022-07", 31014), 120);
+    assert_eq!(three_x(&around_2022_07, "2022-07", 31013), 100);
     // 2022-06 is the 37th month back: outside the 3 × window, so 23 months only.
     let around_2022_06 = [("2021-07", "2022-05", 30000), ("2022-07", "2023-07", 30000)];
     assert_eq!(three_x(&around_2022_06, "2022-06", 40000), 100);
@@ -261,7 +329,7 @@ fn rules_3_4_gaps_do_not_reset_i_3() {
 // ---------------------------------------------------------------- §3.3 qualification
 
 /// A bachelor without the degree (60) and the given qualification, insured at `base` in the
-/// months `from` … 2025-06 (the 12-month window is 2024-07 … 2025-06, average wage 12307).
+/// months `from` … 2025-06 (the 12-month window is 2024-07 … 2025-06, points reference 10338).
 fn with_qualification(qualification: Value, from: &str, base: u64) -> Evaluation<'static> {
     let extra = json!({
         "education": [{ "level": "bachelor" }],
@@ -277,13 +345,18 @@ fn intermediate() -> Value {
 
 #[test]
 fn rules_3_3_intermediate_title_needs_6_of_12_months_at_1x() {
-    let passes = with_qualification(intermediate(), "2025-01", 12307);
+    let passes = with_qualification(intermediate(), "2025-01", 10338);
     let qualification = passes.item(ItemId::Qualification);
     assert_eq!(qualification.points, 100);
     assert!(qualification.counted);
     assert!(!passes.item(ItemId::Education).counted);
+    // 10338 meets the points reference but not that year's insurance-base figure (12307).
+    assert!(qualification.interpretations.contains(11), "the value rests on I-11");
+    let explained = passes.to_result(Lang::En);
+    let explanation = &explained.item(ItemId::Qualification).unwrap().explanation;
+    assert!(explanation.contains("6 of the last 12 months") && explanation.contains("CNY 10338"), "{explanation}");
 
-    let fails = with_qualification(intermediate(), "2025-02", 12307);
+    let fails = with_qualification(intermediate(), "2025-02", 10338);
     let qualification = fails.item(ItemId::Qualification);
     assert_eq!(qualification.points, 0);
     assert!(!qualification.counted, "education (60) counts instead");
@@ -298,12 +371,13 @@ fn rules_3_3_intermediate_title_needs_6_of_12_months_at_1x() {
     let result = fails.to_result(Lang::En);
     let explanation = &result.item(ItemId::Qualification).unwrap().explanation;
     assert!(explanation.contains("only 5 of the last 12 months"), "{explanation}");
+    assert!(explanation.contains("CNY 10338") && explanation.contains("I-11"), "{explanation}");
 }
 
 #[test]
 fn rules_3_3_the_base_condition_is_exact_and_ends_with_the_as_of_month() {
     // Six months at one yuan under 1 × the average wage.
-    assert_eq!(with_qualification(intermediate(), "2025-01", 12306).item(ItemId::Qualification).points, 0);
+    assert_eq!(with_qualification(intermediate(), "2025-01", 10337).item(ItemId::Qualification).points, 0);
     // Six months, but 2024-06 is outside the 12-month window.
     let extra = json!({
         "qualifications": [intermediate()],
@@ -319,8 +393,8 @@ fn rules_3_3_skill_level_3_needs_no_base_condition_but_level_2_does() {
     let extra = json!({ "qualifications": [skill(3)] });
     assert_eq!(points("2025-06-30", extra, ItemId::Qualification), 60);
     assert_eq!(with_qualification(skill(3), "2025-02", 5000).item(ItemId::Qualification).points, 60);
-    assert_eq!(with_qualification(skill(2), "2025-02", 12307).item(ItemId::Qualification).points, 0);
-    assert_eq!(with_qualification(skill(2), "2025-01", 12307).item(ItemId::Qualification).points, 100);
+    assert_eq!(with_qualification(skill(2), "2025-02", 10338).item(ItemId::Qualification).points, 0);
+    assert_eq!(with_qualification(skill(2), "2025-01", 10338).item(ItemId::Qualification).points, 100);
 }
 
 // ---------------------------------------------------------------- §6 deductions
