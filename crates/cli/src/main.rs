@@ -99,6 +99,9 @@ struct ServeArgs {
     /// Send SMS through this HTTP gateway (default: append them to sms.log in the data directory).
     #[arg(long, env = "JIFEN_SMS_GATEWAY")]
     sms_gateway: Option<String>,
+    /// SMS sent at once (concurrent requests to the gateway) [default: 32].
+    #[arg(long, env = "JIFEN_SMS_CONCURRENCY", value_name = "N")]
+    sms_concurrency: Option<std::num::NonZeroU16>,
     #[command(flatten)]
     storage: jifen_cli::storage::StorageArgs,
 }
@@ -151,6 +154,10 @@ fn main() -> ExitCode {
                 json_logs: args.json_logs || file.json_logs.unwrap_or(false),
                 storage: args.storage.resolve(&file),
                 sms_gateway: args.sms_gateway.clone().or(file.sms_gateway.clone()),
+                sms_concurrency: args
+                    .sms_concurrency
+                    .or(file.sms_concurrency)
+                    .map_or(jifen_notify::DEFAULT_CONCURRENCY, |n| usize::from(n.get())),
             })
         }),
         Command::Admin(AdminCommand::CreateUser(args)) => args

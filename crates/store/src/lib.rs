@@ -7,10 +7,12 @@
 
 mod applications;
 mod model;
+mod outbox;
 mod repository;
 pub mod testing;
 
 pub use applications::ApplicationStore;
 pub use model::*;
+pub use outbox::{Attempt, OutboxStore};
 
 pub use repository::{PgStore, Repository, SqliteStore, Store, StoreError};
