@@ -77,8 +77,9 @@ impl RuleBook {
             let path = if profile.id_number.is_some() { "id_number" } else { "birth_date" };
             return Err(ProfileError::new(path, ProfileErrorKind::Underage { age, minimum, as_of }));
         }
-        let facts =
-            Facts { profile, rules: rule_set, wages: self.average_wages(), as_of, as_of_month: Month::of(as_of) };
+        let as_of_month = Month::of(as_of);
+        profile.check_open_insurance(as_of_month)?;
+        let facts = Facts { profile, rules: rule_set, wages: self.average_wages(), as_of, as_of_month };
         Ok(facts.evaluate(birth_date, age, in_force))
     }
 
@@ -197,7 +198,7 @@ impl<'p, 'r> Facts<'p, 'r> {
 
     /// Qualifying months in `from..=to`.
     fn qualifying_months(&self, from: Month, to: Month) -> u32 {
-        self.qualifying_periods().map(|period| overlap(period, from, to)).sum()
+        self.qualifying_periods().map(|period| overlap(period, from, to, self.as_of_month)).sum()
     }
 
     /// The first month of the `window` months ending with the evaluation month.
@@ -214,7 +215,7 @@ impl<'p, 'r> Facts<'p, 'r> {
         let first_wage_month = wages.first_month();
         let mut count = WindowCount::default();
         for period in self.qualifying_periods() {
-            let (start, end) = (period.from.max(from), period.to.min(to));
+            let (start, end) = (period.from.max(from), period.last_month(self.as_of_month).min(to));
             if start > end {
                 continue;
             }
@@ -382,12 +383,12 @@ impl<'p, 'r> Facts<'p, 'r> {
         let mut future = 0u32;
         let mut qualifying_ranges: Vec<(Month, Month)> = Vec::new();
         for period in &self.profile.social_insurance {
-            let counted = overlap(period, period.from, self.as_of_month);
-            future += span(period) - counted;
+            let counted = overlap(period, period.from, self.as_of_month, self.as_of_month);
+            future += overlap(period, period.from, period.last_month(self.as_of_month), self.as_of_month) - counted;
             if period.qualifies() {
                 months += counted;
                 if counted > 0 {
-                    qualifying_ranges.push((period.from, period.to.min(self.as_of_month)));
+                    qualifying_ranges.push((period.from, period.last_month(self.as_of_month).min(self.as_of_month)));
                 }
             } else {
                 not_qualifying += counted;
@@ -680,12 +681,8 @@ impl<'p, 'r> Facts<'p, 'r> {
     }
 }
 
-/// Months of `period` within `from..=to`.
-fn overlap(period: &InsurancePeriod, from: Month, to: Month) -> u32 {
-    let (start, end) = (period.from.max(from), period.to.min(to));
+/// Months of `period`, evaluated in `evaluation_month`, within `from..=to`.
+fn overlap(period: &InsurancePeriod, from: Month, to: Month, evaluation_month: Month) -> u32 {
+    let (start, end) = (period.from.max(from), period.last_month(evaluation_month).min(to));
     if start > end { 0 } else { start.until(end) as u32 + 1 }
-}
-
-fn span(period: &InsurancePeriod) -> u32 {
-    overlap(period, period.from, period.to)
 }

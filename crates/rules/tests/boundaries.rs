@@ -326,6 +326,108 @@ fn rules_3_4_gaps_do_not_reset_i_3() {
     assert!(listed.iter().any(|id| id == "I-3"), "{listed:?}");
 }
 
+// ---------------------------------------------------------------- CONTRACT v1.1 open ranges
+
+/// `social_insurance` as given, evaluated on `as_of` (its own `as_of`, or `today` when `None`).
+fn with_insurance(
+    as_of: Option<&str>,
+    social_insurance: Value,
+) -> Result<Evaluation<'static>, jifen_rules::ProfileError> {
+    let mut value = json!({ "birth_date": "1990-01-01", "social_insurance": social_insurance });
+    if let Some(as_of) = as_of {
+        value["as_of"] = json!(as_of);
+    }
+    try_evaluate(value)
+}
+
+#[test]
+fn contract_1_1_an_open_range_runs_up_to_and_including_the_as_of_month() {
+    let open = json!([{ "from": "2022-07", "base": 10500 }]);
+    let closed = json!([{ "from": "2022-07", "to": "2025-06", "base": 10500 }]);
+    let (open, closed) =
+        (with_insurance(Some("2025-06-30"), open).unwrap(), with_insurance(Some("2025-06-30"), closed).unwrap());
+    assert_eq!(open.total, closed.total);
+    for id in ItemId::ALL {
+        assert_eq!(open.item(id).points, closed.item(id).points, "{id:?}");
+    }
+    assert_eq!(open.item(ItemId::SiYears).points, 9, "36 months to 2025-06");
+    assert_eq!(open.item(ItemId::SiBase).points, 50);
+    assert!(open.warnings.iter().all(|w| !matches!(w, Warning::FutureInsuranceIgnored { .. })));
+    // Without as_of the evaluation date is today (2026-01-15 in these tests): 43 months.
+    let today = with_insurance(None, json!([{ "from": "2022-07", "base": 10500 }])).unwrap();
+    assert_eq!(today.item(ItemId::SiYears).points, 9);
+    let thirty_six = with_insurance(None, json!([{ "from": "2023-02", "base": 10500 }])).unwrap();
+    assert_eq!(thirty_six.item(ItemId::SiYears).points, 9, "2023-02 … 2026-01 is 36 months");
+    let thirty_five = with_insurance(None, json!([{ "from": "2023-03", "base": 10500 }])).unwrap();
+    assert_eq!(thirty_five.item(ItemId::SiYears).points, 6);
+    // Earlier closed ranges and an open one after them; the open range may start in the as_of month.
+    let both = json!([{ "from": "2015-01", "to": "2019-12", "base": 9000 }, { "from": "2025-06", "base": 9000 }]);
+    assert_eq!(with_insurance(Some("2025-06-30"), both).unwrap().item(ItemId::SiYears).points, 15, "61 months");
+    // A range after the as_of month does not overlap the open range, whose months end there.
+    let later = json!([{ "from": "2024-07", "base": 9000 }, { "from": "2026-01", "to": "2026-06", "base": 9000 }]);
+    let evaluation = with_insurance(Some("2025-06-30"), later).unwrap();
+    assert_eq!(evaluation.item(ItemId::SiYears).points, 3);
+    assert!(evaluation.warnings.contains(&Warning::FutureInsuranceIgnored { months: 6 }));
+}
+
+#[test]
+fn contract_1_1_one_open_range_at_most_and_nothing_overlapping_it() {
+    let error = |as_of: Option<&str>, social_insurance: Value| {
+        let error = match Profile::from_value(
+            json!({ "birth_date": "1990-01-01", "as_of": as_of, "social_insurance": social_insurance }),
+        ) {
+            Err(error) => error,
+            Ok(profile) => {
+                let today = date("2026-01-15");
+                RuleBook::embedded().unwrap().evaluate(&profile, &Context::on(today)).err().unwrap()
+            }
+        };
+        (error.code(), error.path.clone(), error.message(Lang::En), error.message(Lang::Zh))
+    };
+    let (code, path, en, zh) =
+        error(Some("2025-06-30"), json!([{ "from": "2020-01", "base": 9000 }, { "from": "2024-01", "base": 9000 }]));
+    assert_eq!((code, path.as_str()), ("insurance_second_open_range", "social_insurance[1].to"));
+    assert!(en.contains("social_insurance[0] is already open") && zh.contains("只能有一段"), "{en} / {zh}");
+
+    let (code, path, en, zh) = error(
+        Some("2025-06-30"),
+        json!([{ "from": "2020-01", "base": 9000 }, { "from": "2018-01", "to": "2020-03", "base": 9000 }]),
+    );
+    assert_eq!((code, path.as_str()), ("insurance_overlaps_open_range", "social_insurance[1]"));
+    assert!(en.contains("month 2020-01 is also in social_insurance[0]") && zh.contains("2020-01"), "{en} / {zh}");
+    // Inside the open range, up to the as_of month; without as_of, up to today's month.
+    let inside = json!([{ "from": "2020-01", "base": 9000 }, { "from": "2025-06", "to": "2025-08", "base": 9000 }]);
+    assert_eq!(error(Some("2025-06-30"), inside.clone()).0, "insurance_overlaps_open_range");
+    assert_eq!(error(None, inside).0, "insurance_overlaps_open_range");
+
+    let (code, path, en, _) = error(Some("2025-06-30"), json!([{ "from": "2025-07", "base": 9000 }]));
+    assert_eq!((code, path.as_str()), ("insurance_open_range_after_as_of", "social_insurance[0].from"));
+    assert!(en.contains("2025-07") && en.contains("2025-06"), "{en}");
+    // A closed range still must not end before it starts, and `to` is still checked.
+    assert_eq!(
+        error(None, json!([{ "from": "2020-01", "to": "2019-12", "base": 9000 }])).0,
+        "insurance_range_reversed"
+    );
+    assert_eq!(error(None, json!([{ "from": "2020-01", "to": "2020-13", "base": 9000 }])).0, "invalid_field");
+}
+
+#[test]
+fn contract_1_1_an_open_range_is_written_back_without_to_and_closes_on_request() {
+    let text =
+        r#"{"as_of":"2025-06-30","birth_date":"1990-01-01","social_insurance":[{"from":"2024-07","base":9000}]}"#;
+    let mut profile = Profile::from_json(text).unwrap();
+    let period = &profile.social_insurance[0];
+    assert!(period.open);
+    assert_eq!(period.to.to_string(), "2025-06", "the as_of month once validated");
+    assert_eq!(serde_json::to_string(&profile).unwrap(), text);
+    profile.close_open_insurance(jifen_rules::Month::parse("2025-06").unwrap());
+    assert!(!profile.social_insurance[0].open);
+    assert!(serde_json::to_string(&profile).unwrap().contains(r#""to":"2025-06""#));
+    // `"to": null` means the same as no `to` (what a form with an empty end month sends).
+    let null = Profile::from_json(&text.replace(r#""base":9000"#, r#""to":null,"base":9000"#)).unwrap();
+    assert!(null.social_insurance[0].open);
+}
+
 // ---------------------------------------------------------------- §3.3 qualification
 
 /// A bachelor without the degree (60) and the given qualification, insured at `base` in the
