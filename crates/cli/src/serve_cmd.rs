@@ -24,6 +24,8 @@ pub fn serve(options: &ServeOptions) -> Result<(), Failure> {
     } else {
         builder.init()
     }
+    // Held while serving: `jifen restore` refuses to run under a live server.
+    let _lock = crate::data_lock::DataDirLock::while_using(&options.storage)?;
     crate::storage::runtime()?.block_on(async {
         let store = options.storage.open().await?;
         let state =

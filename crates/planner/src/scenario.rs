@@ -90,6 +90,8 @@ impl Scenario {
         let as_of = profile.as_of.unwrap_or(until);
         let as_of_month = Month::of(as_of);
         let mut projected = profile.clone();
+        // "Still insured" means up to the evaluation month; later months are the projection's.
+        projected.close_open_insurance(as_of_month);
         let mut notes = Vec::new();
         let next_month = as_of_month.plus(1);
         let next_month_start = next_month.first_day().unwrap_or(as_of);

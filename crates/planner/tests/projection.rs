@@ -193,14 +193,24 @@ fn insurance(as_of_month: Month) -> impl Strategy<Value = Vec<InsurancePeriod>> 
         .prop_flat_map(|(gap, length, base)| {
             (Just(gap), Just(length), Just(base), prop::bool::weighted(0.15), prop::bool::weighted(0.85))
         });
-    (0..160i32, prop::collection::vec(range, 0..8)).prop_map(move |(back, ranges)| {
+    (0..160i32, prop::collection::vec(range, 0..8), prop::bool::weighted(0.3)).prop_map(move |(back, ranges, open)| {
         let mut periods = Vec::new();
         let mut next = as_of_month.plus(-back);
         for (gap, length, base, back_paid, unit_matches_contract) in ranges {
             let from = next.plus(gap);
             let to = from.plus(length - 1);
-            periods.push(InsurancePeriod { from, to, base, back_paid, unit_matches_contract });
+            let mut period = InsurancePeriod::new(from, to, base);
+            period.back_paid = back_paid;
+            period.unit_matches_contract = unit_matches_contract;
+            periods.push(period);
             next = to.plus(1);
+        }
+        // "Still insured": the last range starting by the evaluation month, when no other range
+        // has a month between its start and the evaluation month.
+        let latest = periods.iter().rposition(|period| period.from <= as_of_month);
+        if let Some(i) = latest.filter(|&i| open && periods.get(i + 1).is_none_or(|next| next.from > as_of_month)) {
+            periods[i].open = true;
+            periods[i].to = as_of_month;
         }
         periods
     })
