@@ -67,14 +67,17 @@ pub fn restore(storage: &Storage, from: &Path) -> Result<String, Failure> {
         }
     };
     let mut report = describe(from, &checked);
-    let (aside, moved) = move_aside(&storage.data_dir, &live, &stamp)?;
+    let moved_aside = move_aside(&storage.data_dir, &live, &stamp)?;
     std::fs::rename(&incoming, &live)
         .map_err(|e| Failure::internal(format!("{} → {}: {e}", incoming.display(), live.display())))?;
     sync_dir(&storage.data_dir)?;
-    if moved.is_empty() {
-        report.push_str("there was no database to move aside\n");
-    } else {
-        report.push_str(&format!("moved the previous database aside to {}: {}\n", aside.display(), moved.join(", ")));
+    match moved_aside {
+        Some((aside, moved)) => report.push_str(&format!(
+            "moved the previous database aside to {}: {}\n",
+            aside.display(),
+            moved.join(", ")
+        )),
+        None => report.push_str("there was no database to move aside\n"),
     }
     report.push_str(&format!("restored {} to {}\n", from.display(), live.display()));
     Ok(report)
@@ -100,7 +103,7 @@ fn copy_and_check(from: &Path, incoming: &Path) -> Result<CheckedBackup, Failure
 
 fn describe(from: &Path, checked: &CheckedBackup) -> String {
     let mut text = format!(
-        "checked {}: integrity ok; a jifen database at migration {} ({}), {} accounts\n",
+        "checked {}: integrity ok; a jifen database at migration {} ({}); accounts: {}\n",
         from.display(),
         checked.migration,
         checked.migration_name,
@@ -116,14 +119,23 @@ fn describe(from: &Path, checked: &CheckedBackup) -> String {
 }
 
 /// Moves the database and its companion files into a new dated folder in the data
-/// directory, and returns the folder and the names moved. The database itself is linked
-/// there first and replaced (not removed) afterwards, so the data directory is never
-/// without a database that a server starting by mistake would recreate empty.
-fn move_aside(data_dir: &Path, live: &Path, stamp: &str) -> Result<(PathBuf, Vec<String>), Failure> {
-    let aside = new_folder(data_dir, &format!("before-restore-{stamp}"))?;
+/// directory, and returns the folder and the names moved (`None` when there is no
+/// database). The database itself is linked there first and replaced (not removed)
+/// afterwards, so the data directory is never without a database that a server starting
+/// by mistake would recreate empty.
+fn move_aside(data_dir: &Path, live: &Path, stamp: &str) -> Result<Option<(PathBuf, Vec<String>)>, Failure> {
     let file_name = live.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
-    let mut moved = Vec::new();
+    let companions: Vec<String> = COMPANIONS
+        .iter()
+        .map(|suffix| format!("{file_name}{suffix}"))
+        .filter(|name| data_dir.join(name).exists())
+        .collect();
+    if !live.exists() && companions.is_empty() {
+        return Ok(None);
+    }
+    let aside = new_folder(data_dir, &format!("before-restore-{stamp}"))?;
     let io = |path: &Path, e: std::io::Error| Failure::internal(format!("{}: {e}", path.display()));
+    let mut moved = Vec::new();
     if live.exists() {
         let target = aside.join(&file_name);
         if std::fs::hard_link(live, &target).is_err() {
@@ -131,19 +143,16 @@ fn move_aside(data_dir: &Path, live: &Path, stamp: &str) -> Result<(PathBuf, Vec
             std::fs::copy(live, &target).map_err(|e| io(live, e))?;
             File::open(&target).and_then(|file| file.sync_all()).map_err(|e| io(&target, e))?;
         }
-        moved.push(file_name.clone());
+        moved.push(file_name);
     }
-    for suffix in COMPANIONS {
-        let companion = data_dir.join(format!("{file_name}{suffix}"));
-        if companion.exists() {
-            let name = format!("{file_name}{suffix}");
-            std::fs::rename(&companion, aside.join(&name)).map_err(|e| io(&companion, e))?;
-            moved.push(name);
-        }
+    for name in companions {
+        let companion = data_dir.join(&name);
+        std::fs::rename(&companion, aside.join(&name)).map_err(|e| io(&companion, e))?;
+        moved.push(name);
     }
     sync_dir(&aside)?;
     sync_dir(data_dir)?;
-    Ok((aside, moved))
+    Ok(Some((aside, moved)))
 }
 
 /// A folder named `name` in `parent`, or `name-2`, `name-3` … if taken.

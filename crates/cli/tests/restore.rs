@@ -115,7 +115,7 @@ fn a_restore_over_a_crashed_data_directory_gives_exactly_the_backups_rows() {
     let restored = jifen(&["restore", "--from", backup.to_str().unwrap(), "--data-dir", crashed.to_str().unwrap()]);
     let said = text(&restored.stdout);
     assert!(restored.status.success(), "{}", text(&restored.stderr));
-    assert!(said.contains("integrity ok") && said.contains("5 accounts"), "{said}");
+    assert!(said.contains("integrity ok") && said.contains("accounts: 5"), "{said}");
     assert!(said.contains("jifen.sqlite-wal") && said.contains("restored"), "{said}");
     assert_eq!(present(&crashed, &all), backed_up, "exactly the backup's accounts");
 
