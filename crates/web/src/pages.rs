@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use jifen_domain::form::{Fields, INSURANCE_ROWS, profile_json};
 use jifen_domain::{Role, clock};
 use jifen_planner::{PlanDocument, PlanRequest, signed};
-use jifen_rules::{Context, Lang, Profile, ProfileError, ScoreResult};
+use jifen_rules::{Context, Interpretation, Lang, Profile, ProfileError, ScoreResult};
 use maud::{Markup, PreEscaped, html};
 
 /// `GET /`: the empty form.
@@ -162,12 +162,17 @@ pub fn score_section(score: &ScoreResult, lang: Lang) -> Markup {
                         tr.not-counted[!item.counted] {
                             td { (item.id.name(lang)) }
                             td.num { (item.points) @if !item.counted { " " (t(lang, "（不计）", "(not added)")) } }
-                            td { (item.explanation) @if !item.interpretations.is_empty() { " [" (item.interpretations.join(", ")) "]" } }
+                            td { (item.explanation) }
                             td.cite { (item.citation) }
                         }
                     }
                 }
             }
+        }
+        @if !score.interpretations.is_empty() {
+            p.hint { a href="/interpretations" { (t(lang, "所依据的解释", "Interpretations applied")) } ": "
+                (score.interpretations.iter().filter_map(|id| Interpretation::get(id))
+                    .map(|i| format!("{} {}", i.id, i.short.get(lang))).collect::<Vec<_>>().join(t(lang, "；", "; "))) }
         }
     }
 }
