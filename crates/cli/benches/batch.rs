@@ -1,11 +1,11 @@
 //! `jifen score --batch` end to end in-process: JSON Lines in, JSON Lines out, 10 000
-//! profiles per iteration. Run with `cargo bench -p jifen --bench batch`.
+//! profiles per iteration, full and compact (`--explain none`) results. Run with `cargo bench -p jifen --bench batch`.
 
 #![allow(clippy::expect_used)]
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use jifen_cli::batch::{BatchJob, score_batch};
-use jifen_rules::{Context, Lang, RuleBook};
+use jifen_rules::{Context, Explain, Lang, RuleBook};
 
 const LINES: usize = 10_000;
 
@@ -31,10 +31,11 @@ fn batch(c: &mut Criterion) {
     let mut group = c.benchmark_group("batch");
     group.throughput(Throughput::Elements(LINES as u64));
     group.sample_size(20);
-    for threads in [1, 0] {
-        let job = BatchJob { book, context, lang: Lang::Zh, threads };
-        let name = if threads == 0 { "all_cores".to_string() } else { format!("{threads}_thread") };
-        group.bench_function(format!("score_batch_10k_{name}"), |b| {
+    for (explain, threads) in [(Explain::Full, 1), (Explain::Full, 0), (Explain::None, 1), (Explain::None, 0)] {
+        let job = BatchJob { book, context, lang: Lang::Zh, explain, threads };
+        let cores = if threads == 0 { "all_cores".to_string() } else { format!("{threads}_thread") };
+        let detail = if explain == Explain::None { "compact" } else { "full" };
+        group.bench_function(format!("score_batch_10k_{detail}_{cores}"), |b| {
             b.iter(|| {
                 // Output goes to a sink, as to a file or pipe: the batch's own buffers are measured.
                 let summary = score_batch(&job, &input[..], std::io::sink()).expect("runs");

@@ -2,7 +2,7 @@
 //! input order. A bad line yields an error object for that line and the rest go on, so that
 //! many people can be rescored at once. Lines are scored in chunks spread over the cores.
 
-use jifen_rules::{Context, Lang, Profile, RuleBook};
+use jifen_rules::{Context, Explain, Lang, Profile, RuleBook};
 use serde::Serialize;
 use std::io::{self, BufRead, Write};
 
@@ -41,6 +41,8 @@ pub struct BatchJob<'a> {
     pub book: &'a RuleBook,
     pub context: Context<'a>,
     pub lang: Lang,
+    /// `Explain::None` writes compact results.
+    pub explain: Explain,
     /// Threads that score; 0 means one per core.
     pub threads: usize,
 }
@@ -129,7 +131,10 @@ fn score_lines(job: &BatchJob, lines: &[Vec<u8>], first: u64, output: &mut Vec<u
         let written = match outcome {
             Ok(evaluation) => {
                 summary.scored += 1;
-                sonic_rs::to_writer(&mut *output, &evaluation.to_result(job.lang))
+                match job.explain {
+                    Explain::Full => sonic_rs::to_writer(&mut *output, &evaluation.to_result(job.lang)),
+                    Explain::None => sonic_rs::to_writer(&mut *output, &evaluation.to_compact_result(job.lang)),
+                }
             }
             Err(error) => {
                 summary.failed += 1;
@@ -151,7 +156,7 @@ mod tests {
     use super::*;
 
     /// The batch writes results with sonic-rs for speed; the bytes must be exactly what
-    /// serde_json writes for `jifen score --format json`.
+    /// serde_json writes for `jifen score --format json`, full and compact.
     #[test]
     fn sonic_and_serde_json_write_the_same_result() {
         let book = RuleBook::embedded().unwrap();
@@ -162,11 +167,14 @@ mod tests {
             let bytes = std::fs::read(entry.unwrap().path()).unwrap();
             let profile = Profile::from_document_slice(&bytes).unwrap();
             for lang in [Lang::Zh, Lang::En] {
-                let result = book.evaluate(&profile, &context).unwrap().to_result(lang);
+                let evaluation = book.evaluate(&profile, &context).unwrap();
+                let result = evaluation.to_result(lang);
                 assert_eq!(sonic_rs::to_vec(&result).unwrap(), serde_json::to_vec(&result).unwrap());
+                let compact = evaluation.to_compact_result(lang);
+                assert_eq!(sonic_rs::to_vec(&compact).unwrap(), serde_json::to_vec(&compact).unwrap());
                 compared += 1;
             }
         }
-        assert!(compared >= 26);
+        assert!(compared >= 34);
     }
 }

@@ -1,7 +1,7 @@
 use clap::{Args, Parser, Subcommand};
 use jifen_cli::score::{Format, ScoreOptions};
 use jifen_cli::{Failure, admin_cmd, backup_cmd, batch, parse_lang, plan_cmd, rule_book, rules_cmd, score, serve_cmd};
-use jifen_rules::{Context, Lang};
+use jifen_rules::{Context, Explain, Lang};
 use std::io::{BufReader, Write};
 use std::process::ExitCode;
 
@@ -118,6 +118,10 @@ struct ServeArgs {
     storage: jifen_cli::storage::StorageArgs,
 }
 
+fn parse_explain(text: &str) -> Result<Explain, String> {
+    Explain::parse(text).ok_or_else(|| format!("unknown --explain \"{text}\"; expected full or none"))
+}
+
 fn parse_date_arg(text: &str) -> Result<chrono::NaiveDate, String> {
     jifen_rules::calendar::parse_date(text)
 }
@@ -131,8 +135,13 @@ struct ScoreArgs {
     /// one result per line; a bad line gives an error object and the rest go on.
     #[arg(long, value_name = "FILE.jsonl")]
     batch: Option<String>,
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    format: Format,
+    /// table (the default) or json; --explain none writes json.
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+    /// full (the default), or none: the compact result for machines, without explanations
+    /// and citations, with stable codes for warnings and reasons (CONTRACT.md v1.1).
+    #[arg(long, default_value = "full", value_parser = parse_explain)]
+    explain: Explain,
     /// Language of explanations and messages: zh (default) or en.
     #[arg(long, default_value = "zh", value_parser = parse_lang)]
     lang: Lang,
@@ -225,14 +234,25 @@ fn run_score(args: ScoreArgs) -> Result<(), Failure> {
         return run_batch(path, &args);
     }
     let path = args.file.as_deref().ok_or_else(|| Failure::usage("give a profile FILE, - or --batch FILE.jsonl"))?;
-    let options = ScoreOptions { format: args.format, lang: args.lang, rule_set: args.rule_set.as_deref() };
+    let format = match (args.format, args.explain) {
+        (Some(Format::Table), Explain::None) => {
+            return Err(Failure::usage("a table shows the explanations; --explain none writes the compact JSON"));
+        }
+        (Some(format), _) => format,
+        (None, Explain::None) => Format::Json,
+        (None, Explain::Full) => Format::Table,
+    };
+    let options = ScoreOptions { format, explain: args.explain, lang: args.lang, rule_set: args.rule_set.as_deref() };
     print(score::score_file(path, &options)?)
 }
 
 fn run_batch(path: &str, args: &ScoreArgs) -> Result<(), Failure> {
     let book = rule_book()?;
     let context = Context { today: jifen_cli::clock::today_in_shanghai(), rule_set: args.rule_set.as_deref() };
-    let job = batch::BatchJob { book, context, lang: args.lang, threads: args.threads };
+    if args.format == Some(Format::Table) {
+        return Err(Failure::usage("--batch writes one JSON document per line; --format table does not apply"));
+    }
+    let job = batch::BatchJob { book, context, lang: args.lang, explain: args.explain, threads: args.threads };
     let stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let summary = if path == "-" {
         batch::score_batch(&job, std::io::stdin().lock(), stdout)

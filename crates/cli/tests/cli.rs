@@ -75,6 +75,46 @@ fn the_table_is_in_chinese_by_default_and_english_on_request() {
     assert!(en.contains("intermediate title"), "{en}");
 }
 
+/// Issue #15: `--explain none` writes the compact result, alone and in a batch; the totals
+/// and items are those of the full result.
+#[test]
+fn explain_none_writes_the_compact_result() {
+    for path in case_files() {
+        let path = path.to_str().unwrap();
+        let full: serde_json::Value =
+            serde_json::from_str(&stdout(&jifen(&["score", "--format", "json", path], None))).unwrap();
+        let output = jifen(&["score", "--explain", "none", path], None);
+        assert!(output.status.success(), "{path}: {}", stderr(&output));
+        let compact: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+        assert!(
+            compact["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|item| item.get("explanation").is_none() && item.get("citation").is_none())
+        );
+        for key in ["total", "vetoed", "reaches_standard", "eligible_to_apply", "interpretations"] {
+            assert_eq!(compact[key], full[key], "{path}: {key}");
+        }
+        let points = |result: &serde_json::Value| -> Vec<(String, i64, bool)> {
+            let items = result["items"].as_array().unwrap().iter();
+            items
+                .map(|i| (i["id"].to_string(), i["points"].as_i64().unwrap(), i["counted"].as_bool().unwrap()))
+                .collect()
+        };
+        assert_eq!(points(&compact), points(&full), "{path}");
+    }
+    let lines = "{\"as_of\": \"2025-06-30\", \"birth_date\": \"1960-01-01\"}\n{\"birth_date\": 1}\n";
+    let output = jifen(&["score", "--batch", "-", "--explain", "none"], Some(lines));
+    let results: Vec<serde_json::Value> =
+        stdout(&output).lines().map(|line| serde_json::from_str(line).unwrap()).collect();
+    assert_eq!(results[0]["warnings"], serde_json::json!(["no_age_points"]));
+    assert!(results[0]["items"][0].get("explanation").is_none());
+    assert_eq!(results[1]["error"]["code"], "invalid_field", "errors are the same in both modes");
+    let table = jifen(&["score", "--explain", "none", "--format", "table", "testdata/cases/associate-14y.json"], None);
+    assert_eq!(table.status.code(), Some(2), "a table needs the words");
+}
+
 /// Issue #11: the table names things in words and says what each interpretation means,
 /// never "education[0]" or a bare "[I-2]".
 #[test]

@@ -390,3 +390,38 @@ pub enum Warning {
         months: u32,
     },
 }
+
+impl Veto {
+    /// A stable machine code (the compact result lists these).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::SeriousCrime { .. } => "serious_crime",
+            Self::FamilyPlanning => "family_planning_violation",
+        }
+    }
+}
+
+impl Ineligibility {
+    /// A stable machine code (the compact result lists these).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::NoResidencePermit => "no_residence_permit",
+            Self::EmployerNotEligible => "employer_not_eligible",
+            Self::TooFewInsuranceMonths { .. } => "too_few_insurance_months",
+        }
+    }
+}
+
+impl Warning {
+    /// A stable machine code (the compact result lists these).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::NoAgePoints { .. } => "no_age_points",
+            Self::Provisional { .. } => "provisional_rule_set",
+            Self::ForcedRuleSet { .. } => "forced_rule_set",
+            Self::WageBeforeTable { .. } => "wage_before_table",
+            Self::WageNotYetPublished { .. } => "wage_not_yet_published",
+            Self::FutureInsuranceIgnored { .. } => "future_insurance_ignored",
+        }
+    }
+}

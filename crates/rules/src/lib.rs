@@ -43,6 +43,6 @@ pub use profile::{
     Award, AwardLevel, Crime, Education, EducationLevel, Grade, InsurancePeriod, Investment, Lingang, MAX_YEARS,
     Profile, Qualification, QualificationKind, Records, Spouse, TitleLevel,
 };
-pub use result::{ResultItem, RuleSetSummary, ScoreResult};
+pub use result::{CompactItem, CompactResult, Explain, ResultItem, RuleSetSummary, ScoreResult};
 pub use rulebook::*;
 pub use wages::{AverageWageTable, AverageWages, WageEntry};

@@ -3,7 +3,7 @@
 use crate::calendar::date_format;
 use crate::engine::Evaluation;
 use crate::explain;
-use crate::item::{Category, ItemId};
+use crate::item::{Category, Ineligibility, ItemId, Veto, Warning};
 use crate::lang::Lang;
 use crate::rulebook::Confidence;
 use chrono::NaiveDate;
@@ -55,18 +55,74 @@ impl<'r> ScoreResult<'r> {
     }
 }
 
+/// How much of a result is worded: everything (the default), or nothing (a compact result
+/// for machines: `--explain none`, `?explain=none`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Explain {
+    #[default]
+    Full,
+    None,
+}
+
+impl Explain {
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "full" => Some(Self::Full),
+            "none" => Some(Self::None),
+            _ => None,
+        }
+    }
+}
+
+/// The result document without words, for machines (CONTRACT.md v1.1): the same fields as
+/// [`ScoreResult`] in the same order, except that items carry no `explanation` and
+/// `citation`, and `veto_reasons`, `eligibility_reasons` and `warnings` hold stable codes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CompactResult<'r> {
+    pub rule_set: RuleSetSummary<'r>,
+    #[serde(with = "date_format")]
+    pub as_of: NaiveDate,
+    pub standard: i64,
+    pub total: i64,
+    pub reaches_standard: bool,
+    pub vetoed: bool,
+    pub veto_reasons: Vec<&'static str>,
+    pub eligible_to_apply: bool,
+    pub eligibility_reasons: Vec<&'static str>,
+    pub items: Vec<CompactItem>,
+    pub warnings: Vec<&'static str>,
+    pub interpretations: Vec<&'static str>,
+}
+
+/// An item of a [`CompactResult`]: a [`ResultItem`] without its words.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CompactItem {
+    pub id: ItemId,
+    pub category: Category,
+    pub points: i64,
+    pub counted: bool,
+    pub confidence: Confidence,
+    pub interpretations: Vec<&'static str>,
+}
+
 impl<'r> Evaluation<'r> {
+    fn rule_set_summary(&self, lang: Lang) -> RuleSetSummary<'r> {
+        let rules = self.rule_set;
+        RuleSetSummary {
+            id: Cow::Borrowed(&rules.id),
+            title: Cow::Borrowed(rules.title.get(lang)),
+            effective_from: rules.effective_from,
+            provisional: rules.provisional,
+        }
+    }
+
     /// The result document in `lang`.
     pub fn to_result(&self, lang: Lang) -> ScoreResult<'r> {
         let rules = self.rule_set;
         let ids = |set: crate::item::Interpretations| set.ids().map(Cow::Borrowed).collect();
         ScoreResult {
-            rule_set: RuleSetSummary {
-                id: Cow::Borrowed(&rules.id),
-                title: Cow::Borrowed(rules.title.get(lang)),
-                effective_from: rules.effective_from,
-                provisional: rules.provisional,
-            },
+            rule_set: self.rule_set_summary(lang),
             as_of: self.as_of,
             standard: self.standard,
             total: self.total,
@@ -95,6 +151,36 @@ impl<'r> Evaluation<'r> {
                 .collect(),
             warnings: self.warnings.iter().map(|warning| explain::warning(warning, lang)).collect(),
             interpretations: ids(self.interpretations),
+        }
+    }
+
+    /// The compact result document: nothing is worded, so nothing is formatted. The rule
+    /// set's title is the one text it keeps, in `lang`, as in the full document.
+    pub fn to_compact_result(&self, lang: Lang) -> CompactResult<'r> {
+        CompactResult {
+            rule_set: self.rule_set_summary(lang),
+            as_of: self.as_of,
+            standard: self.standard,
+            total: self.total,
+            reaches_standard: self.reaches_standard,
+            vetoed: self.vetoed(),
+            veto_reasons: self.vetoes.iter().map(Veto::code).collect(),
+            eligible_to_apply: self.eligible_to_apply(),
+            eligibility_reasons: self.ineligibilities.iter().map(Ineligibility::code).collect(),
+            items: self
+                .items
+                .iter()
+                .map(|item| CompactItem {
+                    id: item.id,
+                    category: item.id.category(),
+                    points: item.points,
+                    counted: item.counted,
+                    confidence: item.reference.confidence,
+                    interpretations: item.interpretations.ids().collect(),
+                })
+                .collect(),
+            warnings: self.warnings.iter().map(Warning::code).collect(),
+            interpretations: self.interpretations.ids().collect(),
         }
     }
 }

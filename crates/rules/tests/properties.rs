@@ -354,6 +354,26 @@ proptest! {
         prop_assert_eq!(json["total"].as_i64(), Some(sum));
     }
 
+    /// Issue #15 (CONTRACT v1.1): the compact result is the full result without the words:
+    /// items without explanation and citation, reasons and warnings as one code each.
+    #[test]
+    fn the_compact_result_is_the_full_one_without_words(profile in profiles()) {
+        let evaluation = score(&profile);
+        let mut full = serde_json::to_value(evaluation.to_result(Lang::Zh)).unwrap();
+        let compact = serde_json::to_value(evaluation.to_compact_result(Lang::Zh)).unwrap();
+        for item in full["items"].as_array_mut().unwrap() {
+            let item = item.as_object_mut().unwrap();
+            prop_assert!(item.remove("explanation").is_some() && item.remove("citation").is_some());
+        }
+        for words in ["warnings", "veto_reasons", "eligibility_reasons"] {
+            prop_assert_eq!(full[words].as_array().map(Vec::len), compact[words].as_array().map(Vec::len));
+            let codes = compact[words].as_array().unwrap();
+            prop_assert!(codes.iter().all(|code| code.as_str().is_some_and(|c| c.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))), "{:?}", codes);
+            full[words] = compact[words].clone();
+        }
+        prop_assert_eq!(full, compact);
+    }
+
     /// Issue #11: explanations name things as a person would, never input paths or field
     /// names, and word every interpretation the item rests on instead of a bare id.
     #[test]

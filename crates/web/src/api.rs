@@ -11,7 +11,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use jifen_domain::clock;
 use jifen_planner::PlanRequest;
-use jifen_rules::{Context, Profile};
+use jifen_rules::{Context, Explain, Profile};
 use serde::Deserialize;
 
 /// The largest request body the API reads: a profile is a few kilobytes.
@@ -23,6 +23,23 @@ pub const OPENAPI: &str = include_str!("../assets/openapi.json");
 pub struct ScoreQuery {
     /// Forces a rule set.
     pub rule_set: Option<String>,
+    /// `full` (the default) or `none`: the compact result for machines (CONTRACT.md v1.1).
+    pub explain: Option<String>,
+}
+
+impl ScoreQuery {
+    fn explain(&self, lang: jifen_rules::Lang) -> Result<Explain, ApiError> {
+        let Some(text) = self.explain.as_deref() else {
+            return Ok(Explain::Full);
+        };
+        Explain::parse(text).ok_or_else(|| {
+            let message = match lang {
+                jifen_rules::Lang::Zh => format!("explain 参数无效：\"{text}\"；可选 full 或 none"),
+                jifen_rules::Lang::En => format!("unknown explain \"{text}\"; expected full or none"),
+            };
+            ApiError { path: "explain".into(), ..ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", message) }
+        })
+    }
 }
 
 fn body(bytes: Result<Bytes, BytesRejection>, chosen: Chosen) -> Result<Bytes, ApiError> {
@@ -39,6 +56,7 @@ pub async fn score(
     Query(query): Query<ScoreQuery>,
     bytes: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
+    let explain = query.explain(chosen.lang)?;
     let bytes = body(bytes, chosen)?;
     let profile = Profile::from_json_slice(&bytes).map_err(|e| ApiError::profile(&e, chosen.lang))?;
     let rule_set = query.rule_set.as_deref();
@@ -46,7 +64,11 @@ pub async fn score(
     let evaluation = state.book.evaluate(&profile, &context).map_err(|e| ApiError::profile(&e, chosen.lang))?;
     // sonic-rs writes the same bytes as serde_json (a test in the CLI pins that) in half the
     // time, which matters for a 6 KB document on the busiest endpoint.
-    let json = sonic_rs::to_vec(&evaluation.to_result(chosen.lang)).map_err(|_| ApiError::internal(chosen.lang))?;
+    let json = match explain {
+        Explain::Full => sonic_rs::to_vec(&evaluation.to_result(chosen.lang)),
+        Explain::None => sonic_rs::to_vec(&evaluation.to_compact_result(chosen.lang)),
+    }
+    .map_err(|_| ApiError::internal(chosen.lang))?;
     Ok(([(header::CONTENT_TYPE, "application/json")], json).into_response())
 }
 

@@ -172,6 +172,9 @@ async fn the_openapi_document_matches_the_server() {
             assert_eq!(response.status(), StatusCode::OK, "{method} {path}");
             let body: Value = response.json().await.unwrap();
             let schema = &operation["responses"]["200"]["content"]["application/json"]["schema"];
+            // A response of several shapes (the score, full or compact) must fit the first:
+            // the example asks for the default.
+            let schema = schema["oneOf"].get(0).unwrap_or(schema);
             let schema = match schema["$ref"].as_str() {
                 Some(reference) => &document["components"]["schemas"][reference.rsplit('/').next().unwrap()],
                 None => schema,
@@ -249,6 +252,61 @@ async fn the_simulator_form_scores_and_plans_without_javascript() {
         .await
         .unwrap();
     assert!(bad.contains("role=\"alert\"") && bad.contains("birth_date"), "the error names the field");
+}
+
+/// Issue #15: `?explain=none` gives the full document without words: every other field the
+/// same, reasons and warnings as their codes, as the OpenAPI document's CompactScoreResult.
+#[tokio::test]
+async fn explain_none_gives_the_compact_result() {
+    let server = spawn().await;
+    let document: Value = server.get("/api/v1/openapi.json").await.json().await.unwrap();
+    let compact_schema = &document["components"]["schemas"]["CompactScoreResult"];
+    let item_keys: Vec<&str> = compact_schema["properties"]["items"]["items"]["required"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k.as_str().unwrap())
+        .collect();
+    for case in cases() {
+        let body = case["profile"].to_string();
+        let mut full: Value = server.post_json("/api/v1/score?lang=en", body.clone()).await.json().await.unwrap();
+        let response = server.post_json("/api/v1/score?lang=en&explain=none", body).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let compact: Value = response.json().await.unwrap();
+        for key in compact_schema["required"].as_array().unwrap() {
+            assert!(compact.get(key.as_str().unwrap()).is_some(), "{}: missing {key}", case["name"]);
+        }
+        for item in compact["items"].as_array().unwrap() {
+            let keys: Vec<&str> = item.as_object().unwrap().keys().map(String::as_str).collect();
+            assert_eq!(keys.len(), item_keys.len(), "{}: {keys:?}", case["name"]);
+        }
+        for item in full["items"].as_array_mut().unwrap() {
+            let item = item.as_object_mut().unwrap();
+            item.remove("explanation");
+            item.remove("citation");
+        }
+        for words in ["warnings", "veto_reasons", "eligibility_reasons"] {
+            assert_eq!(
+                full[words].as_array().unwrap().len(),
+                compact[words].as_array().unwrap().len(),
+                "{}",
+                case["name"]
+            );
+            full[words] = compact[words].clone();
+        }
+        assert_eq!(full, compact, "{}: all else identical", case["name"]);
+    }
+    let vetoed = cases().into_iter().find(|case| case["name"] == "serious-crime-veto").unwrap();
+    let compact: Value =
+        server.post_json("/api/v1/score?explain=none", vetoed["profile"].to_string()).await.json().await.unwrap();
+    assert_eq!(compact["veto_reasons"], json!(["serious_crime"]));
+    let bad = server.post_json("/api/v1/score?explain=some", vetoed["profile"].to_string()).await;
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+    let error: Value = bad.json().await.unwrap();
+    assert_eq!(
+        (error["error"]["code"].as_str(), error["error"]["path"].as_str()),
+        (Some("invalid_query"), Some("explain"))
+    );
 }
 
 /// Issue #11: the page words each interpretation and links to the page that lists them all.
