@@ -13,4 +13,4 @@ pub mod testing;
 pub use applications::ApplicationStore;
 pub use model::*;
 
-pub use repository::{PgStore, Repository, SqliteStore, Store, StoreError};
+pub use repository::{FAILING_AFTER_ATTEMPTS, FaultKind, PgStore, Repository, SqliteStore, Store, StoreError};
