@@ -1,10 +1,9 @@
-//! `jifen admin create-user` and `jifen backup`.
+//! `jifen admin create-user`.
 
 use crate::Failure;
 use crate::storage::{Storage, runtime};
 use jifen_domain::{District, Role};
-use jifen_store::{AuditEntry, NewUser, Repository, Store, StoreError, now_millis};
-use std::path::Path;
+use jifen_store::{AuditEntry, NewUser, Repository, StoreError, now_millis};
 
 pub struct CreateUser<'a> {
     pub username: &'a str,
@@ -62,6 +61,7 @@ pub fn create_user(storage: &Storage, request: &CreateUser) -> Result<String, Fa
         subject: format!("user:{}", request.username),
         details: serde_json::json!({ "role": role.as_str(), "district": district.map(District::as_str), "by": "cli" }),
     };
+    let _lock = crate::data_lock::DataDirLock::while_using(storage)?;
     runtime()?.block_on(async {
         let store = storage.open().await?;
         let created = store.create_user(&user, at, &audit).await;
@@ -75,24 +75,5 @@ pub fn create_user(storage: &Storage, request: &CreateUser) -> Result<String, Fa
             Err(StoreError::Duplicate(_)) => Err(Failure::input(format!("user {} already exists", request.username))),
             Err(e) => Err(Failure::internal(e.to_string())),
         }
-    })
-}
-
-/// Writes a consistent copy of the live SQLite database to `out`.
-pub fn backup(storage: &Storage, out: &Path) -> Result<String, Failure> {
-    if storage.database_url.is_some() {
-        return Err(Failure::usage("backup copies the embedded SQLite database; back up PostgreSQL with pg_dump"));
-    }
-    if out.exists() {
-        return Err(Failure::usage(format!("{} exists; choose a new file", out.display())));
-    }
-    runtime()?.block_on(async {
-        let Store::Sqlite(store) = storage.open().await? else {
-            return Err(Failure::internal("expected the SQLite store"));
-        };
-        let copied = store.backup(out).await;
-        store.close().await;
-        copied.map_err(|e| Failure::internal(format!("backup: {e}")))?;
-        Ok(format!("backed up {} to {}\n", storage.sqlite_path().display(), out.display()))
     })
 }

@@ -6,6 +6,7 @@
 //! database_url = "postgres://jifen@db/jifen"
 //! json_logs = true
 //! sms_gateway = "http://sms-relay.internal/send"
+//! sms_concurrency = 32
 //! ```
 //! A flag or environment variable wins over the file; the file wins over the defaults.
 
@@ -22,6 +23,8 @@ pub struct ConfigFile {
     pub database_url: Option<String>,
     pub json_logs: Option<bool>,
     pub sms_gateway: Option<String>,
+    /// SMS sent at once (at least 1).
+    pub sms_concurrency: Option<std::num::NonZeroU16>,
 }
 
 impl ConfigFile {

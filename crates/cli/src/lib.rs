@@ -2,8 +2,10 @@
 //! arguments and maps outcomes to exit codes.
 
 pub mod admin_cmd;
+pub mod backup_cmd;
 pub mod batch;
 pub mod config;
+pub mod data_lock;
 /// Today in Asia/Shanghai: the domain crate owns the one clock read.
 pub use jifen_domain::clock;
 pub mod plan_cmd;

@@ -1,6 +1,6 @@
 use clap::{Args, Parser, Subcommand};
 use jifen_cli::score::{Format, ScoreOptions};
-use jifen_cli::{Failure, admin_cmd, batch, parse_lang, plan_cmd, rule_book, rules_cmd, score, serve_cmd};
+use jifen_cli::{Failure, admin_cmd, backup_cmd, batch, parse_lang, plan_cmd, rule_book, rules_cmd, score, serve_cmd};
 use jifen_rules::{Context, Lang};
 use std::io::{BufReader, Write};
 use std::process::ExitCode;
@@ -26,6 +26,9 @@ enum Command {
     Admin(AdminCommand),
     /// Write a consistent copy of the live SQLite database.
     Backup(BackupArgs),
+    /// Put a backup in place of the SQLite database (the server must be stopped); the
+    /// current database is moved aside, never deleted.
+    Restore(RestoreArgs),
     /// When will the standard score be reached, which actions get there fastest, and the
     /// least-effort plan for a deadline.
     Plan(PlanArgs),
@@ -89,6 +92,15 @@ struct BackupArgs {
 }
 
 #[derive(Args)]
+struct RestoreArgs {
+    /// The backup to restore (a file written by `jifen backup`).
+    #[arg(long, value_name = "FILE")]
+    from: std::path::PathBuf,
+    #[command(flatten)]
+    storage: jifen_cli::storage::StorageArgs,
+}
+
+#[derive(Args)]
 struct ServeArgs {
     /// Address to listen on [default: 127.0.0.1:8080].
     #[arg(long, env = "JIFEN_ADDR")]
@@ -99,6 +111,9 @@ struct ServeArgs {
     /// Send SMS through this HTTP gateway (default: append them to sms.log in the data directory).
     #[arg(long, env = "JIFEN_SMS_GATEWAY")]
     sms_gateway: Option<String>,
+    /// SMS sent at once (concurrent requests to the gateway) [default: 32].
+    #[arg(long, env = "JIFEN_SMS_CONCURRENCY", value_name = "N")]
+    sms_concurrency: Option<std::num::NonZeroU16>,
     #[command(flatten)]
     storage: jifen_cli::storage::StorageArgs,
 }
@@ -151,6 +166,10 @@ fn main() -> ExitCode {
                 json_logs: args.json_logs || file.json_logs.unwrap_or(false),
                 storage: args.storage.resolve(&file),
                 sms_gateway: args.sms_gateway.clone().or(file.sms_gateway.clone()),
+                sms_concurrency: args
+                    .sms_concurrency
+                    .or(file.sms_concurrency)
+                    .map_or(jifen_notify::DEFAULT_CONCURRENCY, |n| usize::from(n.get())),
             })
         }),
         Command::Admin(AdminCommand::CreateUser(args)) => args
@@ -170,7 +189,10 @@ fn main() -> ExitCode {
             })
             .and_then(print),
         Command::Backup(args) => {
-            args.storage.storage().and_then(|storage| admin_cmd::backup(&storage, &args.out)).and_then(print)
+            args.storage.storage().and_then(|storage| backup_cmd::backup(&storage, &args.out)).and_then(print)
+        }
+        Command::Restore(args) => {
+            args.storage.storage().and_then(|storage| backup_cmd::restore(&storage, &args.from)).and_then(print)
         }
         Command::Plan(args) => {
             let options = plan_cmd::PlanOptions {

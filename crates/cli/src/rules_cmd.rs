@@ -17,7 +17,7 @@ pub fn list(id: Option<&str>, format: Format, lang: Lang) -> Result<String, Fail
     };
     match format {
         Format::Json => {
-            let document = serde_json::json!({ "rule_sets": chosen, "average_wage": book.wages() });
+            let document = serde_json::json!({ "rule_sets": chosen, "average_wage": book.average_wages() });
             serde_json::to_string_pretty(&document)
                 .map(|text| text + "\n")
                 .map_err(|e| Failure::internal(e.to_string()))
@@ -28,7 +28,16 @@ pub fn list(id: Option<&str>, format: Format, lang: Lang) -> Result<String, Fail
                 render_rule_set(&mut out, rule_set, lang)?;
             }
             if id.is_none() {
-                render_wages(&mut out, book.wages(), lang);
+                let (points_title, base_title) = if lang == Lang::Zh {
+                    ("积分用社平工资（月，元；与缴费基数比较所用）", "社保缴费基数标准（月，元；仅供参考）")
+                } else {
+                    (
+                        "Average wage for points (monthly CNY; what bases are compared with)",
+                        "Insurance-base figures (monthly CNY; for information)",
+                    )
+                };
+                render_wages(&mut out, points_title, book.wages(), lang);
+                render_wages(&mut out, base_title, book.insurance_base_figures(), lang);
             }
             Ok(out)
         }
@@ -93,9 +102,9 @@ fn collect_cited(node: &Value, path: String, lang: Lang, rows: &mut Vec<[String;
     }
 }
 
-fn render_wages(out: &mut String, wages: &jifen_rules::AverageWageTable, lang: Lang) {
+fn render_wages(out: &mut String, title: &str, wages: &jifen_rules::AverageWageTable, lang: Lang) {
     let zh = lang == Lang::Zh;
-    let _ = writeln!(out, "{}", if zh { "本市上年度职工社会平均工资（月，元）" } else { "Average monthly wage (CNY)" });
+    let _ = writeln!(out, "{title}");
     let header = if zh {
         ["起始月", "月平均工资", "出处", "可信度"]
     } else {

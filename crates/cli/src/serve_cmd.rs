@@ -11,6 +11,8 @@ pub struct ServeOptions {
     pub storage: Storage,
     /// Where SMS go: an HTTP gateway, or (by default) `sms.log` in the data directory.
     pub sms_gateway: Option<String>,
+    /// SMS sent at once.
+    pub sms_concurrency: usize,
 }
 
 pub fn serve(options: &ServeOptions) -> Result<(), Failure> {
@@ -22,6 +24,8 @@ pub fn serve(options: &ServeOptions) -> Result<(), Failure> {
     } else {
         builder.init()
     }
+    // Held while serving: `jifen restore` refuses to run under a live server.
+    let _lock = crate::data_lock::DataDirLock::while_using(&options.storage)?;
     crate::storage::runtime()?.block_on(async {
         let store = options.storage.open().await?;
         let state =
@@ -39,7 +43,10 @@ pub fn serve(options: &ServeOptions) -> Result<(), Failure> {
             }),
         };
         // The outbox worker drains beside the server; several servers may drain one database.
-        let worker = format!("serve-{}-{}", std::process::id(), jifen_auth::random_token().get(..8).unwrap_or("0"));
+        let worker = jifen_notify::Worker::new(
+            format!("serve-{}-{}", std::process::id(), jifen_auth::random_token().get(..8).unwrap_or("0")),
+            options.sms_concurrency,
+        );
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let outbox =
             tokio::spawn(jifen_notify::run(store.clone(), sender, worker, std::time::Duration::from_secs(2), stopped));

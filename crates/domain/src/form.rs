@@ -108,8 +108,10 @@ pub fn profile_json(fields: &Fields) -> Value {
         })
         .map(|row| {
             let mut period = Map::new();
-            for (key, name) in [("from", format!("si_from_{row}")), ("to", format!("si_to_{row}"))] {
-                period.insert(key.into(), fields.text(&name).unwrap_or(Value::Null));
+            period.insert("from".into(), fields.text(&format!("si_from_{row}")).unwrap_or(Value::Null));
+            // A blank end month is an open range: still insured up to the evaluation date.
+            if let Some(to) = fields.text(&format!("si_to_{row}")) {
+                period.insert("to".into(), to);
             }
             period.insert("base".into(), fields.number(&format!("si_base_{row}")).unwrap_or(Value::Null));
             Value::Object(period)
@@ -193,6 +195,21 @@ mod tests {
         assert_eq!(json["qualifications"][0], json!({"kind": "skill", "level": 3}));
         assert_eq!(json["records"]["detentions"].as_array().unwrap().len(), 2);
         assert!(Profile::from_value(json).is_ok());
+    }
+
+    #[test]
+    fn a_blank_end_month_is_an_open_range() {
+        let form = fields(&[
+            ("as_of", "2025-06-30"),
+            ("birth_date", "1991-09-09"),
+            ("si_from_0", "2024-07"),
+            ("si_base_0", "7000"),
+        ]);
+        let json = profile_json(&form);
+        assert_eq!(json["social_insurance"][0], json!({"from": "2024-07", "base": 7000}));
+        let profile = Profile::from_value(json).unwrap();
+        assert!(profile.social_insurance[0].open);
+        assert_eq!(profile.social_insurance[0].to.to_string(), "2025-06");
     }
 
     #[test]

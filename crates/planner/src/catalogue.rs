@@ -30,6 +30,9 @@ pub enum Effect {
     Base {
         ratio_tenths: u64,
     },
+    /// The labour contract's unit pays the insurance in its own name, on time, from the month
+    /// after the plan starts (listed later months included).
+    ContractUnitPays,
     Area(Area),
     PublicService(bool),
 }

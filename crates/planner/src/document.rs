@@ -1,5 +1,6 @@
 //! The plan as a document (JSON, see docs/PLAN.md), worded in one language.
 
+use crate::catalogue::Effect;
 use crate::plan::{ActionOutcome, DeadlinePlan, Plan};
 use crate::scenario::{AssumptionNote, Assumptions};
 use crate::timeline::{Change, Timeline};
@@ -92,7 +93,7 @@ impl Plan<'_, '_> {
             until: self.until,
             standard: self.standard,
             assumptions: &self.assumptions,
-            notes: self.scenario_notes.iter().map(|note| note_text(note, lang)).collect(),
+            notes: self.scenario_notes.iter().map(|note| self.note_with_remedy(note, lang)).collect(),
             current: Current {
                 total: self.baseline.start.total,
                 reaches_standard: self.baseline.start.reaches_standard,
@@ -109,6 +110,24 @@ impl Plan<'_, '_> {
             series: series(&self.baseline),
             actions: self.actions.iter().map(|outcome| action_document(outcome, lang)).collect(),
             deadline: self.deadline.as_ref().map(|plan| deadline_document(plan, self.as_of, lang)),
+        }
+    }
+}
+
+impl Plan<'_, '_> {
+    /// The note, pointing insurance that earns no points to the action that would change it.
+    fn note_with_remedy(&self, note: &AssumptionNote, lang: Lang) -> String {
+        let text = note_text(note, lang);
+        let remedy = self.actions.iter().find(|outcome| outcome.action.effect == Effect::ContractUnitPays);
+        match (note, remedy) {
+            (AssumptionNote::InsuredWithoutPoints { .. }, Some(outcome)) => {
+                let title = outcome.action.title.get(lang);
+                match lang {
+                    Lang::Zh => format!("{text}；行动“{title}”显示这样做的变化"),
+                    Lang::En => format!("{text}; the action \"{title}\" shows what that would change"),
+                }
+            }
+            _ => text,
         }
     }
 }
@@ -186,18 +205,37 @@ pub fn signed(delta: i64) -> String {
 
 pub fn note_text(note: &AssumptionNote, lang: Lang) -> String {
     match (note, lang) {
-        (AssumptionNote::NotInsured, Lang::Zh) => {
-            "近期没有本市职工社保缴费，也未给出缴费基数：推算时假定今后不缴费".to_string()
+        (AssumptionNote::NotInsured { from, to }, Lang::Zh) => {
+            format!("{from} 至 {to} 没有本市职工社保缴费，也未给出缴费基数：推算时假定今后不缴费")
         }
-        (AssumptionNote::NotInsured, Lang::En) => {
-            "no recent Shanghai employee insurance and no base given: no future insurance is assumed".to_string()
+        (AssumptionNote::NotInsured { from, to }, Lang::En) => {
+            format!(
+                "no Shanghai employee insurance from {from} to {to} and no base given: no future insurance is assumed"
+            )
+        }
+        (AssumptionNote::InsuredWithoutPoints { from, to, back_paid, other_unit }, Lang::Zh) => {
+            let why = match (back_paid, other_unit) {
+                (true, true) => "为补缴或非劳动合同单位缴纳",
+                (true, false) => "为补缴",
+                (false, _) => "非劳动合同单位缴纳",
+            };
+            format!("{from} 至 {to} 的社保{why}，不计积分：推算时不假定今后缴费")
+        }
+        (AssumptionNote::InsuredWithoutPoints { from, to, back_paid, other_unit }, Lang::En) => {
+            let why = match (back_paid, other_unit) {
+                (true, true) => "back-paid or paid by another unit than the labour contract's",
+                (true, false) => "back-paid",
+                (false, _) => "paid by another unit than the labour contract's",
+            };
+            format!("the insurance from {from} to {to} is {why}, so it earns no points: no future insurance is assumed")
         }
         (AssumptionNote::InsuredAt { from, base }, Lang::Zh) => {
-            format!("假定自 {from} 起继续在本市工作并按 {base} 元基数缴纳职工社保")
+            format!("假定自 {from} 起继续在本市工作并按 {base} 元基数缴纳职工社保（档案已列出的月份保持不变）")
         }
-        (AssumptionNote::InsuredAt { from, base }, Lang::En) => {
-            format!("assumes work and employee insurance in Shanghai go on from {from} at a base of CNY {base}")
-        }
+        (AssumptionNote::InsuredAt { from, base }, Lang::En) => format!(
+            "assumes work and employee insurance in Shanghai go on from {from} at a base of CNY {base} \
+             in every month the profile does not list"
+        ),
         (AssumptionNote::WageHeldAt { from, monthly }, Lang::Zh) => {
             format!("今后月份的社平工资按最新公布值 {monthly} 元（{from} 起）计算")
         }

@@ -140,6 +140,8 @@ pub fn plan<'r, 'c>(
     let as_of = *profile.as_of.get_or_insert(today);
     // Scoring the start validates the profile against its date (age, rule set).
     book.evaluate(&profile, &jifen_rules::Context::on(as_of))?;
+    // "Still insured" means up to the evaluation date; later months are the projection's.
+    profile.close_open_insurance(jifen_rules::Month::of(as_of));
     if let Some(deadline) = request.deadline.filter(|deadline| *deadline < as_of) {
         return Err(PlanError::DeadlineBeforeStart { deadline, as_of });
     }

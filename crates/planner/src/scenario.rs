@@ -51,9 +51,13 @@ pub struct PlannedChange {
 /// Notes the planner makes about its own assumptions.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AssumptionNote {
-    /// Not insured recently and no base given: no future insurance is assumed.
-    NotInsured,
-    /// Future months are insured at this base from this month.
+    /// No insured month is listed in `from..=to` (the evaluation month and the two before
+    /// it) and no base is given: no future insurance is assumed.
+    NotInsured { from: Month, to: Month },
+    /// Months in `from..=to` are insured, but none of those earns points (back-paid, or paid
+    /// by another unit than the labour contract's): no future insurance is assumed.
+    InsuredWithoutPoints { from: Month, to: Month, back_paid: bool, other_unit: bool },
+    /// Every month from `from` on that the profile does not list is insured at this base.
     InsuredAt { from: Month, base: u64 },
     /// Future months use the latest average wage (no table entries exist for them).
     WageHeldAt { from: Month, monthly: u64 },
@@ -86,6 +90,8 @@ impl Scenario {
         let as_of = profile.as_of.unwrap_or(until);
         let as_of_month = Month::of(as_of);
         let mut projected = profile.clone();
+        // "Still insured" means up to the evaluation month; later months are the projection's.
+        projected.close_open_insurance(as_of_month);
         let mut notes = Vec::new();
         let next_month = as_of_month.plus(1);
         let next_month_start = next_month.first_day().unwrap_or(as_of);
@@ -96,7 +102,7 @@ impl Scenario {
         let public_years_at_start = profile.public_service_years;
         let mut public_since = (public_years_at_start > 0).then_some(as_of);
 
-        let mut ratio_from_next_month = None;
+        let mut insurance_actions = InsuranceActions::default();
         for action in actions {
             let ready = add_months(as_of, action.min_months);
             match &action.effect {
@@ -112,16 +118,21 @@ impl Scenario {
                     education.graduated_on = Some(ready);
                     projected.education.push(education);
                 }
-                Effect::Base { ratio_tenths } => ratio_from_next_month = Some(*ratio_tenths),
-                Effect::Area(Area::Lingang) => projected.lingang = Some(Lingang { since: next_month_start }),
-                Effect::Area(Area::RemoteKeyArea) => {
+                Effect::Base { ratio_tenths } => insurance_actions.ratio_tenths = Some(*ratio_tenths),
+                Effect::ContractUnitPays => insurance_actions.contract_unit_pays = true,
+                // Moving where one already works and lives changes nothing.
+                Effect::Area(Area::Lingang) if projected.lingang.is_none() => {
+                    projected.lingang = Some(Lingang { since: next_month_start })
+                }
+                Effect::Area(Area::RemoteKeyArea) if remote_since.is_none() => {
                     remote_since = Some(next_month_start);
                     projected.remote_key_area_years = 0;
                 }
-                Effect::PublicService(_) => {
+                Effect::PublicService(_) if public_since.is_none() => {
                     public_since = Some(next_month_start);
                     projected.public_service_years = 0;
                 }
+                Effect::Area(_) | Effect::PublicService(_) => {}
             }
         }
         for change in &assumptions.changes {
@@ -138,7 +149,7 @@ impl Scenario {
             book,
             &mut projected,
             assumptions,
-            ratio_from_next_month,
+            insurance_actions,
             as_of_month,
             Month::of(until),
             &mut notes,
@@ -172,6 +183,14 @@ impl Scenario {
         &self.profile
     }
 
+    /// Whether this scenario projects exactly the same future as `other` (an action that
+    /// changes nothing has been done already).
+    pub fn same_future(&self, other: &Scenario) -> bool {
+        self.profile == other.profile
+            && (self.remote_since, self.remote_years_at_start, self.public_since, self.public_years_at_start)
+                == (other.remote_since, other.remote_years_at_start, other.public_since, other.public_years_at_start)
+    }
+
     /// Dates on which yearly counts of this scenario grow.
     pub fn anniversary_starts(&self) -> impl Iterator<Item = NaiveDate> + '_ {
         [self.remote_since, self.public_since].into_iter().flatten()
@@ -183,26 +202,109 @@ pub fn add_months(date: NaiveDate, months: u32) -> NaiveDate {
     date.checked_add_months(Months::new(months)).unwrap_or(NaiveDate::MAX)
 }
 
-/// Appends the assumed future insurance months to `profile`.
+/// What actions change about insurance from the month after the evaluation month.
+#[derive(Debug, Clone, Copy, Default)]
+struct InsuranceActions {
+    /// Insured at `ratio_tenths / 10` × the average wage (at least).
+    ratio_tenths: Option<u64>,
+    /// The labour contract's unit pays every month in its own name, on time.
+    contract_unit_pays: bool,
+}
+
+/// The insurance listed for the evaluation month and the two before it.
+#[derive(Debug, Clone, Copy)]
+struct RecentInsurance {
+    /// The first and last listed months of the window, if any is listed.
+    listed: Option<(Month, Month)>,
+    /// Some listed month of the window earns points: the person is currently insured.
+    earns_points: bool,
+    back_paid: bool,
+    other_unit: bool,
+}
+
+impl RecentInsurance {
+    /// Months before this many months ahead of the evaluation month make "currently insured".
+    const WINDOW_MONTHS: i32 = 3;
+
+    fn of(periods: &[InsurancePeriod], as_of_month: Month) -> Self {
+        let window_start = as_of_month.plus(1 - Self::WINDOW_MONTHS);
+        let mut recent = Self { listed: None, earns_points: false, back_paid: false, other_unit: false };
+        for period in periods.iter().filter(|period| period.from <= as_of_month && period.to >= window_start) {
+            let (from, to) = (period.from.max(window_start), period.to.min(as_of_month));
+            recent.listed = Some(recent.listed.map_or((from, to), |(first, last)| (first.min(from), last.max(to))));
+            recent.earns_points |= period.qualifies();
+            recent.back_paid |= period.back_paid;
+            recent.other_unit |= !period.unit_matches_contract;
+        }
+        recent
+    }
+
+    /// Why nothing is assumed when the person is not currently insured.
+    fn not_insured_note(&self, as_of_month: Month) -> AssumptionNote {
+        match self.listed {
+            Some((from, to)) => AssumptionNote::InsuredWithoutPoints {
+                from,
+                to,
+                back_paid: self.back_paid,
+                other_unit: self.other_unit,
+            },
+            None => AssumptionNote::NotInsured { from: as_of_month.plus(1 - Self::WINDOW_MONTHS), to: as_of_month },
+        }
+    }
+}
+
+/// The base of the latest listed month that earns points, or else of the latest listed month.
+fn latest_listed_base(periods: &[InsurancePeriod]) -> Option<u64> {
+    let latest =
+        |earning: bool| periods.iter().filter(|period| !earning || period.qualifies()).max_by_key(|period| period.to);
+    latest(true).or_else(|| latest(false)).map(|period| period.base)
+}
+
+/// Makes every listed month after the evaluation month one that the contract's unit pays on
+/// time, splitting a range that straddles the evaluation month.
+fn move_to_contract_unit(periods: &mut Vec<InsurancePeriod>, as_of_month: Month) {
+    let mut later_parts = Vec::new();
+    for period in periods.iter_mut().filter(|period| !period.qualifies() && period.to > as_of_month) {
+        let mut paid_by_contract_unit = period.clone();
+        paid_by_contract_unit.back_paid = false;
+        paid_by_contract_unit.unit_matches_contract = true;
+        if period.from > as_of_month {
+            *period = paid_by_contract_unit;
+        } else {
+            paid_by_contract_unit.from = as_of_month.plus(1);
+            period.to = as_of_month;
+            later_parts.push(paid_by_contract_unit);
+        }
+    }
+    periods.extend(later_parts);
+}
+
+/// Adds the assumed future insurance months to `profile` (docs/PLAN.md, "Projected
+/// insurance"): when the person is currently insured, every month after the evaluation month
+/// that the profile does not list, at the base of the latest listed month that earns points.
+/// Listed months are never replaced, so today's score is `jifen score`'s and no month is
+/// listed twice.
 fn project_insurance(
     book: &RuleBook,
     profile: &mut Profile,
     assumptions: &Assumptions,
-    ratio_from_next_month: Option<u64>,
+    actions: InsuranceActions,
     as_of_month: Month,
     until: Month,
     notes: &mut Vec<AssumptionNote>,
 ) {
-    let latest = profile.social_insurance.iter().filter(|p| p.qualifies()).max_by_key(|p| p.to).cloned();
-    // Insured in the evaluation month or the two before it counts as "currently insured".
-    // Only months after the evaluation month are assumed, so the score today is the
-    // engine's score of the profile as given.
-    let current = latest.as_ref().filter(|period| period.to >= as_of_month.plus(-2));
-    let start = current.map_or(as_of_month, |period| period.to).max(as_of_month).plus(1);
-    let mut base = assumptions.base.or(current.map(|period| period.base));
+    if actions.contract_unit_pays {
+        move_to_contract_unit(&mut profile.social_insurance, as_of_month);
+    }
+    let recent = RecentInsurance::of(&profile.social_insurance, as_of_month);
+    // With the contract's unit paying from next month, recent months it did not pay count as
+    // work that goes on.
+    let currently_insured = recent.earns_points || (actions.contract_unit_pays && recent.listed.is_some());
+    let mut base =
+        assumptions.base.or(if currently_insured { latest_listed_base(&profile.social_insurance) } else { None });
     let mut insured = assumptions.keeps_insured && base.is_some();
-    if base.is_none() && ratio_from_next_month.is_none() && assumptions.changes.iter().all(|c| c.base.is_none()) {
-        notes.push(AssumptionNote::NotInsured);
+    if base.is_none() && actions.ratio_tenths.is_none() && assumptions.changes.iter().all(|c| c.base.is_none()) {
+        notes.push(recent.not_insured_note(as_of_month));
         return;
     }
     let wages = book.wages();
@@ -211,8 +313,11 @@ fn project_insurance(
     {
         notes.push(AssumptionNote::WageHeldAt { from: last.from, monthly: last.monthly });
     }
+    let listed: Vec<(Month, Month)> = profile.social_insurance.iter().map(|period| (period.from, period.to)).collect();
+    let is_listed = |month: Month| listed.iter().any(|&(from, to)| from <= month && month <= to);
+    let start = as_of_month.plus(1);
+    let mut assumed: Vec<InsurancePeriod> = Vec::new();
     let mut month = start;
-    let mut run: Option<InsurancePeriod> = None;
     while month <= until {
         if month.month() == 1 && month > start {
             base = base.map(|b| b.saturating_mul(u64::from(100 + assumptions.base_growth_percent)) / 100);
@@ -227,34 +332,24 @@ fn project_insurance(
             }
         }
         let mut month_base = base;
-        if let Some(ratio) = ratio_from_next_month.filter(|_| month > as_of_month) {
+        if let Some(ratio) = actions.ratio_tenths {
+            // The action starts insurance next month; a planned stop still stops it later.
+            insured |= month == start;
             // base × 10 ≥ ratio × average, rounded up to whole yuan.
             let needed = (ratio * wages.in_force(month)).div_ceil(10);
             month_base = Some(month_base.map_or(needed, |b| b.max(needed)));
-            insured = true;
         }
-        match (insured, month_base) {
-            (true, Some(b)) => match &mut run {
-                Some(period) if period.base == b && period.to.plus(1) == month => period.to = month,
-                _ => {
-                    if let Some(done) = run.take() {
-                        profile.social_insurance.push(done);
-                    }
-                    run = Some(InsurancePeriod::new(month, month, b));
-                }
-            },
-            _ => {
-                if let Some(done) = run.take() {
-                    profile.social_insurance.push(done);
-                }
+        if let Some(b) = month_base.filter(|_| insured && !is_listed(month)) {
+            match assumed.last_mut() {
+                Some(run) if run.base == b && run.to.plus(1) == month => run.to = month,
+                _ => assumed.push(InsurancePeriod::new(month, month, b)),
             }
         }
         month = month.plus(1);
     }
-    if let Some(done) = run.take() {
-        profile.social_insurance.push(done);
-    }
-    if let Some(first) = profile.social_insurance.iter().filter(|p| p.from >= start).min_by_key(|p| p.from) {
+    if let Some(first) = assumed.first() {
         notes.push(AssumptionNote::InsuredAt { from: first.from, base: first.base });
     }
+    profile.social_insurance.extend(assumed);
+    profile.social_insurance.sort_by_key(|period| period.from);
 }

@@ -466,10 +466,12 @@ fn a_29_february_birth_date_ends_the_horizon_on_28_february() {
 #[test]
 fn no_insurance_is_noted_and_projects_no_si_years() {
     let plan = run(&case("age-50-associate-no-insurance.json"), catalogue());
-    assert!(plan.scenario_notes.contains(&AssumptionNote::NotInsured), "{:?}", plan.scenario_notes);
+    // The evaluation month (2025-06) and the two before it.
+    let note = AssumptionNote::NotInsured { from: month(2025, 4), to: month(2025, 6) };
+    assert!(plan.scenario_notes.contains(&note), "{:?}", plan.scenario_notes);
     assert!(dates_of(&plan.baseline, ItemId::SiYears).is_empty());
     let document = plan.to_document(Lang::Zh);
-    assert!(document.notes.contains(&jifen_planner::note_text(&AssumptionNote::NotInsured, Lang::Zh)));
+    assert!(document.notes.contains(&jifen_planner::note_text(&note, Lang::Zh)));
     assert_eq!(plan.baseline.reaches_on, None);
 }
 

@@ -5,7 +5,8 @@ use crate::calendar::{Month, full_years, years_before};
 use crate::error::{ProfileError, ProfileErrorKind};
 use crate::item::*;
 use crate::profile::{EducationLevel, InsurancePeriod, Profile};
-use crate::rulebook::{AverageWageTable, Deduction, RuleBook, RuleSet};
+use crate::rulebook::{Deduction, RuleBook, RuleSet};
+use crate::wages::{AverageWageTable, AverageWages};
 use chrono::{Datelike, NaiveDate};
 
 /// What the caller supplies besides the profile.
@@ -76,7 +77,9 @@ impl RuleBook {
             let path = if profile.id_number.is_some() { "id_number" } else { "birth_date" };
             return Err(ProfileError::new(path, ProfileErrorKind::Underage { age, minimum, as_of }));
         }
-        let facts = Facts { profile, rules: rule_set, wages: self.wages(), as_of, as_of_month: Month::of(as_of) };
+        let as_of_month = Month::of(as_of);
+        profile.check_open_insurance(as_of_month)?;
+        let facts = Facts { profile, rules: rule_set, wages: self.average_wages(), as_of, as_of_month };
         Ok(facts.evaluate(birth_date, age, in_force))
     }
 
@@ -93,7 +96,7 @@ impl RuleBook {
 struct Facts<'p, 'r> {
     profile: &'p Profile,
     rules: &'r RuleSet,
-    wages: &'r AverageWageTable,
+    wages: &'r AverageWages,
     as_of: NaiveDate,
     as_of_month: Month,
 }
@@ -162,6 +165,12 @@ impl<'p, 'r> Facts<'p, 'r> {
             self.profile.records.family_planning_violation && !self.rules.vetoes.family_planning.value;
         interpretations = interpretations.when(family_planning_not_veto, 9);
 
+        let after_months = self.wages.stale_after_months;
+        if let Some(last) = self.wages.points_reference.last_month()
+            && last.until(self.as_of_month) > after_months as i32
+        {
+            warnings.push(Warning::WageNotYetPublished { last, after_months });
+        }
         if self.rules.provisional {
             warnings.push(Warning::Provisional { inherits: self.rules.inherits.clone() });
         }
@@ -189,26 +198,31 @@ impl<'p, 'r> Facts<'p, 'r> {
 
     /// Qualifying months in `from..=to`.
     fn qualifying_months(&self, from: Month, to: Month) -> u32 {
-        self.qualifying_periods().map(|period| overlap(period, from, to)).sum()
+        self.qualifying_periods().map(|period| overlap(period, from, to, self.as_of_month)).sum()
+    }
+
+    /// The first month of the `window` months ending with the evaluation month.
+    fn window_start(&self, window: u32) -> Month {
+        self.as_of_month.plus(1 - window as i32)
     }
 
     /// Qualifying months among the `window` months ending with the evaluation month whose
-    /// base is at least `ratio_tenths / 10` × the average wage of that month. Exact in
-    /// integer yuan: base × 10 ≥ ratio_tenths × average.
-    fn months_at_ratio(&self, window: u32, ratio_tenths: u64) -> WindowCount {
+    /// base is at least `ratio_tenths / 10` × the figure of `wages` in force that month.
+    /// Exact in integer yuan: base × 10 ≥ ratio_tenths × figure.
+    fn months_at_ratio(&self, window: u32, ratio_tenths: u64, wages: &AverageWageTable) -> WindowCount {
         let to = self.as_of_month;
-        let from = to.plus(1 - window as i32);
-        let first_wage_month = self.wages.first_month();
+        let from = self.window_start(window);
+        let first_wage_month = wages.first_month();
         let mut count = WindowCount::default();
         for period in self.qualifying_periods() {
-            let (start, end) = (period.from.max(from), period.to.min(to));
+            let (start, end) = (period.from.max(from), period.last_month(self.as_of_month).min(to));
             if start > end {
                 continue;
             }
             count.before_table |= first_wage_month.is_some_and(|first| start < first);
             let base = u128::from(period.base) * 10;
-            self.wages.for_each_stretch(start, end, |months, monthly| {
-                if base >= u128::from(ratio_tenths) * u128::from(monthly) {
+            wages.for_each_stretch(start, end, |months, entry| {
+                if base >= u128::from(ratio_tenths) * u128::from(entry.monthly) {
                     count.months += months as u32;
                 }
             });
@@ -216,8 +230,18 @@ impl<'p, 'r> Facts<'p, 'r> {
         count
     }
 
+    /// The interpretations a value compared over the last `window` months rests on: those of
+    /// the points-reference figures in force there, when the insurance-base figures (the
+    /// alternative reading) would give another value.
+    fn wage_interpretations(&self, window: u32, differs: bool) -> Interpretations {
+        if !differs {
+            return Interpretations::NONE;
+        }
+        self.wages.points_reference.interpretations_between(self.window_start(window), self.as_of_month)
+    }
+
     fn note_wage_table(&self, count: WindowCount, warnings: &mut Vec<Warning>) {
-        if let (true, Some(first)) = (count.before_table, self.wages.first_month()) {
+        if let (true, Some(first)) = (count.before_table, self.wages.points_reference.first_month()) {
             let warning = Warning::WageBeforeTable { first };
             if !warnings.contains(&warning) {
                 warnings.push(warning);
@@ -270,7 +294,42 @@ impl<'p, 'r> Facts<'p, 'r> {
     fn qualification(&self, warnings: &mut Vec<Warning>) -> Item<'r> {
         let rules = &self.rules.qualification;
         let condition = &rules.base_condition.value;
-        let mut recent: Option<WindowCount> = None;
+        let needs_condition = self
+            .profile
+            .qualifications
+            .iter()
+            .filter_map(|qualification| qualification.rule_level())
+            .any(|level| condition.levels.contains(&level));
+        let recent = |wages| {
+            needs_condition.then(|| self.months_at_ratio(condition.window_months, condition.ratio_tenths, wages))
+        };
+        let reference_count = recent(&self.wages.points_reference);
+        let (points, finding) = self.best_qualification(reference_count);
+        let compared = matches!(
+            finding,
+            Finding::Qualification { base_months: Some(_), .. }
+                | Finding::QualificationFailed { failure: QualificationFailure::BaseTooLow { .. }, .. }
+        );
+        if let (true, Some(count)) = (compared, reference_count) {
+            self.note_wage_table(count, warnings);
+        }
+        let alternative_points = self.best_qualification(recent(&self.wages.insurance_base)).0;
+        let reference = match finding {
+            Finding::QualificationFailed { failure: QualificationFailure::BaseTooLow { .. }, .. } => {
+                Reference::to(&rules.base_condition)
+            }
+            _ => Reference::to(&rules.points),
+        };
+        let item = Item::new(ItemId::Qualification, points, finding, reference)
+            .noting(self.wage_interpretations(condition.window_months, alternative_points != points));
+        if compared { item.comparing_with(&self.wages.points_reference, self.as_of_month) } else { item }
+    }
+
+    /// The best title or skill level and its points, given the months of recent insurance at
+    /// the base the condition asks for (`None` when no entry is subject to it).
+    fn best_qualification(&self, recent: Option<WindowCount>) -> (i64, Finding) {
+        let rules = &self.rules.qualification;
+        let condition = &rules.base_condition.value;
         let mut best: Option<(i64, Finding)> = None;
         let mut best_failed: Option<(i64, Finding)> = None;
         for (entry, qualification) in self.profile.qualifications.iter().enumerate() {
@@ -278,6 +337,8 @@ impl<'p, 'r> Facts<'p, 'r> {
                 continue;
             };
             let points = rules.points.value.of(level);
+            let subject_to_condition = condition.levels.contains(&level);
+            let months = recent.unwrap_or_default().months;
             let failure = if let Some(date) = qualification.obtained_on.filter(|&date| date > self.as_of) {
                 Some(QualificationFailure::NotYetObtained(date))
             } else if !qualification.obtained_in_shanghai {
@@ -286,12 +347,9 @@ impl<'p, 'r> Facts<'p, 'r> {
                 Some(QualificationFailure::PostMismatch)
             } else if !qualification.registered {
                 Some(QualificationFailure::NotRegistered)
-            } else if condition.levels.contains(&level) {
-                let count = *recent
-                    .get_or_insert_with(|| self.months_at_ratio(condition.window_months, condition.ratio_tenths));
-                self.note_wage_table(count, warnings);
-                (count.months < condition.min_months).then_some(QualificationFailure::BaseTooLow {
-                    months: count.months,
+            } else if subject_to_condition && months < condition.min_months {
+                Some(QualificationFailure::BaseTooLow {
+                    months,
                     min_months: condition.min_months,
                     window_months: condition.window_months,
                     ratio_tenths: condition.ratio_tenths,
@@ -300,7 +358,10 @@ impl<'p, 'r> Facts<'p, 'r> {
                 None
             };
             let (slot, finding) = match failure {
-                None => (&mut best, Finding::Qualification { entry, level }),
+                None => {
+                    let base_months = subject_to_condition.then_some(months);
+                    (&mut best, Finding::Qualification { entry, level, base_months })
+                }
                 Some(failure) => (&mut best_failed, Finding::QualificationFailed { entry, level, failure }),
             };
             if slot.as_ref().is_none_or(|(best_points, _)| points > *best_points) {
@@ -312,14 +373,7 @@ impl<'p, 'r> Facts<'p, 'r> {
             (None, Some((_, failed))) => (0, failed),
             (None, None) => (0, Finding::NoQualification),
         };
-        let points = points.min(rules.cap.value);
-        let reference = match finding {
-            Finding::QualificationFailed { failure: QualificationFailure::BaseTooLow { .. }, .. } => {
-                Reference::to(&rules.base_condition)
-            }
-            _ => Reference::to(&rules.points),
-        };
-        Item::new(ItemId::Qualification, points, finding, reference)
+        (points.min(rules.cap.value), finding)
     }
 
     fn si_years(&self, warnings: &mut Vec<Warning>) -> Item<'r> {
@@ -329,12 +383,12 @@ impl<'p, 'r> Facts<'p, 'r> {
         let mut future = 0u32;
         let mut qualifying_ranges: Vec<(Month, Month)> = Vec::new();
         for period in &self.profile.social_insurance {
-            let counted = overlap(period, period.from, self.as_of_month);
-            future += span(period) - counted;
+            let counted = overlap(period, period.from, self.as_of_month, self.as_of_month);
+            future += overlap(period, period.from, period.last_month(self.as_of_month), self.as_of_month) - counted;
             if period.qualifies() {
                 months += counted;
                 if counted > 0 {
-                    qualifying_ranges.push((period.from, period.to.min(self.as_of_month)));
+                    qualifying_ranges.push((period.from, period.last_month(self.as_of_month).min(self.as_of_month)));
                 }
             } else {
                 not_qualifying += counted;
@@ -354,22 +408,52 @@ impl<'p, 'r> Facts<'p, 'r> {
 
     fn si_base(&self, warnings: &mut Vec<Warning>) -> Item<'r> {
         let rules = &self.rules.si_base;
+        let reference = &self.wages.points_reference;
+        let (counts, awarded) = self.base_tiers(reference, Some(warnings));
+        let points = self.tier_points(awarded);
+        let alternative = self.tier_points(self.base_tiers(&self.wages.insurance_base, None).1);
         let tiers = &rules.tiers.value;
+        let top_tier = awarded.is_some_and(|index| index as usize + 1 == tiers.len());
+        let widest_window = tiers.iter().map(|tier| tier.window_months).max().unwrap_or(0);
+        let finding = Finding::SiBase {
+            counts,
+            awarded,
+            as_of_month: self.as_of_month,
+            alternative: (alternative != points).then_some(alternative),
+        };
+        Item::new(ItemId::SiBase, points, finding, Reference::to(&rules.tiers))
+            .noting(Interpretations::NONE.when(top_tier, 10))
+            .noting(self.wage_interpretations(widest_window, alternative != points))
+            .comparing_with(reference, self.as_of_month)
+    }
+
+    /// Months meeting each contribution-base tier within its window, compared with `wages`,
+    /// and the highest tier satisfied. Notes months before the table in `warnings` if given.
+    fn base_tiers(
+        &self,
+        wages: &AverageWageTable,
+        mut warnings: Option<&mut Vec<Warning>>,
+    ) -> ([u16; MAX_BASE_TIERS], Option<u8>) {
         let mut counts = [0u16; MAX_BASE_TIERS];
         let mut awarded = None;
-        for (index, tier) in tiers.iter().enumerate().take(MAX_BASE_TIERS) {
-            let count = self.months_at_ratio(tier.window_months, tier.ratio_tenths);
-            self.note_wage_table(count, warnings);
+        for (index, tier) in self.rules.si_base.tiers.value.iter().enumerate().take(MAX_BASE_TIERS) {
+            let count = self.months_at_ratio(tier.window_months, tier.ratio_tenths, wages);
+            if let Some(warnings) = warnings.as_deref_mut() {
+                self.note_wage_table(count, warnings);
+            }
             counts[index] = u16::try_from(count.months).unwrap_or(u16::MAX);
             if count.months >= tier.min_months {
                 awarded = Some(index as u8);
             }
         }
-        let points = awarded.and_then(|index| tiers.get(index as usize)).map_or(0, |tier| tier.points);
-        let top_tier = awarded.is_some_and(|index| index as usize + 1 == tiers.len());
-        let finding = Finding::SiBase { counts, awarded, as_of_month: self.as_of_month };
-        Item::new(ItemId::SiBase, points.min(rules.cap.value), finding, Reference::to(&rules.tiers))
-            .noting(Interpretations::NONE.when(top_tier, 10))
+        (counts, awarded)
+    }
+
+    /// The points of tier `awarded`, capped.
+    fn tier_points(&self, awarded: Option<u8>) -> i64 {
+        let rules = &self.rules.si_base;
+        let points = awarded.and_then(|index| rules.tiers.value.get(index as usize)).map_or(0, |tier| tier.points);
+        points.min(rules.cap.value)
     }
 
     fn shortage_major(&self, scored_by_title: bool) -> Item<'r> {
@@ -597,12 +681,8 @@ impl<'p, 'r> Facts<'p, 'r> {
     }
 }
 
-/// Months of `period` within `from..=to`.
-fn overlap(period: &InsurancePeriod, from: Month, to: Month) -> u32 {
-    let (start, end) = (period.from.max(from), period.to.min(to));
+/// Months of `period`, evaluated in `evaluation_month`, within `from..=to`.
+fn overlap(period: &InsurancePeriod, from: Month, to: Month, evaluation_month: Month) -> u32 {
+    let (start, end) = (period.from.max(from), period.last_month(evaluation_month).min(to));
     if start > end { 0 } else { start.until(end) as u32 + 1 }
-}
-
-fn span(period: &InsurancePeriod) -> u32 {
-    overlap(period, period.from, period.to)
 }

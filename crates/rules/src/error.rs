@@ -38,6 +38,20 @@ pub enum ProfileErrorKind {
         month: Month,
         other: usize,
     },
+    /// A range has no `to`, but range `first` is already open.
+    SecondOpenRange {
+        first: usize,
+    },
+    /// An open range starts after the evaluation month.
+    OpenRangeAfterEvaluation {
+        from: Month,
+        evaluation_month: Month,
+    },
+    /// A range has `month` within the open range `open`.
+    OverlapsOpenRange {
+        month: Month,
+        open: usize,
+    },
     TooLarge {
         max: u64,
     },
@@ -98,6 +112,9 @@ impl ProfileError {
             LevelMismatch { .. } => "qualification_level_mismatch",
             RangeReversed { .. } => "insurance_range_reversed",
             OverlappingMonths { .. } => "insurance_months_overlap",
+            SecondOpenRange { .. } => "insurance_second_open_range",
+            OpenRangeAfterEvaluation { .. } => "insurance_open_range_after_as_of",
+            OverlapsOpenRange { .. } => "insurance_overlaps_open_range",
             TooLarge { .. } => "value_too_large",
             Percent => "percent_out_of_range",
             Underage { .. } => "under_minimum_age",
@@ -141,6 +158,24 @@ impl ProfileError {
             }
             (Lang::Zh, OverlappingMonths { month, other }) => {
                 format!("{month} 与 social_insurance[{other}] 重复；每个月只能填写一次")
+            }
+            (Lang::En, SecondOpenRange { first }) => format!(
+                "no end month, but social_insurance[{first}] is already open; only one range may run up to as_of"
+            ),
+            (Lang::Zh, SecondOpenRange { first }) => {
+                format!("未填截止月，但 social_insurance[{first}] 已是持续缴纳至计分日的一段；只能有一段不填截止月")
+            }
+            (Lang::En, OpenRangeAfterEvaluation { from, evaluation_month }) => {
+                format!("the open range (no end month) starts in {from}, after the evaluation month {evaluation_month}")
+            }
+            (Lang::Zh, OpenRangeAfterEvaluation { from, evaluation_month }) => {
+                format!("未填截止月的一段自 {from} 起，晚于计分月 {evaluation_month}")
+            }
+            (Lang::En, OverlapsOpenRange { month, open }) => format!(
+                "month {month} is also in social_insurance[{open}], which has no end month and runs up to as_of"
+            ),
+            (Lang::Zh, OverlapsOpenRange { month, open }) => {
+                format!("{month} 已在 social_insurance[{open}] 中（该段未填截止月，持续至计分月）；每个月只能填写一次")
             }
             (Lang::En, TooLarge { max }) => format!("at most {max}"),
             (Lang::Zh, TooLarge { max }) => format!("不能超过 {max}"),

@@ -1,10 +1,12 @@
 //! Words for the engine's findings, in Chinese (default) and English. Each sentence states
 //! the facts used and the rule applied, so a person can check it against the cited text.
 
+use crate::calendar::Month;
 use crate::item::*;
 use crate::lang::Lang;
 use crate::profile::{AwardLevel, EducationLevel};
 use crate::rulebook::{QualificationLevel, RuleSet};
+use crate::wages::{AverageWageTable, WageEntry};
 use std::borrow::Cow;
 
 /// `ratio_tenths` as a multiple: 8 → "0.8", 10 → "1", 25 → "2.5".
@@ -64,7 +66,7 @@ pub fn award_level(level: AwardLevel, lang: Lang) -> &'static str {
 pub fn explain(item: &Item, rules: &RuleSet, lang: Lang) -> Cow<'static, str> {
     let mut text = match fixed_text(&item.finding, lang) {
         Some(text) => Cow::Borrowed(text),
-        None => Cow::Owned(finding(&item.finding, item.points, rules, lang)),
+        None => Cow::Owned(finding(item, rules, lang)),
     };
     if let Some(winner) = item.superseded_by {
         let text = text.to_mut();
@@ -105,9 +107,10 @@ fn fixed_text(finding: &Finding, lang: Lang) -> Option<&'static str> {
     })
 }
 
-fn finding(finding: &Finding, points: i64, rules: &RuleSet, lang: Lang) -> String {
+fn finding(item: &Item, rules: &RuleSet, lang: Lang) -> String {
     use Finding::*;
     let zh = lang == Lang::Zh;
+    let (finding, points) = (&item.finding, item.points);
     match *finding {
         NoEducation
         | NoQualification
@@ -156,17 +159,21 @@ fn finding(finding: &Finding, points: i64, rules: &RuleSet, lang: Lang) -> Strin
         EducationNotYet { entry, graduated_on } => {
             format!("education[{entry}] graduates on {graduated_on}, after the evaluation date, and does not count yet")
         }
-        Qualification { entry, level } => {
+        Qualification { entry, level, base_months } => {
             let name = qualification_level(level, lang);
+            let recent = match (base_months, item.compared_with) {
+                (Some(months), Some(compared)) => base_condition_met(months, compared, rules, lang),
+                _ => String::new(),
+            };
             if zh {
-                format!("qualifications[{entry}]：{name}，符合条件，得 {points} 分")
+                format!("qualifications[{entry}]：{name}，符合条件{recent}，得 {points} 分")
             } else {
-                format!("qualifications[{entry}], {name}, meets the conditions: {points} points")
+                format!("qualifications[{entry}], {name}, meets the conditions{recent}: {points} points")
             }
         }
         QualificationFailed { entry, level, failure } => {
             let name = qualification_level(level, lang);
-            let why = qualification_failure(failure, lang);
+            let why = qualification_failure(failure, item.compared_with, lang);
             if zh {
                 format!("qualifications[{entry}]：{name}，{why}，不计分")
             } else {
@@ -192,7 +199,9 @@ fn finding(finding: &Finding, points: i64, rules: &RuleSet, lang: Lang) -> Strin
                 )
             }
         }
-        SiBase { counts, awarded, as_of_month } => si_base(&counts, awarded, as_of_month, rules, lang),
+        SiBase { counts, awarded, as_of_month, alternative } => {
+            si_base(&counts, awarded, as_of_month, alternative, item.compared_with.map(|c| c.wages), rules, lang)
+        }
         ShortageMajor { entry } if zh => {
             format!("education[{entry}] 为全日制大专紧缺急需专业且与岗位相符，得 {points} 分")
         }
@@ -311,8 +320,16 @@ fn ignored_note(ignored: usize, lang: Lang) -> String {
     }
 }
 
-fn qualification_failure(failure: QualificationFailure, lang: Lang) -> String {
+fn qualification_failure(failure: QualificationFailure, compared: Option<WageComparison>, lang: Lang) -> String {
     use QualificationFailure::*;
+    let figures = |window: u32, ratio_tenths: u64| match (compared, lang) {
+        (Some(compared), _) => {
+            let end = compared.through;
+            compared_figures(compared.wages, end.plus(1 - window as i32), end, ratio_tenths, lang)
+        }
+        (None, Lang::Zh) => "社平工资".to_string(),
+        (None, Lang::En) => "the average wage".to_string(),
+    };
     match (failure, lang) {
         (NotYetObtained(date), Lang::Zh) => format!("取得日期 {date} 在计分日之后"),
         (NotYetObtained(date), Lang::En) => {
@@ -325,12 +342,14 @@ fn qualification_failure(failure: QualificationFailure, lang: Lang) -> String {
         (NotRegistered, Lang::Zh) => "未按规定登记备案".to_string(),
         (NotRegistered, Lang::En) => "it is not registered as required".to_string(),
         (BaseTooLow { months, min_months, window_months, ratio_tenths }, Lang::Zh) => format!(
-            "近 {window_months} 个月中缴费基数不低于 {} 倍社平的月份只有 {months} 个（需 {min_months} 个）",
-            ratio(ratio_tenths)
+            "近 {window_months} 个月中缴费基数不低于 {} 倍{}的月份只有 {months} 个（需 {min_months} 个）",
+            ratio(ratio_tenths),
+            figures(window_months, ratio_tenths)
         ),
         (BaseTooLow { months, min_months, window_months, ratio_tenths }, Lang::En) => format!(
-            "only {months} of the last {window_months} months were insured at ≥ {} × the average wage ({min_months} needed)",
-            ratio(ratio_tenths)
+            "only {months} of the last {window_months} months were insured at ≥ {} × {} ({min_months} needed)",
+            ratio(ratio_tenths),
+            figures(window_months, ratio_tenths)
         ),
     }
 }
@@ -355,10 +374,110 @@ fn shortage_failure(failure: ShortageFailure, lang: Lang) -> String {
     }
 }
 
+/// ", with 12 of the last 12 months insured at ≥ 1 × the points reference (CNY 10338 …)".
+fn base_condition_met(months: u32, compared: WageComparison, rules: &RuleSet, lang: Lang) -> String {
+    let condition = &rules.qualification.base_condition.value;
+    let (window, ratio_tenths) = (condition.window_months, condition.ratio_tenths);
+    let end = compared.through;
+    let figures = compared_figures(compared.wages, end.plus(1 - window as i32), end, ratio_tenths, lang);
+    match lang {
+        Lang::Zh => format!("（近 {window} 个月中有 {months} 个月缴费基数不低于 {} 倍{figures}）", ratio(ratio_tenths)),
+        Lang::En => format!(" ({months} of the last {window} months insured at ≥ {} × {figures})", ratio(ratio_tenths)),
+    }
+}
+
+/// A stretch of months over which the compared figure stays the same.
+struct FigureRun<'t> {
+    from: Month,
+    to: Month,
+    monthly: u64,
+    /// The first entry of the run that keeps an earlier figure under an interpretation.
+    kept: Option<&'t WageEntry>,
+}
+
+/// The figures of `wages` in force over `from..=to`, merged where they stay the same.
+fn figure_runs(wages: &AverageWageTable, from: Month, to: Month) -> Vec<FigureRun<'_>> {
+    let mut runs: Vec<FigureRun> = Vec::new();
+    let mut start = from;
+    wages.for_each_stretch(from, to, |months, entry| {
+        let end = start.plus(months - 1);
+        let kept = entry.keeps.is_some().then_some(entry);
+        match runs.last_mut() {
+            Some(run) if run.monthly == entry.monthly => {
+                run.to = end;
+                run.kept = run.kept.or(kept);
+            }
+            _ => runs.push(FigureRun { from: start, to: end, monthly: entry.monthly, kept }),
+        }
+        start = end.plus(1);
+    });
+    runs
+}
+
+/// "the 2021 standard, kept from 2022-07 under I-11": `entry` keeps an earlier figure; the
+/// month given is the first of the table's entries that keep it.
+fn kept_note(wages: &AverageWageTable, entry: &WageEntry, lang: Lang) -> String {
+    let standard = entry.keeps.map_or(0, |month| month.year());
+    let since = wages.entries.iter().find(|other| other.keeps == entry.keeps).map_or(entry.from, |first| first.from);
+    let interpretation = entry.interpretation.as_deref().unwrap_or_default();
+    match lang {
+        Lang::Zh => format!("即 {standard} 年度标准，{since} 起按解释 {interpretation} 沿用"),
+        Lang::En => format!("the {standard} standard, kept from {since} under {interpretation}"),
+    }
+}
+
+/// "the points reference, CNY 10338 (8270.4 at 0.8 ×; the 2021 standard, kept …)": the
+/// figure or figures the bases of `from..=to` were compared with.
+fn compared_figures(wages: &AverageWageTable, from: Month, to: Month, ratio_tenths: u64, lang: Lang) -> String {
+    let runs = figure_runs(wages, from, to);
+    let zh = lang == Lang::Zh;
+    if let [run] = runs.as_slice() {
+        let threshold = match (ratio_tenths, zh) {
+            (10, _) => String::new(),
+            (_, true) => format!("，{} 倍即 {} 元", ratio(ratio_tenths), tenths(ratio_tenths * run.monthly)),
+            (_, false) => format!("; {} × is CNY {}", ratio(ratio_tenths), tenths(ratio_tenths * run.monthly)),
+        };
+        let note = match (run.kept, zh) {
+            (None, _) => String::new(),
+            (Some(entry), true) => format!("，{}", kept_note(wages, entry, lang)),
+            (Some(entry), false) => format!("; {}", kept_note(wages, entry, lang)),
+        };
+        return if zh {
+            format!("积分用社平工资（{} 元{threshold}{note}）", run.monthly)
+        } else {
+            format!("the points reference (CNY {}{threshold}{note})", run.monthly)
+        };
+    }
+    let parts: Vec<String> = runs
+        .iter()
+        .map(|run| {
+            let note = run.kept.map(|entry| kept_note(wages, entry, lang));
+            match (note, zh) {
+                (None, true) => format!("{} 至 {} 为 {} 元", run.from, run.to, run.monthly),
+                (Some(note), true) => format!("{} 至 {} 为 {} 元（{note}）", run.from, run.to, run.monthly),
+                (None, false) => format!("CNY {} from {} to {}", run.monthly, run.from, run.to),
+                (Some(note), false) => format!("CNY {} from {} to {} ({note})", run.monthly, run.from, run.to),
+            }
+        })
+        .collect();
+    if zh {
+        format!("积分用社平工资（{}）", parts.join("，"))
+    } else {
+        format!("the points reference ({})", parts.join(", "))
+    }
+}
+
+/// A number of tenths as a decimal: 82704 → "8270.4", 103380 → "10338".
+fn tenths(value: u64) -> String {
+    if value.is_multiple_of(10) { (value / 10).to_string() } else { format!("{}.{}", value / 10, value % 10) }
+}
+
 fn si_base(
     counts: &[u16],
     awarded: Option<u8>,
-    as_of_month: crate::calendar::Month,
+    as_of_month: Month,
+    alternative: Option<i64>,
+    wages: Option<&AverageWageTable>,
     rules: &RuleSet,
     lang: Lang,
 ) -> String {
@@ -369,31 +488,44 @@ fn si_base(
         let x = ratio(tier.ratio_tenths);
         let n = counts.get(index).copied().unwrap_or(0);
         let (window, min, points) = (tier.window_months, tier.min_months, tier.points);
+        let from = as_of_month.plus(1 - window as i32);
+        let figures = match (wages, zh) {
+            (Some(wages), _) => compared_figures(wages, from, as_of_month, tier.ratio_tenths, lang),
+            (None, true) => "社平工资".to_string(),
+            (None, false) => "the average wage".to_string(),
+        };
         if zh {
             format!(
-                "截至 {as_of_month} 的近 {window} 个月中，缴费基数不低于 {x} 倍社平的合规月份 {n} 个（需 {min} 个，{points} 分档）"
+                "截至 {as_of_month} 的近 {window} 个月中，缴费基数不低于 {x} 倍{figures}的合规月份 {n} 个（需 {min} 个，{points} 分档）"
             )
         } else {
             format!(
-                "in the {window} months to {as_of_month}, {n} qualifying months at ≥ {x} × the average wage ({min} needed for the {points}-point tier)"
+                "in the {window} months to {as_of_month}, {n} qualifying months at ≥ {x} × {figures} ({min} needed for the {points}-point tier)"
             )
+        }
+    };
+    let alternative = match (alternative, zh) {
+        (None, _) => String::new(),
+        (Some(points), true) => format!("；若改按逐年上调的社保缴费基数标准比较，则为 {points} 分"),
+        (Some(points), false) => {
+            format!("; compared with the yearly insurance-base figures instead, it would be {points}")
         }
     };
     match awarded {
         Some(index) => {
             let tier = &tiers[index as usize];
             if zh {
-                format!("{}，得 {} 分", describe(index as usize), tier.points)
+                format!("{}，得 {} 分{alternative}", describe(index as usize), tier.points)
             } else {
-                format!("{}: {} points", describe(index as usize), tier.points)
+                format!("{}: {} points{alternative}", describe(index as usize), tier.points)
             }
         }
         None if tiers.is_empty() => String::new(),
         None => {
             if zh {
-                format!("未达到最低档：{}", describe(0))
+                format!("未达到最低档：{}{alternative}", describe(0))
             } else {
-                format!("below the lowest tier: {}", describe(0))
+                format!("below the lowest tier: {}{alternative}", describe(0))
             }
         }
     }
@@ -522,6 +654,12 @@ pub fn warning(warning: &Warning, lang: Lang) -> String {
         (ForcedRuleSet { in_force: None }, Lang::En) => {
             "a rule set was forced; none is in force on the evaluation date".to_string()
         }
+        (WageNotYetPublished { last, after_months }, Lang::Zh) => format!(
+            "计分日距 jifen 所载最新一期积分用社平工资（{last} 起）已超过 {after_months} 个月，本年度数值可能尚未录入，相关项目按最新一期计算"
+        ),
+        (WageNotYetPublished { last, after_months }, Lang::En) => format!(
+            "the evaluation date is more than {after_months} months after the latest points-reference figure in jifen (from {last}); this year's figure may not be published in jifen yet, so the latest one was used"
+        ),
         (WageBeforeTable { first }, Lang::Zh) => {
             format!("部分缴费月份早于社平工资表首个月份 {first}，按该月份的数值比较")
         }

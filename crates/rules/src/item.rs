@@ -5,6 +5,7 @@ use crate::calendar::Month;
 use crate::lang::{Lang, Text};
 use crate::profile::{AwardLevel, EducationLevel};
 use crate::rulebook::{AgeBand, Cited, Confidence, QualificationLevel};
+use crate::wages::AverageWageTable;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -77,9 +78,13 @@ impl Category {
     }
 }
 
-/// A set of the named interpretations I-1 … I-10 of RULES.md §9.
+/// A set of the named interpretations I-1 … I-11 of RULES.md §9, by number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Interpretations(u16);
+
+/// The ids a set can hold, by number (index 0 is unused).
+const INTERPRETATION_IDS: [&str; 12] =
+    ["", "I-1", "I-2", "I-3", "I-4", "I-5", "I-6", "I-7", "I-8", "I-9", "I-10", "I-11"];
 
 impl Interpretations {
     pub const NONE: Self = Self(0);
@@ -100,10 +105,18 @@ impl Interpretations {
         self.0 & (1 << n) != 0
     }
 
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// The number of an id such as `I-11`, if it is one a set can hold.
+    pub fn number_of(id: &str) -> Option<u8> {
+        INTERPRETATION_IDS.iter().skip(1).position(|known| *known == id).map(|index| index as u8 + 1)
+    }
+
     /// Ids such as `I-3`, in order.
     pub fn ids(self) -> impl Iterator<Item = &'static str> {
-        const IDS: [&str; 11] = ["", "I-1", "I-2", "I-3", "I-4", "I-5", "I-6", "I-7", "I-8", "I-9", "I-10"];
-        (1..=10u8).filter(move |&n| self.contains(n)).map(|n| IDS[n as usize])
+        (1..INTERPRETATION_IDS.len() as u8).filter(move |&n| self.contains(n)).map(|n| INTERPRETATION_IDS[n as usize])
     }
 }
 
@@ -171,6 +184,9 @@ pub enum Finding {
     Qualification {
         entry: usize,
         level: QualificationLevel,
+        /// Months of recent insurance at the base the condition asks for, when the level is
+        /// subject to it.
+        base_months: Option<u32>,
     },
     QualificationFailed {
         entry: usize,
@@ -188,6 +204,8 @@ pub enum Finding {
         counts: [u16; MAX_BASE_TIERS],
         awarded: Option<u8>,
         as_of_month: Month,
+        /// The points the insurance-base figures would give instead, when they differ (I-11).
+        alternative: Option<i64>,
     },
     ShortageMajor {
         entry: usize,
@@ -263,6 +281,16 @@ pub struct Item<'r> {
     pub finding: Finding,
     pub interpretations: Interpretations,
     pub reference: Reference<'r>,
+    /// The average-wage series the item compared insurance bases with, if any.
+    pub compared_with: Option<WageComparison<'r>>,
+}
+
+/// Insurance bases compared with a wage series over months ending with `through`.
+#[derive(Debug, Clone, Copy)]
+pub struct WageComparison<'r> {
+    pub wages: &'r AverageWageTable,
+    /// The last month compared: the evaluation month.
+    pub through: Month,
 }
 
 impl<'r> Item<'r> {
@@ -275,7 +303,13 @@ impl<'r> Item<'r> {
             finding,
             interpretations: Interpretations::NONE,
             reference,
+            compared_with: None,
         }
+    }
+
+    pub fn comparing_with(mut self, wages: &'r AverageWageTable, through: Month) -> Self {
+        self.compared_with = Some(WageComparison { wages, through });
+        self
     }
 
     pub fn noting(mut self, interpretations: Interpretations) -> Self {
@@ -302,9 +336,24 @@ pub enum Ineligibility {
 /// Things the reader should know about a result.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Warning {
-    NoAgePoints { age: i32 },
-    Provisional { inherits: Option<String> },
-    ForcedRuleSet { in_force: Option<String> },
-    WageBeforeTable { first: Month },
-    FutureInsuranceIgnored { months: u32 },
+    NoAgePoints {
+        age: i32,
+    },
+    Provisional {
+        inherits: Option<String>,
+    },
+    ForcedRuleSet {
+        in_force: Option<String>,
+    },
+    WageBeforeTable {
+        first: Month,
+    },
+    /// The evaluation month is long after the last published points-reference figure.
+    WageNotYetPublished {
+        last: Month,
+        after_months: u32,
+    },
+    FutureInsuranceIgnored {
+        months: u32,
+    },
 }

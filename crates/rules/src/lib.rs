@@ -1,7 +1,7 @@
 //! # jifen-rules — the Shanghai residence-permit points engine
 //!
 //! Rule sets are data ([`RuleBook`]): one embedded TOML file per version of the rules, each
-//! value with its citation and confidence, plus the dated average-wage table. Scoring is a
+//! value with its citation and confidence, plus the dated average-wage series. Scoring is a
 //! pure function of a [`Profile`] and a [`Context`] (the evaluation date is an input):
 //!
 //! ```
@@ -20,12 +20,14 @@ pub mod calendar;
 mod engine;
 mod error;
 pub mod explain;
+pub mod golden;
 mod item;
 mod lang;
 mod names;
 mod profile;
 mod result;
 mod rulebook;
+mod wages;
 
 pub use calendar::Month;
 pub use engine::{Context, Evaluation};
@@ -41,3 +43,4 @@ pub use profile::{
 };
 pub use result::{ResultItem, RuleSetSummary, ScoreResult};
 pub use rulebook::*;
+pub use wages::{AverageWageTable, AverageWages, WageEntry};

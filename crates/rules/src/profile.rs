@@ -207,27 +207,70 @@ impl Qualification {
 }
 
 /// Months `from..=to` of Shanghai employee social insurance at a monthly base in CNY.
+///
+/// An **open** range (no `to` in JSON: "still insured", CONTRACT.md v1.1) runs up to and
+/// including the evaluation month. Its `to` is the month of the profile's `as_of` once the
+/// profile is validated, or `from` while the evaluation month is not known; the engine reads
+/// [`InsurancePeriod::last_month`], and [`Profile::close_open_insurance`] ends it for good.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(from = "InsuranceRange", into = "InsuranceRange")]
 pub struct InsurancePeriod {
     pub from: Month,
     pub to: Month,
+    /// Still insured: the range runs up to the evaluation month.
+    pub open: bool,
     pub base: u64,
     /// Paid afterwards (补缴): does not qualify.
-    #[serde(default, skip_serializing_if = "is_false")]
     pub back_paid: bool,
     /// The paying unit is the labour-contract unit: otherwise it does not qualify.
-    #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub unit_matches_contract: bool,
+}
+
+/// An insurance period as JSON writes it, with `to` optional.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InsuranceRange {
+    from: Month,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    to: Option<Month>,
+    base: u64,
+    #[serde(default, skip_serializing_if = "is_false")]
+    back_paid: bool,
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    unit_matches_contract: bool,
+}
+
+impl From<InsuranceRange> for InsurancePeriod {
+    fn from(range: InsuranceRange) -> Self {
+        let InsuranceRange { from, to, base, back_paid, unit_matches_contract } = range;
+        Self { from, to: to.unwrap_or(from), open: to.is_none(), base, back_paid, unit_matches_contract }
+    }
+}
+
+impl From<InsurancePeriod> for InsuranceRange {
+    fn from(period: InsurancePeriod) -> Self {
+        let InsurancePeriod { from, to, open, base, back_paid, unit_matches_contract } = period;
+        Self { from, to: (!open).then_some(to), base, back_paid, unit_matches_contract }
+    }
 }
 
 impl InsurancePeriod {
     pub fn new(from: Month, to: Month, base: u64) -> Self {
-        Self { from, to, base, back_paid: false, unit_matches_contract: true }
+        Self { from, to, open: false, base, back_paid: false, unit_matches_contract: true }
+    }
+
+    /// A range that is still running ("still insured").
+    pub fn open_from(from: Month, base: u64) -> Self {
+        Self { open: true, ..Self::new(from, from, base) }
     }
 
     pub fn qualifies(&self) -> bool {
         !self.back_paid && self.unit_matches_contract
+    }
+
+    /// The last month of the range when evaluated in `evaluation_month`.
+    pub fn last_month(&self, evaluation_month: Month) -> Month {
+        if self.open { evaluation_month } else { self.to }
     }
 }
 
@@ -428,6 +471,12 @@ impl Profile {
             }
         }
         self.check_insurance()?;
+        if let Some(as_of) = self.as_of {
+            let as_of_month = Month::of(as_of);
+            for period in self.social_insurance.iter_mut().filter(|period| period.open) {
+                period.to = as_of_month.max(period.from);
+            }
+        }
         for (path, years) in
             [("public_service_years", self.public_service_years), ("remote_key_area_years", self.remote_key_area_years)]
         {
@@ -443,25 +492,37 @@ impl Profile {
         Ok(())
     }
 
-    /// Ranges must run forwards and no month may be listed twice.
+    /// Closed ranges must run forwards, at most one range may be open, and no month may be
+    /// listed twice among the closed ranges. An open range's months depend on the evaluation
+    /// date, so [`Profile::check_open_insurance`] checks them when it is known.
     fn check_insurance(&self) -> Result<(), ProfileError> {
-        for (i, period) in self.social_insurance.iter().enumerate() {
-            if period.to < period.from {
+        let periods = &self.social_insurance;
+        let mut open: Option<usize> = None;
+        for (i, period) in periods.iter().enumerate() {
+            if period.open {
+                if let Some(first) = open {
+                    return Err(ProfileError::new(
+                        format!("social_insurance[{i}].to"),
+                        ProfileErrorKind::SecondOpenRange { first },
+                    ));
+                }
+                open = Some(i);
+            } else if period.to < period.from {
                 return Err(ProfileError::new(
                     format!("social_insurance[{i}].to"),
                     ProfileErrorKind::RangeReversed { from: period.from, to: period.to },
                 ));
             }
         }
-        let periods = &self.social_insurance;
-        // The usual input lists periods in order: check that without allocating.
-        if periods.windows(2).all(|pair| pair[0].to < pair[1].from) {
+        // The usual input lists closed periods in order: check that without allocating.
+        let closed = periods.iter().filter(|period| !period.open);
+        if closed.clone().zip(closed.skip(1)).all(|(earlier, later)| earlier.to < later.from) {
             return Ok(());
         }
-        let mut order: Vec<usize> = (0..self.social_insurance.len()).collect();
-        order.sort_by_key(|&i| self.social_insurance[i].from);
+        let mut order: Vec<usize> = (0..periods.len()).filter(|&i| !periods[i].open).collect();
+        order.sort_by_key(|&i| periods[i].from);
         for pair in order.windows(2) {
-            let (earlier, later) = (&self.social_insurance[pair[0]], &self.social_insurance[pair[1]]);
+            let (earlier, later) = (&periods[pair[0]], &periods[pair[1]]);
             if later.from <= earlier.to {
                 let (first, second) = (pair[0].min(pair[1]), pair[0].max(pair[1]));
                 return Err(ProfileError::new(
@@ -471,5 +532,42 @@ impl Profile {
             }
         }
         Ok(())
+    }
+
+    /// The open range, evaluated in `evaluation_month`, must start by then, and no other
+    /// range may have a month in it.
+    pub fn check_open_insurance(&self, evaluation_month: Month) -> Result<(), ProfileError> {
+        let periods = &self.social_insurance;
+        let Some(open) = periods.iter().position(|period| period.open) else {
+            return Ok(());
+        };
+        let start = periods[open].from;
+        if start > evaluation_month {
+            return Err(ProfileError::new(
+                format!("social_insurance[{open}].from"),
+                ProfileErrorKind::OpenRangeAfterEvaluation { from: start, evaluation_month },
+            ));
+        }
+        let overlapping = periods
+            .iter()
+            .enumerate()
+            .find(|(i, period)| *i != open && period.from <= evaluation_month && period.to >= start);
+        match overlapping {
+            Some((i, period)) => Err(ProfileError::new(
+                format!("social_insurance[{i}]"),
+                ProfileErrorKind::OverlapsOpenRange { month: period.from.max(start), open },
+            )),
+            None => Ok(()),
+        }
+    }
+
+    /// Ends the open range, if any, with `month` (at least its first month): from then on it
+    /// is an ordinary range. The planner does this at the evaluation date before assuming
+    /// later months.
+    pub fn close_open_insurance(&mut self, month: Month) {
+        for period in self.social_insurance.iter_mut().filter(|period| period.open) {
+            period.to = month.max(period.from);
+            period.open = false;
+        }
     }
 }

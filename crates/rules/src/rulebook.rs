@@ -3,8 +3,9 @@
 //! Every value is a [`Cited`] value: the number, the instrument it comes from, the provision
 //! and a confidence grade.
 
-use crate::calendar::{Month, date_format, option_date_format};
+use crate::calendar::{date_format, option_date_format};
 use crate::lang::{Lang, Text};
+use crate::wages::{AverageWageTable, AverageWages};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -377,92 +378,21 @@ impl RuleSet {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct WageEntry {
-    pub from: Month,
-    /// Monthly CNY.
-    pub monthly: u64,
-    pub source: String,
-    pub provision: Text,
-    pub confidence: Confidence,
-    #[serde(default, skip_deserializing)]
-    pub citation: Option<Text>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct WageSourceEntry {
-    key: String,
-    #[serde(flatten)]
-    source: Source,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct WageFile {
-    source: WageSourceEntry,
-    entry: Vec<WageEntry>,
-}
-
-/// The dated average wage (本市上年度职工社会平均工资), monthly CNY.
-#[derive(Debug, Clone, Serialize)]
-pub struct AverageWageTable {
-    pub source: Source,
-    pub entries: Vec<WageEntry>,
-}
-
-impl AverageWageTable {
-    /// The index of the entry in force in `month`: the latest whose `from` is on or before
-    /// it, or the first entry for earlier months.
-    pub fn entry_index(&self, month: Month) -> usize {
-        self.entries.partition_point(|entry| entry.from <= month).saturating_sub(1)
-    }
-
-    /// The monthly average wage in force in `month`.
-    pub fn in_force(&self, month: Month) -> u64 {
-        self.entries.get(self.entry_index(month)).map_or(0, |entry| entry.monthly)
-    }
-
-    pub fn first_month(&self) -> Option<Month> {
-        self.entries.first().map(|entry| entry.from)
-    }
-
-    /// Calls `visit(months, monthly)` for each stretch of `from..=to` over which one wage
-    /// entry is in force, in order; `months` is the number of months of the stretch.
-    pub fn for_each_stretch(&self, from: Month, to: Month, mut visit: impl FnMut(i32, u64)) {
-        let mut start = from;
-        let mut index = self.entry_index(from);
-        while start <= to {
-            let Some(entry) = self.entries.get(index) else {
-                return;
-            };
-            let end = match self.entries.get(index + 1) {
-                Some(next) if next.from <= to => next.from.plus(-1),
-                _ => to,
-            };
-            visit(start.until(end) + 1, entry.monthly);
-            start = end.plus(1);
-            index += 1;
-        }
-    }
-}
-
 #[derive(Debug, thiserror::Error)]
 pub enum RuleDataError {
     #[error("{file}: {message}")]
     Invalid { file: String, message: String },
 }
 
-fn invalid(file: &str, message: impl Into<String>) -> RuleDataError {
+pub(crate) fn invalid(file: &str, message: impl Into<String>) -> RuleDataError {
     RuleDataError::Invalid { file: file.to_string(), message: message.into() }
 }
 
-/// All rule sets and the wage table.
+/// All rule sets and the average-wage data.
 #[derive(Debug, Clone)]
 pub struct RuleBook {
     rule_sets: Vec<RuleSet>,
-    wages: AverageWageTable,
+    wages: AverageWages,
 }
 
 static EMBEDDED: LazyLock<Result<RuleBook, String>> =
@@ -474,7 +404,7 @@ impl RuleBook {
         EMBEDDED.as_ref().map_err(|message| invalid("embedded rule data", message.clone()))
     }
 
-    /// Loads rule sets (file name, TOML text) and the wage table, resolving inheritance and
+    /// Loads rule sets (file name, TOML text) and the wage data, resolving inheritance and
     /// checking that the data is complete and consistent.
     pub fn load(files: &[(&str, &str)], average_wage: &str) -> Result<Self, RuleDataError> {
         let mut tables = BTreeMap::new();
@@ -500,7 +430,7 @@ impl RuleBook {
                 return Err(invalid(&later.id, format!("overlaps {}", earlier.id)));
             }
         }
-        let wages = load_wages(average_wage)?;
+        let wages = AverageWages::load(average_wage)?;
         Ok(Self { rule_sets, wages })
     }
 
@@ -517,7 +447,19 @@ impl RuleBook {
         self.rule_sets.iter().find(|rule_set| rule_set.in_force_on(date))
     }
 
+    /// The average wage used for points (RULES.md §5): the series insurance bases are
+    /// compared with, frozen at the 2021 standard from 2022-07 (I-11).
     pub fn wages(&self) -> &AverageWageTable {
+        &self.wages.points_reference
+    }
+
+    /// The yearly social-insurance base figures, kept beside the points reference.
+    pub fn insurance_base_figures(&self) -> &AverageWageTable {
+        &self.wages.insurance_base
+    }
+
+    /// Both wage series with their sources, as published.
+    pub fn average_wages(&self) -> &AverageWages {
         &self.wages
     }
 
@@ -587,7 +529,7 @@ fn check_sources(name: &str, table: &toml::Table) -> Result<(), RuleDataError> {
     walk(name, "", table, sources)
 }
 
-fn citation_text(source: Option<&Source>, provision: &Text) -> Text {
+pub(crate) fn citation_text(source: Option<&Source>, provision: &Text) -> Text {
     let (title_zh, title_en, reference) = match source {
         Some(s) => (s.title.zh.as_str(), s.title.en.as_str(), s.reference.as_str()),
         None => ("", "", ""),
@@ -688,28 +630,6 @@ fn check_rule_set(name: &str, rule_set: &RuleSet) -> Result<(), RuleDataError> {
     Ok(())
 }
 
-fn load_wages(text: &str) -> Result<AverageWageTable, RuleDataError> {
-    let name = "average-wage.toml";
-    let file: WageFile = toml::from_str(text).map_err(|e| invalid(name, e.to_string()))?;
-    let mut entries = file.entry;
-    if entries.is_empty() {
-        return Err(invalid(name, "no entries"));
-    }
-    if !entries.windows(2).all(|pair| pair[0].from < pair[1].from) {
-        return Err(invalid(name, "entries must be in increasing order of month"));
-    }
-    for entry in &mut entries {
-        if entry.source != file.source.key {
-            return Err(invalid(name, format!("{}: unknown source \"{}\"", entry.from, entry.source)));
-        }
-        if entry.monthly == 0 {
-            return Err(invalid(name, format!("{}: monthly must be positive", entry.from)));
-        }
-        entry.citation = Some(citation_text(Some(&file.source.source), &entry.provision));
-    }
-    Ok(AverageWageTable { source: file.source.source, entries })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -756,7 +676,9 @@ mod tests {
             walk(&serde_json::to_value(rule_set).unwrap(), &rule_set.id, &mut count);
             assert!(count >= 33, "{}: only {count} cited values", rule_set.id);
         }
-        assert!(book.wages().entries.iter().all(|entry| entry.citation.is_some()));
+        let wages = book.average_wages();
+        let mut series = wages.points_reference.entries.iter().chain(&wages.insurance_base.entries);
+        assert!(series.all(|entry| entry.citation.is_some()), "every wage figure is cited");
     }
 
     #[test]
@@ -806,14 +728,56 @@ mod tests {
 
     #[test]
     fn the_wage_in_force_is_the_latest_entry_on_or_before_the_month() {
-        let wages = RuleBook::embedded().unwrap().wages();
+        use crate::calendar::Month;
+        let book = RuleBook::embedded().unwrap();
         let month = |text| Month::parse(text).unwrap();
-        assert_eq!(wages.in_force(month("2024-06")), 12183);
-        assert_eq!(wages.in_force(month("2024-07")), 12307);
-        assert_eq!(wages.in_force(month("2030-01")), 12307);
-        assert_eq!(wages.in_force(month("2000-01")), 3896, "before the table: the first entry");
+        let base = book.insurance_base_figures();
+        assert_eq!(base.in_force(month("2024-06")), 12183);
+        assert_eq!(base.in_force(month("2024-07")), 12307);
+        assert_eq!(base.in_force(month("2030-01")), 12434);
+        assert_eq!(base.in_force(month("2000-01")), 3896, "before the table: the first entry");
         let mut stretches = Vec::new();
-        wages.for_each_stretch(month("2023-05"), month("2024-08"), |months, wage| stretches.push((months, wage)));
+        base.for_each_stretch(month("2023-05"), month("2024-08"), |months, entry| {
+            stretches.push((months, entry.monthly))
+        });
         assert_eq!(stretches, [(2, 11396), (12, 12183), (2, 12307)]);
+    }
+
+    /// RULES.md §5 and I-11: the points reference stays at the 2021 standard from 2022-07
+    /// while the insurance-base figures rise; each frozen entry says so and is cited.
+    #[test]
+    fn the_points_reference_is_frozen_at_the_2021_standard_i_11() {
+        use crate::calendar::Month;
+        let book = RuleBook::embedded().unwrap();
+        let month = |text| Month::parse(text).unwrap();
+        let points = book.wages();
+        assert_eq!(points.in_force(month("2021-06")), 9339);
+        for text in ["2021-07", "2022-07", "2023-07", "2024-07", "2025-07", "2030-01"] {
+            assert_eq!(points.in_force(month(text)), 10338, "{text}");
+        }
+        assert_eq!(points.last_month(), book.insurance_base_figures().last_month(), "both series published together");
+        for entry in &points.entries {
+            let frozen = entry.from >= month("2022-07");
+            assert_eq!(entry.interpretation.as_deref(), frozen.then_some("I-11"), "{}", entry.from);
+            assert_eq!(entry.interpretations.contains(11), frozen, "{}", entry.from);
+            assert_eq!(entry.keeps, frozen.then(|| month("2021-07")), "{}", entry.from);
+            assert!(entry.citation.as_ref().is_some_and(|c| c.zh.contains("》") && !c.en.is_empty()));
+        }
+        assert!(points.entries.iter().any(|e| e.citation.as_ref().is_some_and(|c| c.zh.contains("人才特殊支持举措"))));
+    }
+
+    #[test]
+    fn broken_wage_data_is_rejected_with_the_series_and_reason() {
+        let cases = [
+            (EMBEDDED_AVERAGE_WAGE.replacen("keeps = \"2021-07\"", "keeps = \"2020-07\"", 1), "keeps 2020-07"),
+            (EMBEDDED_AVERAGE_WAGE.replacen("interpretation = \"I-11\"", "interpretation = \"I-99\"", 1), "I-99"),
+            (EMBEDDED_AVERAGE_WAGE.replacen("source = \"talent-support-2022\"", "source = \"nowhere\"", 1), "nowhere"),
+            (EMBEDDED_AVERAGE_WAGE.replacen("monthly = 12434", "monthly = 0", 1), "insurance_base 2025-07"),
+            (EMBEDDED_AVERAGE_WAGE.replacen("from = \"2012-04\"", "from = \"2010-04\"", 1), "increasing order"),
+        ];
+        for (text, needle) in cases {
+            let error = RuleBook::load(&EMBEDDED_RULE_SETS, &text).unwrap_err().to_string();
+            assert!(error.contains(needle), "expected {needle:?} in {error}");
+        }
     }
 }

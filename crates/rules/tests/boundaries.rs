@@ -117,7 +117,7 @@ fn rules_3_1_under_18_is_an_error_on_birth_date() {
 
 #[test]
 fn rules_4_1_thirty_six_months_at_1x_in_the_48_month_window() {
-    // 13000 is ≥ 1 × and < 2 × every average wage from 2021-07 on.
+    // 13000 is ≥ 1 × and < 2 × the points reference (10338) from 2021-07 on.
     assert_eq!(si_base(&[("2022-07", "2025-06", 13000)]), 50);
     assert_eq!(si_base(&[("2022-08", "2025-06", 13000)]), 0, "35 months");
 }
@@ -131,35 +131,37 @@ fn rules_4_1_the_48_month_window_starts_47_months_before_the_as_of_month() {
     assert_eq!(si_base(&[("2021-06", "2021-06", 13000), ("2022-08", "2025-06", 13000)]), 0);
 }
 
-/// 35 months at `filler` (2021-08 … 2024-06) and the boundary month 2025-06 (average wage
-/// 12307) at `boundary`.
+/// 35 months at `filler` (2021-08 … 2024-06) and the boundary month 2025-06 (points
+/// reference 10338) at `boundary`.
 fn one_boundary_month(filler: u64, boundary: u64) -> i64 {
     si_base(&[("2021-08", "2024-06", filler), ("2025-06", "2025-06", boundary)])
 }
 
 #[test]
-fn rules_4_1_exact_ratio_boundaries_with_the_2024_average_wage() {
-    // 0.8 × 12307 = 9845.6: base × 10 ≥ 8 × avg.
-    assert_eq!(one_boundary_month(15000, 9846), 25);
-    assert_eq!(one_boundary_month(15000, 9845), 0);
-    // 1 × 12307.
-    assert_eq!(one_boundary_month(15000, 12307), 50);
-    assert_eq!(one_boundary_month(15000, 12306), 25);
-    // 2 × 12307 = 24614; 30000 is ≥ 2 × and < 3 × every wage in the window.
-    assert_eq!(one_boundary_month(30000, 24614), 100);
-    assert_eq!(one_boundary_month(30000, 24613), 50);
+fn rules_4_1_exact_ratio_boundaries_with_the_points_reference() {
+    // 0.8 × 10338 = 8270.4: base × 10 ≥ 8 × avg.
+    assert_eq!(one_boundary_month(15000, 8271), 25);
+    assert_eq!(one_boundary_month(15000, 8270), 0);
+    // 1 × 10338.
+    assert_eq!(one_boundary_month(15000, 10338), 50);
+    assert_eq!(one_boundary_month(15000, 10337), 25);
+    // 2 × 10338 = 20676; 30000 is ≥ 2 × and < 3 × (31014).
+    assert_eq!(one_boundary_month(30000, 20676), 100);
+    assert_eq!(one_boundary_month(30000, 20675), 50);
 }
 
 #[test]
 fn rules_4_1_each_month_uses_the_average_wage_in_force_that_month() {
-    // The boundary month moves through the wage years of the window; 35 other months at 15000.
+    // On 2022-06-30 the 48-month window 2018-07 … 2022-06 spans four figures. The boundary
+    // month moves through them; 35 other months at 12000 (≥ 1 × and < 2 × each of them).
     let cases: [(&str, u64, &[Range]); 3] = [
-        ("2021-07", 10338, &[("2021-08", "2024-06", 15000)]),
-        ("2022-07", 11396, &[("2022-08", "2025-06", 15000)]),
-        ("2023-07", 12183, &[("2021-07", "2023-06", 15000), ("2023-08", "2024-06", 15000)]),
+        ("2018-07", 7132, &[("2018-08", "2021-06", 12000)]),
+        ("2020-07", 9339, &[("2018-07", "2020-06", 12000), ("2020-08", "2021-06", 12000)]),
+        ("2022-06", 10338, &[("2019-07", "2022-05", 12000)]),
     ];
     for (month, wage, fillers) in cases {
-        let with = |base: u64| si_base(&[fillers, &[(month, month, base)]].concat());
+        let with =
+            |base: u64| points("2022-06-30", insurance(&[fillers, &[(month, month, base)]].concat()), ItemId::SiBase);
         assert_eq!(with(wage), 50, "{month}: base {wage} is 1 ×");
         assert_eq!(with(wage - 1), 25, "{month}: base {} is under 1 ×", wage - 1);
         // 0.8 × is base × 10 ≥ 8 × avg.
@@ -169,8 +171,74 @@ fn rules_4_1_each_month_uses_the_average_wage_in_force_that_month() {
     }
 }
 
+#[test]
+fn rules_5_i_11_from_2022_07_bases_are_compared_with_the_2021_standard() {
+    // Each year from 2022-07 on, the boundary month at 10338 is 1 ×, though that year's
+    // insurance-base figure (second column) is higher; 35 other months at 15000.
+    let cases: [(&str, u64, &[Range]); 3] = [
+        ("2022-07", 11396, &[("2022-08", "2025-06", 15000)]),
+        ("2023-07", 12183, &[("2021-07", "2023-06", 15000), ("2023-08", "2024-06", 15000)]),
+        ("2024-07", 12307, &[("2021-08", "2024-06", 15000)]),
+    ];
+    for (month, insurance_base, fillers) in cases {
+        let with = |base: u64| si_base(&[fillers, &[(month, month, base)]].concat());
+        assert_eq!(with(10338), 50, "{month}: 10338 is 1 × the points reference");
+        assert_eq!(with(10337), 25, "{month}: 10337 is under it");
+        assert_eq!(
+            with(insurance_base - 1),
+            50,
+            "{month}: under the insurance-base figure {insurance_base}, still 1 ×"
+        );
+    }
+}
+
+/// The case of issue #11: 10500 a month since 2022-07.
+#[test]
+fn rules_5_i_11_is_named_where_the_value_rests_on_it_and_the_figure_is_explained() {
+    let evaluation = evaluate("2025-06-30", insurance(&[("2022-07", "2025-06", 10500)]));
+    let item = evaluation.item(ItemId::SiBase);
+    assert_eq!(item.points, 50);
+    assert!(item.interpretations.contains(11), "the insurance-base figures would give 25");
+    let Finding::SiBase { alternative, .. } = item.finding else { panic!("{:?}", item.finding) };
+    assert_eq!(alternative, Some(25));
+    for (lang, needles) in [
+        (Lang::Zh, ["10338 元", "2021 年度标准", "I-11", "则为 25 分"]),
+        (Lang::En, ["CNY 10338", "2021 standard", "I-11", "would be 25"]),
+    ] {
+        let result = evaluation.to_result(lang);
+        let si_base = result.item(ItemId::SiBase).unwrap();
+        assert_eq!(si_base.interpretations, ["I-11"]);
+        for needle in needles {
+            assert!(si_base.explanation.contains(needle), "{lang:?}: {needle:?} in {}", si_base.explanation);
+        }
+    }
+    // A base that scores the same under either figure does not rest on I-11.
+    let high = evaluate("2025-06-30", insurance(&[("2022-07", "2025-06", 15000)]));
+    assert_eq!(high.item(ItemId::SiBase).points, 50);
+    assert!(!high.item(ItemId::SiBase).interpretations.contains(11));
+    assert!(
+        high.to_result(Lang::Zh).item(ItemId::SiBase).unwrap().explanation.contains("10338 元"),
+        "the figure is still named"
+    );
+    // Neither does a window entirely before 2022-07.
+    let early = evaluate("2022-06-30", insurance(&[("2019-07", "2022-06", 10500)]));
+    assert!(!early.item(ItemId::SiBase).interpretations.contains(11));
+}
+
+#[test]
+fn rules_5_a_warning_when_the_evaluation_date_is_over_12_months_after_the_last_figure() {
+    // The last points-reference entry is 2025-07: 2026-07 is 12 months on, 2026-08 is 13.
+    let warned = |as_of: &str| {
+        evaluate(as_of, json!({})).warnings.iter().any(|warning| matches!(warning, Warning::WageNotYetPublished { .. }))
+    };
+    assert!(!warned("2026-07-31"));
+    assert!(warned("2026-08-01"));
+    let result = evaluate("2026-08-01", json!({})).to_result(Lang::En);
+    assert!(result.warnings.iter().any(|w| w.contains("2025-07") && w.contains("12 months")), "{:?}", result.warnings);
+}
+
 /// 3 × tier: 36-month window 2022-07 … 2025-06, 24 months needed. `filler` covers
-/// 2021-07 … 2023-07 at ≥ 2 × (30000 is < 3 × every wage there) except for one month; the
+/// 2021-07 … 2023-07 at ≥ 2 × (30000 is < 3 × 10338) except for one month; the
 /// 23 months 2023-08 … 2025-06 are at 40000 (≥ 3 ×).
 fn three_x(filler: &[Range], month: &'static str, base: u64) -> i64 {
     si_base(&[filler, &[(month, month, base), ("2023-08", "2025-06", 40000)]].concat())
@@ -179,9 +247,9 @@ fn three_x(filler: &[Range], month: &'static str, base: u64) -> i64 {
 #[test]
 fn rules_4_1_the_3x_tier_needs_24_months_in_a_36_month_window() {
     let around_2022_07 = [("2021-07", "2022-06", 30000), ("2022-08", "2023-07", 30000)];
-    // 3 × 11396 (the wage of 2022-07, the first month of the window) = 34188.
-    assert_eq!(three_x(&around_2022_07, "2022-07", 34188), 120);
-    assert_eq!(three_x(&around_2022_07, "2022-07", 34187), 100);
+    // 3 × 10338 (the points reference of 2022-07, the first month of the window) = 31014.
+    assert_eq!(three_x(&around_2022_07, "2022-07", 31014), 120);
+    assert_eq!(three_x(&around_2022_07, "2022-07", 31013), 100);
     // 2022-06 is the 37th month back: outside the 3 × window, so 23 months only.
     let around_2022_06 = [("2021-07", "2022-05", 30000), ("2022-07", "2023-07", 30000)];
     assert_eq!(three_x(&around_2022_06, "2022-06", 40000), 100);
@@ -258,10 +326,112 @@ fn rules_3_4_gaps_do_not_reset_i_3() {
     assert!(listed.iter().any(|id| id == "I-3"), "{listed:?}");
 }
 
+// ---------------------------------------------------------------- CONTRACT v1.1 open ranges
+
+/// `social_insurance` as given, evaluated on `as_of` (its own `as_of`, or `today` when `None`).
+fn with_insurance(
+    as_of: Option<&str>,
+    social_insurance: Value,
+) -> Result<Evaluation<'static>, jifen_rules::ProfileError> {
+    let mut value = json!({ "birth_date": "1990-01-01", "social_insurance": social_insurance });
+    if let Some(as_of) = as_of {
+        value["as_of"] = json!(as_of);
+    }
+    try_evaluate(value)
+}
+
+#[test]
+fn contract_1_1_an_open_range_runs_up_to_and_including_the_as_of_month() {
+    let open = json!([{ "from": "2022-07", "base": 10500 }]);
+    let closed = json!([{ "from": "2022-07", "to": "2025-06", "base": 10500 }]);
+    let (open, closed) =
+        (with_insurance(Some("2025-06-30"), open).unwrap(), with_insurance(Some("2025-06-30"), closed).unwrap());
+    assert_eq!(open.total, closed.total);
+    for id in ItemId::ALL {
+        assert_eq!(open.item(id).points, closed.item(id).points, "{id:?}");
+    }
+    assert_eq!(open.item(ItemId::SiYears).points, 9, "36 months to 2025-06");
+    assert_eq!(open.item(ItemId::SiBase).points, 50);
+    assert!(open.warnings.iter().all(|w| !matches!(w, Warning::FutureInsuranceIgnored { .. })));
+    // Without as_of the evaluation date is today (2026-01-15 in these tests): 43 months.
+    let today = with_insurance(None, json!([{ "from": "2022-07", "base": 10500 }])).unwrap();
+    assert_eq!(today.item(ItemId::SiYears).points, 9);
+    let thirty_six = with_insurance(None, json!([{ "from": "2023-02", "base": 10500 }])).unwrap();
+    assert_eq!(thirty_six.item(ItemId::SiYears).points, 9, "2023-02 … 2026-01 is 36 months");
+    let thirty_five = with_insurance(None, json!([{ "from": "2023-03", "base": 10500 }])).unwrap();
+    assert_eq!(thirty_five.item(ItemId::SiYears).points, 6);
+    // Earlier closed ranges and an open one after them; the open range may start in the as_of month.
+    let both = json!([{ "from": "2015-01", "to": "2019-12", "base": 9000 }, { "from": "2025-06", "base": 9000 }]);
+    assert_eq!(with_insurance(Some("2025-06-30"), both).unwrap().item(ItemId::SiYears).points, 15, "61 months");
+    // A range after the as_of month does not overlap the open range, whose months end there.
+    let later = json!([{ "from": "2024-07", "base": 9000 }, { "from": "2026-01", "to": "2026-06", "base": 9000 }]);
+    let evaluation = with_insurance(Some("2025-06-30"), later).unwrap();
+    assert_eq!(evaluation.item(ItemId::SiYears).points, 3);
+    assert!(evaluation.warnings.contains(&Warning::FutureInsuranceIgnored { months: 6 }));
+}
+
+#[test]
+fn contract_1_1_one_open_range_at_most_and_nothing_overlapping_it() {
+    let error = |as_of: Option<&str>, social_insurance: Value| {
+        let error = match Profile::from_value(
+            json!({ "birth_date": "1990-01-01", "as_of": as_of, "social_insurance": social_insurance }),
+        ) {
+            Err(error) => error,
+            Ok(profile) => {
+                let today = date("2026-01-15");
+                RuleBook::embedded().unwrap().evaluate(&profile, &Context::on(today)).err().unwrap()
+            }
+        };
+        (error.code(), error.path.clone(), error.message(Lang::En), error.message(Lang::Zh))
+    };
+    let (code, path, en, zh) =
+        error(Some("2025-06-30"), json!([{ "from": "2020-01", "base": 9000 }, { "from": "2024-01", "base": 9000 }]));
+    assert_eq!((code, path.as_str()), ("insurance_second_open_range", "social_insurance[1].to"));
+    assert!(en.contains("social_insurance[0] is already open") && zh.contains("只能有一段"), "{en} / {zh}");
+
+    let (code, path, en, zh) = error(
+        Some("2025-06-30"),
+        json!([{ "from": "2020-01", "base": 9000 }, { "from": "2018-01", "to": "2020-03", "base": 9000 }]),
+    );
+    assert_eq!((code, path.as_str()), ("insurance_overlaps_open_range", "social_insurance[1]"));
+    assert!(en.contains("month 2020-01 is also in social_insurance[0]") && zh.contains("2020-01"), "{en} / {zh}");
+    // Inside the open range, up to the as_of month; without as_of, up to today's month.
+    let inside = json!([{ "from": "2020-01", "base": 9000 }, { "from": "2025-06", "to": "2025-08", "base": 9000 }]);
+    assert_eq!(error(Some("2025-06-30"), inside.clone()).0, "insurance_overlaps_open_range");
+    assert_eq!(error(None, inside).0, "insurance_overlaps_open_range");
+
+    let (code, path, en, _) = error(Some("2025-06-30"), json!([{ "from": "2025-07", "base": 9000 }]));
+    assert_eq!((code, path.as_str()), ("insurance_open_range_after_as_of", "social_insurance[0].from"));
+    assert!(en.contains("2025-07") && en.contains("2025-06"), "{en}");
+    // A closed range still must not end before it starts, and `to` is still checked.
+    assert_eq!(
+        error(None, json!([{ "from": "2020-01", "to": "2019-12", "base": 9000 }])).0,
+        "insurance_range_reversed"
+    );
+    assert_eq!(error(None, json!([{ "from": "2020-01", "to": "2020-13", "base": 9000 }])).0, "invalid_field");
+}
+
+#[test]
+fn contract_1_1_an_open_range_is_written_back_without_to_and_closes_on_request() {
+    let text =
+        r#"{"as_of":"2025-06-30","birth_date":"1990-01-01","social_insurance":[{"from":"2024-07","base":9000}]}"#;
+    let mut profile = Profile::from_json(text).unwrap();
+    let period = &profile.social_insurance[0];
+    assert!(period.open);
+    assert_eq!(period.to.to_string(), "2025-06", "the as_of month once validated");
+    assert_eq!(serde_json::to_string(&profile).unwrap(), text);
+    profile.close_open_insurance(jifen_rules::Month::parse("2025-06").unwrap());
+    assert!(!profile.social_insurance[0].open);
+    assert!(serde_json::to_string(&profile).unwrap().contains(r#""to":"2025-06""#));
+    // `"to": null` means the same as no `to` (what a form with an empty end month sends).
+    let null = Profile::from_json(&text.replace(r#""base":9000"#, r#""to":null,"base":9000"#)).unwrap();
+    assert!(null.social_insurance[0].open);
+}
+
 // ---------------------------------------------------------------- §3.3 qualification
 
 /// A bachelor without the degree (60) and the given qualification, insured at `base` in the
-/// months `from` … 2025-06 (the 12-month window is 2024-07 … 2025-06, average wage 12307).
+/// months `from` … 2025-06 (the 12-month window is 2024-07 … 2025-06, points reference 10338).
 fn with_qualification(qualification: Value, from: &str, base: u64) -> Evaluation<'static> {
     let extra = json!({
         "education": [{ "level": "bachelor" }],
@@ -277,13 +447,18 @@ fn intermediate() -> Value {
 
 #[test]
 fn rules_3_3_intermediate_title_needs_6_of_12_months_at_1x() {
-    let passes = with_qualification(intermediate(), "2025-01", 12307);
+    let passes = with_qualification(intermediate(), "2025-01", 10338);
     let qualification = passes.item(ItemId::Qualification);
     assert_eq!(qualification.points, 100);
     assert!(qualification.counted);
     assert!(!passes.item(ItemId::Education).counted);
+    // 10338 meets the points reference but not that year's insurance-base figure (12307).
+    assert!(qualification.interpretations.contains(11), "the value rests on I-11");
+    let explained = passes.to_result(Lang::En);
+    let explanation = &explained.item(ItemId::Qualification).unwrap().explanation;
+    assert!(explanation.contains("6 of the last 12 months") && explanation.contains("CNY 10338"), "{explanation}");
 
-    let fails = with_qualification(intermediate(), "2025-02", 12307);
+    let fails = with_qualification(intermediate(), "2025-02", 10338);
     let qualification = fails.item(ItemId::Qualification);
     assert_eq!(qualification.points, 0);
     assert!(!qualification.counted, "education (60) counts instead");
@@ -298,12 +473,13 @@ fn rules_3_3_intermediate_title_needs_6_of_12_months_at_1x() {
     let result = fails.to_result(Lang::En);
     let explanation = &result.item(ItemId::Qualification).unwrap().explanation;
     assert!(explanation.contains("only 5 of the last 12 months"), "{explanation}");
+    assert!(explanation.contains("CNY 10338") && explanation.contains("I-11"), "{explanation}");
 }
 
 #[test]
 fn rules_3_3_the_base_condition_is_exact_and_ends_with_the_as_of_month() {
     // Six months at one yuan under 1 × the average wage.
-    assert_eq!(with_qualification(intermediate(), "2025-01", 12306).item(ItemId::Qualification).points, 0);
+    assert_eq!(with_qualification(intermediate(), "2025-01", 10337).item(ItemId::Qualification).points, 0);
     // Six months, but 2024-06 is outside the 12-month window.
     let extra = json!({
         "qualifications": [intermediate()],
@@ -319,8 +495,8 @@ fn rules_3_3_skill_level_3_needs_no_base_condition_but_level_2_does() {
     let extra = json!({ "qualifications": [skill(3)] });
     assert_eq!(points("2025-06-30", extra, ItemId::Qualification), 60);
     assert_eq!(with_qualification(skill(3), "2025-02", 5000).item(ItemId::Qualification).points, 60);
-    assert_eq!(with_qualification(skill(2), "2025-02", 12307).item(ItemId::Qualification).points, 0);
-    assert_eq!(with_qualification(skill(2), "2025-01", 12307).item(ItemId::Qualification).points, 100);
+    assert_eq!(with_qualification(skill(2), "2025-02", 10338).item(ItemId::Qualification).points, 0);
+    assert_eq!(with_qualification(skill(2), "2025-01", 10338).item(ItemId::Qualification).points, 100);
 }
 
 // ---------------------------------------------------------------- §6 deductions

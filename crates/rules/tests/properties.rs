@@ -216,6 +216,27 @@ proptest! {
         prop_assert_eq!(parsed.as_ref().ok(), Some(&profile), "{:?}", parsed.as_ref().err());
     }
 
+    /// CONTRACT v1.1: a range without `to` scores as the same range ending in the as_of
+    /// month, whatever else the profile holds.
+    #[test]
+    fn an_open_range_scores_as_if_it_ended_in_the_as_of_month(profile in profiles()) {
+        let as_of_month = as_of_month(&profile);
+        let latest = profile.social_insurance.iter().enumerate().max_by_key(|(_, period)| period.from).map(|(i, _)| i);
+        if let Some(latest) = latest.filter(|&i| profile.social_insurance[i].from <= as_of_month) {
+            let mut closed = profile.clone();
+            closed.social_insurance[latest].to = as_of_month;
+            let mut open = closed.clone();
+            open.social_insurance[latest].open = true;
+            let reparsed = Profile::from_json_slice(&serde_json::to_vec(&open).unwrap());
+            prop_assert!(reparsed.is_ok(), "{:?}", reparsed.err());
+            let (open, closed) = (score(&reparsed.unwrap()), score(&closed));
+            prop_assert_eq!(open.total, closed.total);
+            for id in ItemId::ALL {
+                prop_assert_eq!(open.item(id).points, closed.item(id).points, "{:?}", id);
+            }
+        }
+    }
+
     #[test]
     fn total_is_the_sum_of_the_counted_items(profile in profiles()) {
         let evaluation = try_score(&profile);

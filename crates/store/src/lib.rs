@@ -6,11 +6,15 @@
 //! state change writes its audit entry in the same transaction.
 
 mod applications;
+mod backup;
 mod model;
+mod outbox;
 mod repository;
 pub mod testing;
 
 pub use applications::ApplicationStore;
+pub use backup::{CheckedBackup, check_sqlite_backup};
 pub use model::*;
+pub use outbox::{Attempt, OutboxStore};
 
 pub use repository::{FAILING_AFTER_ATTEMPTS, FaultKind, PgStore, Repository, SqliteStore, Store, StoreError};

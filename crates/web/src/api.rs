@@ -73,9 +73,10 @@ pub async fn plan(
     }
 }
 
-/// `GET /api/v1/rule-sets`: every rule set with its cited values, and the wage table.
+/// `GET /api/v1/rule-sets`: every rule set with its cited values, and both wage series.
 pub async fn rule_sets(State(state): State<AppState>) -> Response {
-    Json(serde_json::json!({ "rule_sets": state.book.rule_sets(), "average_wage": state.book.wages() })).into_response()
+    Json(serde_json::json!({ "rule_sets": state.book.rule_sets(), "average_wage": state.book.average_wages() }))
+        .into_response()
 }
 
 /// `GET /api/v1/openapi.json`.

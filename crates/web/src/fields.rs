@@ -99,7 +99,7 @@ pub fn insurance_row(lang: Lang, row: usize) -> Vec<Field> {
     };
     vec![
         labelled("si_from", "起始月", "From month", Kind::Month, "YYYY-MM"),
-        labelled("si_to", "截止月", "To month", Kind::Month, "YYYY-MM"),
+        labelled("si_to", "截止月（仍在缴纳可不填）", "To month (empty if still insured)", Kind::Month, "YYYY-MM"),
         labelled("si_base", "月缴费基数（元）", "Monthly base (CNY)", Kind::Number, ""),
     ]
 }

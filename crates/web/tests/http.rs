@@ -47,15 +47,17 @@ fn assert_security_headers(response: &reqwest::Response) {
 }
 
 #[tokio::test]
-async fn score_api_gives_the_golden_totals() {
+async fn score_api_gives_every_golden_case_exactly() {
     let server = spawn().await;
-    for case in cases() {
+    let cases = cases();
+    assert!(cases.len() >= 17, "the shared cases and those of I-11");
+    for case in cases {
         let response = server.post_json("/api/v1/score", case["profile"].to_string()).await;
         assert_eq!(response.status(), StatusCode::OK, "{}", case["name"]);
         assert_security_headers(&response);
         let result: Value = response.json().await.unwrap();
-        assert_eq!(result["total"], case["expect"]["total"], "{}", case["name"]);
-        assert_eq!(result["items"].as_array().unwrap().len(), 17);
+        let mismatches = jifen_rules::golden::mismatches(&result, &case["expect"]);
+        assert!(mismatches.is_empty(), "{}: {mismatches:?}", case["name"]);
     }
 }
 
@@ -247,4 +249,33 @@ async fn the_simulator_form_scores_and_plans_without_javascript() {
         .await
         .unwrap();
     assert!(bad.contains("role=\"alert\"") && bad.contains("birth_date"), "the error names the field");
+}
+
+/// A blank end month is an open range (CONTRACT v1.1), on the page and in the API.
+#[tokio::test]
+async fn a_blank_end_month_means_still_insured() {
+    let server = spawn().await;
+    let form = "as_of=2025-06-30&birth_date=1991-09-09&edu_level=associate&si_from_0=2024-07&si_to_0=&si_base_0=7000";
+    let html = server
+        .client
+        .post(format!("{}/", server.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!html.contains("role=\"alert\""), "no error for a blank end month");
+    assert!(html.contains("id=\"total\">83<"), "30 + 50 + 3 for 12 months up to 2025-06");
+    let open = json!({ "as_of": "2025-06-30", "birth_date": "1991-09-09", "social_insurance": [{ "from": "2024-07", "base": 7000 }] });
+    let result: Value = server.post_json("/api/v1/score", open.to_string()).await.json().await.unwrap();
+    assert_eq!(result["items"].as_array().unwrap().iter().find(|item| item["id"] == "si_years").unwrap()["points"], 3);
+    let twice = json!({ "birth_date": "1991-09-09", "social_insurance": [{ "from": "2020-01", "base": 7000 }, { "from": "2024-07", "base": 7000 }] });
+    let response = server.post_json("/api/v1/score?lang=en", twice.to_string()).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let error: Value = response.json().await.unwrap();
+    assert_eq!(error["error"]["code"], "insurance_second_open_range");
+    assert_eq!(error["error"]["path"], "social_insurance[1].to");
 }
