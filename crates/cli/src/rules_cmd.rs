@@ -3,7 +3,7 @@
 use crate::score::Format;
 use crate::{Failure, rule_book};
 use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
-use jifen_rules::{Lang, RuleSet};
+use jifen_rules::{Interpretation, Lang, RuleSet};
 use serde_json::Value;
 use std::fmt::Write;
 
@@ -17,7 +17,11 @@ pub fn list(id: Option<&str>, format: Format, lang: Lang) -> Result<String, Fail
     };
     match format {
         Format::Json => {
-            let document = serde_json::json!({ "rule_sets": chosen, "average_wage": book.average_wages() });
+            let document = serde_json::json!({
+                "rule_sets": chosen,
+                "average_wage": book.average_wages(),
+                "interpretations": book.interpretations(),
+            });
             serde_json::to_string_pretty(&document)
                 .map(|text| text + "\n")
                 .map_err(|e| Failure::internal(e.to_string()))
@@ -38,6 +42,7 @@ pub fn list(id: Option<&str>, format: Format, lang: Lang) -> Result<String, Fail
                 };
                 render_wages(&mut out, points_title, book.wages(), lang);
                 render_wages(&mut out, base_title, book.insurance_base_figures(), lang);
+                render_interpretations(&mut out, book.interpretations(), lang);
             }
             Ok(out)
         }
@@ -118,6 +123,35 @@ fn render_wages(out: &mut String, title: &str, wages: &jifen_rules::AverageWageT
             entry.monthly.to_string(),
             citation.to_string(),
             entry.confidence.label(lang).to_string(),
+        ]);
+    }
+    let _ = writeln!(out, "{table}");
+}
+
+/// The named interpretations (RULES.md §9): what jifen decided where sources disagree.
+fn render_interpretations(out: &mut String, interpretations: &[Interpretation], lang: Lang) {
+    let zh = lang == Lang::Zh;
+    let _ = writeln!(
+        out,
+        "\n{}",
+        if zh {
+            "规则的解释（公开资料说法不一之处）"
+        } else {
+            "Interpretations (where sources disagree)"
+        }
+    );
+    let header = if zh {
+        ["编号", "问题", "jifen 的做法", "未采用的说法"]
+    } else {
+        ["Id", "Question", "Decision", "Not taken"]
+    };
+    let mut table = new_table(header);
+    for interpretation in interpretations {
+        table.add_row(vec![
+            interpretation.id.clone(),
+            interpretation.question.get(lang).to_string(),
+            interpretation.decision.get(lang).to_string(),
+            interpretation.alternative.get(lang).to_string(),
         ]);
     }
     let _ = writeln!(out, "{table}");

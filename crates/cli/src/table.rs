@@ -1,7 +1,7 @@
 //! The readable breakdown `jifen score` prints by default.
 
 use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
-use jifen_rules::{Lang, ScoreResult};
+use jifen_rules::{Interpretation, Lang, ScoreResult};
 use std::fmt::Write;
 
 /// Width used when standard output is not a terminal.
@@ -26,10 +26,8 @@ pub fn render(result: &ScoreResult, lang: Lang) -> String {
             (true, false) => "yes",
             (false, false) => "no",
         };
-        let mut why = item.explanation.to_string();
-        if !item.interpretations.is_empty() {
-            let _ = write!(why, " [{}]", item.interpretations.join(", "));
-        }
+        // The explanation words each interpretation the item rests on.
+        let why = item.explanation.to_string();
         table.add_row(vec![item.id.name(lang).to_string(), item.points.to_string(), counted.to_string(), why]);
     }
     let _ = writeln!(out, "{table}");
@@ -69,7 +67,11 @@ pub fn render(result: &ScoreResult, lang: Lang) -> String {
     }
     if !result.interpretations.is_empty() {
         let label = if zh { "所依据的解释" } else { "Interpretations applied" };
-        let _ = writeln!(out, "{label}: {}", result.interpretations.join(", "));
+        let _ = writeln!(out, "{label}:");
+        for id in &result.interpretations {
+            let decision = Interpretation::get(id).map_or("", |interpretation| interpretation.decision.get(lang));
+            let _ = writeln!(out, "  - {id} {decision}");
+        }
     }
     out
 }

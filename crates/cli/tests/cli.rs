@@ -75,6 +75,22 @@ fn the_table_is_in_chinese_by_default_and_english_on_request() {
     assert!(en.contains("intermediate title"), "{en}");
 }
 
+/// Issue #11: the table names things in words and says what each interpretation means,
+/// never "education[0]" or a bare "[I-2]".
+#[test]
+fn the_table_words_interpretations_and_names_no_input_paths() {
+    let case = "testdata/cases/education-and-title-not-added.json";
+    let json: serde_json::Value =
+        serde_json::from_str(&stdout(&jifen(&["score", "--format", "json", case], None))).unwrap();
+    let education = json["items"].as_array().unwrap().iter().find(|item| item["id"] == "education").unwrap();
+    assert!(education["explanation"].as_str().unwrap().ends_with("解释 I-2：学历与职称（技能等级）只计较高的一项"));
+    let zh = stdout(&jifen(&["score", case], None));
+    assert!(zh.contains("所依据的解释:\n  - I-1 44 至 55 周岁的年龄分按"), "{zh}");
+    assert!(!zh.contains("[I-") && !zh.contains("education[") && !zh.contains("qualifications["), "{zh}");
+    let en = stdout(&jifen(&["score", "--lang", "en", "testdata/cases/frozen-reference-1x.json"], None));
+    assert!(en.contains("I-11 From July 2022 the average wage"), "{en}");
+}
+
 #[test]
 fn a_profile_can_come_from_standard_input() {
     let output = jifen(
@@ -202,6 +218,12 @@ fn rules_lists_every_rule_set_with_citations() {
     assert!(text.contains("沪人社规〔2022〕41号"));
     assert!(text.contains("10338") && text.contains("12434"), "both wage series are listed");
     assert!(text.contains("I-11"), "the frozen points reference says why");
+    assert!(text.contains("规则的解释") && text.contains("缴费年限累计计算：中断之前的月份照样计入"), "I-3 in words");
+    let all = stdout(&jifen(&["rules", "--format", "json"], None));
+    let document: serde_json::Value = serde_json::from_str(&all).unwrap();
+    let interpretations = document["interpretations"].as_array().unwrap();
+    assert_eq!(interpretations.len(), 11);
+    assert!(interpretations[10]["decision"]["en"].as_str().unwrap().contains("2021 standard"));
     let json = stdout(&jifen(&["rules", "sh-2023", "--format", "json"], None));
     let document: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(document["rule_sets"][0]["age"]["cap"]["value"], 30);

@@ -2,8 +2,9 @@
 //!
 //! Changes write their messages into the outbox in their own transaction; this worker
 //! leases due messages, hands each to a [`Sender`], and records the outcome: sent, retried
-//! later with exponential backoff, or given up after [`MAX_ATTEMPTS`]. Leases make it safe
-//! for several servers to drain one database. A worker that dies between sending and
+//! later with exponential backoff, or given up after [`MAX_ATTEMPTS`]. Many sends are in
+//! flight at once and their outcomes are recorded in batches (see [`drain`]). Leases make
+//! it safe for several servers to drain one database. A worker that dies between sending and
 //! recording can cause a second send after its lease runs out, so the idempotency key goes
 //! to the gateway with every message, for the gateway to drop repeats.
 

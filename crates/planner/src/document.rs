@@ -1,12 +1,13 @@
 //! The plan as a document (JSON, see docs/PLAN.md), worded in one language.
 
-use crate::catalogue::Effect;
-use crate::plan::{ActionOutcome, DeadlinePlan, Plan};
+use crate::advice::{NoGain, NotProposed};
+use crate::catalogue::{Action, Area, Effect};
+use crate::plan::{ActionOutcome, DeadlinePlan, Partner, Plan, Standing};
 use crate::scenario::{AssumptionNote, Assumptions};
 use crate::timeline::{Change, Timeline};
 use chrono::NaiveDate;
 use jifen_rules::calendar::{date_format, option_date_format};
-use jifen_rules::{ItemId, Lang, RuleSet, explain};
+use jifen_rules::{ItemId, Lang, QualificationKind, RuleSet, explain};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize)]
@@ -24,7 +25,10 @@ pub struct PlanDocument<'a> {
     pub events: Vec<Event>,
     pub threats: Vec<Event>,
     pub series: Vec<Point>,
+    /// Holding the standard once reached (`null`: not reached within the horizon).
+    pub standing: Option<StandingDocument>,
     pub actions: Vec<ActionDocument>,
+    pub not_proposed: Vec<NotProposedDocument>,
     pub deadline: Option<DeadlineDocument>,
 }
 
@@ -54,6 +58,25 @@ pub struct Point {
     pub total: i64,
 }
 
+/// From the date the standard is reached: until when it holds, what brings the total
+/// below it, and which actions keep it longer.
+#[derive(Debug, Clone, Serialize)]
+pub struct StandingDocument {
+    #[serde(with = "date_format")]
+    pub from: NaiveDate,
+    /// The last day at or above the standard within the horizon.
+    #[serde(with = "date_format")]
+    pub until: NaiveDate,
+    /// The first day below it again (`null`: held to the horizon's end).
+    #[serde(with = "option_date_format")]
+    pub falls_on: Option<NaiveDate>,
+    /// The falls of items after `from` up to `falls_on`: what brings the total below.
+    pub falls: Vec<Event>,
+    /// Ids of the proposed actions that hold the standard longer.
+    pub keeps: Vec<String>,
+    pub text: String,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct ActionDocument {
     pub id: String,
@@ -63,10 +86,44 @@ pub struct ActionDocument {
     pub ready_on: NaiveDate,
     #[serde(with = "option_date_format")]
     pub reaches_on: Option<NaiveDate>,
+    /// The first day below the standard again after reaching it (`null`: never reached, or
+    /// held to the horizon's end).
+    #[serde(with = "option_date_format")]
+    pub falls_on: Option<NaiveDate>,
     pub months_earlier: Option<i32>,
     pub gain: i64,
     #[serde(with = "option_date_format")]
     pub gain_on: Option<NaiveDate>,
+    /// Why the action gains nothing on its own (`null` when it gains).
+    pub no_gain: Option<NoGainDocument>,
+}
+
+/// A stable `code` and its wording.
+#[derive(Debug, Clone, Serialize)]
+pub struct NoGainDocument {
+    pub code: &'static str,
+    pub text: String,
+    /// The action together with which this one adds points.
+    pub with: Option<PartnerDocument>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PartnerDocument {
+    pub id: String,
+    pub title: String,
+    /// What this action adds to what the partner gives alone.
+    pub gain: i64,
+    #[serde(with = "option_date_format")]
+    pub gain_on: Option<NaiveDate>,
+}
+
+/// An action of the catalogue the planner does not propose, and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct NotProposedDocument {
+    pub id: String,
+    pub title: String,
+    pub code: &'static str,
+    pub text: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -108,7 +165,18 @@ impl Plan<'_, '_> {
                 })
                 .collect(),
             series: series(&self.baseline),
+            standing: self.standing.as_ref().map(|standing| self.standing_document(standing, lang)),
             actions: self.actions.iter().map(|outcome| action_document(outcome, lang)).collect(),
+            not_proposed: self
+                .not_proposed
+                .iter()
+                .map(|(action, reason)| NotProposedDocument {
+                    id: action.id.clone(),
+                    title: action.title.get(lang).to_string(),
+                    code: not_proposed_code(reason),
+                    text: not_proposed_text(action, reason, lang),
+                })
+                .collect(),
             deadline: self.deadline.as_ref().map(|plan| deadline_document(plan, self.as_of, lang)),
         }
     }
@@ -128,6 +196,36 @@ impl Plan<'_, '_> {
                 }
             }
             _ => text,
+        }
+    }
+
+    fn standing_document(&self, standing: &Standing, lang: Lang) -> StandingDocument {
+        let until = standing.falls_on.and_then(|date| date.pred_opt()).unwrap_or(self.until);
+        let text = match (standing.falls_on, lang) {
+            (Some(falls_on), Lang::Zh) => {
+                format!("{} 起达到标准分值，保持至 {until}；{falls_on} 起低于标准分值", standing.from)
+            }
+            (Some(falls_on), Lang::En) => {
+                format!("at or above the standard from {} to {until}; below it from {falls_on}", standing.from)
+            }
+            (None, Lang::Zh) => format!("{} 起达到标准分值，推算期内（至 {until}）一直保持", standing.from),
+            (None, Lang::En) => {
+                format!("at or above the standard from {} through the horizon ({until})", standing.from)
+            }
+        };
+        StandingDocument {
+            from: standing.from,
+            until,
+            falls_on: standing.falls_on,
+            falls: standing
+                .falls
+                .iter()
+                .map(|(date, change)| {
+                    event(*date, change, self.baseline.total_on(*date), self.baseline.start.rule_set, lang)
+                })
+                .collect(),
+            keeps: standing.keeps.iter().map(|action| action.id.clone()).collect(),
+            text,
         }
     }
 }
@@ -164,9 +262,20 @@ fn action_document(outcome: &ActionOutcome, lang: Lang) -> ActionDocument {
         effort: outcome.action.effort,
         ready_on: outcome.ready_on,
         reaches_on: outcome.reaches_on,
+        falls_on: outcome.falls_on,
         months_earlier: outcome.months_earlier,
         gain: outcome.gain,
         gain_on: outcome.gain_on,
+        no_gain: outcome.no_gain.map(|no_gain| NoGainDocument {
+            code: no_gain_code(&no_gain),
+            text: no_gain_text(&no_gain, outcome.with.as_ref(), lang),
+            with: outcome.with.map(|partner| PartnerDocument {
+                id: partner.action.id.clone(),
+                title: partner.action.title.get(lang).to_string(),
+                gain: partner.gain,
+                gain_on: partner.gain_on,
+            }),
+        }),
     }
 }
 
@@ -178,15 +287,18 @@ fn deadline_document(plan: &DeadlinePlan, as_of: NaiveDate, lang: Lang) -> Deadl
         actions: plan
             .actions
             .iter()
-            .map(|action| ActionDocument {
+            .zip(&plan.contributions)
+            .map(|(action, &(gain, gain_on))| ActionDocument {
                 id: action.id.clone(),
                 title: action.title.get(lang).to_string(),
                 effort: action.effort,
                 ready_on: crate::scenario::add_months(as_of, action.min_months),
                 reaches_on: plan.reaches_on,
+                falls_on: None,
                 months_earlier: None,
-                gain: 0,
-                gain_on: None,
+                gain,
+                gain_on,
+                no_gain: None,
             })
             .collect(),
         reaches_on: plan.reaches_on,
@@ -195,6 +307,114 @@ fn deadline_document(plan: &DeadlinePlan, as_of: NaiveDate, lang: Lang) -> Deadl
         events: events(&plan.timeline, lang),
         series: series(&plan.timeline),
         plans_scored: plan.plans_scored,
+    }
+}
+
+pub fn no_gain_code(no_gain: &NoGain) -> &'static str {
+    match no_gain {
+        NoGain::NotReady { .. } => "not_ready",
+        NoGain::NeedsBase { .. } => "needs_base",
+        NoGain::HigherAlternative { .. } => "higher_alternative",
+        NoGain::AlreadyCounted { .. } => "already_counted",
+        NoGain::NotWithinHorizon { .. } => "not_within_horizon",
+    }
+}
+
+/// Why an action gains nothing on its own, and with which other action it would.
+pub fn no_gain_text(no_gain: &NoGain, with: Option<&Partner>, lang: Lang) -> String {
+    let zh = lang == Lang::Zh;
+    let why = match *no_gain {
+        NoGain::NotReady { ready_on } if zh => format!("最早 {ready_on} 完成，已超出推算期"),
+        NoGain::NotReady { ready_on } => format!("ready on {ready_on}, after the horizon"),
+        NoGain::NeedsBase { min_months, window_months, ratio_tenths } if zh => format!(
+            "需近 {window_months} 个月内有 {min_months} 个月按不低于 {} 倍社平缴费",
+            explain::ratio(ratio_tenths)
+        ),
+        NoGain::NeedsBase { min_months, window_months, ratio_tenths } => format!(
+            "needs {min_months} of the last {window_months} months insured at ≥ {} × the average wage",
+            explain::ratio(ratio_tenths)
+        ),
+        NoGain::HigherAlternative { item, points } if zh => {
+            format!("学历与职称只计较高者，{}已得 {points} 分", item.name(lang))
+        }
+        NoGain::HigherAlternative { item, points } => format!(
+            "only the higher of education and qualification counts, and {} already scores {points}",
+            item.name(lang).to_lowercase()
+        ),
+        NoGain::AlreadyCounted { item, points } if zh => format!("{}已得 {points} 分，不低于此项", item.name(lang)),
+        NoGain::AlreadyCounted { item, points } => {
+            format!("{} already scores {points}, no less than this would", item.name(lang).to_lowercase())
+        }
+        NoGain::NotWithinHorizon { until } if zh => format!("推算期内（至 {until}）不增加积分"),
+        NoGain::NotWithinHorizon { until } => format!("adds no points within the horizon (to {until})"),
+    };
+    match with {
+        Some(partner) if zh => {
+            format!("{why}；与“{}”同时进行可多得 {} 分", partner.action.title.get(lang), partner.gain)
+        }
+        Some(partner) => {
+            format!("{why}; together with \"{}\" it adds {}", partner.action.title.get(lang), partner.gain)
+        }
+        None => why,
+    }
+}
+
+pub fn not_proposed_code(reason: &NotProposed) -> &'static str {
+    match reason {
+        NotProposed::AlreadyHolds => "already_holds",
+        NotProposed::ChangesNothing => "changes_nothing",
+        NotProposed::LowersScore { .. } => "lowers_score",
+    }
+}
+
+/// Why `action` is not proposed.
+pub fn not_proposed_text(action: &Action, reason: &NotProposed, lang: Lang) -> String {
+    let zh = lang == Lang::Zh;
+    match (reason, &action.effect) {
+        (NotProposed::LowersScore { by, on }, _) if zh => format!("会使积分降低（{on} 少 {by} 分）"),
+        (NotProposed::LowersScore { by, on }, _) => format!("lowers the total ({by} fewer points on {on})"),
+        (NotProposed::AlreadyHolds, Effect::Qualification { kind: QualificationKind::Title, .. }) if zh => {
+            "已持有同级或更高的职称".to_string()
+        }
+        (NotProposed::AlreadyHolds, Effect::Qualification { kind: QualificationKind::Skill, .. }) if zh => {
+            "已持有同级或更高的技能等级证书".to_string()
+        }
+        (NotProposed::AlreadyHolds, Effect::Qualification { kind, .. }) => {
+            format!(
+                "already holds this {} or a higher one",
+                if *kind == QualificationKind::Title { "title" } else { "skill level" }
+            )
+        }
+        (NotProposed::AlreadyHolds, _) if zh => "已取得同等或更高的学历".to_string(),
+        (NotProposed::AlreadyHolds, _) => "already holds this education or a higher one".to_string(),
+        (NotProposed::ChangesNothing, Effect::Base { ratio_tenths }) if zh => {
+            format!("今后已按不低于 {} 倍社平缴费", explain::ratio(*ratio_tenths))
+        }
+        (NotProposed::ChangesNothing, Effect::Base { ratio_tenths }) => {
+            format!("already insured at ≥ {} × the average wage from now on", explain::ratio(*ratio_tenths))
+        }
+        (NotProposed::ChangesNothing, Effect::ContractUnitPays) if zh => {
+            "近期及今后列出的月份中没有补缴或非劳动合同单位缴纳的月份".to_string()
+        }
+        (NotProposed::ChangesNothing, Effect::ContractUnitPays) => {
+            "no recent or listed later month is back-paid or paid by another unit".to_string()
+        }
+        (NotProposed::ChangesNothing, Effect::Area(Area::Lingang)) if zh => "已在临港新片区工作和居住".to_string(),
+        (NotProposed::ChangesNothing, Effect::Area(Area::Lingang)) => {
+            "already works and lives in the Lin-gang Special Area".to_string()
+        }
+        (NotProposed::ChangesNothing, Effect::Area(Area::RemoteKeyArea)) if zh => {
+            "已在远郊重点区域工作和居住".to_string()
+        }
+        (NotProposed::ChangesNothing, Effect::Area(Area::RemoteKeyArea)) => {
+            "already works and lives in a remote key area".to_string()
+        }
+        (NotProposed::ChangesNothing, Effect::PublicService(_)) if zh => "已在特定公共服务领域工作".to_string(),
+        (NotProposed::ChangesNothing, Effect::PublicService(_)) => {
+            "already works in the public-service field".to_string()
+        }
+        (NotProposed::ChangesNothing, _) if zh => "与现状相同".to_string(),
+        (NotProposed::ChangesNothing, _) => "changes nothing".to_string(),
     }
 }
 

@@ -2,6 +2,7 @@
 //! closer (ranked), and the least-effort set of actions that meets a deadline. Every figure
 //! comes from running the engine on a projected profile; no gain is written down anywhere.
 
+use crate::advice::{self, NoGain, NotProposed};
 use crate::catalogue::{Action, Catalogue};
 use crate::scenario::{Assumptions, Scenario, add_months};
 use crate::timeline::{Change, Timeline};
@@ -87,11 +88,41 @@ pub struct ActionOutcome<'c> {
     pub action: &'c Action,
     pub ready_on: NaiveDate,
     pub reaches_on: Option<NaiveDate>,
+    /// The first date after reaching the standard on which the total is below it again
+    /// (`None`: never reached, or held to the horizon's end).
+    pub falls_on: Option<NaiveDate>,
     /// Months earlier than without the action; `None` when either never reaches.
     pub months_earlier: Option<i32>,
     /// The largest difference in total over the horizon, and the first date it appears.
     pub gain: i64,
     pub gain_on: Option<NaiveDate>,
+    /// Why the action gains nothing on its own (set exactly when `gain` is 0).
+    pub no_gain: Option<NoGain>,
+    /// For an action that gains nothing alone, the action that makes it count and what it
+    /// then adds.
+    pub with: Option<Partner<'c>>,
+}
+
+/// Another action together with which an action adds `gain` (first on `gain_on`) to what
+/// the other action gives alone.
+#[derive(Debug, Clone, Copy)]
+pub struct Partner<'c> {
+    pub action: &'c Action,
+    pub gain: i64,
+    pub gain_on: Option<NaiveDate>,
+}
+
+/// Holding the standard: from the date it is first reached until it falls below it again,
+/// what brings it below, and which actions keep it longer.
+#[derive(Debug, Clone)]
+pub struct Standing<'r, 'c> {
+    pub from: NaiveDate,
+    /// The first date below the standard again; `None`: held to the horizon's end.
+    pub falls_on: Option<NaiveDate>,
+    /// The falls of items after `from` up to and including `falls_on` (empty when held).
+    pub falls: Vec<(NaiveDate, Change<'r>)>,
+    /// Proposed actions that hold the standard longer than doing nothing, longest first.
+    pub keeps: Vec<&'c Action>,
 }
 
 /// The least-effort set of actions that reaches the standard by the deadline, or, when no
@@ -107,6 +138,9 @@ pub struct DeadlinePlan<'r, 'c> {
     pub best_total: i64,
     pub best_on: NaiveDate,
     pub timeline: Timeline<'r>,
+    /// What each action adds within the plan (the plan's total less the total without that
+    /// action, at its largest by the deadline) and the first date of that.
+    pub contributions: Vec<(i64, Option<NaiveDate>)>,
     /// Sets of actions the search scored.
     pub plans_scored: usize,
 }
@@ -121,8 +155,14 @@ pub struct Plan<'r, 'c> {
     pub baseline: Timeline<'r>,
     /// Falls of the score within the next [`THREAT_MONTHS`] months.
     pub threats: Vec<(NaiveDate, Change<'r>)>,
-    /// Ranked: earliest date reaching the standard, then least effort, then largest gain.
+    /// Present when the standard is reached within the horizon.
+    pub standing: Option<Standing<'r, 'c>>,
+    /// The proposed actions, ranked: earliest date reaching the standard, then the standard
+    /// held longest, then those that gain before those that do not, then least effort, then
+    /// largest gain.
     pub actions: Vec<ActionOutcome<'c>>,
+    /// The actions of the catalogue that are not proposed, in catalogue order, with why.
+    pub not_proposed: Vec<(&'c Action, NotProposed)>,
     pub deadline: Option<DeadlinePlan<'r, 'c>>,
 }
 
@@ -140,39 +180,58 @@ pub fn plan<'r, 'c>(
     let as_of = *profile.as_of.get_or_insert(today);
     // Scoring the start validates the profile against its date (age, rule set).
     book.evaluate(&profile, &jifen_rules::Context::on(as_of))?;
-    // "Still insured" means up to the evaluation date; later months are the projection's.
-    profile.close_open_insurance(jifen_rules::Month::of(as_of));
     if let Some(deadline) = request.deadline.filter(|deadline| *deadline < as_of) {
         return Err(PlanError::DeadlineBeforeStart { deadline, as_of });
     }
     let until = horizon_end(&profile, as_of, request.horizon_years, request.deadline);
     let planner = Planner { book, profile: &profile, assumptions: &request.assumptions, as_of, until };
 
-    let mut baseline_scenario = planner.scenario(&[]);
-    let scenario_notes = baseline_scenario.notes.clone();
-    let baseline = Timeline::build(book, &mut baseline_scenario, until, false)?;
+    let baseline_projection = planner.scenario(&[]);
+    let scenario_notes = baseline_projection.notes.clone();
+    let baseline = Timeline::build(book, &mut baseline_projection.clone(), until, false)?;
     let threat_end = add_months(as_of, THREAT_MONTHS);
-    let threats = baseline
-        .steps
-        .iter()
-        .filter(|step| step.date <= threat_end)
-        .flat_map(|step| {
-            step.changes.iter().filter(|change| change.delta() < 0).map(move |change| (step.date, *change))
-        })
-        .collect();
+    let threats = baseline.falls_between(as_of, threat_end);
 
-    let mut actions = Vec::with_capacity(catalogue.actions.len());
+    let mut proposed = Vec::with_capacity(catalogue.actions.len());
+    let mut not_proposed = Vec::new();
     for action in &catalogue.actions {
-        let timeline = Timeline::build(book, &mut planner.scenario(&[action]), until, false)?;
-        actions.push(compare(action, as_of, &baseline, &timeline));
+        if advice::already_holds(action, &profile, baseline.start.rule_set) {
+            not_proposed.push((action, NotProposed::AlreadyHolds));
+            continue;
+        }
+        let scenario = planner.scenario(&[action]);
+        if scenario.same_future(&baseline_projection) {
+            not_proposed.push((action, NotProposed::ChangesNothing));
+            continue;
+        }
+        let timeline = Timeline::build(book, &mut scenario.clone(), until, false)?;
+        let difference = Difference::between(&baseline, &timeline);
+        if let Some((by, on)) = difference.largest_fall {
+            not_proposed.push((action, NotProposed::LowersScore { by, on }));
+            continue;
+        }
+        proposed.push((compare(action, as_of, &baseline, &timeline, difference), scenario, timeline));
     }
+    let mut actions = planner.explain_no_gains(proposed)?;
     actions.sort_by(|a, b| {
         let reach = |o: &ActionOutcome| o.reaches_on.unwrap_or(NaiveDate::MAX);
-        reach(a).cmp(&reach(b)).then(a.action.effort.cmp(&b.action.effort)).then(b.gain.cmp(&a.gain))
+        let held = |o: &ActionOutcome| o.falls_on.unwrap_or(NaiveDate::MAX);
+        reach(a)
+            .cmp(&reach(b))
+            .then(held(b).cmp(&held(a)))
+            .then(a.no_gain.is_some().cmp(&b.no_gain.is_some()))
+            .then(a.action.effort.cmp(&b.action.effort))
+            .then(b.gain.cmp(&a.gain))
     });
+    let standing = standing(&baseline, &actions, until);
 
     let deadline = match request.deadline {
-        Some(deadline) => Some(planner.search_deadline(catalogue, deadline)?),
+        Some(deadline) => {
+            let options = catalogue.groups().into_iter().map(|group| {
+                group.into_iter().filter(|action| actions.iter().any(|o| std::ptr::eq(o.action, *action))).collect()
+            });
+            Some(planner.search_deadline(options.collect(), deadline)?)
+        }
         None => None,
     };
     let standard = baseline.start.standard;
@@ -184,9 +243,34 @@ pub fn plan<'r, 'c>(
         scenario_notes,
         baseline,
         threats,
+        standing,
         actions,
+        not_proposed,
         deadline,
     })
+}
+
+/// Holding the standard on the baseline: until when, what brings it below, what keeps it.
+fn standing<'r, 'c>(
+    baseline: &Timeline<'r>,
+    actions: &[ActionOutcome<'c>],
+    until: NaiveDate,
+) -> Option<Standing<'r, 'c>> {
+    let from = baseline.reaches_on?;
+    let falls_on = baseline.falls_on();
+    let falls = falls_on.map_or_else(Vec::new, |falls_on| baseline.falls_between(from, falls_on));
+    let held = |falls_on: Option<NaiveDate>| falls_on.unwrap_or(NaiveDate::MAX).min(until.succ_opt().unwrap_or(until));
+    let keeps = match falls_on {
+        Some(_) => actions
+            .iter()
+            .filter(|outcome| {
+                outcome.reaches_on.is_some_and(|on| on <= from) && held(outcome.falls_on) > held(falls_on)
+            })
+            .map(|outcome| outcome.action)
+            .collect(),
+        None => Vec::new(),
+    };
+    Some(Standing { from, falls_on, falls, keeps })
 }
 
 /// The horizon's last day: `years` after the start, or the deadline if later, but never
@@ -203,30 +287,61 @@ fn horizon_end(profile: &Profile, as_of: NaiveDate, years: u32, deadline: Option
     }
 }
 
-fn compare<'c>(action: &'c Action, as_of: NaiveDate, baseline: &Timeline, timeline: &Timeline) -> ActionOutcome<'c> {
+/// How an action's timeline differs from the baseline's.
+struct Difference {
+    /// The largest rise and the first date it appears (0 and `None` when never above).
+    gain: i64,
+    gain_on: Option<NaiveDate>,
+    /// The largest fall below the baseline, if any, and the first date it appears.
+    largest_fall: Option<(i64, NaiveDate)>,
+}
+
+impl Difference {
+    fn between(baseline: &Timeline, timeline: &Timeline) -> Self {
+        Self::over(baseline, timeline, NaiveDate::MAX)
+    }
+
+    /// Over the dates up to and including `until`.
+    fn over(baseline: &Timeline, timeline: &Timeline, until: NaiveDate) -> Self {
+        let mut difference = Self { gain: 0, gain_on: None, largest_fall: None };
+        let mut dates: Vec<NaiveDate> = baseline.dates().chain(timeline.dates()).filter(|d| *d <= until).collect();
+        dates.sort_unstable();
+        dates.dedup();
+        for date in dates {
+            let change = timeline.total_on(date) - baseline.total_on(date);
+            if change > difference.gain {
+                difference.gain = change;
+                difference.gain_on = Some(date);
+            }
+            if change < 0 && difference.largest_fall.is_none_or(|(by, _)| -change > by) {
+                difference.largest_fall = Some((-change, date));
+            }
+        }
+        difference
+    }
+}
+
+fn compare<'c>(
+    action: &'c Action,
+    as_of: NaiveDate,
+    baseline: &Timeline,
+    timeline: &Timeline,
+    difference: Difference,
+) -> ActionOutcome<'c> {
     let months_earlier = match (baseline.reaches_on, timeline.reaches_on) {
         (Some(without), Some(with)) => Some(jifen_rules::Month::of(with).until(jifen_rules::Month::of(without))),
         _ => None,
     };
-    let mut gain = 0;
-    let mut gain_on = None;
-    let mut dates: Vec<NaiveDate> = baseline.dates().chain(timeline.dates()).collect();
-    dates.sort_unstable();
-    dates.dedup();
-    for date in dates {
-        let difference = timeline.total_on(date) - baseline.total_on(date);
-        if difference > gain {
-            gain = difference;
-            gain_on = Some(date);
-        }
-    }
     ActionOutcome {
         action,
         ready_on: add_months(as_of, action.min_months),
         reaches_on: timeline.reaches_on,
+        falls_on: timeline.falls_on(),
         months_earlier,
-        gain,
-        gain_on,
+        gain: difference.gain,
+        gain_on: difference.gain_on,
+        no_gain: None,
+        with: None,
     }
 }
 
@@ -243,17 +358,47 @@ impl<'a, 'r> Planner<'a, 'r> {
         Scenario::new(self.book, self.profile, self.assumptions, actions, self.until)
     }
 
-    /// Tries sets of actions (at most one per group, each ready by the deadline) in order
-    /// of effort; the first effort level with a set that meets the deadline wins, and among
-    /// its sets the earliest to reach, then the one with fewer actions.
+    /// Says why each outcome that gains nothing does so, and for one that needs a higher
+    /// base, which base action makes it count and what it then adds.
+    fn explain_no_gains<'c>(
+        &self,
+        mut proposed: Vec<(ActionOutcome<'c>, Scenario, Timeline<'r>)>,
+    ) -> Result<Vec<ActionOutcome<'c>>, PlanError> {
+        for i in 0..proposed.len() {
+            if proposed[i].0.gain > 0 {
+                continue;
+            }
+            let (outcome, scenario, _) = &mut proposed[i];
+            let no_gain = advice::why_no_gain(self.book, outcome.action, outcome.ready_on, scenario, self.until)?;
+            outcome.no_gain = Some(no_gain);
+            let action = outcome.action;
+            let Some(partner) = advice::base_partner(no_gain, proposed.iter().map(|(o, _, _)| o.action)) else {
+                continue;
+            };
+            let Some((_, _, partner_timeline)) = proposed.iter().find(|(o, _, _)| std::ptr::eq(o.action, partner))
+            else {
+                continue;
+            };
+            let together = Timeline::build(self.book, &mut self.scenario(&[action, partner]), self.until, false)?;
+            let difference = Difference::between(partner_timeline, &together);
+            if difference.gain > 0 {
+                proposed[i].0.with =
+                    Some(Partner { action: partner, gain: difference.gain, gain_on: difference.gain_on });
+            }
+        }
+        Ok(proposed.into_iter().map(|(outcome, _, _)| outcome).collect())
+    }
+
+    /// Tries sets of actions (at most one per group of `options`, each ready by the deadline)
+    /// in order of effort; the first effort level with a set that meets the deadline wins,
+    /// and among its sets the earliest to reach, then the one with fewer actions.
     fn search_deadline<'c>(
         &self,
-        catalogue: &'c Catalogue,
+        options: Vec<Vec<&'c Action>>,
         deadline: NaiveDate,
     ) -> Result<DeadlinePlan<'r, 'c>, PlanError> {
         let deadline = deadline.min(self.until);
-        let options: Vec<Vec<&'c Action>> = catalogue
-            .groups()
+        let options: Vec<Vec<&'c Action>> = options
             .into_iter()
             .map(|group| group.into_iter().filter(|a| add_months(self.as_of, a.min_months) <= deadline).collect())
             .collect();
@@ -309,6 +454,15 @@ impl<'a, 'r> Planner<'a, 'r> {
             (None, None) => (false, Vec::new(), Timeline::build(self.book, &mut self.scenario(&[]), deadline, false)?),
         };
         let (best_total, best_on) = timeline.best_until(deadline);
+        // A plan that meets the deadline was scored up to the day it reaches the standard.
+        let scored_until = timeline.reaches_on.filter(|_| met).unwrap_or(deadline);
+        let mut contributions = Vec::with_capacity(actions.len());
+        for (i, _) in actions.iter().enumerate() {
+            let others: Vec<&Action> = actions.iter().enumerate().filter(|&(j, _)| j != i).map(|(_, a)| *a).collect();
+            let without = Timeline::build(self.book, &mut self.scenario(&others), scored_until, false)?;
+            let difference = Difference::over(&without, &timeline, scored_until);
+            contributions.push((difference.gain, difference.gain_on));
+        }
         Ok(DeadlinePlan {
             deadline,
             met,
@@ -318,6 +472,7 @@ impl<'a, 'r> Planner<'a, 'r> {
             best_total,
             best_on,
             timeline,
+            contributions,
             plans_scored: scored,
         })
     }

@@ -114,6 +114,23 @@ impl<'r> Timeline<'r> {
         best
     }
 
+    /// The first date after the standard is reached on which the total is below it again.
+    pub fn falls_on(&self) -> Option<NaiveDate> {
+        let reached = self.reaches_on?;
+        self.steps.iter().find(|step| step.date > reached && !step.reaches_standard).map(|step| step.date)
+    }
+
+    /// Every fall of an item on a date in `(from, until]`, with its date.
+    pub fn falls_between(&self, from: NaiveDate, until: NaiveDate) -> Vec<(NaiveDate, Change<'r>)> {
+        self.steps
+            .iter()
+            .filter(|step| from < step.date && step.date <= until)
+            .flat_map(|step| {
+                step.changes.iter().filter(|change| change.delta() < 0).map(move |change| (step.date, *change))
+            })
+            .collect()
+    }
+
     /// Every date on which the total changed.
     pub fn dates(&self) -> impl Iterator<Item = NaiveDate> + '_ {
         std::iter::once(self.from).chain(self.steps.iter().map(|step| step.date))

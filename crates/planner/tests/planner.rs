@@ -592,9 +592,15 @@ fn a_deadline_before_the_start_or_a_bad_horizon_is_refused() {
 // ---------------------------------------------------------------- 9. ranking
 
 fn assert_ranked(plan: &Plan, what: &str) {
+    // Earliest to reach, then the standard held longest, then gaining before not, then effort.
     let key = |i: usize| {
         let outcome = &plan.actions[i];
-        (outcome.reaches_on.unwrap_or(NaiveDate::MAX), outcome.action.effort)
+        (
+            outcome.reaches_on.unwrap_or(NaiveDate::MAX),
+            std::cmp::Reverse(outcome.falls_on.unwrap_or(NaiveDate::MAX)),
+            outcome.no_gain.is_some(),
+            outcome.action.effort,
+        )
     };
     for i in 1..plan.actions.len() {
         assert!(
@@ -612,7 +618,11 @@ fn assert_ranked(plan: &Plan, what: &str) {
 fn actions_are_ranked_by_reach_date_then_effort() {
     for name in ["spouse-7-years.json", "age-50-associate-no-insurance.json", "deductions-windows.json"] {
         let plan = run(&case(name), catalogue());
-        assert_eq!(plan.actions.len(), catalogue().actions.len(), "{name}: one outcome per action");
+        assert_eq!(
+            plan.actions.len() + plan.not_proposed.len(),
+            catalogue().actions.len(),
+            "{name}: each action proposed or not"
+        );
         assert_ranked(&plan, name);
     }
     // The mix the ordering is about: some actions reach, some never do (None last).
@@ -669,7 +679,9 @@ fn the_plan_document_has_the_documented_keys_and_a_monthly_series() {
         "events",
         "threats",
         "series",
+        "standing",
         "actions",
+        "not_proposed",
         "deadline",
     ];
     expected.sort_unstable();

@@ -266,12 +266,13 @@ impl<'p, 'r> Facts<'p, 'r> {
         let mut best: Option<(i64, Finding)> = None;
         let mut fallback = Finding::NoEducation;
         for (entry, education) in self.profile.education.iter().enumerate() {
+            let facts = EducationFacts::of(education);
             if let Some(graduated_on) = education.graduated_on.filter(|&date| date > self.as_of) {
-                fallback = Finding::EducationNotYet { entry, graduated_on };
+                fallback = Finding::EducationNotYet { entry, facts, graduated_on };
                 continue;
             }
             if !education.recognized {
-                fallback = Finding::EducationNotRecognized { entry };
+                fallback = Finding::EducationNotRecognized { entry, facts };
                 continue;
             }
             let points = match education.level {
@@ -282,8 +283,7 @@ impl<'p, 'r> Facts<'p, 'r> {
                 EducationLevel::Doctor => table.doctor,
             };
             if best.is_none_or(|(best_points, _)| points > best_points) {
-                let degree = education.degree && education.level == EducationLevel::Bachelor;
-                best = Some((points, Finding::Education { entry, level: education.level, degree }));
+                best = Some((points, Finding::Education { entry, facts }));
             }
         }
         let (points, finding) = best.unwrap_or((0, fallback));
@@ -357,12 +357,15 @@ impl<'p, 'r> Facts<'p, 'r> {
             } else {
                 None
             };
+            let obtained_on = qualification.obtained_on;
             let (slot, finding) = match failure {
                 None => {
                     let base_months = subject_to_condition.then_some(months);
-                    (&mut best, Finding::Qualification { entry, level, base_months })
+                    (&mut best, Finding::Qualification { entry, level, obtained_on, base_months })
                 }
-                Some(failure) => (&mut best_failed, Finding::QualificationFailed { entry, level, failure }),
+                Some(failure) => {
+                    (&mut best_failed, Finding::QualificationFailed { entry, level, obtained_on, failure })
+                }
             };
             if slot.as_ref().is_none_or(|(best_points, _)| points > *best_points) {
                 *slot = Some((points, finding));
@@ -470,13 +473,14 @@ impl<'p, 'r> Facts<'p, 'r> {
             } else {
                 education.graduated_on.filter(|&date| date > self.as_of).map(ShortageFailure::NotYetGraduated)
             };
+            let facts = EducationFacts::of(education);
             match failure {
                 None => {
-                    finding = Finding::ShortageMajor { entry };
+                    finding = Finding::ShortageMajor { entry, facts };
                     break;
                 }
                 Some(failure) if finding == Finding::NoShortageMajor => {
-                    finding = Finding::ShortageMajorFailed { entry, failure };
+                    finding = Finding::ShortageMajorFailed { entry, facts, failure };
                 }
                 Some(_) => {}
             }
@@ -571,7 +575,7 @@ impl<'p, 'r> Facts<'p, 'r> {
             }
             within_a_year |= graduated_on > years_before(self.as_of, 1);
             if graduated_on.year() == self.as_of.year() {
-                finding = Finding::FreshGraduate { entry, graduated_on };
+                finding = Finding::FreshGraduate { entry, facts: EducationFacts::of(education), graduated_on };
                 break;
             }
         }
@@ -603,8 +607,8 @@ impl<'p, 'r> Facts<'p, 'r> {
         let reference = Reference::to(&rules.points);
         match best {
             Some((points, entry)) => {
-                let level = self.profile.awards[entry].level;
-                let finding = Finding::Award { entry, level, ignored };
+                let award = &self.profile.awards[entry];
+                let finding = Finding::Award { entry, level: award.level, obtained_on: award.obtained_on, ignored };
                 Item::new(ItemId::Awards, points.min(rules.cap.value), finding, reference)
             }
             None => Item::new(ItemId::Awards, 0, Finding::NoAward { ignored }, reference),

@@ -7,6 +7,7 @@ use crate::lang::Lang;
 use crate::profile::{AwardLevel, EducationLevel};
 use crate::rulebook::{QualificationLevel, RuleSet};
 use crate::wages::{AverageWageTable, WageEntry};
+use chrono::{Datelike, NaiveDate};
 use std::borrow::Cow;
 
 /// `ratio_tenths` as a multiple: 8 → "0.8", 10 → "1", 25 → "2.5".
@@ -62,23 +63,60 @@ pub fn award_level(level: AwardLevel, lang: Lang) -> &'static str {
     }
 }
 
-/// The sentence for one item.
+/// The sentence for one item. It names the person's facts as a person would ("本科学历及学士
+///学位（2010年毕业）"), never input paths, and each interpretation the value rests on by
+/// its words ("解释 I-2：学历与职称（技能等级）只计较高的一项").
 pub fn explain(item: &Item, rules: &RuleSet, lang: Lang) -> Cow<'static, str> {
+    let mut worded = Interpretations::NONE;
     let mut text = match fixed_text(&item.finding, lang) {
         Some(text) => Cow::Borrowed(text),
-        None => Cow::Owned(finding(item, rules, lang)),
+        None => Cow::Owned(finding(item, rules, lang, &mut worded)),
     };
-    if let Some(winner) = item.superseded_by {
+    // An item of 0 points that does not count needs no note that it does not count.
+    if let Some(winner) = item.superseded_by.filter(|_| item.points > 0) {
+        let note = match lang {
+            Lang::Zh => format!("；本项不计入（计入“{}”）", winner.name(lang)),
+            Lang::En => format!("; not added (\"{}\" counts)", winner.name(lang)),
+        };
+        text.to_mut().push_str(&note);
+    }
+    for interpretation in item.interpretations.described().filter(|i| !worded.contains_id(&i.id)) {
+        let separator = if lang == Lang::Zh { "；" } else { "; " };
         let text = text.to_mut();
-        match lang {
-            Lang::Zh => text.push_str(&format!("；教育背景与职称/技能只取较高一项，本项不计入（计入“{}”）", winner.name(lang))),
-            Lang::En => text.push_str(&format!(
-                "; education and title/skill are alternatives and only the higher counts, so this item is not added (\"{}\" counts)",
-                winner.name(lang)
-            )),
-        }
+        text.push_str(separator);
+        text.push_str(&interpretation.short_note(lang));
     }
     text
+}
+
+/// "本科学历及学士学位（2010年毕业）" / "bachelor's diploma and degree (graduated 2010)"
+pub fn education_name(facts: EducationFacts, lang: Lang) -> String {
+    let level = education_level(facts.level, facts.degree, lang);
+    match (facts.graduated_on, lang) {
+        (None, _) => level.to_string(),
+        (Some(date), Lang::Zh) => format!("{level}（{}年毕业）", date.year()),
+        (Some(date), Lang::En) => format!("{level} (graduated {})", date.year()),
+    }
+}
+
+/// "中级职称（2019年取得）" / "intermediate title (obtained 2019)"
+pub fn qualification_name(level: QualificationLevel, obtained_on: Option<NaiveDate>, lang: Lang) -> String {
+    let name = qualification_level(level, lang);
+    match (obtained_on, lang) {
+        (None, _) => name.to_string(),
+        (Some(date), Lang::Zh) => format!("{name}（{}年取得）", date.year()),
+        (Some(date), Lang::En) => format!("{name} (obtained {})", date.year()),
+    }
+}
+
+/// "市级专项表彰奖励（2021年获得）" / "municipal special award (received 2021)"
+pub fn award_name(level: AwardLevel, obtained_on: Option<NaiveDate>, lang: Lang) -> String {
+    let name = award_level(level, lang);
+    match (obtained_on, lang) {
+        (None, _) => name.to_string(),
+        (Some(date), Lang::Zh) => format!("{name}（{}年获得）", date.year()),
+        (Some(date), Lang::En) => format!("{name} (received {})", date.year()),
+    }
 }
 
 /// Texts that depend on nothing but the finding: borrowed, never formatted.
@@ -107,7 +145,7 @@ fn fixed_text(finding: &Finding, lang: Lang) -> Option<&'static str> {
     })
 }
 
-fn finding(item: &Item, rules: &RuleSet, lang: Lang) -> String {
+fn finding(item: &Item, rules: &RuleSet, lang: Lang, worded: &mut Interpretations) -> String {
     use Finding::*;
     let zh = lang == Lang::Zh;
     let (finding, points) = (&item.finding, item.points);
@@ -139,46 +177,42 @@ fn finding(item: &Item, rules: &RuleSet, lang: Lang) -> String {
                 format!("born {birth_date}, aged {age}, outside every age band: no points")
             }
         },
-        Education { entry, level, degree } => {
-            let name = education_level(level, degree, lang);
+        Education { facts, .. } => {
+            let name = education_name(facts, lang);
             if zh {
-                format!("最高学历为 education[{entry}]：{name}，得 {points} 分")
+                format!("最高学历为{name}，得 {points} 分")
             } else {
-                format!("highest qualification is education[{entry}], {name}: {points} points")
+                format!("highest education: {name}, {points} points")
             }
         }
-        EducationNotRecognized { entry } if zh => {
-            format!("education[{entry}] 未获国家认可（recognized: false），不计分")
+        EducationNotRecognized { facts, .. } if zh => format!("{}未获国家认可，不计分", education_name(facts, lang)),
+        EducationNotRecognized { facts, .. } => {
+            format!("the {} is not state-recognised and scores 0", education_name(facts, lang))
         }
-        EducationNotRecognized { entry } => {
-            format!("education[{entry}] is not state-recognised (recognized: false) and scores 0")
-        }
-        EducationNotYet { entry, graduated_on } if zh => {
-            format!("education[{entry}] 的毕业日期 {graduated_on} 在计分日之后，尚不计分")
-        }
-        EducationNotYet { entry, graduated_on } => {
-            format!("education[{entry}] graduates on {graduated_on}, after the evaluation date, and does not count yet")
-        }
-        Qualification { entry, level, base_months } => {
-            let name = qualification_level(level, lang);
+        EducationNotYet { facts, graduated_on, .. } if zh => format!(
+            "{}的毕业日期 {graduated_on} 在计分日之后，尚不计分",
+            education_level(facts.level, facts.degree, lang)
+        ),
+        EducationNotYet { facts, graduated_on, .. } => format!(
+            "the {} is due on {graduated_on}, after the evaluation date, and does not count yet",
+            education_level(facts.level, facts.degree, lang)
+        ),
+        Qualification { level, obtained_on, base_months, .. } => {
+            let name = qualification_name(level, obtained_on, lang);
             let recent = match (base_months, item.compared_with) {
-                (Some(months), Some(compared)) => base_condition_met(months, compared, rules, lang),
+                (Some(months), Some(compared)) => base_condition_met(months, compared, rules, lang, worded),
                 _ => String::new(),
             };
             if zh {
-                format!("qualifications[{entry}]：{name}，符合条件{recent}，得 {points} 分")
+                format!("{name}，符合条件{recent}，得 {points} 分")
             } else {
-                format!("qualifications[{entry}], {name}, meets the conditions{recent}: {points} points")
+                format!("{name}, meeting the conditions{recent}: {points} points")
             }
         }
-        QualificationFailed { entry, level, failure } => {
-            let name = qualification_level(level, lang);
-            let why = qualification_failure(failure, item.compared_with, lang);
-            if zh {
-                format!("qualifications[{entry}]：{name}，{why}，不计分")
-            } else {
-                format!("qualifications[{entry}], {name}: {why}, so it scores 0")
-            }
+        QualificationFailed { level, obtained_on, failure, .. } => {
+            let name = qualification_name(level, obtained_on, lang);
+            let why = qualification_failure(failure, item.compared_with, lang, worded);
+            if zh { format!("{name}：{why}，不计分") } else { format!("{name}: {why}, so it scores 0") }
         }
         SiYears { months, not_qualifying, months_per_block } => {
             let years = months / months_per_block.max(1);
@@ -191,29 +225,29 @@ fn finding(item: &Item, rules: &RuleSet, lang: Lang) -> String {
                     " ({n} more months were back-paid or paid by another unit than the contract's and do not count)"
                 ),
             };
+            let full_years = if years == 1 { "1 full year".to_string() } else { format!("{years} full years") };
             if zh {
                 format!("本市职工社保合规缴费累计 {months} 个月{excluded}，满 {years} 年，得 {points} 分")
             } else {
                 format!(
-                    "{months} qualifying months of Shanghai employee insurance{excluded}, {years} full years: {points} points"
+                    "{months} qualifying months of Shanghai employee insurance{excluded}, {full_years}: {points} points"
                 )
             }
         }
-        SiBase { counts, awarded, as_of_month, alternative } => {
-            si_base(&counts, awarded, as_of_month, alternative, item.compared_with.map(|c| c.wages), rules, lang)
+        SiBase { .. } => si_base(item, rules, lang, worded),
+        ShortageMajor { facts, .. } if zh => {
+            format!("{}为全日制紧缺急需专业且与岗位相符，得 {points} 分", education_name(facts, lang))
         }
-        ShortageMajor { entry } if zh => {
-            format!("education[{entry}] 为全日制大专紧缺急需专业且与岗位相符，得 {points} 分")
-        }
-        ShortageMajor { entry } => format!(
-            "education[{entry}] is a full-time associate diploma in a shortage major matching the post: {points} points"
+        ShortageMajor { facts, .. } => format!(
+            "the {} is full-time, in a shortage major and matches the post: {points} points",
+            education_name(facts, lang)
         ),
-        ShortageMajorFailed { entry, failure } => {
-            let why = shortage_failure(failure, lang);
+        ShortageMajorFailed { facts, failure, .. } => {
+            let (name, why) = (education_name(facts, lang), shortage_failure(failure, lang));
             if zh {
-                format!("education[{entry}] 申报紧缺急需专业，但{why}，不计分")
+                format!("{name}申报紧缺急需专业，但{why}，不计分")
             } else {
-                format!("education[{entry}] claims a shortage major, but {why}, so it scores 0")
+                format!("the {name} is claimed as a shortage major, but {why}, so it scores 0")
             }
         }
         Investment { tax_points, hire_points, capped } => {
@@ -252,19 +286,21 @@ fn finding(item: &Item, rules: &RuleSet, lang: Lang) -> String {
         Talent { available: false, .. } => format!("rule set {} has no such item: no points", rules.id),
         Talent { .. } if zh => format!("经认定符合条件，得 {points} 分（条件由审核部门认定）"),
         Talent { .. } => format!("recognised as meeting the conditions: {points} points (the reviewer checks them)"),
-        FreshGraduate { entry, graduated_on } if zh => {
-            format!("education[{entry}] 于 {graduated_on} 全日制毕业，与计分日同一年，得 {points} 分")
-        }
-        FreshGraduate { entry, graduated_on } => format!(
-            "education[{entry}] full-time graduation on {graduated_on}, the same calendar year as the evaluation date: {points} points"
+        FreshGraduate { facts, graduated_on, .. } if zh => format!(
+            "{}于 {graduated_on} 全日制毕业，与计分日同一年，得 {points} 分",
+            education_level(facts.level, facts.degree, lang)
         ),
-        Award { entry, level, ignored } => {
-            let name = award_level(level, lang);
+        FreshGraduate { facts, graduated_on, .. } => format!(
+            "full-time {} on {graduated_on}, the same calendar year as the evaluation date: {points} points",
+            education_level(facts.level, facts.degree, lang)
+        ),
+        Award { level, obtained_on, ignored, .. } => {
+            let name = award_name(level, obtained_on, lang);
             let note = ignored_note(ignored, lang);
             if zh {
-                format!("最高奖项为 awards[{entry}]：{name}，得 {points} 分{note}")
+                format!("最高奖项为{name}，得 {points} 分{note}")
             } else {
-                format!("highest award is awards[{entry}], {name}: {points} points{note}")
+                format!("highest award: {name}, {points} points{note}")
             }
         }
         NoAward { ignored } if zh => {
@@ -320,12 +356,17 @@ fn ignored_note(ignored: usize, lang: Lang) -> String {
     }
 }
 
-fn qualification_failure(failure: QualificationFailure, compared: Option<WageComparison>, lang: Lang) -> String {
+fn qualification_failure(
+    failure: QualificationFailure,
+    compared: Option<WageComparison>,
+    lang: Lang,
+    worded: &mut Interpretations,
+) -> String {
     use QualificationFailure::*;
-    let figures = |window: u32, ratio_tenths: u64| match (compared, lang) {
+    let mut figures = |window: u32, ratio_tenths: u64| match (compared, lang) {
         (Some(compared), _) => {
             let end = compared.through;
-            compared_figures(compared.wages, end.plus(1 - window as i32), end, ratio_tenths, lang)
+            compared_figures(compared.wages, end.plus(1 - window as i32), end, ratio_tenths, lang, worded)
         }
         (None, Lang::Zh) => "社平工资".to_string(),
         (None, Lang::En) => "the average wage".to_string(),
@@ -375,11 +416,17 @@ fn shortage_failure(failure: ShortageFailure, lang: Lang) -> String {
 }
 
 /// ", with 12 of the last 12 months insured at ≥ 1 × the points reference (CNY 10338 …)".
-fn base_condition_met(months: u32, compared: WageComparison, rules: &RuleSet, lang: Lang) -> String {
+fn base_condition_met(
+    months: u32,
+    compared: WageComparison,
+    rules: &RuleSet,
+    lang: Lang,
+    worded: &mut Interpretations,
+) -> String {
     let condition = &rules.qualification.base_condition.value;
     let (window, ratio_tenths) = (condition.window_months, condition.ratio_tenths);
     let end = compared.through;
-    let figures = compared_figures(compared.wages, end.plus(1 - window as i32), end, ratio_tenths, lang);
+    let figures = compared_figures(compared.wages, end.plus(1 - window as i32), end, ratio_tenths, lang, worded);
     match lang {
         Lang::Zh => format!("（近 {window} 个月中有 {months} 个月缴费基数不低于 {} 倍{figures}）", ratio(ratio_tenths)),
         Lang::En => format!(" ({months} of the last {window} months insured at ≥ {} × {figures})", ratio(ratio_tenths)),
@@ -414,44 +461,54 @@ fn figure_runs(wages: &AverageWageTable, from: Month, to: Month) -> Vec<FigureRu
     runs
 }
 
-/// "the 2021 standard, kept from 2022-07 under I-11": `entry` keeps an earlier figure; the
-/// month given is the first of the table's entries that keep it.
-fn kept_note(wages: &AverageWageTable, entry: &WageEntry, lang: Lang) -> String {
+/// "2021 年度标准，解释 I-11：…" / "the 2021 standard, interpretation I-11: …": why `entry`
+/// keeps an earlier figure. Notes the interpretation in `worded`.
+fn kept_note(entry: &WageEntry, lang: Lang, worded: &mut Interpretations) -> String {
     let standard = entry.keeps.map_or(0, |month| month.year());
-    let since = wages.entries.iter().find(|other| other.keeps == entry.keeps).map_or(entry.from, |first| first.from);
-    let interpretation = entry.interpretation.as_deref().unwrap_or_default();
-    match lang {
-        Lang::Zh => format!("即 {standard} 年度标准，{since} 起按解释 {interpretation} 沿用"),
-        Lang::En => format!("the {standard} standard, kept from {since} under {interpretation}"),
+    *worded = worded.union(entry.interpretations);
+    let because = entry.interpretations.described().map(|interpretation| interpretation.short_note(lang));
+    let because: Vec<String> = because.collect();
+    match (because.is_empty(), lang) {
+        (true, Lang::Zh) => format!("{standard} 年度标准"),
+        (true, Lang::En) => format!("the {standard} standard"),
+        (false, Lang::Zh) => format!("{standard} 年度标准，{}", because.join("，")),
+        (false, Lang::En) => format!("the {standard} standard, {}", because.join(", ")),
     }
 }
 
-/// "the points reference, CNY 10338 (8270.4 at 0.8 ×; the 2021 standard, kept …)": the
-/// figure or figures the bases of `from..=to` were compared with.
-fn compared_figures(wages: &AverageWageTable, from: Month, to: Month, ratio_tenths: u64, lang: Lang) -> String {
+/// "积分用社平工资 10338 元（0.8 倍即 8270.4 元；2021 年度标准，…）": the figure or figures
+/// of `wages` the bases of `from..=to` were compared with, and why a kept figure is kept.
+fn compared_figures(
+    wages: &AverageWageTable,
+    from: Month,
+    to: Month,
+    ratio_tenths: u64,
+    lang: Lang,
+    worded: &mut Interpretations,
+) -> String {
     let runs = figure_runs(wages, from, to);
     let zh = lang == Lang::Zh;
     if let [run] = runs.as_slice() {
-        let threshold = match (ratio_tenths, zh) {
-            (10, _) => String::new(),
-            (_, true) => format!("，{} 倍即 {} 元", ratio(ratio_tenths), tenths(ratio_tenths * run.monthly)),
-            (_, false) => format!("; {} × is CNY {}", ratio(ratio_tenths), tenths(ratio_tenths * run.monthly)),
-        };
-        let note = match (run.kept, zh) {
-            (None, _) => String::new(),
-            (Some(entry), true) => format!("，{}", kept_note(wages, entry, lang)),
-            (Some(entry), false) => format!("; {}", kept_note(wages, entry, lang)),
-        };
-        return if zh {
-            format!("积分用社平工资（{} 元{threshold}{note}）", run.monthly)
-        } else {
-            format!("the points reference (CNY {}{threshold}{note})", run.monthly)
+        let mut notes = Vec::new();
+        if ratio_tenths != 10 {
+            let threshold = tenths(ratio_tenths * run.monthly);
+            notes.push(match zh {
+                true => format!("{} 倍即 {threshold} 元", ratio(ratio_tenths)),
+                false => format!("{} × is CNY {threshold}", ratio(ratio_tenths)),
+            });
+        }
+        notes.extend(run.kept.map(|entry| kept_note(entry, lang, worded)));
+        return match (notes.is_empty(), zh) {
+            (true, true) => format!("积分用社平工资 {} 元", run.monthly),
+            (true, false) => format!("the points reference, CNY {}", run.monthly),
+            (false, true) => format!("积分用社平工资 {} 元（{}）", run.monthly, notes.join("；")),
+            (false, false) => format!("the points reference, CNY {} ({})", run.monthly, notes.join("; ")),
         };
     }
     let parts: Vec<String> = runs
         .iter()
         .map(|run| {
-            let note = run.kept.map(|entry| kept_note(wages, entry, lang));
+            let note = run.kept.map(|entry| kept_note(entry, lang, worded));
             match (note, zh) {
                 (None, true) => format!("{} 至 {} 为 {} 元", run.from, run.to, run.monthly),
                 (Some(note), true) => format!("{} 至 {} 为 {} 元（{note}）", run.from, run.to, run.monthly),
@@ -472,25 +529,21 @@ fn tenths(value: u64) -> String {
     if value.is_multiple_of(10) { (value / 10).to_string() } else { format!("{}.{}", value / 10, value % 10) }
 }
 
-fn si_base(
-    counts: &[u16],
-    awarded: Option<u8>,
-    as_of_month: Month,
-    alternative: Option<i64>,
-    wages: Option<&AverageWageTable>,
-    rules: &RuleSet,
-    lang: Lang,
-) -> String {
+fn si_base(item: &Item, rules: &RuleSet, lang: Lang, worded: &mut Interpretations) -> String {
+    let Finding::SiBase { counts, awarded, as_of_month, alternative } = item.finding else {
+        return String::new();
+    };
+    let wages = item.compared_with.map(|compared| compared.wages);
     let tiers = &rules.si_base.tiers.value;
     let zh = lang == Lang::Zh;
-    let describe = |index: usize| {
+    let mut describe = |index: usize| {
         let tier = &tiers[index];
         let x = ratio(tier.ratio_tenths);
         let n = counts.get(index).copied().unwrap_or(0);
         let (window, min, points) = (tier.window_months, tier.min_months, tier.points);
         let from = as_of_month.plus(1 - window as i32);
         let figures = match (wages, zh) {
-            (Some(wages), _) => compared_figures(wages, from, as_of_month, tier.ratio_tenths, lang),
+            (Some(wages), _) => compared_figures(wages, from, as_of_month, tier.ratio_tenths, lang, worded),
             (None, true) => "社平工资".to_string(),
             (None, false) => "the average wage".to_string(),
         };
@@ -674,5 +727,81 @@ pub fn warning(warning: &Warning, lang: Lang) -> String {
         (FutureInsuranceIgnored { months }, Lang::En) => {
             format!("{months} insured months after the evaluation date were not counted")
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Context, ItemId, Lang, Profile, RuleBook};
+
+    fn explanations(json: &str, lang: Lang) -> Vec<(ItemId, String)> {
+        let book = RuleBook::embedded().unwrap();
+        let profile = Profile::from_json(json).unwrap();
+        let today = chrono::NaiveDate::from_ymd_opt(2025, 7, 1).unwrap();
+        let result = book.evaluate(&profile, &Context::on(today)).unwrap().to_result(lang);
+        result.items.into_iter().map(|item| (item.id, item.explanation.into_owned())).collect()
+    }
+
+    fn of(explanations: &[(ItemId, String)], id: ItemId) -> &str {
+        explanations.iter().find(|(item, _)| *item == id).map_or("", |(_, text)| text.as_str())
+    }
+
+    /// Issue #11: "本科学历（2010年毕业）", "中级职称（2019年取得）" rather than input paths, and
+    /// "解释 I-2：…" rather than a bare "[I-2]".
+    #[test]
+    fn entries_are_named_by_what_they_are_and_when() {
+        let profile = r#"{"as_of": "2025-06-30", "birth_date": "1988-03-15",
+            "education": [{"level": "bachelor", "graduated_on": "2010-07-01"}],
+            "qualifications": [{"kind": "title", "level": "intermediate", "obtained_on": "2019-06-01"}],
+            "social_insurance": [{"from": "2015-07", "base": 15000}],
+            "awards": [{"level": "municipal_special", "obtained_on": "2021-03-01"}]}"#;
+        let zh = explanations(profile, Lang::Zh);
+        assert!(
+            of(&zh, ItemId::Education)
+                .starts_with("最高学历为本科学历（无学士学位）（2010年毕业），得 60 分；本项不计入")
+        );
+        assert!(of(&zh, ItemId::Education).ends_with("解释 I-2：学历与职称（技能等级）只计较高的一项"));
+        assert!(
+            of(&zh, ItemId::Qualification).starts_with("中级职称（2019年取得），符合条件"),
+            "{}",
+            of(&zh, ItemId::Qualification)
+        );
+        assert!(of(&zh, ItemId::Awards).starts_with("最高奖项为市级专项表彰奖励（2021年获得），得 30 分"));
+        let en = explanations(profile, Lang::En);
+        assert!(
+            of(&en, ItemId::Education)
+                .starts_with("highest education: bachelor's diploma without the degree (graduated 2010), 60 points")
+        );
+        assert!(
+            of(&en, ItemId::Qualification).starts_with("intermediate title (obtained 2019), meeting the conditions")
+        );
+        assert!(
+            of(&en, ItemId::Qualification)
+                .ends_with("interpretation I-2: education and title or skill: only the higher counts")
+        );
+        assert!(
+            of(&en, ItemId::Awards).starts_with("highest award: municipal special award (received 2021), 30 points")
+        );
+        for (id, text) in zh.iter().chain(&en) {
+            assert!(
+                !text.contains('[') && !text.contains("qualifications") && !text.contains("recognized"),
+                "{id:?}: {text}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_failed_condition_and_an_unrecognised_diploma_are_named_too() {
+        let profile = r#"{"as_of": "2025-06-30", "birth_date": "1988-03-15",
+            "education": [{"level": "master", "graduated_on": "2014-07-01", "recognized": false}],
+            "qualifications": [{"kind": "skill", "level": 2, "obtained_on": "2020-05-01", "post_match": false}]}"#;
+        let zh = explanations(profile, Lang::Zh);
+        assert_eq!(of(&zh, ItemId::Education), "硕士研究生学历学位（2014年毕业）未获国家认可，不计分");
+        assert_eq!(of(&zh, ItemId::Qualification), "技能二级（技师）（2020年取得）：与所聘岗位不相符，不计分");
+        let en = explanations(profile, Lang::En);
+        assert_eq!(
+            of(&en, ItemId::Education),
+            "the master's degree (graduated 2014) is not state-recognised and scores 0"
+        );
     }
 }

@@ -83,7 +83,7 @@ impl Category {
 pub struct Interpretations(u16);
 
 /// The ids a set can hold, by number (index 0 is unused).
-const INTERPRETATION_IDS: [&str; 12] =
+pub(crate) const INTERPRETATION_IDS: [&str; 12] =
     ["", "I-1", "I-2", "I-3", "I-4", "I-5", "I-6", "I-7", "I-8", "I-9", "I-10", "I-11"];
 
 impl Interpretations {
@@ -107,6 +107,11 @@ impl Interpretations {
 
     pub fn is_empty(self) -> bool {
         self.0 == 0
+    }
+
+    /// Whether the set holds the interpretation with this id (`I-2`).
+    pub fn contains_id(self, id: &str) -> bool {
+        Self::number_of(id).is_some_and(|n| self.contains(n))
     }
 
     /// The number of an id such as `I-11`, if it is one a set can hold.
@@ -168,22 +173,26 @@ pub enum Finding {
         birth_date: NaiveDate,
         band: Option<AgeBand>,
     },
+    /// `entry` is the index in the profile's `education`, for machines; explanations name
+    /// the entry by its facts.
     Education {
         entry: usize,
-        level: EducationLevel,
-        degree: bool,
+        facts: EducationFacts,
     },
     EducationNotRecognized {
         entry: usize,
+        facts: EducationFacts,
     },
     EducationNotYet {
         entry: usize,
+        facts: EducationFacts,
         graduated_on: NaiveDate,
     },
     NoEducation,
     Qualification {
         entry: usize,
         level: QualificationLevel,
+        obtained_on: Option<NaiveDate>,
         /// Months of recent insurance at the base the condition asks for, when the level is
         /// subject to it.
         base_months: Option<u32>,
@@ -191,6 +200,7 @@ pub enum Finding {
     QualificationFailed {
         entry: usize,
         level: QualificationLevel,
+        obtained_on: Option<NaiveDate>,
         failure: QualificationFailure,
     },
     NoQualification,
@@ -209,9 +219,11 @@ pub enum Finding {
     },
     ShortageMajor {
         entry: usize,
+        facts: EducationFacts,
     },
     ShortageMajorFailed {
         entry: usize,
+        facts: EducationFacts,
         failure: ShortageFailure,
     },
     NoShortageMajor,
@@ -237,12 +249,14 @@ pub enum Finding {
     },
     FreshGraduate {
         entry: usize,
+        facts: EducationFacts,
         graduated_on: NaiveDate,
     },
     NotFreshGraduate,
     Award {
         entry: usize,
         level: AwardLevel,
+        obtained_on: Option<NaiveDate>,
         ignored: usize,
     },
     NoAward {
@@ -260,6 +274,25 @@ pub enum Finding {
         since: NaiveDate,
         per_record: i64,
     },
+}
+
+/// An education entry as a person names it: "bachelor's diploma and degree, graduated 2010".
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EducationFacts {
+    pub level: EducationLevel,
+    /// The bachelor's degree; false for other levels.
+    pub degree: bool,
+    pub graduated_on: Option<NaiveDate>,
+}
+
+impl EducationFacts {
+    pub fn of(education: &crate::profile::Education) -> Self {
+        Self {
+            level: education.level,
+            degree: education.degree && education.level == EducationLevel::Bachelor,
+            graduated_on: education.graduated_on,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]

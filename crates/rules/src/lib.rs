@@ -21,6 +21,7 @@ mod engine;
 mod error;
 pub mod explain;
 pub mod golden;
+mod interpretation;
 mod item;
 mod lang;
 mod names;
@@ -32,9 +33,10 @@ mod wages;
 pub use calendar::Month;
 pub use engine::{Context, Evaluation};
 pub use error::{ProfileError, ProfileErrorKind};
+pub use interpretation::{EMBEDDED_INTERPRETATIONS, Interpretation};
 pub use item::{
-    Category, Finding, Ineligibility, Interpretations, Item, ItemId, LingangFinding, MAX_BASE_TIERS,
-    QualificationFailure, Reference, ShortageFailure, Veto, Warning,
+    Category, EducationFacts, Finding, Ineligibility, Interpretations, Item, ItemId, LingangFinding, MAX_BASE_TIERS,
+    QualificationFailure, Reference, ShortageFailure, Veto, WageComparison, Warning,
 };
 pub use lang::{Lang, Text};
 pub use profile::{

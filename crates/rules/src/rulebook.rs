@@ -431,6 +431,7 @@ impl RuleBook {
             }
         }
         let wages = AverageWages::load(average_wage)?;
+        crate::interpretation::Interpretation::check_embedded()?;
         Ok(Self { rule_sets, wages })
     }
 
@@ -456,6 +457,11 @@ impl RuleBook {
     /// The yearly social-insurance base figures, kept beside the points reference.
     pub fn insurance_base_figures(&self) -> &AverageWageTable {
         &self.wages.insurance_base
+    }
+
+    /// The named interpretations of RULES.md §9 with their words (I-1 … I-11).
+    pub fn interpretations(&self) -> &'static [crate::interpretation::Interpretation] {
+        crate::interpretation::Interpretation::all()
     }
 
     /// Both wage series with their sources, as published.

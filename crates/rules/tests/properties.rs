@@ -5,8 +5,8 @@
 use chrono::{Days, Months, NaiveDate, TimeDelta};
 use jifen_rules::{
     Award, AwardLevel, Category, Context, Crime, Education, EducationLevel, Evaluation, Finding, Grade,
-    InsurancePeriod, Investment, ItemId, Lang, Lingang, Month, Profile, Qualification, QualificationKind, Records,
-    RuleBook, Spouse, TitleLevel,
+    InsurancePeriod, Interpretation, Investment, ItemId, Lang, Lingang, Month, Profile, Qualification,
+    QualificationKind, Records, RuleBook, Spouse, TitleLevel,
 };
 use proptest::collection::vec;
 use proptest::option;
@@ -352,6 +352,26 @@ proptest! {
             .map(|item| item["points"].as_i64().unwrap())
             .sum();
         prop_assert_eq!(json["total"].as_i64(), Some(sum));
+    }
+
+    /// Issue #11: explanations name things as a person would, never input paths or field
+    /// names, and word every interpretation the item rests on instead of a bare id.
+    #[test]
+    fn explanations_use_words_not_input_paths(profile in profiles()) {
+        let evaluation = score(&profile);
+        for lang in [Lang::Zh, Lang::En] {
+            let result = evaluation.to_result(lang);
+            for item in &result.items {
+                let text = &item.explanation;
+                for path in ["education[", "qualifications[", "awards[", "social_insurance[", "recognized:", "_"] {
+                    prop_assert!(!text.contains(path), "{:?}: {:?} in {}", item.id, path, text);
+                }
+                for id in &item.interpretations {
+                    let interpretation = Interpretation::get(id).unwrap();
+                    prop_assert!(text.contains(&interpretation.short_note(lang)), "{:?}: {} unworded in {}", item.id, id, text);
+                }
+            }
+        }
     }
 }
 

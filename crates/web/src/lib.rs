@@ -13,6 +13,7 @@ mod checked_form;
 mod docs;
 pub mod error;
 mod fields;
+mod interpretations;
 pub mod lang;
 mod layout;
 pub mod metrics;
@@ -97,6 +98,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(pages::simulator).post(pages::simulate))
         .route("/api/docs", get(docs::page))
+        .route("/interpretations", get(interpretations::page))
         .route("/login", get(accounts::login_page).post(accounts::login))
         .route("/logout", post(accounts::logout))
         .route("/account/password", get(accounts::password_page).post(accounts::change_password))

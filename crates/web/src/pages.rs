@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use jifen_domain::form::{Fields, INSURANCE_ROWS, profile_json};
 use jifen_domain::{Role, clock};
 use jifen_planner::{PlanDocument, PlanRequest, signed};
-use jifen_rules::{Context, Lang, Profile, ProfileError, ScoreResult};
+use jifen_rules::{Context, Interpretation, Lang, Profile, ProfileError, ScoreResult};
 use maud::{Markup, PreEscaped, html};
 
 /// `GET /`: the empty form.
@@ -162,12 +162,17 @@ pub fn score_section(score: &ScoreResult, lang: Lang) -> Markup {
                         tr.not-counted[!item.counted] {
                             td { (item.id.name(lang)) }
                             td.num { (item.points) @if !item.counted { " " (t(lang, "（不计）", "(not added)")) } }
-                            td { (item.explanation) @if !item.interpretations.is_empty() { " [" (item.interpretations.join(", ")) "]" } }
+                            td { (item.explanation) }
                             td.cite { (item.citation) }
                         }
                     }
                 }
             }
+        }
+        @if !score.interpretations.is_empty() {
+            p.hint { a href="/interpretations" { (t(lang, "所依据的解释", "Interpretations applied")) } ": "
+                (score.interpretations.iter().filter_map(|id| Interpretation::get(id))
+                    .map(|i| format!("{} {}", i.id, i.short.get(lang))).collect::<Vec<_>>().join(t(lang, "；", "; "))) }
         }
     }
 }
@@ -180,12 +185,16 @@ fn results(score: &ScoreResult, plan: &PlanDocument, lang: Lang) -> Markup {
             h2 { (t(lang, "规划", "Plan")) }
             p { (t(lang, "维持现状预计达标日期：", "Reaches the standard as things are: "))
                 strong id="reaches-on" { @match plan.reaches_on { Some(date) => (date), None => (t(lang, "推算期内不会达标", "not within the horizon")) } } }
+            @if let Some(standing) = &plan.standing {
+                p id="standing" { (standing.text) }
+                @for fall in &standing.falls { p.hint { (fall.date) " " (fall.item.name(lang)) " " (signed(fall.delta)) ": " (fall.explanation) } }
+            }
             @for note in &plan.notes { p.hint { (note) } }
             @if let Some(deadline) = &plan.deadline {
                 p { strong { (t(lang, "截止日期方案：", "Deadline plan: ")) }
                     @if deadline.met {
                         @if deadline.actions.is_empty() { (t(lang, "维持现状即可按时达标", "met as things are")) }
-                        @else { (deadline.actions.iter().map(|a| a.title.as_str()).collect::<Vec<_>>().join(" + ")) }
+                        @else { (deadline.actions.iter().map(|a| format!("{} ({})", a.title, signed(a.gain))).collect::<Vec<_>>().join(" + ")) }
                     } @else {
                         (t(lang, "没有方案能按时达标；最高可达 ", "no plan meets it; the best reaches ")) (deadline.best_total)
                     }
@@ -203,12 +212,17 @@ fn results(score: &ScoreResult, plan: &PlanDocument, lang: Lang) -> Markup {
             }
             h3 { (t(lang, "可选行动（按达标日期、投入排序）", "Actions, ranked")) }
             div.scroll { table {
-                thead { tr { th { (t(lang, "行动", "Action")) } th { (t(lang, "投入", "Effort")) } th { (t(lang, "最早完成", "Ready")) } th { (t(lang, "达标日期", "Reaches 120")) } th { (t(lang, "最多多得", "Best gain")) } } }
+                thead { tr { th { (t(lang, "行动", "Action")) } th { (t(lang, "投入", "Effort")) } th { (t(lang, "最早完成", "Ready")) } th { (t(lang, "达标日期", "Reaches 120")) } th { (t(lang, "最多多得", "Best gain")) } th { (t(lang, "说明", "Note")) } } }
                 tbody { @for action in &plan.actions {
                     tr { td { (action.title) } td.num { (action.effort) } td { (action.ready_on) }
-                        td { @match action.reaches_on { Some(date) => (date), None => "—" } } td.num { (signed(action.gain)) } }
+                        td { @match action.reaches_on { Some(date) => (date), None => "—" } } td.num { (signed(action.gain)) }
+                        td { @if let Some(no_gain) = &action.no_gain { (no_gain.text) } } }
                 } }
             } }
+            @if !plan.not_proposed.is_empty() {
+                h3 { (t(lang, "未建议的行动", "Not proposed")) }
+                ul { @for action in &plan.not_proposed { li { (action.title) ": " (action.text) } } }
+            }
         }
     }
 }

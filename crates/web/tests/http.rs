@@ -251,6 +251,39 @@ async fn the_simulator_form_scores_and_plans_without_javascript() {
     assert!(bad.contains("role=\"alert\"") && bad.contains("birth_date"), "the error names the field");
 }
 
+/// Issue #11: the page words each interpretation and links to the page that lists them all.
+#[tokio::test]
+async fn interpretations_are_worded_on_the_page_and_listed() {
+    let server = spawn().await;
+    let form = "as_of=2025-06-30&birth_date=1975-01-10&edu_level=associate&qual=title_intermediate&si_from_0=2024-07&si_base_0=12000";
+    let html = server
+        .client
+        .post(format!("{}/", server.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("解释 I-2：学历与职称（技能等级）只计较高的一项"), "I-2 in words");
+    assert!(
+        html.contains("大专（高职）") && !html.contains("education[0]") && !html.contains("[I-"),
+        "no paths, no bare ids"
+    );
+    assert!(html.contains("href=\"/interpretations\""));
+    let page = server.get("/interpretations?lang=en").await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let text = page.text().await.unwrap();
+    for n in 1..=11 {
+        assert!(text.contains(&format!("<tr id=\"I-{n}\">")), "I-{n} listed");
+    }
+    assert!(text.contains(
+        "From July 2022 the average wage that bases are compared with for points stays at the 2021 standard"
+    ));
+}
+
 /// A blank end month is an open range (CONTRACT v1.1), on the page and in the API.
 #[tokio::test]
 async fn a_blank_end_month_means_still_insured() {
