@@ -10,11 +10,20 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
-import { jifenBin, launchChromium, screenshots, sleep, startServer, stopServer } from './harness.mjs';
+import {
+  changePassword,
+  initialPasswordFromSms,
+  jifenBin,
+  launchChromium,
+  screenshots,
+  signIn,
+  startServer,
+  stopServer,
+} from './harness.mjs';
 
 const ZHANG = { name: '张伟明', id: '310101199005120016', mobile: '13900000009' };
 
@@ -27,23 +36,6 @@ async function pdfText(bytes) {
     text += content.items.map((item) => item.str).join('') + '\n';
   }
   return text;
-}
-
-/** The initial password in the SMS sent to `mobile`, once the outbox worker has sent it. */
-async function initialPasswordFromSms(dataDir, mobile) {
-  const log = join(dataDir, 'sms.log');
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    if (existsSync(log)) {
-      for (const line of readFileSync(log, 'utf8').split('\n').filter(Boolean)) {
-        const sms = JSON.parse(line);
-        const found = /初始密码：([^。]+)。/.exec(sms.body);
-        if (sms.to === mobile && found) return found[1];
-      }
-    }
-    await sleep(200);
-  }
-  throw new Error(`no SMS with an initial password reached ${mobile}`);
 }
 
 describe('an application from account creation to the printed form, in Chinese', () => {
@@ -62,21 +54,6 @@ describe('an application from account creation to the printed form, in Chinese',
     page.setDefaultTimeout(15_000);
     people[name] = page;
     return page;
-  }
-
-  async function signIn(page, username, password) {
-    await page.goto(`${server.base}/login`);
-    await page.locator('input[name=username]').fill(username);
-    await page.locator('input[name=password]').fill(password);
-    await Promise.all([page.waitForNavigation(), page.locator('form[action="/login"] button').click()]);
-  }
-
-  async function changePassword(page, current, next) {
-    assert.match(page.url(), /\/account\/password$/, 'the first sign-in asks for a new password');
-    await page.locator('input[name=current]').fill(current);
-    await page.locator('input[name=new]').fill(next);
-    await page.locator('input[name=confirm]').fill(next);
-    await Promise.all([page.waitForURL(/\/home$/), page.locator('form[action="/account/password"] button').click()]);
   }
 
   const stateText = (page) => page.locator('#state').innerText();
@@ -109,7 +86,7 @@ describe('an application from account creation to the printed form, in Chinese',
     await hr.locator('input[name=username]').fill('hr-agent');
     await hr.locator('input[name=password]').fill('agent password 1');
     await Promise.all([hr.waitForNavigation(), hr.locator('form[action="/employers/register"] button').click()]);
-    assert.match(await hr.locator('body').innerText(), /等待浦东新区人才服务中心审核/);
+    assert.match(await hr.locator('.notice').innerText(), /浦东新区人才服务中心审核通过后/, 'success reads as success');
 
     const created = execFileSync(jifenBin, ['admin', 'create-user', '--username', 'clerk', '--role', 'clerk', '--district', 'pudong'], {
       cwd: serverDir,
@@ -118,7 +95,7 @@ describe('an application from account creation to the printed form, in Chinese',
     });
     const initial = /initial password: (\S+)/.exec(created)[1];
     const clerk = await person('clerk');
-    await signIn(clerk, 'clerk', initial);
+    await signIn(clerk, server.base, 'clerk', initial);
     await changePassword(clerk, initial, 'clerk password 2');
     assert.match(await clerk.locator('main').innerText(), /上海示例科技有限公司/);
     await Promise.all([clerk.waitForNavigation(), clerk.locator('button[name=decision][value=verify]').click()]);
@@ -127,7 +104,7 @@ describe('an application from account creation to the printed form, in Chinese',
 
   test('the HR agent opens the applicant account; the applicant signs in with the SMS password', async () => {
     const hr = people.hr;
-    await signIn(hr, 'hr-agent', 'agent password 1');
+    await signIn(hr, server.base, 'hr-agent', 'agent password 1');
     await Promise.all([hr.waitForURL(/\/applicants/), hr.getByRole('link', { name: /申请人账号/ }).click()]);
     await hr.locator('form[action="/applicants"] input[name=name]').fill(ZHANG.name);
     await hr.locator('form[action="/applicants"] input[name=id_number]').fill(ZHANG.id);
@@ -141,7 +118,7 @@ describe('an application from account creation to the printed form, in Chinese',
 
     const initial = await initialPasswordFromSms(server.dataDir, ZHANG.mobile);
     const zhang = await person('zhang');
-    await signIn(zhang, ZHANG.id, initial);
+    await signIn(zhang, server.base, ZHANG.id, initial);
     await changePassword(zhang, initial, 'zhang password 3');
   });
 

@@ -2,11 +2,12 @@
 // free port over a throwaway data directory, stopping it, and launching Debian's headless
 // Chromium with a fresh profile through playwright-core (which never downloads a browser).
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -114,4 +115,45 @@ export async function launchBrowser() {
 /** Chromium for tests that need several people at once: one context (cookie jar) each. */
 export async function launchChromium() {
   return chromium.launch({ executablePath: chromiumPath, headless: true, args: chromiumArgs });
+}
+
+/** The initial password in the SMS sent to `mobile`, once the outbox worker has sent it. */
+export async function initialPasswordFromSms(dataDir, mobile) {
+  const found = await smsTo(dataDir, mobile, /初始密码：([^。]+)。/);
+  return found[1];
+}
+
+/** The first SMS to `mobile` whose text matches `pattern` (the default sender writes
+ * sms.log), waiting up to 20 s for the outbox worker; the match. */
+export async function smsTo(dataDir, mobile, pattern) {
+  const log = join(dataDir, 'sms.log');
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    if (existsSync(log)) {
+      for (const line of readFileSync(log, 'utf8').split('\n').filter(Boolean)) {
+        const sms = JSON.parse(line);
+        const found = pattern.exec(sms.body);
+        if (sms.to === mobile && found) return found;
+      }
+    }
+    await sleep(200);
+  }
+  throw new Error(`no SMS matching ${pattern} reached ${mobile}`);
+}
+
+/** Signs in on the sign-in page and waits for where it leads. */
+export async function signIn(page, base, username, password) {
+  await page.goto(`${base}/login`);
+  await page.locator('input[name=username]').fill(username);
+  await page.locator('input[name=password]').fill(password);
+  await Promise.all([page.waitForNavigation(), page.locator('form[action="/login"] button').click()]);
+}
+
+/** The forced change of an initial password, ending on the home page. */
+export async function changePassword(page, current, next) {
+  assert.match(page.url(), /\/account\/password$/, 'the first sign-in asks for a new password');
+  await page.locator('input[name=current]').fill(current);
+  await page.locator('input[name=new]').fill(next);
+  await page.locator('input[name=confirm]').fill(next);
+  await Promise.all([page.waitForURL(/\/home$/), page.locator('form[action="/account/password"] button').click()]);
 }

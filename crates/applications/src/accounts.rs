@@ -10,8 +10,8 @@ use jifen_domain::application::{Problem, is_mobile};
 use jifen_domain::roster::{self, RosterRow};
 use jifen_ids::ResidentIdNumber;
 use jifen_store::{
-    ApplicationStore, Employer, EmployerStatus, ImportJob, ImportStatus, Millis, NewApplicant, RegisteredApplicant,
-    Registration, Repository, now_millis,
+    ApplicationStore, Employer, EmployerStatus, ImportJob, ImportStatus, LinkStatus, Millis, NewApplicant,
+    RegisteredApplicant, Registration, Repository, now_millis,
 };
 use serde_json::json;
 
@@ -50,11 +50,35 @@ pub struct ImportProgress {
     pub interrupted: bool,
 }
 
-/// A row ready to write: what will happen, and the initial password of a new account.
+/// A row ready to write: what will happen, the initial password of a new account, and for
+/// an account that exists, the name and mobile on file (a link request goes to the person as
+/// they registered, never to a number the employer typed).
 struct Prepared {
     row: RosterRow,
     outcome: RegisterOutcome,
     password: Option<String>,
+    on_file: Option<(String, String)>,
+}
+
+/// A person on an employer's list. Until the person consents to a link, the employer sees
+/// only the masked ID number it typed: no name, no mobile, no application.
+#[derive(Debug, Clone)]
+pub struct EmployerApplicant {
+    pub applicant: jifen_store::Applicant,
+    pub link: LinkStatus,
+    /// The state of the person's newest application with this employer.
+    pub application_state: Option<String>,
+}
+
+/// What a person decides about an employer's link to their account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkDecision {
+    /// Consent to a pending link.
+    Accept,
+    /// Refuse a pending link.
+    Decline,
+    /// End an active link: the employer no longer sees the person or files for them.
+    End,
 }
 
 impl Service {
@@ -115,18 +139,23 @@ impl Service {
         let mut prepared = Vec::with_capacity(rows.len());
         for row in rows {
             let existing = self.store.applicant_by_id_number(row.id_number.as_str()).await?;
-            let (outcome, password) = match existing {
-                None => (RegisterOutcome::Created { user_id: 0 }, Some(jifen_auth::initial_password())),
+            let (outcome, password, on_file) = match existing {
+                None => (RegisterOutcome::Created { user_id: 0 }, Some(jifen_auth::initial_password()), None),
                 Some(applicant) => {
                     let employments = self.store.employments(applicant.user_id).await?;
-                    if employments.iter().any(|e| e.employer_id == employer.id) {
-                        (RegisterOutcome::Unchanged { user_id: applicant.user_id }, None)
-                    } else {
-                        (RegisterOutcome::Linked { user_id: applicant.user_id }, None)
-                    }
+                    // Linked already, or asked and not yet answered: nothing to do. Declined or
+                    // ended: the employer may ask again.
+                    let live = employments.iter().any(|e| {
+                        e.employer_id == employer.id && matches!(e.status, LinkStatus::Active | LinkStatus::Pending)
+                    });
+                    let outcome = match live {
+                        true => RegisterOutcome::Unchanged { user_id: applicant.user_id },
+                        false => RegisterOutcome::Linked { user_id: applicant.user_id },
+                    };
+                    (outcome, None, Some((applicant.name, applicant.mobile)))
                 }
             };
-            prepared.push(Prepared { row, outcome, password });
+            prepared.push(Prepared { row, outcome, password, on_file });
         }
         Ok(prepared)
     }
@@ -142,12 +171,9 @@ impl Service {
         let mut registrations = Vec::new();
         let mut written = Vec::new();
         for (index, (item, hash)) in prepared.iter().zip(hashes).enumerate() {
+            let name = item.on_file.as_ref().map_or(&item.row.name, |(name, _)| name);
             let values = |password: &str| {
-                [
-                    ("name", item.row.name.clone()),
-                    ("employer", employer.name.clone()),
-                    ("password", password.to_string()),
-                ]
+                [("name", name.clone()), ("employer", employer.name.clone()), ("password", password.to_string())]
             };
             let render = |template: &str, password: &str| {
                 let values = values(password);
@@ -173,10 +199,10 @@ impl Service {
                         Some(render("account_created_kept", "")),
                     ),
                 ),
-                (RegisterOutcome::Linked { user_id }, _, _) => (
-                    RegisteredApplicant::Existing { user_id },
-                    sms(key, &item.row.mobile, render("account_linked", ""), None),
-                ),
+                (RegisterOutcome::Linked { user_id }, _, _) => {
+                    let mobile = item.on_file.as_ref().map_or(&item.row.mobile, |(_, mobile)| mobile);
+                    (RegisteredApplicant::Existing { user_id }, sms(key, mobile, render("account_linked", ""), None))
+                }
                 _ => return Err(ServiceError::Internal("a new account without its password".into())),
             };
             registrations.push(Registration {
@@ -279,27 +305,67 @@ impl Service {
         Ok(ImportProgress { job, interrupted })
     }
 
-    /// The applicants of the HR agent's employer, each with the state of their newest
-    /// application with this employer (if any). ID numbers come masked.
-    pub async fn employer_applicants(
-        &self,
-        actor: &Actor,
-    ) -> Result<Vec<(jifen_store::Applicant, Option<String>)>, ServiceError> {
+    /// The people linked to the HR agent's employer, each with the state of their newest
+    /// application with this employer (if any). ID numbers come masked; a person who has not
+    /// consented to the link shows nothing else.
+    pub async fn employer_applicants(&self, actor: &Actor) -> Result<Vec<EmployerApplicant>, ServiceError> {
         let employer = self.agents_employer(actor).await?;
         let applicants = self.store.applicants_of_employer(employer.id).await?;
         let applications = self.store.applications_of_employer(employer.id).await?;
         Ok(applicants
             .into_iter()
-            .map(|mut applicant| {
-                let state = applications
+            .filter(|(_, link)| matches!(link, LinkStatus::Active | LinkStatus::Pending))
+            .map(|(mut applicant, link)| {
+                applicant.id_number = mask_id_number(&applicant.id_number);
+                if link == LinkStatus::Pending {
+                    applicant.name = String::new();
+                    applicant.mobile = String::new();
+                    return EmployerApplicant { applicant, link, application_state: None };
+                }
+                let application_state = applications
                     .iter()
                     .filter(|a| a.applicant_id == applicant.user_id)
                     .max_by_key(|a| a.id)
                     .map(|a| a.state.clone());
-                applicant.id_number = mask_id_number(&applicant.id_number);
-                (applicant, state)
+                EmployerApplicant { applicant, link, application_state }
             })
             .collect())
+    }
+
+    /// The person's links to employers, newest first.
+    pub async fn my_employers(&self, actor: &Actor) -> Result<Vec<jifen_store::Employment>, ServiceError> {
+        if actor.role != Role::Applicant {
+            return Err(ServiceError::Forbidden);
+        }
+        Ok(self.store.employments(actor.id).await?)
+    }
+
+    /// The person accepts or declines an employer's request to link, or ends a link.
+    pub async fn decide_link(
+        &self,
+        actor: &Actor,
+        employer_id: i64,
+        decision: LinkDecision,
+    ) -> Result<(), ServiceError> {
+        if actor.role != Role::Applicant {
+            return Err(ServiceError::Forbidden);
+        }
+        let (from, to, action) = match decision {
+            LinkDecision::Accept => (LinkStatus::Pending, LinkStatus::Active, "employment_accept"),
+            LinkDecision::Decline => (LinkStatus::Pending, LinkStatus::Declined, "employment_decline"),
+            LinkDecision::End => (LinkStatus::Active, LinkStatus::Ended, "employment_end"),
+        };
+        let entry = audit(actor, action, format!("user:{}", actor.id), json!({ "employer_id": employer_id }));
+        self.store.set_link_status(actor.id, employer_id, &[from], to, now_millis(), &entry).await.map_err(
+            |e| match e {
+                jifen_store::StoreError::Conflict(_) => ServiceError::refused(
+                    "link_decided",
+                    "该单位关联已处理或不存在，请刷新页面",
+                    "This link was decided already or does not exist; reload the page",
+                ),
+                other => ServiceError::Store(other),
+            },
+        )
     }
 }
 

@@ -20,11 +20,13 @@ mod error;
 mod materials;
 mod printing;
 mod process;
+mod sign_in;
 
-pub use accounts::{ImportProgress, RegisterOutcome, STALE_IMPORT_MILLIS};
+pub use accounts::{EmployerApplicant, ImportProgress, LinkDecision, RegisterOutcome, STALE_IMPORT_MILLIS};
 pub use error::ServiceError;
-pub use materials::{MAX_UPLOAD_BYTES, detect_content_type};
+pub use materials::{MAX_UPLOAD_BYTES, clean_filename, detect_content_type};
 pub use process::{ApplicationView, FieldComments};
+pub use sign_in::{Credentials, DEVICE_MILLIS, EmployerSignUp, NewSession, SESSION_MILLIS, SIGN_IN_WINDOW_MILLIS};
 
 use jifen_domain::materials::Catalogue;
 use jifen_domain::workflow::Workflow;
@@ -65,7 +67,7 @@ pub struct Service {
 }
 
 /// The message templates the process sends besides the workflow's own.
-const ACCOUNT_TEMPLATES: [&str; 3] = ["account_created", "account_created_kept", "account_linked"];
+const ACCOUNT_TEMPLATES: [&str; 4] = ["account_created", "account_created_kept", "account_linked", "sign_in_alert"];
 
 impl Service {
     /// The embedded rule data, workflow and materials catalogue over `store`; fails when any

@@ -26,17 +26,15 @@ fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The name to keep: its last path component, without control characters, at most 100
-/// characters; a default one when nothing is left.
-fn clean_filename(name: &str, material: &str, extension: &str) -> String {
+/// The name to keep: its last path component, cleaned of control, bidirectional and path
+/// characters ([`jifen_domain::text::clean_file_name`]), with the extension of what the file
+/// really is (a PDF uploaded as `scan.html` is kept as `scan.pdf`); the material's id when
+/// nothing is left.
+pub fn clean_filename(name: &str, material: &str, extension: &str) -> String {
     let last = name.rsplit(['/', '\\']).next().unwrap_or("");
-    let cleaned: String = last.chars().filter(|c| !c.is_control() && *c != '"').take(100).collect();
-    let cleaned = cleaned.trim();
-    if cleaned.is_empty() || cleaned.chars().all(|c| c == '.') {
-        format!("{material}.{extension}")
-    } else {
-        cleaned.to_string()
-    }
+    let cleaned = jifen_domain::text::clean_file_name(last);
+    let stem = cleaned.as_deref().map(|name| name.rsplit_once('.').map_or(name, |(stem, _)| stem.trim()));
+    format!("{}.{extension}", stem.filter(|stem| !stem.is_empty()).unwrap_or(material))
 }
 
 impl Service {
@@ -127,10 +125,14 @@ mod tests {
     #[test]
     fn kept_names_lose_paths_and_control_characters() {
         assert_eq!(clean_filename("C:\\Users\\张\\身份证.pdf", "id_card", "pdf"), "身份证.pdf");
-        assert_eq!(clean_filename("../../etc/passwd", "id_card", "pdf"), "passwd");
+        assert_eq!(clean_filename("../../etc/passwd", "id_card", "pdf"), "passwd.pdf");
         assert_eq!(clean_filename("a\"b\r\n.png", "diploma", "png"), "ab.png");
         assert_eq!(clean_filename("..", "diploma", "png"), "diploma.png");
         assert_eq!(clean_filename("", "diploma", "jpg"), "diploma.jpg");
+        // The extension is what the file is, and nothing can make the name read backwards.
+        assert_eq!(clean_filename("scan.html", "id_card", "pdf"), "scan.pdf");
+        assert_eq!(clean_filename("photo\u{202e}gpj.exe", "id_card", "png"), "photogpj.png");
+        assert_eq!(clean_filename("结婚证.扫描.JPG", "marriage", "jpg"), "结婚证.扫描.jpg");
     }
 
     #[test]

@@ -130,8 +130,8 @@ impl Service {
         Ok(listings)
     }
 
-    /// Starts the applicant's application with their current employer (the one that
-    /// registered them last), pre-filled from their latest saved simulation if asked.
+    /// Starts the applicant's application with their current employer (the newest active
+    /// link), pre-filled from their latest saved simulation if asked.
     pub async fn start_application(&self, actor: &Actor, prefill: bool) -> Result<Application, ServiceError> {
         if actor.role != Role::Applicant {
             return Err(ServiceError::Forbidden);
@@ -139,7 +139,9 @@ impl Service {
         // An account no employer registered (one an administrator made) has no applicant
         // record and no employer: both mean the same to the person.
         let applicant = self.store.applicant(actor.id).await?;
-        let employment = self.store.employments(actor.id).await?.into_iter().next();
+        // Only a link the person consented to (or an account the employer opened) counts.
+        let employment =
+            self.store.employments(actor.id).await?.into_iter().find(|e| e.status == jifen_store::LinkStatus::Active);
         let employer = match employment {
             Some(employment) => self.store.employer(employment.employer_id).await?,
             None => None,

@@ -117,7 +117,14 @@ async fn an_application_goes_from_account_to_filing_with_audit_and_sms() {
     let linked =
         service.register_applicant(&world.agent_b, "张伟明", "310101199005120016", "13900000009").await.unwrap();
     assert_eq!(linked, RegisterOutcome::Linked { user_id });
-    assert!(service.store.messages_to("13900000009").await.unwrap()[1].body.contains("原账号"));
+    assert!(service.store.messages_to("13900000009").await.unwrap()[1].body.contains("确认"));
+    // Until the person consents, the new employer sees nothing of them.
+    let of_b = service.employer_applicants(&world.agent_b).await.unwrap();
+    assert_eq!(of_b[0].link, jifen_store::LinkStatus::Pending);
+    assert!(of_b[0].applicant.name.is_empty() && of_b[0].applicant.mobile.is_empty());
+    let employer_b = world.agent_b.employer_id.unwrap();
+    service.decide_link(&zhang, employer_b, jifen_applications::LinkDecision::Accept).await.unwrap();
+    assert_eq!(service.employer_applicants(&world.agent_b).await.unwrap()[0].applicant.name, "张伟明");
 
     // The application starts with the current employer (the last to register the person).
     service.save_simulation(&zhang, fields(&[("edu_level", "master"), ("as_of", "2020-01-01")])).await.unwrap();
@@ -243,7 +250,7 @@ async fn nobody_sees_or_changes_another_persons_application() {
     assert_eq!(list[0].applicant_id_number, "310***********0016");
     let roster = service.employer_applicants(&world.agent_a).await.unwrap();
     assert_eq!(roster.len(), 1);
-    assert_eq!(roster[0].0.id_number, "310***********0016");
+    assert_eq!(roster[0].applicant.id_number, "310***********0016");
     // An HR agent may not take the applicant's action, nor an applicant the employer's.
     assert!(matches!(
         service.act(&world.agent_a, mine.id, 1, "submit", "", BTreeMap::new()).await,

@@ -23,6 +23,8 @@ pub struct ConfigFile {
     pub database_url: Option<String>,
     pub json_logs: Option<bool>,
     pub sms_gateway: Option<String>,
+    /// The public address (`--public-url`).
+    pub public_url: Option<String>,
     /// SMS sent at once (at least 1).
     pub sms_concurrency: Option<std::num::NonZeroU16>,
 }

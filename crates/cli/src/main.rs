@@ -114,6 +114,10 @@ struct ServeArgs {
     /// SMS sent at once (concurrent requests to the gateway) [default: 32].
     #[arg(long, env = "JIFEN_SMS_CONCURRENCY", value_name = "N")]
     sms_concurrency: Option<std::num::NonZeroU16>,
+    /// The address people reach the server at, e.g. https://jifen.example.gov.cn behind a
+    /// proxy that terminates TLS: with https, every cookie is marked Secure.
+    #[arg(long, env = "JIFEN_PUBLIC_URL", value_name = "URL")]
+    public_url: Option<String>,
     #[command(flatten)]
     storage: jifen_cli::storage::StorageArgs,
 }
@@ -165,6 +169,9 @@ struct RulesArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // The database, its logs and backups hold personal data: whatever jifen writes is its
+    // owner's alone (directories 0700, files 0600).
+    jifen_cli::storage::keep_files_private();
     let outcome = match cli.command {
         Command::Score(args) => run_score(args),
         Command::Rules(args) => rules_cmd::list(args.id.as_deref(), args.format, args.lang).and_then(print),
@@ -179,6 +186,7 @@ fn main() -> ExitCode {
                     .sms_concurrency
                     .or(file.sms_concurrency)
                     .map_or(jifen_notify::DEFAULT_CONCURRENCY, |n| usize::from(n.get())),
+                public_url: args.public_url.clone().or(file.public_url.clone()),
             })
         }),
         Command::Admin(AdminCommand::CreateUser(args)) => args

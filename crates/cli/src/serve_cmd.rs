@@ -13,6 +13,8 @@ pub struct ServeOptions {
     pub sms_gateway: Option<String>,
     /// SMS sent at once.
     pub sms_concurrency: usize,
+    /// The address people reach the server at; HTTPS makes cookies Secure.
+    pub public_url: Option<String>,
 }
 
 pub fn serve(options: &ServeOptions) -> Result<(), Failure> {
@@ -28,8 +30,9 @@ pub fn serve(options: &ServeOptions) -> Result<(), Failure> {
     let _lock = crate::data_lock::DataDirLock::while_using(&options.storage)?;
     crate::storage::runtime()?.block_on(async {
         let store = options.storage.open().await?;
-        let state =
-            jifen_web::AppState::new(store.clone()).map_err(|e| Failure::internal(format!("rule data: {e}")))?;
+        let state = jifen_web::AppState::new(store.clone())
+            .map_err(|e| Failure::internal(format!("rule data: {e}")))?
+            .with_public_url(options.public_url.as_deref());
         let listener = tokio::net::TcpListener::bind(options.addr)
             .await
             .map_err(|e| Failure::usage(format!("cannot listen on {}: {e}", options.addr)))?;
@@ -38,9 +41,15 @@ pub fn serve(options: &ServeOptions) -> Result<(), Failure> {
         eprintln!("jifen: serving on http://{bound}/ (ctrl-c to stop)");
         let sender = match &options.sms_gateway {
             Some(url) => jifen_notify::ConfiguredSender::Http(jifen_notify::HttpGatewaySender::new(url.clone())),
-            None => jifen_notify::ConfiguredSender::LogFile(jifen_notify::LogFileSender {
-                path: options.storage.data_dir.join("sms.log"),
-            }),
+            None => {
+                let path = options.storage.data_dir.join("sms.log");
+                tracing::warn!(
+                    path = %path.display(),
+                    "development SMS sender: messages (initial passwords included) are written to a file, \
+                     not sent; set --sms-gateway in production"
+                );
+                jifen_notify::ConfiguredSender::LogFile(jifen_notify::LogFileSender { path })
+            }
         };
         // The outbox worker drains beside the server; several servers may drain one database.
         let worker = jifen_notify::Worker::new(

@@ -50,18 +50,56 @@ impl Storage {
         self.data_dir.join("jifen.sqlite")
     }
 
-    /// Opens the store, creating the data directory and applying migrations.
+    /// Opens the store, creating the data directory and applying migrations. The data
+    /// directory is made in PostgreSQL mode too: the development SMS log is written there.
     pub async fn open(&self) -> Result<Store, Failure> {
+        self.prepare_data_dir()?;
         let target = match &self.database_url {
             Some(url) => url.clone(),
-            None => {
-                std::fs::create_dir_all(&self.data_dir)
-                    .map_err(|e| Failure::usage(format!("{}: {e}", self.data_dir.display())))?;
-                self.sqlite_path().to_string_lossy().into_owned()
-            }
+            None => self.sqlite_path().to_string_lossy().into_owned(),
         };
-        Store::open(&target).await.map_err(|e| Failure::internal(format!("database: {e}")))
+        let store = Store::open(&target).await.map_err(|e| Failure::internal(format!("database: {e}")))?;
+        self.restrict_existing_files();
+        Ok(store)
     }
+
+    /// Creates the data directory (0700: it holds personal data) if it is missing, and
+    /// narrows one made by an older version.
+    pub fn prepare_data_dir(&self) -> Result<(), Failure> {
+        std::fs::create_dir_all(&self.data_dir)
+            .map_err(|e| Failure::usage(format!("{}: {e}", self.data_dir.display())))?;
+        restrict(&self.data_dir, 0o700);
+        Ok(())
+    }
+
+    /// Files an older version left readable by others (0644) become the owner's alone.
+    fn restrict_existing_files(&self) {
+        for name in ["jifen.sqlite", "jifen.sqlite-wal", "jifen.sqlite-shm", "sms.log"] {
+            let path = self.data_dir.join(name);
+            if path.exists() {
+                restrict(&path, 0o600);
+            }
+        }
+    }
+}
+
+/// Whatever the process creates from now on is readable and writable by its owner only
+/// (umask 077): the database, its write-ahead log, the SMS log, backups.
+pub fn keep_files_private() {
+    #[cfg(unix)]
+    rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
+}
+
+fn restrict(path: &std::path::Path, mode: u32) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Err(error) = std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)) {
+            tracing::warn!(path = %path.display(), %error, "cannot narrow the permissions");
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (path, mode);
 }
 
 /// A runtime for the commands that talk to the database.

@@ -347,5 +347,14 @@ fn admin_creates_users_with_a_forced_password_change_and_backup_copies_the_datab
     assert!(bytes.starts_with(b"SQLite format 3"), "a SQLite database");
     let twice = jifen(&["backup", "--out", copy.to_str().unwrap(), "--data-dir", data_arg], None);
     assert_eq!(twice.status.code(), Some(2), "never overwrites");
+    // Personal data at rest is its owner's alone: the directory 0700, the files 0600.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&data), 0o700, "the data directory");
+        assert_eq!(mode(&data.join("jifen.sqlite")), 0o600, "the database");
+        assert_eq!(mode(&copy), 0o600, "the backup");
+    }
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -8,6 +8,7 @@ pub mod clock;
 pub mod form;
 pub mod materials;
 pub mod roster;
+pub mod text;
 pub mod workflow;
 
 use jifen_rules::Lang;

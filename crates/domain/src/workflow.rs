@@ -193,7 +193,10 @@ impl Workflow {
     /// A message template by name, with its placeholders filled in.
     pub fn render(&self, template: &str, values: &[(&str, &str)]) -> Option<String> {
         let template = self.templates.get(template)?;
-        Some(values.iter().fold(template.clone(), |text, (key, value)| text.replace(&format!("{{{key}}}"), value)))
+        let text = values.iter().fold(template.clone(), |text, (key, value)| {
+            text.replace(&format!("{{{key}}}"), &shorten(value, MAX_SMS_VALUE_CHARS))
+        });
+        Some(shorten(&text, MAX_SMS_CHARS))
     }
 
     /// The states an applicant can change the form in: those waiting for the applicant.
@@ -204,6 +207,21 @@ impl Workflow {
     pub fn state_title(&self, id: &str, lang: Lang) -> Option<&str> {
         self.state(id).map(|state| state.title.get(lang))
     }
+}
+
+/// The longest SMS sent (five concatenated segments of 67 Chinese characters, less room).
+pub const MAX_SMS_CHARS: usize = 300;
+/// The most of one typed value (a comment, a name) an SMS quotes.
+pub const MAX_SMS_VALUE_CHARS: usize = 60;
+
+/// `text` cut to `max` characters, the cut marked with "…".
+pub fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
 }
 
 #[cfg(test)]
@@ -292,5 +310,18 @@ mod tests {
         let orphan = "[[state]]\nid = \"orphan\"\ntitle = { zh = \"孤立\", en = \"orphan\" }\nwaiting_for = \"admin\"\nfinal = true\n\n";
         let unreachable = EMBEDDED_WORKFLOW.replacen("[template]", &format!("{orphan}[template]"), 1);
         assert!(Workflow::parse(&unreachable).unwrap_err().to_string().contains("orphan cannot be reached"));
+    }
+
+    #[test]
+    fn an_sms_quotes_long_text_cut_and_never_runs_past_its_limit() {
+        let workflow = Workflow::embedded().unwrap();
+        let comment = "字".repeat(50_000);
+        let text =
+            workflow.render("returned", &[("name", "张伟明"), ("employer", "单位"), ("comment", &comment)]).unwrap();
+        assert!(text.chars().count() <= MAX_SMS_CHARS, "{}", text.chars().count());
+        assert!(text.contains(&format!("{}…", "字".repeat(MAX_SMS_VALUE_CHARS - 1))), "{text}");
+        assert!(text.ends_with("重新提交。"), "the instruction after the comment survives: {text}");
+        assert_eq!(shorten("短", 5), "短");
+        assert_eq!(shorten("abcdef", 4), "abc…");
     }
 }

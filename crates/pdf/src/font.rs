@@ -47,9 +47,16 @@ impl Face {
         self.krilla.clone()
     }
 
-    /// The glyph for `c`; 0 (.notdef, drawn as a box) when the font lacks it.
+    /// The glyph for `c`. A character the font lacks (an emoji, a rare character) is drawn
+    /// as [`MISSING_MARK`], visibly, never dropped; the text layer still holds `c` itself.
     pub(crate) fn glyph_id(&self, c: char) -> u32 {
-        self.charmap.map(c).map_or(0, |id| id.to_u32())
+        self.charmap.map(c).or_else(|| self.charmap.map(MISSING_MARK)).map_or(0, |id| id.to_u32())
+    }
+
+    /// Whether the font draws `c` itself rather than [`MISSING_MARK`].
+    #[cfg(test)]
+    pub(crate) fn has_glyph(&self, c: char) -> bool {
+        c.is_control() || self.charmap.map(c).is_some()
     }
 
     /// Advance of `c` as a fraction of the font size.
@@ -88,6 +95,10 @@ impl Face {
     }
 }
 
+/// What stands in for a character the font cannot draw: a white square, as printed forms
+/// mark an unreadable character.
+pub const MISSING_MARK: char = '□';
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -125,5 +136,16 @@ mod tests {
         let ranges: Vec<_> = glyphs.iter().map(|glyph| glyph.text_range.clone()).collect();
         assert_eq!(ranges, [0..3, 3..4, 4..5]);
         assert!(glyphs.iter().all(|glyph| glyph.glyph_id.to_u32() != 0));
+    }
+
+    #[test]
+    fn characters_the_font_lacks_are_drawn_as_a_visible_mark() {
+        let face = Face::load().unwrap();
+        assert!(face.has_glyph(MISSING_MARK), "the mark itself must be in the font");
+        assert!(!face.has_glyph('😀'));
+        let mark = face.glyph_id(MISSING_MARK);
+        assert_ne!(mark, 0);
+        assert_eq!(face.glyph_id('😀'), mark, "an emoji is drawn as the mark, not as nothing");
+        assert!(face.char_width('😀', 10.0) > 0.0, "and takes room on the line");
     }
 }

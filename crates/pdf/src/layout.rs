@@ -99,6 +99,9 @@ struct GridCell<'t> {
 }
 
 /// Lays `document` out on pages, returning each page's drawing operations.
+/// What ends a cell whose text is longer than a page.
+pub const CUT_MARK: &str = "……（以下未打印）";
+
 pub(crate) fn layout(document: &Document, face: &Face) -> Result<Vec<Vec<Op>>, PdfError> {
     let footer_width = CONTENT_WIDTH - face.text_width(WIDEST_PAGE_NUMBER, FOOTER_SIZE) - PAGE_NUMBER_GAP;
     let footer = document.footer.as_deref().map(|text| lines(face, text, footer_width, FOOTER_SIZE));
@@ -298,7 +301,8 @@ impl Composer<'_> {
     }
 
     /// A row of bordered cells as tall as its tallest content, each cell's text centred
-    /// vertically. Content taller than `max_height` (more than a page) is cut off.
+    /// vertically. Content taller than `max_height` (more than a page) is cut, and the cut
+    /// is marked with [`CUT_MARK`].
     fn grid_row(&self, cells: &[GridCell], max_height: f32) -> Unit {
         let line = line_height(BODY_SIZE);
         let max_lines = ((max_height - 2.0 * CELL_PADDING_Y) / line).floor().max(1.0) as usize;
@@ -306,7 +310,11 @@ impl Composer<'_> {
             .iter()
             .map(|cell| {
                 let mut lines = self.lines(cell.text, cell.width - 2.0 * CELL_PADDING_X, BODY_SIZE);
-                lines.truncate(max_lines);
+                if lines.len() > max_lines {
+                    // Never cut silently: the last line that fits says the rest is not printed.
+                    lines.truncate(max_lines.saturating_sub(1));
+                    lines.push(CUT_MARK.to_string());
+                }
                 lines
             })
             .collect();
@@ -499,6 +507,7 @@ mod tests {
         assert_inside_page(&pages);
         for (index, page) in pages.iter().enumerate().filter(|(_, page)| texts(page).contains(&"序号")) {
             let lines = texts(page).iter().filter(|text| **text == "很长").count();
+            assert!(texts(page).contains(&CUT_MARK), "page {}: the cut is marked", index + 1);
             assert!(lines > 30 && lines < 200, "page {}: {lines} lines of the long cell", index + 1);
         }
     }

@@ -30,9 +30,24 @@ pub trait ApplicationStore: Send + Sync {
     ) -> impl Future<Output = Result<Vec<i64>>> + Send;
     fn applicant(&self, user_id: i64) -> impl Future<Output = Result<Option<Applicant>>> + Send;
     fn applicant_by_id_number(&self, id_number: &str) -> impl Future<Output = Result<Option<Applicant>>> + Send;
-    fn applicants_of_employer(&self, employer_id: i64) -> impl Future<Output = Result<Vec<Applicant>>> + Send;
-    /// The employers that registered the applicant, newest first.
+    /// The people linked to an employer (pending links too), each with the link's status.
+    fn applicants_of_employer(
+        &self,
+        employer_id: i64,
+    ) -> impl Future<Output = Result<Vec<(Applicant, LinkStatus)>>> + Send;
+    /// The employers that registered the applicant, newest first, whatever their status.
     fn employments(&self, applicant_id: i64) -> impl Future<Output = Result<Vec<Employment>>> + Send;
+    /// Moves the link between a person and an employer from one of `from` to `to`, audited;
+    /// a link in any other state is a conflict.
+    fn set_link_status(
+        &self,
+        applicant_id: i64,
+        employer_id: i64,
+        from: &[LinkStatus],
+        to: LinkStatus,
+        at: Millis,
+        audit: &AuditEntry,
+    ) -> impl Future<Output = Result<()>> + Send;
 
     /// Starts an application; a person with one in progress already gets
     /// [`StoreError::Duplicate`]. The audit entry's subject is set to the new application.
@@ -131,6 +146,17 @@ struct ApplicantRow {
     name: String,
     mobile: String,
     created_at: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct LinkedApplicantRow {
+    #[sqlx(flatten)]
+    applicant: ApplicantRow,
+    link_status: String,
+}
+
+fn parse_link_status(word: &str) -> Result<LinkStatus> {
+    LinkStatus::parse(word).ok_or_else(|| StoreError::Corrupt(format!("link status {word}")))
 }
 
 impl From<ApplicantRow> for Applicant {
@@ -363,14 +389,23 @@ macro_rules! application_store {
                             (user_id, "applicant_register")
                         }
                     };
+                    // Opening the account makes the link; linking an account that existed waits
+                    // for the person's consent (again, if they declined or ended it before).
+                    let status = match &registration.applicant {
+                        RegisteredApplicant::New(_) => LinkStatus::Active,
+                        RegisteredApplicant::Existing { .. } => LinkStatus::Pending,
+                    };
                     sqlx::query(
-                        "INSERT INTO employments (applicant_id, employer_id, created_by, created_at) VALUES ($1, $2, $3, $4) \
-                         ON CONFLICT (applicant_id, employer_id) DO NOTHING",
+                        "INSERT INTO employments (applicant_id, employer_id, created_by, created_at, status) \
+                         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (applicant_id, employer_id) DO UPDATE \
+                         SET status = $5, created_by = $3, created_at = $4, decided_at = NULL \
+                         WHERE employments.status IN ('declined', 'ended')",
                     )
                     .bind(user_id)
                     .bind(employer_id)
                     .bind(by)
                     .bind(at)
+                    .bind(status.as_str())
                     .execute(&mut *tx)
                     .await?;
                     let entry = AuditEntry {
@@ -400,28 +435,68 @@ macro_rules! application_store {
                 Ok(row.map(Applicant::from))
             }
 
-            async fn applicants_of_employer(&self, employer_id: i64) -> Result<Vec<Applicant>> {
+            async fn applicants_of_employer(&self, employer_id: i64) -> Result<Vec<(Applicant, LinkStatus)>> {
                 let sql = format!(
-                    "SELECT {APPLICANT_COLUMNS} FROM applicants p JOIN employments m ON m.applicant_id = p.user_id \
+                    "SELECT {APPLICANT_COLUMNS}, m.status AS link_status FROM applicants p \
+                     JOIN employments m ON m.applicant_id = p.user_id \
                      WHERE m.employer_id = $1 ORDER BY m.created_at DESC, p.user_id DESC"
                 );
-                let rows: Vec<ApplicantRow> =
+                let rows: Vec<LinkedApplicantRow> =
                     sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(employer_id).fetch_all(&self.pool).await?;
-                Ok(rows.into_iter().map(Applicant::from).collect())
+                rows.into_iter()
+                    .map(|row| Ok((Applicant::from(row.applicant), parse_link_status(&row.link_status)?)))
+                    .collect()
             }
 
             async fn employments(&self, applicant_id: i64) -> Result<Vec<Employment>> {
-                let rows: Vec<(i64, String, i64)> = sqlx::query_as(
-                    "SELECT m.employer_id, e.name, m.created_at FROM employments m JOIN employers e ON e.id = m.employer_id \
+                let rows: Vec<(i64, String, i64, String)> = sqlx::query_as(
+                    "SELECT m.employer_id, e.name, m.created_at, m.status FROM employments m \
+                     JOIN employers e ON e.id = m.employer_id \
                      WHERE m.applicant_id = $1 ORDER BY m.created_at DESC, m.id DESC",
                 )
                 .bind(applicant_id)
                 .fetch_all(&self.pool)
                 .await?;
-                Ok(rows
-                    .into_iter()
-                    .map(|(employer_id, employer_name, since)| Employment { employer_id, employer_name, since })
-                    .collect())
+                rows.into_iter()
+                    .map(|(employer_id, employer_name, since, status)| {
+                        Ok(Employment { employer_id, employer_name, since, status: parse_link_status(&status)? })
+                    })
+                    .collect()
+            }
+
+            async fn set_link_status(
+                &self,
+                applicant_id: i64,
+                employer_id: i64,
+                from: &[LinkStatus],
+                to: LinkStatus,
+                at: Millis,
+                audit: &AuditEntry,
+            ) -> Result<()> {
+                let mut tx = self.begin_write().await?;
+                let current: Option<String> = sqlx::query_scalar(
+                    "SELECT status FROM employments WHERE applicant_id = $1 AND employer_id = $2",
+                )
+                .bind(applicant_id)
+                .bind(employer_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let current = current.as_deref().map(parse_link_status).transpose()?;
+                if !current.is_some_and(|status| from.contains(&status)) {
+                    return Err(StoreError::Conflict("the link is not in a state that allows this"));
+                }
+                sqlx::query(
+                    "UPDATE employments SET status = $1, decided_at = $2 WHERE applicant_id = $3 AND employer_id = $4",
+                )
+                .bind(to.as_str())
+                .bind(at)
+                .bind(applicant_id)
+                .bind(employer_id)
+                .execute(&mut *tx)
+                .await?;
+                append_audit(&mut tx, audit).await?;
+                tx.commit().await?;
+                Ok(())
             }
 
             async fn create_application(
@@ -802,8 +877,9 @@ delegate!(ApplicationStore {
     register_applicants(employer_id: i64, by: i64, registrations: &[Registration], at: Millis) -> Result<Vec<i64>>;
     applicant(user_id: i64) -> Result<Option<Applicant>>;
     applicant_by_id_number(id_number: &str) -> Result<Option<Applicant>>;
-    applicants_of_employer(employer_id: i64) -> Result<Vec<Applicant>>;
+    applicants_of_employer(employer_id: i64) -> Result<Vec<(Applicant, LinkStatus)>>;
     employments(applicant_id: i64) -> Result<Vec<Employment>>;
+    set_link_status(applicant_id: i64, employer_id: i64, from: &[LinkStatus], to: LinkStatus, at: Millis, audit: &AuditEntry) -> Result<()>;
     create_application(application: &NewApplication, by: i64, at: Millis, audit: &AuditEntry) -> Result<Application>;
     application(id: i64) -> Result<Option<Application>>;
     applications_of_applicant(applicant_id: i64) -> Result<Vec<ApplicationListing>>;

@@ -17,4 +17,4 @@ pub use backup::{CheckedBackup, check_sqlite_backup};
 pub use model::*;
 pub use outbox::{Attempt, OutboxStore};
 
-pub use repository::{PgStore, Repository, SqliteStore, Store, StoreError};
+pub use repository::{FAILING_AFTER_ATTEMPTS, FaultKind, PgStore, Repository, SqliteStore, Store, StoreError};

@@ -178,6 +178,33 @@ pub struct Employment {
     pub employer_id: i64,
     pub employer_name: String,
     pub since: Millis,
+    pub status: LinkStatus,
+}
+
+/// Where a link between a person and an employer stands. A link the employer made by opening
+/// the account is active at once; a link to an account that existed waits for the person's
+/// consent. Only an active link lets the employer see the person or file for them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkStatus {
+    Pending,
+    Active,
+    Declined,
+    Ended,
+}
+
+impl LinkStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Active => "active",
+            Self::Declined => "declined",
+            Self::Ended => "ended",
+        }
+    }
+
+    pub fn parse(word: &str) -> Option<Self> {
+        [Self::Pending, Self::Active, Self::Declined, Self::Ended].into_iter().find(|s| s.as_str() == word)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -331,4 +358,15 @@ pub struct ImportJob {
     pub report: serde_json::Value,
     pub created_at: Millis,
     pub updated_at: Millis,
+}
+
+/// The outbox at a glance, for `/healthz` and `/metrics`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct OutboxHealth {
+    /// Not sent yet and not given up.
+    pub waiting: i64,
+    /// Waiting after failing several times: the sender keeps failing.
+    pub failing: i64,
+    /// Given up after the last retry.
+    pub dead: i64,
 }

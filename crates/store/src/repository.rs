@@ -24,6 +24,72 @@ pub enum StoreError {
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
+/// What kind of database failure an error is, for users (an outage is a 503 that saves
+/// nothing, not a bug) and for `/metrics`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum FaultKind {
+    /// The disk is full (SQLite's SQLITE_FULL, PostgreSQL's class 53).
+    DiskFull,
+    /// Reading or writing the database failed (SQLite's SQLITE_IOERR, a lost connection).
+    Io,
+    /// No connection could be had in time, or the server refuses connections.
+    Unreachable,
+    /// The database is busy or locked beyond the wait.
+    Busy,
+    /// Anything else: a bug to look at.
+    Other,
+}
+
+impl FaultKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::DiskFull => "disk_full",
+            Self::Io => "io",
+            Self::Unreachable => "unreachable",
+            Self::Busy => "busy",
+            Self::Other => "other",
+        }
+    }
+}
+
+impl StoreError {
+    /// The kind of failure, when this is a failure of the database rather than a refusal.
+    pub fn fault(&self) -> Option<FaultKind> {
+        let Self::Database(error) = self else {
+            return matches!(self, Self::Migration(_) | Self::Corrupt(_)).then_some(FaultKind::Other);
+        };
+        Some(match error {
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Tls(_) => FaultKind::Unreachable,
+            sqlx::Error::Io(_) | sqlx::Error::Protocol(_) | sqlx::Error::WorkerCrashed => FaultKind::Io,
+            sqlx::Error::Database(db) => {
+                let code = db.code().unwrap_or_default();
+                match code.as_ref() {
+                    // SQLite primary result codes (extended codes keep them in the low byte).
+                    c if sqlite_primary(c) == Some(13) => FaultKind::DiskFull,
+                    c if matches!(sqlite_primary(c), Some(10 | 14 | 8 | 26 | 11)) => FaultKind::Io,
+                    c if matches!(sqlite_primary(c), Some(5 | 6)) => FaultKind::Busy,
+                    // PostgreSQL SQLSTATE classes: 53 resources, 08 connection, 57P admin.
+                    c if c.starts_with("53") => FaultKind::DiskFull,
+                    c if c.starts_with("08") || c.starts_with("57P") => FaultKind::Unreachable,
+                    _ => FaultKind::Other,
+                }
+            }
+            _ => FaultKind::Other,
+        })
+    }
+
+    /// Whether the database is out of service (full, unreachable, failing), so that nothing
+    /// could be saved now but a retry later may work: users get a 503, not a 500.
+    pub fn is_outage(&self) -> bool {
+        matches!(self.fault(), Some(FaultKind::DiskFull | FaultKind::Io | FaultKind::Unreachable | FaultKind::Busy))
+    }
+}
+
+/// SQLite reports its result code as a number; the primary code is its low byte.
+fn sqlite_primary(code: &str) -> Option<i64> {
+    code.parse::<i64>().ok().map(|c| c & 0xff)
+}
+
 /// Everything the application keeps. Methods that change state take the audit entry that
 /// records the change and write both in one transaction.
 pub trait Repository: Send + Sync {
@@ -44,9 +110,30 @@ pub trait Repository: Send + Sync {
     fn session(&self, token_hash: &str, now: Millis) -> impl Future<Output = Result<Option<Session>>> + Send;
     /// Ends a session (a sign-out), audited.
     fn delete_session(&self, token_hash: &str, audit: &AuditEntry) -> impl Future<Output = Result<()>> + Send;
-    fn record_login_failure(&self, subject: &str, at: Millis) -> impl Future<Output = Result<()>> + Send;
-    fn login_failures_since(&self, subject: &str, since: Millis) -> impl Future<Output = Result<u64>> + Send;
-    fn clear_login_failures(&self, subject: &str) -> impl Future<Output = Result<()>> + Send;
+    /// Counts a sign-in attempt against each subject, atomically and before the password is
+    /// checked, and returns each subject's attempts in its current window (this one
+    /// included). A window opens at a subject's first attempt and lasts `window`.
+    fn count_attempts(
+        &self,
+        subjects: &[String],
+        now: Millis,
+        window: Millis,
+    ) -> impl Future<Output = Result<Vec<u64>>> + Send;
+    /// After a successful sign-in: forgets the attempts of `clear`, and takes back the one
+    /// attempt just counted against each of `refund` (whose counts stay failures only).
+    fn settle_attempts(&self, clear: &[String], refund: &[String]) -> impl Future<Output = Result<()>> + Send;
+    /// Remembers a browser that signed in to `user_id`, by its device token's hash.
+    fn trust_device(
+        &self,
+        token_hash: &str,
+        user_id: i64,
+        now: Millis,
+        expires_at: Millis,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// The account a device token signed in to, if it is still trusted at `now`.
+    fn trusted_device(&self, token_hash: &str, now: Millis) -> impl Future<Output = Result<Option<i64>>> + Send;
+    /// Writes and commits a row: whether the database accepts writes right now.
+    fn probe_write(&self, now: Millis) -> impl Future<Output = Result<()>> + Send;
     /// Registers an employer (pending) together with its HR agent's account, in one
     /// transaction; the agent's `employer_id` is set to the new employer.
     fn register_employer(
@@ -56,6 +143,10 @@ pub trait Repository: Send + Sync {
         at: Millis,
         audit: &AuditEntry,
     ) -> impl Future<Output = Result<(Employer, User)>> + Send;
+    /// Sign-ups still pending that were made before `created_before` expire: they are
+    /// rejected by nobody (audited), and their agent accounts are disabled and give up their
+    /// usernames, so an unverified sign-up reserves nothing for long. Returns how many expired.
+    fn expire_signups(&self, created_before: Millis, at: Millis) -> impl Future<Output = Result<u64>> + Send;
     fn employer(&self, id: i64) -> impl Future<Output = Result<Option<Employer>>> + Send;
     fn employers_in_district(
         &self,
@@ -95,6 +186,9 @@ pub trait Repository: Send + Sync {
         next_attempt_at: Millis,
         dead: bool,
     ) -> impl Future<Output = Result<()>> + Send;
+    /// How the outbox is doing: messages waiting, those that failed [`FAILING_AFTER_ATTEMPTS`]
+    /// times or more and still wait (the sender keeps failing), and those given up.
+    fn outbox_health(&self) -> impl Future<Output = Result<OutboxHealth>> + Send;
     /// Messages to one recipient, oldest first (what was sent to whom, for progress pages and tests).
     fn messages_to(&self, recipient: &str) -> impl Future<Output = Result<Vec<OutboxMessage>>> + Send;
 }
@@ -264,6 +358,7 @@ macro_rules! repository {
                     return Err(StoreError::Conflict("no such user"));
                 }
                 sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM trusted_devices WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
                 append_audit(&mut tx, audit).await?;
                 tx.commit().await?;
                 Ok(())
@@ -312,29 +407,72 @@ macro_rules! repository {
                 Ok(())
             }
 
-            async fn record_login_failure(&self, subject: &str, at: Millis) -> Result<()> {
+            async fn count_attempts(&self, subjects: &[String], now: Millis, window: Millis) -> Result<Vec<u64>> {
                 let mut tx = self.begin_write().await?;
-                sqlx::query("INSERT INTO login_failures (subject, at) VALUES ($1, $2)")
+                let mut counts = Vec::with_capacity(subjects.len());
+                for subject in subjects {
+                    // One statement per subject: the row lock (PostgreSQL) or the write lock
+                    // (SQLite) makes concurrent attempts count one after another.
+                    let attempts: i64 = sqlx::query_scalar(
+                        "INSERT INTO login_throttle (subject, window_start, attempts) VALUES ($1, $2, 1) \
+                         ON CONFLICT (subject) DO UPDATE SET \
+                         attempts = CASE WHEN login_throttle.window_start <= $3 THEN 1 ELSE login_throttle.attempts + 1 END, \
+                         window_start = CASE WHEN login_throttle.window_start <= $3 THEN $2 ELSE login_throttle.window_start END \
+                         RETURNING attempts",
+                    )
                     .bind(subject)
-                    .bind(at)
-                    .execute(&mut *tx)
+                    .bind(now)
+                    .bind(now - window)
+                    .fetch_one(&mut *tx)
                     .await?;
+                    counts.push(u64::try_from(attempts).unwrap_or(0));
+                }
+                tx.commit().await?;
+                Ok(counts)
+            }
+
+            async fn settle_attempts(&self, clear: &[String], refund: &[String]) -> Result<()> {
+                let mut tx = self.begin_write().await?;
+                for subject in clear {
+                    sqlx::query("DELETE FROM login_throttle WHERE subject = $1").bind(subject).execute(&mut *tx).await?;
+                }
+                for subject in refund {
+                    sqlx::query("UPDATE login_throttle SET attempts = attempts - 1 WHERE subject = $1 AND attempts > 0")
+                        .bind(subject)
+                        .execute(&mut *tx)
+                        .await?;
+                }
                 tx.commit().await?;
                 Ok(())
             }
 
-            async fn login_failures_since(&self, subject: &str, since: Millis) -> Result<u64> {
-                let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE subject = $1 AND at >= $2")
-                    .bind(subject)
-                    .bind(since)
-                    .fetch_one(&self.pool)
-                    .await?;
-                Ok(u64::try_from(count).unwrap_or(0))
+            async fn trust_device(&self, token_hash: &str, user_id: i64, now: Millis, expires_at: Millis) -> Result<()> {
+                let mut tx = self.begin_write().await?;
+                sqlx::query(
+                    "INSERT INTO trusted_devices (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (token_hash) DO UPDATE SET expires_at = $4 WHERE trusted_devices.user_id = $2",
+                )
+                .bind(token_hash)
+                .bind(user_id)
+                .bind(now)
+                .bind(expires_at)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(())
             }
 
-            async fn clear_login_failures(&self, subject: &str) -> Result<()> {
+            async fn trusted_device(&self, token_hash: &str, now: Millis) -> Result<Option<i64>> {
+                Ok(sqlx::query_scalar("SELECT user_id FROM trusted_devices WHERE token_hash = $1 AND expires_at > $2")
+                    .bind(token_hash)
+                    .bind(now)
+                    .fetch_optional(&self.pool)
+                    .await?)
+            }
+
+            async fn probe_write(&self, now: Millis) -> Result<()> {
                 let mut tx = self.begin_write().await?;
-                sqlx::query("DELETE FROM login_failures WHERE subject = $1").bind(subject).execute(&mut *tx).await?;
+                sqlx::query("UPDATE health_probe SET at = $1 WHERE id = 1").bind(now).execute(&mut *tx).await?;
                 tx.commit().await?;
                 Ok(())
             }
@@ -347,9 +485,12 @@ macro_rules! repository {
                 audit: &AuditEntry,
             ) -> Result<(Employer, User)> {
                 let mut tx = self.begin_write().await?;
-                let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO employers (name, credit_code, district, contact_name, contact_phone, status, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, 'pending', $6) RETURNING id",
+                // A rejected (or expired) sign-up holds its credit code no longer: a new sign-up
+                // takes its row over, so the code stays unique among live employers.
+                let reused: Option<i64> = sqlx::query_scalar(
+                    "UPDATE employers SET name = $1, district = $3, contact_name = $4, contact_phone = $5, \
+                     status = 'pending', verified_by = NULL, verified_at = NULL, created_at = $6 \
+                     WHERE credit_code = $2 AND status = 'rejected' RETURNING id",
                 )
                 .bind(&employer.name)
                 .bind(employer.credit_code.as_str())
@@ -357,9 +498,24 @@ macro_rules! repository {
                 .bind(&employer.contact_name)
                 .bind(&employer.contact_phone)
                 .bind(at)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(unique("credit code"))?;
+                .fetch_optional(&mut *tx)
+                .await?;
+                let id: i64 = match reused {
+                    Some(id) => id,
+                    None => sqlx::query_scalar(
+                        "INSERT INTO employers (name, credit_code, district, contact_name, contact_phone, status, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, 'pending', $6) RETURNING id",
+                    )
+                    .bind(&employer.name)
+                    .bind(employer.credit_code.as_str())
+                    .bind(employer.district.as_str())
+                    .bind(&employer.contact_name)
+                    .bind(&employer.contact_phone)
+                    .bind(at)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(unique("credit code"))?,
+                };
                 let agent_id: i64 = sqlx::query_scalar(
                     "INSERT INTO users (username, display_name, password_hash, role, district, employer_id, \
                      must_change_password, disabled, created_at) VALUES ($1, $2, $3, $4, NULL, $5, $6, FALSE, $7) RETURNING id",
@@ -379,6 +535,31 @@ macro_rules! repository {
                 let employer = self.employer(id).await?.ok_or(StoreError::Conflict("employer vanished after insert"))?;
                 let agent = self.user_by_id(agent_id).await?.ok_or(StoreError::Conflict("user vanished after insert"))?;
                 Ok((employer, agent))
+            }
+
+            async fn expire_signups(&self, created_before: Millis, at: Millis) -> Result<u64> {
+                let mut tx = self.begin_write().await?;
+                let expired: Vec<i64> = sqlx::query_scalar(
+                    "UPDATE employers SET status = 'rejected', verified_at = $2 \
+                     WHERE status = 'pending' AND created_at < $1 RETURNING id",
+                )
+                .bind(created_before)
+                .bind(at)
+                .fetch_all(&mut *tx)
+                .await?;
+                for id in &expired {
+                    retire_agents(&mut tx, *id).await?;
+                    let entry = AuditEntry {
+                        at,
+                        actor_id: None,
+                        action: "employer_expire".into(),
+                        subject: format!("employer:{id}"),
+                        details: serde_json::json!({}),
+                    };
+                    append_audit(&mut tx, &entry).await?;
+                }
+                tx.commit().await?;
+                Ok(expired.len() as u64)
             }
 
             async fn employer(&self, id: i64) -> Result<Option<Employer>> {
@@ -418,6 +599,9 @@ macro_rules! repository {
                 .rows_affected();
                 if changed == 0 {
                     return Err(StoreError::Conflict("the registration is not pending"));
+                }
+                if status == EmployerStatus::Rejected {
+                    retire_agents(&mut tx, id).await?;
                 }
                 append_audit(&mut tx, audit).await?;
                 tx.commit().await?;
@@ -489,6 +673,19 @@ macro_rules! repository {
                 Ok(())
             }
 
+            async fn outbox_health(&self) -> Result<OutboxHealth> {
+                let (waiting, failing, dead): (i64, i64, i64) = sqlx::query_as(
+                    "SELECT \
+                     COALESCE(SUM(CASE WHEN sent_at IS NULL AND dead = FALSE THEN 1 ELSE 0 END), 0), \
+                     COALESCE(SUM(CASE WHEN sent_at IS NULL AND dead = FALSE AND attempts >= $1 THEN 1 ELSE 0 END), 0), \
+                     COALESCE(SUM(CASE WHEN dead = TRUE THEN 1 ELSE 0 END), 0) FROM outbox",
+                )
+                .bind(FAILING_AFTER_ATTEMPTS)
+                .fetch_one(&self.pool)
+                .await?;
+                Ok(OutboxHealth { waiting, failing, dead })
+            }
+
             async fn messages_to(&self, recipient: &str) -> Result<Vec<OutboxMessage>> {
                 let rows: Vec<MessageRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
                     "SELECT {MESSAGE_COLUMNS} FROM outbox WHERE recipient = $1 ORDER BY id"
@@ -511,6 +708,9 @@ macro_rules! repository {
         }
     };
 }
+
+/// A message that failed this often and still waits means the sender keeps failing.
+pub const FAILING_AFTER_ATTEMPTS: i64 = 3;
 
 const MESSAGE_COLUMNS: &str = "id, idempotency_key, channel, recipient, body, created_at, attempts, next_attempt_at, \
     sent_at, last_error, dead";
@@ -584,6 +784,22 @@ where
     Ok(())
 }
 
+/// Disables the agent accounts of an employer whose sign-up was rejected or expired, and
+/// frees their usernames (`retired:<id>` cannot be chosen: a username has no colon).
+pub(crate) async fn retire_agents<'c, DB>(tx: &mut sqlx::Transaction<'c, DB>, employer_id: i64) -> Result<()>
+where
+    DB: sqlx::Database,
+    for<'e> &'e mut DB::Connection: sqlx::Executor<'e, Database = DB>,
+    for<'q> <DB as sqlx::Database>::Arguments: sqlx::IntoArguments<DB>,
+    i64: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    sqlx::query("UPDATE users SET disabled = TRUE, username = 'retired:' || id WHERE employer_id = $1")
+        .bind(employer_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 /// Appends an audit entry inside the caller's transaction.
 pub(crate) async fn append_audit<'c, DB>(tx: &mut sqlx::Transaction<'c, DB>, entry: &AuditEntry) -> Result<()>
 where
@@ -606,6 +822,10 @@ where
     Ok(())
 }
 
+/// How long a request waits for a database connection before it is told the service is
+/// unavailable (a database that is down must not hold requests for long).
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+
 /// The embedded default: one SQLite file, WAL, a busy timeout, writes begun `IMMEDIATE`
 /// (so a transaction never has to upgrade from read to write and fail with SQLITE_BUSY).
 #[derive(Clone)]
@@ -623,7 +843,24 @@ impl SqliteStore {
             .synchronous(sqlx::sqlite::SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(20))
             .foreign_keys(true);
-        let pool = sqlx::sqlite::SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
+        let pool = sqlx::sqlite::SqlitePoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .before_acquire(|connection, _| {
+                Box::pin(async move {
+                    // A failed COMMIT (disk full, I/O error) may leave a connection that sqlx
+                    // still counts as inside a transaction, and every later BEGIN on it fails.
+                    // Let the queued rollback run (a ping goes after it), then throw away a
+                    // connection that is still inside one.
+                    use sqlx::Connection;
+                    if connection.is_in_transaction() {
+                        connection.ping().await?;
+                    }
+                    Ok(!connection.is_in_transaction())
+                })
+            })
+            .connect_with(options)
+            .await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
         Ok(Self { pool })
     }
@@ -658,7 +895,13 @@ impl PgStore {
         let options = sqlx::postgres::PgConnectOptions::from_str(url)?;
         let pool = sqlx::postgres::PgPoolOptions::new()
             .max_connections(16)
-            .acquire_timeout(Duration::from_secs(10))
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .before_acquire(|connection, _| {
+                Box::pin(async move {
+                    use sqlx::Connection;
+                    Ok(!connection.is_in_transaction())
+                })
+            })
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
@@ -719,10 +962,13 @@ delegate!(Repository {
     create_session(session: &Session, audit: &AuditEntry) -> Result<()>;
     session(token_hash: &str, now: Millis) -> Result<Option<Session>>;
     delete_session(token_hash: &str, audit: &AuditEntry) -> Result<()>;
-    record_login_failure(subject: &str, at: Millis) -> Result<()>;
-    login_failures_since(subject: &str, since: Millis) -> Result<u64>;
-    clear_login_failures(subject: &str) -> Result<()>;
+    count_attempts(subjects: &[String], now: Millis, window: Millis) -> Result<Vec<u64>>;
+    settle_attempts(clear: &[String], refund: &[String]) -> Result<()>;
+    trust_device(token_hash: &str, user_id: i64, now: Millis, expires_at: Millis) -> Result<()>;
+    trusted_device(token_hash: &str, now: Millis) -> Result<Option<i64>>;
+    probe_write(now: Millis) -> Result<()>;
     register_employer(employer: &NewEmployer, agent: &NewUser, at: Millis, audit: &AuditEntry) -> Result<(Employer, User)>;
+    expire_signups(created_before: Millis, at: Millis) -> Result<u64>;
     employer(id: i64) -> Result<Option<Employer>>;
     employers_in_district(district: District, status: EmployerStatus) -> Result<Vec<Employer>>;
     decide_employer(id: i64, status: EmployerStatus, by: i64, at: Millis, audit: &AuditEntry) -> Result<()>;
@@ -731,6 +977,7 @@ delegate!(Repository {
     claim_messages(worker: &str, now: Millis, lease: Millis, limit: i64) -> Result<Vec<OutboxMessage>>;
     mark_sent(id: i64, worker: &str, at: Millis) -> Result<()>;
     mark_failed(id: i64, worker: &str, error: &str, next_attempt_at: Millis, dead: bool) -> Result<()>;
+    outbox_health() -> Result<OutboxHealth>;
     messages_to(recipient: &str) -> Result<Vec<OutboxMessage>>;
 });
 

@@ -28,6 +28,20 @@ impl TestDatabase {
         Ok(Self { admin_url, name, url })
     }
 
+    /// Ends every server connection to the database, as a crash or a restart of PostgreSQL
+    /// would (`pg_terminate_backend`); returns how many were ended.
+    pub async fn terminate_connections(&self) -> Result<i64> {
+        let admin = sqlx::PgPool::connect(&self.admin_url).await?;
+        let ended: Vec<bool> = sqlx::query_scalar(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+        )
+        .bind(&self.name)
+        .fetch_all(&admin)
+        .await?;
+        admin.close().await;
+        Ok(ended.into_iter().filter(|ended| *ended).count() as i64)
+    }
+
     /// Drops the database (after every pool on it is closed).
     pub async fn drop_database(self) -> Result<()> {
         let admin = sqlx::PgPool::connect(&self.admin_url).await?;

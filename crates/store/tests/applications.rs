@@ -106,8 +106,25 @@ async fn contract<S: Repository + ApplicationStore>(store: &S) {
     store.register_applicants(employer_b, agent_b, &[linked], 4_000).await.unwrap();
     let employments = store.employments(zhang.user_id).await.unwrap();
     assert_eq!(employments.iter().map(|e| e.employer_id).collect::<Vec<_>>(), [employer_b, employer_a]);
+    // Opening an account links it at once; linking an existing one waits for consent.
+    assert_eq!(employments.iter().map(|e| e.status).collect::<Vec<_>>(), [LinkStatus::Pending, LinkStatus::Active]);
     assert_eq!(store.applicants_of_employer(employer_a).await.unwrap().len(), 2);
-    assert_eq!(store.applicants_of_employer(employer_b).await.unwrap().len(), 1);
+    let of_b = store.applicants_of_employer(employer_b).await.unwrap();
+    assert_eq!(of_b.iter().map(|(a, s)| (a.user_id, *s)).collect::<Vec<_>>(), [(zhang.user_id, LinkStatus::Pending)]);
+    // The person decides: a pending link is accepted or declined once; an active one can be ended.
+    let consent = audit("employment_accept");
+    let accept = |to| store.set_link_status(zhang.user_id, employer_b, &[LinkStatus::Pending], to, 4_100, &consent);
+    accept(LinkStatus::Declined).await.unwrap();
+    assert!(matches!(accept(LinkStatus::Active).await, Err(StoreError::Conflict(_))), "decided already");
+    // Asking again after a refusal makes the link pending again.
+    let again = Registration {
+        applicant: RegisteredApplicant::Existing { user_id: zhang.user_id },
+        audit: audit("ignored"),
+        messages: vec![],
+    };
+    store.register_applicants(employer_b, agent_b, &[again], 4_200).await.unwrap();
+    accept(LinkStatus::Active).await.unwrap();
+    assert_eq!(store.employments(zhang.user_id).await.unwrap()[0].status, LinkStatus::Active);
 
     // An initial password does not stay in the outbox once sent.
     let claimed = store.claim_messages("w", 5_000, 60_000, 10).await.unwrap();

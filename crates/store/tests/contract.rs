@@ -128,16 +128,25 @@ async fn contract<R: Repository>(store: &R) {
     assert!(!changed.must_change_password);
     assert!(matches!(store.set_password(9_999, "x", false, &audit("x", "x")).await, Err(StoreError::Conflict(_))));
 
-    // Login throttling counts failures in a window (concurrent writers: see the tests below).
-    for i in 0..20 {
-        store.record_login_failure("user:clerk", 1_000 + i).await.unwrap();
+    // Sign-in attempts are counted per subject in a window that opens at the first attempt.
+    let subjects = ["user:clerk".to_string(), "ip:127.0.0.1".to_string()];
+    for i in 1..=5 {
+        assert_eq!(store.count_attempts(&subjects[..1], 1_000 + i, 100).await.unwrap(), [i as u64]);
     }
-    store.record_login_failure("ip:127.0.0.1", 1_005).await.unwrap();
-    assert_eq!(store.login_failures_since("user:clerk", 0).await.unwrap(), 20);
-    assert_eq!(store.login_failures_since("user:clerk", 1_010).await.unwrap(), 10);
-    store.clear_login_failures("user:clerk").await.unwrap();
-    assert_eq!(store.login_failures_since("user:clerk", 0).await.unwrap(), 0);
-    assert_eq!(store.login_failures_since("ip:127.0.0.1", 0).await.unwrap(), 1);
+    assert_eq!(store.count_attempts(&subjects, 1_050, 100).await.unwrap(), [6, 1]);
+    assert_eq!(store.count_attempts(&subjects, 1_101, 100).await.unwrap(), [1, 2], "a new window at 1 101");
+    store.settle_attempts(&subjects[..1], &subjects[1..]).await.unwrap();
+    assert_eq!(store.count_attempts(&subjects, 1_102, 100).await.unwrap(), [1, 2], "cleared, and refunded one");
+
+    // A trusted device is remembered for its account until it expires, and a password
+    // change forgets it.
+    store.trust_device("device-a", clerk.id, 1_000, 2_000).await.unwrap();
+    assert_eq!(store.trusted_device("device-a", 1_500).await.unwrap(), Some(clerk.id));
+    assert_eq!(store.trusted_device("device-a", 2_000).await.unwrap(), None, "expired");
+    assert_eq!(store.trusted_device("device-b", 1_500).await.unwrap(), None);
+    store.set_password(clerk.id, "new-hash", false, &audit("password_change", "clerk")).await.unwrap();
+    assert_eq!(store.trusted_device("device-a", 1_000).await.unwrap(), None, "forgotten with the password");
+    store.probe_write(1_000).await.unwrap();
 
     // Employers: pending until a decision; a credit code registers once; decided once.
     let agent = |name: &str| new_user(name, Role::HrAgent, None, None);
@@ -207,6 +216,7 @@ async fn contract<R: Repository>(store: &R) {
             "employer_register",
             "employer_register",
             "password_change",
+            "password_change",
             "sign_out",
             "sign_in",
             "sign_in",
@@ -230,7 +240,7 @@ async fn sqlite_keeps_the_contract() {
     store.backup(&copy).await.unwrap();
     let restored = SqliteStore::open(&copy).await.unwrap();
     assert_eq!(restored.user_by_username("clerk").await.unwrap().unwrap().username, "clerk");
-    assert_eq!(restored.audit_log(100).await.unwrap().len(), 11);
+    assert_eq!(restored.audit_log(100).await.unwrap().len(), 12);
     store.close().await;
     restored.close().await;
     std::fs::remove_dir_all(&dir).unwrap();
@@ -246,18 +256,54 @@ async fn sqlite_writers_in_parallel_all_land() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// An unverified sign-up reserves nothing for long: expired or rejected, it frees the
+/// credit code and the agent's username, and its agent can never sign in.
+async fn signups_expire<R: Repository>(store: &R) {
+    let agent = |name: &str| new_user(name, Role::HrAgent, None, None);
+    let code = "91350100M000100Y43";
+    let (squatted, squatter) = store
+        .register_employer(&new_employer(code, District::Pudong), &agent("squat"), 100, &audit("r", "e"))
+        .await
+        .unwrap();
+    assert_eq!(store.expire_signups(50, 10_000).await.unwrap(), 0, "not stale yet");
+    assert_eq!(store.expire_signups(101, 10_000).await.unwrap(), 1);
+    let expired = store.employer(squatted.id).await.unwrap().unwrap();
+    assert_eq!((expired.status, expired.verified_by), (EmployerStatus::Rejected, None));
+    let retired = store.user_by_id(squatter.id).await.unwrap().unwrap();
+    assert!(retired.disabled && retired.username != "squat");
+    assert!(store.user_by_username("squat").await.unwrap().is_none());
+    // The real employer signs up with the same code and even the same username.
+    let (real, real_agent) = store
+        .register_employer(&new_employer(code, District::Xuhui), &agent("squat"), 20_000, &audit("r", "e"))
+        .await
+        .unwrap();
+    assert_eq!((real.status, real.district), (EmployerStatus::Pending, District::Xuhui));
+    assert_eq!(real_agent.employer_id, Some(real.id));
+    // A live sign-up still holds its code.
+    let again =
+        store.register_employer(&new_employer(code, District::Pudong), &agent("other"), 20_001, &audit("r", "e")).await;
+    assert!(matches!(again, Err(StoreError::Duplicate("credit code"))), "{again:?}");
+    // A rejection frees the agent's username at once.
+    store.decide_employer(real.id, EmployerStatus::Rejected, 1, 20_002, &audit("employer_reject", "e")).await.unwrap();
+    assert!(store.user_by_username("squat").await.unwrap().is_none());
+    assert!(store.user_by_id(real_agent.id).await.unwrap().unwrap().disabled);
+}
+
 /// Writers at once on one pool all land, and claimers at once never share a message.
 async fn concurrent_writers<R: Repository + Clone + 'static>(store: &R) {
+    // Sign-in attempts at once are each counted once: no two see the same count.
     let tasks: Vec<_> = (0..32)
         .map(|i| {
             let store = store.clone();
-            tokio::spawn(async move { store.record_login_failure("user:x", i).await })
+            tokio::spawn(async move { store.count_attempts(&["user:x".to_string()], 1_000 + i, 1_000_000).await })
         })
         .collect();
+    let mut counts = Vec::new();
     for task in tasks {
-        task.await.unwrap().unwrap();
+        counts.extend(task.await.unwrap().unwrap());
     }
-    assert_eq!(store.login_failures_since("user:x", 0).await.unwrap(), 32);
+    counts.sort_unstable();
+    assert_eq!(counts, (1..=32).collect::<Vec<u64>>(), "every attempt saw its own count");
     claims_never_overlap(store).await;
 }
 
@@ -292,6 +338,26 @@ async fn claims_never_overlap<R: Repository + Clone + 'static>(store: &R) {
 
 fn nanos() -> u128 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
+}
+
+#[tokio::test]
+async fn sqlite_signups_expire() {
+    let dir = std::env::temp_dir().join(format!("jifen-store-signup-{}-{}", std::process::id(), nanos()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let store = SqliteStore::open(&dir.join("jifen.sqlite")).await.unwrap();
+    signups_expire(&store).await;
+    store.close().await;
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: set JIFEN_TEST_POSTGRES_URL and run with --ignored (.ci/run does)"]
+async fn postgres_signups_expire() {
+    let database = jifen_store::testing::TestDatabase::create("signups").await.expect("PostgreSQL must be reachable");
+    let store = PgStore::connect(&database.url).await.unwrap();
+    signups_expire(&store).await;
+    store.close().await;
+    database.drop_database().await.unwrap();
 }
 
 #[tokio::test]

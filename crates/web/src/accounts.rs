@@ -2,34 +2,27 @@
 //! the district clerk's decision on it, and each role's home page.
 
 use crate::AppState;
+use crate::checked_form::CheckedForm;
 use crate::lang::Chosen;
 use crate::layout::t;
-use crate::respond::{forbidden, message, page, server_error, stale_form};
+use crate::respond::{done, forbidden, message, page, server_error, service_error, stale_form};
 use crate::session::{
-    AnySignedIn, CSRF_COOKIE, SESSION_COOKIE, SESSION_MILLIS, SignedIn, double_submit_ok, now_millis, same_origin,
-    set_cookie,
+    AnySignedIn, CSRF_COOKIE, DEVICE_COOKIE, SESSION_COOKIE, SignedIn, cookie, double_submit_ok, now_millis,
+    same_origin, set_cookie,
 };
-use axum::Form;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use jifen_applications::{
+    Actor, Credentials, DEVICE_MILLIS, EmployerSignUp, LinkDecision, SESSION_MILLIS, ServiceError,
+};
+use jifen_domain::application::Problem;
 use jifen_domain::{District, Role};
-use jifen_ids::CreditCode;
 use jifen_rules::Lang;
-use jifen_store::{AuditEntry, EmployerStatus, NewEmployer, NewUser, Repository, Session, StoreError};
+use jifen_store::{AuditEntry, EmployerStatus, LinkStatus, Repository, StoreError};
 use maud::{Markup, html};
 use serde::Deserialize;
 use std::net::SocketAddr;
-
-/// Failed sign-ins allowed per account, and per address, within [`THROTTLE_WINDOW_MILLIS`].
-pub const MAX_FAILURES_PER_ACCOUNT: u64 = 5;
-pub const MAX_FAILURES_PER_ADDRESS: u64 = 20;
-pub const THROTTLE_WINDOW_MILLIS: i64 = 15 * 60 * 1000;
-
-/// Verified against when the username does not exist, so that an unknown name takes as
-/// long to refuse as a wrong password.
-static DUMMY_HASH: std::sync::LazyLock<String> =
-    std::sync::LazyLock::new(|| jifen_auth::hash_password("no such user 0").unwrap_or_default());
 
 /// A page with a form before sign-in: sets the double-submit CSRF cookie it carries.
 fn with_csrf_cookie(token: &str, response: Response) -> Response {
@@ -80,96 +73,46 @@ pub async fn login(
     chosen: Chosen,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    Form(form): Form<LoginForm>,
+    CheckedForm(form): CheckedForm<LoginForm>,
 ) -> Response {
     let lang = chosen.lang;
     if !same_origin(&headers) || !double_submit_ok(&headers, &form.csrf) {
         return stale_form(lang);
     }
-    let refuse = |status, text: &str| {
-        let csrf = jifen_auth::random_token();
-        with_csrf_cookie(&csrf, page(status, lang, t(lang, "登录", "Sign in"), login_form(lang, &csrf, Some(text))))
+    let device = cookie(&headers, DEVICE_COOKIE);
+    let credentials = Credentials {
+        username: &form.username,
+        password: form.password,
+        source: peer.ip(),
+        device_token: device.as_deref(),
     };
-    let now = now_millis();
-    // An ID number signs in however its X is typed.
-    let username = form.username.trim();
-    let username = jifen_ids::ResidentIdNumber::parse(username)
-        .map_or_else(|_| username.to_string(), |id| id.as_str().to_string());
-    // Applicants sign in with their ID number: the throttling table keeps only its hash.
-    let account_key = format!("user:{}", jifen_auth::token_hash(&username.to_lowercase()));
-    let address_key = format!("ip:{}", peer.ip());
-    let since = now - THROTTLE_WINDOW_MILLIS;
-    let (account_failures, address_failures) = match (
-        state.store.login_failures_since(&account_key, since).await,
-        state.store.login_failures_since(&address_key, since).await,
-    ) {
-        (Ok(a), Ok(b)) => (a, b),
-        (Err(e), _) | (_, Err(e)) => return server_error(lang, e),
-    };
-    if account_failures >= MAX_FAILURES_PER_ACCOUNT || address_failures >= MAX_FAILURES_PER_ADDRESS {
-        return refuse(
-            StatusCode::TOO_MANY_REQUESTS,
-            t(lang, "尝试次数过多，请 15 分钟后再试", "Too many attempts; try again in 15 minutes"),
-        );
-    }
-    let user = match state.store.user_by_username(&username).await {
-        Ok(user) => user,
-        Err(e) => return server_error(lang, e),
-    };
-    let hash = user.as_ref().map_or_else(|| DUMMY_HASH.clone(), |u| u.password_hash.clone());
-    let password = form.password;
-    let matches =
-        tokio::task::spawn_blocking(move || jifen_auth::verify_password(&password, &hash)).await.unwrap_or(false);
-    let Some(user) = user.filter(|user| matches && !user.disabled) else {
-        for key in [&account_key, &address_key] {
-            if let Err(e) = state.store.record_login_failure(key, now).await {
-                return server_error(lang, e);
+    match state.service.sign_in(credentials).await {
+        Ok(session) => {
+            let target = if session.user.must_change_password { "/account/password" } else { "/home" };
+            let mut response = signed_in_redirect(target, &session.token);
+            if let Ok(value) = set_cookie(DEVICE_COOKIE, &session.device_token, DEVICE_MILLIS / 1000).parse() {
+                response.headers_mut().append(header::SET_COOKIE, value);
             }
+            response
         }
-        return refuse(StatusCode::UNAUTHORIZED, t(lang, "用户名或密码错误", "Wrong username or password"));
-    };
-    if user.role == Role::HrAgent {
-        let verified = match user.employer_id {
-            Some(id) => {
-                state.store.employer(id).await.ok().flatten().is_some_and(|e| e.status == EmployerStatus::Verified)
-            }
-            None => false,
-        };
-        if !verified {
-            return refuse(
-                StatusCode::FORBIDDEN,
-                t(
-                    lang,
-                    "您的单位尚未通过区受理中心审核，审核通过后方可登录",
-                    "Your employer is not yet verified by its district centre; sign in once it is",
-                ),
-            );
+        Err(error) if error.is_internal() => service_error(lang, &error),
+        Err(error) => {
+            let status = match error.code() {
+                "too_many_attempts" => StatusCode::TOO_MANY_REQUESTS,
+                "employer_not_verified" => StatusCode::FORBIDDEN,
+                _ => StatusCode::UNAUTHORIZED,
+            };
+            let csrf = jifen_auth::random_token();
+            let body = login_form(lang, &csrf, Some(&error.message(lang)));
+            with_csrf_cookie(&csrf, page(status, lang, t(lang, "登录", "Sign in"), body))
         }
     }
-    if let Err(e) = state.store.clear_login_failures(&account_key).await {
-        return server_error(lang, e);
-    }
-    let target = if user.must_change_password { "/account/password" } else { "/home" };
-    start_session(&state, user.id, target, lang).await
 }
 
-/// A new session for every sign-in (never a reused token), and the redirect.
-async fn start_session(state: &AppState, user_id: i64, target: &str, lang: Lang) -> Response {
-    let token = jifen_auth::random_token();
-    let now = now_millis();
-    let session = Session {
-        token_hash: jifen_auth::token_hash(&token),
-        user_id,
-        csrf_token: jifen_auth::random_token(),
-        created_at: now,
-        expires_at: now + SESSION_MILLIS,
-    };
-    let entry = audit(Some(user_id), "sign_in", format!("user:{user_id}"), serde_json::json!({}));
-    if let Err(e) = state.store.create_session(&session, &entry).await {
-        return server_error(lang, e);
-    }
+/// The redirect after a sign-in or a password change, with the new session's cookie.
+fn signed_in_redirect(target: &str, token: &str) -> Response {
     let mut response = Redirect::to(target).into_response();
-    if let Ok(value) = set_cookie(SESSION_COOKIE, &token, SESSION_MILLIS / 1000).parse() {
+    if let Ok(value) = set_cookie(SESSION_COOKIE, token, SESSION_MILLIS / 1000).parse() {
         response.headers_mut().append(header::SET_COOKIE, value);
     }
     response
@@ -186,14 +129,13 @@ pub async fn logout(
     chosen: Chosen,
     headers: HeaderMap,
     AnySignedIn(signed): AnySignedIn,
-    Form(form): Form<CsrfForm>,
+    CheckedForm(form): CheckedForm<CsrfForm>,
 ) -> Response {
     if !signed.form_ok(&headers, &form.csrf) {
         return stale_form(chosen.lang);
     }
-    let entry = audit(Some(signed.user.id), "sign_out", format!("user:{}", signed.user.id), serde_json::json!({}));
-    if let Err(e) = state.store.delete_session(&signed.session.token_hash, &entry).await {
-        return server_error(chosen.lang, e);
+    if let Err(e) = state.service.sign_out(signed.user.id, &signed.session).await {
+        return service_error(chosen.lang, &e);
     }
     let mut response = Redirect::to("/").into_response();
     if let Ok(value) = set_cookie(SESSION_COOKIE, "", 0).parse() {
@@ -242,52 +184,22 @@ pub async fn change_password(
     chosen: Chosen,
     headers: HeaderMap,
     AnySignedIn(signed): AnySignedIn,
-    Form(form): Form<PasswordForm>,
+    CheckedForm(form): CheckedForm<PasswordForm>,
 ) -> Response {
     let lang = chosen.lang;
     if !signed.form_ok(&headers, &form.csrf) {
         return stale_form(lang);
     }
-    let again = |text: &str| {
-        page(
+    match state.service.change_password(&signed.user, &form.current, &form.new, &form.confirm).await {
+        Ok(token) => signed_in_redirect("/home", &token),
+        Err(error) if error.is_internal() => service_error(lang, &error),
+        Err(error) => page(
             StatusCode::UNPROCESSABLE_ENTITY,
             lang,
             t(lang, "修改密码", "Change your password"),
-            password_form(lang, &signed, Some(text)),
-        )
-    };
-    if form.new != form.confirm {
-        return again(t(lang, "两次输入的新密码不一致", "The new passwords differ"));
+            password_form(lang, &signed, Some(&error.message(lang))),
+        ),
     }
-    if form.new == form.current {
-        return again(t(lang, "新密码不能与当前密码相同", "The new password must differ from the current one"));
-    }
-    if let Err(e) = jifen_auth::check_policy(&form.new) {
-        return again(match e {
-            jifen_auth::PasswordError::TooShort => {
-                t(lang, "新密码至少 10 位", "The new password needs at least 10 characters")
-            }
-            _ => t(lang, "新密码须同时包含字母和数字", "The new password needs letters and digits"),
-        });
-    }
-    let (current, stored, new) = (form.current.clone(), signed.user.password_hash.clone(), form.new.clone());
-    let hashed = tokio::task::spawn_blocking(move || {
-        jifen_auth::verify_password(&current, &stored).then(|| jifen_auth::hash_password(&new))
-    })
-    .await;
-    let hash = match hashed {
-        Ok(Some(Ok(hash))) => hash,
-        Ok(None) => return again(t(lang, "当前密码不正确", "The current password is wrong")),
-        Ok(Some(Err(e))) => return server_error(lang, e),
-        Err(e) => return server_error(lang, e),
-    };
-    let entry =
-        audit(Some(signed.user.id), "password_change", format!("user:{}", signed.user.id), serde_json::json!({}));
-    // Changing the password ends every session, this one too; a fresh one follows.
-    if let Err(e) = state.store.set_password(signed.user.id, &hash, false, &entry).await {
-        return server_error(lang, e);
-    }
-    start_session(&state, signed.user.id, "/home", lang).await
 }
 
 // ---- home --------------------------------------------------------------------------------
@@ -334,6 +246,7 @@ pub async fn home(State(state): State<AppState>, chosen: Chosen, signed: SignedI
         (Role::Applicant, _, _) => html! {
             ul.links {
                 li { a href="/applications" { (t(lang, "我的积分申请", "My application")) } }
+                li { a href="/account/employers" { (t(lang, "我的用人单位（确认或结束关联）", "My employers (confirm or end a link)")) } }
                 li { a href="/" { (t(lang, "积分模拟与规划（可保存用于申请）", "Simulator and planner (save a simulation for your application)")) } }
             }
         },
@@ -373,24 +286,32 @@ pub struct EmployerForm {
     csrf: String,
 }
 
-fn employer_form(lang: Lang, csrf: &str, form: &EmployerForm, error: Option<String>) -> Markup {
+fn employer_form(lang: Lang, csrf: &str, form: &EmployerForm, problems: &[Problem]) -> Markup {
+    let problem = |name: &str| problems.iter().find(|p| p.field == name).map(|p| p.message(lang).to_string());
     let field = |name: &str, label: &str, value: &str, kind: &str| {
+        let error = problem(name);
         html! {
-            label { (label) input name=(name) type=(kind) value=(value) required; }
+            label { (label) input name=(name) type=(kind) value=(value) required aria-invalid=[error.as_ref().map(|_| "true")];
+                @if let Some(error) = error { span.field-error { (error) } } }
         }
     };
+    let error = (!problems.is_empty()).then(|| match lang {
+        Lang::Zh => format!("有 {} 处需要修改，见各栏下方的说明。", problems.len()),
+        Lang::En => format!("{} field(s) to fix; see the notes under them.", problems.len()),
+    });
     html! {
         h2 { (t(lang, "用人单位注册", "Employer sign-up")) }
         p { (t(lang, "注册后由单位注册地所在区的人才服务中心受理人员审核；审核通过后单位经办人方可登录办理。",
                "A clerk of the district centre where the employer is registered verifies the sign-up; its HR agent can sign in after that.")) }
         @if let Some(error) = error { div.error role="alert" { (error) } }
-        form method="post" action="/employers/register" {
+        form method="post" action="/employers/register" novalidate {
             input type="hidden" name="csrf" value=(csrf);
             fieldset { div.grid {
                 (field("name", t(lang, "单位名称", "Employer name"), &form.name, "text"))
                 (field("credit_code", t(lang, "统一社会信用代码", "Unified social credit code"), &form.credit_code, "text"))
                 label { (t(lang, "注册地所在区", "Registration district"))
-                    select name="district" required {
+                    select name="district" required aria-invalid=[problem("district").map(|_| "true")] {
+                        option value="" selected[form.district.is_empty()] { (t(lang, "请选择", "Choose")) }
                         @for district in District::ALL {
                             option value=(district.as_str()) selected[form.district == district.as_str()] { (district.name(lang)) }
                         }
@@ -400,7 +321,8 @@ fn employer_form(lang: Lang, csrf: &str, form: &EmployerForm, error: Option<Stri
                 (field("contact_phone", t(lang, "联系电话（手机）", "Contact mobile"), &form.contact_phone, "tel"))
                 (field("username", t(lang, "经办人用户名", "HR agent username"), &form.username, "text"))
                 label { (t(lang, "经办人密码（至少 10 位，含字母和数字）", "HR agent password (10+ characters, letters and digits)"))
-                    input name="password" type="password" autocomplete="new-password" required; }
+                    input name="password" type="password" autocomplete="new-password" required;
+                    @if let Some(error) = problem("password") { span.field-error { (error) } } }
             } }
             button type="submit" { (t(lang, "提交注册", "Sign up")) }
         }
@@ -410,113 +332,56 @@ fn employer_form(lang: Lang, csrf: &str, form: &EmployerForm, error: Option<Stri
 pub async fn employer_page(chosen: Chosen) -> Response {
     let csrf = jifen_auth::random_token();
     let lang = chosen.lang;
-    let body = employer_form(lang, &csrf, &EmployerForm::default(), None);
+    let body = employer_form(lang, &csrf, &EmployerForm::default(), &[]);
     with_csrf_cookie(&csrf, page(StatusCode::OK, lang, t(lang, "用人单位注册", "Employer sign-up"), body))
 }
 
 pub async fn register_employer(
     State(state): State<AppState>,
     chosen: Chosen,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    Form(form): Form<EmployerForm>,
+    CheckedForm(form): CheckedForm<EmployerForm>,
 ) -> Response {
     let lang = chosen.lang;
     if !same_origin(&headers) || !double_submit_ok(&headers, &form.csrf) {
         return stale_form(lang);
     }
-    let again = |form: &EmployerForm, error: String| {
-        let csrf = jifen_auth::random_token();
-        let body = employer_form(lang, &csrf, form, Some(error));
-        with_csrf_cookie(
-            &csrf,
-            page(StatusCode::UNPROCESSABLE_ENTITY, lang, t(lang, "用人单位注册", "Employer sign-up"), body),
-        )
+    let sign_up = EmployerSignUp {
+        name: form.name.clone(),
+        credit_code: form.credit_code.clone(),
+        district: form.district.clone(),
+        contact_name: form.contact_name.clone(),
+        contact_phone: form.contact_phone.clone(),
+        username: form.username.clone(),
+        password: form.password.clone(),
     };
-    let credit_code = match CreditCode::parse(&form.credit_code) {
-        Ok(code) => code,
-        Err(e) => {
-            let detail = if lang == Lang::Zh { e.message_zh() } else { e.to_string() };
-            return again(&form, format!("{}：{detail}", t(lang, "统一社会信用代码", "Credit code")));
-        }
-    };
-    let Some(district) = District::parse(&form.district) else {
-        return again(&form, t(lang, "请选择注册地所在区", "Choose the registration district").into());
-    };
-    let name = form.name.trim();
-    let username = form.username.trim();
-    if name.is_empty() || name.chars().count() > 100 || form.contact_name.trim().is_empty() {
-        return again(&form, t(lang, "请填写单位名称和联系人", "Give the employer's name and a contact").into());
-    }
-    if !jifen_domain::application::is_mobile(form.contact_phone.trim()) {
-        return again(
-            &form,
-            t(lang, "联系电话应为 11 位手机号码", "The contact mobile has 11 digits starting with 1").into(),
-        );
-    }
-    if username.chars().count() < 3 || username.chars().any(char::is_whitespace) {
-        return again(
-            &form,
-            t(lang, "经办人用户名至少 3 个字符，不含空格", "The username needs 3+ characters and no spaces").into(),
-        );
-    }
-    if jifen_auth::check_policy(&form.password).is_err() {
-        return again(
-            &form,
-            t(
-                lang,
-                "经办人密码至少 10 位，须含字母和数字",
-                "The password needs 10+ characters with letters and digits",
-            )
-            .into(),
-        );
-    }
-    let password = form.password.clone();
-    let hash = match tokio::task::spawn_blocking(move || jifen_auth::hash_password(&password)).await {
-        Ok(Ok(hash)) => hash,
-        Ok(Err(e)) => return server_error(lang, e),
-        Err(e) => return server_error(lang, e),
-    };
-    let employer = NewEmployer {
-        name: name.to_string(),
-        credit_code,
-        district,
-        contact_name: form.contact_name.trim().to_string(),
-        contact_phone: form.contact_phone.trim().to_string(),
-    };
-    let agent = NewUser {
-        username: username.to_string(),
-        display_name: form.contact_name.trim().to_string(),
-        password_hash: hash,
-        role: Role::HrAgent,
-        district: None,
-        employer_id: None,
-        must_change_password: false,
-    };
-    let entry = audit(
-        None,
-        "employer_register",
-        format!("employer:{}", employer.credit_code),
-        serde_json::json!({ "district": district.as_str(), "agent": username }),
-    );
-    match state.store.register_employer(&employer, &agent, now_millis(), &entry).await {
-        Ok((registered, _)) => message(
-            StatusCode::CREATED,
-            lang,
-            &match lang {
-                Lang::Zh => format!("已提交：{}，等待{}人才服务中心审核。", registered.name, district.name(lang)),
-                Lang::En => format!(
-                    "Submitted: {}, waiting for the {} centre to verify it.",
+    let problems = match state.service.register_employer(&sign_up, peer.ip()).await {
+        Ok(registered) => {
+            let text = match lang {
+                Lang::Zh => format!(
+                    "注册已提交：{}。{}人才服务中心审核通过后，经办人即可登录（7 日内未审核的注册自动失效）。",
                     registered.name,
-                    district.name(lang)
+                    registered.district.name(lang)
                 ),
-            },
-        ),
-        Err(StoreError::Duplicate("credit code")) => {
-            again(&form, t(lang, "该统一社会信用代码已注册", "This credit code is already registered").into())
+                Lang::En => format!(
+                    "Signed up: {}. Its HR agent can sign in once the {} centre verifies it (a sign-up not verified within 7 days expires).",
+                    registered.name,
+                    registered.district.name(lang)
+                ),
+            };
+            return done(StatusCode::CREATED, lang, &text);
         }
-        Err(StoreError::Duplicate(_)) => again(&form, t(lang, "该用户名已被使用", "This username is taken").into()),
-        Err(e) => server_error(lang, e),
-    }
+        Err(ServiceError::Invalid(problems)) => problems,
+        Err(error) if error.is_internal() => return service_error(lang, &error),
+        Err(error) => return message(StatusCode::TOO_MANY_REQUESTS, lang, &error.message(lang)),
+    };
+    let csrf = jifen_auth::random_token();
+    let body = employer_form(lang, &csrf, &form, &problems);
+    with_csrf_cookie(
+        &csrf,
+        page(StatusCode::UNPROCESSABLE_ENTITY, lang, t(lang, "用人单位注册", "Employer sign-up"), body),
+    )
 }
 
 #[derive(Deserialize)]
@@ -533,7 +398,7 @@ pub async fn decide_employer(
     headers: HeaderMap,
     signed: SignedIn,
     Path(employer_id): Path<i64>,
-    Form(form): Form<DecisionForm>,
+    CheckedForm(form): CheckedForm<DecisionForm>,
 ) -> Response {
     let lang = chosen.lang;
     if !signed.form_ok(&headers, &form.csrf) {
@@ -567,5 +432,93 @@ pub async fn decide_employer(
             message(StatusCode::CONFLICT, lang, t(lang, "该注册已处理过", "This sign-up was already decided"))
         }
         Err(e) => server_error(lang, e),
+    }
+}
+
+// ---- the person's employers ---------------------------------------------------------------
+
+/// `GET /account/employers`: the employers linked to the person, and the requests to link
+/// they have not answered yet.
+pub async fn my_employers(State(state): State<AppState>, chosen: Chosen, signed: SignedIn) -> Response {
+    let lang = chosen.lang;
+    let links = match state.service.my_employers(&Actor::from(&signed.user)).await {
+        Ok(links) => links,
+        Err(e) => return service_error(lang, &e),
+    };
+    let csrf = &signed.session.csrf_token;
+    let decide = |employer_id: i64, decision: &'static str, label: &'static str, secondary: bool| {
+        html! {
+            form.inline method="post" action=(format!("/account/employers/{employer_id}")) {
+                input type="hidden" name="csrf" value=(csrf);
+                button.secondary[secondary] name="decision" value=(decision) type="submit" { (label) }
+            }
+        }
+    };
+    let body = html! {
+        h2 { (t(lang, "我的用人单位", "My employers")) }
+        p.hint { (t(lang,
+            "用人单位为您办理积分申请须经您同意。您确认关联前，该单位看不到您的姓名、手机号码和申请；您可随时结束关联。",
+            "An employer files for you only with your consent. Until you confirm a link, the employer sees neither your name, your mobile nor your application; you can end a link at any time.")) }
+        @if links.is_empty() { p { (t(lang, "暂无", "None")) } }
+        @else { div.scroll { table {
+            thead { tr { th { (t(lang, "单位", "Employer")) } th { (t(lang, "状态", "Status")) } th {} } }
+            tbody { @for link in &links { tr {
+                td { (link.employer_name) }
+                td { (link_status_name(link.status, lang)) }
+                td { div.actions {
+                    @match link.status {
+                        LinkStatus::Pending => {
+                            (decide(link.employer_id, "accept", t(lang, "同意关联", "Accept"), false))
+                            (decide(link.employer_id, "decline", t(lang, "拒绝", "Decline"), true))
+                        }
+                        LinkStatus::Active => { (decide(link.employer_id, "end", t(lang, "结束关联", "End the link"), true)) }
+                        _ => {}
+                    }
+                } }
+            } } }
+        } } }
+        p { a href="/home" { (t(lang, "返回工作台", "Back to your home page")) } }
+    };
+    page(StatusCode::OK, lang, t(lang, "我的用人单位", "My employers"), body)
+}
+
+fn link_status_name(status: LinkStatus, lang: Lang) -> &'static str {
+    match status {
+        LinkStatus::Pending => t(lang, "待您确认", "Waiting for your consent"),
+        LinkStatus::Active => t(lang, "已关联", "Linked"),
+        LinkStatus::Declined => t(lang, "您已拒绝", "You declined"),
+        LinkStatus::Ended => t(lang, "您已结束关联", "You ended it"),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct LinkForm {
+    decision: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+/// `POST /account/employers/{employer_id}`: the person accepts, declines or ends a link.
+pub async fn decide_link(
+    State(state): State<AppState>,
+    chosen: Chosen,
+    headers: HeaderMap,
+    signed: SignedIn,
+    Path(employer_id): Path<i64>,
+    CheckedForm(form): CheckedForm<LinkForm>,
+) -> Response {
+    let lang = chosen.lang;
+    if !signed.form_ok(&headers, &form.csrf) {
+        return stale_form(lang);
+    }
+    let decision = match form.decision.as_str() {
+        "accept" => LinkDecision::Accept,
+        "decline" => LinkDecision::Decline,
+        "end" => LinkDecision::End,
+        _ => return message(StatusCode::UNPROCESSABLE_ENTITY, lang, t(lang, "未知的操作", "Unknown decision")),
+    };
+    match state.service.decide_link(&Actor::from(&signed.user), employer_id, decision).await {
+        Ok(()) => Redirect::to("/account/employers").into_response(),
+        Err(e) => service_error(lang, &e),
     }
 }

@@ -2,18 +2,18 @@
 //! account, and importing a CSV roster with a progress page and a per-row report.
 
 use crate::AppState;
+use crate::checked_form::CheckedForm;
 use crate::lang::Chosen;
 use crate::layout::t;
 use crate::respond::{page, see_other, service_error, stale_form};
 use crate::session::SignedIn;
-use axum::Form;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use jifen_applications::{Actor, RegisterOutcome, ServiceError};
 use jifen_domain::roster::MAX_ROWS;
 use jifen_rules::Lang;
-use jifen_store::ImportStatus;
+use jifen_store::{ImportStatus, LinkStatus};
 use maud::{Markup, html};
 use serde::Deserialize;
 
@@ -72,8 +72,8 @@ async fn list_page(
         @if let Some(notice) = notice { (notice) }
         section.summary {
             h3 { (t(lang, "登记一位申请人", "Register one applicant")) }
-            p.hint { (t(lang, "系统以短信将初始密码发给申请人，申请人首次登录须修改密码。已有账号的（如曾由其他单位登记）将关联到本单位。",
-                "The initial password goes to the applicant by SMS and must be changed at first sign-in. A person who has an account already (another employer opened it) is linked to yours.")) }
+            p.hint { (t(lang, "系统以短信将初始密码发给申请人，申请人首次登录须修改密码。已有账号的（如曾由其他单位登记），须本人登录确认后才关联到本单位。",
+                "The initial password goes to the applicant by SMS and must be changed at first sign-in. A person who has an account already (another employer opened it) is asked to confirm the link in their own account.")) }
             form method="post" action="/applicants" {
                 input type="hidden" name="csrf" value=(csrf);
                 div.grid {
@@ -97,9 +97,14 @@ async fn list_page(
         h3 { (t(lang, "本单位申请人", "Your applicants")) " (" (applicants.len()) ")" }
         div.scroll { table {
             thead { tr { th { (t(lang, "姓名", "Name")) } th { (t(lang, "身份证号码", "ID number")) } th { (t(lang, "手机", "Mobile")) } th { (t(lang, "申请状态", "Application")) } } }
-            tbody { @for (applicant, application) in &applicants { tr {
-                td { (applicant.name) } td { (applicant.id_number) } td { (mask_mobile(&applicant.mobile)) }
-                td { (state_title(state, application.as_ref(), lang)) }
+            tbody { @for person in &applicants { tr {
+                @if person.link == LinkStatus::Pending {
+                    td { "—" } td { (person.applicant.id_number) } td { "—" }
+                    td { (t(lang, "待本人确认关联", "Waiting for the person's consent")) }
+                } @else {
+                    td { (person.applicant.name) } td { (person.applicant.id_number) } td { (mask_mobile(&person.applicant.mobile)) }
+                    td { (state_title(state, person.application_state.as_ref(), lang)) }
+                }
             } } }
         } }
         p { a href="/applications" { (t(lang, "查看本单位的积分申请", "Your employer's applications")) } " · " a href="/home" { (t(lang, "工作台", "Home")) } }
@@ -123,8 +128,8 @@ pub async fn list(
         )),
         "linked" => Some(t(
             lang,
-            "该申请人已有账号，已关联到本单位并短信告知。",
-            "The person had an account; it is now linked to your employer, and they were told by SMS.",
+            "该人员已有账号：已短信请其本人登录确认。确认前本单位看不到其信息，也不能为其办理申请。",
+            "The person has an account: they were asked by SMS to confirm in their own account. Until they do, your employer sees nothing of them and cannot file for them.",
         )),
         "unchanged" => Some(t(
             lang,
@@ -143,7 +148,7 @@ pub async fn create(
     chosen: Chosen,
     headers: HeaderMap,
     signed: SignedIn,
-    Form(form): Form<NewApplicantForm>,
+    CheckedForm(form): CheckedForm<NewApplicantForm>,
 ) -> Response {
     let lang = chosen.lang;
     if !signed.form_ok(&headers, &form.csrf) {

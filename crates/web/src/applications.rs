@@ -4,13 +4,13 @@
 //! application process (`jifen-applications`) decides everything else.
 
 use crate::AppState;
+use crate::checked_form::CheckedForm;
 use crate::fields::{Notes, application_sections, display, label_of};
 use crate::lang::Chosen;
 use crate::layout::t;
 use crate::pages::{fieldset, score_section};
 use crate::respond::{message, page, see_other, service_error, stale_form};
 use crate::session::{SignedIn, same_origin};
-use axum::Form;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -77,9 +77,13 @@ pub async fn read_multipart(mut multipart: Multipart, limit: usize, lang: Lang) 
             Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large()),
             Err(_) => return Err(unreadable()),
         };
-        total += bytes.len();
-        if total > limit {
-            return Err(too_large());
+        // The limit is the file's own, as the page states it: the form's small text fields
+        // (the CSRF token) do not count against it.
+        if filename.is_some() {
+            total += bytes.len();
+            if total > limit {
+                return Err(too_large());
+            }
         }
         match filename {
             Some(filename) => parts.files.push((name, filename, bytes.to_vec())),
@@ -156,7 +160,7 @@ pub async fn start(
     chosen: Chosen,
     headers: HeaderMap,
     signed: SignedIn,
-    Form(form): Form<StartForm>,
+    CheckedForm(form): CheckedForm<StartForm>,
 ) -> Response {
     let lang = chosen.lang;
     if !signed.form_ok(&headers, &form.csrf) {
@@ -174,7 +178,7 @@ pub async fn save_simulation(
     chosen: Chosen,
     headers: HeaderMap,
     signed: SignedIn,
-    Form(pairs): Form<Vec<(String, String)>>,
+    CheckedForm(pairs): CheckedForm<Vec<(String, String)>>,
 ) -> Response {
     let lang = chosen.lang;
     let fields = Fields::new(pairs);
@@ -413,7 +417,7 @@ pub async fn save(
     headers: HeaderMap,
     signed: SignedIn,
     Path(id): Path<i64>,
-    Form(pairs): Form<Vec<(String, String)>>,
+    CheckedForm(pairs): CheckedForm<Vec<(String, String)>>,
 ) -> Response {
     let lang = chosen.lang;
     let fields = Fields::new(pairs);
@@ -451,7 +455,7 @@ pub async fn preview(
     headers: HeaderMap,
     signed: SignedIn,
     Path(id): Path<i64>,
-    Form(pairs): Form<Vec<(String, String)>>,
+    CheckedForm(pairs): CheckedForm<Vec<(String, String)>>,
 ) -> Response {
     let lang = chosen.lang;
     if !same_origin(&headers) {
@@ -478,7 +482,7 @@ pub async fn act(
     headers: HeaderMap,
     signed: SignedIn,
     Path(id): Path<i64>,
-    Form(pairs): Form<Vec<(String, String)>>,
+    CheckedForm(pairs): CheckedForm<Vec<(String, String)>>,
 ) -> Response {
     let lang = chosen.lang;
     let form: BTreeMap<String, String> = pairs.into_iter().collect();
@@ -560,9 +564,11 @@ pub async fn download(
 ) -> Response {
     match state.service.download_material(&actor(&signed), id).await {
         Ok((upload, bytes)) => {
-            let content_type =
-                jifen_applications::detect_content_type(&bytes).map_or("application/octet-stream", |(kind, _)| kind);
-            file_response(bytes, content_type, &upload.filename, true)
+            let (content_type, extension) =
+                jifen_applications::detect_content_type(&bytes).unwrap_or(("application/octet-stream", "bin"));
+            // Downloads are named by what the file is, whatever name it was stored under.
+            let filename = jifen_applications::clean_filename(&upload.filename, &upload.material, extension);
+            file_response(bytes, content_type, &filename, true)
         }
         Err(e) => service_error(chosen.lang, &e),
     }

@@ -9,6 +9,7 @@ mod accounts;
 pub mod api;
 mod applicants;
 mod applications;
+mod checked_form;
 mod docs;
 pub mod error;
 mod fields;
@@ -17,6 +18,7 @@ pub mod lang;
 mod layout;
 pub mod metrics;
 mod pages;
+mod privacy;
 mod respond;
 pub mod session;
 
@@ -44,6 +46,8 @@ pub struct AppState {
     /// The application process (accounts, applications, materials, printing).
     pub service: jifen_applications::Service,
     pub metrics: metrics::Metrics,
+    /// Cookies carry `Secure`: the public address is HTTPS (see [`AppState::with_public_url`]).
+    pub secure_cookies: bool,
 }
 
 impl AppState {
@@ -58,7 +62,15 @@ impl AppState {
             store,
             service,
             metrics: metrics::Metrics::default(),
+            secure_cookies: false,
         })
+    }
+
+    /// The address people reach the server at (`--public-url`): when it is HTTPS (a proxy in
+    /// front terminates TLS), every cookie is marked `Secure`.
+    pub fn with_public_url(mut self, url: Option<&str>) -> Self {
+        self.secure_cookies = url.is_some_and(|url| url.trim().to_ascii_lowercase().starts_with("https://"));
+        self
     }
 }
 
@@ -82,6 +94,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(api_not_found)
         .layer(DefaultBodyLimit::max(api::BODY_LIMIT));
     let metrics = state.metrics.clone();
+    let secure_cookies = state.secure_cookies;
     Router::new()
         .route("/", get(pages::simulator).post(pages::simulate))
         .route("/api/docs", get(docs::page))
@@ -90,6 +103,8 @@ pub fn router(state: AppState) -> Router {
         .route("/logout", post(accounts::logout))
         .route("/account/password", get(accounts::password_page).post(accounts::change_password))
         .route("/home", get(accounts::home))
+        .route("/account/employers", get(accounts::my_employers))
+        .route("/account/employers/{employer_id}", post(accounts::decide_link))
         .route("/employers/register", get(accounts::employer_page).post(accounts::register_employer))
         .route("/employers/{id}/decision", post(accounts::decide_employer))
         .route("/applicants", get(applicants::list).post(applicants::create))
@@ -119,6 +134,7 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(api::BODY_LIMIT))
         .with_state(state)
         .layer(axum::middleware::from_fn(lang::remember))
+        .layer(axum::middleware::from_fn(move |request, next| privacy::protect(secure_cookies, request, next)))
         .layer(axum::middleware::from_fn_with_state(metrics, metrics::track))
         .layer(CatchPanicLayer::custom(|_| api_error_response(error::ApiError::internal(jifen_rules::Lang::Zh))))
         .layer(security_header(header::CONTENT_SECURITY_POLICY, CSP))
@@ -153,14 +169,30 @@ async fn page_not_found(chosen: lang::Chosen) -> Response {
     (StatusCode::NOT_FOUND, maud::html! { p { (text) " — " a href="/" { "jifen" } } }).into_response()
 }
 
-/// Ready when the database answers.
+/// How long `/healthz` waits for each answer before it says no.
+const HEALTH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// The truth within a second: `ok` when the database accepts a write (a committed one, so a
+/// full disk shows) and the SMS sender is keeping up; `degraded` (200) while messages keep
+/// failing to send; 503 when the database does not take the write.
 async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
-    match state.store.check().await {
-        Ok(()) => "ok".into_response(),
-        Err(error) => {
-            tracing::error!(%error, "health check: database");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+    use jifen_store::Repository;
+    let probe = tokio::time::timeout(HEALTH_TIMEOUT, state.store.probe_write(session::now_millis())).await;
+    let database = match probe {
+        Ok(Ok(())) => None,
+        Ok(Err(error)) => Some(error.fault().unwrap_or(jifen_store::FaultKind::Other).as_str().to_string()),
+        Err(_) => Some("timeout".to_string()),
+    };
+    if let Some(problem) = database {
+        tracing::error!(%problem, "health check: the database does not accept writes");
+        return (StatusCode::SERVICE_UNAVAILABLE, format!("unavailable: database {problem}")).into_response();
+    }
+    match tokio::time::timeout(HEALTH_TIMEOUT, state.store.outbox_health()).await {
+        Ok(Ok(outbox)) if outbox.failing > 0 => {
+            format!("degraded: {} SMS keep failing to send", outbox.failing).into_response()
         }
+        Ok(Ok(_)) => "ok".into_response(),
+        _ => "degraded: the SMS outbox cannot be read".into_response(),
     }
 }
 
@@ -173,7 +205,9 @@ async fn stylesheet() -> Response {
 }
 
 async fn metrics_text(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render()).into_response()
+    use jifen_store::Repository;
+    let outbox = tokio::time::timeout(HEALTH_TIMEOUT, state.store.outbox_health()).await.ok().and_then(Result::ok);
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render(outbox)).into_response()
 }
 
 /// Serves until ctrl-c or SIGTERM, then finishes the requests in flight.

@@ -3,8 +3,10 @@
 use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
+use jifen_store::{FaultKind, OutboxHealth};
 use std::collections::BTreeMap;
 use std::fmt::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -17,6 +19,18 @@ struct RouteStats {
     buckets: [u64; BUCKETS.len()],
     count: u64,
     seconds: f64,
+}
+
+/// Database errors by kind since the start, shared by every request (see [`count_database_error`]).
+static DATABASE_ERRORS: [AtomicU64; 5] = [const { AtomicU64::new(0) }; 5];
+const FAULT_KINDS: [FaultKind; 5] =
+    [FaultKind::DiskFull, FaultKind::Io, FaultKind::Unreachable, FaultKind::Busy, FaultKind::Other];
+
+/// Counts a database error a request ran into.
+pub fn count_database_error(kind: FaultKind) {
+    if let Some(index) = FAULT_KINDS.iter().position(|k| *k == kind) {
+        DATABASE_ERRORS[index].fetch_add(1, Ordering::Relaxed);
+    }
 }
 
 #[derive(Default, Clone)]
@@ -38,9 +52,16 @@ impl Metrics {
         }
     }
 
-    /// The Prometheus text format.
-    pub fn render(&self) -> String {
+    /// The Prometheus text format, with the outbox's figures when they could be read.
+    pub fn render(&self, outbox: Option<OutboxHealth>) -> String {
         let mut out = String::new();
+        if let Some(outbox) = outbox {
+            out.push_str("# HELP jifen_sms_messages SMS in the outbox: waiting, failing (waiting after several failed sends), dead.\n");
+            out.push_str("# TYPE jifen_sms_messages gauge\n");
+            for (state, count) in [("waiting", outbox.waiting), ("failing", outbox.failing), ("dead", outbox.dead)] {
+                let _ = writeln!(out, "jifen_sms_messages{{state=\"{state}\"}} {count}");
+            }
+        }
         let Ok(routes) = self.routes.lock() else { return out };
         out.push_str("# HELP jifen_http_requests_total HTTP requests by route and status.\n");
         out.push_str("# TYPE jifen_http_requests_total counter\n");
@@ -48,6 +69,16 @@ impl Metrics {
             for (status, count) in &stats.by_status {
                 let _ = writeln!(out, "jifen_http_requests_total{{route=\"{route}\",status=\"{status}\"}} {count}");
             }
+        }
+        out.push_str("# HELP jifen_database_errors_total Database errors requests ran into, by kind.\n");
+        out.push_str("# TYPE jifen_database_errors_total counter\n");
+        for (kind, count) in FAULT_KINDS.iter().zip(&DATABASE_ERRORS) {
+            let _ = writeln!(
+                out,
+                "jifen_database_errors_total{{kind=\"{}\"}} {}",
+                kind.as_str(),
+                count.load(Ordering::Relaxed)
+            );
         }
         out.push_str("# HELP jifen_http_request_duration_seconds HTTP request durations by route.\n");
         out.push_str("# TYPE jifen_http_request_duration_seconds histogram\n");

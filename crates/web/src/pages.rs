@@ -3,11 +3,11 @@
 //! chart. Server-rendered: it works without JavaScript. Chinese by default.
 
 use crate::AppState;
+use crate::checked_form::CheckedForm;
 use crate::fields::{Field, Kind, Notes, Section, about_you, additional, education, input, insurance_row};
 use crate::lang::Chosen;
 use crate::layout::{layout, t};
 use crate::session::SignedIn;
-use axum::Form;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use jifen_domain::form::{Fields, INSURANCE_ROWS, profile_json};
@@ -27,7 +27,7 @@ pub async fn simulate(
     State(state): State<AppState>,
     chosen: Chosen,
     signed: Option<SignedIn>,
-    Form(pairs): Form<Vec<(String, String)>>,
+    CheckedForm(pairs): CheckedForm<Vec<(String, String)>>,
 ) -> Response {
     let fields = Fields::new(pairs);
     let lang = chosen.lang;

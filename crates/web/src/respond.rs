@@ -22,6 +22,16 @@ pub fn message(status: StatusCode, lang: Lang, text: &str) -> Response {
     )
 }
 
+/// A page saying something worked (a green notice, not an error box).
+pub fn done(status: StatusCode, lang: Lang, text: &str) -> Response {
+    page(
+        status,
+        lang,
+        text,
+        html! { div.notice role="status" { (text) } p { a href="/home" { (t(lang, "返回工作台", "Back to your home page")) } } },
+    )
+}
+
 pub fn forbidden(lang: Lang) -> Response {
     message(StatusCode::FORBIDDEN, lang, t(lang, "无权进行此操作", "You may not do this"))
 }
@@ -62,8 +72,30 @@ pub fn service_status(error: &ServiceError) -> StatusCode {
     }
 }
 
+/// The database is out of service (full, unreachable, failing): nothing was saved, and a
+/// retry shortly may work. The session and the browser's form stay as they were.
+pub fn unavailable(lang: Lang, error: &impl std::fmt::Display) -> Response {
+    tracing::warn!(%error, "database unavailable");
+    let text = t(
+        lang,
+        "服务暂时无法保存或读取数据，本次操作未保存。请稍后重试：用浏览器的“返回”回到上一页，您填写的内容仍在，您也无需重新登录。",
+        "The service cannot save or read data right now; nothing was saved. Try again shortly: your browser's Back button returns to the page with what you typed, and you stay signed in.",
+    );
+    let mut response = page(StatusCode::SERVICE_UNAVAILABLE, lang, text, html! { div.error role="alert" { (text) } });
+    response.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static("5"));
+    response
+}
+
 /// A refusal of the application process as a page.
 pub fn service_error(lang: Lang, error: &ServiceError) -> Response {
+    if let ServiceError::Store(store) = error
+        && let Some(kind) = store.fault()
+    {
+        crate::metrics::count_database_error(kind);
+        if store.is_outage() {
+            return unavailable(lang, error);
+        }
+    }
     if error.is_internal() {
         return server_error(lang, error);
     }

@@ -9,13 +9,15 @@ use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use jifen_applications::ServiceError;
+use jifen_rules::Lang;
 pub use jifen_store::now_millis;
-use jifen_store::{Repository, Session, User};
+use jifen_store::{Session, User};
 
 pub const SESSION_COOKIE: &str = "jifen_session";
 pub const CSRF_COOKIE: &str = "jifen_csrf";
-/// How long a session lasts.
-pub const SESSION_MILLIS: i64 = 12 * 60 * 60 * 1000;
+/// A browser that signed in to an account before (see `jifen_applications::Credentials`).
+pub const DEVICE_COOKIE: &str = "jifen_device";
 
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
@@ -44,6 +46,9 @@ pub enum NotReady {
     SignIn,
     /// Signed in with an initial password: change it before anything else.
     ChangePassword,
+    /// The session could not be looked up (the database is out of service): say so, and
+    /// keep the session; the person is not sent to sign in again.
+    Unavailable(Lang, ServiceError),
 }
 
 impl IntoResponse for NotReady {
@@ -51,17 +56,22 @@ impl IntoResponse for NotReady {
         match self {
             Self::SignIn => Redirect::to("/login").into_response(),
             Self::ChangePassword => Redirect::to("/account/password").into_response(),
+            Self::Unavailable(lang, error) => crate::respond::service_error(lang, &error),
         }
     }
 }
 
 /// The session's user, whatever the state of their password.
-async fn signed_in(parts: &Parts, state: &AppState) -> Option<SignedIn> {
-    let token = cookie(&parts.headers, SESSION_COOKIE)?;
-    let hash = jifen_auth::token_hash(&token);
-    let session = state.store.session(&hash, now_millis()).await.ok().flatten()?;
-    let user = state.store.user_by_id(session.user_id).await.ok().flatten()?;
-    (!user.disabled).then_some(SignedIn { user, session })
+async fn signed_in(parts: &Parts, state: &AppState) -> Result<SignedIn, NotReady> {
+    let token = cookie(&parts.headers, SESSION_COOKIE).ok_or(NotReady::SignIn)?;
+    match state.service.session(&token).await {
+        Ok(Some((session, user))) => Ok(SignedIn { user, session }),
+        Ok(None) => Err(NotReady::SignIn),
+        Err(error) => {
+            let lang = crate::lang::choose(parts.uri.query(), &parts.headers).lang;
+            Err(NotReady::Unavailable(lang, error))
+        }
+    }
 }
 
 /// Every signed-in page: an initial password must be changed before any of them.
@@ -69,7 +79,7 @@ impl FromRequestParts<AppState> for SignedIn {
     type Rejection = NotReady;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let signed = signed_in(parts, state).await.ok_or(NotReady::SignIn)?;
+        let signed = signed_in(parts, state).await?;
         if signed.user.must_change_password {
             return Err(NotReady::ChangePassword);
         }
@@ -94,7 +104,7 @@ impl FromRequestParts<AppState> for AnySignedIn {
     type Rejection = NotReady;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        signed_in(parts, state).await.map(AnySignedIn).ok_or(NotReady::SignIn)
+        signed_in(parts, state).await.map(AnySignedIn)
     }
 }
 

@@ -8,65 +8,17 @@
 
 mod common;
 
-use common::{App, browser, location, spawn};
+use common::{App, browser, employer, first_sign_in, location, spawn};
 use jifen_domain::{District, Role};
-use jifen_store::{ApplicationStore, EmployerStatus, Repository};
+use jifen_store::{ApplicationStore, Repository};
 use reqwest::StatusCode;
 
 const ZHANG_ID: &str = "310101199005120016";
 const ZHANG_MOBILE: &str = "13900000009";
 
-/// A verified employer in Pudong and its signed-in HR agent.
-async fn employer(app: &App, code: &str, agent: &str) -> reqwest::Client {
-    assert_eq!(app.register_employer(code, "pudong", agent).await.status(), StatusCode::CREATED);
-    let user = app.store.user_by_username(agent).await.unwrap().unwrap();
-    let clerk = app.store.user_by_username("clerk").await.unwrap().unwrap();
-    app.store
-        .decide_employer(user.employer_id.unwrap(), EmployerStatus::Verified, clerk.id, 0, &setup_audit())
-        .await
-        .unwrap();
-    app.signed_in(agent).await
-}
-
-fn setup_audit() -> jifen_store::AuditEntry {
-    jifen_store::AuditEntry {
-        at: 0,
-        actor_id: None,
-        action: "setup".into(),
-        subject: "setup".into(),
-        details: serde_json::json!({}),
-    }
-}
-
 async fn get(app: &App, client: &reqwest::Client, path: &str) -> (StatusCode, String) {
     let response = client.get(format!("{}{path}", app.base)).send().await.unwrap();
     (response.status(), response.text().await.unwrap())
-}
-
-/// The initial password from the SMS the applicant received.
-async fn password_from_sms(app: &App, mobile: &str) -> String {
-    let messages = app.store.messages_to(mobile).await.unwrap();
-    let text = &messages.first().expect("an SMS with the initial password").body;
-    text.split("初始密码：")
-        .nth(1)
-        .and_then(|rest| rest.split('。').next())
-        .expect("the password in the SMS")
-        .to_string()
-}
-
-/// The applicant signs in with the initial password and changes it, as the first sign-in demands.
-async fn first_sign_in(app: &App, id_number: &str, mobile: &str) -> reqwest::Client {
-    let initial = password_from_sms(app, mobile).await;
-    let client = browser();
-    let response = app.login(&client, id_number, &initial).await;
-    assert_eq!(location(&response), "/account/password", "first sign-in forces a password change");
-    let csrf = app.csrf(&client, "/account/password").await;
-    let new = "my own password 9";
-    let changed = app
-        .post(&client, "/account/password", &[("current", &initial), ("new", new), ("confirm", new), ("csrf", &csrf)])
-        .await;
-    assert_eq!(location(&changed), "/home");
-    client
 }
 
 fn complete_form<'a>(csrf: &'a str, version: &'a str, permit: &'a str, intent: &'a str) -> Vec<(&'a str, &'a str)> {

@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used, dead_code)]
 
 use jifen_domain::{District, Role};
-use jifen_store::{AuditEntry, NewUser, Repository, Store};
+use jifen_store::{AuditEntry, EmployerStatus, NewUser, Repository, Store};
 use reqwest::StatusCode;
 use reqwest::redirect::Policy;
 
@@ -115,4 +115,60 @@ impl App {
 
 pub fn location(response: &reqwest::Response) -> &str {
     response.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or("")
+}
+
+/// A verified employer in Pudong and its signed-in HR agent.
+pub async fn employer(app: &App, code: &str, agent: &str) -> reqwest::Client {
+    assert_eq!(app.register_employer(code, "pudong", agent).await.status(), StatusCode::CREATED);
+    let user = app.store.user_by_username(agent).await.unwrap().unwrap();
+    let clerk = app.store.user_by_username("clerk").await.unwrap().unwrap();
+    app.store
+        .decide_employer(user.employer_id.unwrap(), EmployerStatus::Verified, clerk.id, 0, &setup_audit())
+        .await
+        .unwrap();
+    app.signed_in(agent).await
+}
+
+pub fn setup_audit() -> jifen_store::AuditEntry {
+    jifen_store::AuditEntry {
+        at: 0,
+        actor_id: None,
+        action: "setup".into(),
+        subject: "setup".into(),
+        details: serde_json::json!({}),
+    }
+}
+
+/// The initial password from the SMS the applicant received.
+pub async fn password_from_sms(app: &App, mobile: &str) -> String {
+    let messages = app.store.messages_to(mobile).await.unwrap();
+    let text = &messages.first().expect("an SMS with the initial password").body;
+    text.split("初始密码：")
+        .nth(1)
+        .and_then(|rest| rest.split('。').next())
+        .expect("the password in the SMS")
+        .to_string()
+}
+
+/// A server over a fresh PostgreSQL database; drop the database with
+/// `database.drop_database()` once the store is closed.
+pub async fn spawn_postgres(label: &str) -> (App, jifen_store::testing::TestDatabase) {
+    let database = jifen_store::testing::TestDatabase::create(label).await.expect("PostgreSQL must be reachable");
+    let store = Store::open(&database.url).await.unwrap();
+    (App { base: serve(store.clone()).await, store }, database)
+}
+
+/// The applicant signs in with the initial password and changes it, as the first sign-in demands.
+pub async fn first_sign_in(app: &App, id_number: &str, mobile: &str) -> reqwest::Client {
+    let initial = password_from_sms(app, mobile).await;
+    let client = browser();
+    let response = app.login(&client, id_number, &initial).await;
+    assert_eq!(location(&response), "/account/password", "first sign-in forces a password change");
+    let csrf = app.csrf(&client, "/account/password").await;
+    let new = "my own password 9";
+    let changed = app
+        .post(&client, "/account/password", &[("current", &initial), ("new", new), ("confirm", new), ("csrf", &csrf)])
+        .await;
+    assert_eq!(location(&changed), "/home");
+    client
 }

@@ -1,0 +1,57 @@
+//! Every form that comes in, checked in one place before a handler sees it: each value
+//! must be text a person types (no NUL, no control or bidirectional characters) and no
+//! longer than [`text::MAX_FIELD_CHARS`]. A refusal is a 422 page naming the field, in the
+//! reader's language; fields' own, lower limits are checked where their meaning is known.
+
+use crate::lang;
+use crate::respond::message;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use jifen_domain::text;
+use jifen_rules::Lang;
+use serde::de::DeserializeOwned;
+
+/// A URL-encoded form whose every value passed [`text::check`].
+pub struct CheckedForm<T>(pub T);
+
+impl<T, S> FromRequest<S> for CheckedForm<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let lang = lang::choose(request.uri().query(), request.headers()).lang;
+        let is_form = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+        if !is_form {
+            return Err(refusal(StatusCode::UNSUPPORTED_MEDIA_TYPE, lang, "表单格式不正确", "Not a form"));
+        }
+        let bytes = Bytes::from_request(request, state).await.map_err(IntoResponse::into_response)?;
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes)
+            .map_err(|_| refusal(StatusCode::BAD_REQUEST, lang, "表单无法读取", "The form cannot be read"))?;
+        for (name, value) in &pairs {
+            if let Err(problem) = text::check(name, value, text::MAX_FIELD_CHARS) {
+                let field: String = name.chars().filter(|c| text::allowed_char(*c)).take(60).collect();
+                let text = match lang {
+                    Lang::Zh => format!("“{field}”一栏{}", problem.zh),
+                    Lang::En => format!("The field “{field}” {}", problem.en),
+                };
+                return Err(message(StatusCode::UNPROCESSABLE_ENTITY, lang, &text));
+            }
+        }
+        serde_urlencoded::from_bytes(&bytes)
+            .map(CheckedForm)
+            .map_err(|_| refusal(StatusCode::UNPROCESSABLE_ENTITY, lang, "表单内容不完整", "The form is incomplete"))
+    }
+}
+
+fn refusal(status: StatusCode, lang: Lang, zh: &str, en: &str) -> Response {
+    message(status, lang, if lang == Lang::Zh { zh } else { en })
+}
