@@ -25,6 +25,12 @@ impl TestServer {
     async fn post_json(&self, path: &str, body: impl Into<reqwest::Body>) -> reqwest::Response {
         self.client.post(format!("{}{path}", self.base)).body(body).send().await.unwrap()
     }
+
+    /// Posts a URL-encoded form, as the simulator page does without script.
+    async fn post_form(&self, path: &str, body: impl Into<reqwest::Body>) -> reqwest::Response {
+        let request = self.client.post(format!("{}{path}", self.base));
+        request.header("content-type", "application/x-www-form-urlencoded").body(body).send().await.unwrap()
+    }
 }
 
 fn cases() -> Vec<Value> {
@@ -226,31 +232,14 @@ async fn the_simulator_form_scores_and_plans_without_javascript() {
         ("deadline", "2026-09-01"),
     ];
     let body = form.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&");
-    let response = server
-        .client
-        .post(format!("{}/", server.base))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    let response = server.post_form("/", body).await;
     assert_eq!(response.status(), StatusCode::OK);
     let html = response.text().await.unwrap();
     assert!(html.contains("id=\"total\">111<"), "the total");
     assert!(html.contains("id=\"reaches-on\">2027-03-01<"), "the reach date");
     assert!(html.contains("<svg"), "the chart");
     assert!(html.contains("value=\"1991-09-09\""), "the form keeps what was typed");
-    let bad = server
-        .client
-        .post(format!("{}/", server.base))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body("birth_date=1991-02-30")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let bad = server.post_form("/", "birth_date=1991-02-30").await.text().await.unwrap();
     assert!(bad.contains("role=\"alert\"") && bad.contains("birth_date"), "the error names the field");
 }
 
@@ -314,17 +303,7 @@ async fn explain_none_gives_the_compact_result() {
 async fn interpretations_are_worded_on_the_page_and_listed() {
     let server = spawn().await;
     let form = "as_of=2025-06-30&birth_date=1975-01-10&edu_level=associate&qual=title_intermediate&si_from_0=2024-07&si_base_0=12000";
-    let html = server
-        .client
-        .post(format!("{}/", server.base))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(form)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = server.post_form("/", form).await.text().await.unwrap();
     assert!(html.contains("解释 I-2：学历与职称（技能等级）只计较高的一项"), "I-2 in words");
     assert!(
         html.contains("大专（高职）") && !html.contains("education[0]") && !html.contains("[I-"),
@@ -347,17 +326,7 @@ async fn interpretations_are_worded_on_the_page_and_listed() {
 async fn a_blank_end_month_means_still_insured() {
     let server = spawn().await;
     let form = "as_of=2025-06-30&birth_date=1991-09-09&edu_level=associate&si_from_0=2024-07&si_to_0=&si_base_0=7000";
-    let html = server
-        .client
-        .post(format!("{}/", server.base))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(form)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = server.post_form("/", form).await.text().await.unwrap();
     assert!(!html.contains("role=\"alert\""), "no error for a blank end month");
     assert!(html.contains("id=\"total\">83<"), "30 + 50 + 3 for 12 months up to 2025-06");
     let open = json!({ "as_of": "2025-06-30", "birth_date": "1991-09-09", "social_insurance": [{ "from": "2024-07", "base": 7000 }] });

@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{App, PASSWORD, browser, employer, location, spawn, spawn_postgres};
+use common::{App, PASSWORD, browser, employer, location, on_postgres, spawn};
 use jifen_domain::{District, Role};
 use jifen_store::{ApplicationStore, NewMessage, Repository};
 use reqwest::StatusCode;
@@ -18,6 +18,17 @@ const PERSON_MOBILE: &str = "13900000009";
 async fn text(app: &App, client: &reqwest::Client, path: &str) -> (StatusCode, String) {
     let response = client.get(format!("{}{path}", app.base)).send().await.unwrap();
     (response.status(), response.text().await.unwrap())
+}
+
+/// A verified employer in Pudong (its clerk too) that opened the person's account; its HR
+/// agent, signed in.
+async fn employer_with_person(app: &App) -> reqwest::Client {
+    app.user("clerk", Role::Clerk, Some(District::Pudong), None, false).await;
+    let hr = employer(app, "91350100M000100Y43", "hr-a").await;
+    let csrf = app.csrf(&hr, "/applicants").await;
+    let form = [("name", "王真名"), ("id_number", PERSON_ID), ("mobile", PERSON_MOBILE), ("csrf", csrf.as_str())];
+    assert_eq!(location(&app.post(&hr, "/applicants", &form).await), "/applicants?done=created");
+    hr
 }
 
 /// 60 wrong passwords for one account at the same instant: at most five are checked, and
@@ -54,10 +65,7 @@ async fn sqlite_counts_concurrent_guesses() {
 #[tokio::test]
 #[ignore = "needs PostgreSQL: set JIFEN_TEST_POSTGRES_URL and run with --ignored (.ci/run does)"]
 async fn postgres_counts_concurrent_guesses() {
-    let (app, database) = spawn_postgres("guesses").await;
-    concurrent_guesses_are_each_counted(&app).await;
-    app.store.close().await;
-    database.drop_database().await.unwrap();
+    on_postgres("guesses", concurrent_guesses_are_each_counted).await;
 }
 
 #[tokio::test]
@@ -150,20 +158,13 @@ async fn sqlite_linking_needs_consent() {
 #[tokio::test]
 #[ignore = "needs PostgreSQL: set JIFEN_TEST_POSTGRES_URL and run with --ignored (.ci/run does)"]
 async fn postgres_linking_needs_consent() {
-    let (app, database) = spawn_postgres("consent").await;
-    an_employer_gets_nothing_without_consent(&app).await;
-    app.store.close().await;
-    database.drop_database().await.unwrap();
+    on_postgres("consent", an_employer_gets_nothing_without_consent).await;
 }
 
 #[tokio::test]
 async fn sign_up_reserves_no_id_number_tells_nothing_and_is_rate_limited() {
     let app = spawn().await;
-    app.user("clerk", Role::Clerk, Some(District::Pudong), None, false).await;
-    let hr = employer(&app, "91350100M000100Y43", "hr-a").await;
-    let csrf = app.csrf(&hr, "/applicants").await;
-    let form = [("name", "王真名"), ("id_number", PERSON_ID), ("mobile", PERSON_MOBILE), ("csrf", csrf.as_str())];
-    app.post(&hr, "/applicants", &form).await;
+    employer_with_person(&app).await;
 
     // An ID number as the agent's username is refused, in the same words whether or not the
     // person has an account.
@@ -227,20 +228,13 @@ async fn sqlite_refuses_odd_text() {
 #[tokio::test]
 #[ignore = "needs PostgreSQL: set JIFEN_TEST_POSTGRES_URL and run with --ignored (.ci/run does)"]
 async fn postgres_refuses_odd_text() {
-    let (app, database) = spawn_postgres("oddtext").await;
-    odd_text_is_refused_naming_the_field(&app).await;
-    app.store.close().await;
-    database.drop_database().await.unwrap();
+    on_postgres("oddtext", odd_text_is_refused_naming_the_field).await;
 }
 
 #[tokio::test]
 async fn uploads_are_named_by_what_they_are_and_take_exactly_the_stated_size() {
     let app = spawn().await;
-    app.user("clerk", Role::Clerk, Some(District::Pudong), None, false).await;
-    let hr = employer(&app, "91350100M000100Y43", "hr-a").await;
-    let csrf = app.csrf(&hr, "/applicants").await;
-    let form = [("name", "王真名"), ("id_number", PERSON_ID), ("mobile", PERSON_MOBILE), ("csrf", csrf.as_str())];
-    app.post(&hr, "/applicants", &form).await;
+    employer_with_person(&app).await;
     let person = common::first_sign_in(&app, PERSON_ID, PERSON_MOBILE).await;
     let csrf = app.csrf(&person, "/applications").await;
     let started = app.post(&person, "/applications", &[("csrf", &csrf)]).await;

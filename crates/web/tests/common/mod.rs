@@ -150,12 +150,14 @@ pub async fn password_from_sms(app: &App, mobile: &str) -> String {
         .to_string()
 }
 
-/// A server over a fresh PostgreSQL database; drop the database with
-/// `database.drop_database()` once the store is closed.
-pub async fn spawn_postgres(label: &str) -> (App, jifen_store::testing::TestDatabase) {
+/// Runs `check` against a server over a fresh PostgreSQL database, dropped afterwards.
+pub async fn on_postgres(label: &str, check: impl AsyncFnOnce(&App)) {
     let database = jifen_store::testing::TestDatabase::create(label).await.expect("PostgreSQL must be reachable");
     let store = Store::open(&database.url).await.unwrap();
-    (App { base: serve(store.clone()).await, store }, database)
+    let app = App { base: serve(store.clone()).await, store };
+    check(&app).await;
+    app.store.close().await;
+    database.drop_database().await.unwrap();
 }
 
 /// The applicant signs in with the initial password and changes it, as the first sign-in demands.
