@@ -30,6 +30,7 @@ pub use sign_in::{Credentials, DEVICE_MILLIS, EmployerSignUp, NewSession, SESSIO
 
 use jifen_domain::materials::Catalogue;
 use jifen_domain::workflow::Workflow;
+use jifen_domain::working_days::WorkingCalendar;
 use jifen_domain::{District, Role};
 use jifen_rules::RuleBook;
 use jifen_store::{Store, User};
@@ -64,7 +65,13 @@ pub struct Service {
     pub book: &'static RuleBook,
     pub workflow: &'static Workflow,
     pub materials: &'static Catalogue,
+    /// Shanghai's working days, for the district centre's clocks.
+    pub calendar: &'static WorkingCalendar,
 }
+
+/// Fewer days than this left in the working-day calendar, and start-up warns (the next
+/// year's holiday arrangement is published in November).
+pub const CALENDAR_WARNING_DAYS: i64 = 60;
 
 /// The message templates the process sends besides the workflow's own.
 const ACCOUNT_TEMPLATES: [&str; 4] = ["account_created", "account_created_kept", "account_linked", "sign_in_alert"];
@@ -82,8 +89,24 @@ impl Service {
             book: RuleBook::embedded().map_err(|e| e.to_string())?,
             workflow,
             materials: Catalogue::embedded().map_err(|e| e.to_string())?,
+            calendar: checked_calendar()?,
         })
     }
+}
+
+/// The embedded working-day calendar; a broken file stops start-up, and one about to run
+/// out is reported, so that the next year's holidays are added before a clock needs them.
+fn checked_calendar() -> Result<&'static WorkingCalendar, String> {
+    let calendar = WorkingCalendar::embedded().map_err(|e| e.to_string())?;
+    let days_left = calendar.days_left(jifen_domain::clock::today_in_shanghai());
+    if days_left < CALENDAR_WARNING_DAYS {
+        tracing::warn!(
+            covered_until = %calendar.covered_until(),
+            days_left,
+            "the working-day calendar (crates/domain/data/calendar.toml) runs out soon: add next year's holidays"
+        );
+    }
+    Ok(calendar)
 }
 
 /// An ID number as lists and logs show it (`310***********0016`).

@@ -10,6 +10,7 @@ pub mod materials;
 pub mod roster;
 pub mod text;
 pub mod workflow;
+pub mod working_days;
 
 use jifen_rules::Lang;
 use serde::{Deserialize, Serialize};

@@ -207,7 +207,9 @@ async fn stylesheet() -> Response {
 async fn metrics_text(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
     use jifen_store::Repository;
     let outbox = tokio::time::timeout(HEALTH_TIMEOUT, state.store.outbox_health()).await.ok().and_then(Result::ok);
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render(outbox)).into_response()
+    let calendar_days_left = state.service.calendar.days_left(jifen_domain::clock::today_in_shanghai());
+    let text = state.metrics.render(outbox, calendar_days_left);
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
 }
 
 /// Serves until ctrl-c or SIGTERM, then finishes the requests in flight.

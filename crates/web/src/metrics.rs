@@ -52,9 +52,13 @@ impl Metrics {
         }
     }
 
-    /// The Prometheus text format, with the outbox's figures when they could be read.
-    pub fn render(&self, outbox: Option<OutboxHealth>) -> String {
+    /// The Prometheus text format, with the outbox's figures when they could be read and the
+    /// days left in the working-day calendar.
+    pub fn render(&self, outbox: Option<OutboxHealth>, calendar_days_left: i64) -> String {
         let mut out = String::new();
+        out.push_str("# HELP jifen_calendar_days_left Days until the working-day calendar runs out (add next year's holidays before 0).\n");
+        out.push_str("# TYPE jifen_calendar_days_left gauge\n");
+        let _ = writeln!(out, "jifen_calendar_days_left {calendar_days_left}");
         if let Some(outbox) = outbox {
             out.push_str("# HELP jifen_sms_messages SMS in the outbox: waiting, failing (waiting after several failed sends), dead.\n");
             out.push_str("# TYPE jifen_sms_messages gauge\n");

@@ -313,6 +313,7 @@ async fn health_says_degraded_while_sms_keep_failing() {
     let metrics = browser().get(format!("{}/metrics", app.base)).send().await.unwrap().text().await.unwrap();
     assert!(metrics.contains("jifen_sms_messages{state=\"failing\"} 1"), "{metrics}");
     assert!(metrics.contains("jifen_database_errors_total{kind=\"disk_full\"}"), "{metrics}");
+    assert!(metrics.contains("jifen_calendar_days_left "), "{metrics}");
 }
 
 /// A database that stops answering is an outage, not a sign-out: the signed-in person gets
