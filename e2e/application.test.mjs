@@ -23,6 +23,7 @@ import {
   signIn,
   startServer,
   stopServer,
+  uploadMaterial,
 } from './harness.mjs';
 
 const ZHANG = { name: '张伟明', id: '310101199005120016', mobile: '13900000009' };
@@ -149,6 +150,21 @@ describe('an application from account creation to the printed form, in Chinese',
     const checklist = await zhang.locator('#materials').innerText();
     assert.match(checklist, /学历证书/);
     assert.match(checklist, /学位证书/);
+
+    // Leaving with an unsaved change warns.
+    await fill('post', '高级软件工程师');
+    const warned = new Promise((ok) => zhang.once('dialog', async (dialog) => { ok(dialog.type()); await dialog.dismiss(); }));
+    await zhang.getByRole('link', { name: '返回申请列表' }).click();
+    assert.equal(await warned, 'beforeunload', 'leaving with unsaved changes warns');
+    assert.match(zhang.url(), /\/applications\/\d+$/, 'and stays when asked to');
+
+    // An upload keeps what was typed and not yet saved (issue #11: a corrected date reverted).
+    await fill('address', '上海市浦东新区世纪大道 200 号');
+    await uploadMaterial(zhang, 'id_card', '身份证.pdf');
+    assert.equal(await zhang.locator('input[name=address]').inputValue(), '上海市浦东新区世纪大道 200 号', 'the unsaved edit survives the upload');
+    assert.equal(await zhang.locator('input[name=post]').inputValue(), '高级软件工程师');
+    assert.match(await zhang.locator('#done').innerText(), /一并保存/, 'the upload confirms');
+    assert.match(await zhang.locator('#materials').innerText(), /身份证\.pdf/);
     await shot(zhang, 'application-form-zh');
     await Promise.all([zhang.waitForNavigation(), zhang.getByRole('button', { name: '提交单位审核' }).click()]);
     assert.equal(await stateText(zhang), '待单位审核');

@@ -195,3 +195,15 @@ export async function narrowCells(page, characters = 2) {
     return found;
   }, characters);
 }
+
+/** A scan as the application page takes it: a small PDF named `name`. */
+export const scan = (name) => ({ name, mimeType: 'application/pdf', buffer: Buffer.from(`%PDF-1.4 scan: ${name}`) });
+
+/** Chooses a scan for `material` on an application's page and presses its upload button;
+ * waits for the page it leads back to. */
+export async function uploadMaterial(page, material, name) {
+  const input = page.locator(`input[type=file][name=file_${material}]`);
+  await input.setInputFiles(scan(name));
+  const row = page.locator('#materials tr', { has: input });
+  await Promise.all([page.waitForURL(/done=(uploaded|added)/), row.getByRole('button', { name: /上传|Upload/ }).click()]);
+}

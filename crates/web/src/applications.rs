@@ -4,14 +4,14 @@
 //! application process (`jifen-applications`) decides everything else.
 
 use crate::AppState;
-use crate::checked_form::CheckedForm;
+use crate::checked_form::{CheckedForm, refusal_of_texts};
 use crate::fields::{Notes, application_sections, display, label_of};
 use crate::lang::Chosen;
 use crate::layout::t;
 use crate::pages::{fieldset, score_section};
 use crate::respond::{message, page, see_other, service_error, stale_form};
 use crate::session::{SignedIn, same_origin};
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use jifen_applications::{Actor, ApplicationView, FieldComments, ServiceError};
@@ -22,6 +22,9 @@ use jifen_domain::form::Fields;
 use jifen_rules::Lang;
 use maud::{Markup, html};
 use std::collections::BTreeMap;
+
+/// The applicant's form: uploads while it is being filled are sent with it.
+const APPLICATION_FORM: &str = "application-form";
 
 /// Rows of insurance history the application form offers.
 pub const APPLICATION_INSURANCE_ROWS: usize = 8;
@@ -200,12 +203,44 @@ struct Posted {
     problems: Vec<Problem>,
 }
 
+/// What the page confirms after a change (`?done=saved`, `?done=uploaded`, `?done=moved`).
+#[derive(serde::Deserialize, Default)]
+pub struct Done {
+    #[serde(default)]
+    done: Option<String>,
+}
+
 /// `GET /applications/{id}`.
-pub async fn show(State(state): State<AppState>, chosen: Chosen, signed: SignedIn, Path(id): Path<i64>) -> Response {
+pub async fn show(
+    State(state): State<AppState>,
+    chosen: Chosen,
+    signed: SignedIn,
+    Path(id): Path<i64>,
+    Query(done): Query<Done>,
+) -> Response {
+    let lang = chosen.lang;
     match state.service.view(&actor(&signed), id).await {
-        Ok(view) => application_page(&state, &signed, &view, chosen.lang, None, StatusCode::OK),
-        Err(e) => service_error(chosen.lang, &e),
+        Ok(view) => {
+            let notice = done.done.as_deref().and_then(|done| done_notice(done, lang));
+            application_page(&state, &signed, &view, lang, None, notice, StatusCode::OK)
+        }
+        Err(e) => service_error(lang, &e),
     }
+}
+
+/// The green notice confirming what was just done.
+fn done_notice(done: &str, lang: Lang) -> Option<&'static str> {
+    Some(match done {
+        "saved" => t(lang, "草稿已保存。", "Draft saved."),
+        "uploaded" => t(
+            lang,
+            "文件已上传，表单中填写的内容也已一并保存。",
+            "File uploaded; what the form held was saved with it.",
+        ),
+        "added" => t(lang, "文件已上传。", "File uploaded."),
+        "moved" => t(lang, "已办理。", "Done."),
+        _ => return None,
+    })
 }
 
 fn application_page(
@@ -214,6 +249,7 @@ fn application_page(
     view: &ApplicationView,
     lang: Lang,
     posted: Option<Posted>,
+    notice: Option<&str>,
     status: StatusCode,
 ) -> Response {
     let application = &view.application;
@@ -227,6 +263,7 @@ fn application_page(
     let title = format!("{} #{}", t(lang, "积分申请", "Application"), application.id);
     let body = html! {
         h2 { (title) " · " (view.applicant.name) }
+        @if let Some(notice) = notice { div.notice role="status" id="done" { (notice) } }
         (progress(state, view, lang))
         @if !problems.is_empty() {
             div.error role="alert" id="problems" {
@@ -321,7 +358,7 @@ fn edit_form(view: &ApplicationView, fields: &Fields, notes: &Notes, signed: &Si
     let id = view.application.id;
     let submit = view.actions.iter().find(|action| action.checks_form);
     html! {
-        form method="post" action=(format!("/applications/{id}")) data-live=(format!("/applications/{id}/preview")) {
+        form id=(APPLICATION_FORM) method="post" action=(format!("/applications/{id}")) data-live=(format!("/applications/{id}/preview")) data-warn-unsaved="" {
             input type="hidden" name="csrf" value=(signed.session.csrf_token);
             input type="hidden" name="version" value=(view.application.version);
             p.hint { (t(lang, "身份证号码：", "Resident ID number: ")) (view.applicant.id_number) " · "
@@ -367,7 +404,7 @@ fn review_form(view: &ApplicationView, signed: &SignedIn, lang: Lang) -> Markup 
         return table;
     }
     html! {
-        form method="post" action=(format!("/applications/{id}/actions")) {
+        form id="review-form" method="post" action=(format!("/applications/{id}/actions")) data-warn-unsaved="" {
             input type="hidden" name="csrf" value=(signed.session.csrf_token);
             input type="hidden" name="version" value=(view.application.version);
             (table)
@@ -378,6 +415,8 @@ fn review_form(view: &ApplicationView, signed: &SignedIn, lang: Lang) -> Markup 
         }
     }
 }
+
+const ACCEPTED_FILES: &str = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png";
 
 /// The materials checklist with each current file and, when allowed, an upload form.
 fn materials(view: &ApplicationView, signed: &SignedIn, lang: Lang) -> Markup {
@@ -398,10 +437,20 @@ fn materials(view: &ApplicationView, signed: &SignedIn, lang: Lang) -> Markup {
                         None => span.hint { (t(lang, "未上传", "not yet")) },
                     } }
                     @if view.can_upload { td {
-                        form.upload method="post" enctype="multipart/form-data" action=(format!("/applications/{id}/materials/{}", material.id)) {
-                            input type="hidden" name="csrf" value=(signed.session.csrf_token);
-                            input type="file" name="file" accept=".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png" required aria-label=(material.title.get(lang));
-                            " " button.secondary type="submit" { (t(lang, "上传", "Upload")) }
+                        @let action = format!("/applications/{id}/materials/{}", material.id);
+                        @if view.can_edit {
+                            // Part of the applicant's form: the upload saves what the form holds
+                            // with it, so no unsaved edit is lost (and it works without script).
+                            div.upload {
+                                input type="file" form=(APPLICATION_FORM) name=(format!("file_{}", material.id)) accept=(ACCEPTED_FILES) aria-label=(material.title.get(lang));
+                                " " button.secondary type="submit" form=(APPLICATION_FORM) formaction=(action) formenctype="multipart/form-data" formmethod="post" formnovalidate { (t(lang, "上传", "Upload")) }
+                            }
+                        } @else {
+                            form.upload method="post" enctype="multipart/form-data" action=(action) {
+                                input type="hidden" name="csrf" value=(signed.session.csrf_token);
+                                input type="file" name=(format!("file_{}", material.id)) accept=(ACCEPTED_FILES) required aria-label=(material.title.get(lang));
+                                " " button.secondary type="submit" { (t(lang, "上传", "Upload")) }
+                            }
                         }
                     } }
                 }
@@ -432,14 +481,14 @@ pub async fn save(
         Err(e) => return service_error(lang, &e),
     };
     if intent.is_empty() || intent == "save" {
-        return see_other(&format!("/applications/{id}"));
+        return see_other(&format!("/applications/{id}?done=saved"));
     }
     match state.service.act(&actor, id, saved.version, &intent, "", FieldComments::new()).await {
-        Ok(_) => see_other(&format!("/applications/{id}")),
+        Ok(_) => see_other(&format!("/applications/{id}?done=moved")),
         Err(ServiceError::Invalid(problems)) => match state.service.view(&actor, id).await {
             Ok(view) => {
                 let posted = Posted { fields: view.application.fields.clone(), problems };
-                application_page(&state, &signed, &view, lang, Some(posted), StatusCode::UNPROCESSABLE_ENTITY)
+                application_page(&state, &signed, &view, lang, Some(posted), None, StatusCode::UNPROCESSABLE_ENTITY)
             }
             Err(e) => service_error(lang, &e),
         },
@@ -494,7 +543,7 @@ pub async fn act(
         form.iter().filter_map(|(name, text)| Some((name.strip_prefix("note_")?.to_string(), text.clone()))).collect();
     let version = get("version").parse().unwrap_or(0);
     match state.service.act(&actor(&signed), id, version, get("action"), get("comment"), comments).await {
-        Ok(_) => see_other(&format!("/applications/{id}")),
+        Ok(_) => see_other(&format!("/applications/{id}?done=moved")),
         Err(e) => service_error(lang, &e),
     }
 }
@@ -529,7 +578,10 @@ fn file_response(bytes: Vec<u8>, content_type: &'static str, filename: &str, att
     response
 }
 
-/// `POST /applications/{id}/materials/{material}`: a scan for one material.
+/// `POST /applications/{id}/materials/{material}`: a scan for one material. Sent from the
+/// applicant's form, it carries the whole form: what it holds is saved as the draft first,
+/// so an upload never throws away an unsaved edit. Every other file chosen on the form is
+/// uploaded with it.
 pub async fn upload(
     State(state): State<AppState>,
     chosen: Chosen,
@@ -546,13 +598,46 @@ pub async fn upload(
     if !signed.form_ok(&headers, &parts.text("csrf")) {
         return stale_form(lang);
     }
-    let Some((filename, bytes)) = parts.file("file") else {
-        return message(StatusCode::UNPROCESSABLE_ENTITY, lang, t(lang, "请选择文件", "Choose a file"));
-    };
-    match state.service.upload_material(&actor(&signed), id, &material, filename, bytes.to_vec()).await {
-        Ok(_) => see_other(&format!("/applications/{id}#materials")),
-        Err(e) => service_error(lang, &e),
+    let chosen_file = |name: &str| parts.file(name).filter(|(_, bytes)| !bytes.is_empty());
+    let named = format!("file_{material}");
+    let actor = actor(&signed);
+    let with_form = parts.texts.contains_key("version");
+    if with_form {
+        if let Some(refused) =
+            refusal_of_texts(lang, parts.texts.iter().map(|(name, value)| (name.as_str(), value.as_str())))
+        {
+            return refused;
+        }
+        let fields = Fields::new(parts.texts.iter().map(|(name, value)| (name.clone(), value.clone())).collect());
+        let version = fields.get("version").parse().unwrap_or(0);
+        if let Err(e) = state.service.save_draft(&actor, id, version, fields).await {
+            return service_error(lang, &e);
+        }
     }
+    if chosen_file(&named).or_else(|| chosen_file("file")).is_none() {
+        let text = match with_form {
+            true => t(lang, "请选择文件（表单已保存为草稿）", "Choose a file (the form was saved as a draft)"),
+            false => t(lang, "请选择文件", "Choose a file"),
+        };
+        return message(StatusCode::UNPROCESSABLE_ENTITY, lang, text);
+    }
+    // The file of the button pressed first, then any other chosen on the form.
+    let mut files: Vec<(String, (&str, &[u8]))> = Vec::new();
+    if let Some(file) = chosen_file(&named).or_else(|| chosen_file("file")) {
+        files.push((material.clone(), file));
+    }
+    for (part, filename, bytes) in &parts.files {
+        if let Some(other) = part.strip_prefix("file_").filter(|other| *other != material && !bytes.is_empty()) {
+            files.push((other.to_string(), (filename.as_str(), bytes.as_slice())));
+        }
+    }
+    for (material, (filename, bytes)) in files {
+        if let Err(e) = state.service.upload_material(&actor, id, &material, filename, bytes.to_vec()).await {
+            return service_error(lang, &e);
+        }
+    }
+    let done = if with_form { "uploaded" } else { "added" };
+    see_other(&format!("/applications/{id}?done={done}#materials"))
 }
 
 /// `GET /materials/{id}`: a stored scan, for those who may see its application.

@@ -75,7 +75,7 @@ impl AppState {
 }
 
 /// Room for a multipart form's boundaries and small fields around its file.
-const MULTIPART_OVERHEAD: usize = 16 * 1024;
+const MULTIPART_OVERHEAD: usize = 64 * 1024;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 

@@ -80,3 +80,49 @@ async fn every_wrong_field_is_named_beside_it_in_plain_words_and_amounts_read_as
         |html: &str| html.split("id=\"total\">").nth(1).and_then(|rest| rest.split('<').next()).map(str::to_string);
     assert_eq!(total(&a), total(&b), "the same score either way");
 }
+
+#[tokio::test]
+async fn an_upload_from_the_form_keeps_its_unsaved_edits_and_saves_confirm() {
+    let app = common::spawn().await;
+    app.user("clerk", jifen_domain::Role::Clerk, Some(jifen_domain::District::Pudong), None, false).await;
+    let hr = common::employer(&app, "91350100M000100Y43", "hr-a").await;
+    let (zhang, id, csrf) = common::applicant_with_application(&app, &hr).await;
+    let path = format!("/applications/{id}");
+    let page = zhang.get(format!("{}{path}", app.base)).send().await.unwrap().text().await.unwrap();
+    // The upload is a button of the form itself, so it sends what the form holds.
+    assert!(page.contains("form=\"application-form\"") && page.contains("formenctype=\"multipart/form-data\""));
+    assert!(page.contains("data-warn-unsaved"), "leaving with unsaved changes warns");
+    let version = common::version_on(&page);
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("version", version.as_str()),
+        ("spouse_married_on", "2018-03-01"),
+        ("address", "浦东新区 1 号"),
+    ];
+    let form = common::form_with_file(&fields, "id_card", "身份证.pdf", b"%PDF-1.4 scan");
+    let uploaded = zhang.post(format!("{}{path}/materials/id_card", app.base)).multipart(form).send().await.unwrap();
+    assert_eq!(uploaded.status(), StatusCode::SEE_OTHER);
+    assert_eq!(common::location(&uploaded), format!("{path}?done=uploaded#materials"));
+    let stored = jifen_store::ApplicationStore::application(&app.store, id).await.unwrap().unwrap();
+    assert_eq!(stored.fields.get("spouse_married_on"), "2018-03-01", "the unsaved edit was kept");
+    assert_eq!(stored.fields.get("address"), "浦东新区 1 号");
+    let page = zhang.get(format!("{}{path}?done=uploaded", app.base)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("身份证.pdf") && page.contains("文件已上传，表单中填写的内容也已一并保存"), "{page}");
+
+    // A plain save confirms.
+    let version = common::version_on(&page);
+    let saved = app
+        .post(
+            &zhang,
+            &path,
+            &[("csrf", &csrf), ("version", &version), ("intent", "save"), ("address", "浦东新区 2 号")],
+        )
+        .await;
+    assert_eq!(common::location(&saved), format!("{path}?done=saved"));
+    let page = zhang.get(format!("{}{path}?done=saved", app.base)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("草稿已保存"));
+
+    // The applicant's home says where the application stands.
+    let home = zhang.get(format!("{}/home", app.base)).send().await.unwrap().text().await.unwrap();
+    assert!(home.contains("id=\"my-application\"") && home.contains("个人填报中"), "{home}");
+}
