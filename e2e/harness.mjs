@@ -205,5 +205,5 @@ export async function uploadMaterial(page, material, name) {
   const input = page.locator(`input[type=file][name=file_${material}]`);
   await input.setInputFiles(scan(name));
   const row = page.locator('#materials tr', { has: input });
-  await Promise.all([page.waitForURL(/done=(uploaded|added)/), row.getByRole('button', { name: /上传|Upload/ }).click()]);
+  await Promise.all([page.waitForURL(/done=(uploaded|added)/), row.getByRole('button', { name: /上传|替换|Upload|Replace/ }).click()]);
 }

@@ -25,7 +25,7 @@ mod sign_in;
 pub use accounts::{EmployerApplicant, ImportProgress, LinkDecision, RegisterOutcome, STALE_IMPORT_MILLIS};
 pub use error::ServiceError;
 pub use materials::{MAX_UPLOAD_BYTES, clean_filename, detect_content_type};
-pub use process::{ApplicationView, FieldComments};
+pub use process::{ApplicationView, ChangesSinceReturn, FieldComments};
 pub use sign_in::{Credentials, DEVICE_MILLIS, EmployerSignUp, NewSession, SESSION_MILLIS, SIGN_IN_WINDOW_MILLIS};
 
 use jifen_domain::materials::Catalogue;
@@ -88,7 +88,7 @@ impl Service {
             store,
             book: RuleBook::embedded().map_err(|e| e.to_string())?,
             workflow,
-            materials: Catalogue::embedded().map_err(|e| e.to_string())?,
+            materials: checked_materials(workflow)?,
             calendar: checked_calendar()?,
         })
     }
@@ -107,6 +107,13 @@ fn checked_calendar() -> Result<&'static WorkingCalendar, String> {
         );
     }
     Ok(calendar)
+}
+
+/// The materials catalogue, checked against the workflow it names actions of.
+fn checked_materials(workflow: &Workflow) -> Result<&'static Catalogue, String> {
+    let materials = Catalogue::embedded().map_err(|e| e.to_string())?;
+    materials.check_against(workflow).map_err(|e| e.to_string())?;
+    Ok(materials)
 }
 
 /// An ID number as lists and logs show it (`310***********0016`).

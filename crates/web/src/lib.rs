@@ -124,6 +124,7 @@ pub fn router(state: AppState) -> Router {
                 .layer(DefaultBodyLimit::max(jifen_applications::MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD)),
         )
         .route("/materials/{id}", get(applications::download))
+        .route("/materials/{id}/view", get(applications::view_material))
         .route("/simulations", post(applications::save_simulation))
         .route("/assets/app.css", get(stylesheet))
         .route("/assets/app.js", get(script))

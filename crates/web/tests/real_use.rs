@@ -109,6 +109,26 @@ async fn an_upload_from_the_form_keeps_its_unsaved_edits_and_saves_confirm() {
     let page = zhang.get(format!("{}{path}?done=uploaded", app.base)).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("身份证.pdf") && page.contains("文件已上传，表单中填写的内容也已一并保存"), "{page}");
 
+    // The scan opens in the browser, with the download's safe headers; others get a 404.
+    let view_path = page.split("href=\"/materials/").nth(1).and_then(|rest| rest.split('"').next()).unwrap();
+    assert!(view_path.ends_with("/view"), "{view_path}");
+    let shown = zhang.get(format!("{}/materials/{view_path}", app.base)).send().await.unwrap();
+    assert_eq!(shown.status(), StatusCode::OK);
+    assert_eq!(shown.headers()["content-type"], "application/pdf");
+    assert!(shown.headers()["content-disposition"].to_str().unwrap().starts_with("inline;"));
+    assert!(shown.headers()["cache-control"].to_str().unwrap().contains("no-store"));
+    assert_eq!(shown.headers()["x-content-type-options"], "nosniff");
+    let stranger = common::browser().get(format!("{}/materials/{view_path}", app.base)).send().await.unwrap();
+    assert_eq!(common::location(&stranger), "/login", "not signed in: not shown");
+    let other_hr = common::employer(&app, "91110000802100433B", "hr-b").await;
+    let refused = other_hr.get(format!("{}/materials/{view_path}", app.base)).send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::NOT_FOUND, "another employer: it does not exist");
+    // The checklist says where each material stands; the stamped form has no upload.
+    assert!(page.contains("data-material=\"id_card\" data-status=\"uploaded\""), "{page}");
+    assert!(page.contains("data-material=\"residence_permit\" data-status=\"missing\""));
+    assert!(page.contains("data-material=\"application_form\" data-status=\"at_counter\""));
+    assert!(!page.contains("name=\"file_application_form\""));
+
     // A plain save confirms.
     let version = common::version_on(&page);
     let saved = app
