@@ -139,9 +139,8 @@ impl Service {
             return Err(too_many_attempts());
         }
         let hash = user.as_ref().map_or_else(|| DUMMY_HASH.clone(), |u| u.password_hash.clone());
-        let password = credentials.password;
-        let matches =
-            tokio::task::spawn_blocking(move || jifen_auth::verify_password(&password, &hash)).await.unwrap_or(false);
+        let must_change = user.as_ref().is_some_and(|u| u.must_change_password);
+        let matches = self.password_matches(credentials.password, hash, must_change).await?;
         let Some(user) = user.filter(|user| matches && !user.disabled) else {
             return Err(sign_in_failed());
         };
@@ -257,20 +256,55 @@ impl Service {
             }
             Ok(()) => {}
         }
-        let (current, stored, new) = (current.to_string(), user.password_hash.clone(), new.to_string());
-        let hashed = tokio::task::spawn_blocking(move || {
-            jifen_auth::verify_password(&current, &stored).then(|| jifen_auth::hash_password(&new))
-        })
-        .await
-        .map_err(|e| ServiceError::Internal(e.to_string()))?;
-        let hash = match hashed {
-            Some(Ok(hash)) => hash,
-            None => return refuse("password_wrong", "当前密码不正确", "The current password is wrong"),
-            Some(Err(e)) => return Err(ServiceError::Internal(e.to_string())),
+        // The account as stored now, not as the session found it: a password changed since
+        // (and with it an initial one-time hash) is the one checked.
+        let Some(stored) = self.store.user_by_id(user.id).await? else {
+            return Err(ServiceError::NotFound);
         };
+        if !self.password_matches(current.to_string(), stored.password_hash, stored.must_change_password).await? {
+            return refuse("password_wrong", "当前密码不正确", "The current password is wrong");
+        }
+        // Whatever the old kind, a password the person chose is kept under Argon2id.
+        let new = new.to_string();
+        let hash = tokio::task::spawn_blocking(move || jifen_auth::hash_password(&new))
+            .await
+            .map_err(|e| ServiceError::Internal(e.to_string()))?
+            .map_err(|e| ServiceError::Internal(e.to_string()))?;
         let entry = account_audit(Some(user.id), "password_change", format!("user:{}", user.id));
         self.store.set_password(user.id, &hash, false, &entry).await?;
         self.start_session(user.id).await
+    }
+
+    /// Whether `password` matches a stored hash, checked off the async workers (one Argon2
+    /// verification whatever the hash's kind). A one-time hash (an initial password, see
+    /// `jifen_auth::hash_one_time`) counts only while the account must change its password:
+    /// once changed, the hash is Argon2id and the initial password is gone.
+    async fn password_matches(
+        &self,
+        password: String,
+        stored: String,
+        must_change: bool,
+    ) -> Result<bool, ServiceError> {
+        let key = match jifen_auth::is_one_time(&stored) {
+            true => Some(self.one_time_key().await?),
+            false => None,
+        };
+        let verdict = tokio::task::spawn_blocking(move || jifen_auth::verify(&password, &stored, key.as_ref()))
+            .await
+            .unwrap_or(jifen_auth::Match::No);
+        Ok(match verdict {
+            jifen_auth::Match::Chosen => true,
+            jifen_auth::Match::OneTime => must_change,
+            jifen_auth::Match::No => false,
+        })
+    }
+
+    /// The server key of one-time hashes, shared by every server on the database: generated
+    /// and stored by the first that needs it (`secrets` table).
+    pub(crate) async fn one_time_key(&self) -> Result<jifen_auth::OneTimeKey, ServiceError> {
+        let fresh = jifen_auth::OneTimeKey::generate_hex();
+        let stored = self.store.server_secret(jifen_auth::ONE_TIME_KEY_SECRET, &fresh, now_millis()).await?;
+        jifen_auth::OneTimeKey::from_hex(&stored).map_err(|e| ServiceError::Internal(e.to_string()))
     }
 
     /// An employer signs up (pending until a clerk of its district verifies it), with its HR

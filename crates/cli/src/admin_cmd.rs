@@ -14,7 +14,8 @@ pub struct CreateUser<'a> {
 }
 
 /// Creates a user with a random initial password that must be changed at first login, and
-/// returns the message to print (with that password).
+/// returns the message to print (with that password). The password is a one-time secret kept
+/// under the database's keyed hash (`jifen_auth::hash_one_time`); it only allows the change.
 pub fn create_user(storage: &Storage, request: &CreateUser) -> Result<String, Failure> {
     let role = Role::parse(request.role).ok_or_else(|| {
         let roles: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
@@ -43,11 +44,10 @@ pub fn create_user(storage: &Storage, request: &CreateUser) -> Result<String, Fa
         return Err(Failure::usage("a username is one word"));
     }
     let password = jifen_auth::initial_password();
-    let hash = jifen_auth::hash_password(&password).map_err(|e| Failure::internal(e.to_string()))?;
-    let user = NewUser {
+    let mut user = NewUser {
         username: request.username.to_string(),
         display_name: request.display_name.unwrap_or(request.username).to_string(),
-        password_hash: hash,
+        password_hash: String::new(),
         role,
         district,
         employer_id: request.employer_id,
@@ -64,6 +64,19 @@ pub fn create_user(storage: &Storage, request: &CreateUser) -> Result<String, Fa
     let _lock = crate::data_lock::DataDirLock::while_using(storage)?;
     runtime()?.block_on(async {
         let store = storage.open().await?;
+        let fresh = jifen_auth::OneTimeKey::generate_hex();
+        let key = match store.server_secret(jifen_auth::ONE_TIME_KEY_SECRET, &fresh, at).await {
+            Ok(stored) => jifen_auth::OneTimeKey::from_hex(&stored).map_err(|e| Failure::internal(e.to_string())),
+            Err(e) => Err(Failure::internal(e.to_string())),
+        };
+        let key = match key {
+            Ok(key) => key,
+            Err(failure) => {
+                store.close().await;
+                return Err(failure);
+            }
+        };
+        user.password_hash = jifen_auth::hash_one_time(&password, &key);
         let created = store.create_user(&user, at, &audit).await;
         store.close().await;
         match created {

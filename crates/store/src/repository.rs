@@ -991,6 +991,29 @@ impl Store {
         Ok(())
     }
 
+    /// The server secret called `name`, shared by every server on this database: the one
+    /// stored, or `fresh` stored now when there is none yet (the first writer wins, so
+    /// servers starting together agree).
+    pub async fn server_secret(&self, name: &str, fresh: &str, now: Millis) -> Result<String> {
+        const READ: &str = "SELECT value FROM secrets WHERE name = $1";
+        const WRITE: &str =
+            "INSERT INTO secrets (name, value, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING";
+        macro_rules! get_or_insert {
+            ($pool:expr) => {{
+                let pool = $pool;
+                if let Some(value) = sqlx::query_scalar(READ).bind(name).fetch_optional(pool).await? {
+                    return Ok(value);
+                }
+                sqlx::query(WRITE).bind(name).bind(fresh).bind(now).execute(pool).await?;
+                sqlx::query_scalar(READ).bind(name).fetch_one(pool).await?
+            }};
+        }
+        Ok(match self {
+            Store::Sqlite(store) => get_or_insert!(&store.pool),
+            Store::Postgres(store) => get_or_insert!(&store.pool),
+        })
+    }
+
     pub async fn close(&self) {
         match self {
             Store::Sqlite(store) => store.close().await,
