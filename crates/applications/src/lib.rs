@@ -16,6 +16,7 @@
 //! filed ones; everyone else is told the application does not exist.
 
 mod accounts;
+mod employers;
 mod error;
 mod materials;
 mod printing;
@@ -23,6 +24,7 @@ mod process;
 mod sign_in;
 
 pub use accounts::{EmployerApplicant, ImportProgress, LinkDecision, RegisterOutcome, STALE_IMPORT_MILLIS};
+pub use employers::{EmployerDecision, MAX_REASON_CHARS};
 pub use error::ServiceError;
 pub use materials::{MAX_UPLOAD_BYTES, clean_filename, detect_content_type};
 pub use process::{ApplicationView, ChangesSinceReturn, FieldComments};
@@ -74,7 +76,14 @@ pub struct Service {
 pub const CALENDAR_WARNING_DAYS: i64 = 60;
 
 /// The message templates the process sends besides the workflow's own.
-const ACCOUNT_TEMPLATES: [&str; 4] = ["account_created", "account_created_kept", "account_linked", "sign_in_alert"];
+const ACCOUNT_TEMPLATES: [&str; 6] = [
+    "account_created",
+    "account_created_kept",
+    "account_linked",
+    "sign_in_alert",
+    "employer_verified",
+    "employer_rejected",
+];
 
 impl Service {
     /// The embedded rule data, workflow and materials catalogue over `store`; fails when any

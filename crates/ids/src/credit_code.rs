@@ -22,8 +22,11 @@ pub enum CreditCodeError {
     Character { position: usize, found: char },
     #[error("region code {code} must be 6 digits")]
     Region { code: String },
-    #[error("check character is {found}, expected {expected}")]
-    CheckCharacter { found: char, expected: char },
+    /// The last character does not match the others: the number is mistyped or made up.
+    /// Which character would match is never said (it would invite a valid number that is
+    /// someone else's).
+    #[error("is not valid: its check character does not match; check it against the document for a typing mistake")]
+    CheckCharacter,
 }
 
 impl CreditCodeError {
@@ -32,7 +35,7 @@ impl CreditCodeError {
             Self::Length { .. } => "credit_code_length",
             Self::Character { .. } => "credit_code_character",
             Self::Region { .. } => "credit_code_region",
-            Self::CheckCharacter { .. } => "credit_code_check_character",
+            Self::CheckCharacter => "credit_code_check_character",
         }
     }
 
@@ -43,7 +46,7 @@ impl CreditCodeError {
                 format!("第 {position} 位“{found}”不是允许的字符（不含 I、O、Z、S、V）")
             }
             Self::Region { code } => format!("第 3–8 位行政区划码 {code} 应为 6 位数字"),
-            Self::CheckCharacter { found, expected } => format!("校验码为 {found}，应为 {expected}"),
+            Self::CheckCharacter => "无效：校验码不符，请对照证件核对是否输错".to_string(),
         }
     }
 }
@@ -77,7 +80,7 @@ impl CreditCode {
         }
         let expected = check_character(&values);
         if chars[17] != expected {
-            return Err(CreditCodeError::CheckCharacter { found: chars[17], expected });
+            return Err(CreditCodeError::CheckCharacter);
         }
         Ok(Self(chars.into_iter().collect()))
     }
@@ -121,7 +124,7 @@ mod tests {
             Err(CreditCodeError::Character { position: 16, .. })
         ));
         assert!(matches!(CreditCode::parse("913501A0M000100Y43"), Err(CreditCodeError::Region { .. })));
-        assert!(matches!(CreditCode::parse("91350100M000100Y44"), Err(CreditCodeError::CheckCharacter { .. })));
+        assert!(matches!(CreditCode::parse("91350100M000100Y44"), Err(CreditCodeError::CheckCharacter)));
     }
 
     proptest! {

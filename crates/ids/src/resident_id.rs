@@ -42,8 +42,11 @@ pub enum ResidentIdError {
     Region { code: String },
     #[error("birth date {digits} is not a valid date")]
     BirthDate { digits: String },
-    #[error("check character is {found}, expected {expected}")]
-    CheckCharacter { found: char, expected: char },
+    /// The last character does not match the others: the number is mistyped or made up.
+    /// Which character would match is never said (it would invite a valid number that is
+    /// someone else's).
+    #[error("is not valid: its check character does not match; check it against the document for a typing mistake")]
+    CheckCharacter,
 }
 
 impl ResidentIdError {
@@ -54,7 +57,7 @@ impl ResidentIdError {
             Self::Character { .. } => "id_number_character",
             Self::Region { .. } => "id_number_region",
             Self::BirthDate { .. } => "id_number_birth_date",
-            Self::CheckCharacter { .. } => "id_number_check_character",
+            Self::CheckCharacter => "id_number_check_character",
         }
     }
 
@@ -66,9 +69,7 @@ impl ResidentIdError {
             Self::Character { position } => format!("第 {position} 位应为数字"),
             Self::Region { code } => format!("地址码 {code} 不存在"),
             Self::BirthDate { digits } => format!("出生日期 {digits} 不是有效日期"),
-            Self::CheckCharacter { found, expected } => {
-                format!("校验码为 {found}，应为 {expected}")
-            }
+            Self::CheckCharacter => "无效：校验码不符，请对照证件核对是否输错".to_string(),
         }
     }
 }
@@ -111,7 +112,7 @@ impl ResidentIdNumber {
             .ok_or_else(|| ResidentIdError::BirthDate { digits: chars[6..14].iter().collect() })?;
         let expected = check_character(&digits);
         if last != expected {
-            return Err(ResidentIdError::CheckCharacter { found: last, expected });
+            return Err(ResidentIdError::CheckCharacter);
         }
         Ok(Self { canonical: chars.into_iter().collect(), birth_date })
     }
@@ -215,10 +216,10 @@ mod tests {
             ResidentIdNumber::parse(&with_check("31010119900230001")),
             Err(ResidentIdError::BirthDate { .. })
         ));
-        assert_eq!(
-            ResidentIdNumber::parse("310101199005120017").unwrap_err(),
-            ResidentIdError::CheckCharacter { found: '7', expected: '6' }
-        );
+        assert_eq!(ResidentIdNumber::parse("310101199005120017").unwrap_err(), ResidentIdError::CheckCharacter);
+        // The message suggests no character that would make it valid.
+        let error = ResidentIdNumber::parse("310101199005120017").unwrap_err();
+        assert!(!error.to_string().contains('6') && !error.message_zh().contains('6'), "{error}");
     }
 
     #[test]

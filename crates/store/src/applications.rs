@@ -6,7 +6,7 @@
 use crate::model::*;
 use crate::repository::{
     AuditRow, PgStore, Result, SqliteStore, Store, StoreError, append_audit, delegate, insert_messages, parse_district,
-    unique,
+    retire_agents, unique,
 };
 use jifen_domain::District;
 use jifen_domain::form::Fields;
@@ -133,6 +133,18 @@ pub trait ApplicationStore: Send + Sync {
     ) -> impl Future<Output = Result<()>> + Send;
     fn import_job(&self, id: i64) -> impl Future<Output = Result<Option<ImportJob>>> + Send;
 
+    /// Decides a pending employer sign-up (verified or rejected; a rejection retires its
+    /// agents' accounts), audited, with the messages that tell its contact, all in one
+    /// transaction. [`StoreError::Conflict`] when it is no longer pending.
+    fn decide_employer_telling(
+        &self,
+        id: i64,
+        status: EmployerStatus,
+        by: i64,
+        at: Millis,
+        audit: &AuditEntry,
+        messages: &[NewMessage],
+    ) -> impl Future<Output = Result<()>> + Send;
     /// Records something that changes nothing else (a full view of personal data).
     fn record_audit(&self, entry: &AuditEntry) -> impl Future<Output = Result<()>> + Send;
     /// The audit entries about one subject, oldest first.
@@ -810,6 +822,38 @@ macro_rules! application_store {
                 row.map(ImportJob::try_from).transpose()
             }
 
+            async fn decide_employer_telling(
+                &self,
+                id: i64,
+                status: EmployerStatus,
+                by: i64,
+                at: Millis,
+                audit: &AuditEntry,
+                messages: &[NewMessage],
+            ) -> Result<()> {
+                let mut tx = self.begin_write().await?;
+                let changed = sqlx::query(
+                    "UPDATE employers SET status = $1, verified_by = $2, verified_at = $3 WHERE id = $4 AND status = 'pending'",
+                )
+                .bind(status.as_str())
+                .bind(by)
+                .bind(at)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if changed == 0 {
+                    return Err(StoreError::Conflict("the registration is not pending"));
+                }
+                if status == EmployerStatus::Rejected {
+                    retire_agents(&mut tx, id).await?;
+                }
+                append_audit(&mut tx, audit).await?;
+                insert_messages(&mut tx, messages, at).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
             async fn record_audit(&self, entry: &AuditEntry) -> Result<()> {
                 let mut tx = self.begin_write().await?;
                 append_audit(&mut tx, entry).await?;
@@ -898,6 +942,7 @@ delegate!(ApplicationStore {
     import_progress(id: i64, processed: i64, at: Millis) -> Result<()>;
     finish_import_job(id: i64, status: ImportStatus, report: &serde_json::Value, at: Millis) -> Result<()>;
     import_job(id: i64) -> Result<Option<ImportJob>>;
+    decide_employer_telling(id: i64, status: EmployerStatus, by: i64, at: Millis, audit: &AuditEntry, messages: &[NewMessage]) -> Result<()>;
     record_audit(entry: &AuditEntry) -> Result<()>;
     audit_of(subject: &str) -> Result<Vec<AuditEntry>>;
 });

@@ -5,21 +5,22 @@ use crate::AppState;
 use crate::checked_form::CheckedForm;
 use crate::lang::Chosen;
 use crate::layout::t;
-use crate::respond::{done, forbidden, message, page, server_error, service_error, stale_form};
+use crate::respond::{done, message, page, server_error, service_error, stale_form};
 use crate::session::{
-    AnySignedIn, CSRF_COOKIE, DEVICE_COOKIE, SESSION_COOKIE, SignedIn, cookie, double_submit_ok, now_millis,
-    same_origin, set_cookie,
+    AnySignedIn, CSRF_COOKIE, DEVICE_COOKIE, SESSION_COOKIE, SignedIn, cookie, double_submit_ok, same_origin,
+    set_cookie,
 };
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use jifen_applications::{
-    Actor, Credentials, DEVICE_MILLIS, EmployerSignUp, LinkDecision, SESSION_MILLIS, ServiceError,
+    Actor, Credentials, DEVICE_MILLIS, EmployerDecision, EmployerSignUp, LinkDecision, MAX_REASON_CHARS,
+    SESSION_MILLIS, ServiceError,
 };
 use jifen_domain::application::Problem;
 use jifen_domain::{District, Role};
 use jifen_rules::Lang;
-use jifen_store::{AuditEntry, EmployerStatus, LinkStatus, Repository, StoreError};
+use jifen_store::{EmployerStatus, LinkStatus, Repository};
 use maud::{Markup, html};
 use serde::Deserialize;
 use std::net::SocketAddr;
@@ -31,10 +32,6 @@ fn with_csrf_cookie(token: &str, response: Response) -> Response {
         response.headers_mut().append(header::SET_COOKIE, value);
     }
     response
-}
-
-fn audit(actor: Option<i64>, action: &str, subject: String, details: serde_json::Value) -> AuditEntry {
-    AuditEntry { at: now_millis(), actor_id: actor, action: action.into(), subject, details }
 }
 
 // ---- sign in -----------------------------------------------------------------------------
@@ -204,8 +201,33 @@ pub async fn change_password(
 
 // ---- home --------------------------------------------------------------------------------
 
-pub async fn home(State(state): State<AppState>, chosen: Chosen, signed: SignedIn) -> Response {
+/// What the home page confirms after a decision (`?done=verified`, `?done=rejected`).
+#[derive(Deserialize, Default)]
+pub struct HomeDone {
+    #[serde(default)]
+    done: Option<String>,
+}
+
+pub async fn home(
+    State(state): State<AppState>,
+    chosen: Chosen,
+    signed: SignedIn,
+    axum::extract::Query(done): axum::extract::Query<HomeDone>,
+) -> Response {
     let lang = chosen.lang;
+    let notice = match done.done.as_deref() {
+        Some("verified") => Some(t(
+            lang,
+            "单位注册已审核通过，已短信通知单位联系人。",
+            "Sign-up verified; the contact was told by SMS.",
+        )),
+        Some("rejected") => Some(t(
+            lang,
+            "单位注册未予通过，理由已短信告知单位联系人。",
+            "Sign-up rejected; the contact was told the reason by SMS.",
+        )),
+        _ => None,
+    };
     let user = &signed.user;
     let section = match (user.role, user.district, user.employer_id) {
         (role, Some(district), _) if role.is_district_staff() => {
@@ -222,7 +244,7 @@ pub async fn home(State(state): State<AppState>, chosen: Chosen, signed: SignedI
                                 form method="post" action=(format!("/employers/{}/decision", employer.id)) {
                                     input type="hidden" name="csrf" value=(signed.session.csrf_token);
                                     button name="decision" value="verify" type="submit" { (t(lang, "审核通过", "Verify")) } " "
-                                    button name="decision" value="reject" type="submit" { (t(lang, "不予通过", "Reject")) }
+                                    button.danger-outline name="decision" value="reject" type="submit" { (t(lang, "不予通过…", "Reject…")) }
                                 }
                             } }
                         } } }
@@ -269,6 +291,7 @@ pub async fn home(State(state): State<AppState>, chosen: Chosen, signed: SignedI
         _ => html! { p { (t(lang, "欢迎使用。", "Welcome.")) } },
     };
     let body = html! {
+        @if let Some(notice) = notice { div.notice role="status" id="done" { (notice) } }
         h2 { (user.display_name) " · " (user.role.name(lang)) }
         (section)
         p { a href="/account/password" { (t(lang, "修改密码", "Change password")) } }
@@ -405,9 +428,17 @@ pub struct DecisionForm {
     decision: String,
     #[serde(default)]
     csrf: String,
+    /// Why a sign-up is rejected (told to the employer's contact).
+    #[serde(default)]
+    reason: String,
+    /// A rejection is carried out only from its confirmation page.
+    #[serde(default)]
+    confirmed: String,
 }
 
-/// A clerk of the employer's own district verifies or rejects its sign-up.
+/// A clerk of the employer's own district verifies or rejects its sign-up. A rejection
+/// first asks for its reason and a confirmation; the process decides, tells the contact by
+/// SMS and audits.
 pub async fn decide_employer(
     State(state): State<AppState>,
     chosen: Chosen,
@@ -420,35 +451,63 @@ pub async fn decide_employer(
     if !signed.form_ok(&headers, &form.csrf) {
         return stale_form(lang);
     }
-    if signed.user.role != Role::Clerk {
-        return forbidden(lang);
+    let Some(decision) = EmployerDecision::parse(&form.decision) else {
+        return message(StatusCode::UNPROCESSABLE_ENTITY, lang, t(lang, "未知的审核结论", "Unknown decision"));
+    };
+    if decision == EmployerDecision::Reject && form.confirmed != "yes" {
+        return confirm_rejection(&state, &signed, employer_id, lang, None).await;
     }
+    match state.service.decide_employer(&Actor::from(&signed.user), employer_id, decision, &form.reason).await {
+        Ok(()) => Redirect::to(match decision {
+            EmployerDecision::Verify => "/home?done=verified",
+            EmployerDecision::Reject => "/home?done=rejected",
+        })
+        .into_response(),
+        Err(refusal @ ServiceError::Refused { code: "reason_required" | "reason_too_long", .. }) => {
+            confirm_rejection(&state, &signed, employer_id, lang, Some(refusal.message(lang).to_string())).await
+        }
+        Err(e) => service_error(lang, &e),
+    }
+}
+
+/// The rejection's own page: which employer, the reason (required), and a button that says
+/// what it does; nothing is decided until it is pressed.
+async fn confirm_rejection(
+    state: &AppState,
+    signed: &SignedIn,
+    employer_id: i64,
+    lang: Lang,
+    problem: Option<String>,
+) -> Response {
     let employer = match state.store.employer(employer_id).await {
-        Ok(Some(employer)) => employer,
-        Ok(None) => return message(StatusCode::NOT_FOUND, lang, t(lang, "没有这个单位", "No such employer")),
+        Ok(Some(employer)) if Some(employer.district) == signed.user.district => employer,
+        Ok(_) => return message(StatusCode::NOT_FOUND, lang, t(lang, "没有这个单位", "No such employer")),
         Err(e) => return server_error(lang, e),
     };
-    if Some(employer.district) != signed.user.district {
-        return forbidden(lang);
-    }
-    let (status, action) = match form.decision.as_str() {
-        "verify" => (EmployerStatus::Verified, "employer_verify"),
-        "reject" => (EmployerStatus::Rejected, "employer_reject"),
-        _ => return message(StatusCode::UNPROCESSABLE_ENTITY, lang, t(lang, "未知的审核结论", "Unknown decision")),
-    };
-    let entry = audit(
-        Some(signed.user.id),
-        action,
-        format!("employer:{employer_id}"),
-        serde_json::json!({ "district": employer.district.as_str() }),
-    );
-    match state.store.decide_employer(employer_id, status, signed.user.id, now_millis(), &entry).await {
-        Ok(()) => Redirect::to("/home").into_response(),
-        Err(StoreError::Conflict(_)) => {
-            message(StatusCode::CONFLICT, lang, t(lang, "该注册已处理过", "This sign-up was already decided"))
+    let status = if problem.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let body = html! {
+        h2 { (t(lang, "不予通过单位注册", "Reject an employer's sign-up")) }
+        div.error role="alert" {
+            p { strong { (employer.name) } " · " (employer.credit_code) }
+            p { (t(lang, "不予通过后，该单位的经办人账号将停用，单位须重新注册。理由会通过短信告知单位联系人 ",
+                "Once rejected, the employer's agent accounts are closed and it must sign up again. The reason goes by SMS to its contact "))
+                (employer.contact_name) "（" (employer.contact_phone) "）。" }
         }
-        Err(e) => server_error(lang, e),
-    }
+        form method="post" action=(format!("/employers/{employer_id}/decision")) {
+            input type="hidden" name="csrf" value=(signed.session.csrf_token);
+            input type="hidden" name="decision" value="reject";
+            input type="hidden" name="confirmed" value="yes";
+            label { (t(lang, "不予通过的理由（必填）", "Reason (required)"))
+                textarea name="reason" rows="3" required maxlength=(MAX_REASON_CHARS) aria-invalid=[problem.as_ref().map(|_| "true")] {}
+                @if let Some(problem) = &problem { span.field-error id="reason-error" { (problem) } }
+            }
+            div.actions {
+                button.danger type="submit" { (t(lang, "确认不予通过", "Reject this sign-up")) }
+                a.button.secondary href="/home" { (t(lang, "返回，不做处理", "Go back; decide nothing")) }
+            }
+        }
+    };
+    page(status, lang, t(lang, "不予通过单位注册", "Reject an employer's sign-up"), body)
 }
 
 // ---- the person's employers ---------------------------------------------------------------

@@ -1,11 +1,29 @@
 //! The page shell every HTML page shares: language, viewport, stylesheet, header.
 
+use jifen_domain::Role;
 use jifen_rules::Lang;
 use maud::{DOCTYPE, Markup, html};
 
 /// Chooses the Chinese or the English text.
 pub fn t(lang: Lang, zh: &'static str, en: &'static str) -> &'static str {
     if lang == Lang::Zh { zh } else { en }
+}
+
+/// Who is signed in, as the page header shows them (set for each page request by
+/// [`crate::session::show_viewer`]).
+#[derive(Debug, Clone)]
+pub struct Viewer {
+    pub name: String,
+    pub role: Role,
+    pub csrf: String,
+}
+
+tokio::task_local! {
+    pub static VIEWER: Option<Viewer>;
+}
+
+fn viewer() -> Option<Viewer> {
+    VIEWER.try_with(Clone::clone).ok().flatten()
 }
 
 /// The name of the language switch's button in a form it re-sends.
@@ -20,6 +38,7 @@ pub fn layout(lang: Lang, title: &str, body: Markup) -> Markup {
 /// was typed.
 pub fn layout_keeping(lang: Lang, title: &str, body: Markup, keep_form: Option<&str>) -> Markup {
     let (other, other_name) = if lang == Lang::Zh { ("en", "English") } else { ("zh", "中文") };
+    let viewer = viewer();
     html! {
         (DOCTYPE)
         html lang=(t(lang, "zh-CN", "en")) {
@@ -38,8 +57,19 @@ pub fn layout_keeping(lang: Lang, title: &str, body: Markup, keep_form: Option<&
                             None => a href=(format!("?lang={other}")) lang=(other) { (other_name) },
                         }
                         " · " a href="/home" { (t(lang, "工作台", "Home")) }
-                        " · " a href="/login" { (t(lang, "登录", "Sign in")) }
-                        " · " a href="/employers/register" { (t(lang, "单位注册", "Employer sign-up")) }
+                        @match &viewer {
+                            Some(viewer) => {
+                                " · " span.viewer id="signed-in-as" { (viewer.name) "（" (viewer.role.name(lang)) "）" }
+                                " " form.inline method="post" action="/logout" {
+                                    input type="hidden" name="csrf" value=(viewer.csrf);
+                                    button.link type="submit" { (t(lang, "退出登录", "Sign out")) }
+                                }
+                            }
+                            None => {
+                                " · " a href="/login" { (t(lang, "登录", "Sign in")) }
+                                " · " a href="/employers/register" { (t(lang, "单位注册", "Employer sign-up")) }
+                            }
+                        }
                         " · " a href="/api/docs" { "API" }
                     }
                 }

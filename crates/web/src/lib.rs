@@ -133,6 +133,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api)
         .fallback(page_not_found)
         .layer(DefaultBodyLimit::max(api::BODY_LIMIT))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), session::show_viewer))
         .with_state(state)
         .layer(axum::middleware::from_fn(lang::remember))
         .layer(axum::middleware::from_fn(move |request, next| privacy::protect(secure_cookies, request, next)))

@@ -32,10 +32,6 @@ pub fn done(status: StatusCode, lang: Lang, text: &str) -> Response {
     )
 }
 
-pub fn forbidden(lang: Lang) -> Response {
-    message(StatusCode::FORBIDDEN, lang, t(lang, "无权进行此操作", "You may not do this"))
-}
-
 pub fn stale_form(lang: Lang) -> Response {
     message(
         StatusCode::FORBIDDEN,

@@ -133,3 +133,25 @@ pub fn double_submit_ok(headers: &HeaderMap, submitted: &str) -> bool {
     cookie(headers, CSRF_COOKIE)
         .is_some_and(|expected| !submitted.is_empty() && jifen_auth::tokens_equal(submitted, &expected))
 }
+
+/// Middleware: on a page (not an asset, a download or the API), the signed-in user is looked
+/// up so that the header shows who is signed in, with a sign-out button. A lookup that fails
+/// shows the header as signed out; the page itself decides what the failure means.
+pub async fn show_viewer(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let path = request.uri().path();
+    let is_page = !["/assets/", "/api/", "/materials/", "/healthz", "/metrics"].iter().any(|p| path.starts_with(p));
+    let viewer = match cookie(request.headers(), SESSION_COOKIE) {
+        Some(token) if is_page => match state.service.session(&token).await {
+            Ok(Some((session, user))) => {
+                Some(crate::layout::Viewer { name: user.display_name, role: user.role, csrf: session.csrf_token })
+            }
+            _ => None,
+        },
+        _ => None,
+    };
+    crate::layout::VIEWER.scope(viewer, next.run(request)).await
+}

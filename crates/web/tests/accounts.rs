@@ -54,8 +54,10 @@ async fn first_login_forces_a_password_change_then_a_clerk_verifies_an_employer_
     let csrf = app.csrf(&clerk, "/home").await;
     let path = format!("/employers/{}/decision", employer.id);
     let verified = app.post(&clerk, &path, &[("decision", "verify"), ("csrf", &csrf)]).await;
-    assert_eq!(location(&verified), "/home");
-    let twice = app.post(&clerk, &path, &[("decision", "reject"), ("csrf", &csrf)]).await;
+    assert_eq!(location(&verified), "/home?done=verified");
+    let twice = app
+        .post(&clerk, &path, &[("decision", "reject"), ("confirmed", "yes"), ("reason", "重复"), ("csrf", &csrf)])
+        .await;
     assert_eq!(twice.status(), StatusCode::CONFLICT);
 
     let signed_in = app.login(&agent, "hr-agent", PASSWORD).await;
@@ -173,7 +175,10 @@ async fn each_route_refuses_the_roles_that_must_not_use_it() {
     assert_eq!(unchanged.status, jifen_store::EmployerStatus::Pending, "no refused request changed anything");
     let clerk = app.signed_in("clerk-pudong").await;
     let csrf = app.csrf(&clerk, "/home").await;
-    assert_eq!(location(&app.post(&clerk, &path, &[("decision", "verify"), ("csrf", &csrf)]).await), "/home");
+    assert_eq!(
+        location(&app.post(&clerk, &path, &[("decision", "verify"), ("csrf", &csrf)]).await),
+        "/home?done=verified"
+    );
 }
 
 /// Two servers on one PostgreSQL database: a session started on one is valid on the other,

@@ -146,3 +146,69 @@ async fn an_upload_from_the_form_keeps_its_unsaved_edits_and_saves_confirm() {
     let home = zhang.get(format!("{}/home", app.base)).send().await.unwrap().text().await.unwrap();
     assert!(home.contains("id=\"my-application\"") && home.contains("个人填报中"), "{home}");
 }
+
+#[tokio::test]
+async fn an_employer_decision_is_told_by_sms_and_a_rejection_takes_a_reason_and_a_confirmation() {
+    use jifen_store::{ApplicationStore, EmployerStatus, Repository};
+    let app = common::spawn().await;
+    app.user("clerk", jifen_domain::Role::Clerk, Some(jifen_domain::District::Pudong), None, false).await;
+    assert_eq!(app.register_employer("91350100M000100Y43", "pudong", "hr-a").await.status(), StatusCode::CREATED);
+    let employer =
+        app.store.employers_in_district(jifen_domain::District::Pudong, EmployerStatus::Pending).await.unwrap()[0]
+            .clone();
+    let clerk = app.signed_in("clerk").await;
+    let csrf = app.csrf(&clerk, "/home").await;
+    let path = format!("/employers/{}/decision", employer.id);
+
+    // The header says who is signed in and offers to sign out; no "sign in" link.
+    let home = clerk.get(format!("{}/home", app.base)).send().await.unwrap().text().await.unwrap();
+    assert!(home.contains("id=\"signed-in-as\"") && home.contains("action=\"/logout\""), "{home}");
+    assert!(!home.contains("href=\"/login\""), "a signed-in user is not asked to sign in");
+
+    // Reject: first a page that asks for the reason and a confirmation; nothing is decided.
+    let asked = app.post(&clerk, &path, &[("decision", "reject"), ("csrf", &csrf)]).await;
+    assert_eq!(asked.status(), StatusCode::OK);
+    let page = asked.text().await.unwrap();
+    assert!(page.contains("上海示例科技有限公司") && page.contains("name=\"reason\"") && page.contains("确认不予通过"));
+    let no_reason = app
+        .post(&clerk, &path, &[("decision", "reject"), ("confirmed", "yes"), ("reason", " "), ("csrf", &csrf)])
+        .await;
+    assert_eq!(no_reason.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(no_reason.text().await.unwrap().contains("id=\"reason-error\""));
+    assert_eq!(app.store.employer(employer.id).await.unwrap().unwrap().status, EmployerStatus::Pending);
+    assert!(app.store.messages_to("13800000000").await.unwrap().is_empty(), "nothing sent yet");
+
+    let reason = "营业执照名称与注册名称不一致";
+    let rejected = app
+        .post(&clerk, &path, &[("decision", "reject"), ("confirmed", "yes"), ("reason", reason), ("csrf", &csrf)])
+        .await;
+    assert_eq!(common::location(&rejected), "/home?done=rejected");
+    assert_eq!(app.store.employer(employer.id).await.unwrap().unwrap().status, EmployerStatus::Rejected);
+    let told = app.store.messages_to("13800000000").await.unwrap();
+    assert_eq!(told.len(), 1);
+    assert!(told[0].body.contains("未通过") && told[0].body.contains(reason), "{}", told[0].body);
+    let audited = app.store.audit_of(&format!("employer:{}", employer.id)).await.unwrap();
+    assert!(audited.iter().any(|e| e.action == "employer_reject" && e.details["reason"] == reason), "{audited:?}");
+
+    // A verification tells the contact too.
+    assert_eq!(app.register_employer("91110000802100433B", "pudong", "hr-b").await.status(), StatusCode::CREATED);
+    let second =
+        app.store.employers_in_district(jifen_domain::District::Pudong, EmployerStatus::Pending).await.unwrap()[0]
+            .clone();
+    let verified = app
+        .post(&clerk, &format!("/employers/{}/decision", second.id), &[("decision", "verify"), ("csrf", &csrf)])
+        .await;
+    assert_eq!(common::location(&verified), "/home?done=verified");
+    let told = app.store.messages_to("13800000000").await.unwrap();
+    assert!(told.iter().any(|m| m.body.contains("已通过") && m.body.contains("上海示例科技有限公司")), "{told:?}");
+}
+
+#[tokio::test]
+async fn a_wrong_check_digit_says_the_number_is_invalid_and_suggests_no_digit() {
+    let app = common::spawn().await;
+    let refused = app.register_employer("91350100M000100Y44", "pudong", "hr-a").await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = refused.text().await.unwrap();
+    assert!(page.contains("无效") && page.contains("校验码不符"), "{page}");
+    assert!(!page.contains("应为 3") && !page.contains("91350100M000100Y43"), "no valid code is suggested: {page}");
+}
