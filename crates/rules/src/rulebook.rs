@@ -47,6 +47,7 @@ impl Confidence {
 }
 
 /// An instrument that rule values are taken from.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Source {
@@ -56,6 +57,7 @@ pub struct Source {
 }
 
 /// A rule value with its citation.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Cited<T> {
@@ -76,6 +78,7 @@ impl<T> Cited<T> {
 }
 
 /// `points = base + step × (reference − age)` for an age in `from..=to`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AgeBand {
@@ -92,6 +95,7 @@ impl AgeBand {
     }
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AgeRules {
@@ -100,6 +104,7 @@ pub struct AgeRules {
     pub cap: Cited<i64>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EducationPoints {
@@ -110,6 +115,7 @@ pub struct EducationPoints {
     pub doctor: i64,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EducationRules {
@@ -118,6 +124,7 @@ pub struct EducationRules {
 }
 
 /// Every title and skill level, as named in rule data.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum QualificationLevel {
@@ -136,6 +143,7 @@ pub enum QualificationLevel {
     TitleSenior,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct QualificationPoints {
@@ -167,6 +175,7 @@ impl QualificationPoints {
 
 /// Recent insurance a high title or skill level needs: `min_months` of the last
 /// `window_months` at a base of at least `ratio_tenths / 10` × the average wage.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BaseCondition {
@@ -176,6 +185,7 @@ pub struct BaseCondition {
     pub ratio_tenths: u64,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct QualificationRules {
@@ -184,6 +194,7 @@ pub struct QualificationRules {
     pub base_condition: Cited<BaseCondition>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SiYearsRule {
@@ -192,6 +203,7 @@ pub struct SiYearsRule {
 }
 
 /// At least `min_months` of the last `window_months` at `ratio_tenths / 10` × the average wage.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BaseTier {
@@ -201,6 +213,7 @@ pub struct BaseTier {
     pub points: i64,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SiBaseRules {
@@ -208,6 +221,7 @@ pub struct SiBaseRules {
     pub cap: Cited<i64>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct InvestmentRule {
@@ -218,6 +232,7 @@ pub struct InvestmentRule {
     pub hires_unit: u64,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct InvestmentRules {
@@ -226,6 +241,7 @@ pub struct InvestmentRules {
 }
 
 /// `points_per_year × years`, once `min_years` full years are reached.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct YearsRule {
@@ -239,6 +255,7 @@ impl YearsRule {
     }
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RemoteAreaRules {
@@ -247,15 +264,18 @@ pub struct RemoteAreaRules {
 }
 
 /// The Lin-gang rule in force from `from` (by evaluation date).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LingangPhase {
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::date))]
     #[serde(with = "date_format")]
     pub from: NaiveDate,
     pub min_years: u32,
     pub points_per_year: i64,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LingangRules {
@@ -271,6 +291,7 @@ impl LingangRules {
     }
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TalentRule {
@@ -278,6 +299,7 @@ pub struct TalentRule {
     pub points: i64,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AwardPoints {
@@ -286,6 +308,7 @@ pub struct AwardPoints {
     pub national: i64,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AwardRules {
@@ -293,12 +316,14 @@ pub struct AwardRules {
     pub cap: Cited<i64>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SpouseRule {
     pub points_per_year: i64,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SpouseRules {
@@ -307,6 +332,7 @@ pub struct SpouseRules {
 }
 
 /// `points` (negative) for each record dated within `lookback_years` before the evaluation date.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Deduction {
@@ -314,6 +340,7 @@ pub struct Deduction {
     pub points: i64,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DeductionRules {
@@ -322,6 +349,7 @@ pub struct DeductionRules {
     pub crime: Cited<Deduction>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VetoRules {
@@ -329,6 +357,7 @@ pub struct VetoRules {
     pub family_planning: Cited<bool>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EligibilityRule {
@@ -337,13 +366,16 @@ pub struct EligibilityRule {
 }
 
 /// One version of the rules, in force from `effective_from` to `effective_to` inclusive.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RuleSet {
     pub id: String,
     pub title: Text,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::date))]
     #[serde(with = "date_format")]
     pub effective_from: NaiveDate,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::optional_date))]
     #[serde(default, with = "option_date_format", skip_serializing_if = "Option::is_none")]
     pub effective_to: Option<NaiveDate>,
     /// Values not set by this rule set's own file are inherited from `inherits`.

@@ -15,6 +15,7 @@ use std::collections::BTreeMap;
 const FILE: &str = "average-wage.toml";
 
 /// One dated figure of a series.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WageEntry {
@@ -40,6 +41,7 @@ pub struct WageEntry {
 }
 
 /// One dated series of monthly figures, oldest first.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct AverageWageTable {
     pub entries: Vec<WageEntry>,
@@ -98,6 +100,7 @@ impl AverageWageTable {
 }
 
 /// Both series and their sources, as `average-wage.toml` holds them.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct AverageWages {
     /// A result evaluated more than this many months after the last points-reference entry

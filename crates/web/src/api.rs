@@ -38,18 +38,74 @@ pub const BODY_LIMIT: usize = 64 * 1024;
 )]
 pub struct ApiDoc;
 
-/// The document as served: pretty JSON, built once.
+/// The document as served: pretty JSON, built once, its fields in the order the types
+/// declare them.
 pub fn openapi_json() -> &'static str {
     static JSON: LazyLock<String> = LazyLock::new(|| {
-        let mut document = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+        let text = ApiDoc::openapi().to_json().unwrap_or_default();
+        let Ok(mut document) = serde_json::from_str::<Ordered>(&text) else {
+            return "{}".to_string();
+        };
         // What a derive cannot say: a profile needs `birth_date` or `id_number`.
-        if let Some(profile) = document.pointer_mut("/components/schemas/Profile").and_then(|p| p.as_object_mut()) {
-            profile
-                .insert("anyOf".into(), serde_json::json!([{"required": ["birth_date"]}, {"required": ["id_number"]}]));
+        if let Some(Ordered::Object(profile)) = document.get_mut(&["components", "schemas", "Profile"]) {
+            let required = |name: &str| {
+                Ordered::Object([("required".to_string(), Ordered::Array(vec![Ordered::String(name.into())]))].into())
+            };
+            profile.insert("anyOf".into(), Ordered::Array(vec![required("birth_date"), required("id_number")]));
         }
+        add_citations(&mut document);
         serde_json::to_string_pretty(&document).unwrap_or_else(|_| "{}".to_string())
     });
     &JSON
+}
+
+/// JSON that keeps the order of an object's fields (serde_json's `Value` sorts them).
+#[derive(Serialize, serde::Deserialize)]
+#[serde(untagged)]
+enum Ordered {
+    Null(()),
+    Bool(bool),
+    Number(serde_json::Number),
+    String(String),
+    Array(Vec<Ordered>),
+    Object(indexmap::IndexMap<String, Ordered>),
+}
+
+impl Ordered {
+    fn get_mut(&mut self, path: &[&str]) -> Option<&mut Ordered> {
+        path.iter().try_fold(self, |json, key| match json {
+            Ordered::Object(map) => map.get_mut(*key),
+            _ => None,
+        })
+    }
+}
+
+/// What a derive cannot say: a cited value (`Cited`, `WageEntry`) carries the `citation`
+/// that is filled in when the rule data is loaded. Serde skips it when reading (it is not
+/// input), and utoipa leaves out what serde skips either way; the server writes it.
+fn add_citations(schema: &mut Ordered) {
+    match schema {
+        Ordered::Object(map) => {
+            let cited = matches!(map.get("properties"), Some(Ordered::Object(properties))
+                if ["source", "provision", "confidence"].iter().all(|key| properties.contains_key(*key)));
+            if cited && let Some(Ordered::Object(properties)) = map.get_mut("properties") {
+                let text =
+                    Ordered::Object([("$ref".to_string(), Ordered::String("#/components/schemas/Text".into()))].into());
+                let null = Ordered::Object([("type".to_string(), Ordered::String("null".into()))].into());
+                let citation = [
+                    ("oneOf".to_string(), Ordered::Array(vec![text, null])),
+                    (
+                        "description".to_string(),
+                        Ordered::String("The citation as people read it, in both languages.".into()),
+                    ),
+                ];
+                properties.insert("citation".into(), Ordered::Object(citation.into()));
+            }
+            map.values_mut().for_each(add_citations);
+        }
+        Ordered::Array(items) => items.iter_mut().for_each(add_citations),
+        _ => {}
+    }
 }
 
 /// An error document: `{"error": {"code", "path", "message"}}`, as [`ApiError`] writes it.
@@ -98,29 +154,8 @@ pub enum PlanInput {
 #[derive(Serialize, ToSchema)]
 #[allow(dead_code)]
 pub struct RuleSets {
-    pub rule_sets: Vec<RuleSetData>,
-    /// The average-wage series: `points_reference` (what bases are compared with for
-    /// points) and `insurance_base`, each entry with its source.
-    #[schema(value_type = Object)]
-    pub average_wage: serde_json::Value,
-}
-
-/// One rule set: its id, title and dates, and every rule with its value, citation and
-/// confidence (the further fields, named as in RULES.md).
-#[derive(Serialize, ToSchema)]
-#[allow(dead_code)]
-pub struct RuleSetData {
-    pub id: String,
-    pub title: jifen_rules::Text,
-    #[schema(schema_with = jifen_rules::openapi::date)]
-    pub effective_from: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(schema_with = jifen_rules::openapi::date)]
-    pub effective_to: Option<String>,
-    pub provisional: bool,
-    pub confidence: jifen_rules::Confidence,
-    #[schema(value_type = Object)]
-    pub standard_score: serde_json::Value,
+    pub rule_sets: Vec<jifen_rules::RuleSet>,
+    pub average_wage: jifen_rules::AverageWages,
 }
 
 #[derive(Serialize, ToSchema)]
