@@ -301,7 +301,7 @@ fn results(score: &ScoreResult, plan: &PlanDocument, lang: Lang) -> Markup {
                 div.scroll { table {
                     thead { tr { th { (t(lang, "日期", "Date")) } th { (t(lang, "项目", "Item")) } th { (t(lang, "变化", "Change")) } th { (t(lang, "总分", "Total")) } th { (t(lang, "原因", "Why")) } } }
                     tbody { @for event in plan.events.iter().take(40) {
-                        tr { td { (event.date) } td { (event.item.name(lang)) } td.num { (signed(event.delta)) } td.num { (event.total) } td { (event.explanation) } }
+                        tr { td.date { (event.date) } td { (event.item.name(lang)) } td.num { (signed(event.delta)) } td.num { (event.total) } td { (event.explanation) } }
                     } }
                 } }
             }
@@ -309,8 +309,8 @@ fn results(score: &ScoreResult, plan: &PlanDocument, lang: Lang) -> Markup {
             div.scroll { table {
                 thead { tr { th { (t(lang, "行动", "Action")) } th { (t(lang, "投入", "Effort")) } th { (t(lang, "最早完成", "Ready")) } th { (t(lang, "达标日期", "Reaches 120")) } th { (t(lang, "最多多得", "Best gain")) } th { (t(lang, "说明", "Note")) } } }
                 tbody { @for action in &plan.actions {
-                    tr { td { (action.title) } td.num { (action.effort) } td { (action.ready_on) }
-                        td { @match action.reaches_on { Some(date) => (date), None => "—" } } td.num { (signed(action.gain)) }
+                    tr { td { (action.title) } td.num { (action.effort) } td.date { (action.ready_on) }
+                        td.date { @match action.reaches_on { Some(date) => (date), None => "—" } } td.num { (signed(action.gain)) }
                         td { @if let Some(no_gain) = &action.no_gain { (no_gain.text) } } }
                 } }
             } }

@@ -149,8 +149,17 @@ async fn an_upload_from_the_form_keeps_its_unsaved_edits_and_saves_confirm() {
 
 #[tokio::test]
 async fn an_employer_decision_is_told_by_sms_and_a_rejection_takes_a_reason_and_a_confirmation() {
+    employer_decisions(&common::spawn().await).await;
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: set JIFEN_TEST_POSTGRES_URL and run with --ignored (.ci/run does)"]
+async fn employer_decisions_on_postgres() {
+    common::on_postgres("decisions", async |app| employer_decisions(app).await).await;
+}
+
+async fn employer_decisions(app: &common::App) {
     use jifen_store::{ApplicationStore, EmployerStatus, Repository};
-    let app = common::spawn().await;
     app.user("clerk", jifen_domain::Role::Clerk, Some(jifen_domain::District::Pudong), None, false).await;
     assert_eq!(app.register_employer("91350100M000100Y43", "pudong", "hr-a").await.status(), StatusCode::CREATED);
     let employer =
