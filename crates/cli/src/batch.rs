@@ -128,23 +128,21 @@ fn score_lines(job: &BatchJob, lines: &[Vec<u8>], first: u64, output: &mut Vec<u
             continue;
         }
         let outcome = Profile::from_json_slice(line).and_then(|profile| job.book.evaluate(&profile, &job.context));
-        let written = match outcome {
+        match outcome {
             Ok(evaluation) => {
                 summary.scored += 1;
-                match job.explain {
-                    Explain::Full => sonic_rs::to_writer(&mut *output, &evaluation.to_result(job.lang)),
-                    Explain::None => sonic_rs::to_writer(&mut *output, &evaluation.to_compact_result(job.lang)),
-                }
+                // The exact bytes of the result document, written without building it.
+                evaluation.write_json(job.lang, job.explain, output);
             }
             Err(error) => {
                 summary.failed += 1;
                 let body = ErrorBody { code: error.code(), path: &error.path, message: error.message(job.lang) };
-                sonic_rs::to_writer(&mut *output, &LineError { line: first + offset as u64, error: body })
+                let line = LineError { line: first + offset as u64, error: body };
+                if sonic_rs::to_writer(&mut *output, &line).is_err() {
+                    // Serializing into memory cannot fail; keep the line count honest.
+                    output.extend_from_slice(b"{\"error\":{\"code\":\"internal\"}}");
+                }
             }
-        };
-        if written.is_err() {
-            // Serializing these types into memory cannot fail; keep the line count honest.
-            output.extend_from_slice(b"{\"error\":{\"code\":\"internal\"}}");
         }
         output.push(b'\n');
     }
@@ -155,10 +153,11 @@ fn score_lines(job: &BatchJob, lines: &[Vec<u8>], first: u64, output: &mut Vec<u
 mod tests {
     use super::*;
 
-    /// The batch writes results with sonic-rs for speed; the bytes must be exactly what
-    /// serde_json writes for `jifen score --format json`, full and compact.
+    /// The API writes results with sonic-rs and the batch with `write_json`, for speed; the
+    /// bytes must be exactly what serde_json writes for `jifen score --format json`, full and
+    /// compact.
     #[test]
-    fn sonic_and_serde_json_write_the_same_result() {
+    fn sonic_write_json_and_serde_json_write_the_same_result() {
         let book = RuleBook::embedded().unwrap();
         let context = Context::on(chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap());
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/cases");
@@ -172,6 +171,13 @@ mod tests {
                 assert_eq!(sonic_rs::to_vec(&result).unwrap(), serde_json::to_vec(&result).unwrap());
                 let compact = evaluation.to_compact_result(lang);
                 assert_eq!(sonic_rs::to_vec(&compact).unwrap(), serde_json::to_vec(&compact).unwrap());
+                for (explain, document) in
+                    [(Explain::Full, serde_json::to_vec(&result)), (Explain::None, serde_json::to_vec(&compact))]
+                {
+                    let mut written = Vec::new();
+                    evaluation.write_json(lang, explain, &mut written);
+                    assert_eq!(written, document.unwrap(), "the batch writes what serde_json writes");
+                }
                 compared += 1;
             }
         }

@@ -126,12 +126,38 @@ pub fn parse_date(text: &str) -> Result<NaiveDate, String> {
         .ok_or_else(|| format!("\"{text}\" is not a date: {year:04}-{month:02} has no day {day}"))
 }
 
+/// Calls `use_text` with `date` as `YYYY-MM-DD` (chrono's `%Y-%m-%d`), written without
+/// chrono's formatter for the four-digit years every real date has: results carry dates and
+/// are written by the hundred thousand.
+pub fn with_date_text<R>(date: NaiveDate, use_text: impl FnOnce(&str) -> R) -> R {
+    let (year, month, day) = (date.year(), date.month(), date.day());
+    if !(0..=9999).contains(&year) {
+        return use_text(&date.format("%Y-%m-%d").to_string());
+    }
+    let digit = |value: u32| b'0' + (value % 10) as u8;
+    let year = year as u32;
+    let text = [
+        digit(year / 1000),
+        digit(year / 100),
+        digit(year / 10),
+        digit(year),
+        b'-',
+        digit(month / 10),
+        digit(month),
+        b'-',
+        digit(day / 10),
+        digit(day),
+    ];
+    // Digits and dashes are ASCII.
+    use_text(std::str::from_utf8(&text).unwrap_or_default())
+}
+
 /// Serde adapter for strict `YYYY-MM-DD` dates (use with `#[serde(with = "...")]`).
 pub mod date_format {
     use super::*;
 
     pub fn serialize<S: Serializer>(date: &NaiveDate, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(&date.format("%Y-%m-%d"))
+        with_date_text(*date, |text| serializer.serialize_str(text))
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<NaiveDate, D::Error> {

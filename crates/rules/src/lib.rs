@@ -23,6 +23,7 @@ pub mod explain;
 pub mod golden;
 mod interpretation;
 mod item;
+mod json;
 mod lang;
 mod names;
 #[cfg(feature = "openapi")]

@@ -4,7 +4,7 @@
 
 use chrono::{Days, Months, NaiveDate, TimeDelta};
 use jifen_rules::{
-    Award, AwardLevel, Category, Context, Crime, Education, EducationLevel, Evaluation, Finding, Grade,
+    Award, AwardLevel, Category, Context, Crime, Education, EducationLevel, Evaluation, Explain, Finding, Grade,
     InsurancePeriod, Interpretation, Investment, ItemId, Lang, Lingang, Month, Profile, Qualification,
     QualificationKind, Records, RuleBook, Spouse, TitleLevel,
 };
@@ -372,6 +372,24 @@ proptest! {
             full[words] = compact[words].clone();
         }
         prop_assert_eq!(full, compact);
+    }
+
+    /// The batch writes results with `Evaluation::write_json`: exactly the bytes serde_json
+    /// writes for the documents, full and compact, in both languages.
+    #[test]
+    fn write_json_writes_what_serde_json_writes(profile in profiles()) {
+        let evaluation = score(&profile);
+        for lang in [Lang::Zh, Lang::En] {
+            let mut full = Vec::new();
+            evaluation.write_json(lang, Explain::Full, &mut full);
+            prop_assert_eq!(String::from_utf8(full).unwrap(), serde_json::to_string(&evaluation.to_result(lang)).unwrap());
+            let mut compact = Vec::new();
+            evaluation.write_json(lang, Explain::None, &mut compact);
+            prop_assert_eq!(
+                String::from_utf8(compact).unwrap(),
+                serde_json::to_string(&evaluation.to_compact_result(lang)).unwrap()
+            );
+        }
     }
 
     /// Issue #11: explanations name things as a person would, never input paths or field
