@@ -21,12 +21,14 @@ mod materials;
 mod printing;
 mod process;
 mod sign_in;
+mod staff;
 
 pub use accounts::{EmployerApplicant, ImportProgress, LinkDecision, RegisterOutcome, STALE_IMPORT_MILLIS};
 pub use error::ServiceError;
 pub use materials::{MAX_UPLOAD_BYTES, clean_filename, detect_content_type};
 pub use process::{ApplicationView, FieldComments};
 pub use sign_in::{Credentials, DEVICE_MILLIS, EmployerSignUp, NewSession, SESSION_MILLIS, SIGN_IN_WINDOW_MILLIS};
+pub use staff::{NewStaff, StaffChange};
 
 use jifen_domain::materials::Catalogue;
 use jifen_domain::workflow::Workflow;
@@ -74,7 +76,14 @@ pub struct Service {
 pub const CALENDAR_WARNING_DAYS: i64 = 60;
 
 /// The message templates the process sends besides the workflow's own.
-const ACCOUNT_TEMPLATES: [&str; 4] = ["account_created", "account_created_kept", "account_linked", "sign_in_alert"];
+const ACCOUNT_TEMPLATES: [&str; 6] = [
+    "account_created",
+    "account_created_kept",
+    "account_linked",
+    "sign_in_alert",
+    "staff_created",
+    "staff_password_reset",
+];
 
 impl Service {
     /// The embedded rule data, workflow and materials catalogue over `store`; fails when any

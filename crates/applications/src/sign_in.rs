@@ -378,7 +378,7 @@ fn check_sign_up(form: &EmployerSignUp) -> Result<(NewEmployer, String), Service
 
 /// An HR agent's username: 3–40 ASCII letters, digits, `.`, `_` or `-`, and not shaped like
 /// a resident ID number (17 digits and a digit or X), which is what applicants sign in with.
-fn valid_agent_username(username: &str) -> bool {
+pub(crate) fn valid_agent_username(username: &str) -> bool {
     let length_ok = (3..=40).contains(&username.len());
     let chars_ok = username.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
     let id_shaped = username.len() == 18

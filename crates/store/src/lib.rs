@@ -10,6 +10,7 @@ mod backup;
 mod model;
 mod outbox;
 mod repository;
+mod staff;
 pub mod testing;
 
 pub use applications::ApplicationStore;
@@ -18,3 +19,4 @@ pub use model::*;
 pub use outbox::{Attempt, OutboxStore};
 
 pub use repository::{FAILING_AFTER_ATTEMPTS, FaultKind, PgStore, Repository, SqliteStore, Store, StoreError};
+pub use staff::{StaffMember, StaffStore};

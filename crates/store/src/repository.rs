@@ -194,7 +194,7 @@ pub trait Repository: Send + Sync {
 }
 
 #[derive(sqlx::FromRow)]
-struct UserRow {
+pub(crate) struct UserRow {
     id: i64,
     username: String,
     display_name: String,
@@ -302,7 +302,7 @@ pub(crate) fn unique(what: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
     }
 }
 
-const USER_COLUMNS: &str = "id, username, display_name, password_hash, role, district, employer_id, \
+pub(crate) const USER_COLUMNS: &str = "id, username, display_name, password_hash, role, district, employer_id, \
     must_change_password, disabled, created_at";
 
 /// The repository, written once for both databases: the SQL uses `$n` placeholders and

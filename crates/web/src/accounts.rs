@@ -250,6 +250,7 @@ pub async fn home(State(state): State<AppState>, chosen: Chosen, signed: SignedI
                 li { a href="/" { (t(lang, "积分模拟与规划（可保存用于申请）", "Simulator and planner (save a simulation for your application)")) } }
             }
         },
+        (Role::Admin, _, _) => crate::admin::home_links(lang),
         _ => html! { p { (t(lang, "欢迎使用。", "Welcome.")) } },
     };
     let body = html! {

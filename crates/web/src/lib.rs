@@ -6,6 +6,7 @@
 //! a logged 500, never a dropped connection.
 
 mod accounts;
+mod admin;
 pub mod api;
 mod applicants;
 mod applications;
@@ -103,6 +104,8 @@ pub fn router(state: AppState) -> Router {
         .route("/logout", post(accounts::logout))
         .route("/account/password", get(accounts::password_page).post(accounts::change_password))
         .route("/home", get(accounts::home))
+        .route("/admin/staff", get(admin::list).post(admin::create))
+        .route("/admin/staff/{user_id}", post(admin::change))
         .route("/account/employers", get(accounts::my_employers))
         .route("/account/employers/{employer_id}", post(accounts::decide_link))
         .route("/employers/register", get(accounts::employer_page).post(accounts::register_employer))
