@@ -72,18 +72,20 @@ async fn staff_page(
         h2 { (t(lang, "工作人员", "Staff")) }
         @if let Some(notice) = notice { div.notice role="status" { (notice) } }
         @if !problems.is_empty() { div.error role="alert" { (t(lang, "请按各栏下方的说明修改。", "Fix the fields as noted under them.")) } }
-        div.scroll { table {
+        div.scroll { table.cards {
             thead { tr {
                 th { (t(lang, "用户名", "Username")) } th { (t(lang, "姓名", "Name")) } th { (t(lang, "角色", "Role")) }
                 th { (t(lang, "所在区", "District")) } th { (t(lang, "手机", "Mobile")) } th { (t(lang, "最近登录", "Last sign-in")) }
                 th { (t(lang, "状态", "Status")) } th {}
             } }
             tbody { @for member in &staff { tr {
-                td { (member.user.username) } td { (member.user.display_name) } td { (member.user.role.name(lang)) }
-                td { (member.user.district.map_or("—", |d| d.name(lang))) }
-                td { (member.mobile.as_deref().map_or_else(|| "—".to_string(), mask_mobile)) }
-                td { (member.last_sign_in.map_or_else(|| t(lang, "从未", "never").to_string(), shanghai_time)) }
-                td { @if member.user.disabled { (t(lang, "已停用", "switched off")) } @else { (t(lang, "在用", "active")) } }
+                td data-label=(t(lang, "用户名", "Username")) { (member.user.username) }
+                td data-label=(t(lang, "姓名", "Name")) { (member.user.display_name) }
+                td data-label=(t(lang, "角色", "Role")) { (member.user.role.name(lang)) }
+                td data-label=(t(lang, "所在区", "District")) { (member.user.district.map_or("—", |d| d.name(lang))) }
+                td data-label=(t(lang, "手机", "Mobile")) { (member.mobile.as_deref().map_or_else(|| "—".to_string(), mask_mobile)) }
+                td data-label=(t(lang, "最近登录", "Last sign-in")) { (member.last_sign_in.map_or_else(|| t(lang, "从未", "never").to_string(), shanghai_time)) }
+                td data-label=(t(lang, "状态", "Status")) { @if member.user.disabled { (t(lang, "已停用", "switched off")) } @else { (t(lang, "在用", "active")) } }
                 td { div.actions {
                     (change(member.user.id, "reset", t(lang, "重置密码", "Reset password")))
                     @if member.user.disabled { (change(member.user.id, "enable", t(lang, "启用", "Switch on"))) }
