@@ -16,6 +16,7 @@
 //! filed ones; everyone else is told the application does not exist.
 
 mod accounts;
+mod audit_log;
 mod error;
 mod materials;
 mod printing;
@@ -24,6 +25,7 @@ mod sign_in;
 mod staff;
 
 pub use accounts::{EmployerApplicant, ImportProgress, LinkDecision, RegisterOutcome, STALE_IMPORT_MILLIS};
+pub use audit_log::{AuditFilter, MAX_AUDIT_ROWS, audit_csv};
 pub use error::ServiceError;
 pub use materials::{MAX_UPLOAD_BYTES, clean_filename, detect_content_type};
 pub use process::{ApplicationView, FieldComments};

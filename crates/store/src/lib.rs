@@ -6,6 +6,7 @@
 //! state change writes its audit entry in the same transaction.
 
 mod applications;
+mod audit;
 mod backup;
 mod model;
 mod outbox;
@@ -18,5 +19,6 @@ pub use backup::{CheckedBackup, check_sqlite_backup};
 pub use model::*;
 pub use outbox::{Attempt, OutboxStore};
 
+pub use audit::{AuditQuery, AuditRecord, AuditStore};
 pub use repository::{FAILING_AFTER_ATTEMPTS, FaultKind, PgStore, Repository, SqliteStore, Store, StoreError};
 pub use staff::{StaffMember, StaffStore};

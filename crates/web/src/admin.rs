@@ -9,9 +9,9 @@ use crate::layout::t;
 use crate::respond::{page, see_other, service_error, stale_form};
 use crate::session::SignedIn;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
-use jifen_applications::{Actor, NewStaff, ServiceError, StaffChange};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use jifen_applications::{Actor, AuditFilter, MAX_AUDIT_ROWS, NewStaff, ServiceError, StaffChange};
 use jifen_domain::application::Problem;
 use jifen_domain::clock::shanghai_time;
 use jifen_domain::{District, Role};
@@ -216,6 +216,176 @@ pub async fn change(
 /// What the administrator's home page offers.
 pub fn home_links(lang: Lang) -> Markup {
     html! {
-        ul.links { li { a href="/admin/staff" { (t(lang, "工作人员（新增、重置密码、停用）", "Staff (add, reset passwords, switch off)")) } } }
+        ul.links {
+            li { a href="/admin/staff" { (t(lang, "工作人员（新增、重置密码、停用）", "Staff (add, reset passwords, switch off)")) } }
+            li { a href="/admin/audit" { (t(lang, "审计日志（筛选、导出）", "Audit log (filter, export)")) } }
+        }
+    }
+}
+
+// ---- the audit log -------------------------------------------------------------------------
+
+/// The audit log's filters, as the page's GET form sends them.
+#[derive(Deserialize, Default)]
+pub struct AuditForm {
+    #[serde(default)]
+    person: String,
+    #[serde(default)]
+    application: String,
+    #[serde(default)]
+    staff: String,
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+}
+
+impl AuditForm {
+    fn filter(&self) -> Result<AuditFilter, Vec<Problem>> {
+        let mut problems = Vec::new();
+        let mut day = |field: &str, text: &str| {
+            if text.trim().is_empty() {
+                return None;
+            }
+            let parsed = chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok();
+            if parsed.is_none() {
+                problems.push(Problem::new(field, "日期格式为 年-月-日", "A date is YYYY-MM-DD"));
+            }
+            parsed
+        };
+        let (from, to) = (day("from", &self.from), day("to", &self.to));
+        for (field, value) in [
+            ("person", &self.person),
+            ("application", &self.application),
+            ("staff", &self.staff),
+            ("action", &self.action),
+        ] {
+            if let Err(problem) = jifen_domain::text::check(field, value, 100) {
+                problems.push(problem);
+            }
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        Ok(AuditFilter {
+            person: self.person.clone(),
+            application: self.application.clone(),
+            staff: self.staff.clone(),
+            action: self.action.clone(),
+            from,
+            to,
+        })
+    }
+
+    fn query_string(&self) -> String {
+        let pairs = [
+            ("person", &self.person),
+            ("application", &self.application),
+            ("staff", &self.staff),
+            ("action", &self.action),
+            ("from", &self.from),
+            ("to", &self.to),
+        ];
+        serde_urlencoded::to_string(pairs.iter().filter(|(_, v)| !v.is_empty()).collect::<Vec<_>>()).unwrap_or_default()
+    }
+}
+
+/// `GET /admin/audit`: the audit log, filtered.
+pub async fn audit_log(
+    State(state): State<AppState>,
+    chosen: Chosen,
+    signed: SignedIn,
+    Query(form): Query<AuditForm>,
+) -> Response {
+    let lang = chosen.lang;
+    let (records, problems) = match form.filter() {
+        Ok(filter) => match state.service.audit_log(&Actor::from(&signed.user), &filter).await {
+            Ok(records) => (records, Vec::new()),
+            Err(ServiceError::Invalid(problems)) => (Vec::new(), problems),
+            Err(e) => return service_error(lang, &e),
+        },
+        Err(problems) => {
+            // Only administrators learn even that a filter was wrong.
+            if signed.user.role != Role::Admin {
+                return service_error(lang, &ServiceError::Forbidden);
+            }
+            (Vec::new(), problems)
+        }
+    };
+    let problem = |name: &str| problems.iter().find(|p| p.field == name).map(|p| p.message(lang).to_string());
+    let field = |name: &'static str, label: &'static str, value: &str, kind: &'static str| {
+        let error = problem(name);
+        html! {
+            label { (label) input name=(name) type=(kind) value=(value) aria-invalid=[error.as_ref().map(|_| "true")];
+                @if let Some(error) = error { span.field-error { (error) } } }
+        }
+    };
+    let body = html! {
+        h2 { (t(lang, "审计日志", "Audit log")) }
+        form method="get" action="/admin/audit" {
+            div.grid {
+                (field("person", t(lang, "人员（用户名或身份证号码）", "Person (username or ID number)"), &form.person, "text"))
+                (field("application", t(lang, "申请编号", "Application number"), &form.application, "text"))
+                (field("staff", t(lang, "操作人（用户名）", "Done by (username)"), &form.staff, "text"))
+                (field("action", t(lang, "事件（如 sign_in）", "Event (e.g. sign_in)"), &form.action, "text"))
+                (field("from", t(lang, "起始日期", "From"), &form.from, "date"))
+                (field("to", t(lang, "截止日期", "To"), &form.to, "date"))
+            }
+            div.actions {
+                button type="submit" { (t(lang, "查询", "Search")) }
+                a.button.secondary href=(format!("/admin/audit.csv?{}", form.query_string())) { (t(lang, "导出 CSV", "Export CSV")) }
+            }
+        }
+        p.hint { (match lang {
+            Lang::Zh => format!("最新的在前，最多 {MAX_AUDIT_ROWS} 条；按人员查询本身也记入审计日志。"),
+            Lang::En => format!("Newest first, at most {MAX_AUDIT_ROWS}; a search for a person is itself audited."),
+        }) }
+        div.scroll { table.cards {
+            thead { tr {
+                th { (t(lang, "时间", "Time")) } th { (t(lang, "操作人", "Done by")) } th { (t(lang, "事件", "Event")) }
+                th { (t(lang, "对象", "Subject")) } th { (t(lang, "详情", "Details")) }
+            } }
+            tbody { @for record in &records { tr {
+                td data-label=(t(lang, "时间", "Time")) { (shanghai_time(record.at)) }
+                td data-label=(t(lang, "操作人", "Done by")) { (record.actor.as_deref().unwrap_or("—")) }
+                td data-label=(t(lang, "事件", "Event")) { (record.action) }
+                td data-label=(t(lang, "对象", "Subject")) { (record.subject) }
+                td.cite data-label=(t(lang, "详情", "Details")) { (record.details) }
+            } } }
+        } }
+        p { a href="/home" { (t(lang, "工作台", "Home")) } }
+    };
+    let status = if problems.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    page(status, lang, t(lang, "审计日志", "Audit log"), body)
+}
+
+/// `GET /admin/audit.csv`: the same entries as a spreadsheet file.
+pub async fn audit_csv(
+    State(state): State<AppState>,
+    chosen: Chosen,
+    signed: SignedIn,
+    Query(form): Query<AuditForm>,
+) -> Response {
+    let lang = chosen.lang;
+    let actor = Actor::from(&signed.user);
+    let Ok(filter) = form.filter() else {
+        let invalid = ServiceError::Invalid(vec![Problem::new("filter", "筛选条件有误", "The filter is wrong")]);
+        return service_error(lang, if actor.role == Role::Admin { &invalid } else { &ServiceError::Forbidden });
+    };
+    let csv = match state.service.audit_log(&actor, &filter).await {
+        Ok(records) => jifen_applications::audit_csv(&records),
+        Err(e) => return service_error(lang, &e),
+    };
+    match csv {
+        Ok(bytes) => {
+            let headers = [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                (header::CONTENT_DISPOSITION, "attachment; filename=\"jifen-audit.csv\""),
+            ];
+            (headers, bytes).into_response()
+        }
+        Err(e) => service_error(lang, &e),
     }
 }

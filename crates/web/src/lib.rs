@@ -106,6 +106,8 @@ pub fn router(state: AppState) -> Router {
         .route("/home", get(accounts::home))
         .route("/admin/staff", get(admin::list).post(admin::create))
         .route("/admin/staff/{user_id}", post(admin::change))
+        .route("/admin/audit", get(admin::audit_log))
+        .route("/admin/audit.csv", get(admin::audit_csv))
         .route("/account/employers", get(accounts::my_employers))
         .route("/account/employers/{employer_id}", post(accounts::decide_link))
         .route("/employers/register", get(accounts::employer_page).post(accounts::register_employer))

@@ -97,6 +97,22 @@ async fn an_administrator_runs_staff_from_the_browser() {
     for action in ["staff_create", "staff_password_reset", "staff_disable", "staff_enable"] {
         assert!(actions.iter().any(|a| a == action), "{action} in {actions:?}");
     }
+
+    // The administrator finds them on the audit page, and exports them for a spreadsheet.
+    let page = app_get(&app, &admin, "/admin/audit?person=clerk-wang&staff=admin").await;
+    assert!(page.contains("staff_disable") && page.contains("staff_create") && !page.contains(">sign_in<"), "{page}");
+    let csv = admin.get(format!("{}/admin/audit.csv?person=clerk-wang", app.base)).send().await.unwrap();
+    assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+    let text = csv.text().await.unwrap();
+    assert!(text.starts_with('\u{feff}') && text.contains("staff_password_reset"), "{text}");
+    let searches = app.store.audit_of(&format!("user:{}", clerk_user.id)).await.unwrap();
+    assert!(searches.iter().any(|e| e.action == "audit_search"), "a search for a person is audited");
+    let bad = admin.get(format!("{}/admin/audit?from=yesterday&person=nobody", app.base)).send().await.unwrap();
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    app.user("reviewer", Role::Reviewer, Some(District::Pudong), None, false).await;
+    let reviewer = app.signed_in("reviewer").await;
+    let refused = reviewer.get(format!("{}/admin/audit.csv?person=admin", app.base)).send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
 }
 
 async fn app_get(app: &App, client: &reqwest::Client, path: &str) -> String {
