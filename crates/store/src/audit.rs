@@ -20,6 +20,8 @@ pub struct AuditQuery {
     pub from: Option<Millis>,
     /// Before this time (exclusive).
     pub until: Option<Millis>,
+    /// Only what concerns one district: entries by its staff, or about its applications.
+    pub district: Option<jifen_domain::District>,
     /// At most this many entries.
     pub limit: i64,
 }
@@ -62,6 +64,8 @@ macro_rules! audit_store {
                      FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id \
                      WHERE ($1 IS NULL OR a.actor_id = $1) AND ($2 IS NULL OR a.subject = $2) \
                      AND ($3 IS NULL OR a.action = $3) AND ($4 IS NULL OR a.at >= $4) AND ($5 IS NULL OR a.at < $5) \
+                     AND ($7 IS NULL OR u.district = $7 OR a.subject IN \
+                          (SELECT 'application:' || p.id FROM applications p WHERE p.district = $7)) \
                      ORDER BY a.id DESC LIMIT $6",
                 )
                 .bind(query.actor_id)
@@ -70,6 +74,7 @@ macro_rules! audit_store {
                 .bind(query.from)
                 .bind(query.until)
                 .bind(query.limit)
+                .bind(query.district.map(jifen_domain::District::as_str))
                 .fetch_all(&self.pool)
                 .await?;
                 Ok(rows

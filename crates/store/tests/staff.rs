@@ -143,7 +143,14 @@ async fn audit_search<S: Repository + ApplicationStore + AuditStore>(store: &S) 
     assert_eq!(store.search_audit(&by_admin).await.unwrap().len(), 2);
     let window = AuditQuery { from: Some(200), until: Some(400), ..all.clone() };
     assert_eq!(store.search_audit(&window).await.unwrap().iter().map(|r| r.at).collect::<Vec<_>>(), [300, 200]);
-    assert_eq!(store.search_audit(&AuditQuery { limit: 1, ..all }).await.unwrap().len(), 1);
+    assert_eq!(store.search_audit(&AuditQuery { limit: 1, ..all.clone() }).await.unwrap().len(), 1);
+    // A district sees what its staff did (and what concerns its applications), nothing else.
+    let clerk = user(store, "clerk-xh", Role::Clerk, Some(District::Xuhui)).await;
+    store.record_audit(&entry("sign_in", &format!("user:{}", clerk.id), 500, Some(clerk.id))).await.unwrap();
+    let xuhui = AuditQuery { district: Some(District::Xuhui), ..all.clone() };
+    assert_eq!(store.search_audit(&xuhui).await.unwrap().iter().map(|r| r.at).collect::<Vec<_>>(), [500]);
+    let pudong = AuditQuery { district: Some(District::Pudong), ..all };
+    assert!(store.search_audit(&pudong).await.unwrap().is_empty());
 }
 
 #[tokio::test]

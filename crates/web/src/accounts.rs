@@ -211,7 +211,10 @@ pub async fn home(State(state): State<AppState>, chosen: Chosen, signed: SignedI
         (role, Some(district), _) if role.is_district_staff() => {
             match state.store.employers_in_district(district, EmployerStatus::Pending).await {
                 Ok(pending) => html! {
-                    ul.links { li { a href="/applications" { (t(lang, "本区已提交的积分申请（待收材料）", "Applications filed in your district (materials to receive)")) } } }
+                    ul.links {
+                        li { a href="/applications" { (t(lang, "本区已提交的积分申请（待收材料）", "Applications filed in your district (materials to receive)")) } }
+                        @if user.role == Role::Supervisor { li { a href="/admin/audit" { (t(lang, "本区审计日志", "Your district's audit log")) } } }
+                    }
                     h3 { (district.name(lang)) " · " (t(lang, "待审核的单位注册", "Employer sign-ups to verify")) }
                     @if pending.is_empty() { p { (t(lang, "暂无", "None")) } }
                     @else { table {

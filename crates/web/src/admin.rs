@@ -307,8 +307,8 @@ pub async fn audit_log(
             Err(e) => return service_error(lang, &e),
         },
         Err(problems) => {
-            // Only administrators learn even that a filter was wrong.
-            if signed.user.role != Role::Admin {
+            // Only those who may read the log learn even that a filter was wrong.
+            if !matches!(signed.user.role, Role::Admin | Role::Supervisor) {
                 return service_error(lang, &ServiceError::Forbidden);
             }
             (Vec::new(), problems)
@@ -372,7 +372,8 @@ pub async fn audit_csv(
     let actor = Actor::from(&signed.user);
     let Ok(filter) = form.filter() else {
         let invalid = ServiceError::Invalid(vec![Problem::new("filter", "筛选条件有误", "The filter is wrong")]);
-        return service_error(lang, if actor.role == Role::Admin { &invalid } else { &ServiceError::Forbidden });
+        let allowed = matches!(actor.role, Role::Admin | Role::Supervisor);
+        return service_error(lang, if allowed { &invalid } else { &ServiceError::Forbidden });
     };
     let csv = match state.service.audit_log(&actor, &filter).await {
         Ok(records) => jifen_applications::audit_csv(&records),

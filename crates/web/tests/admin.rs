@@ -109,6 +109,12 @@ async fn an_administrator_runs_staff_from_the_browser() {
     assert!(searches.iter().any(|e| e.action == "audit_search"), "a search for a person is audited");
     let bad = admin.get(format!("{}/admin/audit?from=yesterday&person=nobody", app.base)).send().await.unwrap();
     assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // A district's supervisor sees what its staff did, not the administrator's work.
+    app.user("supervisor", Role::Supervisor, Some(District::Pudong), None, false).await;
+    let supervisor = app.signed_in("supervisor").await;
+    let district_log = app_get(&app, &supervisor, "/admin/audit").await;
+    assert!(district_log.contains("clerk-wang") && district_log.contains("sign_in"), "{district_log}");
+    assert!(!district_log.contains("staff_create"), "not the administrator's changes");
     app.user("reviewer", Role::Reviewer, Some(District::Pudong), None, false).await;
     let reviewer = app.signed_in("reviewer").await;
     let refused = reviewer.get(format!("{}/admin/audit.csv?person=admin", app.base)).send().await.unwrap();
