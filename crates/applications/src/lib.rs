@@ -33,6 +33,7 @@ pub use sign_in::{Credentials, DEVICE_MILLIS, EmployerSignUp, NewSession, SESSIO
 pub use staff::{NewStaff, StaffChange};
 
 use jifen_domain::materials::Catalogue;
+use jifen_domain::verification::VerificationCatalogue;
 use jifen_domain::workflow::Workflow;
 use jifen_domain::working_days::WorkingCalendar;
 use jifen_domain::{District, Role};
@@ -71,6 +72,8 @@ pub struct Service {
     pub materials: &'static Catalogue,
     /// Shanghai's working days, for the district centre's clocks.
     pub calendar: &'static WorkingCalendar,
+    /// What the district centre verifies, and the reasons for correcting a claimed fact.
+    pub verification: &'static VerificationCatalogue,
 }
 
 /// Fewer days than this left in the working-day calendar, and start-up warns (the next
@@ -101,6 +104,7 @@ impl Service {
             workflow,
             materials: Catalogue::embedded().map_err(|e| e.to_string())?,
             calendar: checked_calendar()?,
+            verification: VerificationCatalogue::embedded().map_err(|e| e.to_string())?,
         })
     }
 }
