@@ -42,6 +42,15 @@ impl Service {
         let mut problems = Vec::new();
         let person = match filter.person.trim() {
             "" => None,
+            // Whether an ID number has an account is for administrators to learn, not districts.
+            _ if district.is_some() => {
+                problems.push(Problem::new(
+                    "person",
+                    "按人员查询仅限系统管理员",
+                    "Only administrators search by person",
+                ));
+                None
+            }
             named => match self.user_id_of(named).await? {
                 Some(id) => Some(format!("user:{id}")),
                 None => {

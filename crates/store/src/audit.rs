@@ -20,7 +20,8 @@ pub struct AuditQuery {
     pub from: Option<Millis>,
     /// Before this time (exclusive).
     pub until: Option<Millis>,
-    /// Only what concerns one district: entries by its staff, or about its applications.
+    /// Only what concerns one district: entries by its staff, or about its applications
+    /// that were filed with its centre (never a draft the centre cannot see).
     pub district: Option<jifen_domain::District>,
     /// At most this many entries.
     pub limit: i64,
@@ -65,7 +66,9 @@ macro_rules! audit_store {
                      WHERE ($1 IS NULL OR a.actor_id = $1) AND ($2 IS NULL OR a.subject = $2) \
                      AND ($3 IS NULL OR a.action = $3) AND ($4 IS NULL OR a.at >= $4) AND ($5 IS NULL OR a.at < $5) \
                      AND ($7 IS NULL OR u.district = $7 OR a.subject IN \
-                          (SELECT 'application:' || p.id FROM applications p WHERE p.district = $7)) \
+                          (SELECT 'application:' || e.application_id FROM application_events e \
+                           JOIN applications p ON p.id = e.application_id \
+                           WHERE p.district = $7 AND e.to_state = 'filed')) \
                      ORDER BY a.id DESC LIMIT $6",
                 )
                 .bind(query.actor_id)

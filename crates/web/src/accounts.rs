@@ -7,8 +7,8 @@ use crate::lang::Chosen;
 use crate::layout::t;
 use crate::respond::{done, forbidden, message, page, server_error, service_error, stale_form};
 use crate::session::{
-    AnySignedIn, CSRF_COOKIE, DEVICE_COOKIE, SESSION_COOKIE, SignedIn, cookie, double_submit_ok, now_millis,
-    same_origin, set_cookie,
+    AnySignedIn, CSRF_COOKIE, DEVICE_COOKIE, SESSION_COOKIE, SignedIn, client_address, cookie, double_submit_ok,
+    now_millis, same_origin, set_cookie,
 };
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -83,7 +83,7 @@ pub async fn login(
     let credentials = Credentials {
         username: &form.username,
         password: form.password,
-        source: peer.ip(),
+        source: client_address(peer.ip(), &headers, &state.trusted_proxies),
         device_token: device.as_deref(),
     };
     match state.service.sign_in(credentials).await {
@@ -360,7 +360,11 @@ pub async fn register_employer(
         username: form.username.clone(),
         password: form.password.clone(),
     };
-    let problems = match state.service.register_employer(&sign_up, peer.ip()).await {
+    let problems = match state
+        .service
+        .register_employer(&sign_up, client_address(peer.ip(), &headers, &state.trusted_proxies))
+        .await
+    {
         Ok(registered) => {
             let text = match lang {
                 Lang::Zh => format!(

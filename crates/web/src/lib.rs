@@ -49,6 +49,8 @@ pub struct AppState {
     pub metrics: metrics::Metrics,
     /// Cookies carry `Secure`: the public address is HTTPS (see [`AppState::with_public_url`]).
     pub secure_cookies: bool,
+    /// Proxies whose X-Forwarded-For is believed (see [`session::client_address`]).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl AppState {
@@ -64,6 +66,7 @@ impl AppState {
             service,
             metrics: metrics::Metrics::default(),
             secure_cookies: false,
+            trusted_proxies: Vec::new(),
         })
     }
 
@@ -71,6 +74,12 @@ impl AppState {
     /// front terminates TLS), every cookie is marked `Secure`.
     pub fn with_public_url(mut self, url: Option<&str>) -> Self {
         self.secure_cookies = url.is_some_and(|url| url.trim().to_ascii_lowercase().starts_with("https://"));
+        self
+    }
+
+    /// The proxies in front (`--trusted-proxy`) whose X-Forwarded-For names the visitor.
+    pub fn with_trusted_proxies(mut self, proxies: Vec<std::net::IpAddr>) -> Self {
+        self.trusted_proxies = proxies;
         self
     }
 }
