@@ -23,6 +23,7 @@ import {
   signIn,
   startServer,
   stopServer,
+  uploadMaterial,
 } from './harness.mjs';
 
 const ZHANG = { name: '张伟明', id: '310101199005120016', mobile: '13900000009' };
@@ -149,6 +150,29 @@ describe('an application from account creation to the printed form, in Chinese',
     const checklist = await zhang.locator('#materials').innerText();
     assert.match(checklist, /学历证书/);
     assert.match(checklist, /学位证书/);
+
+    // Leaving with an unsaved change warns.
+    await fill('post', '高级软件工程师');
+    const warned = new Promise((ok) => zhang.once('dialog', async (dialog) => { ok(dialog.type()); await dialog.dismiss(); }));
+    await zhang.getByRole('link', { name: '返回申请列表' }).click();
+    assert.equal(await warned, 'beforeunload', 'leaving with unsaved changes warns');
+    assert.match(zhang.url(), /\/applications\/\d+$/, 'and stays when asked to');
+
+    // An upload keeps what was typed and not yet saved (issue #11: a corrected date reverted).
+    await fill('address', '上海市浦东新区世纪大道 200 号');
+    await uploadMaterial(zhang, 'id_card', '身份证.pdf');
+    assert.equal(await zhang.locator('input[name=address]').inputValue(), '上海市浦东新区世纪大道 200 号', 'the unsaved edit survives the upload');
+    assert.equal(await zhang.locator('input[name=post]').inputValue(), '高级软件工程师');
+    assert.match(await zhang.locator('#done').innerText(), /一并保存/, 'the upload confirms');
+    assert.match(await zhang.locator('#materials').innerText(), /身份证\.pdf/);
+    // The checklist says what each move waits for; the stamped form is brought, not uploaded.
+    const status = (material) => zhang.locator(`#materials tr[data-material=${material}]`).getAttribute('data-status');
+    assert.equal(await status('residence_permit'), 'missing');
+    assert.equal(await status('diploma'), 'not_needed_yet');
+    assert.equal(await status('application_form'), 'at_counter');
+    assert.equal(await zhang.locator('input[name=file_application_form]').count(), 0);
+    await uploadMaterial(zhang, 'residence_permit', '居住证.pdf');
+    await uploadMaterial(zhang, 'labour_contract', '劳动合同.pdf');
     await shot(zhang, 'application-form-zh');
     await Promise.all([zhang.waitForNavigation(), zhang.getByRole('button', { name: '提交单位审核' }).click()]);
     assert.equal(await stateText(zhang), '待单位审核');
@@ -175,8 +199,20 @@ describe('an application from account creation to the printed form, in Chinese',
     assert.equal(await stateText(zhang), '单位退回修改');
     assert.match(await zhang.locator('#review').innerText(), /居住证号码：居住证号码与证件不符/);
     await zhang.locator('input[name=permit_number]').fill('SH0002');
+    // A returned application takes a replaced file (and keeps the edit made before it).
+    await uploadMaterial(zhang, 'id_card', '身份证-新.pdf');
+    assert.equal(await zhang.locator('input[name=permit_number]').inputValue(), 'SH0002');
     await Promise.all([zhang.waitForNavigation(), zhang.getByRole('button', { name: '提交单位审核' }).click()]);
     assert.equal(await stateText(zhang), '待单位审核');
+
+    // The employer sees what changed since it returned the form.
+    await hr.reload();
+    const changes = await hr.locator('#changes').innerText();
+    assert.match(changes, /居住证号码/);
+    assert.match(changes, /SH0001/);
+    assert.match(changes, /SH0002/);
+    assert.match(changes, /居民身份证/, 'and the new file');
+    await shot(hr, 'review-changes-zh');
   });
 
   test('the employer approves and files it, and downloads the printed form with the name in Chinese', async () => {
@@ -184,6 +220,24 @@ describe('an application from account creation to the printed form, in Chinese',
     await hr.reload();
     await Promise.all([hr.waitForNavigation(), hr.getByRole('button', { name: '审核通过' }).click()]);
     assert.equal(await stateText(hr), '单位审核通过，待单位提交');
+    // Filing waits for the documents the claim needs, and says which.
+    await Promise.all([hr.waitForNavigation(), hr.getByRole('button', { name: '单位提交申请' }).click()]);
+    assert.equal(await stateText(hr), '单位审核通过，待单位提交', 'not filed');
+    const refusal = await hr.locator('#refused').innerText();
+    assert.match(refusal, /还缺少以下材料/);
+    assert.match(refusal, /学历证书/);
+    await shot(hr, 'file-refused-zh');
+    for (const [material, name] of [['diploma', '毕业证.pdf'], ['degree_certificate', '学位证.pdf'], ['child_birth_certificate', '出生证明.pdf']]) {
+      await uploadMaterial(hr, material, name);
+    }
+    // A scan opens in the browser.
+    const [opened] = await Promise.all([hr.context().waitForEvent('page'), hr.getByRole('link', { name: '毕业证.pdf' }).click()]);
+    assert.ok(opened.url().endsWith('/view'), opened.url());
+    const shown = await hr.context().request.get(opened.url());
+    assert.equal(shown.status(), 200);
+    assert.match(shown.headers()['content-disposition'], /^inline/);
+    assert.equal(shown.headers()['content-type'], 'application/pdf');
+    await opened.close();
     await Promise.all([hr.waitForNavigation(), hr.getByRole('button', { name: '单位提交申请' }).click()]);
     assert.equal(await stateText(hr), '单位已提交，待材料送达区受理中心');
     assert.match(await hr.locator('#progress').innerText(), /浦东新区人才服务中心/);

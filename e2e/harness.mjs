@@ -157,3 +157,53 @@ export async function changePassword(page, current, next) {
   await page.locator('input[name=confirm]').fill(next);
   await Promise.all([page.waitForURL(/\/home$/), page.locator('form[action="/account/password"] button').click()]);
 }
+
+/** The screen sizes the issues were found on. */
+export const DESKTOP = { width: 1280, height: 900 };
+export const PHONE = { width: 390, height: 844 };
+
+/** A fresh context (cookie jar) of `browser` reading Chinese, at `viewport`, and its page. */
+export async function newPage(browser, viewport = DESKTOP) {
+  const context = await browser.newContext({ locale: 'zh-CN', viewport, acceptDownloads: true, isMobile: viewport === PHONE, hasTouch: viewport === PHONE });
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  return page;
+}
+
+/** Where `locator` is on the screen (its top, in CSS pixels from the top of the viewport). */
+export async function screenTop(locator) {
+  return locator.evaluate((element) => element.getBoundingClientRect().top);
+}
+
+/** Every visible table cell narrower than `characters` characters of its own font: each
+ * as "table#: text (width px)". */
+export async function narrowCells(page, characters = 2) {
+  return page.evaluate((characters) => {
+    const found = [];
+    document.querySelectorAll('table').forEach((table, index) => {
+      for (const cell of table.querySelectorAll('th, td')) {
+        const box = cell.getBoundingClientRect();
+        if (box.width === 0 || !cell.textContent.trim()) continue;
+        const style = getComputedStyle(cell);
+        const padding = parseFloat(style.paddingLeft) + parseFloat(style.paddingRight);
+        const fontSize = parseFloat(style.fontSize);
+        if (box.width - padding < characters * fontSize - 0.5) {
+          found.push(`table ${index}: ${cell.textContent.trim().slice(0, 20)} (${Math.round(box.width - padding)} px)`);
+        }
+      }
+    });
+    return found;
+  }, characters);
+}
+
+/** A scan as the application page takes it: a small PDF named `name`. */
+export const scan = (name) => ({ name, mimeType: 'application/pdf', buffer: Buffer.from(`%PDF-1.4 scan: ${name}`) });
+
+/** Chooses a scan for `material` on an application's page and presses its upload button;
+ * waits for the page it leads back to. */
+export async function uploadMaterial(page, material, name) {
+  const input = page.locator(`input[type=file][name=file_${material}]`);
+  await input.setInputFiles(scan(name));
+  const row = page.locator('#materials tr', { has: input });
+  await Promise.all([page.waitForURL(/done=(uploaded|added)/), row.getByRole('button', { name: /上传|替换|Upload|Replace/ }).click()]);
+}

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launchBrowser, screenshots, startServer, stopServer } from './harness.mjs';
+import { PHONE, launchBrowser, launchChromium, narrowCells, newPage, screenTop, screenshots, startServer, stopServer } from './harness.mjs';
 
 describe('the public simulator page in headless Chromium', () => {
   let server;
@@ -64,7 +64,7 @@ describe('the public simulator page in headless Chromium', () => {
 
     await Promise.all([
       page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/'),
-      page.locator('button[type=submit]').click(),
+      page.locator('.submit-bar button[type=submit]').first().click(),
     ]);
     await page.waitForLoadState('load');
     // With script the page recalculates in place as fields change; wait until the result of
@@ -91,7 +91,7 @@ describe('the public simulator page in headless Chromium', () => {
   });
 
   test('the English link switches the page, and a cookie keeps it on reload', async () => {
-    await Promise.all([page.waitForURL(/[?&]lang=en\b/), page.getByRole('link', { name: 'English' }).click()]);
+    await Promise.all([page.waitForURL(/[?&]lang=en\b/), page.getByRole('button', { name: 'English' }).click()]);
     assert.equal(await page.locator('html').getAttribute('lang'), 'en');
     assert.match(await page.locator('h1').innerText(), /Shanghai residence-permit points/);
 
@@ -108,5 +108,136 @@ describe('the public simulator page in headless Chromium', () => {
     assert.equal(await page.locator('html').getAttribute('lang'), 'en');
     assert.match(await page.locator('h1').innerText(), /Shanghai residence-permit points/);
     await page.screenshot({ path: join(screenshots, 'simulator-en.png'), fullPage: true });
+  });
+});
+
+/** Fills the simulator's form with the profile of the first test (111 points). */
+async function fillProfile(page) {
+  await page.locator('input[name=as_of]').fill('2025-06-30');
+  await page.locator('input[name=birth_date]').fill('1991-09-09');
+  await page.locator('select[name=edu_level]').selectOption('associate');
+  await page.locator('input[name=si_from_0]').fill('2024-07');
+  await page.locator('input[name=si_to_0]').fill('2025-06');
+  await page.locator('input[name=si_base_0]').fill('7000');
+  await page.locator('input[name=spouse_hukou]').check();
+  await page.locator('input[name=spouse_married_on]').fill('2018-03-01');
+}
+
+const totalIs = (page, total) =>
+  page.waitForFunction((total) => document.querySelector('#total')?.textContent.trim() === String(total), total, { timeout: 10_000 });
+
+describe('the simulator as people used it (issue #11): on a desktop and on a phone', () => {
+  let server;
+  let serverDir;
+  let browser;
+  const killOnExit = () => server?.child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+
+  before(async () => {
+    mkdirSync(screenshots, { recursive: true });
+    serverDir = mkdtempSync(join(tmpdir(), 'jifen-e2e-sim-'));
+    server = await startServer(serverDir);
+    browser = await launchChromium();
+  });
+
+  after(async () => {
+    try {
+      await browser?.close();
+    } finally {
+      await stopServer(server?.child);
+      process.removeListener('exit', killOnExit);
+      if (serverDir) rmSync(serverDir, { recursive: true, force: true });
+    }
+  });
+
+  for (const [device, viewport] of [['desktop', undefined], ['phone', PHONE]]) {
+    test(`${device}: the field being typed in stays put while the result updates`, async () => {
+      const page = await newPage(browser, viewport);
+      await page.goto(`${server.base}/`);
+      await fillProfile(page);
+      await totalIs(page, 111);
+      const base = page.locator('input[name=si_base_0]');
+      await base.scrollIntoViewIfNeeded();
+      await base.click();
+      const before = await screenTop(base);
+      // Typing changes the result (a higher base, more points later): the field must not move.
+      await base.fill('');
+      await base.type('15000', { delay: 30 });
+      await page.waitForFunction(() => /2026|2027|2028/.test(document.querySelector('#reaches-on')?.textContent ?? ''), null, { timeout: 10_000 });
+      await page.waitForTimeout(300);
+      const after = await screenTop(base);
+      assert.ok(Math.abs(after - before) < 2, `the field moved from ${before} to ${after} px`);
+      assert.equal(await page.evaluate(() => document.activeElement?.name), 'si_base_0', 'the field keeps the focus');
+      await page.screenshot({ path: join(screenshots, `simulator-typing-${device}.png`) });
+
+      // Pressing the button brings the result into view.
+      await page.locator('.submit-bar button[type=submit]').first().click();
+      await page.waitForTimeout(800);
+      const results = await page.locator('#results').evaluate((element) => {
+        const box = element.getBoundingClientRect();
+        return { top: box.top, bottom: box.bottom, height: window.innerHeight };
+      });
+      assert.ok(results.top < results.height && results.bottom > 0, `the result is in view: ${JSON.stringify(results)}`);
+      await page.screenshot({ path: join(screenshots, `simulator-result-${device}.png`) });
+      await page.context().close();
+    });
+  }
+
+  test('switching language keeps what was typed, and the result', async () => {
+    const page = await newPage(browser);
+    await page.goto(`${server.base}/`);
+    await fillProfile(page);
+    await totalIs(page, 111);
+    await Promise.all([page.waitForURL(/[?&]lang=en\b/), page.getByRole('button', { name: 'English' }).click()]);
+    assert.equal(await page.locator('html').getAttribute('lang'), 'en');
+    assert.equal(await page.locator('input[name=birth_date]').inputValue(), '1991-09-09');
+    assert.equal(await page.locator('input[name=si_base_0]').inputValue(), '7000');
+    assert.ok(await page.locator('input[name=spouse_hukou]').isChecked());
+    assert.equal((await page.locator('#total').innerText()).trim(), '111');
+    assert.match(await page.locator('#results').innerText(), /Points/);
+    // And back, still with everything.
+    await Promise.all([page.waitForURL(/[?&]lang=zh\b/), page.getByRole('button', { name: '中文' }).click()]);
+    assert.equal(await page.locator('html').getAttribute('lang'), 'zh-CN');
+    assert.equal(await page.locator('input[name=si_to_0]').inputValue(), '2025-06');
+    await page.context().close();
+  });
+
+  test('every wrong field is named beside it, in plain words, all at once', async () => {
+    const page = await newPage(browser);
+    await page.goto(`${server.base}/`);
+    await page.locator('input[name=birth_date]').fill('1991-09-09');
+    await page.locator('input[name=si_from_0]').fill('2024-07');
+    await page.locator('input[name=si_base_0]').fill('-5');
+    await page.locator('input[name=tax]').fill('很多');
+    await page.locator('.submit-bar button[type=submit]').first().click();
+    await page.waitForSelector('#si_base_0-error');
+    assert.match(await page.locator('#si_base_0-error').innerText(), /不能为负数/);
+    assert.match(await page.locator('#tax-error').innerText(), /应为数字/);
+    assert.equal(await page.locator('input[name=si_base_0]').getAttribute('aria-invalid'), 'true');
+    const alert = await page.locator('#results [role=alert]').innerText();
+    assert.doesNotMatch(alert, /invalid type|u64|social_insurance/);
+    await page.screenshot({ path: join(screenshots, 'simulator-problems-zh.png') });
+    // "15,000元" reads as 15 000: the problem goes away.
+    await page.locator('input[name=si_base_0]').fill('15,000元');
+    await page.locator('input[name=tax]').fill('');
+    await page.locator('.submit-bar button[type=submit]').first().click();
+    await page.waitForSelector('#total');
+    assert.equal(await page.locator('.field-error').count(), 0);
+    await page.context().close();
+  });
+
+  test('phone: tables keep readable columns and the chart readable labels', async () => {
+    const page = await newPage(browser, PHONE);
+    await page.goto(`${server.base}/`);
+    await fillProfile(page);
+    await page.locator('input[name=deadline]').fill('2026-09-01');
+    await totalIs(page, 111);
+    await page.waitForSelector('.chart svg');
+    const narrow = await narrowCells(page, 2);
+    assert.deepEqual(narrow, [], 'no table column narrower than two characters');
+    const chartWidth = await page.locator('.chart svg').evaluate((svg) => svg.getBoundingClientRect().width);
+    assert.ok(chartWidth >= 700, `the chart keeps a readable scale: ${chartWidth} px wide`);
+    await page.screenshot({ path: join(screenshots, 'simulator-phone.png'), fullPage: true });
+    await page.context().close();
   });
 });

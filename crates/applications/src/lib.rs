@@ -28,7 +28,7 @@ pub use accounts::{EmployerApplicant, ImportProgress, LinkDecision, RegisterOutc
 pub use audit_log::{AuditFilter, MAX_AUDIT_ROWS, audit_csv};
 pub use error::ServiceError;
 pub use materials::{MAX_UPLOAD_BYTES, clean_filename, detect_content_type};
-pub use process::{ApplicationView, FieldComments};
+pub use process::{ApplicationView, ChangesSinceReturn, FieldComments};
 pub use sign_in::{Credentials, DEVICE_MILLIS, EmployerSignUp, NewSession, SESSION_MILLIS, SIGN_IN_WINDOW_MILLIS};
 pub use staff::{NewStaff, StaffChange};
 
@@ -102,7 +102,7 @@ impl Service {
             store,
             book: RuleBook::embedded().map_err(|e| e.to_string())?,
             workflow,
-            materials: Catalogue::embedded().map_err(|e| e.to_string())?,
+            materials: checked_materials(workflow)?,
             calendar: checked_calendar()?,
             verification: VerificationCatalogue::embedded().map_err(|e| e.to_string())?,
         })
@@ -122,6 +122,13 @@ fn checked_calendar() -> Result<&'static WorkingCalendar, String> {
         );
     }
     Ok(calendar)
+}
+
+/// The materials catalogue, checked against the workflow it names actions of.
+fn checked_materials(workflow: &Workflow) -> Result<&'static Catalogue, String> {
+    let materials = Catalogue::embedded().map_err(|e| e.to_string())?;
+    materials.check_against(workflow).map_err(|e| e.to_string())?;
+    Ok(materials)
 }
 
 /// An ID number as lists and logs show it (`310***********0016`).

@@ -56,8 +56,15 @@ impl Service {
                 "Files cannot be added to this application now",
             ));
         }
-        if !self.materials.checklist(&application.fields).iter().any(|m| m.id == material) {
+        let Some(listed) = self.materials.checklist(&application.fields).into_iter().find(|m| m.id == material) else {
             return Err(ServiceError::NotFound);
+        };
+        if listed.at_counter {
+            return Err(ServiceError::refused(
+                "at_counter",
+                "此材料盖章后带到区人才服务中心窗口，无需上传",
+                "This is stamped and brought to the district centre's counter, not uploaded",
+            ));
         }
         if bytes.is_empty() {
             return Err(ServiceError::refused("empty_file", "文件是空的", "The file is empty"));

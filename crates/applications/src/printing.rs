@@ -88,13 +88,14 @@ impl Service {
             .checklist
             .iter()
             .enumerate()
-            .map(|(index, material)| {
+            .map(|(index, (material, status))| {
                 let uploaded = view.uploads.iter().find(|u| u.material == material.id);
-                vec![
-                    (index + 1).to_string(),
-                    material.title.get(Lang::Zh).to_string(),
-                    uploaded.map_or_else(|| "待提交".to_string(), |u| format!("已上传：{}", u.filename)),
-                ]
+                let standing = match (uploaded, status) {
+                    (Some(upload), _) => format!("已上传：{}", upload.filename),
+                    (None, jifen_domain::materials::MaterialStatus::AtCounter) => "盖章后带到窗口".to_string(),
+                    (None, _) => "待提交".to_string(),
+                };
+                vec![(index + 1).to_string(), material.title.get(Lang::Zh).to_string(), standing]
             })
             .collect();
         let state = self.workflow.state_title(&application.state, Lang::Zh).unwrap_or(&application.state);

@@ -8,11 +8,11 @@ use crate::{Actor, Service, audit, mask_id_number, sms};
 use chrono::NaiveDate;
 use jifen_domain::application::{Problem, check, is_form_field, score_claim};
 use jifen_domain::form::Fields;
-use jifen_domain::materials::Material;
+use jifen_domain::materials::{Material, MaterialStatus};
 use jifen_domain::workflow::{Action, TransitionError};
 use jifen_domain::{Role, clock};
 use jifen_ids::ResidentIdNumber;
-use jifen_rules::{Context, Evaluation};
+use jifen_rules::{Context, Evaluation, Lang};
 use jifen_store::{
     Applicant, Application, ApplicationEvent, ApplicationListing, ApplicationStore, Draft, Employer, EmployerStatus,
     NewApplication, Repository, StoreError, Transition, Upload, now_millis,
@@ -32,8 +32,11 @@ pub struct ApplicationView {
     pub events: Vec<ApplicationEvent>,
     /// The current file of each material uploaded so far.
     pub uploads: Vec<Upload>,
-    /// The materials the form needs, in order.
-    pub checklist: Vec<&'static Material>,
+    /// The materials the form needs, in order, each with where it stands now.
+    pub checklist: Vec<(&'static Material, MaterialStatus)>,
+    /// What the applicant changed since the employer last returned the form (shown to the
+    /// employer).
+    pub changes_since_return: Option<ChangesSinceReturn>,
     /// The actions the viewer may take now.
     pub actions: Vec<&'static Action>,
     /// Whether the viewer may change the form now.
@@ -43,6 +46,21 @@ pub struct ApplicationView {
     /// Whether the form may be printed now.
     pub printable: bool,
 }
+
+/// What changed between the employer's return of a form and now.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChangesSinceReturn {
+    /// When the form was returned.
+    pub returned_at: i64,
+    /// Each changed field: its name, its value when returned, its value now.
+    pub fields: Vec<(String, String, String)>,
+    /// The materials given a new file since.
+    pub materials: Vec<String>,
+}
+
+/// The key of a move's event details that keeps the form as it was handed back to the
+/// applicant (see [`Service::act`]).
+const RETURN_SNAPSHOT: &str = "form";
 
 impl Service {
     /// Whether `actor` may see `application`: its applicant; an HR agent of its employer;
@@ -64,10 +82,47 @@ impl Service {
         actor.role == Role::Applicant && self.workflow.applicant_edits(&application.state)
     }
 
-    /// Whether `actor` may add files now: the applicant while they may edit, the employer's
-    /// HR agent while the application is open.
+    /// Whether `actor` may add files now: its applicant and its employer's HR agent while
+    /// the application is open (a scan missing at submission can follow it).
     pub(crate) fn may_upload(&self, actor: &Actor, application: &Application) -> bool {
-        self.may_edit(actor, application) || (actor.role == Role::HrAgent && application.open)
+        application.open && matches!(actor.role, Role::Applicant | Role::HrAgent)
+    }
+
+    /// Each material the form needs with where it stands in the application's current state.
+    pub fn checklist_now(
+        &self,
+        application: &Application,
+        fields: &Fields,
+        uploads: &[Upload],
+    ) -> Vec<(&'static Material, MaterialStatus)> {
+        let possible: Vec<&str> = self
+            .workflow
+            .actions
+            .iter()
+            .filter(|a| a.from.contains(&application.state))
+            .map(|a| a.id.as_str())
+            .collect();
+        let uploaded: Vec<&str> = uploads.iter().map(|u| u.material.as_str()).collect();
+        self.materials.statuses(fields, &possible, &uploaded)
+    }
+
+    /// What changed since the form was last handed back, for the employer reviewing it again.
+    fn changes_since_return(
+        application: &Application,
+        events: &[ApplicationEvent],
+        uploads: &[Upload],
+    ) -> Option<ChangesSinceReturn> {
+        let returned = events.iter().rev().find(|e| e.details.get(RETURN_SNAPSHOT).is_some())?;
+        let then: Fields = serde_json::from_value(returned.details[RETURN_SNAPSHOT].clone()).ok()?;
+        let now = &application.fields;
+        let names: std::collections::BTreeSet<&str> = then.iter().chain(now.iter()).map(|(name, _)| name).collect();
+        let fields = names
+            .into_iter()
+            .filter(|name| then.get(name) != now.get(name))
+            .map(|name| (name.to_string(), then.get(name).to_string(), now.get(name).to_string()))
+            .collect();
+        let materials = uploads.iter().filter(|u| u.uploaded_at > returned.at).map(|u| u.material.clone()).collect();
+        Some(ChangesSinceReturn { returned_at: returned.at, fields, materials })
     }
 
     /// The application if `actor` may see it; otherwise it does not exist for them. An
@@ -103,8 +158,13 @@ impl Service {
             self.store.record_audit(&entry).await?;
         }
         let state = self.workflow.state(&application.state);
+        let changes_since_return = match actor.role {
+            Role::Applicant => None,
+            _ => Self::changes_since_return(&application, &events, &uploads),
+        };
         Ok(ApplicationView {
-            checklist: self.materials.checklist(&application.fields),
+            checklist: self.checklist_now(&application, &application.fields, &uploads),
+            changes_since_return,
             actions: self.workflow.allowed(&application.state, actor.role),
             can_edit: self.may_edit(actor, &application),
             can_upload: self.may_upload(actor, &application),
@@ -295,12 +355,13 @@ impl Service {
             .filter(|(field, text)| is_form_field(field) && !text.is_empty())
             .collect();
         let comment = comment.trim();
-        // The comment the workflow and the SMS see: the general one, else the field ones.
-        let summary = if comment.is_empty() {
-            review.values().cloned().collect::<Vec<_>>().join("；")
-        } else {
-            comment.to_string()
-        };
+        // The comment the workflow and the SMS see: the general one and the field ones (the
+        // SMS quotes their start).
+        let summary = std::iter::once(comment.to_string())
+            .chain(review.values().cloned())
+            .filter(|text| !text.is_empty())
+            .collect::<Vec<_>>()
+            .join("；");
         let action = self.workflow.transition(&application.state, action_id, actor.role, &summary).map_err(|e| match e {
             TransitionError::UnknownAction(_) => ServiceError::NotFound,
             TransitionError::RoleNotAllowed { .. } => ServiceError::Forbidden,
@@ -332,6 +393,22 @@ impl Service {
         } else {
             (None, None)
         };
+        // The form first (its problems name fields), then the files the move waits for.
+        let uploads = self.store.uploads(id).await?;
+        let uploaded: Vec<&str> = uploads.iter().map(|u| u.material.as_str()).collect();
+        let missing = self.materials.missing_for(&application.fields, &action.id, &uploaded);
+        if !missing.is_empty() {
+            let titles = |lang| missing.iter().map(|m| m.title.get(lang)).collect::<Vec<_>>();
+            return Err(ServiceError::refused(
+                "materials_missing",
+                format!("还缺少以下材料，上传后才能{}：{}", action.title.get(Lang::Zh), titles(Lang::Zh).join("、")),
+                format!(
+                    "These materials are missing; upload them before \"{}\": {}",
+                    action.title.get(Lang::En),
+                    titles(Lang::En).join(", ")
+                ),
+            ));
+        }
         let to =
             self.workflow.state(&action.to).ok_or_else(|| ServiceError::Internal(format!("state {}", action.to)))?;
         let messages = match &action.notify {
@@ -362,7 +439,12 @@ impl Service {
             comment: comment.to_string(),
             claim,
             claimed_total,
-            details: json!({ "fields": review }),
+            // A move that hands the form back to the applicant keeps it as it was, so the
+            // employer later sees what changed.
+            details: match to.waiting_for {
+                Role::Applicant => json!({ "fields": review, RETURN_SNAPSHOT: application.fields }),
+                _ => json!({ "fields": review }),
+            },
             review,
         };
         let entry = audit(

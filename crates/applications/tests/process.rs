@@ -5,6 +5,7 @@
 
 use jifen_applications::{Actor, RegisterOutcome, Service, ServiceError};
 use jifen_domain::form::Fields;
+use jifen_domain::materials::MaterialStatus;
 use jifen_domain::{District, Role};
 use jifen_ids::CreditCode;
 use jifen_store::*;
@@ -147,8 +148,36 @@ async fn an_application_goes_from_account_to_filing_with_audit_and_sms() {
     assert!(draft.claimed_total.unwrap() > 0);
     let stale = service.save_draft(&zhang, application.id, 1, complete_form()).await.unwrap_err();
     assert_eq!(stale.code(), "changed_meanwhile");
+    // Submission waits for the basic documents, and names each one missing.
+    let waiting = service.act(&zhang, application.id, draft.version, "submit", "", BTreeMap::new()).await.unwrap_err();
+    assert_eq!(waiting.code(), "materials_missing");
+    let message = waiting.message(jifen_rules::Lang::Zh);
+    assert!(
+        message.contains("居民身份证") && message.contains("上海市居住证") && message.contains("劳动合同"),
+        "{message}"
+    );
+    assert!(!message.contains("学历证书"), "what filing needs is not asked for yet: {message}");
+    let view = service.view(&zhang, application.id).await.unwrap();
+    let status = |view: &jifen_applications::ApplicationView, id: &str| {
+        view.checklist.iter().find(|(m, _)| m.id == id).map(|(_, status)| *status).unwrap()
+    };
+    assert_eq!(status(&view, "id_card"), MaterialStatus::Missing);
+    assert_eq!(status(&view, "diploma"), MaterialStatus::NotNeededYet);
+    assert_eq!(status(&view, "application_form"), MaterialStatus::AtCounter);
+    let stamped =
+        service.upload_material(&zhang, application.id, "application_form", "f.pdf", b"%PDF-1.4".to_vec()).await;
+    assert_eq!(stamped.unwrap_err().code(), "at_counter", "the stamped form is brought, not uploaded");
+    for material in ["id_card", "residence_permit", "labour_contract"] {
+        service.upload_material(&zhang, application.id, material, "scan.pdf", b"%PDF-1.4 scan".to_vec()).await.unwrap();
+    }
+    assert_eq!(status(&service.view(&zhang, application.id).await.unwrap(), "id_card"), MaterialStatus::Uploaded);
     let submitted = service.act(&zhang, application.id, draft.version, "submit", "", BTreeMap::new()).await.unwrap();
     assert_eq!(submitted.state, "submitted");
+    // The applicant can still add a scan while the employer reviews.
+    service
+        .upload_material(&zhang, application.id, "diploma", "毕业证.pdf", b"%PDF-1.4 diploma".to_vec())
+        .await
+        .unwrap();
     assert_eq!(submitted.claim.as_ref().unwrap()["id_number"], "310101199005120016");
     assert!(service.save_draft(&zhang, application.id, submitted.version, complete_form()).await.is_err());
 
@@ -157,18 +186,42 @@ async fn an_application_goes_from_account_to_filing_with_audit_and_sms() {
     let no_comment =
         service.act(&world.agent_b, application.id, submitted.version, "return", "", BTreeMap::new()).await;
     assert_eq!(no_comment.unwrap_err().code(), "comment_required");
-    let returned =
-        service.act(&world.agent_b, application.id, submitted.version, "return", "", comments).await.unwrap();
+    let returned = service
+        .act(&world.agent_b, application.id, submitted.version, "return", "请核对后重新提交", comments)
+        .await
+        .unwrap();
     assert_eq!(returned.review["permit_number"], "居住证号码与证件不符");
     let fixed = {
         let mut form = complete_form();
         form.set("permit_number", "SH2024000124");
         service.save_draft(&zhang, application.id, returned.version, form).await.unwrap()
     };
+    service
+        .upload_material(&zhang, application.id, "id_card", "新身份证.pdf", b"%PDF-1.4 again".to_vec())
+        .await
+        .unwrap();
     let resubmitted = service.act(&zhang, application.id, fixed.version, "submit", "", BTreeMap::new()).await.unwrap();
     assert!(resubmitted.review.is_empty(), "comments are cleared by the resubmission");
+    // The employer sees what changed since it returned the form: the field and the new file.
+    let changes = service.view(&world.agent_b, application.id).await.unwrap().changes_since_return.unwrap();
+    assert_eq!(changes.fields, [("permit_number".into(), "SH2024000123".into(), "SH2024000124".into())]);
+    assert_eq!(changes.materials, ["id_card"]);
+    assert!(service.view(&zhang, application.id).await.unwrap().changes_since_return.is_none());
     let approved =
         service.act(&world.agent_b, application.id, resubmitted.version, "approve", "", BTreeMap::new()).await.unwrap();
+    // Filing waits for every document the claim needs.
+    let waiting = service.act(&world.agent_b, application.id, approved.version, "file", "", BTreeMap::new()).await;
+    let message = waiting.unwrap_err().message(jifen_rules::Lang::Zh);
+    assert!(
+        message.contains("学位证书") && message.contains("出生医学证明") && !message.contains("学历证书"),
+        "{message}"
+    );
+    for material in ["degree_certificate", "child_birth_certificate"] {
+        service
+            .upload_material(&world.agent_b, application.id, material, "s.pdf", b"%PDF-1.4 s".to_vec())
+            .await
+            .unwrap();
+    }
     let filed =
         service.act(&world.agent_b, application.id, approved.version, "file", "", BTreeMap::new()).await.unwrap();
     assert_eq!((filed.state.as_str(), filed.open), ("filed", false));
@@ -197,7 +250,11 @@ async fn an_application_goes_from_account_to_filing_with_audit_and_sms() {
     }
     let to_applicant: Vec<String> =
         service.store.messages_to("13900000009").await.unwrap().into_iter().map(|m| m.body).collect();
-    assert!(to_applicant.iter().any(|b| b.contains("退回修改：居住证号码与证件不符")), "{to_applicant:?}");
+    // The return SMS carries the overall comment and the field's, in short.
+    assert!(
+        to_applicant.iter().any(|b| b.contains("退回修改：请核对后重新提交；居住证号码与证件不符")),
+        "{to_applicant:?}"
+    );
     assert!(to_applicant.iter().any(|b| b.contains("已通过")));
     assert!(to_applicant.iter().any(|b| b.contains("已提交您的积分申请")));
     let to_employer = service.store.messages_to("13800000002").await.unwrap();

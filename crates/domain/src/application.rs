@@ -214,7 +214,13 @@ pub fn check(
         ));
     }
     let family = family_members(fields, &mut problems);
-    let profile = claimed_profile(fields, id_number, as_of, book, &mut problems);
+    problems.extend(crate::form::field_problems(fields));
+    let mut engine_problems = Vec::new();
+    let profile = claimed_profile(fields, id_number, as_of, book, &mut engine_problems);
+    // The engine names one problem; one on a field already marked says nothing new.
+    let fresh: Vec<Problem> =
+        engine_problems.into_iter().filter(|p| !problems.iter().any(|known| known.field == p.field)).collect();
+    problems.extend(fresh);
     match (problems.is_empty(), contract_from, profile) {
         (true, Some(contract_from), Some(profile)) => Ok(CheckedForm {
             name,
@@ -408,7 +414,8 @@ mod tests {
         let named: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
         assert_eq!(named, ["name", "mobile", "contract_to", "family_id_0", "si_base_0"]);
         assert!(problems[0].message(Lang::Zh).contains("姓名"));
-        assert!(problems[4].message(Lang::En).starts_with("social_insurance[0].base"));
+        // In plain words, not the engine's input path.
+        assert!(problems[4].message(Lang::En).contains("must be a number"), "{:?}", problems[4]);
     }
 
     #[test]

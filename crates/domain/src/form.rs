@@ -3,6 +3,7 @@
 //! validation is the engine's own. An application's draft is kept as these fields, exactly
 //! as typed, so that a half-filled form can be saved and shown again.
 
+use crate::application::Problem;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
@@ -58,19 +59,165 @@ impl Fields {
         Some(self.get(name)).filter(|v| !v.is_empty()).map(|v| Value::String(v.to_string()))
     }
 
-    /// A number field; text that is not a whole number is passed on as text so that the
-    /// engine names the field in its error.
+    /// A number field, read as people write amounts ("15,000", "15000元", "１５０００");
+    /// text that is not a whole number is passed on as text so that the engine names the
+    /// field in its error (the form's own check, [`field_problems`], says it first).
     fn number(&self, name: &str) -> Option<Value> {
         let text = self.get(name);
         if text.is_empty() {
             return None;
         }
-        Some(text.parse::<u64>().map_or_else(|_| Value::String(text.to_string()), Value::from))
+        Some(parse_amount(text).map_or_else(|_| Value::String(text.to_string()), Value::from))
     }
 
     fn dates(&self, name: &str) -> Vec<Value> {
         self.get(name).split([',', '，', ' ']).filter(|d| !d.is_empty()).map(|d| Value::String(d.into())).collect()
     }
+}
+
+/// Why a typed amount is not a whole number of yuan (or people, or years).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AmountError {
+    Negative,
+    Fraction,
+    NotANumber,
+}
+
+/// A whole, non-negative amount as people type it: digits with thousands separators
+/// ("15,000", "15 000"), full-width digits, a currency sign or "元" ("￥15000", "15000元"),
+/// and a zero fraction ("15000.00").
+pub fn parse_amount(text: &str) -> Result<u64, AmountError> {
+    let folded: String = text
+        .chars()
+        .map(|c| match c {
+            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+            '－' | '−' => '-',
+            '．' => '.',
+            other => other,
+        })
+        .filter(|c| !c.is_whitespace() && !matches!(c, ',' | '，' | '_' | '\''))
+        .collect();
+    let bare = folded.trim_start_matches(['¥', '￥']).trim_end_matches(['元', '人', '年']);
+    let (sign, digits) = match bare.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, bare),
+    };
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+    let is_digits = |part: &str| part.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty() || !is_digits(whole) || !is_digits(fraction) {
+        return Err(AmountError::NotANumber);
+    }
+    if sign && whole.bytes().chain(fraction.bytes()).any(|b| b != b'0') {
+        return Err(AmountError::Negative);
+    }
+    if fraction.bytes().any(|b| b != b'0') {
+        return Err(AmountError::Fraction);
+    }
+    whole.parse().map_err(|_| AmountError::NotANumber)
+}
+
+/// The fields holding amounts or counts, with what they count (for messages).
+const AMOUNT_FIELDS: [(&str, &str, &str); 4] = [
+    ("tax", "金额（元）", "an amount in yuan"),
+    ("hires", "人数", "a number of people"),
+    ("remote_years", "年数", "a number of years"),
+    ("public_years", "年数", "a number of years"),
+];
+/// The fields holding one date.
+const DATE_FIELDS: [&str; 7] =
+    ["as_of", "birth_date", "edu_graduated_on", "qual_obtained_on", "spouse_married_on", "lingang_since", "deadline"];
+/// The fields holding dates separated by commas.
+const DATE_LIST_FIELDS: [&str; 4] = ["false_materials", "detentions", "crimes", "serious_crimes"];
+
+/// Every problem with how the fields are written, each on its own field, all at once and in
+/// plain words: dates and months that are not dates, amounts that are not whole numbers, an
+/// insurance period without its base or its start. Whether the facts score is the engine's
+/// question, asked after these are fixed.
+pub fn field_problems(fields: &Fields) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    let not_a_date = |field: &str, value: &str| {
+        Problem::new(
+            field,
+            format!("“{value}”不是有效日期，请按 年-月-日 填写，如 2024-07-01"),
+            format!("\"{value}\" is not a date; write it as year-month-day, e.g. 2024-07-01"),
+        )
+    };
+    for field in DATE_FIELDS {
+        let value = fields.get(field);
+        if !value.is_empty() && jifen_rules::calendar::parse_date(value).is_err() {
+            problems.push(not_a_date(field, value));
+        }
+    }
+    for field in DATE_LIST_FIELDS {
+        if let Some(bad) =
+            fields.dates(field).iter().filter_map(Value::as_str).find(|d| jifen_rules::calendar::parse_date(d).is_err())
+        {
+            problems.push(not_a_date(field, bad));
+        }
+    }
+    for (field, zh, en) in AMOUNT_FIELDS {
+        problems.extend(amount_problem(fields, field, zh, en));
+    }
+    for row in 0..MAX_INSURANCE_ROWS {
+        problems.extend(insurance_row_problems(fields, row));
+    }
+    problems
+}
+
+fn amount_problem(fields: &Fields, field: &str, zh: &str, en: &str) -> Option<Problem> {
+    let value = fields.get(field);
+    if value.is_empty() {
+        return None;
+    }
+    let (why_zh, why_en) = match parse_amount(value).err()? {
+        AmountError::Negative => ("不能为负数", "cannot be negative"),
+        AmountError::Fraction => ("应为整数", "must be a whole number"),
+        AmountError::NotANumber => ("应为数字", "must be a number"),
+    };
+    Some(Problem::new(
+        field,
+        format!("“{value}”{why_zh}：请填写不小于 0 的整数{zh}，如 15000"),
+        format!("\"{value}\" {why_en}: enter {en} as a whole number of 0 or more, e.g. 15000"),
+    ))
+}
+
+fn insurance_row_problems(fields: &Fields, row: usize) -> Vec<Problem> {
+    let names = [format!("si_from_{row}"), format!("si_to_{row}"), format!("si_base_{row}")];
+    let [from, to, base] = [&names[0], &names[1], &names[2]].map(|name| fields.get(name));
+    if from.is_empty() && to.is_empty() && base.is_empty() {
+        return Vec::new();
+    }
+    let mut problems = Vec::new();
+    let month = |field: &str, value: &str, problems: &mut Vec<Problem>| {
+        if value.is_empty() {
+            return None;
+        }
+        let parsed = jifen_rules::calendar::Month::parse(value).ok();
+        if parsed.is_none() {
+            problems.push(Problem::new(
+                field,
+                format!("“{value}”不是有效月份，请按 年-月 填写，如 2024-07"),
+                format!("\"{value}\" is not a month; write it as year-month, e.g. 2024-07"),
+            ));
+        }
+        parsed
+    };
+    let start = month(&names[0], from, &mut problems);
+    let end = month(&names[1], to, &mut problems);
+    if from.is_empty() {
+        problems.push(Problem::new(&names[0], "请填写起始月", "Enter the month this period starts"));
+    }
+    if let (Some(start), Some(end)) = (start, end)
+        && end < start
+    {
+        problems.push(Problem::new(&names[1], "截止月早于起始月", "The period ends before it starts"));
+    }
+    if base.is_empty() {
+        problems.push(Problem::new(&names[2], "请填写月缴费基数（元）", "Enter the monthly base in yuan"));
+    } else {
+        problems.extend(amount_problem(fields, &names[2], "金额（元）", "an amount in yuan"));
+    }
+    problems
 }
 
 /// The profile JSON the fields describe.
@@ -222,5 +369,47 @@ mod tests {
         ]);
         let error = Profile::from_value(profile_json(&form)).unwrap_err();
         assert_eq!(error.path, "social_insurance[0].base");
+    }
+}
+
+#[cfg(test)]
+mod written_as_people_write {
+    use super::*;
+
+    fn fields(pairs: &[(&str, &str)]) -> Fields {
+        Fields::new(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
+    }
+
+    #[test]
+    fn amounts_read_as_people_write_them() {
+        for text in ["15000", "15,000", "15，000", "15 000", "15000元", "￥15000", "¥15,000.00", "１５０００"]
+        {
+            assert_eq!(parse_amount(text), Ok(15000), "{text}");
+        }
+        assert_eq!(parse_amount("-5"), Err(AmountError::Negative));
+        assert_eq!(parse_amount("15000.5"), Err(AmountError::Fraction));
+        assert_eq!(parse_amount("lots"), Err(AmountError::NotANumber));
+        assert_eq!(parse_amount("元"), Err(AmountError::NotANumber));
+        let json = profile_json(&fields(&[("si_from_0", "2024-07"), ("si_base_0", "15,000元")]));
+        assert_eq!(json["social_insurance"][0]["base"], 15000);
+    }
+
+    #[test]
+    fn every_badly_written_field_is_named_at_once_in_plain_words() {
+        let form = fields(&[
+            ("birth_date", "1991-13-40"),
+            ("si_from_0", "2024-07"),
+            ("si_base_0", "-5"),
+            ("si_to_1", "2025-06"),
+            ("tax", "lots"),
+        ]);
+        let problems = field_problems(&form);
+        let named: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
+        assert_eq!(named, ["birth_date", "tax", "si_base_0", "si_from_1", "si_base_1"]);
+        let base = &problems[2];
+        assert!(base.zh.contains("不能为负数") && base.en.contains("cannot be negative"), "{base:?}");
+        assert!(problems.iter().all(|p| !p.en.contains("invalid type") && !p.en.contains("u64")));
+        // An open range (no end month) is not a problem.
+        assert!(field_problems(&fields(&[("si_from_0", "2024-07"), ("si_base_0", "7000")])).is_empty());
     }
 }

@@ -74,6 +74,51 @@ pub struct Material {
     pub id: String,
     pub when: Condition,
     pub title: Text,
+    /// The workflow actions that cannot be taken until a file for it is uploaded.
+    #[serde(default)]
+    pub required_for: Vec<String>,
+    /// Brought to the district centre's counter, never uploaded (the form the employer
+    /// stamps exists only once it is approved and printed).
+    #[serde(default)]
+    pub at_counter: bool,
+}
+
+/// Where one material of an application's checklist stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MaterialStatus {
+    /// A file is uploaded.
+    Uploaded,
+    /// Missing, and a move that can be taken now needs it.
+    Missing,
+    /// Not uploaded, and not needed for any move that can be taken now.
+    NotNeededYet,
+    /// Brought to the district centre's counter, not uploaded.
+    AtCounter,
+}
+
+impl MaterialStatus {
+    pub fn name(self, lang: jifen_rules::Lang) -> &'static str {
+        use jifen_rules::Lang::{En, Zh};
+        match (self, lang) {
+            (Self::Uploaded, Zh) => "已上传",
+            (Self::Uploaded, En) => "uploaded",
+            (Self::Missing, Zh) => "缺少",
+            (Self::Missing, En) => "missing",
+            (Self::NotNeededYet, Zh) => "此步暂不需要",
+            (Self::NotNeededYet, En) => "not needed at this step",
+            (Self::AtCounter, Zh) => "盖章后带到窗口，无需上传",
+            (Self::AtCounter, En) => "stamped, then brought to the counter; not uploaded",
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Uploaded => "uploaded",
+            Self::Missing => "missing",
+            Self::NotNeededYet => "not_needed_yet",
+            Self::AtCounter => "at_counter",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -116,6 +161,62 @@ impl Catalogue {
             }
         }
         Ok(Self { materials: file.material })
+    }
+
+    /// Checks the catalogue against the workflow: each `required_for` names one of its
+    /// actions, and nothing brought to the counter is required as an upload.
+    pub fn check_against(&self, workflow: &crate::workflow::Workflow) -> Result<(), CatalogueError> {
+        for material in &self.materials {
+            if let Some(unknown) =
+                material.required_for.iter().find(|id| !workflow.actions.iter().any(|a| &a.id == *id))
+            {
+                return Err(CatalogueError(format!(
+                    "material {} is required for action {unknown}, which the workflow does not define",
+                    material.id
+                )));
+            }
+            if material.at_counter && !material.required_for.is_empty() {
+                return Err(CatalogueError(format!(
+                    "material {} is brought to the counter, so no move can wait for its upload",
+                    material.id
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// The materials the form needs that `action` waits for and that have no file among
+    /// `uploaded` (material ids).
+    pub fn missing_for<'a>(&'a self, fields: &Fields, action: &str, uploaded: &[&str]) -> Vec<&'a Material> {
+        self.checklist(fields)
+            .into_iter()
+            .filter(|m| m.required_for.iter().any(|a| a == action) && !uploaded.contains(&m.id.as_str()))
+            .collect()
+    }
+
+    /// Each material the form needs with where it stands, when `possible` are the actions
+    /// that can be taken now and `uploaded` the materials with a file.
+    pub fn statuses<'a>(
+        &'a self,
+        fields: &Fields,
+        possible: &[&str],
+        uploaded: &[&str],
+    ) -> Vec<(&'a Material, MaterialStatus)> {
+        self.checklist(fields)
+            .into_iter()
+            .map(|material| {
+                let status = if material.at_counter {
+                    MaterialStatus::AtCounter
+                } else if uploaded.contains(&material.id.as_str()) {
+                    MaterialStatus::Uploaded
+                } else if material.required_for.iter().any(|a| possible.contains(&a.as_str())) {
+                    MaterialStatus::Missing
+                } else {
+                    MaterialStatus::NotNeededYet
+                };
+                (material, status)
+            })
+            .collect()
     }
 
     pub fn material(&self, id: &str) -> Option<&Material> {
@@ -178,6 +279,41 @@ mod tests {
         }
         // A bachelor's diploma without the degree needs no degree certificate.
         assert!(!ids(&fields(&[("edu_level", "bachelor")])).iter().any(|n| n == "degree_certificate"));
+    }
+
+    #[test]
+    fn the_catalogue_names_real_actions_and_the_stamped_form_is_not_uploaded() {
+        let workflow = crate::workflow::Workflow::embedded().unwrap();
+        let catalogue = Catalogue::embedded().unwrap();
+        catalogue.check_against(workflow).unwrap();
+        assert!(catalogue.material("application_form").unwrap().at_counter);
+        let typo = Catalogue::parse(&EMBEDDED_MATERIALS.replacen("\"file\"]", "\"fiel\"]", 1)).unwrap();
+        assert!(typo.check_against(workflow).unwrap_err().to_string().contains("fiel"));
+        let counter = Catalogue::parse(&EMBEDDED_MATERIALS.replacen(
+            "\nat_counter = true\n",
+            "\nat_counter = true\nrequired_for = [\"file\"]\n",
+            1,
+        ))
+        .unwrap();
+        assert!(counter.check_against(workflow).is_err());
+    }
+
+    #[test]
+    fn statuses_say_uploaded_missing_not_needed_yet_or_at_the_counter() {
+        let catalogue = Catalogue::embedded().unwrap();
+        let claimed = fields(&[("edu_level", "bachelor")]);
+        let status = |possible: &[&str], uploaded: &[&str], id: &str| {
+            catalogue.statuses(&claimed, possible, uploaded).into_iter().find(|(m, _)| m.id == id).unwrap().1
+        };
+        // While the applicant fills the form, only the basic documents are needed now.
+        assert_eq!(status(&["submit"], &[], "id_card"), MaterialStatus::Missing);
+        assert_eq!(status(&["submit"], &[], "diploma"), MaterialStatus::NotNeededYet);
+        assert_eq!(status(&["submit"], &["id_card"], "id_card"), MaterialStatus::Uploaded);
+        assert_eq!(status(&["file"], &[], "diploma"), MaterialStatus::Missing);
+        assert_eq!(status(&["file"], &[], "application_form"), MaterialStatus::AtCounter);
+        let missing: Vec<&str> =
+            catalogue.missing_for(&claimed, "file", &["id_card"]).iter().map(|m| m.id.as_str()).collect();
+        assert_eq!(missing, ["residence_permit", "labour_contract", "diploma"]);
     }
 
     #[test]

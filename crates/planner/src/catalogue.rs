@@ -7,6 +7,7 @@ use std::sync::LazyLock;
 pub const EMBEDDED_ACTIONS: &str = include_str!("../data/actions.toml");
 
 /// Where an area action moves work and home to.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Area {

@@ -10,28 +10,36 @@ use jifen_rules::calendar::{date_format, option_date_format};
 use jifen_rules::{ItemId, Lang, QualificationKind, RuleSet, explain};
 use serde::Serialize;
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct PlanDocument<'a> {
+    #[cfg_attr(feature = "openapi", schema(schema_with = jifen_rules::openapi::date))]
     #[serde(with = "date_format")]
     pub as_of: NaiveDate,
+    #[cfg_attr(feature = "openapi", schema(schema_with = jifen_rules::openapi::date))]
     #[serde(with = "date_format")]
     pub until: NaiveDate,
     pub standard: i64,
+    #[cfg_attr(feature = "openapi", schema(value_type = Assumptions))]
     pub assumptions: &'a Assumptions,
     pub notes: Vec<String>,
     pub current: Current,
+    #[cfg_attr(feature = "openapi", schema(schema_with = jifen_rules::openapi::optional_date, required = true))]
     #[serde(with = "option_date_format")]
     pub reaches_on: Option<NaiveDate>,
     pub events: Vec<Event>,
     pub threats: Vec<Event>,
     pub series: Vec<Point>,
     /// Holding the standard once reached (`null`: not reached within the horizon).
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub standing: Option<StandingDocument>,
     pub actions: Vec<ActionDocument>,
     pub not_proposed: Vec<NotProposedDocument>,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub deadline: Option<DeadlineDocument>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct Current {
     pub total: i64,
@@ -39,8 +47,10 @@ pub struct Current {
 }
 
 /// One item's change on a date, with the total after all of that date's changes.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct Event {
+    #[cfg_attr(feature = "openapi", schema(schema_with = jifen_rules::openapi::date))]
     #[serde(with = "date_format")]
     pub date: NaiveDate,
     pub item: ItemId,
@@ -51,8 +61,10 @@ pub struct Event {
     pub explanation: String,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct Point {
+    #[cfg_attr(feature = "openapi", schema(schema_with = jifen_rules::openapi::date))]
     #[serde(with = "date_format")]
     pub date: NaiveDate,
     pub total: i64,
@@ -60,14 +72,18 @@ pub struct Point {
 
 /// From the date the standard is reached: until when it holds, what brings the total
 /// below it, and which actions keep it longer.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct StandingDocument {
+    #[cfg_attr(feature = "openapi", schema(schema_with = jifen_rules::openapi::date))]
     #[serde(with = "date_format")]
     pub from: NaiveDate,
     /// The last day at or above the standard within the horizon.
+    #[cfg_attr(feature = "openapi", schema(schema_with = jifen_rules::openapi::date))]
     #[serde(with = "date_format")]
     pub until: NaiveDate,
     /// The first day below it again (`null`: held to the horizon's end).
+    #[cfg_attr(feature = "openapi", schema(schema_with = jifen_rules::openapi::optional_date, required = true))]
     #[serde(with = "option_date_format")]
     pub falls_on: Option<NaiveDate>,
     /// The falls of items after `from` up to `falls_on`: what brings the total below.
@@ -77,65 +93,83 @@ pub struct StandingDocument {
     pub text: String,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct ActionDocument {
     pub id: String,
     pub title: String,
     pub effort: u32,
+    #[cfg_attr(feature = "openapi", schema(schema_with = jifen_rules::openapi::date))]
     #[serde(with = "date_format")]
     pub ready_on: NaiveDate,
+    #[cfg_attr(feature = "openapi", schema(schema_with = jifen_rules::openapi::optional_date, required = true))]
     #[serde(with = "option_date_format")]
     pub reaches_on: Option<NaiveDate>,
     /// The first day below the standard again after reaching it (`null`: never reached, or
     /// held to the horizon's end).
+    #[cfg_attr(feature = "openapi", schema(schema_with = jifen_rules::openapi::optional_date, required = true))]
     #[serde(with = "option_date_format")]
     pub falls_on: Option<NaiveDate>,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub months_earlier: Option<i32>,
     pub gain: i64,
+    #[cfg_attr(feature = "openapi", schema(schema_with = jifen_rules::openapi::optional_date, required = true))]
     #[serde(with = "option_date_format")]
     pub gain_on: Option<NaiveDate>,
     /// Why the action gains nothing on its own (`null` when it gains).
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub no_gain: Option<NoGainDocument>,
 }
 
 /// A stable `code` and its wording.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct NoGainDocument {
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::no_gain_codes))]
     pub code: &'static str,
     pub text: String,
     /// The action together with which this one adds points.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub with: Option<PartnerDocument>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct PartnerDocument {
     pub id: String,
     pub title: String,
     /// What this action adds to what the partner gives alone.
     pub gain: i64,
+    #[cfg_attr(feature = "openapi", schema(schema_with = jifen_rules::openapi::optional_date, required = true))]
     #[serde(with = "option_date_format")]
     pub gain_on: Option<NaiveDate>,
 }
 
 /// An action of the catalogue the planner does not propose, and why.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct NotProposedDocument {
     pub id: String,
     pub title: String,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::not_proposed_codes))]
     pub code: &'static str,
     pub text: String,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct DeadlineDocument {
+    #[cfg_attr(feature = "openapi", schema(schema_with = jifen_rules::openapi::date))]
     #[serde(with = "date_format")]
     pub date: NaiveDate,
     pub met: bool,
     pub effort: u32,
     pub actions: Vec<ActionDocument>,
+    #[cfg_attr(feature = "openapi", schema(schema_with = jifen_rules::openapi::optional_date, required = true))]
     #[serde(with = "option_date_format")]
     pub reaches_on: Option<NaiveDate>,
     pub best_total: i64,
+    #[cfg_attr(feature = "openapi", schema(schema_with = jifen_rules::openapi::date))]
     #[serde(with = "date_format")]
     pub best_on: NaiveDate,
     pub events: Vec<Event>,

@@ -9,6 +9,8 @@
 mod advice;
 mod catalogue;
 mod document;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 mod plan;
 mod scenario;
 mod timeline;

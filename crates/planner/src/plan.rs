@@ -18,6 +18,7 @@ pub const LAST_AGE: i32 = 60;
 /// Threats are the score's falls within this many months.
 pub const THREAT_MONTHS: u32 = 36;
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PlanRequest {
@@ -25,8 +26,11 @@ pub struct PlanRequest {
     #[serde(default)]
     pub assumptions: Assumptions,
     #[serde(default = "default_horizon")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 40, default = 10))]
     pub horizon_years: u32,
     #[serde(default, with = "jifen_rules::calendar::option_date_format", skip_serializing_if = "Option::is_none")]
+    // A deadline is a date when present (`null` is refused: see `from_document_slice`).
+    #[cfg_attr(feature = "openapi", schema(schema_with = jifen_rules::openapi::date))]
     pub deadline: Option<NaiveDate>,
 }
 

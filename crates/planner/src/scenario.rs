@@ -12,11 +12,13 @@ fn yes() -> bool {
 }
 
 /// What to assume about the future (CONTRACT-style JSON, see docs/PLAN.md).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Assumptions {
     /// Keeps working and insured from the latest insured month on.
     #[serde(default = "yes")]
+    #[cfg_attr(feature = "openapi", schema(default = true))]
     pub keeps_insured: bool,
     /// The monthly base from now on; by default the base of the latest insured month.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -36,6 +38,7 @@ impl Default for Assumptions {
 }
 
 /// From `from` on: a new base, insurance stopping or resuming, or a move of work and home.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PlannedChange {

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 macro_rules! item_ids {
     ($($variant:ident = $text:literal, $category:ident, $zh:literal, $en:literal;)+) => {
         /// The items of CONTRACT.md, in the order results list them.
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
         #[serde(rename_all = "snake_case")]
         pub enum ItemId { $($variant),+ }
@@ -60,6 +61,7 @@ item_ids! {
     Crime = "crime", Deduction, "一般刑事犯罪", "Criminal record";
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Category {

@@ -1,6 +1,7 @@
 use serde::{Deserialize, Serialize};
 
 /// The language of explanations, citations and messages. Chinese is the default.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, Hash)]
 pub enum Lang {
     #[default]
@@ -30,6 +31,7 @@ impl Lang {
 }
 
 /// A text in both languages, as rule data carries it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Text {

@@ -25,6 +25,8 @@ mod interpretation;
 mod item;
 mod lang;
 mod names;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 mod profile;
 mod result;
 mod rulebook;

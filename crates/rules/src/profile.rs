@@ -29,15 +29,21 @@ fn is_zero(value: &u32) -> bool {
 /// Upper bound for counts of years: no working life is longer.
 pub const MAX_YEARS: u32 = 100;
 
+/// A person's facts (CONTRACT.md). `birth_date` or `id_number` is required; every other field
+/// is optional and means "none" when absent. Unknown fields are an error.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Profile {
     /// The evaluation date; the caller's today (Asia/Shanghai) when absent.
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::optional_date))]
     #[serde(default, with = "option_date_format", skip_serializing_if = "Option::is_none")]
     pub as_of: Option<NaiveDate>,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::optional_date))]
     #[serde(default, with = "option_date_format", skip_serializing_if = "Option::is_none")]
     pub birth_date: Option<NaiveDate>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::id_number))]
     pub id_number: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub education: Vec<Education>,
@@ -52,8 +58,10 @@ pub struct Profile {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub investment: Option<Investment>,
     #[serde(default, skip_serializing_if = "is_zero")]
+    #[cfg_attr(feature = "openapi", schema(maximum = 100))]
     pub public_service_years: u32,
     #[serde(default, skip_serializing_if = "is_zero")]
+    #[cfg_attr(feature = "openapi", schema(maximum = 100))]
     pub remote_key_area_years: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lingang: Option<Lingang>,
@@ -63,13 +71,16 @@ pub struct Profile {
     pub intermediary_talent: bool,
     #[serde(default, skip_serializing_if = "Records::is_empty")]
     pub records: Records,
-    /// Forces a rule set; by default the one in force on `as_of`.
+    /// Forces a rule set (an id `GET /api/v1/rule-sets` lists); by default the one in force on `as_of`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(examples("sh-2023", "sh-2018")))]
     pub rule_set: Option<String>,
     /// Eligibility gate (RULES.md §7): holds a valid residence permit. Assumed in a simulation.
+    #[cfg_attr(feature = "openapi", schema(default = true))]
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub holds_residence_permit: bool,
     /// Eligibility gate: employed by an eligible Shanghai employer. Assumed in a simulation.
+    #[cfg_attr(feature = "openapi", schema(default = true))]
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub employer_eligible: bool,
 }
@@ -84,6 +95,7 @@ named_enum!(
     }
 );
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Education {
@@ -91,14 +103,18 @@ pub struct Education {
     /// The bachelor's degree (学士学位); matters for `bachelor` only.
     #[serde(default, skip_serializing_if = "is_false")]
     pub degree: bool,
+    #[cfg_attr(feature = "openapi", schema(default = true))]
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub full_time: bool,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::optional_date))]
     #[serde(default, with = "option_date_format", skip_serializing_if = "Option::is_none")]
     pub graduated_on: Option<NaiveDate>,
+    #[cfg_attr(feature = "openapi", schema(default = true))]
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub recognized: bool,
     #[serde(default, skip_serializing_if = "is_false")]
     pub shortage_major: bool,
+    #[cfg_attr(feature = "openapi", schema(default = true))]
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub post_match: bool,
 }
@@ -169,17 +185,22 @@ impl<'de> Deserialize<'de> for Grade {
     }
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Qualification {
     pub kind: QualificationKind,
     pub level: Grade,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::optional_date))]
     #[serde(default, with = "option_date_format", skip_serializing_if = "Option::is_none")]
     pub obtained_on: Option<NaiveDate>,
+    #[cfg_attr(feature = "openapi", schema(default = true))]
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub obtained_in_shanghai: bool,
+    #[cfg_attr(feature = "openapi", schema(default = true))]
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub post_match: bool,
+    #[cfg_attr(feature = "openapi", schema(default = true))]
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub registered: bool,
 }
@@ -227,15 +248,17 @@ pub struct InsurancePeriod {
 }
 
 /// An insurance period as JSON writes it, with `to` optional.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct InsuranceRange {
+pub(crate) struct InsuranceRange {
     from: Month,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     to: Option<Month>,
     base: u64,
     #[serde(default, skip_serializing_if = "is_false")]
     back_paid: bool,
+    #[cfg_attr(feature = "openapi", schema(default = true))]
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     unit_matches_contract: bool,
 }
@@ -274,10 +297,12 @@ impl InsurancePeriod {
     }
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Spouse {
     pub shanghai_hukou: bool,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::date))]
     #[serde(with = "date_format")]
     pub married_on: NaiveDate,
 }
@@ -290,12 +315,15 @@ named_enum!(
     }
 );
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Award {
     pub level: AwardLevel,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::optional_date))]
     #[serde(default, with = "option_date_format", skip_serializing_if = "Option::is_none")]
     pub obtained_on: Option<NaiveDate>,
+    #[cfg_attr(feature = "openapi", schema(default = true))]
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub obtained_in_shanghai: bool,
 }
@@ -310,6 +338,7 @@ fn is_hundred(value: &u8) -> bool {
 
 /// Over the last 3 years: average annual tax of the person's own enterprise (CNY) and the
 /// average number of Shanghai-hukou employees.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Investment {
@@ -319,31 +348,39 @@ pub struct Investment {
     pub avg_local_hires: u64,
     /// The person's share of the enterprise in percent; the tax is pro-rated by it.
     #[serde(default = "hundred", skip_serializing_if = "is_hundred")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 100, default = 100))]
     pub share_percent: u8,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Lingang {
     /// Working and living in the Lin-gang Special Area since this date.
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::date))]
     #[serde(with = "date_format")]
     pub since: NaiveDate,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Crime {
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::date))]
     #[serde(with = "date_format")]
     pub on: NaiveDate,
     #[serde(default, skip_serializing_if = "is_false")]
     pub serious: bool,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Records {
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::date_list))]
     #[serde(default, with = "date_list_format", skip_serializing_if = "Vec::is_empty")]
     pub false_materials: Vec<NaiveDate>,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::date_list))]
     #[serde(default, with = "date_list_format", skip_serializing_if = "Vec::is_empty")]
     pub detentions: Vec<NaiveDate>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -10,9 +10,11 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScoreResult<'r> {
     pub rule_set: RuleSetSummary<'r>,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::date))]
     #[serde(with = "date_format")]
     pub as_of: NaiveDate,
     pub standard: i64,
@@ -22,30 +24,40 @@ pub struct ScoreResult<'r> {
     pub veto_reasons: Vec<String>,
     pub eligible_to_apply: bool,
     pub eligibility_reasons: Vec<String>,
+    #[cfg_attr(feature = "openapi", schema(min_items = 17, max_items = 17))]
     pub items: Vec<ResultItem<'r>>,
     pub warnings: Vec<String>,
     /// Every interpretation of RULES.md §9 the result rests on.
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::interpretation_ids))]
     pub interpretations: Vec<Cow<'static, str>>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RuleSetSummary<'r> {
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub id: Cow<'r, str>,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub title: Cow<'r, str>,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::date))]
     #[serde(with = "date_format")]
     pub effective_from: NaiveDate,
     pub provisional: bool,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ResultItem<'r> {
     pub id: ItemId,
     pub category: Category,
     pub points: i64,
     pub counted: bool,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub explanation: Cow<'r, str>,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub citation: Cow<'r, str>,
     pub confidence: Confidence,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::interpretation_ids))]
     pub interpretations: Vec<Cow<'static, str>>,
 }
 
@@ -57,6 +69,7 @@ impl<'r> ScoreResult<'r> {
 
 /// How much of a result is worded: everything (the default), or nothing (a compact result
 /// for machines: `--explain none`, `?explain=none`).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Explain {
@@ -78,31 +91,44 @@ impl Explain {
 /// The result document without words, for machines (CONTRACT.md v1.1): the same fields as
 /// [`ScoreResult`] in the same order, except that items carry no `explanation` and
 /// `citation`, and `veto_reasons`, `eligibility_reasons` and `warnings` hold stable codes.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
+// Only serialized: deny_unknown_fields changes nothing but the schema (additionalProperties:
+// false), which tells a compact result from a full one.
+#[serde(deny_unknown_fields)]
 pub struct CompactResult<'r> {
     pub rule_set: RuleSetSummary<'r>,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::date))]
     #[serde(with = "date_format")]
     pub as_of: NaiveDate,
     pub standard: i64,
     pub total: i64,
     pub reaches_standard: bool,
     pub vetoed: bool,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::veto_codes))]
     pub veto_reasons: Vec<&'static str>,
     pub eligible_to_apply: bool,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::ineligibility_codes))]
     pub eligibility_reasons: Vec<&'static str>,
+    #[cfg_attr(feature = "openapi", schema(min_items = 17, max_items = 17))]
     pub items: Vec<CompactItem>,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::warning_codes))]
     pub warnings: Vec<&'static str>,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::interpretation_ids))]
     pub interpretations: Vec<&'static str>,
 }
 
 /// An item of a [`CompactResult`]: a [`ResultItem`] without its words.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(deny_unknown_fields)]
 pub struct CompactItem {
     pub id: ItemId,
     pub category: Category,
     pub points: i64,
     pub counted: bool,
     pub confidence: Confidence,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::interpretation_ids))]
     pub interpretations: Vec<&'static str>,
 }
 

@@ -24,6 +24,7 @@ pub const EMBEDDED_AVERAGE_WAGE: &str = include_str!("../data/average-wage.toml"
 const IDENTITY_KEYS: [&str; 7] =
     ["id", "title", "effective_from", "effective_to", "provisional", "confidence", "inherits"];
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Confidence {

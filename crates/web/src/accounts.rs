@@ -246,13 +246,29 @@ pub async fn home(State(state): State<AppState>, chosen: Chosen, signed: SignedI
             Ok(None) => html! {},
             Err(e) => return server_error(lang, e),
         },
-        (Role::Applicant, _, _) => html! {
+        (Role::Applicant, _, _) => {
+            let actor = jifen_applications::Actor::from(user);
+            let listings = match state.service.applications(&actor).await {
+                Ok(listings) => listings,
+                Err(e) => return crate::respond::service_error(lang, &e),
+            };
+            html! {
+            // Where the application stands, first: the reason an applicant comes back.
+            @if let Some(latest) = listings.first() {
+                section.summary id="my-application" {
+                    p { a href=(format!("/applications/{}", latest.id)) { (t(lang, "积分申请", "Application")) " #" (latest.id) } " · "
+                        (t(lang, "当前状态：", "Now: ")) strong { (state.workflow.state_title(&latest.state, lang).unwrap_or(&latest.state)) }
+                        @if let Some(current) = state.workflow.state(&latest.state) { " · " (t(lang, "等待：", "waiting for: ")) (current.waiting_for.name(lang)) }
+                    }
+                }
+            }
             ul.links {
                 li { a href="/applications" { (t(lang, "我的积分申请", "My application")) } }
                 li { a href="/account/employers" { (t(lang, "我的用人单位（确认或结束关联）", "My employers (confirm or end a link)")) } }
                 li { a href="/" { (t(lang, "积分模拟与规划（可保存用于申请）", "Simulator and planner (save a simulation for your application)")) } }
             }
-        },
+            }
+        }
         (Role::Admin, _, _) => crate::admin::home_links(lang),
         _ => html! { p { (t(lang, "欢迎使用。", "Welcome.")) } },
     };

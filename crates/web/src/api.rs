@@ -1,4 +1,9 @@
 //! The JSON API under `/api/v1`: the same contract as the CLI (CONTRACT.md, docs/PLAN.md).
+//!
+//! The OpenAPI document is derived from these handlers' annotations and the contract's
+//! types (`jifen-rules` and `jifen-planner` with their `openapi` feature); a snapshot test
+//! (tests/openapi.rs) shows every change to it, and a generated-input test holds the server
+//! to it.
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -6,107 +11,316 @@ use crate::lang::Chosen;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{Query, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use jifen_domain::clock;
-use jifen_planner::PlanRequest;
-use jifen_rules::{Context, Explain, Profile};
-use serde::Deserialize;
+use jifen_planner::{PlanDocument, PlanRequest};
+use jifen_rules::{CompactResult, Context, Explain, Lang, Profile, ScoreResult};
+use serde::Serialize;
+use std::sync::LazyLock;
+use utoipa::{OpenApi, ToSchema};
 
 /// The largest request body the API reads: a profile is a few kilobytes.
 pub const BODY_LIMIT: usize = 64 * 1024;
 
-pub const OPENAPI: &str = include_str!("../assets/openapi.json");
+/// The OpenAPI document, derived from the handlers below and the contract's types.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "jifen API",
+        version = "1",
+        description = "Shanghai residence-permit points (上海市居住证积分): score a profile, plan the way to the standard score, read the rule sets. JSON in and out; explanations in Chinese by default, English with lang=en. Every refusal is an Error document with a 4xx status; a 5xx is a bug."
+    ),
+    servers((url = "/api/v1")),
+    paths(score, plan, rule_sets, openapi, ping),
+    components(schemas(Lang, Explain))
+)]
+pub struct ApiDoc;
 
-#[derive(Debug, Deserialize)]
-pub struct ScoreQuery {
-    /// Forces a rule set.
-    pub rule_set: Option<String>,
-    /// `full` (the default) or `none`: the compact result for machines (CONTRACT.md v1.1).
-    pub explain: Option<String>,
+/// The document as served: pretty JSON, built once.
+pub fn openapi_json() -> &'static str {
+    static JSON: LazyLock<String> = LazyLock::new(|| {
+        let mut document = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+        // What a derive cannot say: a profile needs `birth_date` or `id_number`.
+        if let Some(profile) = document.pointer_mut("/components/schemas/Profile").and_then(|p| p.as_object_mut()) {
+            profile
+                .insert("anyOf".into(), serde_json::json!([{"required": ["birth_date"]}, {"required": ["id_number"]}]));
+        }
+        serde_json::to_string_pretty(&document).unwrap_or_else(|_| "{}".to_string())
+    });
+    &JSON
 }
 
-impl ScoreQuery {
-    fn explain(&self, lang: jifen_rules::Lang) -> Result<Explain, ApiError> {
-        let Some(text) = self.explain.as_deref() else {
+/// An error document: `{"error": {"code", "path", "message"}}`, as [`ApiError`] writes it.
+#[derive(Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = Error)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ErrorDetail {
+    /// A stable machine code (docs/CONTRACT.md, Errors).
+    #[schema(min_length = 1)]
+    pub code: String,
+    /// The offending field (`education[0].level`) or query parameter (`lang`); absent when
+    /// the whole request is at fault.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[schema(min_length = 1)]
+    pub path: String,
+    /// What is wrong, in the request's language.
+    pub message: String,
+}
+
+/// The answer of `POST /score`: the result document, or with `explain=none` the compact one.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum ScoreAnswer {
+    Full(ScoreResult<'static>),
+    Compact(CompactResult<'static>),
+}
+
+/// What `POST /plan` reads: a plan document, or a bare profile planned with the default
+/// assumptions.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum PlanInput {
+    Plan(PlanRequest),
+    Profile(Profile),
+}
+
+/// `GET /rule-sets`: the rule data as embedded or published.
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)]
+pub struct RuleSets {
+    pub rule_sets: Vec<RuleSetData>,
+    /// The average-wage series: `points_reference` (what bases are compared with for
+    /// points) and `insurance_base`, each entry with its source.
+    #[schema(value_type = Object)]
+    pub average_wage: serde_json::Value,
+}
+
+/// One rule set: its id, title and dates, and every rule with its value, citation and
+/// confidence (the further fields, named as in RULES.md).
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)]
+pub struct RuleSetData {
+    pub id: String,
+    pub title: jifen_rules::Text,
+    #[schema(schema_with = jifen_rules::openapi::date)]
+    pub effective_from: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = jifen_rules::openapi::date)]
+    pub effective_to: Option<String>,
+    pub provisional: bool,
+    pub confidence: jifen_rules::Confidence,
+    #[schema(value_type = Object)]
+    pub standard_score: serde_json::Value,
+}
+
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)]
+pub struct Ping {
+    pub ok: bool,
+}
+
+/// The query of an API request, decoded. Unknown parameters are ignored; of a parameter
+/// given twice, the first counts.
+struct ApiQuery {
+    pairs: Vec<(String, String)>,
+}
+
+impl ApiQuery {
+    fn parse(raw: Option<&str>, fallback: Lang) -> Result<Self, ApiError> {
+        let pairs = serde_urlencoded::from_str(raw.unwrap_or(""))
+            .map_err(|_| invalid_query("", fallback, "查询参数无法解析", "the query string cannot be read"))?;
+        Ok(Self { pairs })
+    }
+
+    fn get(&self, name: &str) -> Option<&str> {
+        self.pairs.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str())
+    }
+
+    /// `lang` is `zh` or `en`, nothing else; without it, the cookie, then Accept-Language.
+    fn lang(&self, chosen: Chosen) -> Result<Lang, ApiError> {
+        match self.get("lang") {
+            None => Ok(chosen.lang),
+            Some("zh") => Ok(Lang::Zh),
+            Some("en") => Ok(Lang::En),
+            Some(other) => Err(invalid_query(
+                "lang",
+                chosen.lang,
+                &format!("lang 参数无效：\"{other}\"；可选 zh 或 en"),
+                &format!("unknown lang \"{other}\"; expected zh or en"),
+            )),
+        }
+    }
+
+    fn explain(&self, lang: Lang) -> Result<Explain, ApiError> {
+        let Some(text) = self.get("explain") else {
             return Ok(Explain::Full);
         };
         Explain::parse(text).ok_or_else(|| {
-            let message = match lang {
-                jifen_rules::Lang::Zh => format!("explain 参数无效：\"{text}\"；可选 full 或 none"),
-                jifen_rules::Lang::En => format!("unknown explain \"{text}\"; expected full or none"),
-            };
-            ApiError { path: "explain".into(), ..ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", message) }
+            invalid_query(
+                "explain",
+                lang,
+                &format!("explain 参数无效：\"{text}\"；可选 full 或 none"),
+                &format!("unknown explain \"{text}\"; expected full or none"),
+            )
         })
     }
 }
 
-fn body(bytes: Result<Bytes, BytesRejection>, chosen: Chosen) -> Result<Bytes, ApiError> {
+fn invalid_query(path: &str, lang: Lang, zh: &str, en: &str) -> ApiError {
+    let message = match lang {
+        Lang::Zh => zh,
+        Lang::En => en,
+    };
+    ApiError { path: path.into(), ..ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", message) }
+}
+
+fn body(bytes: Result<Bytes, BytesRejection>, lang: Lang) -> Result<Bytes, ApiError> {
     bytes.map_err(|rejection| match rejection.status() {
-        StatusCode::PAYLOAD_TOO_LARGE => ApiError::too_large(BODY_LIMIT, chosen.lang),
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::too_large(BODY_LIMIT, lang),
         status => ApiError::new(status, "unreadable_body", rejection.body_text()),
     })
 }
 
+const LANG_PARAM: &str = "The language of explanations and messages: zh or en (anything else is refused with 400 invalid_query). Without it, the jifen_lang cookie, then Accept-Language, then Chinese.";
+
 /// `POST /api/v1/score`: a profile in, the result document out.
+#[utoipa::path(
+    post,
+    path = "/score",
+    operation_id = "score",
+    summary = "Score a profile: total, every item with its explanation and citation (or, with explain=none, the compact result for machines)",
+    params(
+        ("lang" = Option<Lang>, Query, description = LANG_PARAM),
+        ("rule_set" = Option<String>, Query, example = "sh-2023", description = "Force a rule set (one of the ids GET /rule-sets lists; another is refused with 422 unknown_rule_set). By default the one in force on as_of."),
+        ("explain" = Option<Explain>, Query, description = "full (the default): every item with its explanation and citation. none: the compact result for machines — the same document without explanation and citation in items[], and with the stable codes of warnings, veto_reasons and eligibility_reasons instead of their words; totals, flags, item ids, points, counted and interpretations are identical. Anything else is refused with 400 invalid_query."),
+    ),
+    request_body(
+        content = Profile,
+        content_type = "application/json",
+        example = json!({"as_of": "2025-06-30", "birth_date": "1991-09-09", "education": [{"level": "associate"}],
+            "spouse": {"shanghai_hukou": true, "married_on": "2018-03-01"},
+            "social_insurance": [{"from": "2024-07", "to": "2025-06", "base": 7000}]}),
+    ),
+    responses(
+        (status = 200, description = "The result document; with explain=none, the compact result document.", body = ScoreAnswer, content_type = "application/json"),
+        (status = 400, description = "Not JSON (malformed_json), or an unknown lang or explain (invalid_query, path names the parameter).", body = ErrorBody, content_type = "application/json"),
+        (status = 413, description = "The body is larger than 64 KiB (body_too_large).", body = ErrorBody, content_type = "application/json"),
+        (status = 422, description = "A field is wrong; path names it. Besides what the schema says (invalid_field, value_too_large, percent_out_of_range), the checks it cannot: id_number_length, id_number_character, id_number_region, id_number_birth_date, id_number_check_character, birth_date_missing, birth_date_mismatch, qualification_level_mismatch, insurance_range_reversed, insurance_months_overlap, insurance_second_open_range, insurance_open_range_after_as_of, insurance_overlaps_open_range, under_minimum_age, no_rule_set_in_force, unknown_rule_set.", body = ErrorBody, content_type = "application/json"),
+        (status = 500, description = "A bug: logged, and never expected (internal).", body = ErrorBody, content_type = "application/json"),
+    )
+)]
 pub async fn score(
     State(state): State<AppState>,
     chosen: Chosen,
-    Query(query): Query<ScoreQuery>,
+    RawQuery(raw): RawQuery,
     bytes: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let explain = query.explain(chosen.lang)?;
-    let bytes = body(bytes, chosen)?;
-    let profile = Profile::from_json_slice(&bytes).map_err(|e| ApiError::profile(&e, chosen.lang))?;
-    let rule_set = query.rule_set.as_deref();
-    let context = Context { today: clock::today_in_shanghai(), rule_set };
-    let evaluation = state.book.evaluate(&profile, &context).map_err(|e| ApiError::profile(&e, chosen.lang))?;
+    let query = ApiQuery::parse(raw.as_deref(), chosen.lang)?;
+    let lang = query.lang(chosen)?;
+    let explain = query.explain(lang)?;
+    let bytes = body(bytes, lang)?;
+    let profile = Profile::from_json_slice(&bytes).map_err(|e| ApiError::profile(&e, lang))?;
+    let context = Context { today: clock::today_in_shanghai(), rule_set: query.get("rule_set") };
+    let evaluation = state.book.evaluate(&profile, &context).map_err(|e| ApiError::profile(&e, lang))?;
     // sonic-rs writes the same bytes as serde_json (a test in the CLI pins that) in half the
     // time, which matters for a 6 KB document on the busiest endpoint.
     let json = match explain {
-        Explain::Full => sonic_rs::to_vec(&evaluation.to_result(chosen.lang)),
-        Explain::None => sonic_rs::to_vec(&evaluation.to_compact_result(chosen.lang)),
+        Explain::Full => sonic_rs::to_vec(&evaluation.to_result(lang)),
+        Explain::None => sonic_rs::to_vec(&evaluation.to_compact_result(lang)),
     }
-    .map_err(|_| ApiError::internal(chosen.lang))?;
+    .map_err(|_| ApiError::internal(lang))?;
     Ok(([(header::CONTENT_TYPE, "application/json")], json).into_response())
 }
 
 /// `POST /api/v1/plan`: a plan document (or a profile) in, the plan document out.
+#[utoipa::path(
+    post,
+    path = "/plan",
+    operation_id = "plan",
+    summary = "Plan: when the standard is reached, ranked actions, and the least-effort plan for a deadline",
+    params(("lang" = Option<Lang>, Query, description = LANG_PARAM)),
+    request_body(
+        content = PlanInput,
+        content_type = "application/json",
+        example = json!({"profile": {"as_of": "2025-06-30", "birth_date": "1991-09-09", "education": [{"level": "associate"}],
+            "spouse": {"shanghai_hukou": true, "married_on": "2018-03-01"},
+            "social_insurance": [{"from": "2024-07", "to": "2025-06", "base": 7000}]}, "deadline": "2026-09-01"}),
+    ),
+    responses(
+        (status = 200, description = "The plan document (docs/PLAN.md).", body = PlanDocument, content_type = "application/json"),
+        (status = 400, description = "Not JSON (malformed_json), or an unknown lang (invalid_query).", body = ErrorBody, content_type = "application/json"),
+        (status = 413, description = "The body is larger than 64 KiB (body_too_large).", body = ErrorBody, content_type = "application/json"),
+        (status = 422, description = "A field is wrong; path names it (the codes of POST /score), or the plan cannot be made (invalid_plan: the deadline is before as_of).", body = ErrorBody, content_type = "application/json"),
+        (status = 500, description = "A bug: logged, and never expected (internal).", body = ErrorBody, content_type = "application/json"),
+    )
+)]
 pub async fn plan(
     State(state): State<AppState>,
     chosen: Chosen,
+    RawQuery(raw): RawQuery,
     bytes: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let bytes = body(bytes, chosen)?;
-    let request = PlanRequest::from_document_slice(&bytes).map_err(|e| ApiError::profile(&e, chosen.lang))?;
+    let lang = ApiQuery::parse(raw.as_deref(), chosen.lang)?.lang(chosen)?;
+    let bytes = body(bytes, lang)?;
+    let request = PlanRequest::from_document_slice(&bytes).map_err(|e| ApiError::profile(&e, lang))?;
     // Planning scores thousands of dates: off the async workers.
     let planned = tokio::task::spawn_blocking(move || {
         jifen_planner::plan(state.book, state.catalogue, &request, clock::today_in_shanghai())
-            .map(|plan| serde_json::to_vec(&plan.to_document(chosen.lang)))
+            .map(|plan| serde_json::to_vec(&plan.to_document(lang)))
     })
     .await
-    .map_err(|_| ApiError::internal(chosen.lang))?;
+    .map_err(|_| ApiError::internal(lang))?;
     match planned {
         Ok(Ok(json)) => Ok(([(header::CONTENT_TYPE, "application/json")], json).into_response()),
-        Ok(Err(_)) => Err(ApiError::internal(chosen.lang)),
-        Err(jifen_planner::PlanError::Profile(e)) => Err(ApiError::profile(&e, chosen.lang)),
+        Ok(Err(_)) => Err(ApiError::internal(lang)),
+        Err(jifen_planner::PlanError::Profile(e)) => Err(ApiError::profile(&e, lang)),
         Err(other) => Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_plan", other.to_string())),
     }
 }
 
 /// `GET /api/v1/rule-sets`: every rule set with its cited values, and both wage series.
+#[utoipa::path(
+    get,
+    path = "/rule-sets",
+    operation_id = "rule_sets",
+    summary = "Every rule set with each value's citation and confidence, and the average wage: the points reference used for scoring (frozen at the 2021 standard from 2022-07, I-11) and the insurance-base figures beside it",
+    responses((status = 200, description = "The rule data.", body = RuleSets, content_type = "application/json"))
+)]
 pub async fn rule_sets(State(state): State<AppState>) -> Response {
     Json(serde_json::json!({ "rule_sets": state.book.rule_sets(), "average_wage": state.book.average_wages() }))
         .into_response()
 }
 
 /// `GET /api/v1/openapi.json`.
+#[utoipa::path(
+    get,
+    path = "/openapi.json",
+    operation_id = "openapi",
+    summary = "This document",
+    responses((status = 200, description = "OpenAPI 3.1", body = Object, content_type = "application/json"))
+)]
 pub async fn openapi() -> Response {
-    ([(header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
+    ([(header::CONTENT_TYPE, "application/json")], openapi_json()).into_response()
 }
 
 /// `GET /api/v1/ping`: the smallest JSON answer, a yardstick for load tests.
+#[utoipa::path(
+    get,
+    path = "/ping",
+    operation_id = "ping",
+    summary = "The smallest JSON answer (a yardstick for load tests)",
+    responses((status = 200, description = "ok", body = Ping, content_type = "application/json"))
+)]
 pub async fn ping() -> Response {
     Json(serde_json::json!({ "ok": true })).into_response()
 }

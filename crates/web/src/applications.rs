@@ -4,17 +4,17 @@
 //! application process (`jifen-applications`) decides everything else.
 
 use crate::AppState;
-use crate::checked_form::CheckedForm;
+use crate::checked_form::{CheckedForm, refusal_of_texts};
 use crate::fields::{Notes, application_sections, display, label_of};
 use crate::lang::Chosen;
 use crate::layout::t;
 use crate::pages::{fieldset, score_section};
-use crate::respond::{message, page, see_other, service_error, stale_form};
+use crate::respond::{message, page, see_other, service_error, service_status, stale_form};
 use crate::session::{SignedIn, same_origin};
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use jifen_applications::{Actor, ApplicationView, FieldComments, ServiceError};
+use jifen_applications::{Actor, ApplicationView, ChangesSinceReturn, FieldComments, ServiceError};
 use jifen_domain::Role;
 use jifen_domain::application::Problem;
 use jifen_domain::clock::{shanghai_datetime, shanghai_time};
@@ -22,6 +22,9 @@ use jifen_domain::form::Fields;
 use jifen_rules::Lang;
 use maud::{Markup, html};
 use std::collections::BTreeMap;
+
+/// The applicant's form: uploads while it is being filled are sent with it.
+const APPLICATION_FORM: &str = "application-form";
 
 /// Rows of insurance history the application form offers.
 pub const APPLICATION_INSURANCE_ROWS: usize = 8;
@@ -200,12 +203,52 @@ struct Posted {
     problems: Vec<Problem>,
 }
 
+/// What the page confirms after a change (`?done=saved`, `?done=uploaded`, `?done=moved`).
+#[derive(serde::Deserialize, Default)]
+pub struct Done {
+    #[serde(default)]
+    done: Option<String>,
+}
+
 /// `GET /applications/{id}`.
-pub async fn show(State(state): State<AppState>, chosen: Chosen, signed: SignedIn, Path(id): Path<i64>) -> Response {
+pub async fn show(
+    State(state): State<AppState>,
+    chosen: Chosen,
+    signed: SignedIn,
+    Path(id): Path<i64>,
+    Query(done): Query<Done>,
+) -> Response {
+    let lang = chosen.lang;
     match state.service.view(&actor(&signed), id).await {
-        Ok(view) => application_page(&state, &signed, &view, chosen.lang, None, StatusCode::OK),
-        Err(e) => service_error(chosen.lang, &e),
+        Ok(view) => {
+            let flash = done.done.as_deref().and_then(|done| done_notice(done, lang)).map(Flash::Done);
+            application_page(&state, &signed, &view, lang, None, flash, StatusCode::OK)
+        }
+        Err(e) => service_error(lang, &e),
     }
+}
+
+/// What the page says at its top about the last thing done.
+enum Flash {
+    /// Done (a green notice).
+    Done(&'static str),
+    /// Refused, and why (a red one).
+    Refused(String),
+}
+
+/// The green notice confirming what was just done.
+fn done_notice(done: &str, lang: Lang) -> Option<&'static str> {
+    Some(match done {
+        "saved" => t(lang, "草稿已保存。", "Draft saved."),
+        "uploaded" => t(
+            lang,
+            "文件已上传，表单中填写的内容也已一并保存。",
+            "File uploaded; what the form held was saved with it.",
+        ),
+        "added" => t(lang, "文件已上传。", "File uploaded."),
+        "moved" => t(lang, "已办理。", "Done."),
+        _ => return None,
+    })
 }
 
 fn application_page(
@@ -214,6 +257,7 @@ fn application_page(
     view: &ApplicationView,
     lang: Lang,
     posted: Option<Posted>,
+    flash: Option<Flash>,
     status: StatusCode,
 ) -> Response {
     let application = &view.application;
@@ -227,6 +271,11 @@ fn application_page(
     let title = format!("{} #{}", t(lang, "积分申请", "Application"), application.id);
     let body = html! {
         h2 { (title) " · " (view.applicant.name) }
+        @match &flash {
+            Some(Flash::Done(text)) => div.notice role="status" id="done" { (text) },
+            Some(Flash::Refused(text)) => div.error role="alert" id="refused" { (text) },
+            None => {},
+        }
         (progress(state, view, lang))
         @if !problems.is_empty() {
             div.error role="alert" id="problems" {
@@ -321,7 +370,7 @@ fn edit_form(view: &ApplicationView, fields: &Fields, notes: &Notes, signed: &Si
     let id = view.application.id;
     let submit = view.actions.iter().find(|action| action.checks_form);
     html! {
-        form method="post" action=(format!("/applications/{id}")) data-live=(format!("/applications/{id}/preview")) {
+        form id=(APPLICATION_FORM) method="post" action=(format!("/applications/{id}")) data-live=(format!("/applications/{id}/preview")) data-warn-unsaved="" {
             input type="hidden" name="csrf" value=(signed.session.csrf_token);
             input type="hidden" name="version" value=(view.application.version);
             p.hint { (t(lang, "身份证号码：", "Resident ID number: ")) (view.applicant.id_number) " · "
@@ -346,15 +395,21 @@ fn review_form(view: &ApplicationView, signed: &SignedIn, lang: Lang) -> Markup 
     let fields = &view.application.fields;
     let reviewing = !view.actions.is_empty() && signed.user.role != Role::Applicant;
     let sections = application_sections(lang, APPLICATION_INSURANCE_ROWS);
+    let changed = |name: &str| {
+        view.changes_since_return
+            .as_ref()
+            .is_some_and(|changes| changes.fields.iter().any(|(field, _, _)| field == name))
+    };
     let table = html! {
         p.hint { (t(lang, "身份证号码：", "Resident ID number: ")) (view.applicant.id_number) " · "
             (t(lang, "用人单位：", "Employer: ")) (view.employer.name) }
+        @if let Some(changes) = &view.changes_since_return { (changes_since_return(view, changes, lang)) }
         @for section in &sections {
             @let filled: Vec<_> = section.fields().filter_map(|spec| Some((spec, display(fields, spec))).filter(|(_, v)| !v.is_empty())).collect();
             @if !filled.is_empty() {
                 h4 { (section.title) }
                 div.scroll { table.review {
-                    tbody { @for (spec, value) in &filled { tr {
+                    tbody { @for (spec, value) in &filled { tr.changed[changed(&spec.name)] {
                         th { (spec.label) } td { (value) }
                         @if let Some(comment) = view.application.review.get(&spec.name) { td.field-comment { "💬 " (comment) } }
                         @if reviewing { td { input name=(format!("note_{}", spec.name)) placeholder=(t(lang, "意见（退回时填写）", "Comment (when returning)")) aria-label=(format!("{} {}", spec.label, t(lang, "意见", "comment"))); } }
@@ -367,7 +422,7 @@ fn review_form(view: &ApplicationView, signed: &SignedIn, lang: Lang) -> Markup 
         return table;
     }
     html! {
-        form method="post" action=(format!("/applications/{id}/actions")) {
+        form id="review-form" method="post" action=(format!("/applications/{id}/actions")) data-warn-unsaved="" {
             input type="hidden" name="csrf" value=(signed.session.csrf_token);
             input type="hidden" name="version" value=(view.application.version);
             (table)
@@ -379,29 +434,82 @@ fn review_form(view: &ApplicationView, signed: &SignedIn, lang: Lang) -> Markup 
     }
 }
 
-/// The materials checklist with each current file and, when allowed, an upload form.
+const ACCEPTED_FILES: &str = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png";
+
+/// What the applicant changed since the employer handed the form back: each field then and
+/// now, and the materials given a new file.
+fn changes_since_return(view: &ApplicationView, changes: &ChangesSinceReturn, lang: Lang) -> Markup {
+    let title = |material: &String| -> String {
+        view.checklist
+            .iter()
+            .find(|(m, _)| &m.id == material)
+            .map_or_else(|| material.clone(), |(m, _)| m.title.get(lang).to_string())
+    };
+    html! {
+        section.summary id="changes" {
+            h4 { (t(lang, "退回后申请人的修改", "Changed by the applicant since it was returned")) " ("
+                (shanghai_time(changes.returned_at)) (t(lang, " 退回", " returned")) ")" }
+            @if changes.fields.is_empty() && changes.materials.is_empty() {
+                p { (t(lang, "没有修改。", "Nothing changed.")) }
+            }
+            @if !changes.fields.is_empty() {
+                div.scroll { table {
+                    thead { tr { th { (t(lang, "项目", "Field")) } th { (t(lang, "退回时", "When returned")) } th { (t(lang, "现在", "Now")) } } }
+                    tbody { @for (field, then, now) in &changes.fields { tr {
+                        td { (label_of(field, lang)) } td { del { (then) } } td { ins { (now) } }
+                    } } }
+                } }
+            }
+            @if !changes.materials.is_empty() {
+                p { (t(lang, "新上传的材料：", "New files: "))
+                    (changes.materials.iter().map(title).collect::<Vec<_>>().join(t(lang, "、", ", "))) }
+            }
+        }
+    }
+}
+
+/// The materials checklist: for each material, whether it is uploaded, missing for a move
+/// that can be taken now, not needed at this step, or brought to the counter; each file
+/// with a link to open it in the browser and one to download it; and, when allowed, an
+/// upload.
 fn materials(view: &ApplicationView, signed: &SignedIn, lang: Lang) -> Markup {
     let id = view.application.id;
     html! { section id="checklist" data-live-part="" {
         h3 { (t(lang, "申请材料清单", "Materials checklist")) }
-        p.hint { (t(lang, "根据申报的积分指标生成。上传扫描件（PDF、JPEG 或 PNG，每个不超过 5 MB），原件由单位送达区人才服务中心。",
-            "Made from what the form claims. Upload scans (PDF, JPEG or PNG, 5 MB each at most); the employer takes the originals to the district centre.")) }
+        p.hint { (t(lang, "根据申报的积分指标生成。上传扫描件（PDF、JPEG 或 PNG，每个不超过 5 MB）；标明“缺少”的材料上传前不能进行下一步。盖章的申请表和各材料原件由单位带到区人才服务中心窗口。",
+            "Made from what the form claims. Upload scans (PDF, JPEG or PNG, 5 MB each at most); the next move waits for anything marked missing. The stamped form and the originals are brought by the employer to the district centre's counter.")) }
         div.scroll { table id="materials" {
-            thead { tr { th { (t(lang, "材料", "Material")) } th { (t(lang, "已上传", "Uploaded")) } @if view.can_upload { th {} } } }
-            tbody { @for material in &view.checklist {
+            thead { tr { th { (t(lang, "材料", "Material")) } th { (t(lang, "状态", "Status")) } th { (t(lang, "已上传", "File")) } @if view.can_upload { th {} } } }
+            tbody { @for (material, status) in &view.checklist {
                 @let upload = view.uploads.iter().find(|u| u.material == material.id);
-                tr {
+                tr data-material=(material.id) data-status=(status.as_str()) {
                     td { (material.title.get(lang)) }
+                    td.status { span class=(format!("status {}", status.as_str())) { (status.name(lang)) } }
                     td { @match upload {
-                        Some(upload) => { a href=(format!("/materials/{}", upload.id)) { (upload.filename) } " "
+                        Some(upload) => {
+                            a href=(format!("/materials/{}/view", upload.id)) target="_blank" rel="noopener" { (upload.filename) } " "
+                            a.hint href=(format!("/materials/{}", upload.id)) { (t(lang, "下载", "download")) } " "
                             span.hint { (upload.size / 1024 + 1) " KB · " (shanghai_time(upload.uploaded_at)) } }
-                        None => span.hint { (t(lang, "未上传", "not yet")) },
+                        None => span.hint { "—" },
                     } }
                     @if view.can_upload { td {
-                        form.upload method="post" enctype="multipart/form-data" action=(format!("/applications/{id}/materials/{}", material.id)) {
-                            input type="hidden" name="csrf" value=(signed.session.csrf_token);
-                            input type="file" name="file" accept=".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png" required aria-label=(material.title.get(lang));
-                            " " button.secondary type="submit" { (t(lang, "上传", "Upload")) }
+                        @if !material.at_counter {
+                            @let action = format!("/applications/{id}/materials/{}", material.id);
+                            @let label = if upload.is_some() { t(lang, "替换", "Replace") } else { t(lang, "上传", "Upload") };
+                            @if view.can_edit {
+                                // Part of the applicant's form: the upload saves what the form holds
+                                // with it, so no unsaved edit is lost (and it works without script).
+                                div.upload {
+                                    input type="file" form=(APPLICATION_FORM) name=(format!("file_{}", material.id)) accept=(ACCEPTED_FILES) aria-label=(material.title.get(lang));
+                                    " " button.secondary type="submit" form=(APPLICATION_FORM) formaction=(action) formenctype="multipart/form-data" formmethod="post" formnovalidate { (label) }
+                                }
+                            } @else {
+                                form.upload method="post" enctype="multipart/form-data" action=(action) {
+                                    input type="hidden" name="csrf" value=(signed.session.csrf_token);
+                                    input type="file" name=(format!("file_{}", material.id)) accept=(ACCEPTED_FILES) required aria-label=(material.title.get(lang));
+                                    " " button.secondary type="submit" { (label) }
+                                }
+                            }
                         }
                     } }
                 }
@@ -432,14 +540,21 @@ pub async fn save(
         Err(e) => return service_error(lang, &e),
     };
     if intent.is_empty() || intent == "save" {
-        return see_other(&format!("/applications/{id}"));
+        return see_other(&format!("/applications/{id}?done=saved"));
     }
     match state.service.act(&actor, id, saved.version, &intent, "", FieldComments::new()).await {
-        Ok(_) => see_other(&format!("/applications/{id}")),
+        Ok(_) => see_other(&format!("/applications/{id}?done=moved")),
         Err(ServiceError::Invalid(problems)) => match state.service.view(&actor, id).await {
             Ok(view) => {
                 let posted = Posted { fields: view.application.fields.clone(), problems };
-                application_page(&state, &signed, &view, lang, Some(posted), StatusCode::UNPROCESSABLE_ENTITY)
+                application_page(&state, &signed, &view, lang, Some(posted), None, StatusCode::UNPROCESSABLE_ENTITY)
+            }
+            Err(e) => service_error(lang, &e),
+        },
+        Err(refusal @ ServiceError::Refused { .. }) => match state.service.view(&actor, id).await {
+            Ok(view) => {
+                let flash = Some(Flash::Refused(refusal.message(lang).to_string()));
+                application_page(&state, &signed, &view, lang, None, flash, service_status(&refusal))
             }
             Err(e) => service_error(lang, &e),
         },
@@ -469,7 +584,8 @@ pub async fn preview(
     let fields = Fields::new(pairs);
     let score = claimed_score(&state, &view, &fields, lang);
     // The checklist follows the claim as it is typed, too.
-    let view = ApplicationView { checklist: state.service.materials.checklist(&fields), ..view };
+    let checklist = state.service.checklist_now(&view.application, &fields, &view.uploads);
+    let view = ApplicationView { checklist, ..view };
     let body = html! { div id="results" data-live-part="" { (score) } (materials(&view, &signed, lang)) };
     page(StatusCode::OK, lang, t(lang, "申报积分", "Claimed points"), body)
 }
@@ -493,8 +609,18 @@ pub async fn act(
     let comments: FieldComments =
         form.iter().filter_map(|(name, text)| Some((name.strip_prefix("note_")?.to_string(), text.clone()))).collect();
     let version = get("version").parse().unwrap_or(0);
-    match state.service.act(&actor(&signed), id, version, get("action"), get("comment"), comments).await {
-        Ok(_) => see_other(&format!("/applications/{id}")),
+    let actor = actor(&signed);
+    match state.service.act(&actor, id, version, get("action"), get("comment"), comments).await {
+        Ok(_) => see_other(&format!("/applications/{id}?done=moved")),
+        // Refused for a reason the page can show (materials missing, a comment needed): the
+        // page again, with the reason on top.
+        Err(refusal @ ServiceError::Refused { .. }) => match state.service.view(&actor, id).await {
+            Ok(view) => {
+                let flash = Some(Flash::Refused(refusal.message(lang).to_string()));
+                application_page(&state, &signed, &view, lang, None, flash, service_status(&refusal))
+            }
+            Err(e) => service_error(lang, &e),
+        },
         Err(e) => service_error(lang, &e),
     }
 }
@@ -529,7 +655,10 @@ fn file_response(bytes: Vec<u8>, content_type: &'static str, filename: &str, att
     response
 }
 
-/// `POST /applications/{id}/materials/{material}`: a scan for one material.
+/// `POST /applications/{id}/materials/{material}`: a scan for one material. Sent from the
+/// applicant's form, it carries the whole form: what it holds is saved as the draft first,
+/// so an upload never throws away an unsaved edit. Every other file chosen on the form is
+/// uploaded with it.
 pub async fn upload(
     State(state): State<AppState>,
     chosen: Chosen,
@@ -546,29 +675,76 @@ pub async fn upload(
     if !signed.form_ok(&headers, &parts.text("csrf")) {
         return stale_form(lang);
     }
-    let Some((filename, bytes)) = parts.file("file") else {
-        return message(StatusCode::UNPROCESSABLE_ENTITY, lang, t(lang, "请选择文件", "Choose a file"));
-    };
-    match state.service.upload_material(&actor(&signed), id, &material, filename, bytes.to_vec()).await {
-        Ok(_) => see_other(&format!("/applications/{id}#materials")),
-        Err(e) => service_error(lang, &e),
+    let chosen_file = |name: &str| parts.file(name).filter(|(_, bytes)| !bytes.is_empty());
+    let named = format!("file_{material}");
+    let actor = actor(&signed);
+    let with_form = parts.texts.contains_key("version");
+    if with_form {
+        if let Some(refused) =
+            refusal_of_texts(lang, parts.texts.iter().map(|(name, value)| (name.as_str(), value.as_str())))
+        {
+            return refused;
+        }
+        let fields = Fields::new(parts.texts.iter().map(|(name, value)| (name.clone(), value.clone())).collect());
+        let version = fields.get("version").parse().unwrap_or(0);
+        if let Err(e) = state.service.save_draft(&actor, id, version, fields).await {
+            return service_error(lang, &e);
+        }
     }
+    if chosen_file(&named).or_else(|| chosen_file("file")).is_none() {
+        let text = match with_form {
+            true => t(lang, "请选择文件（表单已保存为草稿）", "Choose a file (the form was saved as a draft)"),
+            false => t(lang, "请选择文件", "Choose a file"),
+        };
+        return message(StatusCode::UNPROCESSABLE_ENTITY, lang, text);
+    }
+    // The file of the button pressed first, then any other chosen on the form.
+    let mut files: Vec<(String, (&str, &[u8]))> = Vec::new();
+    if let Some(file) = chosen_file(&named).or_else(|| chosen_file("file")) {
+        files.push((material.clone(), file));
+    }
+    for (part, filename, bytes) in &parts.files {
+        if let Some(other) = part.strip_prefix("file_").filter(|other| *other != material && !bytes.is_empty()) {
+            files.push((other.to_string(), (filename.as_str(), bytes.as_slice())));
+        }
+    }
+    for (material, (filename, bytes)) in files {
+        if let Err(e) = state.service.upload_material(&actor, id, &material, filename, bytes.to_vec()).await {
+            return service_error(lang, &e);
+        }
+    }
+    let done = if with_form { "uploaded" } else { "added" };
+    see_other(&format!("/applications/{id}?done={done}#materials"))
 }
 
 /// `GET /materials/{id}`: a stored scan, for those who may see its application.
-pub async fn download(
+pub async fn download(state: State<AppState>, chosen: Chosen, signed: SignedIn, id: Path<i64>) -> Response {
+    material_file(state, chosen, signed, id, true).await
+}
+
+/// `GET /materials/{id}/view`: the same scan shown in the browser (an image or a PDF, with
+/// the same headers as a download: no caching, no sniffing, its own content type).
+pub async fn view_material(state: State<AppState>, chosen: Chosen, signed: SignedIn, id: Path<i64>) -> Response {
+    material_file(state, chosen, signed, id, false).await
+}
+
+async fn material_file(
     State(state): State<AppState>,
     chosen: Chosen,
     signed: SignedIn,
     Path(id): Path<i64>,
+    attachment: bool,
 ) -> Response {
     match state.service.download_material(&actor(&signed), id).await {
         Ok((upload, bytes)) => {
-            let (content_type, extension) =
-                jifen_applications::detect_content_type(&bytes).unwrap_or(("application/octet-stream", "bin"));
-            // Downloads are named by what the file is, whatever name it was stored under.
+            let Some((content_type, extension)) = jifen_applications::detect_content_type(&bytes) else {
+                // Not one of the kinds accepted: never shown, only downloaded.
+                let filename = jifen_applications::clean_filename(&upload.filename, &upload.material, "bin");
+                return file_response(bytes, "application/octet-stream", &filename, true);
+            };
+            // Files are named by what they are, whatever name they were stored under.
             let filename = jifen_applications::clean_filename(&upload.filename, &upload.material, extension);
-            file_response(bytes, content_type, &filename, true)
+            file_response(bytes, content_type, &filename, attachment)
         }
         Err(e) => service_error(chosen.lang, &e),
     }

@@ -36,20 +36,30 @@ where
         let bytes = Bytes::from_request(request, state).await.map_err(IntoResponse::into_response)?;
         let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes)
             .map_err(|_| refusal(StatusCode::BAD_REQUEST, lang, "表单无法读取", "The form cannot be read"))?;
-        for (name, value) in &pairs {
-            if let Err(problem) = text::check(name, value, text::MAX_FIELD_CHARS) {
-                let field: String = name.chars().filter(|c| text::allowed_char(*c)).take(60).collect();
-                let text = match lang {
-                    Lang::Zh => format!("“{field}”一栏{}", problem.zh),
-                    Lang::En => format!("The field “{field}” {}", problem.en),
-                };
-                return Err(message(StatusCode::UNPROCESSABLE_ENTITY, lang, &text));
-            }
+        if let Some(refused) = refusal_of_texts(lang, pairs.iter().map(|(name, value)| (name.as_str(), value.as_str())))
+        {
+            return Err(refused);
         }
         serde_urlencoded::from_bytes(&bytes)
             .map(CheckedForm)
             .map_err(|_| refusal(StatusCode::UNPROCESSABLE_ENTITY, lang, "表单内容不完整", "The form is incomplete"))
     }
+}
+
+/// The same check for text that came another way (a multipart form's text parts): the
+/// refusal, if any.
+pub fn refusal_of_texts<'a>(lang: Lang, pairs: impl Iterator<Item = (&'a str, &'a str)>) -> Option<Response> {
+    for (name, value) in pairs {
+        if let Err(problem) = text::check(name, value, text::MAX_FIELD_CHARS) {
+            let field: String = name.chars().filter(|c| text::allowed_char(*c)).take(60).collect();
+            let text = match lang {
+                Lang::Zh => format!("“{field}”一栏{}", problem.zh),
+                Lang::En => format!("The field “{field}” {}", problem.en),
+            };
+            return Some(message(StatusCode::UNPROCESSABLE_ENTITY, lang, &text));
+        }
+    }
+    None
 }
 
 fn refusal(status: StatusCode, lang: Lang, zh: &str, en: &str) -> Response {

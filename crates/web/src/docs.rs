@@ -1,6 +1,6 @@
 //! `/api/docs`: the OpenAPI document as a readable page (no script, no outside assets).
 
-use crate::api::OPENAPI;
+use crate::api::openapi_json;
 use crate::lang::Chosen;
 use crate::layout::layout;
 use axum::response::{IntoResponse, Response};
@@ -9,7 +9,7 @@ use maud::html;
 use serde_json::Value;
 
 pub async fn page(chosen: Chosen) -> Response {
-    let document: Value = serde_json::from_str(OPENAPI).unwrap_or(Value::Null);
+    let document: Value = serde_json::from_str(openapi_json()).unwrap_or(Value::Null);
     let zh = chosen.lang == Lang::Zh;
     let paths = document["paths"].as_object().cloned().unwrap_or_default();
     let body = html! {

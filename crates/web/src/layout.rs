@@ -8,7 +8,18 @@ pub fn t(lang: Lang, zh: &'static str, en: &'static str) -> &'static str {
     if lang == Lang::Zh { zh } else { en }
 }
 
+/// The name of the language switch's button in a form it re-sends.
+pub const LANGUAGE_SWITCH: &str = "language_switch";
+
 pub fn layout(lang: Lang, title: &str, body: Markup) -> Markup {
+    layout_keeping(lang, title, body, None)
+}
+
+/// The page shell; with `keep_form`, the language switch re-sends that form in the other
+/// language (a button of the form, so it works without script), so switching keeps what
+/// was typed.
+pub fn layout_keeping(lang: Lang, title: &str, body: Markup, keep_form: Option<&str>) -> Markup {
+    let (other, other_name) = if lang == Lang::Zh { ("en", "English") } else { ("zh", "中文") };
     html! {
         (DOCTYPE)
         html lang=(t(lang, "zh-CN", "en")) {
@@ -22,7 +33,10 @@ pub fn layout(lang: Lang, title: &str, body: Markup) -> Markup {
                 header {
                     h1 { a href="/" { (t(lang, "上海市居住证积分模拟与规划", "Shanghai residence-permit points: simulator and planner")) } }
                     nav {
-                        @if lang == Lang::Zh { a href="?lang=en" { "English" } } @else { a href="?lang=zh" { "中文" } }
+                        @match keep_form {
+                            Some(form) => button.link type="submit" form=(form) formaction=(format!("?lang={other}")) name=(LANGUAGE_SWITCH) value=(other) lang=(other) { (other_name) },
+                            None => a href=(format!("?lang={other}")) lang=(other) { (other_name) },
+                        }
                         " · " a href="/home" { (t(lang, "工作台", "Home")) }
                         " · " a href="/login" { (t(lang, "登录", "Sign in")) }
                         " · " a href="/employers/register" { (t(lang, "单位注册", "Employer sign-up")) }

@@ -85,7 +85,7 @@ impl AppState {
 }
 
 /// Room for a multipart form's boundaries and small fields around its file.
-const MULTIPART_OVERHEAD: usize = 16 * 1024;
+const MULTIPART_OVERHEAD: usize = 64 * 1024;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -138,6 +138,7 @@ pub fn router(state: AppState) -> Router {
                 .layer(DefaultBodyLimit::max(jifen_applications::MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD)),
         )
         .route("/materials/{id}", get(applications::download))
+        .route("/materials/{id}/view", get(applications::view_material))
         .route("/simulations", post(applications::save_simulation))
         .route("/assets/app.css", get(stylesheet))
         .route("/assets/app.js", get(script))

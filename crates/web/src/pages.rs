@@ -6,11 +6,12 @@ use crate::AppState;
 use crate::checked_form::CheckedForm;
 use crate::fields::{Field, Kind, Notes, Section, about_you, additional, education, input, insurance_row};
 use crate::lang::Chosen;
-use crate::layout::{layout, t};
+use crate::layout::{LANGUAGE_SWITCH, layout_keeping, t};
 use crate::session::SignedIn;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use jifen_domain::form::{Fields, INSURANCE_ROWS, profile_json};
+use jifen_domain::application::{Problem, field_of_path};
+use jifen_domain::form::{Fields, INSURANCE_ROWS, field_problems, profile_json};
 use jifen_domain::{Role, clock};
 use jifen_planner::{PlanDocument, PlanRequest, signed};
 use jifen_rules::{Context, Interpretation, Lang, Profile, ProfileError, ScoreResult};
@@ -19,36 +20,89 @@ use maud::{Markup, PreEscaped, html};
 /// `GET /`: the empty form.
 pub async fn simulator(chosen: Chosen, signed: Option<SignedIn>) -> Response {
     let fields = Fields::default().with_default("as_of", clock::today_in_shanghai().to_string());
-    page(chosen, &fields, None, signed.as_ref())
+    page(chosen, &fields, Outcome::Nothing, signed.as_ref())
 }
 
-/// `POST /`: the form, as submitted, with its result or the first error.
+/// What the simulator shows beside its form.
+enum Outcome {
+    /// Nothing asked yet.
+    Nothing,
+    Result(Markup),
+    /// What is wrong, field by field.
+    Problems(Vec<Problem>),
+    Failed,
+}
+
+/// `POST /`: the form, as submitted, with its result, or every problem beside its field. A
+/// press of the language switch re-sends the form: it keeps what was typed.
 pub async fn simulate(
     State(state): State<AppState>,
     chosen: Chosen,
     signed: Option<SignedIn>,
     CheckedForm(pairs): CheckedForm<Vec<(String, String)>>,
 ) -> Response {
-    let fields = Fields::new(pairs);
+    let mut fields = Fields::new(pairs);
+    let switching_language = fields.checked(LANGUAGE_SWITCH);
+    fields.set(LANGUAGE_SWITCH, "");
+    fields.set("csrf", "");
+    if switching_language && !ready(&fields) {
+        return page(chosen, &fields, Outcome::Nothing, signed.as_ref());
+    }
     let lang = chosen.lang;
     let submitted = fields.clone();
     // Planning scores thousands of dates: off the async workers.
-    let outcome = tokio::task::spawn_blocking(move || evaluate_form(&state, &submitted, lang)).await;
-    let results = match outcome {
-        Ok(Ok(markup)) => markup,
-        Ok(Err(message)) => error_box(&message),
-        Err(_) => error_box(t(lang, "服务器内部错误，已记录", "internal error; it has been logged")),
+    let outcome = match tokio::task::spawn_blocking(move || evaluate_form(&state, &submitted, lang)).await {
+        Ok(Ok(markup)) => Outcome::Result(markup),
+        Ok(Err(problems)) => Outcome::Problems(problems),
+        Err(error) => {
+            tracing::error!(%error, "simulation failed");
+            Outcome::Failed
+        }
     };
-    page(chosen, &fields, Some(results), signed.as_ref())
+    page(chosen, &fields, outcome, signed.as_ref())
 }
 
-fn evaluate_form(state: &AppState, fields: &Fields, lang: Lang) -> Result<Markup, String> {
-    let request = plan_request(fields).map_err(|e| e.message(lang))?;
+/// Whether there is anything to score: a birth date or an ID number.
+fn ready(fields: &Fields) -> bool {
+    !fields.get("birth_date").is_empty() || !fields.get("id_number").is_empty()
+}
+
+fn evaluate_form(state: &AppState, fields: &Fields, lang: Lang) -> Result<Markup, Vec<Problem>> {
+    let mut problems = field_problems(fields);
+    if !ready(fields) {
+        problems.insert(
+            0,
+            Problem::new("birth_date", "请填写出生日期或身份证号码", "Enter a birth date or a resident ID number"),
+        );
+    }
+    let id_number = fields.get("id_number");
+    if !id_number.is_empty()
+        && let Err(error) = jifen_ids::ResidentIdNumber::parse(id_number)
+    {
+        problems.push(Problem::id_number("id_number", &error));
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let request = plan_request(fields).map_err(|e| vec![engine_problem(&e)])?;
     let today = clock::today_in_shanghai();
-    let evaluation = state.book.evaluate(&request.profile, &Context::on(today)).map_err(|e| e.message(lang))?;
+    let evaluation =
+        state.book.evaluate(&request.profile, &Context::on(today)).map_err(|e| vec![engine_problem(&e)])?;
     let score = evaluation.to_result(lang);
-    let plan = jifen_planner::plan(state.book, state.catalogue, &request, today).map_err(|e| e.to_string())?;
+    let plan = jifen_planner::plan(state.book, state.catalogue, &request, today)
+        .map_err(|e| vec![Problem::new("", format!("无法规划：{e}"), format!("The plan could not be made: {e}"))])?;
     Ok(results(&score, &plan.to_document(lang), lang))
+}
+
+/// The engine's objection, on the simulator's field it is about.
+fn engine_problem(error: &ProfileError) -> Problem {
+    let field = match error.path.as_str() {
+        path if path.starts_with("birth_date") => "birth_date".to_string(),
+        path if path.starts_with("as_of") => "as_of".to_string(),
+        path if path.starts_with("deadline") => "deadline".to_string(),
+        path => field_of_path(path),
+    };
+    Problem::new(&field, error.message(Lang::Zh), error.message(Lang::En))
 }
 
 /// The plan request the fields describe (the planner's default assumptions).
@@ -64,19 +118,51 @@ fn plan_request(fields: &Fields) -> Result<PlanRequest, ProfileError> {
     Ok(request)
 }
 
-fn error_box(message: &str) -> Markup {
-    html! { div.error role="alert" { (message) } }
-}
+const SIMULATOR_FORM: &str = "simulator";
 
-fn page(chosen: Chosen, fields: &Fields, results: Option<Markup>, signed: Option<&SignedIn>) -> Response {
+fn page(chosen: Chosen, fields: &Fields, outcome: Outcome, signed: Option<&SignedIn>) -> Response {
     let lang = chosen.lang;
+    let sections = sections(lang);
+    let mut notes = Notes::default();
+    let shown = match outcome {
+        Outcome::Nothing => html! {
+            p.hint.waiting { (t(lang, "填写出生日期（或身份证号码）后，积分和规划会显示在这里，并随填写实时更新。",
+                "Enter a birth date (or an ID number): the score and the plan appear here and follow what you type.")) }
+        },
+        Outcome::Result(markup) => markup,
+        Outcome::Failed => error_box(t(lang, "服务器内部错误，已记录", "Internal error; it has been logged")),
+        Outcome::Problems(problems) => {
+            let label = |field: &str| {
+                sections.iter().flat_map(Section::fields).find(|f| f.name == field).map(|f| f.label.clone())
+            };
+            let listed = html! {
+                div.error role="alert" id="problems" {
+                    p { (t(lang, "请修改标出的内容：", "Please correct the marked fields:")) }
+                    ul { @for problem in &problems { li {
+                        @if let Some(label) = label(&problem.field) { (label) (t(lang, "：", ": ")) }
+                        (problem.message(lang))
+                    } } }
+                }
+            };
+            for problem in problems {
+                notes.problems.entry(problem.field.clone()).or_insert_with(|| problem.message(lang).to_string());
+            }
+            listed
+        }
+    };
     let body = html! {
-        @if let Some(results) = results { div id="results" data-live-part="" { (results) } }
-        (form(fields, lang, signed))
+        div.simulator {
+            (form(fields, &notes, &sections, lang, signed))
+            div.results-pane id="results" data-live-part="" aria-live="polite" { (shown) }
+        }
         script src="/assets/app.js" defer {}
     };
-    let markup = layout(lang, t(lang, "上海市居住证积分模拟", "Shanghai residence-permit points simulator"), body);
-    markup.into_response()
+    let title = t(lang, "上海市居住证积分模拟", "Shanghai residence-permit points simulator");
+    layout_keeping(lang, title, body, Some(SIMULATOR_FORM)).into_response()
+}
+
+fn error_box(message: &str) -> Markup {
+    html! { div.error role="alert" { (message) } }
 }
 
 /// A titled section of a form, each group of fields laid out as a grid.
@@ -91,17 +177,16 @@ pub fn fieldset(fields: &Fields, notes: &Notes, section: &Section) -> Markup {
     }
 }
 
-fn form(fields: &Fields, lang: Lang, signed: Option<&SignedIn>) -> Markup {
-    let notes = Notes::default();
-    let deadline = [Field {
+/// The simulator's sections, the planning deadline last.
+fn sections(lang: Lang) -> Vec<Section> {
+    let deadline = Field {
         name: "deadline".into(),
         lang,
         label: t(lang, "希望达标的截止日期（如子女中考报名）", "Deadline (e.g. a child's exam registration)").into(),
         kind: Kind::Date,
         placeholder: "YYYY-MM-DD",
-    }];
-    let applicant = signed.filter(|signed| signed.user.role == Role::Applicant);
-    let sections = [
+    };
+    vec![
         Section { title: t(lang, "基本信息", "About you"), groups: vec![about_you(lang)] },
         Section {
             title: t(lang, "教育背景与职称技能", "Education, title and skill"),
@@ -114,19 +199,23 @@ fn form(fields: &Fields, lang: Lang, signed: Option<&SignedIn>) -> Markup {
         Section {
             title: t(lang, "加分与减分", "Additional points and deductions"), groups: vec![additional(lang)]
         },
-    ];
+        Section { title: t(lang, "规划", "Planning"), groups: vec![vec![deadline]] },
+    ]
+}
+
+fn form(fields: &Fields, notes: &Notes, sections: &[Section], lang: Lang, signed: Option<&SignedIn>) -> Markup {
+    let applicant = signed.filter(|signed| signed.user.role == Role::Applicant);
+    // "#results": without script, the answer page opens at the result.
     html! {
-        form method="post" action="/" data-live="/" {
+        form id=(SIMULATOR_FORM) method="post" action="/#results" data-live="/" {
             @if let Some(signed) = applicant { input type="hidden" name="csrf" value=(signed.session.csrf_token); }
-            @for section in &sections { (fieldset(fields, &notes, section)) }
-            fieldset {
-                legend { (t(lang, "规划", "Planning")) }
-                div.grid { (input(fields, &notes, &deadline[0])) }
-                p.hint { (t(lang, "推算假定您继续在本市工作，并按最近的缴费基数缴纳社保。", "The projection assumes you keep working in Shanghai, insured at your latest base.")) }
-            }
-            button type="submit" { (t(lang, "计算积分并规划", "Score and plan")) }
-            @if applicant.is_some() {
-                " " button.secondary type="submit" formaction="/simulations" { (t(lang, "保存此模拟，用于积分申请", "Save for my application")) }
+            @for section in sections { (fieldset(fields, notes, section)) }
+            p.hint { (t(lang, "推算假定您继续在本市工作，并按最近的缴费基数缴纳社保。", "The projection assumes you keep working in Shanghai, insured at your latest base.")) }
+            div.actions.submit-bar {
+                button type="submit" { (t(lang, "计算积分并规划", "Score and plan")) }
+                @if applicant.is_some() {
+                    button.secondary type="submit" formaction="/simulations" { (t(lang, "保存此模拟，用于积分申请", "Save for my application")) }
+                }
             }
         }
     }
@@ -180,6 +269,12 @@ pub fn score_section(score: &ScoreResult, lang: Lang) -> Markup {
 fn results(score: &ScoreResult, plan: &PlanDocument, lang: Lang) -> Markup {
     let chart = jifen_chart::plan_chart(plan, lang).ok();
     html! {
+        // On a phone the result is below the form: this bar keeps the total in sight.
+        a.sticky-summary href="#results" {
+            strong { (score.total) } " / " (score.standard) " · "
+            @match plan.reaches_on { Some(date) => { (t(lang, "达标 ", "reaches it ")) (date) }, None => (t(lang, "推算期内不会达标", "not within the horizon")) }
+            " · " (t(lang, "查看结果 ↓", "see the result ↓"))
+        }
         (score_section(score, lang))
         section.summary {
             h2 { (t(lang, "规划", "Plan")) }

@@ -113,7 +113,14 @@ async fn an_application_goes_from_account_creation_to_the_printed_filed_form() {
     assert_eq!(upload(b"MZ not a scan", "身份证.pdf").await.unwrap().status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(upload(b"%PDF-1.4 scan of the ID card", "身份证.pdf").await.unwrap().status(), StatusCode::SEE_OTHER);
 
-    // The complete form goes to the employer.
+    // The complete form goes to the employer, with the documents submission waits for.
+    for material in ["residence_permit", "labour_contract"] {
+        let form = reqwest::multipart::Form::new()
+            .text("csrf", csrf.clone())
+            .part("file", reqwest::multipart::Part::bytes(&b"%PDF-1.4 scan"[..]).file_name("scan.pdf"));
+        let sent = zhang.post(format!("{}/applications/{id}/materials/{material}", app.base)).multipart(form).send();
+        assert_eq!(sent.await.unwrap().status(), StatusCode::SEE_OTHER);
+    }
     let (_, page) = get(&app, &zhang, &path).await;
     assert!(page.contains("身份证.pdf"), "the upload is on the checklist");
     let submitted = app.post(&zhang, &path, &complete_form(&csrf, &version(&page), "SH0001", "submit")).await;
@@ -160,6 +167,25 @@ async fn an_application_goes_from_account_creation_to_the_printed_filed_form() {
         )
         .await;
     assert_eq!(approve.status(), StatusCode::SEE_OTHER);
+    // Filing waits for the documents the claim needs: the page says which.
+    let (_, review) = get(&app, &hr, &path).await;
+    let waiting = app
+        .post(
+            &hr,
+            &format!("{path}/actions"),
+            &[("csrf", &hr_csrf), ("version", &version(&review)), ("action", "file")],
+        )
+        .await;
+    assert_eq!(waiting.status(), StatusCode::CONFLICT);
+    let page = waiting.text().await.unwrap();
+    assert!(page.contains("id=\"refused\"") && page.contains("学历证书") && page.contains("学位证书"), "{page}");
+    for material in ["diploma", "degree_certificate", "child_birth_certificate"] {
+        let form = reqwest::multipart::Form::new()
+            .text("csrf", hr_csrf.clone())
+            .part("file", reqwest::multipart::Part::bytes(&b"%PDF-1.4 scan"[..]).file_name("scan.pdf"));
+        let sent = hr.post(format!("{}/applications/{id}/materials/{material}", app.base)).multipart(form).send();
+        assert_eq!(sent.await.unwrap().status(), StatusCode::SEE_OTHER);
+    }
     let (_, review) = get(&app, &hr, &path).await;
     let filed = app
         .post(

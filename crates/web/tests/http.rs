@@ -244,13 +244,14 @@ async fn the_simulator_form_scores_and_plans_without_javascript() {
 }
 
 /// Issue #15: `?explain=none` gives the full document without words: every other field the
-/// same, reasons and warnings as their codes, as the OpenAPI document's CompactScoreResult.
+/// same, reasons and warnings as their codes, as the OpenAPI document's CompactResult.
 #[tokio::test]
 async fn explain_none_gives_the_compact_result() {
     let server = spawn().await;
     let document: Value = server.get("/api/v1/openapi.json").await.json().await.unwrap();
-    let compact_schema = &document["components"]["schemas"]["CompactScoreResult"];
-    let item_keys: Vec<&str> = compact_schema["properties"]["items"]["items"]["required"]
+    let compact_schema = &document["components"]["schemas"]["CompactResult"];
+    assert_eq!(compact_schema["properties"]["items"]["items"]["$ref"], "#/components/schemas/CompactItem");
+    let item_keys: Vec<&str> = document["components"]["schemas"]["CompactItem"]["required"]
         .as_array()
         .unwrap()
         .iter()

@@ -174,3 +174,42 @@ pub async fn first_sign_in(app: &App, id_number: &str, mobile: &str) -> reqwest:
     assert_eq!(location(&changed), "/home");
     client
 }
+
+/// An applicant (张伟明) registered by `hr`, signed in, with an application started: the
+/// client, the application's id and the session's CSRF token.
+pub async fn applicant_with_application(app: &App, hr: &reqwest::Client) -> (reqwest::Client, i64, String) {
+    let (id_number, mobile) = ("310101199005120016", "13900000009");
+    let csrf = app.csrf(hr, "/applicants").await;
+    let created = app
+        .post(hr, "/applicants", &[("name", "张伟明"), ("id_number", id_number), ("mobile", mobile), ("csrf", &csrf)])
+        .await;
+    assert_eq!(location(&created), "/applicants?done=created");
+    let applicant = first_sign_in(app, id_number, mobile).await;
+    let csrf = app.csrf(&applicant, "/applications").await;
+    let started = app.post(&applicant, "/applications", &[("csrf", &csrf)]).await;
+    let id = location(&started).rsplit('/').next().unwrap().parse().unwrap();
+    (applicant, id, csrf)
+}
+
+/// The hidden `version` field of an application's page.
+pub fn version_on(html: &str) -> String {
+    html.split("name=\"version\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// A multipart form as the application page sends it when a file is uploaded from it: the
+/// form's fields and the file chosen for `material`.
+pub fn form_with_file(
+    fields: &[(&str, &str)],
+    material: &str,
+    name: &str,
+    bytes: &'static [u8],
+) -> reqwest::multipart::Form {
+    fields
+        .iter()
+        .fold(reqwest::multipart::Form::new(), |form, (key, value)| form.text(key.to_string(), value.to_string()))
+        .part(format!("file_{material}"), reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()))
+}
