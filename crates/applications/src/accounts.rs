@@ -147,10 +147,12 @@ impl Service {
                 None => (RegisterOutcome::Created { user_id: 0 }, Some(jifen_auth::initial_password()), None),
                 Some(applicant) => {
                     let employments = self.store.employments(applicant.user_id).await?;
-                    // Linked already, or asked and not yet answered: nothing to do. Declined or
-                    // ended: the employer may ask again.
+                    // Linked already, asked and not yet answered, or declined by the person:
+                    // nothing to do (a refusal stands until the person acts). Ended by the
+                    // person: the employer may ask again, one SMS a day at most.
                     let live = employments.iter().any(|e| {
-                        e.employer_id == employer.id && matches!(e.status, LinkStatus::Active | LinkStatus::Pending)
+                        e.employer_id == employer.id
+                            && matches!(e.status, LinkStatus::Active | LinkStatus::Pending | LinkStatus::Declined)
                     });
                     let outcome = match live {
                         true => RegisterOutcome::Unchanged { user_id: applicant.user_id },
@@ -205,6 +207,9 @@ impl Service {
                 ),
                 (RegisterOutcome::Linked { user_id }, _, _) => {
                     let mobile = item.on_file.as_ref().map_or(&item.row.mobile, |(_, mobile)| mobile);
+                    // One request a day per employer and person, however often it is asked.
+                    let day = now_millis() / (24 * 60 * 60 * 1000);
+                    let key = format!("link-{}-{user_id}-{day}", employer.id);
                     (RegisteredApplicant::Existing { user_id }, sms(key, mobile, render("account_linked", ""), None))
                 }
                 _ => return Err(ServiceError::Internal("a new account without its password".into())),

@@ -16,21 +16,26 @@
 //! filed ones; everyone else is told the application does not exist.
 
 mod accounts;
+mod audit_log;
 mod employers;
 mod error;
 mod materials;
 mod printing;
 mod process;
 mod sign_in;
+mod staff;
 
 pub use accounts::{EmployerApplicant, ImportProgress, LinkDecision, RegisterOutcome, STALE_IMPORT_MILLIS};
+pub use audit_log::{AuditFilter, MAX_AUDIT_ROWS, audit_csv};
 pub use employers::{EmployerDecision, MAX_REASON_CHARS};
 pub use error::ServiceError;
 pub use materials::{MAX_UPLOAD_BYTES, clean_filename, detect_content_type};
 pub use process::{ApplicationView, ChangesSinceReturn, FieldComments};
 pub use sign_in::{Credentials, DEVICE_MILLIS, EmployerSignUp, NewSession, SESSION_MILLIS, SIGN_IN_WINDOW_MILLIS};
+pub use staff::{NewStaff, StaffChange};
 
 use jifen_domain::materials::Catalogue;
+use jifen_domain::verification::VerificationCatalogue;
 use jifen_domain::workflow::Workflow;
 use jifen_domain::working_days::WorkingCalendar;
 use jifen_domain::{District, Role};
@@ -69,6 +74,8 @@ pub struct Service {
     pub materials: &'static Catalogue,
     /// Shanghai's working days, for the district centre's clocks.
     pub calendar: &'static WorkingCalendar,
+    /// What the district centre verifies, and the reasons for correcting a claimed fact.
+    pub verification: &'static VerificationCatalogue,
 }
 
 /// Fewer days than this left in the working-day calendar, and start-up warns (the next
@@ -76,13 +83,15 @@ pub struct Service {
 pub const CALENDAR_WARNING_DAYS: i64 = 60;
 
 /// The message templates the process sends besides the workflow's own.
-const ACCOUNT_TEMPLATES: [&str; 6] = [
+const ACCOUNT_TEMPLATES: [&str; 8] = [
     "account_created",
     "account_created_kept",
     "account_linked",
     "sign_in_alert",
     "employer_verified",
     "employer_rejected",
+    "staff_created",
+    "staff_password_reset",
 ];
 
 impl Service {
@@ -99,6 +108,7 @@ impl Service {
             workflow,
             materials: checked_materials(workflow)?,
             calendar: checked_calendar()?,
+            verification: VerificationCatalogue::embedded().map_err(|e| e.to_string())?,
         })
     }
 }

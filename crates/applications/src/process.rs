@@ -125,10 +125,24 @@ impl Service {
         Some(ChangesSinceReturn { returned_at: returned.at, fields, materials })
     }
 
-    /// The application if `actor` may see it; otherwise it does not exist for them.
+    /// The application if `actor` may see it; otherwise it does not exist for them. An
+    /// employer sees it only while the person's link to it is active: a person who ended the
+    /// link is gone from the employer's view.
     pub(crate) async fn visible(&self, actor: &Actor, id: i64) -> Result<Application, ServiceError> {
         let application = self.store.application(id).await?.ok_or(ServiceError::NotFound)?;
-        if self.may_see(actor, &application) { Ok(application) } else { Err(ServiceError::NotFound) }
+        if !self.may_see(actor, &application) {
+            return Err(ServiceError::NotFound);
+        }
+        if actor.role == Role::HrAgent && !self.linked(application.applicant_id, application.employer_id).await? {
+            return Err(ServiceError::NotFound);
+        }
+        Ok(application)
+    }
+
+    /// Whether the person's link to the employer is active (consented, not ended).
+    async fn linked(&self, applicant_id: i64, employer_id: i64) -> Result<bool, ServiceError> {
+        let links = self.store.employments(applicant_id).await?;
+        Ok(links.iter().any(|link| link.employer_id == employer_id && link.status == jifen_store::LinkStatus::Active))
     }
 
     /// An application's page for `actor`. Anyone but the applicant seeing the person's full
@@ -168,7 +182,19 @@ impl Service {
     pub async fn applications(&self, actor: &Actor) -> Result<Vec<ApplicationListing>, ServiceError> {
         let mut listings = match actor.role {
             Role::Applicant => self.store.applications_of_applicant(actor.id).await?,
-            Role::HrAgent => self.store.applications_of_employer(self.agents_employer(actor).await?.id).await?,
+            Role::HrAgent => {
+                let employer = self.agents_employer(actor).await?.id;
+                let active: std::collections::BTreeSet<i64> = self
+                    .store
+                    .applicants_of_employer(employer)
+                    .await?
+                    .into_iter()
+                    .filter(|(_, link)| *link == jifen_store::LinkStatus::Active)
+                    .map(|(applicant, _)| applicant.user_id)
+                    .collect();
+                let all = self.store.applications_of_employer(employer).await?;
+                all.into_iter().filter(|listing| active.contains(&listing.applicant_id)).collect()
+            }
             role if role.is_district_staff() => match actor.district {
                 Some(district) => {
                     let states: Vec<String> = self

@@ -112,13 +112,13 @@ impl Service {
             (Some(hash), Some(user)) => self.store.trusted_device(hash, now).await? == Some(user.id),
             _ => false,
         };
-        let address = format!("ip:{}", credentials.source);
+        let source = source_key(credentials.source);
+        let address = format!("ip:{source}");
         let (subjects, refund) = match (&device_hash, trusted) {
             (Some(hash), true) => (vec![format!("device:{hash}")], vec![]),
-            _ => (
-                vec![format!("pair:{account}:{}", credentials.source), format!("account:{account}"), address.clone()],
-                vec![address],
-            ),
+            _ => {
+                (vec![format!("pair:{account}:{source}"), format!("account:{account}"), address.clone()], vec![address])
+            }
         };
         let counts = self.store.count_attempts(&subjects, now, SIGN_IN_WINDOW_MILLIS).await?;
         let over = match counts.as_slice() {
@@ -313,7 +313,10 @@ impl Service {
     /// sign-up neither blocks a person's account nor tells whether one exists.
     pub async fn register_employer(&self, form: &EmployerSignUp, source: IpAddr) -> Result<Employer, ServiceError> {
         let now = now_millis();
-        let signups = self.store.count_attempts(&[format!("signup:{source}")], now, SIGNUP_WINDOW_MILLIS).await?;
+        // A form with typos writes nothing and is not counted; every well-formed sign-up is.
+        let (employer, agent_username) = check_sign_up(form)?;
+        let signups =
+            self.store.count_attempts(&[format!("signup:{}", source_key(source))], now, SIGNUP_WINDOW_MILLIS).await?;
         if signups.first().is_some_and(|count| *count > MAX_SIGNUPS_PER_ADDRESS) {
             return Err(ServiceError::refused(
                 "too_many_signups",
@@ -321,7 +324,6 @@ impl Service {
                 "Too many sign-ups from this address; try again in an hour",
             ));
         }
-        let (employer, agent_username) = check_sign_up(form)?;
         let password = form.password.clone();
         let hash = tokio::task::spawn_blocking(move || jifen_auth::hash_password(&password))
             .await
@@ -412,13 +414,25 @@ fn check_sign_up(form: &EmployerSignUp) -> Result<(NewEmployer, String), Service
 
 /// An HR agent's username: 3–40 ASCII letters, digits, `.`, `_` or `-`, and not shaped like
 /// a resident ID number (17 digits and a digit or X), which is what applicants sign in with.
-fn valid_agent_username(username: &str) -> bool {
+pub(crate) fn valid_agent_username(username: &str) -> bool {
     let length_ok = (3..=40).contains(&username.len());
     let chars_ok = username.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
     let id_shaped = username.len() == 18
         && username.bytes().take(17).all(|b| b.is_ascii_digit())
         && username.bytes().last().is_some_and(|b| b.is_ascii_digit() || b == b'x' || b == b'X');
     length_ok && chars_ok && !id_shaped
+}
+
+/// What throttling counts a source as: an IPv4 address, or an IPv6 address's /64 (one
+/// subscriber usually holds a whole /64, and could otherwise take a new address per guess).
+fn source_key(address: IpAddr) -> String {
+    match address {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => {
+            let [a, b, c, d, ..] = v6.segments();
+            format!("{a:x}:{b:x}:{c:x}:{d:x}::/64")
+        }
+    }
 }
 
 fn account_audit(actor: Option<i64>, action: &str, subject: String) -> AuditEntry {
@@ -428,6 +442,15 @@ fn account_audit(actor: Option<i64>, action: &str, subject: String) -> AuditEntr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_ipv6_source_counts_as_its_slash_64() {
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:bbbb::9".parse().unwrap();
+        assert_eq!(source_key(a), source_key(b));
+        assert_eq!(source_key(a), "2001:db8:1:2::/64");
+        assert_eq!(source_key("203.0.113.7".parse().unwrap()), "203.0.113.7");
+    }
 
     #[test]
     fn an_agent_username_is_never_an_id_number() {

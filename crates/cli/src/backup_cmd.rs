@@ -95,6 +95,12 @@ fn same_file(a: &Path, b: &Path) -> bool {
 fn copy_and_check(from: &Path, incoming: &Path) -> Result<CheckedBackup, Failure> {
     let io = |e: std::io::Error| Failure::internal(format!("{} → {}: {e}", from.display(), incoming.display()));
     std::fs::copy(from, incoming).map_err(io)?;
+    // A copy keeps the backup's mode; the database is its owner's alone (0600).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(incoming, std::fs::Permissions::from_mode(0o600)).map_err(io)?;
+    }
     File::open(incoming).and_then(|file| file.sync_all()).map_err(io)?;
     runtime()?
         .block_on(jifen_store::check_sqlite_backup(incoming))

@@ -25,6 +25,8 @@ pub struct ConfigFile {
     pub sms_gateway: Option<String>,
     /// The public address (`--public-url`).
     pub public_url: Option<String>,
+    /// Proxies whose X-Forwarded-For is believed (`--trusted-proxy`).
+    pub trusted_proxies: Option<Vec<std::net::IpAddr>>,
     /// SMS sent at once (at least 1).
     pub sms_concurrency: Option<std::num::NonZeroU16>,
 }

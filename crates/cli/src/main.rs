@@ -118,6 +118,10 @@ struct ServeArgs {
     /// proxy that terminates TLS: with https, every cookie is marked Secure.
     #[arg(long, env = "JIFEN_PUBLIC_URL", value_name = "URL")]
     public_url: Option<String>,
+    /// A proxy in front (repeat, or comma-separated in the environment) whose X-Forwarded-For
+    /// names the visitor; without it every visitor would look like the proxy to throttling.
+    #[arg(long = "trusted-proxy", env = "JIFEN_TRUSTED_PROXIES", value_name = "IP", value_delimiter = ',')]
+    trusted_proxies: Vec<std::net::IpAddr>,
     #[command(flatten)]
     storage: jifen_cli::storage::StorageArgs,
 }
@@ -187,6 +191,11 @@ fn main() -> ExitCode {
                     .or(file.sms_concurrency)
                     .map_or(jifen_notify::DEFAULT_CONCURRENCY, |n| usize::from(n.get())),
                 public_url: args.public_url.clone().or(file.public_url.clone()),
+                trusted_proxies: if args.trusted_proxies.is_empty() {
+                    file.trusted_proxies.clone().unwrap_or_default()
+                } else {
+                    args.trusted_proxies.clone()
+                },
             })
         }),
         Command::Admin(AdminCommand::CreateUser(args)) => args

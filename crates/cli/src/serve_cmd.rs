@@ -15,6 +15,8 @@ pub struct ServeOptions {
     pub sms_concurrency: usize,
     /// The address people reach the server at; HTTPS makes cookies Secure.
     pub public_url: Option<String>,
+    /// Proxies whose X-Forwarded-For names the visitor.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 pub fn serve(options: &ServeOptions) -> Result<(), Failure> {
@@ -32,7 +34,8 @@ pub fn serve(options: &ServeOptions) -> Result<(), Failure> {
         let store = options.storage.open().await?;
         let state = jifen_web::AppState::new(store.clone())
             .map_err(|e| Failure::internal(format!("rule data: {e}")))?
-            .with_public_url(options.public_url.as_deref());
+            .with_public_url(options.public_url.as_deref())
+            .with_trusted_proxies(options.trusted_proxies.clone());
         let listener = tokio::net::TcpListener::bind(options.addr)
             .await
             .map_err(|e| Failure::usage(format!("cannot listen on {}: {e}", options.addr)))?;

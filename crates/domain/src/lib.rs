@@ -9,6 +9,7 @@ pub mod form;
 pub mod materials;
 pub mod roster;
 pub mod text;
+pub mod verification;
 pub mod workflow;
 pub mod working_days;
 

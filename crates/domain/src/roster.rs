@@ -151,8 +151,13 @@ pub fn parse(bytes: &[u8]) -> Result<Roster, FatalError> {
             continue;
         }
         let mut problem = |zh: String, en: String| roster.problems.push(RowProblem { line, zh, en });
-        if name.is_empty() || name.chars().count() > 50 {
-            problem("姓名为空或过长".into(), "the name is empty or too long".into());
+        if name.is_empty() {
+            problem("姓名为空".into(), "the name is empty".into());
+            continue;
+        }
+        // The same check as every form: no control or bidirectional characters, 50 at most.
+        if let Err(bad) = crate::text::check("name", &name, 50) {
+            problem(format!("姓名{}", bad.zh), format!("the name {}", bad.en));
             continue;
         }
         let id_number = match ResidentIdNumber::parse(&id) {
@@ -202,6 +207,15 @@ mod tests {
         assert_eq!(problems[1], (4, "the mobile number has 11 digits starting with 1"));
         assert_eq!(problems[2].0, 7);
         assert_eq!(problems[3], (8, "the ID number repeats line 2"));
+    }
+
+    #[test]
+    fn a_name_with_control_or_bidirectional_characters_is_a_bad_row() {
+        let csv = "姓名,身份证号码,手机号码\n张\u{7}伟,310101199005120016,13800138000\n李\u{202e}四,11010519491231002X,13800138001\n";
+        let roster = parse(csv.as_bytes()).unwrap();
+        assert!(roster.rows.is_empty());
+        assert_eq!(roster.problems.iter().map(|p| p.line).collect::<Vec<_>>(), [2, 3]);
+        assert!(roster.problems[0].zh.contains("U+0007"), "{}", roster.problems[0].zh);
     }
 
     #[test]

@@ -486,26 +486,28 @@ macro_rules! application_store {
                 audit: &AuditEntry,
             ) -> Result<()> {
                 let mut tx = self.begin_write().await?;
-                let current: Option<String> = sqlx::query_scalar(
-                    "SELECT status FROM employments WHERE applicant_id = $1 AND employer_id = $2",
-                )
-                .bind(applicant_id)
-                .bind(employer_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-                let current = current.as_deref().map(parse_link_status).transpose()?;
-                if !current.is_some_and(|status| from.contains(&status)) {
+                // One conditional UPDATE: two decisions at once cannot both pass the check.
+                let mut changed = 0;
+                for status in from {
+                    changed += sqlx::query(
+                        "UPDATE employments SET status = $1, decided_at = $2 \
+                         WHERE applicant_id = $3 AND employer_id = $4 AND status = $5",
+                    )
+                    .bind(to.as_str())
+                    .bind(at)
+                    .bind(applicant_id)
+                    .bind(employer_id)
+                    .bind(status.as_str())
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    if changed > 0 {
+                        break;
+                    }
+                }
+                if changed == 0 {
                     return Err(StoreError::Conflict("the link is not in a state that allows this"));
                 }
-                sqlx::query(
-                    "UPDATE employments SET status = $1, decided_at = $2 WHERE applicant_id = $3 AND employer_id = $4",
-                )
-                .bind(to.as_str())
-                .bind(at)
-                .bind(applicant_id)
-                .bind(employer_id)
-                .execute(&mut *tx)
-                .await?;
                 append_audit(&mut tx, audit).await?;
                 tx.commit().await?;
                 Ok(())

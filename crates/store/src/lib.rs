@@ -6,10 +6,12 @@
 //! state change writes its audit entry in the same transaction.
 
 mod applications;
+mod audit;
 mod backup;
 mod model;
 mod outbox;
 mod repository;
+mod staff;
 pub mod testing;
 
 pub use applications::ApplicationStore;
@@ -17,4 +19,6 @@ pub use backup::{CheckedBackup, check_sqlite_backup};
 pub use model::*;
 pub use outbox::{Attempt, OutboxStore};
 
+pub use audit::{AuditQuery, AuditRecord, AuditStore};
 pub use repository::{FAILING_AFTER_ATTEMPTS, FaultKind, PgStore, Repository, SqliteStore, Store, StoreError};
+pub use staff::{StaffMember, StaffStore};

@@ -52,7 +52,10 @@ macro_rules! outbox_store {
                         Attempt::Failed { error, retry_at, dead } => {
                             sqlx::query(
                                 "UPDATE outbox SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2, \
-                                 dead = $3, locked_until = NULL WHERE id = $4 AND locked_by = $5 AND sent_at IS NULL",
+                                 dead = $3, locked_until = NULL, \
+                                 body = CASE WHEN $3 THEN COALESCE(body_after_send, body) ELSE body END, \
+                                 body_after_send = CASE WHEN $3 THEN NULL ELSE body_after_send END \
+                                 WHERE id = $4 AND locked_by = $5 AND sent_at IS NULL",
                             )
                             .bind(error.as_str())
                             .bind(*retry_at)

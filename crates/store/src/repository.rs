@@ -194,7 +194,7 @@ pub trait Repository: Send + Sync {
 }
 
 #[derive(sqlx::FromRow)]
-struct UserRow {
+pub(crate) struct UserRow {
     id: i64,
     username: String,
     display_name: String,
@@ -302,7 +302,7 @@ pub(crate) fn unique(what: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
     }
 }
 
-const USER_COLUMNS: &str = "id, username, display_name, password_hash, role, district, employer_id, \
+pub(crate) const USER_COLUMNS: &str = "id, username, display_name, password_hash, role, district, employer_id, \
     must_change_password, disabled, created_at";
 
 /// The repository, written once for both databases: the SQL uses `$n` placeholders and
@@ -409,6 +409,8 @@ macro_rules! repository {
 
             async fn count_attempts(&self, subjects: &[String], now: Millis, window: Millis) -> Result<Vec<u64>> {
                 let mut tx = self.begin_write().await?;
+                // Windows that closed hold nothing worth keeping: the table stays small.
+                sqlx::query("DELETE FROM login_throttle WHERE window_start <= $1").bind(now - window).execute(&mut *tx).await?;
                 let mut counts = Vec::with_capacity(subjects.len());
                 for subject in subjects {
                     // One statement per subject: the row lock (PostgreSQL) or the write lock
@@ -448,6 +450,7 @@ macro_rules! repository {
 
             async fn trust_device(&self, token_hash: &str, user_id: i64, now: Millis, expires_at: Millis) -> Result<()> {
                 let mut tx = self.begin_write().await?;
+                sqlx::query("DELETE FROM trusted_devices WHERE expires_at <= $1").bind(now).execute(&mut *tx).await?;
                 sqlx::query(
                     "INSERT INTO trusted_devices (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4) \
                      ON CONFLICT (token_hash) DO UPDATE SET expires_at = $4 WHERE trusted_devices.user_id = $2",
@@ -660,7 +663,9 @@ macro_rules! repository {
                 let mut tx = self.begin_write().await?;
                 sqlx::query(
                     "UPDATE outbox SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2, dead = $3, \
-                     locked_until = NULL WHERE id = $4 AND locked_by = $5 AND sent_at IS NULL",
+                     locked_until = NULL, body = CASE WHEN $3 THEN COALESCE(body_after_send, body) ELSE body END, \
+                     body_after_send = CASE WHEN $3 THEN NULL ELSE body_after_send END \
+                     WHERE id = $4 AND locked_by = $5 AND sent_at IS NULL",
                 )
                 .bind(error)
                 .bind(next_attempt_at)

@@ -5,10 +5,10 @@ use crate::AppState;
 use crate::checked_form::CheckedForm;
 use crate::lang::Chosen;
 use crate::layout::t;
-use crate::respond::{done, message, page, server_error, service_error, stale_form};
+use crate::respond::{done, message, page, service_error, stale_form};
 use crate::session::{
-    AnySignedIn, CSRF_COOKIE, DEVICE_COOKIE, SESSION_COOKIE, SignedIn, cookie, double_submit_ok, same_origin,
-    set_cookie,
+    AnySignedIn, CSRF_COOKIE, DEVICE_COOKIE, SESSION_COOKIE, SignedIn, client_address, cookie, double_submit_ok,
+    same_origin, set_cookie,
 };
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -80,7 +80,7 @@ pub async fn login(
     let credentials = Credentials {
         username: &form.username,
         password: form.password,
-        source: peer.ip(),
+        source: client_address(peer.ip(), &headers, &state.trusted_proxies),
         device_token: device.as_deref(),
     };
     match state.service.sign_in(credentials).await {
@@ -233,7 +233,10 @@ pub async fn home(
         (role, Some(district), _) if role.is_district_staff() => {
             match state.store.employers_in_district(district, EmployerStatus::Pending).await {
                 Ok(pending) => html! {
-                    ul.links { li { a href="/applications" { (t(lang, "本区已提交的积分申请（待收材料）", "Applications filed in your district (materials to receive)")) } } }
+                    ul.links {
+                        li { a href="/applications" { (t(lang, "本区已提交的积分申请（待收材料）", "Applications filed in your district (materials to receive)")) } }
+                        @if user.role == Role::Supervisor { li { a href="/admin/audit" { (t(lang, "本区审计日志", "Your district's audit log")) } } }
+                    }
                     h3 { (district.name(lang)) " · " (t(lang, "待审核的单位注册", "Employer sign-ups to verify")) }
                     @if pending.is_empty() { p { (t(lang, "暂无", "None")) } }
                     @else { table {
@@ -250,7 +253,7 @@ pub async fn home(
                         } } }
                     } }
                 },
-                Err(e) => return server_error(lang, e),
+                Err(e) => return service_error(lang, &e.into()),
             }
         }
         (Role::HrAgent, _, Some(employer_id)) => match state.store.employer(employer_id).await {
@@ -263,7 +266,7 @@ pub async fn home(
                 }
             },
             Ok(None) => html! {},
-            Err(e) => return server_error(lang, e),
+            Err(e) => return service_error(lang, &e.into()),
         },
         (Role::Applicant, _, _) => {
             let actor = jifen_applications::Actor::from(user);
@@ -288,6 +291,7 @@ pub async fn home(
             }
             }
         }
+        (Role::Admin, _, _) => crate::admin::home_links(lang),
         _ => html! { p { (t(lang, "欢迎使用。", "Welcome.")) } },
     };
     let body = html! {
@@ -395,7 +399,11 @@ pub async fn register_employer(
         username: form.username.clone(),
         password: form.password.clone(),
     };
-    let problems = match state.service.register_employer(&sign_up, peer.ip()).await {
+    let problems = match state
+        .service
+        .register_employer(&sign_up, client_address(peer.ip(), &headers, &state.trusted_proxies))
+        .await
+    {
         Ok(registered) => {
             let text = match lang {
                 Lang::Zh => format!(
@@ -482,7 +490,7 @@ async fn confirm_rejection(
     let employer = match state.store.employer(employer_id).await {
         Ok(Some(employer)) if Some(employer.district) == signed.user.district => employer,
         Ok(_) => return message(StatusCode::NOT_FOUND, lang, t(lang, "没有这个单位", "No such employer")),
-        Err(e) => return server_error(lang, e),
+        Err(e) => return service_error(lang, &e.into()),
     };
     let status = if problem.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let body = html! {

@@ -6,6 +6,7 @@
 //! a logged 500, never a dropped connection.
 
 mod accounts;
+mod admin;
 pub mod api;
 mod applicants;
 mod applications;
@@ -48,6 +49,8 @@ pub struct AppState {
     pub metrics: metrics::Metrics,
     /// Cookies carry `Secure`: the public address is HTTPS (see [`AppState::with_public_url`]).
     pub secure_cookies: bool,
+    /// Proxies whose X-Forwarded-For is believed (see [`session::client_address`]).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl AppState {
@@ -63,6 +66,7 @@ impl AppState {
             service,
             metrics: metrics::Metrics::default(),
             secure_cookies: false,
+            trusted_proxies: Vec::new(),
         })
     }
 
@@ -70,6 +74,12 @@ impl AppState {
     /// front terminates TLS), every cookie is marked `Secure`.
     pub fn with_public_url(mut self, url: Option<&str>) -> Self {
         self.secure_cookies = url.is_some_and(|url| url.trim().to_ascii_lowercase().starts_with("https://"));
+        self
+    }
+
+    /// The proxies in front (`--trusted-proxy`) whose X-Forwarded-For names the visitor.
+    pub fn with_trusted_proxies(mut self, proxies: Vec<std::net::IpAddr>) -> Self {
+        self.trusted_proxies = proxies;
         self
     }
 }
@@ -103,6 +113,10 @@ pub fn router(state: AppState) -> Router {
         .route("/logout", post(accounts::logout))
         .route("/account/password", get(accounts::password_page).post(accounts::change_password))
         .route("/home", get(accounts::home))
+        .route("/admin/staff", get(admin::list).post(admin::create))
+        .route("/admin/staff/{user_id}", post(admin::change))
+        .route("/admin/audit", get(admin::audit_log))
+        .route("/admin/audit.csv", get(admin::audit_csv))
         .route("/account/employers", get(accounts::my_employers))
         .route("/account/employers/{employer_id}", post(accounts::decide_link))
         .route("/employers/register", get(accounts::employer_page).post(accounts::register_employer))

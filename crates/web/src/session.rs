@@ -155,3 +155,46 @@ pub async fn show_viewer(
     };
     crate::layout::VIEWER.scope(viewer, next.run(request)).await
 }
+
+/// The address a request comes from: the peer's, or, when the peer is a trusted proxy (the
+/// TLS terminator in front, `--trusted-proxy`), the right-most address in X-Forwarded-For
+/// that is not one of the trusted proxies themselves. Throttling counts this address, so a
+/// proxy must never make every visitor look like one.
+pub fn client_address(peer: std::net::IpAddr, headers: &HeaderMap, trusted: &[std::net::IpAddr]) -> std::net::IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .filter_map(|part| part.trim().parse::<std::net::IpAddr>().ok())
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .find(|address| !trusted.contains(address))
+        .unwrap_or(peer)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::IpAddr;
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn only_a_trusted_proxy_may_say_where_a_request_comes_from() {
+        let mut headers = HeaderMap::new();
+        headers.insert("x-forwarded-for", "6.6.6.6, 203.0.113.7, 10.0.0.2".parse().unwrap());
+        let proxies = [ip("10.0.0.1"), ip("10.0.0.2")];
+        // From the proxy: the right-most address the proxies did not add (the first is forgeable).
+        assert_eq!(client_address(ip("10.0.0.1"), &headers, &proxies), ip("203.0.113.7"));
+        // From anyone else the header is ignored.
+        assert_eq!(client_address(ip("198.51.100.9"), &headers, &proxies), ip("198.51.100.9"));
+        assert_eq!(client_address(ip("10.0.0.1"), &HeaderMap::new(), &proxies), ip("10.0.0.1"));
+    }
+}

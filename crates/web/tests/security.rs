@@ -143,6 +143,13 @@ async fn an_employer_gets_nothing_without_consent(app: &App) {
     app.post(&person, &format!("/account/employers/{employer_b}"), &[("decision", "end"), ("csrf", &csrf_p)]).await;
     let (_, list) = text(app, &hr_b, "/applicants").await;
     assert!(!list.contains("王真名"), "an ended link shows nothing again");
+    // A person who ends a link takes their application out of that employer's sight too.
+    let path = format!("/applications/{id}");
+    assert_eq!(hr_a.get(format!("{}{path}", app.base)).send().await.unwrap().status(), StatusCode::OK);
+    app.post(&person, &format!("/account/employers/{employer_a}"), &[("decision", "end"), ("csrf", &csrf_p)]).await;
+    assert_eq!(hr_a.get(format!("{}{path}", app.base)).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+    let (_, listed) = text(app, &hr_a, "/applications").await;
+    assert!(!listed.contains(&path), "not listed either");
     // Nobody else decides a person's links.
     let forged = app
         .post(&hr_b, &format!("/account/employers/{employer_b}"), &[("decision", "accept"), ("csrf", &csrf_b)])
@@ -332,4 +339,38 @@ async fn a_database_outage_answers_503_and_signs_nobody_out() {
     let health = browser().get(format!("{}/healthz", app.base)).send().await.unwrap();
     assert_eq!(health.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert!(started.elapsed() < std::time::Duration::from_millis(1500), "{:?}", started.elapsed());
+}
+
+/// Behind a trusted proxy, each visitor is counted by the address the proxy forwards: one
+/// visitor's guesses do not lock out the others, and nobody else can forge the header.
+#[tokio::test]
+async fn behind_a_trusted_proxy_visitors_are_counted_apart() {
+    let store = common::temp_sqlite().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let proxy: std::net::IpAddr = "127.0.0.1".parse().unwrap();
+    let state = jifen_web::AppState::new(store.clone()).unwrap().with_trusted_proxies(vec![proxy]);
+    tokio::spawn(jifen_web::serve(listener, state));
+    let app = App { base, store };
+    app.user("owner", Role::Admin, None, None, false).await;
+    let login_from = |forwarded: &'static str, username: String, password: &'static str| {
+        let app = &app;
+        async move {
+            let client = browser();
+            let csrf = app.csrf(&client, "/login").await;
+            let form = [("username", username.as_str()), ("password", password), ("csrf", csrf.as_str())];
+            let request = client.post(format!("{}/login", app.base)).header("x-forwarded-for", forwarded).form(&form);
+            request.send().await.unwrap().status()
+        }
+    };
+    let mut last = StatusCode::OK;
+    for i in 0..35 {
+        last = login_from("198.51.100.66", format!("nobody-{i}"), "wrong password 1").await;
+    }
+    assert_eq!(last, StatusCode::TOO_MANY_REQUESTS, "the guessing address is stopped");
+    assert_eq!(
+        login_from("203.0.113.7", "owner".into(), PASSWORD).await,
+        StatusCode::SEE_OTHER,
+        "another visitor is not"
+    );
 }

@@ -10,6 +10,7 @@ CREATE TABLE login_throttle (
     window_start INTEGER NOT NULL,
     attempts INTEGER NOT NULL
 );
+CREATE INDEX login_throttle_by_window ON login_throttle (window_start);
 
 -- A browser that has signed in to an account before: its attempts are counted on their own,
 -- so a stranger's guesses from elsewhere cannot lock the owner out.
@@ -20,11 +21,16 @@ CREATE TABLE trusted_devices (
     expires_at INTEGER NOT NULL
 );
 CREATE INDEX trusted_devices_by_user ON trusted_devices (user_id);
+CREATE INDEX trusted_devices_by_expiry ON trusted_devices (expires_at);
 
 -- A link between a person and an employer: 'active' when the employer opened the account,
 -- 'pending' until the person consents when the account existed, then 'active', 'declined'
 -- or 'ended' (by the person). Links are never deleted.
 ALTER TABLE employments ADD COLUMN status TEXT NOT NULL DEFAULT 'active';
+-- Links made before consent existed: the first employer of a person opened the account; any
+-- later one linked it without asking, so it waits for the person's consent now.
+UPDATE employments SET status = 'pending'
+WHERE id NOT IN (SELECT MIN(id) FROM employments GROUP BY applicant_id);
 ALTER TABLE employments ADD COLUMN decided_at INTEGER;
 
 CREATE TABLE health_probe (

@@ -1,0 +1,87 @@
+// The administrator's staff page in a real browser, on a desktop and a phone: the first
+// administrator (made on the command line) adds a district clerk, whose one-time password
+// arrives by SMS; the clerk signs in with it; the administrator switches the clerk off and
+// the clerk's open page is signed out. Screenshots go to screenshots/.
+//
+//   cd e2e && npm ci && node --test
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { changePassword, jifenBin, launchChromium, screenshots, signIn, smsTo, startServer, stopServer } from './harness.mjs';
+
+describe('an administrator runs staff from the browser', () => {
+  let server;
+  let serverDir;
+  let browser;
+  const killOnExit = () => server?.child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  const shot = (page, name) => page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true });
+
+  async function page(viewport) {
+    const context = await browser.newContext({ locale: 'zh-CN', viewport });
+    const opened = await context.newPage();
+    opened.setDefaultTimeout(15_000);
+    return opened;
+  }
+
+  before(async () => {
+    mkdirSync(screenshots, { recursive: true });
+    serverDir = mkdtempSync(join(tmpdir(), 'jifen-e2e-admin-'));
+    server = await startServer(serverDir);
+    browser = await launchChromium();
+  });
+
+  after(async () => {
+    try {
+      await browser?.close();
+    } finally {
+      await stopServer(server?.child);
+      process.removeListener('exit', killOnExit);
+      if (serverDir) rmSync(serverDir, { recursive: true, force: true });
+    }
+  });
+
+  test('add a clerk on a phone, who signs in; switch them off on a desktop', async () => {
+    const created = execFileSync(jifenBin, ['admin', 'create-user', '--username', 'root', '--role', 'admin'], {
+      cwd: serverDir,
+      env: { ...process.env, JIFEN_DATA_DIR: server.dataDir },
+      encoding: 'utf8',
+    });
+    const initial = /initial password: (\S+)/.exec(created)[1];
+    const admin = await page({ width: 390, height: 844 });
+    await signIn(admin, server.base, 'root', initial);
+    await changePassword(admin, initial, 'admin password 7');
+    await Promise.all([admin.waitForURL(/\/admin\/staff$/), admin.getByRole('link', { name: /工作人员/ }).click()]);
+
+    await admin.locator('input[name=username]').fill('clerk-li');
+    await admin.locator('input[name=display_name]').fill('李受理');
+    await admin.locator('select[name=role]').selectOption('clerk');
+    await admin.locator('select[name=district]').selectOption('xuhui');
+    await admin.locator('input[name=mobile]').fill('13900000066');
+    await Promise.all([admin.waitForURL(/done=created/), admin.getByRole('button', { name: '新增并发送初始密码' }).click()]);
+    const list = await admin.locator('main').innerText();
+    assert.match(list, /李受理[\s\S]*受理人员[\s\S]*徐汇区[\s\S]*139\*\*\*\*0066[\s\S]*从未/);
+    const overflow = await admin.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `the page fits a phone (${overflow}px too wide)`);
+    await shot(admin, 'admin-1-staff-phone');
+
+    const sms = await smsTo(server.dataDir, '13900000066', /一次性初始密码：([^。]+)。/);
+    const clerk = await page({ width: 1280, height: 900 });
+    await signIn(clerk, server.base, 'clerk-li', sms[1]);
+    await changePassword(clerk, sms[1], 'clerk password 8');
+
+    const desktop = await page({ width: 1280, height: 900 });
+    await signIn(desktop, server.base, 'root', 'admin password 7');
+    await desktop.goto(`${server.base}/admin/staff`);
+    const row = desktop.locator('tr', { hasText: 'clerk-li' });
+    await Promise.all([desktop.waitForURL(/done=disable/), row.getByRole('button', { name: '停用' }).click()]);
+    assert.match(await desktop.locator('tr', { hasText: 'clerk-li' }).innerText(), /已停用/);
+    await shot(desktop, 'admin-2-staff-desktop');
+
+    await clerk.goto(`${server.base}/home`);
+    assert.match(clerk.url(), /\/login$/, 'a switched-off account is signed out at once');
+  });
+});
