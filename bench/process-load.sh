@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# The application process under load over HTTP (issue #15): release `jifen serve` on
+# 127.0.0.1, and the load client (crates/web/examples/load.rs) preparing its own clerk,
+# employers and people, then CLIENTS people at once carrying applications through every step
+# (start, draft, the checklist's scans uploaded with the form, submit, return, submit again,
+# approve, file, the form PDF). Each application has its own person (a person holds one open
+# application), so setup signs in APPLICATIONS people (two Argon2 runs each). Prints completed
+# applications per second and p50/p99 per step; fails on any 5xx, any unexpected answer, or
+# an acknowledged step missing from the database afterwards.
+#
+#   bench/process-load.sh                    # SQLite, then PostgreSQL with two servers
+#   DATABASES=sqlite bench/process-load.sh   # one of them (sqlite, postgres)
+#   CLIENTS=64 APPLICATIONS=1000 SECONDS_MAX=60 LEAN=1 bench/process-load.sh
+#   TINY=1 bench/process-load.sh             # 2 clients, 4 applications (CI: it still works)
+#   JIFEN_BIN=… LOAD_BIN=… bench/process-load.sh   # no build: those binaries as they are
+#
+# LEAN=1 sends only the moves; by default each move is followed by the page it redirects
+# to and a party reads the page before its move, as a browser does. PostgreSQL:
+# JIFEN_TEST_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres) names the
+# server; a database is created for the run and dropped after it. The client runs on the
+# same machine as the servers and takes its share of the cores.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+clients="${CLIENTS:-32}"
+applications="${APPLICATIONS:-400}"
+seconds="${SECONDS_MAX:-60}"
+databases="${DATABASES:-sqlite postgres}"
+pg_admin="${JIFEN_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+if [ -n "${TINY:-}" ]; then clients=2; applications=4; seconds=60; fi
+lean=()
+if [ -n "${LEAN:-}" ]; then lean=(--lean); fi
+
+target="${CARGO_TARGET_DIR:-target}"
+if [ -z "${JIFEN_BIN:-}" ] || [ -z "${LOAD_BIN:-}" ]; then
+  cargo build --release -q -p jifen
+  cargo build --release -q -p jifen-web --example load
+fi
+jifen="$(realpath -e "${JIFEN_BIN:-$target/release/jifen}")"
+load="$(realpath -e "${LOAD_BIN:-$target/release/examples/load}")"
+
+work="$(mktemp -d)"
+servers=()
+database=""
+cleanup() {
+  for pid in "${servers[@]}"; do
+    if kill -0 "$pid" 2>/dev/null; then
+      kill "$pid"
+      wait "$pid" 2>/dev/null || true
+    fi
+  done
+  servers=()
+  if [ -n "$database" ]; then
+    psql -q "$pg_admin" -c "DROP DATABASE IF EXISTS $database WITH (FORCE)" >/dev/null || true
+    database=""
+  fi
+}
+trap 'cleanup; rm -rf "$work"' EXIT
+
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# serve DATA_DIR [--database-url URL]: starts a server; sets $base.
+serve() {
+  local data="$1"
+  shift
+  local port
+  port="$(free_port)"
+  base="http://127.0.0.1:$port"
+  mkdir -p "$data"
+  (cd "$work" && exec env -u JIFEN_DATABASE_URL -u JIFEN_CONFIG JIFEN_LOG=warn \
+    "$jifen" serve --addr "127.0.0.1:$port" --data-dir "$data" "$@") >"$data/server.log" 2>&1 &
+  servers+=("$!")
+  for _ in $(seq 100); do
+    curl -fsS -o /dev/null "$base/healthz" 2>/dev/null && return 0
+    kill -0 "${servers[-1]}" 2>/dev/null || { cat "$data/server.log" >&2; exit 1; }
+    sleep 0.1
+  done
+  echo "jifen serve did not answer on $base" >&2
+  exit 1
+}
+
+# clerk_password ARGS…: creates the district clerk; prints its initial password.
+clerk_password() {
+  env -u JIFEN_DATABASE_URL -u JIFEN_CONFIG "$jifen" admin create-user --username clerk --role clerk \
+    --district pudong "$@" | sed -n 's/.*initial password: //p'
+}
+
+echo "load: $clients clients, at most $applications applications or $seconds s, $(nproc) cores"
+for db in $databases; do
+  case "$db" in
+    sqlite)
+      echo "== SQLite, one server"
+      data="$work/sqlite"
+      password="$(clerk_password --data-dir "$data")"
+      serve "$data"
+      "$load" --base "$base" --sms-log "$data/sms.log" --database "$data/jifen.sqlite" \
+        --clerk-password "$password" --clients "$clients" --applications "$applications" \
+        --seconds "$seconds" "${lean[@]}"
+      ;;
+    postgres)
+      echo "== PostgreSQL, two servers"
+      database="jifen_load_$$_$(date +%s)"
+      psql -q "$pg_admin" -c "CREATE DATABASE $database" >/dev/null
+      url="${pg_admin%/*}/$database"
+      password="$(clerk_password --data-dir "$work/pg-1" --database-url "$url")"
+      serve "$work/pg-1" --database-url "$url"
+      first="$base"
+      serve "$work/pg-2" --database-url "$url"
+      "$load" --base "$first" --base "$base" --sms-log "$work/pg-1/sms.log" --sms-log "$work/pg-2/sms.log" \
+        --database "$url" --clerk-password "$password" --clients "$clients" \
+        --applications "$applications" --seconds "$seconds" "${lean[@]}"
+      ;;
+    *)
+      echo "unknown database $db (sqlite, postgres)" >&2
+      exit 2
+      ;;
+  esac
+  for data in "$work"/*/; do
+    if grep -qE '"level":"ERROR"| ERROR ' "$data/server.log" 2>/dev/null; then
+      echo "errors in the server log of $data:" >&2
+      grep -E '"level":"ERROR"| ERROR ' "$data/server.log" | head -5 >&2
+    fi
+  done
+  cleanup
+done
