@@ -17,6 +17,8 @@
 
 mod accounts;
 mod audit_log;
+mod centre;
+mod documents;
 mod employers;
 mod error;
 mod materials;
@@ -27,6 +29,10 @@ mod staff;
 
 pub use accounts::{EmployerApplicant, ImportProgress, LinkDecision, RegisterOutcome, STALE_IMPORT_MILLIS};
 pub use audit_log::{AuditFilter, MAX_AUDIT_ROWS, audit_csv};
+pub use centre::{
+    CheckRecord, CounterLine, CounterMark, Due, ItemVerdict, MoveInput, QueueFilter, QueueRow, Verification,
+    VerificationInput,
+};
 pub use employers::{EmployerDecision, MAX_REASON_CHARS};
 pub use error::ServiceError;
 pub use materials::{MAX_UPLOAD_BYTES, clean_filename, detect_content_type};

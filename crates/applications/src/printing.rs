@@ -30,11 +30,7 @@ impl Service {
             .map_err(|e| ServiceError::Internal(format!("stored ID number: {e}")))?;
         // The form was checked when it was submitted and has not changed since.
         let form = check(&view.application.fields, &id_number, as_of, self.book).map_err(ServiceError::Invalid)?;
-        let document = self.application_document(&view, &form)?;
-        tokio::task::spawn_blocking(move || jifen_pdf::render(&document))
-            .await
-            .map_err(|e| ServiceError::Internal(e.to_string()))?
-            .map_err(|e| ServiceError::Internal(e.to_string()))
+        render(self.application_document(&view, &form)?).await
     }
 
     fn application_document(&self, view: &ApplicationView, form: &CheckedForm) -> Result<Document, ServiceError> {
@@ -148,6 +144,14 @@ impl Service {
     }
 }
 
-fn columns(spec: &[(&str, u16)]) -> Vec<Column> {
+/// Renders a document away from the request threads (laying out a page takes milliseconds).
+pub(crate) async fn render(document: Document) -> Result<Vec<u8>, ServiceError> {
+    tokio::task::spawn_blocking(move || jifen_pdf::render(&document))
+        .await
+        .map_err(|e| ServiceError::Internal(e.to_string()))?
+        .map_err(|e| ServiceError::Internal(e.to_string()))
+}
+
+pub(crate) fn columns(spec: &[(&str, u16)]) -> Vec<Column> {
     spec.iter().map(|(title, weight)| Column { title: (*title).to_string(), weight: *weight }).collect()
 }

@@ -3,13 +3,14 @@
 //! moved by the actions the workflow allows each role in each state. Who may see an
 //! application is decided here and only here.
 
+use crate::centre::MoveInput;
 use crate::error::{ServiceError, changed_meanwhile};
 use crate::{Actor, Service, audit, mask_id_number, sms};
 use chrono::NaiveDate;
 use jifen_domain::application::{Problem, check, is_form_field, score_claim};
 use jifen_domain::form::Fields;
 use jifen_domain::materials::{Material, MaterialStatus};
-use jifen_domain::workflow::{Action, TransitionError};
+use jifen_domain::workflow::{Action, DocumentKind, TransitionError};
 use jifen_domain::{Role, clock};
 use jifen_ids::ResidentIdNumber;
 use jifen_rules::{Context, Evaluation, Lang};
@@ -45,6 +46,12 @@ pub struct ApplicationView {
     pub can_upload: bool,
     /// Whether the form may be printed now.
     pub printable: bool,
+    /// When the current step falls due.
+    pub due: Option<crate::centre::Due>,
+    /// The centre's verification recorded since the application last entered review.
+    pub verification: Option<crate::centre::Verification>,
+    /// The official documents issued so far, each with the move that issued it last.
+    pub documents: Vec<DocumentKind>,
 }
 
 /// What changed between the employer's return of a form and now.
@@ -71,7 +78,7 @@ impl Service {
             Role::HrAgent => actor.employer_id == Some(application.employer_id),
             role if role.is_district_staff() => {
                 actor.district == Some(application.district)
-                    && self.workflow.state(&application.state).is_some_and(|s| s.waiting_for.is_district_staff())
+                    && self.workflow.state(&application.state).is_some_and(|s| s.centre)
             }
             _ => false,
         }
@@ -162,7 +169,12 @@ impl Service {
             Role::Applicant => None,
             _ => Self::changes_since_return(&application, &events, &uploads),
         };
+        let documents =
+            DocumentKind::ALL.into_iter().filter(|kind| self.issuing_event(&events, *kind).is_some()).collect();
         Ok(ApplicationView {
+            due: self.due(&application, Some(&events)),
+            verification: self.current_verification(&events),
+            documents,
             checklist: self.checklist_now(&application, &application.fields, &uploads),
             changes_since_return,
             actions: self.workflow.allowed(&application.state, actor.role),
@@ -197,13 +209,8 @@ impl Service {
             }
             role if role.is_district_staff() => match actor.district {
                 Some(district) => {
-                    let states: Vec<String> = self
-                        .workflow
-                        .states
-                        .iter()
-                        .filter(|s| s.waiting_for.is_district_staff())
-                        .map(|s| s.id.clone())
-                        .collect();
+                    let states: Vec<String> =
+                        self.workflow.states.iter().filter(|s| s.centre).map(|s| s.id.clone()).collect();
                     self.store.applications_in_district(district, &states).await?
                 }
                 None => Vec::new(),
@@ -333,9 +340,8 @@ impl Service {
             .map_err(changed_meanwhile)
     }
 
-    /// Takes a workflow action on an application, on the version the actor loaded. A
-    /// `checks_form` action (the applicant's submission) first checks the whole form and
-    /// freezes the claim; a return carries the employer's comments by field.
+    /// Takes a workflow action that carries only comments (the general one and the
+    /// employer's by field): see [`Service::act_with`].
     pub async fn act(
         &self,
         actor: &Actor,
@@ -345,6 +351,23 @@ impl Service {
         comment: &str,
         field_comments: FieldComments,
     ) -> Result<Application, ServiceError> {
+        let input = MoveInput { comment: comment.to_string(), field_comments, ..MoveInput::default() };
+        self.act_with(actor, id, version, action_id, &input).await
+    }
+
+    /// Takes a workflow action on an application, on the version the actor loaded. A
+    /// `checks_form` action (the applicant's submission) first checks the whole form and
+    /// freezes the claim; a return carries the employer's comments by field; the centre's
+    /// moves carry the counter's marks or the reviewer's verification (see `centre.rs`).
+    pub async fn act_with(
+        &self,
+        actor: &Actor,
+        id: i64,
+        version: i64,
+        action_id: &str,
+        input: &MoveInput,
+    ) -> Result<Application, ServiceError> {
+        let (comment, field_comments) = (input.comment.as_str(), input.field_comments.clone());
         let application = self.visible(actor, id).await?;
         if actor.role == Role::HrAgent {
             self.agents_employer(actor).await?;
@@ -411,24 +434,30 @@ impl Service {
         }
         let to =
             self.workflow.state(&action.to).ok_or_else(|| ServiceError::Internal(format!("state {}", action.to)))?;
-        let messages = match &action.notify {
-            Some(notify) => {
-                let recipient = match notify.role {
-                    Role::Applicant => Some(applicant.mobile.as_str()),
-                    Role::HrAgent => Some(employer.contact_phone.as_str()),
-                    _ => None,
+        let centre = self.centre_move(actor, &application, &applicant.id_number, action, input).await?;
+        let summary = centre.summary.clone().unwrap_or(summary);
+        let mut values = vec![
+            ("name", applicant.name.as_str()),
+            ("employer", employer.name.as_str()),
+            ("comment", summary.as_str()),
+            ("district", application.district.name(Lang::Zh)),
+        ];
+        values.extend(centre.values.iter().map(|(key, value)| (*key, value.as_str())));
+        let body = self.workflow.message(action, &values);
+        let messages: Vec<_> = action
+            .notify
+            .iter()
+            .flat_map(|notify| &notify.roles)
+            .filter_map(|role| {
+                let recipient = match role {
+                    Role::Applicant => applicant.mobile.as_str(),
+                    Role::HrAgent => employer.contact_phone.as_str(),
+                    _ => return None,
                 };
-                let values =
-                    [("name", applicant.name.as_str()), ("employer", employer.name.as_str()), ("comment", &summary)];
-                let body = self.workflow.message(action, &values);
-                recipient
-                    .zip(body)
-                    .map(|(to, body)| sms(format!("application-{id}-v{version}-{}", action.id), to, body, None))
-                    .into_iter()
-                    .collect()
-            }
-            None => Vec::new(),
-        };
+                let key = format!("application-{id}-v{version}-{}-{}", action.id, role.as_str());
+                Some(sms(key, recipient, body.clone()?, None))
+            })
+            .collect();
         let transition = Transition {
             action: action.id.clone(),
             actor_id: actor.id,
@@ -441,9 +470,13 @@ impl Service {
             claimed_total,
             // A move that hands the form back to the applicant keeps it as it was, so the
             // employer later sees what changed.
-            details: match to.waiting_for {
-                Role::Applicant => json!({ "fields": review, RETURN_SNAPSHOT: application.fields }),
-                _ => json!({ "fields": review }),
+            details: {
+                let mut details = centre.details;
+                details.insert("fields".into(), json!(review));
+                if to.waiting_for == Role::Applicant {
+                    details.insert(RETURN_SNAPSHOT.into(), json!(application.fields));
+                }
+                serde_json::Value::Object(details)
             },
             review,
         };

@@ -143,6 +143,18 @@ pub fn is_form_field(name: &str) -> bool {
         || indexed(&["family_relation_", "family_name_", "family_id_"], FAMILY_ROWS)
 }
 
+/// Whether `name` is a fact the district centre's reviewer may record in the verified
+/// profile: every form field, and for each insurance range whether it was back-paid or paid
+/// by another unit than the contract's (facts an applicant does not claim).
+pub fn is_verified_field(name: &str) -> bool {
+    is_form_field(name)
+        || ["si_backpaid_", "si_otherunit_"].iter().any(|prefix| {
+            name.strip_prefix(prefix)
+                .and_then(|n| n.parse::<usize>().ok())
+                .is_some_and(|row| row < crate::form::MAX_INSURANCE_ROWS)
+        })
+}
+
 /// Mainland mobile numbers: 11 digits starting with 1.
 pub fn is_mobile(text: &str) -> bool {
     text.len() == 11 && text.starts_with('1') && text.bytes().all(|b| b.is_ascii_digit())

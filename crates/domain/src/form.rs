@@ -261,6 +261,13 @@ pub fn profile_json(fields: &Fields) -> Value {
                 period.insert("to".into(), to);
             }
             period.insert("base".into(), fields.number(&format!("si_base_{row}")).unwrap_or(Value::Null));
+            // Facts only the centre's reviewer records (see `is_verified_field`).
+            if fields.checked(&format!("si_backpaid_{row}")) {
+                period.insert("back_paid".into(), Value::Bool(true));
+            }
+            if fields.checked(&format!("si_otherunit_{row}")) {
+                period.insert("unit_matches_contract".into(), Value::Bool(false));
+            }
             Value::Object(period)
         })
         .collect();

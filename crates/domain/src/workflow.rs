@@ -18,9 +18,22 @@ pub struct State {
     pub title: Text,
     /// Whose move it is in this state.
     pub waiting_for: Role,
-    /// Days within which the next move is expected.
+    /// Calendar days within which the next move is expected (the applicant's and the
+    /// employer's steps).
     #[serde(default)]
     pub sla_days: Option<u32>,
+    /// Working days within which the next move is expected (the district centre's steps).
+    #[serde(default)]
+    pub sla_working_days: Option<u32>,
+    /// The employer's deadline in this state, in working days from entering it.
+    #[serde(default)]
+    pub deadline_working_days: Option<u32>,
+    /// The application is at the district centre: its staff see it.
+    #[serde(default)]
+    pub centre: bool,
+    /// The centre's clock stops in this state (the employer is completing materials).
+    #[serde(default)]
+    pub clock_paused: bool,
     #[serde(default, rename = "final")]
     pub is_final: bool,
     /// Whether the application form may be printed (as a PDF) in this state.
@@ -31,8 +44,58 @@ pub struct State {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Notify {
-    pub role: Role,
+    /// Who is told: the applicant, the employer's contact, or both.
+    pub roles: Vec<Role>,
     pub template: String,
+}
+
+/// What the clerk's marks at the counter must show for a move.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CounterOutcome {
+    /// Every material received (original seen or copy received).
+    Complete,
+    /// At least one material missing or defective: the one correction notice.
+    Incomplete,
+}
+
+/// The official documents a move issues.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DocumentKind {
+    /// 收件凭证: the counter's receipt.
+    Receipt,
+    /// 一次性告知书: everything to complete, with the deadline.
+    Correction,
+    /// 调档函: the request for the personnel file.
+    Transfer,
+}
+
+impl DocumentKind {
+    pub const ALL: [DocumentKind; 3] = [DocumentKind::Receipt, DocumentKind::Correction, DocumentKind::Transfer];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DocumentKind::Receipt => "receipt",
+            DocumentKind::Correction => "correction",
+            DocumentKind::Transfer => "transfer",
+        }
+    }
+
+    pub fn parse(word: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.as_str() == word)
+    }
+
+    pub fn title(self, lang: Lang) -> &'static str {
+        match (self, lang) {
+            (DocumentKind::Receipt, Lang::Zh) => "收件凭证",
+            (DocumentKind::Receipt, Lang::En) => "Receipt",
+            (DocumentKind::Correction, Lang::Zh) => "补正材料一次性告知书",
+            (DocumentKind::Correction, Lang::En) => "Correction notice",
+            (DocumentKind::Transfer, Lang::Zh) => "调档函",
+            (DocumentKind::Transfer, Lang::En) => "Personnel-file transfer letter",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -48,6 +111,27 @@ pub struct Action {
     #[serde(default)]
     pub checks_form: bool,
     pub notify: Option<Notify>,
+    /// The clerk marks every material at the counter (see [`CounterOutcome`]).
+    #[serde(default)]
+    pub counter: Option<CounterOutcome>,
+    /// Only once the current state's deadline has passed.
+    #[serde(default)]
+    pub after_deadline: bool,
+    /// The reviewer's item-by-item verification is saved with the move.
+    #[serde(default)]
+    pub records_verification: bool,
+    /// Only with a verification recorded since the application last entered review.
+    #[serde(default)]
+    pub needs_verification: bool,
+    /// Not by anyone who recorded the verification (the four-eyes principle).
+    #[serde(default)]
+    pub four_eyes: bool,
+    /// Only when the verified score reaches the standard.
+    #[serde(default)]
+    pub reaches_standard: bool,
+    /// The official document the move issues.
+    #[serde(default)]
+    pub document: Option<DocumentKind>,
     pub title: Text,
 }
 
@@ -125,13 +209,29 @@ impl Workflow {
             if action.roles.is_empty() {
                 return fail(format!("action {} allows no role", action.id));
             }
-            if let Some(notify) = &action.notify
-                && !self.templates.contains_key(&notify.template)
-            {
-                return fail(format!("action {} sends template {}, which is not defined", action.id, notify.template));
+            if let Some(notify) = &action.notify {
+                if !self.templates.contains_key(&notify.template) {
+                    return fail(format!(
+                        "action {} sends template {}, which is not defined",
+                        action.id, notify.template
+                    ));
+                }
+                if notify.roles.is_empty() {
+                    return fail(format!("action {} sends a message to no one", action.id));
+                }
+            }
+            let from_states = || action.from.iter().filter_map(|id| self.state(id));
+            if action.after_deadline && from_states().any(|s| s.deadline_working_days.is_none()) {
+                return fail(format!("action {} waits for a deadline its state does not have", action.id));
+            }
+            if action.four_eyes && !action.roles.iter().all(|role| role.is_district_staff()) {
+                return fail(format!("action {} is four-eyes but not only for district staff", action.id));
             }
         }
         for state in &self.states {
+            if state.sla_days.is_some() && state.sla_working_days.is_some() {
+                return fail(format!("state {} has two clocks", state.id));
+            }
             let leaves = self.actions.iter().any(|a| a.from.contains(&state.id));
             match (state.is_final, leaves) {
                 (true, true) => return fail(format!("final state {} has actions out of it", state.id)),
@@ -232,7 +332,7 @@ mod tests {
     fn the_embedded_workflow_is_consistent() {
         let workflow = Workflow::embedded().unwrap();
         assert_eq!(workflow.initial, "draft");
-        assert_eq!(workflow.state_title("filed", Lang::Zh), Some("单位已提交，待材料送达区受理中心"));
+        assert_eq!(workflow.state_title("filed", Lang::Zh), Some("单位已提交，待区受理中心窗口受理"));
     }
 
     #[test]
@@ -249,8 +349,36 @@ mod tests {
             state = workflow.transition(&state, action, role, comment).unwrap().to.clone();
         }
         assert_eq!(state, "filed");
-        assert!(workflow.state("filed").unwrap().is_final);
         assert!(workflow.allowed("filed", Role::HrAgent).is_empty());
+        assert!(workflow.state("filed").unwrap().centre);
+    }
+
+    #[test]
+    fn the_centre_accepts_reviews_and_decides_with_four_eyes() {
+        let workflow = Workflow::embedded().unwrap();
+        let mut state = "filed".to_string();
+        for (action, role, comment) in [
+            ("ask_correction", Role::Clerk, ""),
+            ("corrected", Role::HrAgent, ""),
+            ("accept", Role::Clerk, ""),
+            ("request_file", Role::Reviewer, "徐汇区人才服务中心档案室"),
+            ("file_arrived", Role::Reviewer, ""),
+            ("record_verification", Role::Reviewer, ""),
+            ("finish_review", Role::Reviewer, ""),
+            ("grant", Role::Supervisor, ""),
+        ] {
+            state = workflow.transition(&state, action, role, comment).unwrap().to.clone();
+        }
+        assert_eq!(state, "granted");
+        assert!(workflow.state("granted").unwrap().is_final);
+        let grant = workflow.actions.iter().find(|a| a.id == "grant").unwrap();
+        assert!(grant.four_eyes && grant.needs_verification && grant.reaches_standard);
+        assert!(matches!(
+            workflow.transition("reviewed", "grant", Role::Reviewer, ""),
+            Err(TransitionError::RoleNotAllowed { .. })
+        ));
+        let correction = workflow.state("correction").unwrap();
+        assert!(correction.clock_paused && correction.deadline_working_days == Some(10));
     }
 
     #[test]
@@ -295,7 +423,8 @@ mod tests {
             (EMBEDDED_WORKFLOW.replace("roles = [\"applicant\"]", "roles = [\"boss\"]"), "unknown variant"),
             (EMBEDDED_WORKFLOW.replace("roles = [\"applicant\"]", "roles = []"), "allows no role"),
             (EMBEDDED_WORKFLOW.replace("template = \"filed\" }", "template = \"gone\" }"), "template gone"),
-            (EMBEDDED_WORKFLOW.replace("waiting_for = \"clerk\"\nfinal = true", "waiting_for = \"clerk\""), "dead end"),
+            (EMBEDDED_WORKFLOW.replace("centre = true\nfinal = true", "centre = true"), "dead end"),
+            (EMBEDDED_WORKFLOW.replace("deadline_working_days = 10\n", ""), "waits for a deadline"),
             (
                 EMBEDDED_WORKFLOW.replace("from = [\"draft\", \"returned\"]", "from = [\"draft\"]"),
                 "returned is a dead end",

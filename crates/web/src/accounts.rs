@@ -234,7 +234,7 @@ pub async fn home(
             match state.store.employers_in_district(district, EmployerStatus::Pending).await {
                 Ok(pending) => html! {
                     ul.links {
-                        li { a href="/applications" { (t(lang, "本区已提交的积分申请（待收材料）", "Applications filed in your district (materials to receive)")) } }
+                        li { a href="/centre" { (t(lang, "受理审核工作台（本区申请、期限、逾期）", "Centre queue (your district's applications, due dates, overdue)")) } }
                         @if user.role == Role::Supervisor { li { a href="/admin/audit" { (t(lang, "本区审计日志", "Your district's audit log")) } } }
                     }
                     h3 { (district.name(lang)) " · " (t(lang, "待审核的单位注册", "Employer sign-ups to verify")) }

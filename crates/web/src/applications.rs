@@ -14,10 +14,10 @@ use crate::session::{SignedIn, same_origin};
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use jifen_applications::{Actor, ApplicationView, ChangesSinceReturn, FieldComments, ServiceError};
+use jifen_applications::{Actor, ApplicationView, ChangesSinceReturn, FieldComments, Service, ServiceError};
 use jifen_domain::Role;
 use jifen_domain::application::Problem;
-use jifen_domain::clock::{shanghai_datetime, shanghai_time};
+use jifen_domain::clock::shanghai_time;
 use jifen_domain::form::Fields;
 use jifen_rules::Lang;
 use maud::{Markup, html};
@@ -294,8 +294,9 @@ fn application_page(
         @if view.can_edit {
             (edit_form(view, fields, &notes, signed, lang))
         } @else {
-            (review_form(view, signed, lang))
+            (review_form(&state.service, view, signed, lang))
         }
+        (crate::centre::panel(&state.service, view, signed, lang))
         (materials(view, signed, lang))
         @if view.printable {
             p { a.button href=(format!("/applications/{}/form.pdf", application.id)) { (t(lang, "打印申请表（PDF）", "Print the form (PDF)")) } }
@@ -326,9 +327,7 @@ fn progress(state: &AppState, view: &ApplicationView, lang: Lang) -> Markup {
     let application = &view.application;
     let workflow = state.workflow;
     let current = workflow.state(&application.state);
-    let due = current
-        .and_then(|s| s.sla_days)
-        .map(|days| (shanghai_datetime(application.state_since) + chrono::TimeDelta::days(i64::from(days))).date());
+    let due = view.due;
     let next: Vec<&str> = current
         .map(|s| workflow.allowed(&s.id, s.waiting_for).iter().map(|a| a.title.get(lang)).collect())
         .unwrap_or_default();
@@ -343,10 +342,15 @@ fn progress(state: &AppState, view: &ApplicationView, lang: Lang) -> Markup {
             @if let Some(current) = current {
                 p { (t(lang, "等待：", "Waiting for: ")) (current.waiting_for.name(lang))
                     @if current.waiting_for.is_district_staff() { "（" (application.district.name(lang)) (t(lang, "人才服务中心", " centre")) "）" }
-                    @if let Some(due) = due { (t(lang, "，请于 ", ", by ")) (due) (t(lang, " 前处理", "")) }
+                    @if let Some(due) = due {
+                        @if due.employer_deadline { (t(lang, "，补正期限 ", "; deadline ")) (due.date) (t(lang, "（期间中心时限暂停）", " (the centre's clock stops meanwhile)")) }
+                        @else { (t(lang, "，请于 ", ", by ")) (due.date) (t(lang, " 前处理", "")) }
+                        @if due.overdue { " " strong.status.missing id="overdue" { (t(lang, "已逾期", "overdue")) } }
+                    }
+                    (t(lang, "（自 ", " (since ")) (shanghai_time(application.state_since)) (t(lang, " 起）", ")"))
                 }
                 @if !next.is_empty() { p { (t(lang, "下一步：", "Next: ")) (next.join(t(lang, " 或 ", " or "))) } }
-                @if current.is_final && current.waiting_for.is_district_staff() {
+                @if current.id == "filed" {
                     p { (t(lang, "请单位打印申请表、加盖公章，连同材料清单所列材料送达", "Print the form, stamp it, and take it with the listed materials to the "))
                         strong { (application.district.name(lang)) (t(lang, "人才服务中心", " talent-service centre")) } (t(lang, "。", ".")) }
                 }
@@ -390,10 +394,10 @@ fn edit_form(view: &ApplicationView, fields: &Fields, notes: &Notes, signed: &Si
 
 /// The form read-only, each filled field with the employer's comment box when the viewer
 /// may act on it, and the viewer's actions.
-fn review_form(view: &ApplicationView, signed: &SignedIn, lang: Lang) -> Markup {
+fn review_form(service: &Service, view: &ApplicationView, signed: &SignedIn, lang: Lang) -> Markup {
     let id = view.application.id;
     let fields = &view.application.fields;
-    let reviewing = !view.actions.is_empty() && signed.user.role != Role::Applicant;
+    let reviewing = !view.actions.is_empty() && crate::centre::employer_review(service, view, signed.user.role);
     let sections = application_sections(lang, APPLICATION_INSURANCE_ROWS);
     let changed = |name: &str| {
         view.changes_since_return
@@ -610,7 +614,8 @@ pub async fn act(
         form.iter().filter_map(|(name, text)| Some((name.strip_prefix("note_")?.to_string(), text.clone()))).collect();
     let version = get("version").parse().unwrap_or(0);
     let actor = actor(&signed);
-    match state.service.act(&actor, id, version, get("action"), get("comment"), comments).await {
+    let input = crate::centre::move_input(&form, get("comment"), comments);
+    match state.service.act_with(&actor, id, version, get("action"), &input).await {
         Ok(_) => see_other(&format!("/applications/{id}?done=moved")),
         // Refused for a reason the page can show (materials missing, a comment needed): the
         // page again, with the reason on top.
@@ -634,7 +639,7 @@ pub async fn pdf(State(state): State<AppState>, chosen: Chosen, signed: SignedIn
 }
 
 /// A file to download (`attachment`) or to show inline, named in UTF-8 (RFC 6266).
-fn file_response(bytes: Vec<u8>, content_type: &'static str, filename: &str, attachment: bool) -> Response {
+pub(crate) fn file_response(bytes: Vec<u8>, content_type: &'static str, filename: &str, attachment: bool) -> Response {
     let encoded: String = filename
         .bytes()
         .map(|b| {

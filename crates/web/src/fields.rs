@@ -196,9 +196,40 @@ pub fn application_sections(lang: Lang, insurance_rows: usize) -> Vec<Section> {
     ]
 }
 
+/// The facts as the district centre's reviewer verifies them: the application form, and for
+/// each insurance range whether it was back-paid and whether another unit than the
+/// contract's paid it (facts only the review records).
+pub fn verified_sections(lang: Lang, insurance_rows: usize) -> Vec<Section> {
+    let mut sections = application_sections(lang, insurance_rows);
+    for section in &mut sections {
+        for (row, group) in section.groups.iter_mut().enumerate() {
+            if group.iter().any(|spec| spec.name == format!("si_from_{row}")) {
+                let n = row + 1;
+                group.push(field(
+                    lang,
+                    &format!("si_backpaid_{row}"),
+                    &format!("第 {n} 段为补缴"),
+                    &format!("Back-paid ({n})"),
+                    Kind::Check,
+                    "",
+                ));
+                group.push(field(
+                    lang,
+                    &format!("si_otherunit_{row}"),
+                    &format!("第 {n} 段非合同单位缴纳"),
+                    &format!("Paid by another unit ({n})"),
+                    Kind::Check,
+                    "",
+                ));
+            }
+        }
+    }
+    sections
+}
+
 /// A field's label, for messages and the review ("居住证号码", "第 2 段起始月").
 pub fn label_of(name: &str, lang: Lang) -> String {
-    application_sections(lang, jifen_domain::form::MAX_INSURANCE_ROWS)
+    verified_sections(lang, jifen_domain::form::MAX_INSURANCE_ROWS)
         .into_iter()
         .flat_map(|section| section.groups.into_iter().flatten())
         .find(|field| field.name == name)

@@ -10,6 +10,7 @@ mod admin;
 pub mod api;
 mod applicants;
 mod applications;
+mod centre;
 mod checked_form;
 mod docs;
 pub mod error;
@@ -132,6 +133,8 @@ pub fn router(state: AppState) -> Router {
         .route("/applications/{id}/preview", post(applications::preview))
         .route("/applications/{id}/actions", post(applications::act))
         .route("/applications/{id}/form.pdf", get(applications::pdf))
+        .route("/applications/{id}/documents/{kind}", get(centre::document))
+        .route("/centre", get(centre::queue))
         .route(
             "/applications/{id}/materials/{material}",
             post(applications::upload)

@@ -1,0 +1,590 @@
+//! The district centre's half of the process: what the counter found of each material
+//! (accepted, or one correction notice with a deadline), the clocks in working days, the
+//! reviewer's item-by-item verification of the claim (a correction changes facts, and the
+//! engine scores the verified facts), the four-eyes decision, and the centre's queue.
+//!
+//! Each of these is checked here and carried out by [`Service::act_with`] as one workflow
+//! move: the marks, the verification and the deadline are the move's event details, written
+//! with its audit entry and its messages in one transaction.
+
+use crate::error::ServiceError;
+use crate::{Actor, Service, audit, mask_id_number};
+use chrono::NaiveDate;
+use jifen_domain::application::{check, is_verified_field};
+use jifen_domain::clock;
+use jifen_domain::form::Fields;
+use jifen_domain::verification::Check;
+use jifen_domain::workflow::{Action, CounterOutcome};
+use jifen_ids::ResidentIdNumber;
+use jifen_rules::{Context, ItemId, Lang};
+use jifen_store::{Application, ApplicationEvent, ApplicationListing, ApplicationStore};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::collections::BTreeMap;
+
+/// What the clerk found of one material at the counter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CounterMark {
+    /// The original was seen (and handed back, or kept: see the material).
+    Original,
+    /// A copy was received.
+    Copy,
+    /// Not brought.
+    Missing,
+    /// Brought, but not acceptable (a reason says why).
+    Defective,
+}
+
+impl CounterMark {
+    pub const ALL: [CounterMark; 4] = [Self::Original, Self::Copy, Self::Missing, Self::Defective];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Original => "original",
+            Self::Copy => "copy",
+            Self::Missing => "missing",
+            Self::Defective => "defective",
+        }
+    }
+
+    pub fn parse(word: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|mark| mark.as_str() == word)
+    }
+
+    pub fn name(self, lang: Lang) -> &'static str {
+        match (self, lang) {
+            (Self::Original, Lang::Zh) => "原件已核验",
+            (Self::Original, Lang::En) => "original seen",
+            (Self::Copy, Lang::Zh) => "复印件已收",
+            (Self::Copy, Lang::En) => "copy received",
+            (Self::Missing, Lang::Zh) => "缺少",
+            (Self::Missing, Lang::En) => "missing",
+            (Self::Defective, Lang::Zh) => "不符合要求",
+            (Self::Defective, Lang::En) => "defective",
+        }
+    }
+
+    /// Whether the material counts as received.
+    pub fn received(self) -> bool {
+        matches!(self, Self::Original | Self::Copy)
+    }
+}
+
+/// One material as the counter marked it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CounterLine {
+    pub material: String,
+    pub mark: CounterMark,
+    /// Why a material is defective (or a remark on any other).
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// What the reviewer posts: the verified facts, a verdict per item and a result per check.
+#[derive(Debug, Clone, Default)]
+pub struct VerificationInput {
+    /// The verified facts, in the form's fields (plus what only the reviewer records, such
+    /// as back-paid insurance ranges).
+    pub fields: Fields,
+    /// By item id: "confirmed" or "corrected", the reason id and a note.
+    pub items: BTreeMap<String, (String, String, String)>,
+    /// By check id: "passed" or "failed", and a note.
+    pub checks: BTreeMap<String, (String, String)>,
+}
+
+/// Everything a move may carry besides its action.
+#[derive(Debug, Clone, Default)]
+pub struct MoveInput {
+    pub comment: String,
+    /// The employer's comments on a returned form, by field.
+    pub field_comments: crate::FieldComments,
+    /// The counter's marks by material id: the mark's word and a reason.
+    pub counter: BTreeMap<String, (String, String)>,
+    pub verification: Option<VerificationInput>,
+}
+
+/// The reviewer's verdict on one item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemVerdict {
+    pub item: String,
+    pub corrected: bool,
+    /// The correction reason's id (data/verification.toml); empty when confirmed.
+    #[serde(default)]
+    pub reason: String,
+    #[serde(default)]
+    pub note: String,
+    pub claimed_points: i64,
+    pub verified_points: i64,
+}
+
+/// One verification check as recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckRecord {
+    pub check: String,
+    pub passed: bool,
+    #[serde(default)]
+    pub note: String,
+    /// The day it was recorded.
+    pub on: String,
+}
+
+/// A recorded verification: the verified facts and the engine's score of them on the claim's
+/// date, with the reviewer's verdicts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Verification {
+    pub fields: Fields,
+    pub as_of: String,
+    pub total: i64,
+    pub reaches_standard: bool,
+    pub items: Vec<ItemVerdict>,
+    pub checks: Vec<CheckRecord>,
+    /// Who recorded it.
+    pub by: i64,
+}
+
+/// The key of a move's event details under which each piece is kept.
+const COUNTER: &str = "counter";
+const DEADLINE: &str = "deadline";
+const VERIFICATION: &str = "verification";
+
+/// When the current step falls due, in the clock the state keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Due {
+    pub date: NaiveDate,
+    /// The date has passed.
+    pub overdue: bool,
+    /// The date is the employer's deadline (a correction) and the centre's clock is stopped.
+    pub employer_deadline: bool,
+}
+
+/// One row of a district centre's queue.
+#[derive(Debug, Clone)]
+pub struct QueueRow {
+    pub listing: ApplicationListing,
+    pub due: Option<Due>,
+}
+
+/// What the queue is narrowed to.
+#[derive(Debug, Clone, Default)]
+pub struct QueueFilter {
+    /// One state only.
+    pub state: Option<String>,
+    /// A name, or a full or partial ID number (searches are audited).
+    pub search: Option<String>,
+    /// Only overdue applications.
+    pub overdue_only: bool,
+}
+
+impl Service {
+    /// When the application's current step falls due: the centre's steps in working days, the
+    /// applicant's and the employer's in calendar days, a correction at its deadline. `None`
+    /// when the state keeps no clock (or the calendar does not cover the date: the page then
+    /// shows no date rather than a wrong one, and `/metrics` warns).
+    pub fn due(&self, application: &Application, events: Option<&[ApplicationEvent]>) -> Option<Due> {
+        let state = self.workflow.state(&application.state)?;
+        let entered = clock::shanghai_datetime(application.state_since).date();
+        let today = clock::today_in_shanghai();
+        let (date, employer_deadline) = if let Some(days) = state.sla_working_days {
+            (self.calendar.add_working_days(entered, days).ok()?, false)
+        } else if let Some(days) = state.sla_days {
+            (entered + chrono::Days::new(u64::from(days)), false)
+        } else if state.deadline_working_days.is_some() {
+            (self.deadline(application, events?)?, true)
+        } else {
+            return None;
+        };
+        Some(Due { date, overdue: today > date, employer_deadline })
+    }
+
+    /// The deadline the last move into the current state set (a correction notice's).
+    pub fn deadline(&self, application: &Application, events: &[ApplicationEvent]) -> Option<NaiveDate> {
+        let event = events.iter().rev().find(|e| e.to_state == application.state)?;
+        jifen_rules::calendar::parse_date(event.details.get(DEADLINE)?.as_str()?).ok()
+    }
+
+    /// The checks the application's claim needs: the family-planning one only where the rule
+    /// set in force on its date still has that veto.
+    pub fn checks_needed(&self, application: &Application, id_number: &str) -> Vec<&'static Check> {
+        let veto = self
+            .score_form(&application.fields, id_number, self.scoring_date(application))
+            .is_ok_and(|evaluation| evaluation.rule_set.vetoes.family_planning.value);
+        self.verification.checks_for(&application.fields, veto)
+    }
+
+    /// The counter's marks of the last acceptance or correction notice.
+    pub fn counter_marks(events: &[ApplicationEvent], action: &str) -> Option<(i64, Vec<CounterLine>)> {
+        let event = events.iter().rev().find(|e| e.action == action)?;
+        let lines = serde_json::from_value(event.details.get(COUNTER)?.clone()).ok()?;
+        Some((event.at, lines))
+    }
+
+    /// The verification recorded since the application last entered review (a supervisor's
+    /// send-back asks for a new one).
+    pub fn current_verification(&self, events: &[ApplicationEvent]) -> Option<Verification> {
+        let mut found = None;
+        for event in events {
+            if event.to_state == "in_review" && event.from_state.as_deref() != Some("in_review") {
+                found = None;
+            }
+            if let Some(value) = event.details.get(VERIFICATION) {
+                found = serde_json::from_value(value.clone()).ok();
+            }
+        }
+        found
+    }
+
+    /// Checks the counter's marks for `action` and returns them with the message's summary
+    /// (what is missing or defective).
+    pub(crate) fn checked_counter(
+        &self,
+        application: &Application,
+        outcome: CounterOutcome,
+        posted: &BTreeMap<String, (String, String)>,
+    ) -> Result<(Vec<CounterLine>, String), ServiceError> {
+        let needed = self.materials.checklist(&application.fields);
+        let mut lines = Vec::with_capacity(needed.len());
+        let mut unmarked = Vec::new();
+        for material in needed {
+            let Some((word, reason)) = posted.get(&material.id) else {
+                unmarked.push(material.title.get(Lang::Zh));
+                continue;
+            };
+            let Some(mark) = CounterMark::parse(word) else {
+                unmarked.push(material.title.get(Lang::Zh));
+                continue;
+            };
+            let reason = clean_text(&format!("counter_reason_{}", material.id), reason, 200)?;
+            if mark == CounterMark::Defective && reason.is_empty() {
+                return Err(ServiceError::refused(
+                    "reason_required",
+                    format!("请写明“{}”不符合要求的原因", material.title.get(Lang::Zh)),
+                    format!("Say why \"{}\" is defective", material.title.get(Lang::En)),
+                ));
+            }
+            lines.push(CounterLine { material: material.id.clone(), mark, reason });
+        }
+        if !unmarked.is_empty() {
+            return Err(ServiceError::refused(
+                "counter_incomplete",
+                format!("请逐项核对每份材料：{} 尚未标记", unmarked.join("、")),
+                format!("Mark every material: {} not marked yet", unmarked.len()),
+            ));
+        }
+        let lacking: Vec<&CounterLine> = lines.iter().filter(|line| !line.mark.received()).collect();
+        match outcome {
+            CounterOutcome::Complete if !lacking.is_empty() => Err(ServiceError::refused(
+                "materials_incomplete",
+                "有材料缺少或不符合要求，不能受理；请出具一次性告知书",
+                "Some materials are missing or defective: issue the correction notice instead",
+            )),
+            CounterOutcome::Incomplete if lacking.is_empty() => Err(ServiceError::refused(
+                "materials_complete",
+                "材料已齐全，请直接受理",
+                "Every material was received: accept the application",
+            )),
+            _ => {
+                let summary = lacking
+                    .iter()
+                    .map(|line| {
+                        let title = self.materials.material(&line.material).map_or("", |m| m.title.get(Lang::Zh));
+                        match line.mark {
+                            CounterMark::Missing => format!("缺{title}"),
+                            _ => format!("{title}（{}）", line.reason),
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join("、");
+                Ok((lines, summary))
+            }
+        }
+    }
+
+    /// The employer's deadline for a correction notice issued today.
+    pub(crate) fn correction_deadline(&self, action: &Action) -> Result<Option<NaiveDate>, ServiceError> {
+        let Some(days) = self.workflow.state(&action.to).and_then(|s| s.deadline_working_days) else {
+            return Ok(None);
+        };
+        self.calendar.add_working_days(clock::today_in_shanghai(), days).map(Some).map_err(|e| {
+            ServiceError::refused(
+                "calendar_exhausted",
+                format!("工作日历未覆盖所需日期，请管理员更新工作日历：{e}"),
+                format!("The working-day calendar does not reach the deadline; an administrator must extend it: {e}"),
+            )
+        })
+    }
+
+    /// Checks the reviewer's verification and scores the verified facts with the engine on
+    /// the claim's date.
+    pub(crate) fn checked_verification(
+        &self,
+        actor: &Actor,
+        application: &Application,
+        id_number: &str,
+        input: &VerificationInput,
+    ) -> Result<Verification, ServiceError> {
+        let mut fields = input.fields.clone();
+        fields.retain(is_verified_field);
+        let as_of = self.scoring_date(application);
+        let id_number =
+            ResidentIdNumber::parse(id_number).map_err(|e| ServiceError::Internal(format!("stored ID number: {e}")))?;
+        let checked = check(&fields, &id_number, as_of, self.book).map_err(ServiceError::Invalid)?;
+        let verified = self
+            .book
+            .evaluate(&checked.profile, &Context::on(as_of))
+            .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let claimed = self.score_form(&application.fields, id_number.as_str(), as_of).map_err(|problem| {
+            ServiceError::Internal(format!("the frozen claim no longer scores: {}", problem.message(Lang::En)))
+        })?;
+        let mut items = Vec::new();
+        for id in ItemId::ALL {
+            let (claimed_points, verified_points) = (claimed.item(id).points, verified.item(id).points);
+            if claimed_points == 0 && verified_points == 0 {
+                continue;
+            }
+            let name = |lang| id.name(lang);
+            let (verdict, reason, note) = input.items.get(id.as_str()).cloned().unwrap_or_default();
+            let corrected = match verdict.as_str() {
+                "confirmed" if claimed_points == verified_points => false,
+                "confirmed" => {
+                    return Err(ServiceError::refused(
+                        "correction_unexplained",
+                        format!("“{}”核定分值与申报不同，请选择“更正”并说明理由", name(Lang::Zh)),
+                        format!(
+                            "\"{}\" scores differently from the claim: mark it corrected, with a reason",
+                            name(Lang::En)
+                        ),
+                    ));
+                }
+                "corrected" => true,
+                _ => {
+                    return Err(ServiceError::refused(
+                        "verdict_missing",
+                        format!("请对“{}”逐项确认或更正", name(Lang::Zh)),
+                        format!("Confirm or correct \"{}\"", name(Lang::En)),
+                    ));
+                }
+            };
+            let note = clean_text(&format!("note_{}", id.as_str()), &note, 300)?;
+            let reason = if corrected {
+                let allowed = self.verification.reasons_for(id);
+                let Some(found) = allowed.iter().find(|r| r.id == reason) else {
+                    return Err(ServiceError::refused(
+                        "reason_required",
+                        format!("请为“{}”的更正选择理由", name(Lang::Zh)),
+                        format!("Choose the reason for correcting \"{}\"", name(Lang::En)),
+                    ));
+                };
+                if found.note_required && note.is_empty() {
+                    return Err(ServiceError::refused(
+                        "note_required",
+                        format!("“{}”的更正理由需要说明", name(Lang::Zh)),
+                        format!("The correction of \"{}\" needs a note", name(Lang::En)),
+                    ));
+                }
+                found.id.clone()
+            } else {
+                String::new()
+            };
+            items.push(ItemVerdict {
+                item: id.as_str().to_string(),
+                corrected,
+                reason,
+                note,
+                claimed_points,
+                verified_points,
+            });
+        }
+        let today = clock::today_in_shanghai().to_string();
+        let mut checks = Vec::new();
+        for wanted in self.checks_needed(application, id_number.as_str()) {
+            let (result, note) = input.checks.get(&wanted.id).cloned().unwrap_or_default();
+            let note = clean_text(&format!("check_note_{}", wanted.id), &note, 300)?;
+            let passed = match result.as_str() {
+                "passed" => true,
+                "failed" if !note.is_empty() => false,
+                "failed" => {
+                    return Err(ServiceError::refused(
+                        "note_required",
+                        format!("“{}”未通过，请写明情况", wanted.title.get(Lang::Zh)),
+                        format!("\"{}\" failed: say what was found", wanted.title.get(Lang::En)),
+                    ));
+                }
+                _ => {
+                    return Err(ServiceError::refused(
+                        "check_missing",
+                        format!("请记录核查结果：{}", wanted.title.get(Lang::Zh)),
+                        format!("Record the result of: {}", wanted.title.get(Lang::En)),
+                    ));
+                }
+            };
+            checks.push(CheckRecord { check: wanted.id.clone(), passed, note, on: today.clone() });
+        }
+        Ok(Verification {
+            fields,
+            as_of: as_of.to_string(),
+            total: verified.total,
+            reaches_standard: verified.reaches_standard,
+            items,
+            checks,
+            by: actor.id,
+        })
+    }
+
+    /// The details a centre's move keeps, and the values its message may quote, checked
+    /// against what the action asks for. Called by [`Service::act_with`] before the move.
+    pub(crate) async fn centre_move(
+        &self,
+        actor: &Actor,
+        application: &Application,
+        id_number: &str,
+        action: &Action,
+        input: &MoveInput,
+    ) -> Result<CentreMove, ServiceError> {
+        let mut details = serde_json::Map::new();
+        let mut summary = None;
+        let mut values = BTreeMap::new();
+        let needs_events = action.after_deadline || action.needs_verification || action.four_eyes;
+        let events = match needs_events {
+            true => Some(self.store.application_events(application.id).await?),
+            false => None,
+        };
+        if let Some(outcome) = action.counter {
+            let (lines, lacking) = self.checked_counter(application, outcome, &input.counter)?;
+            details.insert(COUNTER.into(), json!(lines));
+            if outcome == CounterOutcome::Incomplete {
+                summary = Some(lacking);
+            }
+        }
+        if let Some(deadline) = self.correction_deadline(action)? {
+            details.insert(DEADLINE.into(), json!(deadline.to_string()));
+            values.insert("deadline", deadline.to_string());
+        }
+        if action.after_deadline {
+            let deadline = events.as_deref().and_then(|events| self.deadline(application, events));
+            values.insert("deadline", deadline.map(|d| d.to_string()).unwrap_or_default());
+            if deadline.is_none_or(|deadline| clock::today_in_shanghai() <= deadline) {
+                return Err(ServiceError::refused(
+                    "deadline_not_passed",
+                    "补正期限尚未届满",
+                    "The correction deadline has not passed yet",
+                ));
+            }
+        }
+        if action.records_verification {
+            let posted = input.verification.as_ref().ok_or_else(|| {
+                ServiceError::refused("verification_missing", "请填写逐项审核结果", "Fill in the verification")
+            })?;
+            let verification = self.checked_verification(actor, application, id_number, posted)?;
+            details.insert(VERIFICATION.into(), json!(verification));
+        }
+        if action.needs_verification || action.four_eyes {
+            let current = events.as_deref().and_then(|events| self.current_verification(events));
+            if action.needs_verification && current.is_none() {
+                return Err(ServiceError::refused(
+                    "verification_missing",
+                    "尚未保存逐项审核结果",
+                    "No item-by-item verification has been saved yet",
+                ));
+            }
+            if action.four_eyes {
+                let reviewed_by_actor = events
+                    .as_deref()
+                    .unwrap_or_default()
+                    .iter()
+                    .any(|event| event.actor_id == Some(actor.id) && event.details.get(VERIFICATION).is_some());
+                if reviewed_by_actor {
+                    return Err(ServiceError::refused(
+                        "four_eyes",
+                        "您参与了本申请的审核，须由另一人决定",
+                        "You took part in this review: someone else must decide",
+                    ));
+                }
+            }
+            if let Some(verification) = &current {
+                values.insert("score", verification.total.to_string());
+                if action.reaches_standard && !verification.reaches_standard {
+                    return Err(ServiceError::refused(
+                        "below_standard",
+                        format!("核定积分 {} 分未达到标准分值，不能审核通过", verification.total),
+                        format!("The verified score {} does not reach the standard", verification.total),
+                    ));
+                }
+            }
+        }
+        Ok(CentreMove { details, summary, values })
+    }
+
+    /// A district centre's queue: its applications at the centre, the oldest first, each
+    /// with its due date; narrowed by state, a search (audited) or overdue only.
+    pub async fn centre_queue(&self, actor: &Actor, filter: &QueueFilter) -> Result<Vec<QueueRow>, ServiceError> {
+        let Some(district) = actor.district.filter(|_| actor.role.is_district_staff()) else {
+            return Err(ServiceError::Forbidden);
+        };
+        let states: Vec<String> = self
+            .workflow
+            .states
+            .iter()
+            .filter(|s| s.centre && filter.state.as_ref().is_none_or(|wanted| *wanted == s.id))
+            .map(|s| s.id.clone())
+            .collect();
+        let search = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        if let Some(search) = search {
+            let entry =
+                audit(actor, "centre_search", format!("district:{}", district.as_str()), json!({ "q": search }));
+            self.store.record_audit(&entry).await?;
+        }
+        let listings = self.store.applications_in_district(district, &states).await?;
+        let mut rows = Vec::new();
+        for mut listing in listings {
+            if let Some(search) = search
+                && !(listing.applicant_name.contains(search)
+                    || listing.applicant_id_number.to_ascii_uppercase().contains(&search.to_ascii_uppercase()))
+            {
+                continue;
+            }
+            let due = match self.workflow.state(&listing.state) {
+                Some(state) if state.deadline_working_days.is_some() => {
+                    let application = self.store.application(listing.id).await?.ok_or(ServiceError::NotFound)?;
+                    let events = self.store.application_events(listing.id).await?;
+                    self.due(&application, Some(&events))
+                }
+                Some(_) => self.due_of_listing(&listing),
+                None => None,
+            };
+            if filter.overdue_only && !due.is_some_and(|due| due.overdue) {
+                continue;
+            }
+            listing.applicant_id_number = mask_id_number(&listing.applicant_id_number);
+            rows.push(QueueRow { listing, due });
+        }
+        Ok(rows)
+    }
+
+    fn due_of_listing(&self, listing: &ApplicationListing) -> Option<Due> {
+        let state = self.workflow.state(&listing.state)?;
+        let entered = clock::shanghai_datetime(listing.state_since).date();
+        let date = match (state.sla_working_days, state.sla_days) {
+            (Some(days), _) => self.calendar.add_working_days(entered, days).ok()?,
+            (None, Some(days)) => entered + chrono::Days::new(u64::from(days)),
+            (None, None) => return None,
+        };
+        Some(Due { date, overdue: clock::today_in_shanghai() > date, employer_deadline: false })
+    }
+}
+
+/// A note or reason as kept: trimmed, only characters people type, at most `max` characters.
+fn clean_text(field: &str, value: &str, max: usize) -> Result<String, ServiceError> {
+    let value = value.trim();
+    jifen_domain::text::check(field, value, max).map_err(|problem| ServiceError::Invalid(vec![problem]))?;
+    Ok(value.to_string())
+}
+
+/// What a centre's move adds to a workflow move.
+pub(crate) struct CentreMove {
+    pub details: serde_json::Map<String, serde_json::Value>,
+    /// Replaces the move's comment in the message (the correction notice's list).
+    pub summary: Option<String>,
+    /// Values the message quotes: `deadline`, `score`.
+    pub values: BTreeMap<&'static str, String>,
+}
