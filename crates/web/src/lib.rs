@@ -1,9 +1,10 @@
 //! # jifen-web — the web server
 //!
-//! The public simulator and planner pages (no login) and the JSON API under `/api/v1` with
-//! its OpenAPI document. Handlers are thin: they parse, call the engine or the planner,
-//! and render. Every response carries security headers and a request id; a panic becomes
-//! a logged 500, never a dropped connection.
+//! The public simulator and planner pages (no login), the signed-in pages of the application
+//! process, and the JSON API under `/api/v1` with its OpenAPI document. Every route is
+//! declared once, with who may use it, in [`routes`]. Handlers are thin: they parse, call the
+//! engine, the planner or the application service, and render. Every response carries
+//! security headers and a request id; a panic becomes a logged 500, never a dropped connection.
 
 mod accounts;
 mod admin;
@@ -22,13 +23,13 @@ pub mod metrics;
 mod pages;
 mod privacy;
 mod respond;
+pub mod routes;
 pub mod session;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use jifen_planner::Catalogue;
 use jifen_store::Store;
 use std::net::SocketAddr;
@@ -85,9 +86,6 @@ impl AppState {
     }
 }
 
-/// Room for a multipart form's boundaries and small fields around its file.
-const MULTIPART_OVERHEAD: usize = 64 * 1024;
-
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Content-Security-Policy: everything from this origin, inline SVG charts included;
@@ -96,58 +94,10 @@ const CSP: &str = "default-src 'self'; script-src 'self'; object-src 'none'; sty
 frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 pub fn router(state: AppState) -> Router {
-    let api = Router::new()
-        .route("/score", post(api::score))
-        .route("/plan", post(api::plan))
-        .route("/rule-sets", get(api::rule_sets))
-        .route("/openapi.json", get(api::openapi))
-        .route("/ping", get(api::ping))
-        .fallback(api_not_found)
-        .layer(DefaultBodyLimit::max(api::BODY_LIMIT));
     let metrics = state.metrics.clone();
     let secure_cookies = state.secure_cookies;
-    Router::new()
-        .route("/", get(pages::simulator).post(pages::simulate))
-        .route("/api/docs", get(docs::page))
-        .route("/interpretations", get(interpretations::page))
-        .route("/login", get(accounts::login_page).post(accounts::login))
-        .route("/logout", post(accounts::logout))
-        .route("/account/password", get(accounts::password_page).post(accounts::change_password))
-        .route("/home", get(accounts::home))
-        .route("/admin/staff", get(admin::list).post(admin::create))
-        .route("/admin/staff/{user_id}", post(admin::change))
-        .route("/admin/audit", get(admin::audit_log))
-        .route("/admin/audit.csv", get(admin::audit_csv))
-        .route("/account/employers", get(accounts::my_employers))
-        .route("/account/employers/{employer_id}", post(accounts::decide_link))
-        .route("/employers/register", get(accounts::employer_page).post(accounts::register_employer))
-        .route("/employers/{id}/decision", post(accounts::decide_employer))
-        .route("/applicants", get(applicants::list).post(applicants::create))
-        .route(
-            "/applicants/import",
-            post(applicants::import).layer(DefaultBodyLimit::max(applicants::MAX_ROSTER_BYTES + MULTIPART_OVERHEAD)),
-        )
-        .route("/applicants/import/{id}", get(applicants::import_status))
-        .route("/applications", get(applications::list).post(applications::start))
-        .route("/applications/{id}", get(applications::show).post(applications::save))
-        .route("/applications/{id}/preview", post(applications::preview))
-        .route("/applications/{id}/actions", post(applications::act))
-        .route("/applications/{id}/form.pdf", get(applications::pdf))
-        .route("/applications/{id}/documents/{kind}", get(centre::document))
-        .route("/centre", get(centre::queue))
-        .route(
-            "/applications/{id}/materials/{material}",
-            post(applications::upload)
-                .layer(DefaultBodyLimit::max(jifen_applications::MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD)),
-        )
-        .route("/materials/{id}", get(applications::download))
-        .route("/materials/{id}/view", get(applications::view_material))
-        .route("/simulations", post(applications::save_simulation))
-        .route("/assets/app.css", get(stylesheet))
-        .route("/assets/app.js", get(script))
-        .route("/healthz", get(healthz))
-        .route("/metrics", get(metrics_text))
-        .nest("/api/v1", api)
+    // Every route comes from the table in `routes`, with who may use it; none is added here.
+    routes::router(&state)
         .fallback(page_not_found)
         .layer(DefaultBodyLimit::max(api::BODY_LIMIT))
         .layer(axum::middleware::from_fn_with_state(state.clone(), session::show_viewer))

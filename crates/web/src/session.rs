@@ -35,6 +35,7 @@ pub fn set_cookie(name: &str, value: &str, max_age_seconds: i64) -> String {
 }
 
 /// The signed-in user of this request.
+#[derive(Clone)]
 pub struct SignedIn {
     pub user: User,
     pub session: Session,
@@ -61,14 +62,23 @@ impl IntoResponse for NotReady {
     }
 }
 
-/// The session's user, whatever the state of their password.
+/// The session's user, whatever the state of their password: the one the route's guard
+/// found (see [`crate::routes`]), or looked up now.
 async fn signed_in(parts: &Parts, state: &AppState) -> Result<SignedIn, NotReady> {
-    let token = cookie(&parts.headers, SESSION_COOKIE).ok_or(NotReady::SignIn)?;
+    if let Some(signed) = parts.extensions.get::<SignedIn>() {
+        return Ok(signed.clone());
+    }
+    look_up(&parts.headers, parts.uri.query(), state).await
+}
+
+/// The user of the request's session cookie, whatever the state of their password.
+pub(crate) async fn look_up(headers: &HeaderMap, query: Option<&str>, state: &AppState) -> Result<SignedIn, NotReady> {
+    let token = cookie(headers, SESSION_COOKIE).ok_or(NotReady::SignIn)?;
     match state.service.session(&token).await {
         Ok(Some((session, user))) => Ok(SignedIn { user, session }),
         Ok(None) => Err(NotReady::SignIn),
         Err(error) => {
-            let lang = crate::lang::choose(parts.uri.query(), &parts.headers).lang;
+            let lang = crate::lang::choose(query, headers).lang;
             Err(NotReady::Unavailable(lang, error))
         }
     }

@@ -1,0 +1,173 @@
+//! The role × route test, generated from the route table (`jifen_web::routes::route_table`):
+//! every route is requested by a visitor who is not signed in, by one signed-in user of each
+//! role, and by someone who has not changed an initial password yet. Those the route's access
+//! does not admit are refused by its guard before the handler runs; those it admits are not
+//! (the handler may still refuse them for what the data says: a 404, a stale form). A new
+//! route is covered by adding it to the table, and no route can be added anywhere else.
+//! Runs on SQLite here and on PostgreSQL with `--ignored`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use common::{App, PASSWORD, browser, employer, location, on_postgres, spawn};
+use jifen_domain::{District, Role};
+use jifen_web::routes::{Access, REFUSED_HEADER, route_table};
+use reqwest::StatusCode;
+
+/// Someone sending requests: their role (`None`: not signed in) and whether they still have to
+/// change an initial password.
+struct Visitor {
+    name: &'static str,
+    role: Option<Role>,
+    must_change: bool,
+    client: reqwest::Client,
+}
+
+/// A visitor not signed in, one signed-in user of every role, and an administrator who
+/// signed in with an initial password.
+async fn visitors(app: &App) -> Vec<Visitor> {
+    app.user("clerk", Role::Clerk, Some(District::Pudong), None, false).await;
+    app.user("reviewer", Role::Reviewer, Some(District::Pudong), None, false).await;
+    app.user("supervisor", Role::Supervisor, Some(District::Pudong), None, false).await;
+    app.user("admin", Role::Admin, None, None, false).await;
+    app.user("applicant", Role::Applicant, None, None, false).await;
+    app.user("newcomer", Role::Admin, None, None, true).await;
+    let hr = employer(app, "91350100M000100Y43", "hr-a").await;
+    let newcomer = browser();
+    assert_eq!(location(&app.login(&newcomer, "newcomer", PASSWORD).await), "/account/password");
+    let mut visitors = vec![
+        Visitor { name: "not signed in", role: None, must_change: false, client: browser() },
+        Visitor { name: "hr_agent", role: Some(Role::HrAgent), must_change: false, client: hr },
+        Visitor { name: "newcomer (initial password)", role: Some(Role::Admin), must_change: true, client: newcomer },
+    ];
+    for (name, role) in [
+        ("clerk", Role::Clerk),
+        ("reviewer", Role::Reviewer),
+        ("supervisor", Role::Supervisor),
+        ("admin", Role::Admin),
+        ("applicant", Role::Applicant),
+    ] {
+        visitors.push(Visitor { name, role: Some(role), must_change: false, client: app.signed_in(name).await });
+    }
+    let roles: Vec<Role> = visitors.iter().filter(|v| !v.must_change).filter_map(|v| v.role).collect();
+    assert!(Role::ALL.iter().all(|role| roles.contains(role)), "every role is tried");
+    visitors
+}
+
+/// The route's path with a sample value for each parameter (`{id}` → `1`).
+fn sample(path: &str) -> String {
+    let mut out = String::new();
+    let mut rest = path;
+    while let Some((before, after)) = rest.split_once('{') {
+        out.push_str(before);
+        let (_, after) = after.split_once('}').expect("a closed parameter");
+        out.push('1');
+        rest = after;
+    }
+    out + rest
+}
+
+async fn every_route_admits_only_whom_it_names(app: &App) {
+    let visitors = visitors(app).await;
+    let table = route_table();
+    let mut refusals = std::collections::BTreeMap::<&str, usize>::new();
+    for spec in table {
+        let url = format!("{}{}", app.base, sample(spec.path));
+        let method = reqwest::Method::from_bytes(spec.method.as_str().as_bytes()).unwrap();
+        for visitor in &visitors {
+            let who = format!("{} {} by {}", spec.method, spec.path, visitor.name);
+            // An empty form, with no CSRF token: an admitted POST is refused as stale by its
+            // handler and changes nothing.
+            let response = visitor
+                .client
+                .request(method.clone(), &url)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body("")
+                .send()
+                .await
+                .unwrap();
+            let status = response.status();
+            let refused = response.headers().get(REFUSED_HEADER).map(|v| v.to_str().unwrap().to_string());
+            assert!(!status.is_server_error(), "{who}: {status}");
+            if spec.access.admits(visitor.role, visitor.must_change) {
+                assert_eq!(refused, None, "{who} is admitted by {:?}, yet refused ({status})", spec.access);
+                continue;
+            }
+            let refused = refused.unwrap_or_else(|| panic!("{who} is not admitted by {:?}: {status}", spec.access));
+            match (visitor.role, visitor.must_change) {
+                (None, _) => {
+                    assert_eq!((refused.as_str(), location(&response)), ("sign-in", "/login"), "{who}");
+                }
+                (Some(_), true) => {
+                    assert_eq!((refused.as_str(), location(&response)), ("password", "/account/password"), "{who}");
+                }
+                (Some(_), false) => {
+                    assert_eq!((refused.as_str(), status), ("role", StatusCode::FORBIDDEN), "{who}");
+                    assert!(response.text().await.unwrap().contains("无权进行此操作"), "{who}: said in words");
+                }
+            }
+            *refusals.entry(if refused == "role" { "role" } else { "other" }).or_default() += 1;
+        }
+    }
+    // The table holds routes of every kind, so each kind of refusal was seen.
+    assert!(refusals.get("role").copied().unwrap_or(0) > 0 && refusals.get("other").copied().unwrap_or(0) > 0);
+    assert!(table.iter().any(|spec| spec.access == Access::Public));
+}
+
+#[tokio::test]
+async fn every_route_admits_only_whom_it_names_on_sqlite() {
+    every_route_admits_only_whom_it_names(&spawn().await).await;
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: JIFEN_TEST_POSTGRES_URL"]
+async fn every_route_admits_only_whom_it_names_on_postgres() {
+    on_postgres("roles", every_route_admits_only_whom_it_names).await;
+}
+
+/// A role the workflow lets take an action, or see an application, is let through to the
+/// pages where that happens; which action and which application is for the service.
+#[test]
+fn the_workflow_s_roles_reach_the_application_pages() {
+    let workflow = jifen_domain::workflow::Workflow::embedded().unwrap();
+    let access = |method: &str, path: &str| {
+        route_table()
+            .iter()
+            .find(|spec| spec.method.as_str() == method && spec.path == path)
+            .unwrap_or_else(|| panic!("{method} {path} is in the table"))
+            .access
+    };
+    let acting = workflow.actions.iter().flat_map(|action| action.roles.iter().copied());
+    let waiting = workflow.states.iter().map(|state| state.waiting_for);
+    for role in acting.chain(waiting) {
+        for (method, path) in [("POST", "/applications/{id}/actions"), ("GET", "/applications/{id}")] {
+            assert!(access(method, path).admits(Some(role), false), "{} may reach {method} {path}", role.as_str());
+        }
+    }
+}
+
+/// Routes are registered only by the table: the web crate's other sources add none, so a
+/// route without a declared access cannot be written.
+#[test]
+fn no_route_is_registered_outside_the_table() {
+    let sources = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&sources).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|ext| ext != "rs") || path.ends_with("routes.rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        for call in [".route(", ".route_service(", ".nest(", ".nest_service(", ".merge("] {
+            assert!(
+                !text.contains(call),
+                "{} registers a route with `{call}`: declare it in routes.rs",
+                path.display()
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked > 5, "the sources were found");
+    let table = std::fs::read_to_string(sources.join("routes.rs")).unwrap();
+    assert!(table.contains(".route(") && table.contains("route_table"), "the table registers the routes");
+}
