@@ -224,7 +224,7 @@ async fn an_application_goes_from_account_to_filing_with_audit_and_sms() {
     }
     let filed =
         service.act(&world.agent_b, application.id, approved.version, "file", "", BTreeMap::new()).await.unwrap();
-    assert_eq!((filed.state.as_str(), filed.open), ("filed", false));
+    assert_eq!((filed.state.as_str(), filed.open), ("filed", true));
 
     // Every move is in the history, the audit log, and sent its SMS.
     let actions: Vec<String> =
@@ -373,4 +373,212 @@ async fn a_roster_imports_its_good_rows_and_reports_its_bad_ones() {
     assert!(matches!(service.import_progress(&world.agent_b, job.id).await, Err(ServiceError::NotFound)));
     let fatal = service.import_roster(&world.agent_a, "no header here\n1,2,3\n".as_bytes()).await.unwrap_err();
     assert_eq!(fatal.code(), "roster_unreadable");
+}
+
+/// An application carried by its employer up to filing, every material uploaded.
+async fn filed_application(world: &World, form: Fields) -> (Actor, Application) {
+    let service = &world.service;
+    service.register_applicant(&world.agent_a, "张伟明", "310101199005120016", "13900000009").await.unwrap();
+    let zhang = applicant(world, "310101199005120016").await;
+    let application = service.start_application(&zhang, false).await.unwrap();
+    let draft = service.save_draft(&zhang, application.id, application.version, form).await.unwrap();
+    let upload_all = |actor: Actor| async move {
+        let view = service.view(&actor, application.id).await.unwrap();
+        for (material, _) in view.checklist.iter().filter(|(m, _)| !m.at_counter) {
+            service
+                .upload_material(&actor, application.id, &material.id, "scan.pdf", b"%PDF-1.4 s".to_vec())
+                .await
+                .unwrap();
+        }
+    };
+    upload_all(zhang.clone()).await;
+    let mut version = draft.version;
+    for (actor, action) in [(&zhang, "submit"), (&world.agent_a, "approve"), (&world.agent_a, "file")] {
+        version = service.act(actor, application.id, version, action, "", BTreeMap::new()).await.unwrap().version;
+    }
+    let filed = service.store.application(application.id).await.unwrap().unwrap();
+    assert_eq!(filed.state, "filed");
+    (zhang, filed)
+}
+
+fn marks(pairs: &[(&str, &str, &str)]) -> BTreeMap<String, (String, String)> {
+    pairs.iter().map(|(m, mark, reason)| (m.to_string(), (mark.to_string(), reason.to_string()))).collect()
+}
+
+#[tokio::test]
+async fn the_district_centre_accepts_reviews_and_a_second_person_decides() {
+    use jifen_applications::{MoveInput, VerificationInput};
+    use jifen_domain::workflow::DocumentKind;
+    let world = world().await;
+    let service = &world.service;
+    let staff = |name: &'static str, role| async move {
+        Actor::from(&service.store.create_user(&user(name, role, Some(District::Pudong)), 0, &entry()).await.unwrap())
+    };
+    let reviewer = staff("reviewer-pd", Role::Reviewer).await;
+    let supervisor = staff("supervisor-pd", Role::Supervisor).await;
+    let mut form = complete_form();
+    form.set("edu_level", "master");
+    form.set("si_to_0", "");
+    let (zhang, filed) = filed_application(&world, form).await;
+    let id = filed.id;
+    let clerk = &world.clerk_pudong;
+    let needed: Vec<String> =
+        service.view(clerk, id).await.unwrap().checklist.iter().map(|(m, _)| m.id.clone()).collect();
+    let all = |mark: &str| -> BTreeMap<String, (String, String)> {
+        needed.iter().map(|m| (m.clone(), (mark.to_string(), String::new()))).collect()
+    };
+    let counter_move = |counter| MoveInput { counter, ..MoveInput::default() };
+
+    // The counter: every material must be marked; a missing one means the correction notice.
+    let mut lacking = all("original");
+    lacking.insert("child_birth_certificate".into(), ("missing".into(), String::new()));
+    lacking.insert("labour_contract".into(), ("defective".into(), "缺少第 3 页".into()));
+    let refused = service.act_with(clerk, id, filed.version, "accept", &counter_move(lacking.clone())).await;
+    assert_eq!(refused.unwrap_err().code(), "materials_incomplete");
+    let unmarked = service.act_with(clerk, id, filed.version, "ask_correction", &counter_move(marks(&[]))).await;
+    assert_eq!(unmarked.unwrap_err().code(), "counter_incomplete");
+    let mut no_reason = lacking.clone();
+    no_reason.insert("labour_contract".into(), ("defective".into(), "  ".into()));
+    let refused = service.act_with(clerk, id, filed.version, "ask_correction", &counter_move(no_reason)).await;
+    assert_eq!(refused.unwrap_err().code(), "reason_required");
+    let corrected = service.act_with(clerk, id, filed.version, "ask_correction", &counter_move(lacking)).await.unwrap();
+    assert_eq!(corrected.state, "correction");
+    let view = service.view(&world.agent_a, id).await.unwrap();
+    let due = view.due.expect("a correction has the employer's deadline");
+    assert!(due.employer_deadline && !due.overdue);
+    let deadline = service.calendar.add_working_days(jifen_domain::clock::today_in_shanghai(), 10).unwrap();
+    assert_eq!(due.date, deadline);
+    // One notice lists both, with the deadline; the employer's contact and the applicant are told.
+    let notice = service.document_pdf(&world.agent_a, id, DocumentKind::Correction).await.unwrap();
+    let text = pdf_extract::extract_text_from_mem(&notice).unwrap();
+    assert!(text.contains("一次性告知") && text.contains("出生医学证明") && text.contains("缺少第 3 页"), "{text}");
+    assert!(text.contains(&deadline.to_string()), "{text}");
+    for phone in ["13900000009", "13800000001"] {
+        let bodies: Vec<String> = service.store.messages_to(phone).await.unwrap().into_iter().map(|m| m.body).collect();
+        assert!(
+            bodies.iter().any(|b| b.contains("需补正") && b.contains(&deadline.to_string())),
+            "{phone}: {bodies:?}"
+        );
+    }
+    // The deadline has not passed: the clerk cannot close it yet.
+    let early = service.act(clerk, id, corrected.version, "close_unaccepted", "", BTreeMap::new()).await;
+    assert_eq!(early.unwrap_err().code(), "deadline_not_passed");
+    let back = service.act(&world.agent_a, id, corrected.version, "corrected", "", BTreeMap::new()).await.unwrap();
+    assert_eq!(back.state, "filed");
+
+    // Two clerks at the counter at once: one accepts, the other is told; nothing is lost.
+    let accept = counter_move(all("original"));
+    let (first, second) = tokio::join!(
+        service.act_with(clerk, id, back.version, "accept", &accept),
+        service.act_with(clerk, id, back.version, "accept", &accept)
+    );
+    let accepted = match (first, second) {
+        (Ok(a), Err(e)) | (Err(e), Ok(a)) => {
+            assert!(matches!(e, ServiceError::Changed) || e.code() == "wrong_state", "{e:?}");
+            a
+        }
+        other => panic!("exactly one acceptance must win: {other:?}"),
+    };
+    assert_eq!(accepted.state, "accepted");
+    let receipt = service.document_pdf(&zhang, id, DocumentKind::Receipt).await.unwrap();
+    let text = pdf_extract::extract_text_from_mem(&receipt).unwrap();
+    assert!(text.contains("收件凭证") && text.contains("张伟明") && text.contains("劳动合同"), "{text}");
+    assert!(!text.contains("310101199005120016"), "the receipt masks the ID number");
+    // Staff of another district see nothing.
+    assert!(matches!(service.view(&world.clerk_xuhui, id).await, Err(ServiceError::NotFound)));
+    assert!(matches!(
+        service.document_pdf(&world.clerk_xuhui, id, DocumentKind::Receipt).await,
+        Err(ServiceError::NotFound)
+    ));
+
+    // The personnel file: requested with where it is held, then arrived.
+    let no_holder = service.act(&reviewer, id, accepted.version, "request_file", "", BTreeMap::new()).await;
+    assert_eq!(no_holder.unwrap_err().code(), "comment_required");
+    let requested = service
+        .act(&reviewer, id, accepted.version, "request_file", "浦东新区人才服务中心档案室", BTreeMap::new())
+        .await
+        .unwrap();
+    let letter =
+        pdf_extract::extract_text_from_mem(&service.document_pdf(&reviewer, id, DocumentKind::Transfer).await.unwrap())
+            .unwrap();
+    assert!(letter.contains("浦东新区人才服务中心档案室") && letter.contains("310101199005120016"), "{letter}");
+    let arrived = service.act(&reviewer, id, requested.version, "file_arrived", "", BTreeMap::new()).await.unwrap();
+    assert_eq!(arrived.state, "in_review");
+
+    // The review: no hand-over without a verification.
+    let early = service.act(&reviewer, id, arrived.version, "finish_review", "", BTreeMap::new()).await;
+    assert_eq!(early.unwrap_err().code(), "verification_missing");
+    // The last 14 months were back-paid: the reviewer changes the facts, not the points.
+    let mut facts = filed.fields.clone();
+    facts.set("si_to_0", "2025-08");
+    for (name, value) in
+        [("si_from_1", "2025-09"), ("si_to_1", "2026-10"), ("si_base_1", "12000"), ("si_backpaid_1", "on")]
+    {
+        facts.set(name, value);
+    }
+    let checks: BTreeMap<String, (String, String)> = service
+        .checks_needed(&filed, "310101199005120016")
+        .iter()
+        .map(|check| (check.id.clone(), ("passed".to_string(), String::new())))
+        .collect();
+    assert!(checks.contains_key("social_insurance") && checks.contains_key("education"), "{checks:?}");
+    let verdict = |v: &str, reason: &str| (v.to_string(), reason.to_string(), String::new());
+    let mut items: BTreeMap<String, (String, String, String)> = ["age", "education", "si_years", "si_base"]
+        .iter()
+        .map(|item| (item.to_string(), verdict("confirmed", "")))
+        .collect();
+    let verify = |items: BTreeMap<String, (String, String, String)>| MoveInput {
+        verification: Some(VerificationInput { fields: facts.clone(), items, checks: checks.clone() }),
+        ..MoveInput::default()
+    };
+    let unexplained =
+        service.act_with(&reviewer, id, arrived.version, "record_verification", &verify(items.clone())).await;
+    assert_eq!(unexplained.unwrap_err().code(), "correction_unexplained");
+    items.insert("si_years".into(), verdict("corrected", "back_paid"));
+    items.insert("si_base".into(), verdict("corrected", "title_post_mismatch"));
+    let wrong_reason =
+        service.act_with(&reviewer, id, arrived.version, "record_verification", &verify(items.clone())).await;
+    assert_eq!(wrong_reason.unwrap_err().code(), "reason_required", "a reason must fit the item");
+    items.insert("si_base".into(), verdict("corrected", "back_paid"));
+    let recorded =
+        service.act_with(&reviewer, id, arrived.version, "record_verification", &verify(items)).await.unwrap();
+    let view = service.view(&supervisor, id).await.unwrap();
+    let verification = view.verification.expect("recorded");
+    let claimed = filed.claimed_total.unwrap();
+    assert!(verification.total < claimed && verification.total >= 120, "{} vs {claimed}", verification.total);
+    let si_base = verification.items.iter().find(|i| i.item == "si_base").unwrap();
+    assert!(si_base.corrected && si_base.verified_points < si_base.claimed_points, "{si_base:?}");
+    let explained = service
+        .score_form(&verification.fields, "310101199005120016", service.scoring_date(&view.application))
+        .unwrap();
+    let why = explained
+        .to_result(jifen_rules::Lang::En)
+        .items
+        .iter()
+        .find(|i| i.id.as_str() == "si_years")
+        .unwrap()
+        .explanation
+        .to_string();
+    assert!(why.contains("back-paid"), "the engine says why: {why}");
+    let reviewed = service.act(&reviewer, id, recorded.version, "finish_review", "", BTreeMap::new()).await.unwrap();
+
+    // Four eyes: the reviewer cannot decide; a supervisor does, and both are told the score.
+    let own = service.act(&reviewer, id, reviewed.version, "grant", "", BTreeMap::new()).await;
+    assert!(matches!(own, Err(ServiceError::Forbidden)), "{own:?}");
+    let granted = service.act(&supervisor, id, reviewed.version, "grant", "", BTreeMap::new()).await.unwrap();
+    assert_eq!((granted.state.as_str(), granted.open), ("granted", false));
+    for phone in ["13900000009", "13800000001"] {
+        let bodies: Vec<String> = service.store.messages_to(phone).await.unwrap().into_iter().map(|m| m.body).collect();
+        assert!(
+            bodies.iter().any(|b| b.contains(&format!("核定积分 {} 分", verification.total))),
+            "{phone}: {bodies:?}"
+        );
+    }
+    let audited: Vec<String> =
+        service.store.audit_of(&format!("application:{id}")).await.unwrap().into_iter().map(|e| e.action).collect();
+    for action in
+        ["application_ask_correction", "application_accept", "application_record_verification", "application_grant"]
+    {
+        assert!(audited.iter().any(|a| a == action), "{action} missing from {audited:?}");
+    }
 }
