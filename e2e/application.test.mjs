@@ -4,7 +4,11 @@
 // password from the SMS (the default sender writes sms.log), changes it, fills the form and
 // submits; the employer returns it with a comment on one field; the applicant fixes it and
 // resubmits; the employer approves and files it and downloads the printed form, whose text
-// must carry the applicant's name in Chinese. Screenshots of each page go to screenshots/.
+// must carry the applicant's name in Chinese. Then the district centre: the counter asks once
+// for what is missing, the employer completes it, the counter accepts with a receipt; the
+// reviewer requests the personnel file, marks months as back-paid (the verified score drops,
+// and the engine says why), and a supervisor approves on a phone. Screenshots of each page go
+// to screenshots/.
 //
 //   cd e2e && npm ci && node --test
 import { after, before, describe, test } from 'node:test';
@@ -23,6 +27,7 @@ import {
   signIn,
   startServer,
   stopServer,
+  smsTo,
   uploadMaterial,
 } from './harness.mjs';
 
@@ -239,7 +244,7 @@ describe('an application from account creation to the printed form, in Chinese',
     assert.equal(shown.headers()['content-type'], 'application/pdf');
     await opened.close();
     await Promise.all([hr.waitForNavigation(), hr.getByRole('button', { name: '单位提交申请' }).click()]);
-    assert.equal(await stateText(hr), '单位已提交，待材料送达区受理中心');
+    assert.equal(await stateText(hr), '单位已提交，待区受理中心窗口受理');
     assert.match(await hr.locator('#progress').innerText(), /浦东新区人才服务中心/);
     const history = await hr.locator('#history').innerText();
     for (const step of ['创建申请', '提交单位审核', '退回修改', '审核通过', '单位提交申请']) assert.match(history, new RegExp(step));
@@ -259,5 +264,131 @@ describe('an application from account creation to the printed form, in Chinese',
     const queue = await clerk.locator('main').innerText();
     assert.match(queue, new RegExp(ZHANG.name));
     assert.match(queue, /310\*{11}0016/);
+  });
+
+  /** A staff account made on the command line, signed in with its new password. */
+  async function staff(username, role, viewport = { width: 1280, height: 900 }) {
+    const created = execFileSync(jifenBin, ['admin', 'create-user', '--username', username, '--role', role, '--district', 'pudong'], {
+      cwd: serverDir,
+      env: { ...process.env, JIFEN_DATA_DIR: server.dataDir },
+      encoding: 'utf8',
+    });
+    const initial = /initial password: (\S+)/.exec(created)[1];
+    const page = await person(username);
+    await page.setViewportSize(viewport);
+    await signIn(page, server.base, username, initial);
+    await changePassword(page, initial, `${username} password 9`);
+    return page;
+  }
+
+  /** Opens the application from the centre's queue. */
+  async function openFromQueue(page) {
+    await page.goto(`${server.base}/centre`);
+    assert.match(await page.locator('#queue').innerText(), new RegExp(ZHANG.name));
+    await Promise.all([page.waitForURL(/\/applications\/\d+$/), page.locator('#queue a').first().click()]);
+  }
+
+  async function pdfOf(page, linkName, file) {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: linkName }).click()]);
+    await download.saveAs(join(screenshots, file));
+    return pdfText(readFileSync(await download.path()));
+  }
+
+  const act = async (page, button) => {
+    await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: button, exact: true }).click()]);
+  };
+
+  test('the counter asks once for everything missing; the employer completes it; the counter accepts with a receipt', async () => {
+    const clerk = people.clerk;
+    await openFromQueue(clerk);
+    await shot(clerk, 'centre-counter-zh');
+    const marks = clerk.locator('#counter select');
+    for (let i = 0; i < (await marks.count()); i += 1) await marks.nth(i).selectOption('original');
+    await clerk.locator('select[name=counter_child_birth_certificate]').selectOption('missing');
+    await clerk.locator('select[name=counter_labour_contract]').selectOption('defective');
+    // A defective material needs its reason: the page says so and keeps nothing half-done.
+    await act(clerk, '一次性告知补正');
+    assert.match(await clerk.locator('#refused').innerText(), /不符合要求的原因/);
+    await clerk.locator('select[name=counter_child_birth_certificate]').selectOption('missing');
+    await clerk.locator('select[name=counter_labour_contract]').selectOption('defective');
+    for (let i = 0; i < (await marks.count()); i += 1) {
+      if ((await marks.nth(i).inputValue()) === '') await marks.nth(i).selectOption('original');
+    }
+    await clerk.locator('input[name=counter_reason_labour_contract]').fill('缺少第 3 页');
+    await act(clerk, '一次性告知补正');
+    assert.equal(await stateText(clerk), '一次性告知补正，待单位补齐材料');
+    const notice = await pdfOf(clerk, '补正材料一次性告知书', 'correction-notice.pdf');
+    assert.match(notice, /一次性告知/);
+    assert.match(notice, /出生医学证明/);
+    assert.match(notice, /缺少第 3 页/);
+
+    const hr = people.hr;
+    await hr.reload();
+    const asked = await hr.locator('#correction').innerText();
+    assert.match(asked, /出生医学证明/);
+    assert.match(asked, /补正期限/);
+    assert.match(await hr.locator('#progress').innerText(), /中心时限暂停/);
+    await shot(hr, 'centre-correction-zh');
+    await smsTo(server.dataDir, '13800000000', /需补正/);
+    await act(hr, '材料已补齐，请窗口再次核对');
+    assert.equal(await stateText(hr), '单位已提交，待区受理中心窗口受理');
+
+    await clerk.reload();
+    for (let i = 0; i < (await marks.count()); i += 1) await marks.nth(i).selectOption('original');
+    await act(clerk, '材料齐全，受理');
+    assert.equal(await stateText(clerk), '已受理，待调取人事档案');
+    const receipt = await pdfOf(clerk, '收件凭证', 'receipt.pdf');
+    assert.match(receipt, /收件凭证/);
+    assert.match(receipt, new RegExp(ZHANG.name));
+    assert.match(receipt, /劳动合同/);
+    await smsTo(server.dataDir, ZHANG.mobile, /人才服务中心受理/);
+  });
+
+  test('the reviewer requests the file and marks months back-paid; a supervisor approves on a phone', async () => {
+    const reviewer = await staff('reviewer', 'reviewer');
+    await openFromQueue(reviewer);
+    await reviewer.locator('textarea[name=comment]').fill('上海市浦东新区人才服务中心档案室');
+    await act(reviewer, '发出调档函');
+    assert.equal(await stateText(reviewer), '人事档案调取中');
+    assert.match(await pdfOf(reviewer, '调档函', 'transfer-letter.pdf'), /浦东新区人才服务中心档案室/);
+    await act(reviewer, '档案已到，开始审核');
+    assert.equal(await stateText(reviewer), '逐项审核中');
+
+    const checks = reviewer.locator('#checks select');
+    for (let i = 0; i < (await checks.count()); i += 1) await checks.nth(i).selectOption('passed');
+    // The last 14 months were back-paid: a range of their own, ticked; the facts change, not the points.
+    await reviewer.locator('input[name=verify_si_to_0]').fill('2024-03');
+    await reviewer.locator('input[name=verify_si_from_1]').fill('2024-04');
+    await reviewer.locator('input[name=verify_si_to_1]').fill('2025-05');
+    await reviewer.locator('input[name=verify_si_base_1]').fill('12000');
+    await reviewer.locator('input[name=verify_si_backpaid_1]').check();
+    await reviewer.locator('select[name=verdict_si_years]').selectOption('corrected');
+    await reviewer.locator('select[name=reason_si_years]').selectOption('back_paid');
+    await shot(reviewer, 'centre-review-zh');
+    await act(reviewer, '保存逐项审核结果');
+    const verified = Number(await reviewer.locator('#verified-total').innerText());
+    assert.ok(verified < 138 && verified >= 120, `verified ${verified}`);
+    const row = await reviewer.locator('#verification tr[data-item=si_years]').innerText();
+    assert.match(row, /补缴/);
+    await act(reviewer, '审核完成，提交决定');
+    assert.equal(await stateText(reviewer), '审核完成，待决定');
+    assert.equal(await reviewer.getByRole('button', { name: '决定：审核通过' }).count(), 0, 'the reviewer cannot decide');
+
+    const supervisor = await staff('supervisor', 'supervisor', { width: 390, height: 844 });
+    await openFromQueue(supervisor);
+    assert.match(await supervisor.locator('#verification').innerText(), /更正/);
+    const overflow = await supervisor.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `the page is ${overflow}px wider than a phone`);
+    await shot(supervisor, 'centre-decision-phone-zh');
+    await act(supervisor, '决定：审核通过');
+    assert.equal(await stateText(supervisor), '积分审核通过（达到标准分值）');
+    await smsTo(server.dataDir, ZHANG.mobile, new RegExp(`核定积分 ${verified} 分`));
+    await smsTo(server.dataDir, '13800000000', new RegExp(`核定积分 ${verified} 分`));
+    const zhang = people.zhang;
+    await zhang.goto(zhang.url());
+    assert.equal(await stateText(zhang), '积分审核通过（达到标准分值）');
+    assert.equal(Number(await zhang.locator('#verified-total').innerText()), verified);
+    assert.match(await zhang.locator('#verification').innerText(), /补缴/, 'the applicant sees why');
+    await shot(zhang, 'centre-granted-applicant-zh');
   });
 });

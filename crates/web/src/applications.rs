@@ -277,6 +277,7 @@ fn application_page(
             None => {},
         }
         (progress(state, view, lang))
+        (crate::centre::panel(&state.service, view, signed, lang))
         @if !problems.is_empty() {
             div.error role="alert" id="problems" {
                 p { (t(lang, "请修改以下内容后再提交：", "Fix these before submitting:")) }
@@ -296,7 +297,6 @@ fn application_page(
         } @else {
             (review_form(&state.service, view, signed, lang))
         }
-        (crate::centre::panel(&state.service, view, signed, lang))
         (materials(view, signed, lang))
         @if view.printable {
             p { a.button href=(format!("/applications/{}/form.pdf", application.id)) { (t(lang, "打印申请表（PDF）", "Print the form (PDF)")) } }
