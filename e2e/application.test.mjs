@@ -347,6 +347,10 @@ describe('an application from account creation to the printed form, in Chinese',
   test('the reviewer requests the file and marks months back-paid; a supervisor approves on a phone', async () => {
     const reviewer = await staff('reviewer', 'reviewer');
     await openFromQueue(reviewer);
+    // The reviewer takes it: the queue and the page name who holds it.
+    assert.match(await reviewer.locator('#holder').innerText(), /未指派/);
+    await act(reviewer, '我来办理');
+    assert.match(await reviewer.locator('#holder').innerText(), /经办人：reviewer/);
     await reviewer.locator('textarea[name=comment]').fill('上海市浦东新区人才服务中心档案室');
     await act(reviewer, '发出调档函');
     assert.equal(await stateText(reviewer), '人事档案调取中');

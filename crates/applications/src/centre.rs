@@ -11,13 +11,15 @@ use crate::error::ServiceError;
 use crate::{Actor, Service, audit, mask_id_number};
 use chrono::NaiveDate;
 use jifen_domain::application::{check, is_verified_field};
-use jifen_domain::clock;
 use jifen_domain::form::Fields;
 use jifen_domain::verification::Check;
 use jifen_domain::workflow::{Action, CounterOutcome};
+use jifen_domain::{Role, clock};
 use jifen_ids::ResidentIdNumber;
 use jifen_rules::{Context, ItemId, Lang};
-use jifen_store::{Application, ApplicationEvent, ApplicationListing, ApplicationStore};
+use jifen_store::{
+    Application, ApplicationEvent, ApplicationListing, ApplicationStore, Repository, StaffStore, User, now_millis,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -163,6 +165,9 @@ pub struct Due {
 pub struct QueueRow {
     pub listing: ApplicationListing,
     pub due: Option<Due>,
+    /// Who holds the current step: the assignee, when their role is the one the step waits
+    /// for (a clerk who accepted it does not hold its review).
+    pub holder: Option<String>,
 }
 
 /// What the queue is narrowed to.
@@ -174,6 +179,8 @@ pub struct QueueFilter {
     pub search: Option<String>,
     /// Only overdue applications.
     pub overdue_only: bool,
+    /// Only those the viewer holds.
+    pub mine_only: bool,
 }
 
 impl Service {
@@ -201,6 +208,67 @@ impl Service {
     pub fn deadline(&self, application: &Application, events: &[ApplicationEvent]) -> Option<NaiveDate> {
         let event = events.iter().rev().find(|e| e.to_state == application.state)?;
         jifen_rules::calendar::parse_date(event.details.get(DEADLINE)?.as_str()?).ok()
+    }
+
+    /// Gives the application to a member of the district's staff for its current step:
+    /// anyone of the role the step waits for takes it themselves (`assignee` is `None` or
+    /// their own id); a supervisor gives it to any such member of the district.
+    pub async fn assign(&self, actor: &Actor, id: i64, assignee: Option<i64>) -> Result<(), ServiceError> {
+        if !actor.role.is_district_staff() {
+            return Err(ServiceError::Forbidden);
+        }
+        let application = self.visible(actor, id).await?;
+        let step = self
+            .workflow
+            .state(&application.state)
+            .filter(|state| state.centre && !state.is_final && state.waiting_for.is_district_staff())
+            .ok_or_else(|| {
+                ServiceError::refused(
+                    "not_assignable",
+                    "当前环节不在中心办理，不能指派",
+                    "The current step is not the centre's: nobody can be given it",
+                )
+            })?;
+        let target = assignee.unwrap_or(actor.id);
+        if target != actor.id && actor.role != Role::Supervisor {
+            return Err(ServiceError::Forbidden);
+        }
+        let user = self.store.user_by_id(target).await?;
+        let fits = user.as_ref().is_some_and(|user| {
+            !user.disabled && user.district == Some(application.district) && user.role == step.waiting_for
+        });
+        if !fits {
+            return Err(ServiceError::refused(
+                "wrong_assignee",
+                format!("只能交给本区的{}办理当前环节", step.waiting_for.name(Lang::Zh)),
+                format!("Only a {} of this district can take the current step", step.waiting_for.name(Lang::En)),
+            ));
+        }
+        let entry = audit(actor, "application_assign", format!("application:{id}"), json!({ "assignee": target }));
+        self.store
+            .assign_application(id, &application.state, Some(target), actor.id, now_millis(), &entry)
+            .await
+            .map_err(crate::error::changed_meanwhile)
+    }
+
+    /// The members of staff a supervisor may give the application's current step to.
+    pub async fn assignable_staff(&self, actor: &Actor, application: &Application) -> Result<Vec<User>, ServiceError> {
+        let Some(step) = self.workflow.state(&application.state).filter(|s| s.centre && !s.is_final) else {
+            return Ok(Vec::new());
+        };
+        if actor.role != Role::Supervisor || !step.waiting_for.is_district_staff() {
+            return Ok(Vec::new());
+        }
+        Ok(self
+            .store
+            .staff()
+            .await?
+            .into_iter()
+            .map(|member| member.user)
+            .filter(|user| {
+                !user.disabled && user.district == Some(application.district) && user.role == step.waiting_for
+            })
+            .collect())
     }
 
     /// The checks the application's claim needs: the family-planning one only where the rule
@@ -555,8 +623,17 @@ impl Service {
             if filter.overdue_only && !due.is_some_and(|due| due.overdue) {
                 continue;
             }
+            if filter.mine_only && listing.assigned_to.as_ref().is_none_or(|holder| holder.id != actor.id) {
+                continue;
+            }
             listing.applicant_id_number = mask_id_number(&listing.applicant_id_number);
-            rows.push(QueueRow { listing, due });
+            let waits_for = self.workflow.state(&listing.state).map(|s| s.waiting_for);
+            let holder = listing
+                .assigned_to
+                .as_ref()
+                .filter(|holder| holder.role.is_some() && holder.role == waits_for)
+                .map(|holder| holder.name.clone());
+            rows.push(QueueRow { listing, due, holder });
         }
         Ok(rows)
     }

@@ -36,6 +36,7 @@ impl Service {
             DocumentKind::Receipt => self.receipt(&view, event)?,
             DocumentKind::Correction => self.correction_notice(&view, event)?,
             DocumentKind::Transfer => transfer_letter(&view, event),
+            DocumentKind::NotAccepted => self.not_accepted_notice(&view, event)?,
         };
         render(document).await
     }
@@ -142,6 +143,47 @@ impl Service {
                 }]),
             ],
             footer: Some(format!("补正材料一次性告知书 · 申请编号 {}", application.id)),
+        })
+    }
+
+    fn not_accepted_notice(
+        &self,
+        view: &crate::ApplicationView,
+        event: &ApplicationEvent,
+    ) -> Result<Document, ServiceError> {
+        let application = &view.application;
+        let deadline: String = event_part(event, "deadline")?;
+        let issued_on = clock::shanghai_datetime(event.at).date();
+        let centre = format!("{}人才服务中心", application.district.name(Lang::Zh));
+        let asked = self.issuing_event(&view.events, DocumentKind::Correction);
+        let lines: Vec<CounterLine> = match asked {
+            Some(asked) => event_part(asked, "counter")?,
+            None => Vec::new(),
+        };
+        let asked_on = asked.map(|e| clock::shanghai_datetime(e.at).date().to_string()).unwrap_or_default();
+        Ok(Document {
+            title: "上海市居住证积分申请 不予受理告知书".into(),
+            subtitle: Some(format!("编号 {} · {issued_on}", serial(application, "BY", issued_on))),
+            blocks: vec![
+                Block::Paragraph(format!("{}：", view.employer.name)),
+                Block::Paragraph(format!(
+                    "贵单位为 {}（身份证号码 {}）提交的居住证积分申请（申请编号 {}），本中心已于 {asked_on} 一次性告知\
+                     需补正的材料，补正期限 {deadline} 届满仍未补齐。本次申请不予受理。",
+                    view.applicant.name,
+                    crate::mask_id_number(&view.applicant.id_number),
+                    application.id
+                )),
+                Block::Heading("未补齐的材料".into()),
+                self.counter_table(&lines, |mark| !mark.received()),
+                Block::Paragraph(format!(
+                    "申请人符合条件的，可在材料齐全后由用人单位重新提出申请。如有疑问，请咨询{centre}受理窗口。"
+                )),
+                Block::SealBoxes(vec![SealBox {
+                    label: format!("{centre}（受理专用章）"),
+                    note: issued_on.to_string(),
+                }]),
+            ],
+            footer: Some(format!("不予受理告知书 · 申请编号 {}", application.id)),
         })
     }
 }

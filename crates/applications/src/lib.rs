@@ -18,6 +18,7 @@
 mod accounts;
 mod audit_log;
 mod centre;
+mod centre_clock;
 mod documents;
 mod employers;
 mod error;

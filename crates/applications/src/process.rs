@@ -52,6 +52,12 @@ pub struct ApplicationView {
     pub verification: Option<crate::centre::Verification>,
     /// The official documents issued so far, each with the move that issued it last.
     pub documents: Vec<DocumentKind>,
+    /// Who holds the current step at the centre (their name), when someone does.
+    pub holder: Option<String>,
+    /// Whether the viewer may take the current step themselves.
+    pub can_take: bool,
+    /// Whom a supervisor may give the current step to.
+    pub assignable: Vec<jifen_store::User>,
 }
 
 /// What changed between the employer's return of a form and now.
@@ -171,7 +177,23 @@ impl Service {
         };
         let documents =
             DocumentKind::ALL.into_iter().filter(|kind| self.issuing_event(&events, *kind).is_some()).collect();
+        let step = self.workflow.state(&application.state).filter(|s| s.centre && !s.is_final);
+        let holder = match (application.assigned_to, step) {
+            (Some(id), Some(step)) => self
+                .store
+                .user_by_id(id)
+                .await?
+                .filter(|user| user.role == step.waiting_for)
+                .map(|user| user.display_name),
+            _ => None,
+        };
+        let can_take = step.is_some_and(|step| step.waiting_for == actor.role && actor.role.is_district_staff())
+            && application.assigned_to != Some(actor.id);
+        let assignable = self.assignable_staff(actor, &application).await?;
         Ok(ApplicationView {
+            holder,
+            can_take,
+            assignable,
             due: self.due(&application, Some(&events)),
             verification: self.current_verification(&events),
             documents,
@@ -443,24 +465,10 @@ impl Service {
             ("district", application.district.name(Lang::Zh)),
         ];
         values.extend(centre.values.iter().map(|(key, value)| (*key, value.as_str())));
-        let body = self.workflow.message(action, &values);
-        let messages: Vec<_> = action
-            .notify
-            .iter()
-            .flat_map(|notify| &notify.roles)
-            .filter_map(|role| {
-                let recipient = match role {
-                    Role::Applicant => applicant.mobile.as_str(),
-                    Role::HrAgent => employer.contact_phone.as_str(),
-                    _ => return None,
-                };
-                let key = format!("application-{id}-v{version}-{}-{}", action.id, role.as_str());
-                Some(sms(key, recipient, body.clone()?, None))
-            })
-            .collect();
+        let messages = self.move_messages(action, id, version, &applicant, &employer, &values);
         let transition = Transition {
             action: action.id.clone(),
-            actor_id: actor.id,
+            actor_id: Some(actor.id),
             from_state: application.state.clone(),
             to_state: action.to.clone(),
             open: !to.is_final,
@@ -490,6 +498,34 @@ impl Service {
             .transition_application(id, &transition, now_millis(), &entry, &messages)
             .await
             .map_err(changed_meanwhile)
+    }
+
+    /// The SMS a move sends: its message, with `values` filled in, to each role it tells
+    /// (the applicant's mobile, the employer contact's), keyed so that a retry sends nothing twice.
+    pub(crate) fn move_messages(
+        &self,
+        action: &Action,
+        id: i64,
+        version: i64,
+        applicant: &Applicant,
+        employer: &Employer,
+        values: &[(&str, &str)],
+    ) -> Vec<jifen_store::NewMessage> {
+        let Some(body) = self.workflow.message(action, values) else { return Vec::new() };
+        action
+            .notify
+            .iter()
+            .flat_map(|notify| &notify.roles)
+            .filter_map(|role| {
+                let recipient = match role {
+                    Role::Applicant => applicant.mobile.as_str(),
+                    Role::HrAgent => employer.contact_phone.as_str(),
+                    _ => return None,
+                };
+                let key = format!("application-{id}-v{version}-{}-{}", action.id, role.as_str());
+                Some(sms(key, recipient, body.clone(), None))
+            })
+            .collect()
     }
 
     /// Keeps a simulator form for the signed-in applicant, to pre-fill an application.

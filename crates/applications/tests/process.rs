@@ -582,3 +582,106 @@ async fn the_district_centre_accepts_reviews_and_a_second_person_decides() {
         assert!(audited.iter().any(|a| a == action), "{action} missing from {audited:?}");
     }
 }
+
+#[tokio::test]
+async fn the_centre_clock_closes_a_lapsed_correction_and_steps_are_held_and_reminded() {
+    use jifen_applications::{MoveInput, QueueFilter};
+    use jifen_domain::workflow::DocumentKind;
+    let world = world().await;
+    let service = &world.service;
+    let staff = |name: &'static str, role, mobile: &'static str| async move {
+        let user = service.store.create_user(&user(name, role, Some(District::Pudong)), 0, &entry()).await.unwrap();
+        service.store.set_staff_mobile(user.id, mobile).await.unwrap();
+        Actor::from(&user)
+    };
+    let reviewer = staff("reviewer-1", Role::Reviewer, "13700000001").await;
+    let other_reviewer = staff("reviewer-2", Role::Reviewer, "13700000002").await;
+    let supervisor = staff("supervisor-1", Role::Supervisor, "13700000003").await;
+    let (_zhang, filed) = filed_application(&world, complete_form()).await;
+    let id = filed.id;
+    let clerk = &world.clerk_pudong;
+    let needed: Vec<String> =
+        service.view(clerk, id).await.unwrap().checklist.iter().map(|(m, _)| m.id.clone()).collect();
+    let mut counter: BTreeMap<String, (String, String)> =
+        needed.iter().map(|m| (m.clone(), ("copy".to_string(), String::new()))).collect();
+    counter.insert("id_card".into(), ("missing".into(), String::new()));
+    let asked = MoveInput { counter, ..MoveInput::default() };
+    service.act_with(clerk, id, filed.version, "ask_correction", &asked).await.unwrap();
+    let deadline = service.view(clerk, id).await.unwrap().due.unwrap().date;
+
+    // On the deadline day nothing happens; the day after, the system closes it, once.
+    assert_eq!(service.close_lapsed_corrections(deadline).await.unwrap(), 0);
+    let next_day = deadline.succ_opt().unwrap();
+    assert_eq!(service.close_lapsed_corrections(next_day).await.unwrap(), 1);
+    assert_eq!(service.close_lapsed_corrections(next_day).await.unwrap(), 0, "closed once");
+    let closed = service.store.application(id).await.unwrap().unwrap();
+    assert_eq!((closed.state.as_str(), closed.open), ("not_accepted", false));
+    let events = service.store.application_events(id).await.unwrap();
+    assert_eq!(events.last().unwrap().actor_id, None, "the system's move");
+    for phone in ["13900000009", "13800000001"] {
+        let bodies: Vec<String> = service.store.messages_to(phone).await.unwrap().into_iter().map(|m| m.body).collect();
+        assert_eq!(bodies.iter().filter(|b| b.contains("补正期已满")).count(), 1, "{phone}: {bodies:?}");
+    }
+    let notice = service.document_pdf(&world.agent_a, id, DocumentKind::NotAccepted).await.unwrap();
+    let text = pdf_extract::extract_text_from_mem(&notice).unwrap();
+    assert!(text.contains("不予受理") && text.contains("居民身份证") && text.contains(&deadline.to_string()), "{text}");
+    let audited = service.store.audit_of(&format!("application:{id}")).await.unwrap();
+    assert!(audited.iter().any(|e| e.action == "application_close_unaccepted" && e.actor_id.is_none()));
+
+    // A new application, accepted: the review step is held by whoever takes it.
+    let again = service.start_application(&_zhang, false).await.unwrap();
+    let draft = service.save_draft(&_zhang, again.id, again.version, complete_form()).await.unwrap();
+    for (material, _) in service.view(&_zhang, again.id).await.unwrap().checklist.iter().filter(|(m, _)| !m.at_counter)
+    {
+        service.upload_material(&_zhang, again.id, &material.id, "s.pdf", b"%PDF-1.4 s".to_vec()).await.unwrap();
+    }
+    let mut version = draft.version;
+    for (actor, action) in [(&_zhang, "submit"), (&world.agent_a, "approve"), (&world.agent_a, "file")] {
+        version = service.act(actor, again.id, version, action, "", BTreeMap::new()).await.unwrap().version;
+    }
+    let all_copies: BTreeMap<String, (String, String)> = service
+        .view(clerk, again.id)
+        .await
+        .unwrap()
+        .checklist
+        .iter()
+        .map(|(m, _)| (m.id.clone(), ("copy".to_string(), String::new())))
+        .collect();
+    let accepted = MoveInput { counter: all_copies, ..MoveInput::default() };
+    service.act_with(clerk, again.id, version, "accept", &accepted).await.unwrap();
+    // The clerk cannot take the reviewer's step; an HR agent cannot take anything.
+    assert_eq!(service.assign(clerk, again.id, None).await.unwrap_err().code(), "wrong_assignee");
+    assert!(matches!(service.assign(&world.agent_a, again.id, None).await, Err(ServiceError::Forbidden)));
+    assert!(matches!(service.assign(&world.clerk_xuhui, again.id, None).await, Err(ServiceError::NotFound)));
+    // A reviewer takes it; only a supervisor gives it to someone else.
+    service.assign(&reviewer, again.id, None).await.unwrap();
+    let mine = QueueFilter { mine_only: true, ..QueueFilter::default() };
+    let held = service.centre_queue(&reviewer, &mine).await.unwrap();
+    assert_eq!(
+        held.iter().map(|r| (r.listing.id, r.holder.clone())).collect::<Vec<_>>(),
+        [(again.id, Some("reviewer-1".into()))]
+    );
+    assert!(matches!(service.assign(&reviewer, again.id, Some(other_reviewer.id)).await, Err(ServiceError::Forbidden)));
+    let view = service.view(&supervisor, again.id).await.unwrap();
+    assert_eq!(view.holder.as_deref(), Some("reviewer-1"));
+    assert_eq!(view.assignable.iter().map(|u| u.id).collect::<Vec<_>>(), [reviewer.id, other_reviewer.id]);
+    service.assign(&supervisor, again.id, Some(other_reviewer.id)).await.unwrap();
+    assert!(service.centre_queue(&reviewer, &mine).await.unwrap().is_empty());
+    assert_eq!(
+        service.assign(&supervisor, again.id, Some(clerk.id)).await.unwrap_err().code(),
+        "wrong_assignee",
+        "not someone of another role"
+    );
+    // Overdue: the holder is reminded, once a day, and the other reviewer is not.
+    let late = jifen_domain::clock::today_in_shanghai() + chrono::Days::new(30);
+    assert_eq!(service.remind_overdue(late).await.unwrap(), 1);
+    service.remind_overdue(late).await.unwrap();
+    let reminders = service.store.messages_to("13700000002").await.unwrap();
+    assert_eq!(reminders.len(), 1, "one a day");
+    assert!(
+        reminders[0].body.contains("到期") && reminders[0].body.contains(&again.id.to_string()),
+        "{}",
+        reminders[0].body
+    );
+    assert!(service.store.messages_to("13700000001").await.unwrap().is_empty());
+}

@@ -62,11 +62,17 @@ pub fn serve(options: &ServeOptions) -> Result<(), Failure> {
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let outbox =
             tokio::spawn(jifen_notify::run(store.clone(), sender, worker, std::time::Duration::from_secs(2), stopped));
+        // The district centre's clock: lapsed corrections closed, overdue steps reminded.
+        let centre_clock = tokio::spawn(state.service.clone().run_centre_clock(stop.subscribe(), CENTRE_CLOCK_EVERY));
         let served = jifen_web::serve(listener, state).await;
         let _ = stop.send(true);
         let _ = outbox.await;
+        let _ = centre_clock.await;
         // Closing the pool checkpoints SQLite's write-ahead log.
         store.close().await;
         served.map_err(|e| Failure::internal(format!("server: {e}")))
     })
 }
+
+/// How often the district centre's clock looks for lapsed deadlines and overdue steps.
+const CENTRE_CLOCK_EVERY: std::time::Duration = std::time::Duration::from_secs(600);

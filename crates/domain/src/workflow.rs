@@ -69,16 +69,20 @@ pub enum DocumentKind {
     Correction,
     /// 调档函: the request for the personnel file.
     Transfer,
+    /// 不予受理告知书: the correction's deadline passed.
+    NotAccepted,
 }
 
 impl DocumentKind {
-    pub const ALL: [DocumentKind; 3] = [DocumentKind::Receipt, DocumentKind::Correction, DocumentKind::Transfer];
+    pub const ALL: [DocumentKind; 4] =
+        [DocumentKind::Receipt, DocumentKind::Correction, DocumentKind::Transfer, DocumentKind::NotAccepted];
 
     pub fn as_str(self) -> &'static str {
         match self {
             DocumentKind::Receipt => "receipt",
             DocumentKind::Correction => "correction",
             DocumentKind::Transfer => "transfer",
+            DocumentKind::NotAccepted => "not_accepted",
         }
     }
 
@@ -94,6 +98,8 @@ impl DocumentKind {
             (DocumentKind::Correction, Lang::En) => "Correction notice",
             (DocumentKind::Transfer, Lang::Zh) => "调档函",
             (DocumentKind::Transfer, Lang::En) => "Personnel-file transfer letter",
+            (DocumentKind::NotAccepted, Lang::Zh) => "不予受理告知书",
+            (DocumentKind::NotAccepted, Lang::En) => "Notice of non-acceptance",
         }
     }
 }

@@ -8,8 +8,8 @@ use crate::repository::{
     AuditRow, PgStore, Result, SqliteStore, Store, StoreError, append_audit, delegate, insert_messages, parse_district,
     retire_agents, unique,
 };
-use jifen_domain::District;
 use jifen_domain::form::Fields;
+use jifen_domain::{District, Role};
 use sqlx::types::Json;
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -97,6 +97,18 @@ pub trait ApplicationStore: Send + Sync {
     ) -> impl Future<Output = Result<Application>> + Send;
     /// What happened to the application, oldest first.
     fn application_events(&self, id: i64) -> impl Future<Output = Result<Vec<ApplicationEvent>>> + Send;
+    /// Gives an application still in `state` to a member of staff (or to no one), with its
+    /// history entry and audit entry; otherwise [`StoreError::Conflict`]. The version does not
+    /// change: who holds an application is not a change to it that others must reload for.
+    fn assign_application(
+        &self,
+        id: i64,
+        state: &str,
+        assignee: Option<i64>,
+        actor_id: i64,
+        at: Millis,
+        audit: &AuditEntry,
+    ) -> impl Future<Output = Result<()>> + Send;
 
     /// Keeps a file for one material of an application; an earlier file for the same
     /// material is superseded (kept, not deleted). Identical content is stored once.
@@ -199,6 +211,7 @@ struct ApplicationRow {
     created_at: i64,
     updated_at: i64,
     state_since: i64,
+    assigned_to: Option<i64>,
 }
 
 impl TryFrom<ApplicationRow> for Application {
@@ -220,6 +233,7 @@ impl TryFrom<ApplicationRow> for Application {
             created_at: row.created_at,
             updated_at: row.updated_at,
             state_since: row.state_since,
+            assigned_to: row.assigned_to,
         })
     }
 }
@@ -236,11 +250,19 @@ struct ListingRow {
     claimed_total: Option<i64>,
     updated_at: i64,
     state_since: i64,
+    assigned_to: Option<i64>,
+    assigned_name: Option<String>,
+    assigned_role: Option<String>,
 }
 
 impl From<ListingRow> for ApplicationListing {
     fn from(row: ListingRow) -> Self {
         Self {
+            assigned_to: row.assigned_to.zip(row.assigned_name).map(|(id, name)| Assignee {
+                id,
+                name,
+                role: row.assigned_role.as_deref().and_then(Role::parse),
+            }),
             id: row.id,
             applicant_id: row.applicant_id,
             applicant_name: row.applicant_name,
@@ -351,10 +373,12 @@ impl TryFrom<ImportJobRow> for ImportJob {
 
 const APPLICANT_COLUMNS: &str = "p.user_id, p.id_number, p.name, p.mobile, p.created_at";
 const APPLICATION_COLUMNS: &str = "id, applicant_id, employer_id, district, state, open, fields, claimed_total, claim, \
-    review, version, created_at, updated_at, state_since";
+    review, version, created_at, updated_at, state_since, assigned_to";
 const LISTING_SELECT: &str = "SELECT a.id, a.applicant_id, p.name AS applicant_name, p.id_number AS applicant_id_number, \
-    a.employer_id, e.name AS employer_name, a.state, a.claimed_total, a.updated_at, a.state_since \
-    FROM applications a JOIN applicants p ON p.user_id = a.applicant_id JOIN employers e ON e.id = a.employer_id";
+    a.employer_id, e.name AS employer_name, a.state, a.claimed_total, a.updated_at, a.state_since, a.assigned_to, \
+    s.display_name AS assigned_name, s.role AS assigned_role \
+    FROM applications a JOIN applicants p ON p.user_id = a.applicant_id JOIN employers e ON e.id = a.employer_id \
+    LEFT JOIN users s ON s.id = a.assigned_to";
 const UPLOAD_COLUMNS: &str =
     "id, application_id, material, filename, content_type, size, sha256, uploaded_by, uploaded_at, superseded";
 const IMPORT_COLUMNS: &str = "id, employer_id, created_by, status, total, processed, report, created_at, updated_at";
@@ -650,7 +674,7 @@ macro_rules! application_store {
                     &mut tx,
                     id,
                     at,
-                    Some(transition.actor_id),
+                    transition.actor_id,
                     &transition.action,
                     Some(&transition.from_state),
                     &transition.to_state,
@@ -662,6 +686,33 @@ macro_rules! application_store {
                 insert_messages(&mut tx, messages, at).await?;
                 tx.commit().await?;
                 self.application(id).await?.ok_or(StoreError::Conflict("application vanished after update"))
+            }
+
+            async fn assign_application(
+                &self,
+                id: i64,
+                state: &str,
+                assignee: Option<i64>,
+                actor_id: i64,
+                at: Millis,
+                audit: &AuditEntry,
+            ) -> Result<()> {
+                let mut tx = self.begin_write().await?;
+                let changed = sqlx::query("UPDATE applications SET assigned_to = $1 WHERE id = $2 AND state = $3")
+                    .bind(assignee)
+                    .bind(id)
+                    .bind(state)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if changed == 0 {
+                    return Err(StoreError::Conflict("the application changed meanwhile"));
+                }
+                let details = serde_json::json!({ "assignee": assignee });
+                insert_event(&mut tx, id, at, Some(actor_id), "assign", Some(state), state, "", &details).await?;
+                append_audit(&mut tx, audit).await?;
+                tx.commit().await?;
+                Ok(())
             }
 
             async fn application_events(&self, id: i64) -> Result<Vec<ApplicationEvent>> {
@@ -934,6 +985,7 @@ delegate!(ApplicationStore {
     save_draft(id: i64, state: &str, expected_version: i64, draft: &Draft, at: Millis, audit: &AuditEntry) -> Result<Application>;
     transition_application(id: i64, transition: &Transition, at: Millis, audit: &AuditEntry, messages: &[NewMessage]) -> Result<Application>;
     application_events(id: i64) -> Result<Vec<ApplicationEvent>>;
+    assign_application(id: i64, state: &str, assignee: Option<i64>, actor_id: i64, at: Millis, audit: &AuditEntry) -> Result<()>;
     add_upload(upload: &NewUpload, by: i64, at: Millis, audit: &AuditEntry) -> Result<Upload>;
     uploads(application_id: i64) -> Result<Vec<Upload>>;
     upload(id: i64) -> Result<Option<Upload>>;

@@ -239,6 +239,16 @@ pub struct Application {
     pub created_at: Millis,
     pub updated_at: Millis,
     pub state_since: Millis,
+    /// The member of the district centre's staff who holds it, if anyone does.
+    pub assigned_to: Option<i64>,
+}
+
+/// The member of staff who holds an application.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Assignee {
+    pub id: i64,
+    pub name: String,
+    pub role: Option<Role>,
 }
 
 /// An application in a list, with the names a list shows.
@@ -254,6 +264,8 @@ pub struct ApplicationListing {
     pub claimed_total: Option<i64>,
     pub updated_at: Millis,
     pub state_since: Millis,
+    /// Who holds it at the district centre.
+    pub assigned_to: Option<Assignee>,
 }
 
 /// A saved draft: the form, and the engine's total for it when it is valid.
@@ -267,7 +279,8 @@ pub struct Draft {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Transition {
     pub action: String,
-    pub actor_id: i64,
+    /// Who moved it; `None` for the system's own moves (a lapsed deadline).
+    pub actor_id: Option<i64>,
     pub from_state: String,
     pub to_state: String,
     /// Whether the application is still in progress after the move.

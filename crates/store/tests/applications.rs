@@ -158,7 +158,7 @@ async fn contract<S: Repository + ApplicationStore>(store: &S) {
     // A move writes the state, the event, the audit entry and the messages together.
     let submit = Transition {
         action: "submit".into(),
-        actor_id: zhang.user_id,
+        actor_id: Some(zhang.user_id),
         from_state: "draft".into(),
         to_state: "submitted".into(),
         open: true,
@@ -190,7 +190,7 @@ async fn contract<S: Repository + ApplicationStore>(store: &S) {
     let review = BTreeMap::from([("mobile".to_string(), "号码有误".to_string())]);
     let returned = Transition {
         action: "return".into(),
-        actor_id: agent_a,
+        actor_id: Some(agent_a),
         from_state: "submitted".into(),
         to_state: "returned".into(),
         expected_version: 3,
@@ -229,6 +229,22 @@ async fn contract<S: Repository + ApplicationStore>(store: &S) {
     assert_eq!(returned_in_pudong.iter().map(|a| a.id).collect::<Vec<_>>(), [application.id]);
     assert!(store.applications_in_district(District::Xuhui, &["returned".to_string()]).await.unwrap().is_empty());
     assert!(store.applications_in_district(District::Pudong, &["filed".to_string()]).await.unwrap().is_empty());
+
+    // Giving it to someone: only in the state it was seen in; the version stays; the list
+    // names the holder and their role; the history and the audit log keep it.
+    let assigned = store.assign_application(application.id, "filed", Some(agent_a), agent_a, 9_100, &audit("x")).await;
+    assert!(matches!(assigned, Err(StoreError::Conflict(_))), "{assigned:?}");
+    store
+        .assign_application(application.id, "returned", Some(agent_a), agent_a, 9_100, &audit("application_assign"))
+        .await
+        .unwrap();
+    let held = store.application(application.id).await.unwrap().unwrap();
+    assert_eq!((held.assigned_to, held.version), (Some(agent_a), 4));
+    let listed = &store.applications_in_district(District::Pudong, &["returned".to_string()]).await.unwrap()[0];
+    let holder = listed.assigned_to.as_ref().unwrap();
+    assert_eq!((holder.id, holder.name.as_str(), holder.role), (agent_a, "agent-a", Some(Role::HrAgent)));
+    let last = store.application_events(application.id).await.unwrap().pop().unwrap();
+    assert_eq!((last.action.as_str(), last.to_state.as_str(), last.actor_id), ("assign", "returned", Some(agent_a)));
 
     // A final state closes the application: a new one may start.
     let closing = Transition {

@@ -334,6 +334,7 @@ fn progress(state: &AppState, view: &ApplicationView, lang: Lang) -> Markup {
     let action_title = |id: &str| match workflow.actions.iter().find(|a| a.id == id) {
         Some(action) => action.title.get(lang).to_string(),
         None if id == "create" => t(lang, "创建申请", "Started").to_string(),
+        None if id == "assign" => t(lang, "指派经办人", "Assigned").to_string(),
         None => id.to_string(),
     };
     html! {

@@ -36,6 +36,8 @@ pub struct QueueQuery {
     q: String,
     #[serde(default)]
     overdue: Option<String>,
+    #[serde(default)]
+    mine: Option<String>,
 }
 
 /// `GET /centre`: the district's applications at the centre, the oldest first, with their
@@ -52,6 +54,7 @@ pub async fn queue(
         state: Some(query.state.clone()).filter(|s| !s.is_empty()),
         search: Some(query.q.clone()).filter(|q| !q.trim().is_empty()),
         overdue_only: query.overdue.is_some(),
+        mine_only: query.mine.is_some(),
     };
     let rows = match state.service.centre_queue(&actor, &filter).await {
         Ok(rows) => rows,
@@ -70,6 +73,7 @@ pub async fn queue(
             }
             label { (t(lang, "姓名或身份证号码", "Name or ID number")) input type="search" name="q" value=(query.q); }
             label.check { input type="checkbox" name="overdue" checked[filter.overdue_only]; (t(lang, "只看逾期", "Overdue only")) }
+            label.check { input type="checkbox" name="mine" checked[filter.mine_only]; (t(lang, "只看我经办的", "Mine only")) }
             button type="submit" { (t(lang, "筛选", "Filter")) }
         }
         p.hint { (t(lang, "按进入当前环节的先后排列，最早的在前；期限按上海工作日计算，补正期间中心时限暂停。",
@@ -79,7 +83,7 @@ pub async fn queue(
             thead { tr {
                 th { (t(lang, "编号", "No.")) } th { (t(lang, "申请人", "Applicant")) } th { (t(lang, "身份证号码", "ID number")) }
                 th { (t(lang, "单位", "Employer")) } th { (t(lang, "状态", "State")) } th { (t(lang, "进入环节", "Since")) }
-                th { (t(lang, "期限", "Due")) }
+                th { (t(lang, "期限", "Due")) } th { (t(lang, "经办人", "Held by")) }
             } }
             tbody { @for row in &rows { tr.overdue[row.due.is_some_and(|d| d.overdue)] data-state=(row.listing.state) {
                 td { a href=(format!("/applications/{}", row.listing.id)) { "#" (row.listing.id) } }
@@ -91,6 +95,7 @@ pub async fn queue(
                     @if due.employer_deadline { " " span.hint { (t(lang, "（单位补正期限）", "(employer's deadline)")) } }
                     @if due.overdue { " " strong.status.missing { (t(lang, "逾期", "overdue")) } }
                 } }
+                td { @match &row.holder { Some(name) => (name), None => span.hint { (t(lang, "未指派", "nobody")) } } }
             } } }
         } } }
         p { a href="/home" { (t(lang, "工作台", "Home")) } }
@@ -115,6 +120,62 @@ pub async fn document(
             crate::applications::file_response(bytes, "application/pdf", &name, true)
         }
         Err(e) => service_error(lang, &e),
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct AssignForm {
+    #[serde(default)]
+    csrf: String,
+    /// Empty: the viewer takes it themselves.
+    #[serde(default)]
+    assignee: String,
+}
+
+/// `POST /applications/{id}/assign`: "I'll take it", or a supervisor gives it to someone.
+pub async fn assign(
+    State(state): State<AppState>,
+    chosen: Chosen,
+    headers: axum::http::HeaderMap,
+    signed: SignedIn,
+    Path(id): Path<i64>,
+    crate::checked_form::CheckedForm(form): crate::checked_form::CheckedForm<AssignForm>,
+) -> Response {
+    let lang = chosen.lang;
+    if !signed.form_ok(&headers, &form.csrf) {
+        return crate::respond::stale_form(lang);
+    }
+    let assignee = form.assignee.trim().parse::<i64>().ok();
+    match state.service.assign(&Actor::from(&signed.user), id, assignee).await {
+        Ok(()) => crate::respond::see_other(&format!("/applications/{id}?done=moved")),
+        Err(e) => service_error(lang, &e),
+    }
+}
+
+/// Who holds the current step, "I'll take it", and a supervisor's choice of whom to give it.
+fn holder(view: &ApplicationView, signed: &SignedIn, lang: Lang) -> Markup {
+    let id = view.application.id;
+    let action = format!("/applications/{id}/assign");
+    html! {
+        div id="holder" {
+            p { (t(lang, "经办人：", "Held by: "))
+                @match &view.holder { Some(name) => strong { (name) }, None => span.hint { (t(lang, "未指派", "nobody")) } } }
+            @if view.can_take {
+                form.inline method="post" action=(action) {
+                    input type="hidden" name="csrf" value=(signed.session.csrf_token);
+                    button.secondary type="submit" { (t(lang, "我来办理", "I'll take it")) }
+                }
+            }
+            @if !view.assignable.is_empty() {
+                form.inline method="post" action=(action) {
+                    input type="hidden" name="csrf" value=(signed.session.csrf_token);
+                    select name="assignee" aria-label=(t(lang, "指派给", "Give it to")) {
+                        @for user in &view.assignable { option value=(user.id) { (user.display_name) } }
+                    }
+                    " " button.secondary type="submit" { (t(lang, "指派", "Assign")) }
+                }
+            }
+        }
     }
 }
 
@@ -174,6 +235,7 @@ pub fn panel(service: &Service, view: &ApplicationView, signed: &SignedIn, lang:
     html! {
         section.summary id="centre" {
             h3 { (view.application.district.name(lang)) (t(lang, "人才服务中心", " talent-service centre")) }
+            @if staff { (holder(view, signed, lang)) }
             (correction_list(service, view, lang))
             (documents(view, lang))
             @if let Some(verification) = &view.verification {

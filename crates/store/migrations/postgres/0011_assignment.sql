@@ -1,0 +1,2 @@
+-- The member of the district centre's staff who has taken an application (or was given it).
+ALTER TABLE applications ADD COLUMN assigned_to BIGINT REFERENCES users (id);
