@@ -342,6 +342,14 @@ describe('an application from account creation to the printed form, in Chinese',
     assert.match(receipt, new RegExp(ZHANG.name));
     assert.match(receipt, /劳动合同/);
     await smsTo(server.dataDir, ZHANG.mobile, /人才服务中心受理/);
+    // The centre keeps the diploma and the degree certificate; the diploma goes back against a signature.
+    assert.match(receipt, /原件由本中心留存/);
+    await clerk.locator('#originals input[value=degree_certificate]').uncheck();
+    await clerk.locator('#originals input[name=collected_by]').fill('王经办');
+    await act(clerk, '归还原件');
+    const originals = await clerk.locator('#originals').innerText();
+    assert.match(originals, /学历证书：已归还.*签收人 王经办/);
+    assert.match(originals, /学位证书：留存中/);
   });
 
   test('the reviewer requests the file and marks months back-paid; a supervisor approves on a phone', async () => {

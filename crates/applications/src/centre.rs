@@ -145,6 +145,26 @@ pub struct Verification {
     pub by: i64,
 }
 
+/// An original the centre keeps while it verifies it, and whether it was handed back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeptOriginal {
+    pub material: String,
+    /// When the counter took it in.
+    pub kept_at: i64,
+    pub returned: Option<ReturnedOriginal>,
+}
+
+/// An original handed back: when, to whom (their signature) and by whom.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReturnedOriginal {
+    pub at: i64,
+    pub collected_by: String,
+    pub by: Option<String>,
+}
+
+/// The history entry of originals handed back.
+const ORIGINALS_RETURNED: &str = "originals_returned";
+
 /// The key of a move's event details under which each piece is kept.
 const COUNTER: &str = "counter";
 const DEADLINE: &str = "deadline";
@@ -269,6 +289,92 @@ impl Service {
                 !user.disabled && user.district == Some(application.district) && user.role == step.waiting_for
             })
             .collect())
+    }
+
+    /// The originals the counter kept at acceptance, each with whether it was handed back.
+    pub fn kept_originals(&self, events: &[ApplicationEvent]) -> Vec<KeptOriginal> {
+        let Some((kept_at, lines)) = self
+            .workflow
+            .actions
+            .iter()
+            .filter(|action| action.counter == Some(CounterOutcome::Complete))
+            .filter_map(|action| Self::counter_marks(events, &action.id))
+            .max_by_key(|(at, _)| *at)
+        else {
+            return Vec::new();
+        };
+        lines
+            .into_iter()
+            .filter(|line| {
+                line.mark == CounterMark::Original
+                    && self.materials.material(&line.material).is_some_and(|material| material.original_kept)
+            })
+            .map(|line| {
+                let returned = events
+                    .iter()
+                    .filter(|event| event.action == ORIGINALS_RETURNED && event.at >= kept_at)
+                    .find(|event| {
+                        event.details["materials"]
+                            .as_array()
+                            .is_some_and(|list| list.iter().any(|m| *m == *line.material))
+                    })
+                    .map(|event| ReturnedOriginal {
+                        at: event.at,
+                        collected_by: event.details["collected_by"].as_str().unwrap_or_default().to_string(),
+                        by: event.actor_name.clone(),
+                    });
+                KeptOriginal { material: line.material, kept_at, returned }
+            })
+            .collect()
+    }
+
+    /// The counter hands kept originals back to someone who signs for them (their name as
+    /// signed); each original is handed back once.
+    pub async fn return_originals(
+        &self,
+        actor: &Actor,
+        id: i64,
+        materials: &[String],
+        collected_by: &str,
+    ) -> Result<(), ServiceError> {
+        if actor.role != Role::Clerk {
+            return Err(ServiceError::Forbidden);
+        }
+        let application = self.visible(actor, id).await?;
+        let collected_by = clean_text("collected_by", collected_by, 50)?;
+        if collected_by.is_empty() {
+            return Err(ServiceError::refused(
+                "signature_required",
+                "请填写领取人姓名（签收）",
+                "Give the name of whoever collects them (their signature)",
+            ));
+        }
+        let events = self.store.application_events(id).await?;
+        let kept = self.kept_originals(&events);
+        let chosen: Vec<&KeptOriginal> = kept
+            .iter()
+            .filter(|original| original.returned.is_none() && materials.contains(&original.material))
+            .collect();
+        if chosen.is_empty() || chosen.len() != materials.len() {
+            return Err(ServiceError::refused(
+                "nothing_to_return",
+                "请选择本中心留存且尚未归还的原件",
+                "Choose originals the centre keeps and has not handed back",
+            ));
+        }
+        let returned: Vec<&str> = chosen.iter().map(|original| original.material.as_str()).collect();
+        let details = json!({ "materials": returned, "collected_by": collected_by });
+        let note = jifen_store::ApplicationNote {
+            action: ORIGINALS_RETURNED.into(),
+            actor_id: actor.id,
+            comment: format!("{collected_by} 签收"),
+            details: details.clone(),
+        };
+        let entry = audit(actor, "application_originals_returned", format!("application:{id}"), details);
+        self.store
+            .note_application(id, &application.state, &note, now_millis(), &entry)
+            .await
+            .map_err(crate::error::changed_meanwhile)
     }
 
     /// The checks the application's claim needs: the family-planning one only where the rule

@@ -47,14 +47,15 @@ impl Service {
             .filter(|line| wanted(line.mark))
             .enumerate()
             .map(|(index, line)| {
-                let title =
-                    self.materials.material(&line.material).map_or(line.material.as_str(), |m| m.title.get(Lang::Zh));
-                vec![
-                    (index + 1).to_string(),
-                    title.to_string(),
-                    line.mark.name(Lang::Zh).to_string(),
-                    line.reason.clone(),
-                ]
+                let material = self.materials.material(&line.material);
+                let title = material.map_or(line.material.as_str(), |m| m.title.get(Lang::Zh));
+                let kept = line.mark == CounterMark::Original && material.is_some_and(|m| m.original_kept);
+                let remark = match (kept, line.reason.is_empty()) {
+                    (true, true) => "原件由本中心留存，凭本凭证签收领回".to_string(),
+                    (true, false) => format!("原件由本中心留存，凭本凭证签收领回；{}", line.reason),
+                    (false, _) => line.reason.clone(),
+                };
+                vec![(index + 1).to_string(), title.to_string(), line.mark.name(Lang::Zh).to_string(), remark]
             })
             .collect();
         Block::Table { columns: columns(&[("序号", 1), ("材料", 6), ("核对结果", 2), ("说明", 4)]), rows }

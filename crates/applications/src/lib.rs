@@ -31,8 +31,8 @@ mod staff;
 pub use accounts::{EmployerApplicant, ImportProgress, LinkDecision, RegisterOutcome, STALE_IMPORT_MILLIS};
 pub use audit_log::{AuditFilter, MAX_AUDIT_ROWS, audit_csv};
 pub use centre::{
-    CheckRecord, CounterLine, CounterMark, Due, ItemVerdict, MoveInput, QueueFilter, QueueRow, Verification,
-    VerificationInput,
+    CheckRecord, CounterLine, CounterMark, Due, ItemVerdict, KeptOriginal, MoveInput, QueueFilter, QueueRow,
+    Verification, VerificationInput,
 };
 pub use employers::{EmployerDecision, MAX_REASON_CHARS};
 pub use error::ServiceError;

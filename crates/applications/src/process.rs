@@ -58,6 +58,8 @@ pub struct ApplicationView {
     pub can_take: bool,
     /// Whom a supervisor may give the current step to.
     pub assignable: Vec<jifen_store::User>,
+    /// The originals the centre kept, and whether each was handed back.
+    pub kept_originals: Vec<crate::centre::KeptOriginal>,
 }
 
 /// What changed between the employer's return of a form and now.
@@ -191,6 +193,7 @@ impl Service {
             && application.assigned_to != Some(actor.id);
         let assignable = self.assignable_staff(actor, &application).await?;
         Ok(ApplicationView {
+            kept_originals: self.kept_originals(&events),
             holder,
             can_take,
             assignable,

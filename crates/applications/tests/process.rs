@@ -484,6 +484,27 @@ async fn the_district_centre_accepts_reviews_and_a_second_person_decides() {
     let text = pdf_extract::extract_text_from_mem(&receipt).unwrap();
     assert!(text.contains("收件凭证") && text.contains("张伟明") && text.contains("劳动合同"), "{text}");
     assert!(!text.contains("310101199005120016"), "the receipt masks the ID number");
+    assert!(text.contains("原件由本中心留存"), "the receipt says which originals stay: {text}");
+    // The diploma and the degree certificate stay at the centre until handed back against a signature.
+    let kept = |view: jifen_applications::ApplicationView| -> Vec<(String, Option<String>)> {
+        view.kept_originals.into_iter().map(|o| (o.material, o.returned.map(|r| r.collected_by))).collect()
+    };
+    assert_eq!(
+        kept(service.view(clerk, id).await.unwrap()),
+        [("diploma".to_string(), None), ("degree_certificate".to_string(), None)]
+    );
+    let diploma = ["diploma".to_string()];
+    assert!(matches!(
+        service.return_originals(&supervisor, id, &diploma, "王经办").await,
+        Err(ServiceError::Forbidden)
+    ));
+    assert_eq!(service.return_originals(clerk, id, &diploma, " ").await.unwrap_err().code(), "signature_required");
+    service.return_originals(clerk, id, &diploma, "王经办").await.unwrap();
+    assert_eq!(service.return_originals(clerk, id, &diploma, "王经办").await.unwrap_err().code(), "nothing_to_return");
+    assert_eq!(
+        kept(service.view(&zhang, id).await.unwrap()),
+        [("diploma".to_string(), Some("王经办".to_string())), ("degree_certificate".to_string(), None)]
+    );
     // Staff of another district see nothing.
     assert!(matches!(service.view(&world.clerk_xuhui, id).await, Err(ServiceError::NotFound)));
     assert!(matches!(

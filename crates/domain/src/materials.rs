@@ -81,6 +81,10 @@ pub struct Material {
     /// stamps exists only once it is approved and printed).
     #[serde(default)]
     pub at_counter: bool,
+    /// The district centre keeps the original while it verifies it, and hands it back
+    /// against a signature.
+    #[serde(default)]
+    pub original_kept: bool,
 }
 
 /// Where one material of an application's checklist stands.

@@ -97,6 +97,17 @@ pub trait ApplicationStore: Send + Sync {
     ) -> impl Future<Output = Result<Application>> + Send;
     /// What happened to the application, oldest first.
     fn application_events(&self, id: i64) -> impl Future<Output = Result<Vec<ApplicationEvent>>> + Send;
+    /// Records something done to an application still in `state` that does not move it (an
+    /// original handed back), with its history entry and audit entry; otherwise
+    /// [`StoreError::Conflict`].
+    fn note_application(
+        &self,
+        id: i64,
+        state: &str,
+        note: &ApplicationNote,
+        at: Millis,
+        audit: &AuditEntry,
+    ) -> impl Future<Output = Result<()>> + Send;
     /// Gives an application still in `state` to a member of staff (or to no one), with its
     /// history entry and audit entry; otherwise [`StoreError::Conflict`]. The version does not
     /// change: who holds an application is not a change to it that others must reload for.
@@ -688,6 +699,33 @@ macro_rules! application_store {
                 self.application(id).await?.ok_or(StoreError::Conflict("application vanished after update"))
             }
 
+            async fn note_application(
+                &self,
+                id: i64,
+                state: &str,
+                note: &ApplicationNote,
+                at: Millis,
+                audit: &AuditEntry,
+            ) -> Result<()> {
+                let mut tx = self.begin_write().await?;
+                // Touching the row holds it against a concurrent move until the note is in.
+                let still = sqlx::query("UPDATE applications SET updated_at = $1 WHERE id = $2 AND state = $3")
+                    .bind(at)
+                    .bind(id)
+                    .bind(state)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if still == 0 {
+                    return Err(StoreError::Conflict("the application changed meanwhile"));
+                }
+                insert_event(&mut tx, id, at, Some(note.actor_id), &note.action, Some(state), state, &note.comment, &note.details)
+                    .await?;
+                append_audit(&mut tx, audit).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
             async fn assign_application(
                 &self,
                 id: i64,
@@ -985,6 +1023,7 @@ delegate!(ApplicationStore {
     save_draft(id: i64, state: &str, expected_version: i64, draft: &Draft, at: Millis, audit: &AuditEntry) -> Result<Application>;
     transition_application(id: i64, transition: &Transition, at: Millis, audit: &AuditEntry, messages: &[NewMessage]) -> Result<Application>;
     application_events(id: i64) -> Result<Vec<ApplicationEvent>>;
+    note_application(id: i64, state: &str, note: &ApplicationNote, at: Millis, audit: &AuditEntry) -> Result<()>;
     assign_application(id: i64, state: &str, assignee: Option<i64>, actor_id: i64, at: Millis, audit: &AuditEntry) -> Result<()>;
     add_upload(upload: &NewUpload, by: i64, at: Millis, audit: &AuditEntry) -> Result<Upload>;
     uploads(application_id: i64) -> Result<Vec<Upload>>;

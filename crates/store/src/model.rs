@@ -296,6 +296,16 @@ pub struct Transition {
     pub details: serde_json::Value,
 }
 
+/// Something done to an application that does not move it (see
+/// `ApplicationStore::note_application`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApplicationNote {
+    pub action: String,
+    pub actor_id: i64,
+    pub comment: String,
+    pub details: serde_json::Value,
+}
+
 /// What happened to an application, in order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApplicationEvent {

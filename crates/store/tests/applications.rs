@@ -246,6 +246,27 @@ async fn contract<S: Repository + ApplicationStore>(store: &S) {
     let last = store.application_events(application.id).await.unwrap().pop().unwrap();
     assert_eq!((last.action.as_str(), last.to_state.as_str(), last.actor_id), ("assign", "returned", Some(agent_a)));
 
+    // A note (an original handed back) does not move it or change its version.
+    let note = ApplicationNote {
+        action: "originals_returned".into(),
+        actor_id: agent_a,
+        comment: "王经办 签收".into(),
+        details: json!({ "materials": ["diploma"] }),
+    };
+    let wrong_state = store.note_application(application.id, "filed", &note, 9_200, &audit("x")).await;
+    assert!(matches!(wrong_state, Err(StoreError::Conflict(_))), "{wrong_state:?}");
+    store
+        .note_application(application.id, "returned", &note, 9_200, &audit("application_originals_returned"))
+        .await
+        .unwrap();
+    let noted = store.application(application.id).await.unwrap().unwrap();
+    assert_eq!((noted.state.as_str(), noted.version), ("returned", 4));
+    let last = store.application_events(application.id).await.unwrap().pop().unwrap();
+    assert_eq!(
+        (last.action.as_str(), last.comment.as_str(), last.details["materials"][0].as_str()),
+        ("originals_returned", "王经办 签收", Some("diploma"))
+    );
+
     // A final state closes the application: a new one may start.
     let closing = Transition {
         action: "withdraw".into(),

@@ -152,6 +152,66 @@ pub async fn assign(
     }
 }
 
+/// `POST /applications/{id}/originals`: the counter hands kept originals back; the
+/// collector's name is their signature.
+pub async fn return_originals(
+    State(state): State<AppState>,
+    chosen: Chosen,
+    headers: axum::http::HeaderMap,
+    signed: SignedIn,
+    Path(id): Path<i64>,
+    crate::checked_form::CheckedForm(pairs): crate::checked_form::CheckedForm<Vec<(String, String)>>,
+) -> Response {
+    let lang = chosen.lang;
+    let value = |name: &str| pairs.iter().find(|(key, _)| key == name).map_or("", |(_, value)| value.as_str());
+    if !signed.form_ok(&headers, value("csrf")) {
+        return crate::respond::stale_form(lang);
+    }
+    let materials: Vec<String> =
+        pairs.iter().filter(|(key, _)| key == "original").map(|(_, material)| material.clone()).collect();
+    match state.service.return_originals(&Actor::from(&signed.user), id, &materials, value("collected_by")).await {
+        Ok(()) => crate::respond::see_other(&format!("/applications/{id}?done=moved")),
+        Err(e) => service_error(lang, &e),
+    }
+}
+
+/// The originals the centre keeps: each with whether it was handed back and to whom; the
+/// clerk's form to hand them back against a signature.
+fn kept_originals(service: &Service, view: &ApplicationView, signed: &SignedIn, lang: Lang) -> Markup {
+    if view.kept_originals.is_empty() {
+        return html! {};
+    }
+    let clerk = signed.user.role == Role::Clerk;
+    let waiting = view.kept_originals.iter().any(|original| original.returned.is_none());
+    html! {
+        section id="originals" {
+            h4 { (t(lang, "中心留存的原件", "Originals the centre keeps")) }
+            form method="post" action=(format!("/applications/{}/originals", view.application.id)) {
+                input type="hidden" name="csrf" value=(signed.session.csrf_token);
+                ul { @for original in &view.kept_originals {
+                    li data-material=(original.material) {
+                        @let status = html! {
+                            (material_title(service, &original.material, lang)) "："
+                            @match &original.returned {
+                                Some(returned) => { (t(lang, "已归还，", "handed back, ")) (shanghai_time(returned.at))
+                                    (t(lang, "，签收人 ", ", signed for by ")) strong { (returned.collected_by) } }
+                                None => { (t(lang, "留存中（自 ", "kept (since ")) (shanghai_time(original.kept_at)) (t(lang, " 起）", ")")) }
+                            }
+                        };
+                        @if clerk && original.returned.is_none() {
+                            label.check { input type="checkbox" name="original" value=(original.material) checked; (status) }
+                        } @else { (status) }
+                    }
+                } }
+                @if clerk && waiting {
+                    label { (t(lang, "领取人姓名（签收）", "Collected by (signature)")) input name="collected_by" required; }
+                    button.secondary type="submit" { (t(lang, "归还原件", "Hand back")) }
+                }
+            }
+        }
+    }
+}
+
 /// Who holds the current step, "I'll take it", and a supervisor's choice of whom to give it.
 fn holder(view: &ApplicationView, signed: &SignedIn, lang: Lang) -> Markup {
     let id = view.application.id;
@@ -238,6 +298,7 @@ pub fn panel(service: &Service, view: &ApplicationView, signed: &SignedIn, lang:
             @if staff { (holder(view, signed, lang)) }
             (correction_list(service, view, lang))
             (documents(view, lang))
+            (kept_originals(service, view, signed, lang))
             @if let Some(verification) = &view.verification {
                 @if staff || service.workflow.state(&view.application.state).is_some_and(|s| s.is_final) {
                     (verification_table(service, view, verification, lang))

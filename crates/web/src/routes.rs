@@ -133,6 +133,7 @@ fn routes() -> Vec<Route> {
         Route::get("/applications/{id}/documents/{kind}", APPLICATION_PARTIES, centre::document),
         Route::get("/centre", DISTRICT_STAFF, centre::queue),
         Route::post("/applications/{id}/assign", DISTRICT_STAFF, centre::assign),
+        Route::post("/applications/{id}/originals", CLERK, centre::return_originals),
         Route::post("/applications/{id}/materials/{material}", APPLICANT_OR_EMPLOYER, applications::upload)
             .body_limit(jifen_applications::MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD),
         Route::get("/materials/{id}", APPLICATION_PARTIES, applications::download),
