@@ -402,5 +402,30 @@ describe('an application from account creation to the printed form, in Chinese',
     assert.equal(Number(await zhang.locator('#verified-total').innerText()), verified);
     assert.match(await zhang.locator('#verification').innerText(), /补缴/, 'the applicant sees why');
     await shot(zhang, 'centre-granted-applicant-zh');
+
+    // The holder prints the points notice from their home page: holder, child and the check address.
+    await zhang.goto(`${server.base}/home`);
+    assert.match(await zhang.locator('#my-notice').innerText(), /有效/);
+    const notice = await pdfOf(zhang, '打印积分通知书（PDF）', 'points-notice.pdf');
+    assert.match(notice, /上海市居住证积分通知书/);
+    assert.match(notice, new RegExp(ZHANG.name));
+    assert.match(notice, /张小明/);
+    const address = /(https?:\/\/\S+\/verify\/[A-Z0-9-]+\/[A-Z0-9]{12})/.exec(notice.replace(/\s+/g, ''))[1];
+    // Anyone opens the address of the QR code on a phone: genuine, in force, personal data masked.
+    const stranger = await browser.newContext({ locale: 'zh-CN', viewport: { width: 390, height: 844 } });
+    const phone = await stranger.newPage();
+    await phone.goto(address);
+    const verdict = phone.locator('#verdict');
+    assert.equal(await verdict.getAttribute('data-standing'), 'current');
+    const shown = await verdict.innerText();
+    assert.match(shown, /真实有效/);
+    assert.match(shown, /张\*明/);
+    assert.ok(!shown.includes(ZHANG.id), 'the ID number is masked');
+    const wide = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(wide <= 0, `the page is ${wide}px wider than a phone`);
+    await shot(phone, 'notice-verify-phone-zh');
+    await phone.goto(address.replace(/[A-Z0-9]{12}$/, 'AAAAAAAAAAAA'));
+    assert.equal(await phone.locator('#verdict').getAttribute('data-standing'), 'unknown');
+    await stranger.close();
   });
 });

@@ -18,7 +18,8 @@ use jifen_domain::{Role, clock};
 use jifen_ids::ResidentIdNumber;
 use jifen_rules::{Context, ItemId, Lang};
 use jifen_store::{
-    Application, ApplicationEvent, ApplicationListing, ApplicationStore, Repository, StaffStore, User, now_millis,
+    Applicant, Application, ApplicationEvent, ApplicationListing, ApplicationStore, Employer, Repository, StaffStore,
+    User, now_millis,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -611,10 +612,11 @@ impl Service {
         &self,
         actor: &Actor,
         application: &Application,
-        id_number: &str,
+        parties: (&Applicant, &Employer),
         action: &Action,
         input: &MoveInput,
     ) -> Result<CentreMove, ServiceError> {
+        let id_number = parties.0.id_number.as_str();
         let mut details = serde_json::Map::new();
         let mut summary = None;
         let mut values = BTreeMap::new();
@@ -652,8 +654,9 @@ impl Service {
             let verification = self.checked_verification(actor, application, id_number, posted)?;
             details.insert(VERIFICATION.into(), json!(verification));
         }
+        let current_verification = events.as_deref().and_then(|events| self.current_verification(events));
         if action.needs_verification || action.four_eyes {
-            let current = events.as_deref().and_then(|events| self.current_verification(events));
+            let current = current_verification.clone();
             if action.needs_verification && current.is_none() {
                 return Err(ServiceError::refused(
                     "verification_missing",
@@ -686,7 +689,15 @@ impl Service {
                 }
             }
         }
-        Ok(CentreMove { details, summary, values })
+        let notice = match (action.issues_notice, &current_verification) {
+            (true, Some(verification)) => {
+                let notice = self.new_notice(application, parties, verification);
+                values.insert("valid_until", notice.valid_until.clone());
+                Some(notice)
+            }
+            _ => None,
+        };
+        Ok(CentreMove { details, summary, values, notice })
     }
 
     /// A district centre's queue: its applications at the centre, the oldest first, each
@@ -768,6 +779,8 @@ pub(crate) struct CentreMove {
     pub details: serde_json::Map<String, serde_json::Value>,
     /// Replaces the move's comment in the message (the correction notice's list).
     pub summary: Option<String>,
-    /// Values the message quotes: `deadline`, `score`.
+    /// Values the message quotes: `deadline`, `score`, `valid_until`.
     pub values: BTreeMap<&'static str, String>,
+    /// The points notice the move issues.
+    pub notice: Option<jifen_store::NewPointsNotice>,
 }

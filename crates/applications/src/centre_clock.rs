@@ -53,6 +53,7 @@ impl Service {
                         claimed_total: None,
                         review: BTreeMap::new(),
                         details: json!({ "deadline": deadline, "by": "system" }),
+                        notice: None,
                     };
                     let entry = AuditEntry {
                         at: now_millis(),

@@ -23,6 +23,7 @@ mod documents;
 mod employers;
 mod error;
 mod materials;
+mod notices;
 mod printing;
 mod process;
 mod sign_in;
@@ -37,6 +38,7 @@ pub use centre::{
 pub use employers::{EmployerDecision, MAX_REASON_CHARS};
 pub use error::ServiceError;
 pub use materials::{MAX_UPLOAD_BYTES, clean_filename, detect_content_type};
+pub use notices::{NoticeStanding, PublicNotice};
 pub use process::{ApplicationView, ChangesSinceReturn, FieldComments};
 pub use sign_in::{Credentials, DEVICE_MILLIS, EmployerSignUp, NewSession, SESSION_MILLIS, SIGN_IN_WINDOW_MILLIS};
 pub use staff::{NewStaff, StaffChange};

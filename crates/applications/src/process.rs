@@ -60,6 +60,8 @@ pub struct ApplicationView {
     pub assignable: Vec<jifen_store::User>,
     /// The originals the centre kept, and whether each was handed back.
     pub kept_originals: Vec<crate::centre::KeptOriginal>,
+    /// The points notice its grant issued.
+    pub notice: Option<jifen_store::PointsNotice>,
 }
 
 /// What changed between the employer's return of a form and now.
@@ -193,6 +195,7 @@ impl Service {
             && application.assigned_to != Some(actor.id);
         let assignable = self.assignable_staff(actor, &application).await?;
         Ok(ApplicationView {
+            notice: self.store.points_notice_of_application(id).await?,
             kept_originals: self.kept_originals(&events),
             holder,
             can_take,
@@ -459,7 +462,7 @@ impl Service {
         }
         let to =
             self.workflow.state(&action.to).ok_or_else(|| ServiceError::Internal(format!("state {}", action.to)))?;
-        let centre = self.centre_move(actor, &application, &applicant.id_number, action, input).await?;
+        let centre = self.centre_move(actor, &application, (&applicant, &employer), action, input).await?;
         let summary = centre.summary.clone().unwrap_or(summary);
         let mut values = vec![
             ("name", applicant.name.as_str()),
@@ -489,6 +492,7 @@ impl Service {
                 }
                 serde_json::Value::Object(details)
             },
+            notice: centre.notice,
             review,
         };
         let entry = audit(

@@ -595,6 +595,31 @@ async fn the_district_centre_accepts_reviews_and_a_second_person_decides() {
             "{phone}: {bodies:?}"
         );
     }
+    // The points notice: printed by the holder and the employer, the same at every print,
+    // with the holder, the child, the score and a QR code to the public check.
+    let notice = service.notice_of(&zhang, id).await.unwrap();
+    assert_eq!(notice.total, verification.total);
+    let pdf = service.notice_pdf(&zhang, id, "https://jifen.example/verify").await.unwrap();
+    assert_eq!(
+        pdf,
+        service.notice_pdf(&world.agent_a, id, "https://jifen.example/verify").await.unwrap(),
+        "a re-print is the same notice"
+    );
+    let text = pdf_extract::extract_text_from_mem(&pdf).unwrap();
+    for needle in ["积分通知书", "张伟明", "张小明", "310101199005120016", &notice.serial, &notice.check_code]
+    {
+        assert!(text.contains(needle), "{needle} missing from {text}");
+    }
+    assert!(matches!(service.notice_of(&world.clerk_xuhui, id).await, Err(ServiceError::NotFound)));
+    // Anyone checks it with the serial and the check code; a wrong code tells nothing.
+    let public = service.verify_notice(&notice.serial, &notice.check_code.to_ascii_lowercase()).await.unwrap().unwrap();
+    assert_eq!(
+        (public.standing, public.holder.as_str(), public.total),
+        (jifen_applications::NoticeStanding::Current, "张*明", notice.total)
+    );
+    assert_eq!(public.id_number, "310***********0016");
+    assert!(service.verify_notice(&notice.serial, "AAAAAAAAAAAA").await.unwrap().is_none());
+    assert!(service.verify_notice("JF-NOPE", &notice.check_code).await.unwrap().is_none());
     let audited: Vec<String> =
         service.store.audit_of(&format!("application:{id}")).await.unwrap().into_iter().map(|e| e.action).collect();
     for action in

@@ -197,6 +197,18 @@ pub fn random_token() -> String {
     hex(&bytes)
 }
 
+/// The characters of check codes: upper-case letters and digits without look-alikes (no
+/// 0/O, 1/I); 32 of them, so a random byte's low five bits pick one uniformly.
+const CHECK_ALPHABET: &[u8; 32] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+
+/// A check code printed on an official document for its public verification: 12 characters
+/// (60 random bits), so that nobody can guess or enumerate a genuine one.
+pub fn check_code() -> String {
+    let mut bytes = [0u8; 12];
+    OsRng.fill_bytes(&mut bytes);
+    bytes.iter().map(|byte| char::from(CHECK_ALPHABET[usize::from(byte & 31)])).collect()
+}
+
 /// The characters of initial passwords: letters and digits without look-alikes (no 0/O,
 /// 1/l/I, i).
 const INITIAL_ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";

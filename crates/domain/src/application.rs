@@ -99,6 +99,7 @@ impl Problem {
 const FORM_FIELDS: &[&str] = &[
     "name",
     "permit_number",
+    "permit_valid_until",
     "mobile",
     "address",
     "post",

@@ -124,8 +124,16 @@ const AMOUNT_FIELDS: [(&str, &str, &str); 4] = [
     ("public_years", "年数", "a number of years"),
 ];
 /// The fields holding one date.
-const DATE_FIELDS: [&str; 7] =
-    ["as_of", "birth_date", "edu_graduated_on", "qual_obtained_on", "spouse_married_on", "lingang_since", "deadline"];
+const DATE_FIELDS: [&str; 8] = [
+    "as_of",
+    "birth_date",
+    "edu_graduated_on",
+    "qual_obtained_on",
+    "spouse_married_on",
+    "lingang_since",
+    "deadline",
+    "permit_valid_until",
+];
 /// The fields holding dates separated by commas.
 const DATE_LIST_FIELDS: [&str; 4] = ["false_materials", "detentions", "crimes", "serious_crimes"];
 

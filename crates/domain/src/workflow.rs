@@ -138,6 +138,9 @@ pub struct Action {
     /// The official document the move issues.
     #[serde(default)]
     pub document: Option<DocumentKind>,
+    /// The move issues the holder's points notice (积分通知书), superseding any earlier one.
+    #[serde(default)]
+    pub issues_notice: bool,
     pub title: Text,
 }
 
@@ -229,6 +232,12 @@ impl Workflow {
             let from_states = || action.from.iter().filter_map(|id| self.state(id));
             if action.after_deadline && from_states().any(|s| s.deadline_working_days.is_none()) {
                 return fail(format!("action {} waits for a deadline its state does not have", action.id));
+            }
+            if action.issues_notice && !(action.needs_verification && action.reaches_standard) {
+                return fail(format!(
+                    "action {} issues a notice without a verified score that reaches the standard",
+                    action.id
+                ));
             }
             if action.four_eyes && !action.roles.iter().all(|role| role.is_district_staff()) {
                 return fail(format!("action {} is four-eyes but not only for district staff", action.id));

@@ -38,6 +38,8 @@ const SEAL_BOX_HEIGHT: f32 = 45.0 * MM;
 const SEAL_BOXES_PER_ROW: usize = 3;
 /// Share of the width given to each label cell of a fields grid: seven characters.
 const LABEL_SHARE: f32 = 0.17;
+/// The side of a two-dimensional code with its quiet zone: 30 mm.
+const CODE_SIDE: f32 = 85.0;
 /// The widest page number the footer reserves room for.
 const WIDEST_PAGE_NUMBER: &str = "第 999 页 / 共 999 页";
 
@@ -48,6 +50,8 @@ pub(crate) enum Op {
     Text { x: f32, baseline: f32, size: f32, text: String },
     /// A bordered rectangle, filled light grey when `shaded` (labels and table headers).
     Cell { x: f32, y: f32, width: f32, height: f32, shaded: bool },
+    /// A filled black square (a module of a two-dimensional code).
+    Dark { x: f32, y: f32, side: f32 },
 }
 
 impl Op {
@@ -59,6 +63,7 @@ impl Op {
             Self::Cell { x, y, width, height, shaded } => {
                 Self::Cell { x: *x, y: y + dy, width: *width, height: *height, shaded: *shaded }
             }
+            Self::Dark { x, y, side } => Self::Dark { x: *x, y: y + dy, side: *side },
         }
     }
 }
@@ -195,6 +200,7 @@ impl Composer<'_> {
             Block::Table { columns, rows } => self.table(columns, rows)?,
             Block::Paragraph(text) => self.paragraph(text),
             Block::SealBoxes(boxes) => self.seal_boxes(boxes),
+            Block::Code { modules, caption } => self.code(modules, caption),
         })
     }
 
@@ -273,6 +279,30 @@ impl Composer<'_> {
             units.push(Unit { header: Some(Rc::clone(&header)), ..self.grid_row(&row_cells, row_limit) });
         }
         Ok(units)
+    }
+
+    /// A two-dimensional code with a quiet zone of four modules, its caption to its right.
+    fn code(&self, modules: &[Vec<bool>], caption: &str) -> Vec<Unit> {
+        const QUIET_MODULES: usize = 4;
+        let across = modules.len() + 2 * QUIET_MODULES;
+        let module = CODE_SIDE / across as f32;
+        let mut ops = Vec::new();
+        for (row, line) in modules.iter().enumerate() {
+            for (column, dark) in line.iter().enumerate() {
+                if *dark {
+                    let x = MARGIN + module * (column + QUIET_MODULES) as f32;
+                    let y = module * (row + QUIET_MODULES) as f32;
+                    ops.push(Op::Dark { x, y, side: module });
+                }
+            }
+        }
+        let caption_x = MARGIN + CODE_SIDE + CELL_PADDING_X;
+        let caption_width = CONTENT_WIDTH - CODE_SIDE - CELL_PADDING_X;
+        let lines = self.lines(caption, caption_width, BODY_SIZE);
+        let top = (CODE_SIDE - line_height(BODY_SIZE) * lines.len() as f32).max(0.0) / 2.0;
+        self.text(&mut ops, &lines, caption_x, caption_width, top, BODY_SIZE, Align::Left);
+        let height = CODE_SIDE.max(line_height(BODY_SIZE) * lines.len() as f32);
+        vec![Unit::new(height, BLOCK_GAP, ops)]
     }
 
     /// Boxes of equal width side by side, up to three to a row, each row one unit.
@@ -430,7 +460,7 @@ mod tests {
         page.iter()
             .filter_map(|op| match op {
                 Op::Text { text, .. } => Some(text.as_str()),
-                Op::Cell { .. } => None,
+                Op::Cell { .. } | Op::Dark { .. } => None,
             })
             .collect()
     }
@@ -443,6 +473,7 @@ mod tests {
                 let (left, right, top, bottom) = match op {
                     Op::Cell { x, y, width, height, .. } => (*x, x + width, *y, y + height),
                     Op::Text { x, baseline, .. } => (*x, *x, *baseline, *baseline),
+                    Op::Dark { x, y, side } => (*x, x + side, *y, y + side),
                 };
                 let inside = left >= MARGIN - EPSILON
                     && right <= PAGE_WIDTH - MARGIN + EPSILON
@@ -513,6 +544,28 @@ mod tests {
     }
 
     #[test]
+    fn a_code_is_drawn_module_by_module_inside_its_quiet_zone_beside_its_caption() {
+        // A 3×3 pattern: 5 dark modules.
+        let modules = vec![vec![true, false, true], vec![false, true, false], vec![true, false, true]];
+        let pages = pages_of(vec![Block::Code { modules, caption: "扫描核验".into() }]);
+        assert_eq!(pages.len(), 1);
+        let dark: Vec<(f32, f32, f32)> = pages[0]
+            .iter()
+            .filter_map(|op| match op {
+                Op::Dark { x, y, side } => Some((*x, *y, *side)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(dark.len(), 5);
+        let side = dark[0].2;
+        assert!((side - CODE_SIDE / 11.0).abs() < 0.01, "3 modules and a quiet zone of 4 on each side");
+        assert!((dark[0].0 - (MARGIN + 4.0 * side)).abs() < 0.01, "the quiet zone comes first");
+        assert!((dark[4].0 - dark[0].0 - 2.0 * side).abs() < 0.01);
+        assert!(texts(&pages[0]).contains(&"扫描核验"));
+        assert_inside_page(&pages);
+    }
+
+    #[test]
     fn seal_boxes_share_a_row_and_keep_their_height() {
         let seal = |label: &str| SealBox { label: label.to_owned(), note: "年    月    日".to_owned() };
         let pages = pages_of(vec![Block::SealBoxes(vec![seal("申请人签名"), seal("用人单位意见（盖章）")])]);
@@ -520,7 +573,7 @@ mod tests {
             .iter()
             .filter_map(|op| match op {
                 Op::Cell { x, y, height, .. } => Some((*x, *y, *height)),
-                Op::Text { .. } => None,
+                Op::Text { .. } | Op::Dark { .. } => None,
             })
             .collect();
         assert_eq!(boxes.len(), 2);

@@ -40,6 +40,9 @@ pub enum Block {
     Paragraph(String),
     /// Boxes about 45 mm tall side by side (three to a row at most), never split across pages.
     SealBoxes(Vec<SealBox>),
+    /// A two-dimensional code (a QR code's modules, dark = `true`, row by row), about 30 mm
+    /// square with its quiet zone, on the left, with a caption beside it; never split.
+    Code { modules: Vec<Vec<bool>>, caption: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

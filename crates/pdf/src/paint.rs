@@ -34,6 +34,7 @@ pub(crate) fn paint(pages: &[Vec<Op>], face: &Face, title: &str) -> Result<Vec<u
         draw_cells(&mut surface, ops, |_| true);
         surface.set_stroke(None);
         surface.set_fill(Some(Fill::default()));
+        draw_dark(&mut surface, ops);
         for op in ops {
             if let Op::Text { x, baseline, size, text } = op {
                 let glyphs = face.glyphs(text);
@@ -58,5 +59,20 @@ fn draw_cells(surface: &mut Surface, ops: &[Op], wanted: impl Fn(bool) -> bool) 
                 surface.draw_path(&path);
             }
         }
+    }
+}
+
+/// The dark modules of two-dimensional codes, filled with the current (black) fill.
+fn draw_dark(surface: &mut Surface, ops: &[Op]) {
+    let mut builder = PathBuilder::new();
+    for op in ops {
+        if let Op::Dark { x, y, side } = *op
+            && let Some(rect) = Rect::from_xywh(x, y, side, side)
+        {
+            builder.push_rect(rect);
+        }
+    }
+    if let Some(path) = builder.finish() {
+        surface.draw_path(&path);
     }
 }

@@ -97,6 +97,15 @@ pub trait ApplicationStore: Send + Sync {
     ) -> impl Future<Output = Result<Application>> + Send;
     /// What happened to the application, oldest first.
     fn application_events(&self, id: i64) -> impl Future<Output = Result<Vec<ApplicationEvent>>> + Send;
+    /// A points notice by its serial number.
+    fn points_notice(&self, serial: &str) -> impl Future<Output = Result<Option<PointsNotice>>> + Send;
+    /// A holder's points notices, the newest first.
+    fn points_notices_of_holder(&self, holder_id: i64) -> impl Future<Output = Result<Vec<PointsNotice>>> + Send;
+    /// The points notice an application's grant issued, if any.
+    fn points_notice_of_application(
+        &self,
+        application_id: i64,
+    ) -> impl Future<Output = Result<Option<PointsNotice>>> + Send;
     /// Records something done to an application still in `state` that does not move it (an
     /// original handed back), with its history entry and audit entry; otherwise
     /// [`StoreError::Conflict`].
@@ -289,6 +298,43 @@ impl From<ListingRow> for ApplicationListing {
 }
 
 #[derive(sqlx::FromRow)]
+struct NoticeRow {
+    id: i64,
+    serial: String,
+    check_code: String,
+    application_id: i64,
+    holder_id: i64,
+    employer_id: i64,
+    district: String,
+    total: i64,
+    valid_until: String,
+    issued_at: i64,
+    superseded_at: Option<i64>,
+    details: Json<serde_json::Value>,
+}
+
+impl TryFrom<NoticeRow> for PointsNotice {
+    type Error = StoreError;
+
+    fn try_from(row: NoticeRow) -> Result<Self> {
+        Ok(Self {
+            id: row.id,
+            serial: row.serial,
+            check_code: row.check_code,
+            application_id: row.application_id,
+            holder_id: row.holder_id,
+            employer_id: row.employer_id,
+            district: parse_district(&row.district)?,
+            total: row.total,
+            valid_until: row.valid_until,
+            issued_at: row.issued_at,
+            superseded_at: row.superseded_at,
+            details: row.details.0,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
 struct EventRow {
     id: i64,
     application_id: i64,
@@ -390,6 +436,8 @@ const LISTING_SELECT: &str = "SELECT a.id, a.applicant_id, p.name AS applicant_n
     s.display_name AS assigned_name, s.role AS assigned_role \
     FROM applications a JOIN applicants p ON p.user_id = a.applicant_id JOIN employers e ON e.id = a.employer_id \
     LEFT JOIN users s ON s.id = a.assigned_to";
+const NOTICE_COLUMNS: &str = "id, serial, check_code, application_id, holder_id, employer_id, district, total, \
+    valid_until, issued_at, superseded_at, details";
 const UPLOAD_COLUMNS: &str =
     "id, application_id, material, filename, content_type, size, sha256, uploaded_by, uploaded_at, superseded";
 const IMPORT_COLUMNS: &str = "id, employer_id, created_by, status, total, processed, report, created_at, updated_at";
@@ -693,10 +741,59 @@ macro_rules! application_store {
                     &transition.details,
                 )
                 .await?;
+                if let Some(notice) = &transition.notice {
+                    sqlx::query(
+                        "UPDATE points_notices SET superseded_at = $1 WHERE holder_id = $2 AND superseded_at IS NULL",
+                    )
+                    .bind(at)
+                    .bind(notice.holder_id)
+                    .execute(&mut *tx)
+                    .await?;
+                    sqlx::query(
+                        "INSERT INTO points_notices (serial, check_code, application_id, holder_id, employer_id, district, \
+                         total, valid_until, issued_at, superseded_at, details) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, $10)",
+                    )
+                    .bind(&notice.serial)
+                    .bind(&notice.check_code)
+                    .bind(id)
+                    .bind(notice.holder_id)
+                    .bind(notice.employer_id)
+                    .bind(notice.district.as_str())
+                    .bind(notice.total)
+                    .bind(&notice.valid_until)
+                    .bind(at)
+                    .bind(Json(&notice.details))
+                    .execute(&mut *tx)
+                    .await?;
+                }
                 append_audit(&mut tx, audit).await?;
                 insert_messages(&mut tx, messages, at).await?;
                 tx.commit().await?;
                 self.application(id).await?.ok_or(StoreError::Conflict("application vanished after update"))
+            }
+
+            async fn points_notice(&self, serial: &str) -> Result<Option<PointsNotice>> {
+                let sql = format!("SELECT {NOTICE_COLUMNS} FROM points_notices WHERE serial = $1");
+                let row: Option<NoticeRow> =
+                    sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(serial).fetch_optional(&self.pool).await?;
+                row.map(PointsNotice::try_from).transpose()
+            }
+
+            async fn points_notices_of_holder(&self, holder_id: i64) -> Result<Vec<PointsNotice>> {
+                let sql = format!("SELECT {NOTICE_COLUMNS} FROM points_notices WHERE holder_id = $1 ORDER BY id DESC");
+                let rows: Vec<NoticeRow> =
+                    sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(holder_id).fetch_all(&self.pool).await?;
+                rows.into_iter().map(PointsNotice::try_from).collect()
+            }
+
+            async fn points_notice_of_application(&self, application_id: i64) -> Result<Option<PointsNotice>> {
+                let sql = format!("SELECT {NOTICE_COLUMNS} FROM points_notices WHERE application_id = $1 ORDER BY id DESC");
+                let row: Option<NoticeRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(application_id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.map(PointsNotice::try_from).transpose()
             }
 
             async fn note_application(
@@ -1024,6 +1121,9 @@ delegate!(ApplicationStore {
     transition_application(id: i64, transition: &Transition, at: Millis, audit: &AuditEntry, messages: &[NewMessage]) -> Result<Application>;
     application_events(id: i64) -> Result<Vec<ApplicationEvent>>;
     note_application(id: i64, state: &str, note: &ApplicationNote, at: Millis, audit: &AuditEntry) -> Result<()>;
+    points_notice(serial: &str) -> Result<Option<PointsNotice>>;
+    points_notices_of_holder(holder_id: i64) -> Result<Vec<PointsNotice>>;
+    points_notice_of_application(application_id: i64) -> Result<Option<PointsNotice>>;
     assign_application(id: i64, state: &str, assignee: Option<i64>, actor_id: i64, at: Millis, audit: &AuditEntry) -> Result<()>;
     add_upload(upload: &NewUpload, by: i64, at: Millis, audit: &AuditEntry) -> Result<Upload>;
     uploads(application_id: i64) -> Result<Vec<Upload>>;

@@ -294,6 +294,42 @@ pub struct Transition {
     /// The per-field comments that stand after the move (empty clears them).
     pub review: BTreeMap<String, String>,
     pub details: serde_json::Value,
+    /// The points notice the move issues (a grant); it supersedes the holder's current one.
+    pub notice: Option<NewPointsNotice>,
+}
+
+/// A points notice to issue with the move that grants an application.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewPointsNotice {
+    pub serial: String,
+    pub check_code: String,
+    pub holder_id: i64,
+    pub employer_id: i64,
+    pub district: District,
+    pub total: i64,
+    /// The last day it is valid (`YYYY-MM-DD`).
+    pub valid_until: String,
+    /// What it shows besides: the holder's name, ID and permit numbers, the employer's
+    /// name, the co-residents.
+    pub details: serde_json::Value,
+}
+
+/// A points notice (积分通知书) as issued.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PointsNotice {
+    pub id: i64,
+    pub serial: String,
+    pub check_code: String,
+    pub application_id: i64,
+    pub holder_id: i64,
+    pub employer_id: i64,
+    pub district: District,
+    pub total: i64,
+    pub valid_until: String,
+    pub issued_at: Millis,
+    /// When a later notice of the same holder replaced it.
+    pub superseded_at: Option<Millis>,
+    pub details: serde_json::Value,
 }
 
 /// Something done to an application that does not move it (see

@@ -168,6 +168,7 @@ async fn contract<S: Repository + ApplicationStore>(store: &S) {
         claimed_total: Some(96),
         review: BTreeMap::new(),
         details: json!({}),
+        notice: None,
     };
     let moved = store
         .transition_application(
@@ -277,9 +278,50 @@ async fn contract<S: Repository + ApplicationStore>(store: &S) {
         review: BTreeMap::new(),
         ..returned.clone()
     };
+    // The closing move issues the holder's points notice, in the same transaction.
+    let notice = |serial: &str| NewPointsNotice {
+        serial: serial.into(),
+        check_code: "ABCDEFGHJKLM".into(),
+        holder_id: zhang.user_id,
+        employer_id: employer_a,
+        district: District::Pudong,
+        total: 135,
+        valid_until: "2027-11-28".into(),
+        details: json!({ "name": "张伟明", "co_residents": [{ "relation": "child", "name": "张小明" }] }),
+    };
+    let closing = Transition { notice: Some(notice("JF-1")), ..closing };
     let closed = store.transition_application(application.id, &closing, 9_500, &audit("x"), &[]).await.unwrap();
     assert!(!closed.open && closed.review.is_empty());
-    store.create_application(&new, zhang.user_id, 9_600, &audit("application_create")).await.unwrap();
+    let first = store.points_notice("JF-1").await.unwrap().unwrap();
+    assert_eq!((first.application_id, first.total, first.superseded_at), (application.id, 135, None));
+    assert_eq!(first.details["co_residents"][0]["name"], "张小明");
+    assert_eq!(store.points_notice_of_application(application.id).await.unwrap(), Some(first.clone()));
+    let next = store.create_application(&new, zhang.user_id, 9_600, &audit("application_create")).await.unwrap();
+    // A later notice of the same holder supersedes the earlier one; both stay.
+    let granted = Transition {
+        from_state: "draft".into(),
+        expected_version: next.version,
+        notice: Some(notice("JF-2")),
+        ..closing.clone()
+    };
+    store.transition_application(next.id, &granted, 9_700, &audit("x"), &[]).await.unwrap();
+    let held = store.points_notices_of_holder(zhang.user_id).await.unwrap();
+    assert_eq!(
+        held.iter().map(|n| (n.serial.as_str(), n.superseded_at)).collect::<Vec<_>>(),
+        [("JF-2", None), ("JF-1", Some(9_700))]
+    );
+    let duplicate = Transition { from_state: "closed".into(), expected_version: next.version + 1, ..granted.clone() };
+    assert!(
+        store.transition_application(next.id, &duplicate, 9_800, &audit("x"), &[]).await.is_err(),
+        "a serial is unique"
+    );
+    assert_eq!(
+        store.points_notices_of_holder(zhang.user_id).await.unwrap().len(),
+        2,
+        "and the failed move wrote nothing"
+    );
+    let reopened = store.create_application(&new, zhang.user_id, 9_900, &audit("application_create")).await;
+    assert!(reopened.is_ok(), "{reopened:?}");
 
     // Uploads: identical content stored once; a new file for a material supersedes the old.
     let upload = |name: &str, bytes: &[u8]| NewUpload {

@@ -274,7 +274,21 @@ pub async fn home(
                 Ok(listings) => listings,
                 Err(e) => return crate::respond::service_error(lang, &e),
             };
+            let notices = match state.service.my_notices(&actor).await {
+                Ok(notices) => notices,
+                Err(e) => return crate::respond::service_error(lang, &e),
+            };
             html! {
+            // The holder's points notice: what they have, and until when.
+            @if let Some((notice, standing)) = notices.first() {
+                section.summary id="my-notice" {
+                    p { strong { (t(lang, "积分通知书", "Points notice")) } " " (notice.serial) " · "
+                        (t(lang, "核定积分 ", "verified score ")) (notice.total) " · "
+                        (crate::notice::standing_text(*standing, lang)) " · "
+                        (t(lang, "有效期至 ", "valid until ")) (notice.valid_until) }
+                    p { a.button.secondary href=(format!("/applications/{}/notice.pdf", notice.application_id)) { (t(lang, "打印积分通知书（PDF）", "Print the points notice (PDF)")) } }
+                }
+            }
             // Where the application stands, first: the reason an applicant comes back.
             @if let Some(latest) = listings.first() {
                 section.summary id="my-application" {

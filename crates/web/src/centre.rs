@@ -333,11 +333,15 @@ fn material_title<'a>(service: &'a Service, id: &'a str, lang: Lang) -> &'a str 
 
 /// Links to the documents issued so far.
 fn documents(view: &ApplicationView, lang: Lang) -> Markup {
-    if view.documents.is_empty() {
+    if view.documents.is_empty() && view.notice.is_none() {
         return html! {};
     }
     html! {
         p id="documents" { (t(lang, "文书：", "Documents: "))
+            @if let Some(notice) = &view.notice {
+                a.button href=(format!("/applications/{}/notice.pdf", view.application.id)) { (t(lang, "积分通知书", "Points notice")) }
+                " " span.hint { (notice.serial) " · " (t(lang, "有效期至 ", "valid until ")) (notice.valid_until) } " "
+            }
             @for kind in &view.documents {
                 a.button.secondary href=(format!("/applications/{}/documents/{}.pdf", view.application.id, kind.as_str())) { (kind.title(lang)) } " "
             }

@@ -130,6 +130,7 @@ pub fn personal(lang: Lang) -> Vec<Field> {
     vec![
         field(lang, "name", "姓名", "Name", Kind::Text, ""),
         field(lang, "permit_number", "居住证号码", "Residence permit number", Kind::Text, ""),
+        field(lang, "permit_valid_until", "居住证签注有效期至", "Permit endorsed until", Kind::Date, DATE),
         field(lang, "mobile", "手机号码", "Mobile", Kind::Tel, ""),
         field(lang, "address", "居住地址", "Address", Kind::Text, ""),
     ]

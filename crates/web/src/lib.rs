@@ -20,6 +20,7 @@ mod interpretations;
 pub mod lang;
 mod layout;
 pub mod metrics;
+mod notice;
 mod pages;
 mod privacy;
 mod respond;
@@ -51,6 +52,9 @@ pub struct AppState {
     pub metrics: metrics::Metrics,
     /// Cookies carry `Secure`: the public address is HTTPS (see [`AppState::with_public_url`]).
     pub secure_cookies: bool,
+    /// The address people reach the server at (`--public-url`), for links printed on paper
+    /// (the points notice's QR code).
+    pub public_url: Option<String>,
     /// Proxies whose X-Forwarded-For is believed (see [`session::client_address`]).
     pub trusted_proxies: Vec<std::net::IpAddr>,
 }
@@ -68,6 +72,7 @@ impl AppState {
             service,
             metrics: metrics::Metrics::default(),
             secure_cookies: false,
+            public_url: None,
             trusted_proxies: Vec::new(),
         })
     }
@@ -76,6 +81,7 @@ impl AppState {
     /// front terminates TLS), every cookie is marked `Secure`.
     pub fn with_public_url(mut self, url: Option<&str>) -> Self {
         self.secure_cookies = url.is_some_and(|url| url.trim().to_ascii_lowercase().starts_with("https://"));
+        self.public_url = url.map(|url| url.trim().trim_end_matches('/').to_string()).filter(|url| !url.is_empty());
         self
     }
 

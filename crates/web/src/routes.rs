@@ -10,7 +10,7 @@
 //! what a person may not see.
 
 use crate::session::{self, NotReady};
-use crate::{AppState, accounts, admin, api, applicants, applications, centre, docs, interpretations, pages};
+use crate::{AppState, accounts, admin, api, applicants, applications, centre, docs, interpretations, notice, pages};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::handler::Handler;
@@ -134,6 +134,9 @@ fn routes() -> Vec<Route> {
         Route::get("/centre", DISTRICT_STAFF, centre::queue),
         Route::post("/applications/{id}/assign", DISTRICT_STAFF, centre::assign),
         Route::post("/applications/{id}/originals", CLERK, centre::return_originals),
+        Route::get("/applications/{id}/notice.pdf", APPLICATION_PARTIES, notice::pdf),
+        Route::get("/verify", Access::Public, notice::form),
+        Route::get("/verify/{serial}/{code}", Access::Public, notice::scanned),
         Route::post("/applications/{id}/materials/{material}", APPLICANT_OR_EMPLOYER, applications::upload)
             .body_limit(jifen_applications::MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD),
         Route::get("/materials/{id}", APPLICATION_PARTIES, applications::download),

@@ -1,0 +1,123 @@
+//! The points notice's pages: the PDF for whoever may see the application, and the public
+//! verification page its QR code leads to (no sign-in; personal data masked).
+
+use crate::AppState;
+use crate::lang::Chosen;
+use crate::layout::t;
+use crate::respond::{page, service_error};
+use crate::session::SignedIn;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::Response;
+use jifen_applications::{Actor, NoticeStanding, PublicNotice};
+use jifen_rules::Lang;
+use maud::html;
+
+pub fn standing_text(standing: NoticeStanding, lang: Lang) -> &'static str {
+    match standing {
+        NoticeStanding::Current => t(lang, "有效", "in force"),
+        NoticeStanding::Superseded => t(lang, "已被新的通知书取代", "superseded by a later notice"),
+        NoticeStanding::Expired => t(lang, "已过有效期", "expired"),
+    }
+}
+
+/// Where the QR code leads: the public address when configured, else the address this
+/// request came to.
+fn verify_base(state: &AppState, headers: &HeaderMap) -> String {
+    let origin = state.public_url.clone().unwrap_or_else(|| {
+        let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+        format!("http://{host}")
+    });
+    format!("{origin}/verify")
+}
+
+/// `GET /applications/{id}/notice.pdf`: the points notice, the same at every print.
+pub async fn pdf(
+    State(state): State<AppState>,
+    chosen: Chosen,
+    headers: HeaderMap,
+    signed: SignedIn,
+    Path(id): Path<i64>,
+) -> Response {
+    let base = verify_base(&state, &headers);
+    match state.service.notice_pdf(&Actor::from(&signed.user), id, &base).await {
+        Ok(bytes) => {
+            crate::applications::file_response(bytes, "application/pdf", &format!("积分通知书-{id}.pdf"), true)
+        }
+        Err(e) => service_error(chosen.lang, &e),
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct VerifyQuery {
+    #[serde(default)]
+    serial: String,
+    #[serde(default)]
+    code: String,
+}
+
+/// `GET /verify`: the form for a serial and its check code (and its answer when asked).
+pub async fn form(State(state): State<AppState>, chosen: Chosen, Query(query): Query<VerifyQuery>) -> Response {
+    answer(&state, chosen.lang, query.serial.trim(), query.code.trim()).await
+}
+
+/// `GET /verify/{serial}/{code}`: where the QR code leads.
+pub async fn scanned(
+    State(state): State<AppState>,
+    chosen: Chosen,
+    Path((serial, code)): Path<(String, String)>,
+) -> Response {
+    answer(&state, chosen.lang, &serial, &code).await
+}
+
+async fn answer(state: &AppState, lang: Lang, serial: &str, code: &str) -> Response {
+    let asked = !serial.is_empty() || !code.is_empty();
+    let found = match asked {
+        true => match state.service.verify_notice(serial, code).await {
+            Ok(found) => found,
+            Err(e) => return service_error(lang, &e),
+        },
+        false => None,
+    };
+    let body = html! {
+        h2 { (t(lang, "积分通知书核验", "Verify a points notice")) }
+        @match (&found, asked) {
+            (Some(notice), _) => (verdict(notice, lang)),
+            (None, true) => div.error role="alert" id="verdict" data-standing="unknown" {
+                (t(lang, "查无此通知书：编号或校验码不正确。", "No such notice: the serial or the check code is wrong."))
+            },
+            (None, false) => {},
+        }
+        form method="get" action="/verify" {
+            label { (t(lang, "通知书编号", "Serial")) input name="serial" value=(serial) required; }
+            label { (t(lang, "校验码", "Check code")) input name="code" value=(code) required autocomplete="off"; }
+            button type="submit" { (t(lang, "核验", "Verify")) }
+        }
+        p.hint { (t(lang, "编号与校验码印在通知书二维码旁。本页只显示核验所需信息，个人信息已部分隐去。",
+            "The serial and the check code are printed beside the notice's QR code. This page shows only what a check needs, with personal data masked.")) }
+    };
+    let status = if asked && found.is_none() { StatusCode::NOT_FOUND } else { StatusCode::OK };
+    page(status, lang, t(lang, "积分通知书核验", "Verify a points notice"), body)
+}
+
+fn verdict(notice: &PublicNotice, lang: Lang) -> maud::Markup {
+    let class = if notice.standing == NoticeStanding::Current { "notice" } else { "error" };
+    html! {
+        div class=(class) role="status" id="verdict" data-standing=(notice.standing.as_str()) {
+            p { strong { (match notice.standing {
+                NoticeStanding::Current => t(lang, "真实有效的积分通知书。", "A genuine notice, in force."),
+                NoticeStanding::Superseded => t(lang, "通知书真实，但已被持证人新的通知书取代，不再有效。", "Genuine, but superseded by a later notice of the holder: no longer in force."),
+                NoticeStanding::Expired => t(lang, "通知书真实，但已过有效期。", "Genuine, but expired."),
+            }) } }
+            table.review { tbody {
+                tr { th { (t(lang, "编号", "Serial")) } td { (notice.serial) } }
+                tr { th { (t(lang, "持证人", "Holder")) } td { (notice.holder) } }
+                tr { th { (t(lang, "身份证号码", "ID number")) } td { (notice.id_number) } }
+                tr { th { (t(lang, "用人单位", "Employer")) } td { (notice.employer) } }
+                tr { th { (t(lang, "核定积分", "Verified score")) } td { (notice.total) } }
+                tr { th { (t(lang, "有效期至", "Valid until")) } td { (notice.valid_until) } }
+                tr { th { (t(lang, "签发", "Issued")) } td { (notice.centre) " · " (notice.issued_on) } }
+            } }
+        }
+    }
+}
