@@ -129,9 +129,9 @@ fn path_id(text: &str, lang: Lang) -> Result<i64, ApiError> {
 #[serde(deny_unknown_fields)]
 pub struct SessionRequest {
     /// The account's username (an applicant's is their resident ID number).
-    #[schema(min_length = 1, example = "clerk-pudong")]
+    #[schema(example = "clerk-pudong")]
     pub username: String,
-    #[schema(min_length = 1, example = "a long password 1")]
+    #[schema(example = "a long password 1")]
     pub password: String,
 }
 
