@@ -157,7 +157,11 @@ const SESSION_ERRORS: &str = "Not JSON (malformed_json).";
     tag = "sessions",
     summary = "Sign in as another system: a bearer token for the API (same throttling and audit as the sign-in page)",
     params(("lang" = Option<Lang>, Query, description = "The language of messages: zh or en.")),
-    request_body(content = SessionRequest, content_type = "application/json"),
+    request_body(
+        content = SessionRequest,
+        content_type = "application/json",
+        example = json!({"username": "clerk-pudong", "password": "a long password 1"}),
+    ),
     responses(
         (status = 201, description = "Signed in.", body = SessionCreated, content_type = "application/json"),
         (status = 400, description = SESSION_ERRORS, body = ErrorBody, content_type = "application/json"),
