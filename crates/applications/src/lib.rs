@@ -40,7 +40,9 @@ pub use error::ServiceError;
 pub use materials::{MAX_UPLOAD_BYTES, clean_filename, detect_content_type};
 pub use notices::{NoticeStanding, PublicNotice};
 pub use process::{ApplicationView, ChangesSinceReturn, FieldComments};
-pub use sign_in::{Credentials, DEVICE_MILLIS, EmployerSignUp, NewSession, SESSION_MILLIS, SIGN_IN_WINDOW_MILLIS};
+pub use sign_in::{
+    Credentials, DEVICE_MILLIS, EmployerSignUp, MachineSession, NewSession, SESSION_MILLIS, SIGN_IN_WINDOW_MILLIS,
+};
 pub use staff::{NewStaff, StaffChange};
 
 use jifen_domain::materials::Catalogue;

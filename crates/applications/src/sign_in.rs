@@ -68,6 +68,14 @@ pub struct NewSession {
     pub device_token: String,
 }
 
+/// A session for another system (see [`Service::sign_in_machine`]): its bearer token and
+/// when it expires.
+pub struct MachineSession {
+    pub user: User,
+    pub token: String,
+    pub expires_at: Millis,
+}
+
 /// An employer's sign-up form.
 #[derive(Debug, Clone, Default)]
 pub struct EmployerSignUp {
@@ -102,6 +110,37 @@ impl Service {
     /// Signs a person in: throttled, then the password checked, then a new session (never a
     /// reused token) and a trusted device.
     pub async fn sign_in(&self, credentials: Credentials<'_>) -> Result<NewSession, ServiceError> {
+        let (user, trusted) = self.authenticate(&credentials).await?;
+        let device_token = match (trusted, credentials.device_token) {
+            (true, Some(token)) => token.to_string(),
+            _ => jifen_auth::random_token(),
+        };
+        let now = now_millis();
+        self.store.trust_device(&jifen_auth::token_hash(&device_token), user.id, now, now + DEVICE_MILLIS).await?;
+        let (token, _) = self.open_session(user.id).await?;
+        Ok(NewSession { user, token, device_token })
+    }
+
+    /// Signs another system in (`POST /api/v1/sessions`): the same throttling, password check
+    /// and audited session as a browser's sign-in, but no trusted device (a machine keeps no
+    /// device cookie), and an account whose initial password is still to be changed is
+    /// refused: a password is changed by its person, in a browser, never by a script.
+    pub async fn sign_in_machine(&self, credentials: Credentials<'_>) -> Result<MachineSession, ServiceError> {
+        let (user, _) = self.authenticate(&credentials).await?;
+        if user.must_change_password {
+            return Err(ServiceError::refused(
+                "password_change_required",
+                "该账号须先在浏览器中登录并修改初始密码",
+                "This account must first sign in with a browser and change its initial password",
+            ));
+        }
+        let (token, expires_at) = self.open_session(user.id).await?;
+        Ok(MachineSession { user, token, expires_at })
+    }
+
+    /// Throttling, then the password: the user whose password this is, and whether the
+    /// browser's device cookie is one the user signed in with before.
+    async fn authenticate(&self, credentials: &Credentials<'_>) -> Result<(User, bool), ServiceError> {
         let now = now_millis();
         let username = normalized_username(credentials.username);
         // Applicants sign in with their ID number: the throttling table keeps only its hash.
@@ -140,7 +179,7 @@ impl Service {
         }
         let hash = user.as_ref().map_or_else(|| DUMMY_HASH.clone(), |u| u.password_hash.clone());
         let must_change = user.as_ref().is_some_and(|u| u.must_change_password);
-        let matches = self.password_matches(credentials.password, hash, must_change).await?;
+        let matches = self.password_matches(credentials.password.clone(), hash, must_change).await?;
         let Some(user) = user.filter(|user| matches && !user.disabled) else {
             return Err(sign_in_failed());
         };
@@ -153,13 +192,7 @@ impl Service {
                 "Your employer is not yet verified by its district centre; sign in once it is",
             ));
         }
-        let device_token = match (trusted, credentials.device_token) {
-            (true, Some(token)) => token.to_string(),
-            _ => jifen_auth::random_token(),
-        };
-        self.store.trust_device(&jifen_auth::token_hash(&device_token), user.id, now, now + DEVICE_MILLIS).await?;
-        let token = self.start_session(user.id).await?;
-        Ok(NewSession { user, token, device_token })
+        Ok((user, trusted))
     }
 
     async fn employer_verified(&self, user: &User) -> Result<bool, ServiceError> {
@@ -189,6 +222,11 @@ impl Service {
 
     /// A new session for the user, audited as a sign-in; returns its token.
     pub async fn start_session(&self, user_id: i64) -> Result<String, ServiceError> {
+        Ok(self.open_session(user_id).await?.0)
+    }
+
+    /// A new session for the user, audited as a sign-in: its token and when it expires.
+    async fn open_session(&self, user_id: i64) -> Result<(String, Millis), ServiceError> {
         let token = jifen_auth::random_token();
         let now = now_millis();
         let session = Session {
@@ -199,8 +237,9 @@ impl Service {
             expires_at: now + SESSION_MILLIS,
         };
         let entry = account_audit(Some(user_id), "sign_in", format!("user:{user_id}"));
+        let expires_at = session.expires_at;
         self.store.create_session(&session, &entry).await?;
-        Ok(token)
+        Ok((token, expires_at))
     }
 
     /// The session of a token and its user, when both are valid. A database failure is an

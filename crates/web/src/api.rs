@@ -30,13 +30,73 @@ pub const BODY_LIMIT: usize = 64 * 1024;
     info(
         title = "jifen API",
         version = "1",
-        description = "Shanghai residence-permit points (上海市居住证积分): score a profile, plan the way to the standard score, read the rule sets. JSON in and out; explanations in Chinese by default, English with lang=en. Every refusal is an Error document with a 4xx status; a 5xx is a bug."
+        description = "Shanghai residence-permit points (上海市居住证积分): score a profile, plan the way to the standard score, read the rule sets; and, for other systems, the application process: sign in for a bearer token (POST /sessions), the district centre's queue, an application's state, verification and documents, and its moves, with the same roles as the pages. JSON in and out; explanations in Chinese by default, English with lang=en. Every refusal is an Error document with a 4xx status (503 while the database is out of service); a 5xx otherwise is a bug."
     ),
     servers((url = "/api/v1")),
-    paths(score, plan, rule_sets, openapi, ping),
-    components(schemas(Lang, Explain))
+    paths(
+        score,
+        plan,
+        rule_sets,
+        openapi,
+        ping,
+        crate::centre_api::create_session,
+        crate::centre_api::delete_session,
+        crate::centre_api::centre_queue,
+        crate::centre_api::application,
+        crate::centre_api::application_action,
+        crate::centre_api::application_document,
+    ),
+    components(schemas(Lang, Explain)),
+    modifiers(&BearerScheme)
 )]
 pub struct ApiDoc;
+
+/// The security scheme of the process's operations: the token of `POST /sessions`, sent as
+/// `Authorization: Bearer <token>` (a session cookie does not count in the API).
+struct BearerScheme;
+
+impl utoipa::Modify for BearerScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let scheme = HttpBuilder::new()
+            .scheme(HttpAuthScheme::Bearer)
+            .description(Some("The token of POST /sessions. A session cookie does not count in the API."))
+            .build();
+        components.add_security_scheme("bearer", SecurityScheme::Http(scheme));
+    }
+}
+
+/// What a derive cannot say about the process's operations: the values the workflow
+/// configuration allows (its centre states, its actions) and the document kinds, as enums.
+fn add_workflow_enums(document: &mut Ordered) {
+    let Ok(workflow) = jifen_domain::workflow::Workflow::embedded() else { return };
+    let words = |items: Vec<&str>| Ordered::Array(items.into_iter().map(|w| Ordered::String(w.into())).collect());
+    let centre_states = workflow.states.iter().filter(|s| s.centre).map(|s| s.id.as_str()).collect();
+    let kinds = jifen_domain::workflow::DocumentKind::ALL.iter().map(|k| k.as_str()).collect();
+    let parameters: [(&str, &str, &str, Ordered); 4] = [
+        ("/centre/queue", "get", "state", words(centre_states)),
+        ("/centre/queue", "get", "overdue", words(vec!["true", "false"])),
+        ("/centre/queue", "get", "mine", words(vec!["true", "false"])),
+        ("/applications/{id}/documents/{kind}", "get", "kind", words(kinds)),
+    ];
+    for (path, method, name, allowed) in parameters {
+        if let Some(Ordered::Array(parameters)) = document.get_mut(&["paths", path, method, "parameters"]) {
+            for parameter in parameters {
+                let named = matches!(parameter.get_mut(&["name"]), Some(Ordered::String(n)) if n == name);
+                if named && let Some(Ordered::Object(schema)) = parameter.get_mut(&["schema"]) {
+                    schema.insert("enum".into(), allowed.clone());
+                }
+            }
+        }
+    }
+    let actions = words(workflow.actions.iter().map(|a| a.id.as_str()).collect());
+    if let Some(Ordered::Object(action)) =
+        document.get_mut(&["components", "schemas", "ActionRequest", "properties", "action"])
+    {
+        action.insert("enum".into(), actions);
+    }
+}
 
 /// The document as served: pretty JSON, built once, its fields in the order the types
 /// declare them.
@@ -54,13 +114,14 @@ pub fn openapi_json() -> &'static str {
             profile.insert("anyOf".into(), Ordered::Array(vec![required("birth_date"), required("id_number")]));
         }
         add_citations(&mut document);
+        add_workflow_enums(&mut document);
         serde_json::to_string_pretty(&document).unwrap_or_else(|_| "{}".to_string())
     });
     &JSON
 }
 
 /// JSON that keeps the order of an object's fields (serde_json's `Value` sorts them).
-#[derive(Serialize, serde::Deserialize)]
+#[derive(Clone, Serialize, serde::Deserialize)]
 #[serde(untagged)]
 enum Ordered {
     Null(()),
@@ -166,23 +227,23 @@ pub struct Ping {
 
 /// The query of an API request, decoded. Unknown parameters are ignored; of a parameter
 /// given twice, the first counts.
-struct ApiQuery {
+pub(crate) struct ApiQuery {
     pairs: Vec<(String, String)>,
 }
 
 impl ApiQuery {
-    fn parse(raw: Option<&str>, fallback: Lang) -> Result<Self, ApiError> {
+    pub(crate) fn parse(raw: Option<&str>, fallback: Lang) -> Result<Self, ApiError> {
         let pairs = serde_urlencoded::from_str(raw.unwrap_or(""))
             .map_err(|_| invalid_query("", fallback, "查询参数无法解析", "the query string cannot be read"))?;
         Ok(Self { pairs })
     }
 
-    fn get(&self, name: &str) -> Option<&str> {
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
         self.pairs.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str())
     }
 
     /// `lang` is `zh` or `en`, nothing else; without it, the cookie, then Accept-Language.
-    fn lang(&self, chosen: Chosen) -> Result<Lang, ApiError> {
+    pub(crate) fn lang(&self, chosen: Chosen) -> Result<Lang, ApiError> {
         match self.get("lang") {
             None => Ok(chosen.lang),
             Some("zh") => Ok(Lang::Zh),
@@ -211,7 +272,7 @@ impl ApiQuery {
     }
 }
 
-fn invalid_query(path: &str, lang: Lang, zh: &str, en: &str) -> ApiError {
+pub(crate) fn invalid_query(path: &str, lang: Lang, zh: &str, en: &str) -> ApiError {
     let message = match lang {
         Lang::Zh => zh,
         Lang::En => en,
@@ -219,7 +280,7 @@ fn invalid_query(path: &str, lang: Lang, zh: &str, en: &str) -> ApiError {
     ApiError { path: path.into(), ..ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", message) }
 }
 
-fn body(bytes: Result<Bytes, BytesRejection>, lang: Lang) -> Result<Bytes, ApiError> {
+pub(crate) fn body(bytes: Result<Bytes, BytesRejection>, lang: Lang) -> Result<Bytes, ApiError> {
     bytes.map_err(|rejection| match rejection.status() {
         StatusCode::PAYLOAD_TOO_LARGE => ApiError::too_large(BODY_LIMIT, lang),
         status => ApiError::new(status, "unreadable_body", rejection.body_text()),

@@ -12,6 +12,7 @@ pub mod api;
 mod applicants;
 mod applications;
 mod centre;
+mod centre_api;
 mod checked_form;
 mod docs;
 pub mod error;

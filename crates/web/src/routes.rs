@@ -5,16 +5,23 @@
 //! and a signed-in user of a role not listed gets a 403 page. The role × route test
 //! (`tests/roles.rs`) is generated from [`route_table`].
 //!
+//! The API's routes (under [`API_PREFIX`]) are guarded alike, with two differences: the
+//! session is the bearer token's (`Authorization: Bearer`, from `POST /api/v1/sessions`),
+//! never the cookie's, and the refusals are JSON error documents: 401 without a live token,
+//! 403 for an initial password to change or a role not listed.
+//!
 //! The guard knows roles only. What depends on the data (an application's district, whose
 //! application it is, the state it is in) is decided by the services, which answer 404 for
 //! what a person may not see.
 
 use crate::session::{self, NotReady};
-use crate::{AppState, accounts, admin, api, applicants, applications, centre, docs, interpretations, notice, pages};
+use crate::{
+    AppState, accounts, admin, api, applicants, applications, centre, centre_api, docs, interpretations, notice, pages,
+};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::handler::Handler;
-use axum::http::{HeaderValue, Method};
+use axum::http::{HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::MethodRouter;
@@ -104,6 +111,13 @@ fn routes() -> Vec<Route> {
         Route::get("/api/v1/rule-sets", Public, api::rule_sets),
         Route::get("/api/v1/openapi.json", Public, api::openapi),
         Route::get("/api/v1/ping", Public, api::ping),
+        // The application process for other systems: bearer tokens, the same roles.
+        Route::post("/api/v1/sessions", Public, centre_api::create_session),
+        Route::delete("/api/v1/sessions/current", Session, centre_api::delete_session),
+        Route::get("/api/v1/centre/queue", DISTRICT_STAFF, centre_api::centre_queue),
+        Route::get("/api/v1/applications/{id}", APPLICATION_PARTIES, centre_api::application),
+        Route::post("/api/v1/applications/{id}/actions", APPLICATION_PARTIES, centre_api::application_action),
+        Route::get("/api/v1/applications/{id}/documents/{kind}", APPLICATION_PARTIES, centre_api::application_document),
         // Accounts.
         Route::get("/login", Public, accounts::login_page),
         Route::post("/login", Public, accounts::login),
@@ -163,11 +177,13 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
     let mut pages = Router::new();
     let mut api = Router::new();
     for Route { spec, handler } in routes() {
+        let api_route = spec.path.starts_with(API_PREFIX);
         let handler = match spec.access {
             Access::Public => handler,
-            access => {
-                handler.route_layer(axum::middleware::from_fn_with_state(Guard { state: state.clone(), access }, guard))
-            }
+            access => handler.route_layer(axum::middleware::from_fn_with_state(
+                Guard { state: state.clone(), access, api: api_route },
+                guard,
+            )),
         };
         match spec.path.strip_prefix(API_PREFIX) {
             Some(path) => api = api.route(path, handler),
@@ -193,6 +209,10 @@ impl Route {
         Self { spec: RouteSpec { method: Method::POST, path, access }, handler: axum::routing::post(handler) }
     }
 
+    fn delete<H: Handler<T, AppState>, T: 'static>(path: &'static str, access: Access, handler: H) -> Self {
+        Self { spec: RouteSpec { method: Method::DELETE, path, access }, handler: axum::routing::delete(handler) }
+    }
+
     /// A larger body than the default (file uploads).
     fn body_limit(mut self, bytes: usize) -> Self {
         self.handler = self.handler.layer(DefaultBodyLimit::max(bytes));
@@ -204,11 +224,16 @@ impl Route {
 struct Guard {
     state: AppState,
     access: Access,
+    /// A route of the JSON API: bearer tokens, JSON refusals.
+    api: bool,
 }
 
 /// Lets the request through to the handler only when the route's access admits the visitor;
 /// the signed-in user it looked up goes with the request, so the handler does not look again.
 async fn guard(State(guard): State<Guard>, mut request: Request, next: Next) -> Response {
+    if guard.api {
+        return api_guard(guard, request, next).await;
+    }
     let signed = match session::look_up(request.headers(), request.uri().query(), &guard.state).await {
         Ok(signed) => signed,
         Err(NotReady::SignIn) => return refused(NotReady::SignIn.into_response(), "sign-in"),
@@ -222,6 +247,32 @@ async fn guard(State(guard): State<Guard>, mut request: Request, next: Next) -> 
         }
         let lang = crate::lang::choose(request.uri().query(), request.headers()).lang;
         return refused(crate::respond::service_error(lang, &ServiceError::Forbidden), "role");
+    }
+    request.extensions_mut().insert(signed);
+    next.run(request).await
+}
+
+/// The guard of an API route: the bearer token's session only, refusals as error documents.
+/// No CSRF token is asked for: see [`session::bearer`].
+async fn api_guard(guard: Guard, mut request: Request, next: Next) -> Response {
+    let lang = crate::lang::choose(request.uri().query(), request.headers()).lang;
+    let signed = match session::look_up_bearer(request.headers(), request.uri().query(), &guard.state).await {
+        Ok(signed) => signed,
+        Err(NotReady::Unavailable(lang, error)) => {
+            return centre_api::service_refusal(lang, &error).into_response();
+        }
+        Err(_) => {
+            let mut response = refused(centre_api::sign_in_required(lang).into_response(), "sign-in");
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            return response;
+        }
+    };
+    let user = &signed.user;
+    if !guard.access.admits(Some(user.role), user.must_change_password) {
+        if user.must_change_password {
+            return refused(centre_api::password_change_required(lang).into_response(), "password");
+        }
+        return refused(centre_api::service_refusal(lang, &ServiceError::Forbidden).into_response(), "role");
     }
     request.extensions_mut().insert(signed);
     next.run(request).await

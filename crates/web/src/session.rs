@@ -73,7 +73,41 @@ async fn signed_in(parts: &Parts, state: &AppState) -> Result<SignedIn, NotReady
 
 /// The user of the request's session cookie, whatever the state of their password.
 pub(crate) async fn look_up(headers: &HeaderMap, query: Option<&str>, state: &AppState) -> Result<SignedIn, NotReady> {
-    let token = cookie(headers, SESSION_COOKIE).ok_or(NotReady::SignIn)?;
+    look_up_token(cookie(headers, SESSION_COOKIE), headers, query, state).await
+}
+
+/// The token of an `Authorization: Bearer <token>` header: how other systems call the JSON
+/// API (`POST /api/v1/sessions` gives the token; it is a session like a browser's, kept in
+/// the same table).
+///
+/// The API takes its session from this header only, never from the cookie. That is what
+/// keeps CSRF out of the API without a CSRF token: a browser attaches cookies to any
+/// request another site makes it send, but it never adds an Authorization header on its
+/// own, so a request that carries the token was written by someone who holds it.
+pub fn bearer(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then(|| token.to_string())
+}
+
+/// The user of the request's bearer token (see [`bearer`]), whatever the state of their
+/// password.
+pub(crate) async fn look_up_bearer(
+    headers: &HeaderMap,
+    query: Option<&str>,
+    state: &AppState,
+) -> Result<SignedIn, NotReady> {
+    look_up_token(bearer(headers), headers, query, state).await
+}
+
+async fn look_up_token(
+    token: Option<String>,
+    headers: &HeaderMap,
+    query: Option<&str>,
+    state: &AppState,
+) -> Result<SignedIn, NotReady> {
+    let token = token.ok_or(NotReady::SignIn)?;
     match state.service.session(&token).await {
         Ok(Some((session, user))) => Ok(SignedIn { user, session }),
         Ok(None) => Err(NotReady::SignIn),

@@ -4,14 +4,16 @@
 //! does not admit are refused by its guard before the handler runs; those it admits are not
 //! (the handler may still refuse them for what the data says: a 404, a stale form). A new
 //! route is covered by adding it to the table, and no route can be added anywhere else.
+//! The JSON API's routes are requested with each visitor's bearer token (the API takes no
+//! cookie) and refused in JSON: 401 without a session, 403 otherwise.
 //! Runs on SQLite here and on PostgreSQL with `--ignored`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 
-use common::{App, PASSWORD, browser, employer, location, on_postgres, spawn};
+use common::{App, PASSWORD, browser, employer, location, on_postgres, session_cookie, spawn};
 use jifen_domain::{District, Role};
-use jifen_web::routes::{Access, REFUSED_HEADER, route_table};
+use jifen_web::routes::{API_PREFIX, Access, REFUSED_HEADER, route_table};
 use reqwest::StatusCode;
 
 /// Someone sending requests: their role (`None`: not signed in) and whether they still have to
@@ -21,6 +23,9 @@ struct Visitor {
     role: Option<Role>,
     must_change: bool,
     client: reqwest::Client,
+    /// The bearer token of the visitor's session, for the API (the same session as the
+    /// cookie's for the one who must change an initial password).
+    token: Option<String>,
 }
 
 /// A visitor not signed in, one signed-in user of every role, and an administrator who
@@ -34,11 +39,25 @@ async fn visitors(app: &App) -> Vec<Visitor> {
     app.user("newcomer", Role::Admin, None, None, true).await;
     let hr = employer(app, "91350100M000100Y43", "hr-a").await;
     let newcomer = browser();
-    assert_eq!(location(&app.login(&newcomer, "newcomer", PASSWORD).await), "/account/password");
+    let signed_in = app.login(&newcomer, "newcomer", PASSWORD).await;
+    assert_eq!(location(&signed_in), "/account/password");
+    let newcomer_token = session_cookie(&signed_in).expect("the sign-in sets the session cookie");
     let mut visitors = vec![
-        Visitor { name: "not signed in", role: None, must_change: false, client: browser() },
-        Visitor { name: "hr_agent", role: Some(Role::HrAgent), must_change: false, client: hr },
-        Visitor { name: "newcomer (initial password)", role: Some(Role::Admin), must_change: true, client: newcomer },
+        Visitor { name: "not signed in", role: None, must_change: false, client: browser(), token: None },
+        Visitor {
+            name: "hr_agent",
+            role: Some(Role::HrAgent),
+            must_change: false,
+            client: hr,
+            token: Some(app.api_token("hr-a", PASSWORD).await),
+        },
+        Visitor {
+            name: "newcomer (initial password)",
+            role: Some(Role::Admin),
+            must_change: true,
+            client: newcomer,
+            token: Some(newcomer_token),
+        },
     ];
     for (name, role) in [
         ("clerk", Role::Clerk),
@@ -47,7 +66,13 @@ async fn visitors(app: &App) -> Vec<Visitor> {
         ("admin", Role::Admin),
         ("applicant", Role::Applicant),
     ] {
-        visitors.push(Visitor { name, role: Some(role), must_change: false, client: app.signed_in(name).await });
+        visitors.push(Visitor {
+            name,
+            role: Some(role),
+            must_change: false,
+            client: app.signed_in(name).await,
+            token: Some(app.api_token(name, PASSWORD).await),
+        });
     }
     let roles: Vec<Role> = visitors.iter().filter(|v| !v.must_change).filter_map(|v| v.role).collect();
     assert!(Role::ALL.iter().all(|role| roles.contains(role)), "every role is tried");
@@ -71,21 +96,28 @@ async fn every_route_admits_only_whom_it_names(app: &App) {
     let visitors = visitors(app).await;
     let table = route_table();
     let mut refusals = std::collections::BTreeMap::<&str, usize>::new();
-    for spec in table {
+    // Signing out (DELETE /api/v1/sessions/current) ends the visitor's session: last.
+    let mut ordered: Vec<_> = table.iter().collect();
+    ordered.sort_by_key(|spec| spec.method == reqwest::Method::DELETE);
+    let mut api_routes = 0;
+    for spec in ordered {
         let url = format!("{}{}", app.base, sample(spec.path));
         let method = reqwest::Method::from_bytes(spec.method.as_str().as_bytes()).unwrap();
+        let api = spec.path.starts_with(API_PREFIX) && spec.access != Access::Public;
+        api_routes += usize::from(api);
         for visitor in &visitors {
             let who = format!("{} {} by {}", spec.method, spec.path, visitor.name);
             // An empty form, with no CSRF token: an admitted POST is refused as stale by its
-            // handler and changes nothing.
-            let response = visitor
+            // handler and changes nothing (the API's: refused as not JSON).
+            let mut request = visitor
                 .client
                 .request(method.clone(), &url)
                 .header("content-type", "application/x-www-form-urlencoded")
-                .body("")
-                .send()
-                .await
-                .unwrap();
+                .body("");
+            if let (true, Some(token)) = (api, &visitor.token) {
+                request = request.bearer_auth(token);
+            }
+            let response = request.send().await.unwrap();
             let status = response.status();
             let refused = response.headers().get(REFUSED_HEADER).map(|v| v.to_str().unwrap().to_string());
             assert!(!status.is_server_error(), "{who}: {status}");
@@ -94,6 +126,17 @@ async fn every_route_admits_only_whom_it_names(app: &App) {
                 continue;
             }
             let refused = refused.unwrap_or_else(|| panic!("{who} is not admitted by {:?}: {status}", spec.access));
+            if api {
+                let expected = match (visitor.role, visitor.must_change) {
+                    (None, _) => ("sign-in", StatusCode::UNAUTHORIZED, "sign_in_required"),
+                    (Some(_), true) => ("password", StatusCode::FORBIDDEN, "password_change_required"),
+                    (Some(_), false) => ("role", StatusCode::FORBIDDEN, "forbidden"),
+                };
+                let body: serde_json::Value = response.json().await.unwrap();
+                assert_eq!((refused.as_str(), status, body["error"]["code"].as_str().unwrap()), expected, "{who}");
+                *refusals.entry(if refused == "role" { "role" } else { "other" }).or_default() += 1;
+                continue;
+            }
             match (visitor.role, visitor.must_change) {
                 (None, _) => {
                     assert_eq!((refused.as_str(), location(&response)), ("sign-in", "/login"), "{who}");
@@ -112,6 +155,7 @@ async fn every_route_admits_only_whom_it_names(app: &App) {
     // The table holds routes of every kind, so each kind of refusal was seen.
     assert!(refusals.get("role").copied().unwrap_or(0) > 0 && refusals.get("other").copied().unwrap_or(0) > 0);
     assert!(table.iter().any(|spec| spec.access == Access::Public));
+    assert!(api_routes >= 4, "the API's guarded routes are covered");
 }
 
 #[tokio::test]
@@ -140,7 +184,12 @@ fn the_workflow_s_roles_reach_the_application_pages() {
     let acting = workflow.actions.iter().flat_map(|action| action.roles.iter().copied());
     let waiting = workflow.states.iter().map(|state| state.waiting_for);
     for role in acting.chain(waiting) {
-        for (method, path) in [("POST", "/applications/{id}/actions"), ("GET", "/applications/{id}")] {
+        for (method, path) in [
+            ("POST", "/applications/{id}/actions"),
+            ("GET", "/applications/{id}"),
+            ("POST", "/api/v1/applications/{id}/actions"),
+            ("GET", "/api/v1/applications/{id}"),
+        ] {
             assert!(access(method, path).admits(Some(role), false), "{} may reach {method} {path}", role.as_str());
         }
     }

@@ -96,6 +96,19 @@ impl App {
         client
     }
 
+    /// A bearer token for the JSON API, from `POST /api/v1/sessions`.
+    pub async fn api_token(&self, username: &str, password: &str) -> String {
+        let response = reqwest::Client::new()
+            .post(format!("{}/api/v1/sessions", self.base))
+            .json(&serde_json::json!({ "username": username, "password": password }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED, "{username} signs in to the API");
+        let body: serde_json::Value = response.json().await.unwrap();
+        body["token"].as_str().unwrap().to_string()
+    }
+
     pub async fn register_employer(&self, code: &str, district: &str, agent: &str) -> reqwest::Response {
         let client = browser();
         let csrf = self.csrf(&client, "/employers/register").await;
@@ -111,6 +124,17 @@ impl App {
         ];
         self.post(&client, "/employers/register", &form).await
     }
+}
+
+/// The session token a sign-in response sets in its cookie.
+pub fn session_cookie(response: &reqwest::Response) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| v.strip_prefix("jifen_session=")?.split(';').next().map(str::to_string))
+        .filter(|token| !token.is_empty())
 }
 
 pub fn location(response: &reqwest::Response) -> &str {
