@@ -212,7 +212,7 @@ impl Service {
     pub fn due(&self, application: &Application, events: Option<&[ApplicationEvent]>) -> Option<Due> {
         let state = self.workflow.state(&application.state)?;
         let entered = clock::shanghai_datetime(application.state_since).date();
-        let today = clock::today_in_shanghai();
+        let today = self.clock.today();
         let (date, employer_deadline) = if let Some(days) = state.sla_working_days {
             (self.calendar.add_working_days(entered, days).ok()?, false)
         } else if let Some(days) = state.sla_days {
@@ -480,7 +480,7 @@ impl Service {
         let Some(days) = self.workflow.state(&action.to).and_then(|s| s.deadline_working_days) else {
             return Ok(None);
         };
-        self.calendar.add_working_days(clock::today_in_shanghai(), days).map(Some).map_err(|e| {
+        self.calendar.add_working_days(self.clock.today(), days).map(Some).map_err(|e| {
             ServiceError::refused(
                 "calendar_exhausted",
                 format!("工作日历未覆盖所需日期，请管理员更新工作日历：{e}"),
@@ -570,7 +570,7 @@ impl Service {
                 verified_points,
             });
         }
-        let today = clock::today_in_shanghai().to_string();
+        let today = self.clock.today().to_string();
         let mut checks = Vec::new();
         for wanted in self.checks_needed(application, id_number.as_str()) {
             let (result, note) = input.checks.get(&wanted.id).cloned().unwrap_or_default();
@@ -639,7 +639,7 @@ impl Service {
         if action.after_deadline {
             let deadline = events.as_deref().and_then(|events| self.deadline(application, events));
             values.insert("deadline", deadline.map(|d| d.to_string()).unwrap_or_default());
-            if deadline.is_none_or(|deadline| clock::today_in_shanghai() <= deadline) {
+            if deadline.is_none_or(|deadline| self.clock.today() <= deadline) {
                 return Err(ServiceError::refused(
                     "deadline_not_passed",
                     "补正期限尚未届满",
@@ -763,7 +763,7 @@ impl Service {
             (None, Some(days)) => entered + chrono::Days::new(u64::from(days)),
             (None, None) => return None,
         };
-        Some(Due { date, overdue: clock::today_in_shanghai() > date, employer_deadline: false })
+        Some(Due { date, overdue: self.clock.today() > date, employer_deadline: false })
     }
 }
 

@@ -8,7 +8,7 @@
 use crate::error::ServiceError;
 use crate::{Service, sms};
 use chrono::NaiveDate;
-use jifen_domain::{District, clock};
+use jifen_domain::District;
 use jifen_rules::Lang;
 use jifen_store::{ApplicationStore, AuditEntry, Repository, StaffStore, StoreError, Transition, now_millis};
 use serde_json::json;
@@ -133,11 +133,16 @@ impl Service {
     /// Runs the centre's clock every `every` until `stop` turns true.
     pub async fn run_centre_clock(self, mut stop: tokio::sync::watch::Receiver<bool>, every: Duration) {
         loop {
-            let today = clock::today_in_shanghai();
+            let today = self.clock.today();
             match self.close_lapsed_corrections(today).await {
                 Ok(0) => {}
                 Ok(closed) => tracing::info!(closed, "centre clock: corrections past their deadline closed"),
                 Err(error) => tracing::warn!(%error, "centre clock: closing lapsed corrections failed"),
+            }
+            match self.remind_renewals(today).await {
+                Ok(0) => {}
+                Ok(reminded) => tracing::info!(reminded, "centre clock: holders reminded of renewal"),
+                Err(error) => tracing::warn!(%error, "centre clock: renewal reminders failed"),
             }
             match self.remind_overdue(today).await {
                 Ok(0) => {}

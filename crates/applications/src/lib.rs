@@ -22,6 +22,7 @@ mod centre_clock;
 mod documents;
 mod employers;
 mod error;
+mod follow_ups;
 mod materials;
 mod notices;
 mod printing;
@@ -37,6 +38,7 @@ pub use centre::{
 };
 pub use employers::{EmployerDecision, MAX_REASON_CHARS};
 pub use error::ServiceError;
+pub use follow_ups::{RENEWAL_GRACE_DAYS, RenewalWindow};
 pub use materials::{MAX_UPLOAD_BYTES, clean_filename, detect_content_type};
 pub use notices::{NoticeStanding, PublicNotice};
 pub use process::{ApplicationView, ChangesSinceReturn, FieldComments};
@@ -87,6 +89,8 @@ pub struct Service {
     pub calendar: &'static WorkingCalendar,
     /// What the district centre verifies, and the reasons for correcting a claimed fact.
     pub verification: &'static VerificationCatalogue,
+    /// Today, for every date the process decides on (deadlines, validity, renewal).
+    pub clock: jifen_domain::clock::Clock,
 }
 
 /// Fewer days than this left in the working-day calendar, and start-up warns (the next
@@ -120,6 +124,7 @@ impl Service {
             materials: checked_materials(workflow)?,
             calendar: checked_calendar()?,
             verification: VerificationCatalogue::embedded().map_err(|e| e.to_string())?,
+            clock: jifen_domain::clock::Clock::default(),
         })
     }
 }

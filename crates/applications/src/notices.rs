@@ -62,7 +62,7 @@ impl Service {
         (applicant, employer): (&Applicant, &Employer),
         verification: &Verification,
     ) -> NewPointsNotice {
-        let today = clock::today_in_shanghai();
+        let today = self.clock.today();
         let year_later = today.checked_add_months(Months::new(12)).and_then(|d| d.pred_opt()).unwrap_or(today);
         let endorsed_until = jifen_rules::calendar::parse_date(verification.fields.get("permit_valid_until")).ok();
         let valid_until = endorsed_until.filter(|date| *date >= today && *date <= year_later).unwrap_or(year_later);
@@ -110,7 +110,7 @@ impl Service {
 
     /// The holder's notices, the newest first (the holder's own home page).
     pub async fn my_notices(&self, actor: &Actor) -> Result<Vec<(PointsNotice, NoticeStanding)>, ServiceError> {
-        let today = clock::today_in_shanghai();
+        let today = self.clock.today();
         Ok(self
             .store
             .points_notices_of_holder(actor.id)
@@ -148,7 +148,7 @@ impl Service {
         }
         let text = |key: &str| notice.details[key].as_str().unwrap_or_default().to_string();
         Ok(Some(PublicNotice {
-            standing: standing(&notice, clock::today_in_shanghai()),
+            standing: standing(&notice, self.clock.today()),
             holder: mask_name(&text("name")),
             id_number: crate::mask_id_number(&text("id_number")),
             employer: text("employer"),

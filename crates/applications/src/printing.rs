@@ -6,7 +6,6 @@ use crate::error::ServiceError;
 use crate::process::ApplicationView;
 use crate::{Actor, Service};
 use jifen_domain::application::{CheckedForm, check};
-use jifen_domain::clock;
 use jifen_ids::{ResidentIdNumber, Sex};
 use jifen_pdf::{Block, Column, Document, SealBox};
 use jifen_rules::{Context, Lang};
@@ -101,7 +100,7 @@ impl Service {
                 "申请编号 {} · 受理区：{} · 状态：{state} · 打印日期 {}",
                 application.id,
                 application.district.name(Lang::Zh),
-                clock::today_in_shanghai()
+                self.clock.today()
             )),
             blocks: vec![
                 Block::Heading("一、申请人基本信息".into()),

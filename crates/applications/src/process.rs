@@ -11,7 +11,7 @@ use jifen_domain::application::{Problem, check, is_form_field, score_claim};
 use jifen_domain::form::Fields;
 use jifen_domain::materials::{Material, MaterialStatus};
 use jifen_domain::workflow::{Action, DocumentKind, TransitionError};
-use jifen_domain::{Role, clock};
+use jifen_domain::{ApplicationKind, Role};
 use jifen_ids::ResidentIdNumber;
 use jifen_rules::{Context, Evaluation, Lang};
 use jifen_store::{
@@ -62,6 +62,8 @@ pub struct ApplicationView {
     pub kept_originals: Vec<crate::centre::KeptOriginal>,
     /// The points notice its grant issued.
     pub notice: Option<jifen_store::PointsNotice>,
+    /// For a renewal or a change: what it claims differently from its notice's facts.
+    pub changed_since_notice: Vec<crate::follow_ups::ChangedField>,
 }
 
 /// What changed between the employer's return of a form and now.
@@ -195,6 +197,7 @@ impl Service {
             && application.assigned_to != Some(actor.id);
         let assignable = self.assignable_staff(actor, &application).await?;
         Ok(ApplicationView {
+            changed_since_notice: self.changed_since_notice(&application).await?,
             notice: self.store.points_notice_of_application(id).await?,
             kept_originals: self.kept_originals(&events),
             holder,
@@ -257,6 +260,24 @@ impl Service {
         if actor.role != Role::Applicant {
             return Err(ServiceError::Forbidden);
         }
+        let fields = match prefill {
+            true => self.store.latest_simulation(actor.id).await?.unwrap_or_default(),
+            false => Fields::default(),
+        };
+        self.open_application(actor, ApplicationKind::New, None, fields, json!({ "prefill": prefill })).await
+    }
+
+    /// Opens an application of `kind` for the applicant with their current employer (the
+    /// newest active link: a change of employer goes to the new one), with `fields` as its
+    /// first draft.
+    pub(crate) async fn open_application(
+        &self,
+        actor: &Actor,
+        kind: ApplicationKind,
+        follows_notice: Option<i64>,
+        mut fields: Fields,
+        details: serde_json::Value,
+    ) -> Result<Application, ServiceError> {
         // An account no employer registered (one an administrator made) has no applicant
         // record and no employer: both mean the same to the person.
         let applicant = self.store.applicant(actor.id).await?;
@@ -275,10 +296,6 @@ impl Service {
                 "No employer has registered you yet, so an application cannot start",
             ));
         };
-        let mut fields = match prefill {
-            true => self.store.latest_simulation(actor.id).await?.unwrap_or_default(),
-            false => Fields::default(),
-        };
         fields.retain(is_form_field);
         for (name, value) in [("name", &applicant.name), ("mobile", &applicant.mobile)] {
             if fields.get(name).is_empty() {
@@ -291,13 +308,13 @@ impl Service {
             district: employer.district,
             state: self.workflow.initial.clone(),
             fields,
+            kind,
+            follows_notice,
         };
-        let entry = audit(
-            actor,
-            "application_create",
-            String::new(),
-            json!({ "employer_id": employer.id, "prefill": prefill }),
-        );
+        let mut details = details;
+        details["employer_id"] = json!(employer.id);
+        details["kind"] = json!(kind.as_str());
+        let entry = audit(actor, "application_create", String::new(), details);
         self.store.create_application(&new, actor.id, now_millis(), &entry).await.map_err(|e| match e {
             StoreError::Duplicate(_) => ServiceError::refused(
                 "application_in_progress",
@@ -324,7 +341,7 @@ impl Service {
     /// will be checked on the day it is submitted), otherwise the frozen claim's date.
     pub fn scoring_date(&self, application: &Application) -> NaiveDate {
         if self.workflow.applicant_edits(&application.state) {
-            return clock::today_in_shanghai();
+            return self.clock.today();
         }
         application
             .claim
@@ -332,7 +349,7 @@ impl Service {
             .and_then(|claim| claim.get("as_of"))
             .and_then(|date| date.as_str())
             .and_then(|date| jifen_rules::calendar::parse_date(date).ok())
-            .unwrap_or_else(clock::today_in_shanghai)
+            .unwrap_or_else(|| self.clock.today())
     }
 
     /// Saves the applicant's form as it is (complete or not), with the engine's total when
@@ -358,8 +375,7 @@ impl Service {
         }
         fields.retain(is_form_field);
         let applicant = self.store.applicant(actor.id).await?.ok_or(ServiceError::NotFound)?;
-        let claimed_total =
-            self.score_form(&fields, &applicant.id_number, clock::today_in_shanghai()).ok().map(|e| e.total);
+        let claimed_total = self.score_form(&fields, &applicant.id_number, self.clock.today()).ok().map(|e| e.total);
         let draft = Draft { fields, claimed_total };
         let entry = audit(actor, "application_save", format!("application:{id}"), json!({ "version": version }));
         self.store
@@ -430,7 +446,7 @@ impl Service {
         let applicant = self.store.applicant(application.applicant_id).await?.ok_or(ServiceError::NotFound)?;
         let employer = self.store.employer(application.employer_id).await?.ok_or(ServiceError::NotFound)?;
         let (claim, claimed_total) = if action.checks_form {
-            let as_of = clock::today_in_shanghai();
+            let as_of = self.clock.today();
             let id_number = ResidentIdNumber::parse(&applicant.id_number)
                 .map_err(|e| ServiceError::Internal(format!("stored ID number: {e}")))?;
             let checked = check(&application.fields, &id_number, as_of, self.book).map_err(ServiceError::Invalid)?;

@@ -381,24 +381,72 @@ async fn filed_application(world: &World, form: Fields) -> (Actor, Application) 
     service.register_applicant(&world.agent_a, "张伟明", "310101199005120016", "13900000009").await.unwrap();
     let zhang = applicant(world, "310101199005120016").await;
     let application = service.start_application(&zhang, false).await.unwrap();
-    let draft = service.save_draft(&zhang, application.id, application.version, form).await.unwrap();
-    let upload_all = |actor: Actor| async move {
-        let view = service.view(&actor, application.id).await.unwrap();
-        for (material, _) in view.checklist.iter().filter(|(m, _)| !m.at_counter) {
-            service
-                .upload_material(&actor, application.id, &material.id, "scan.pdf", b"%PDF-1.4 s".to_vec())
-                .await
-                .unwrap();
-        }
-    };
-    upload_all(zhang.clone()).await;
-    let mut version = draft.version;
-    for (actor, action) in [(&zhang, "submit"), (&world.agent_a, "approve"), (&world.agent_a, "file")] {
-        version = service.act(actor, application.id, version, action, "", BTreeMap::new()).await.unwrap().version;
-    }
-    let filed = service.store.application(application.id).await.unwrap().unwrap();
-    assert_eq!(filed.state, "filed");
+    let filed = file(world, &zhang, &application, Some(form)).await;
     (zhang, filed)
+}
+
+/// Saves `form` (when given) as the draft, uploads every material, and has it submitted,
+/// approved and filed.
+async fn file(world: &World, person: &Actor, application: &Application, form: Option<Fields>) -> Application {
+    let service = &world.service;
+    let id = application.id;
+    let mut version = application.version;
+    if let Some(form) = form {
+        version = service.save_draft(person, id, version, form).await.unwrap().version;
+    }
+    let view = service.view(person, id).await.unwrap();
+    for (material, _) in view.checklist.iter().filter(|(m, _)| !m.at_counter) {
+        service.upload_material(person, id, &material.id, "scan.pdf", b"%PDF-1.4 s".to_vec()).await.unwrap();
+    }
+    for (actor, action) in [(person, "submit"), (&world.agent_a, "approve"), (&world.agent_a, "file")] {
+        version = service.act(actor, id, version, action, "", BTreeMap::new()).await.unwrap().version;
+    }
+    let filed = service.store.application(id).await.unwrap().unwrap();
+    assert_eq!(filed.state, "filed");
+    filed
+}
+
+/// Carries a filed application through the centre to its grant: every material received,
+/// the file requested and arrived, the claim confirmed as it stands, a supervisor's grant.
+async fn grant(world: &World, reviewer: &Actor, supervisor: &Actor, filed: &Application) -> Application {
+    use jifen_applications::{MoveInput, VerificationInput};
+    let service = &world.service;
+    let (id, clerk) = (filed.id, &world.clerk_pudong);
+    let applicant = service.store.applicant(filed.applicant_id).await.unwrap().unwrap();
+    let counter = service
+        .view(clerk, id)
+        .await
+        .unwrap()
+        .checklist
+        .iter()
+        .map(|(m, _)| (m.id.clone(), ("original".to_string(), String::new())))
+        .collect();
+    let mut version = service
+        .act_with(clerk, id, filed.version, "accept", &MoveInput { counter, ..MoveInput::default() })
+        .await
+        .unwrap()
+        .version;
+    version = service.act(reviewer, id, version, "request_file", "档案室", BTreeMap::new()).await.unwrap().version;
+    version = service.act(reviewer, id, version, "file_arrived", "", BTreeMap::new()).await.unwrap().version;
+    let claimed = service.score_form(&filed.fields, &applicant.id_number, service.scoring_date(filed)).unwrap();
+    let items = claimed
+        .items
+        .iter()
+        .filter(|item| item.points != 0)
+        .map(|item| (item.id.as_str().to_string(), ("confirmed".to_string(), String::new(), String::new())))
+        .collect();
+    let checks = service
+        .checks_needed(filed, &applicant.id_number)
+        .iter()
+        .map(|check| (check.id.clone(), ("passed".to_string(), String::new())))
+        .collect();
+    let verification = VerificationInput { fields: filed.fields.clone(), items, checks };
+    let input = MoveInput { verification: Some(verification), ..MoveInput::default() };
+    version = service.act_with(reviewer, id, version, "record_verification", &input).await.unwrap().version;
+    version = service.act(reviewer, id, version, "finish_review", "", BTreeMap::new()).await.unwrap().version;
+    let granted = service.act(supervisor, id, version, "grant", "", BTreeMap::new()).await.unwrap();
+    assert_eq!(granted.state, "granted");
+    granted
 }
 
 fn marks(pairs: &[(&str, &str, &str)]) -> BTreeMap<String, (String, String)> {
@@ -730,4 +778,80 @@ async fn the_centre_clock_closes_a_lapsed_correction_and_steps_are_held_and_remi
         reminders[0].body
     );
     assert!(service.store.messages_to("13700000001").await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_renewal_a_year_later_rescores_and_a_change_supersedes_the_notice() {
+    use jifen_applications::NoticeStanding;
+    use jifen_domain::ApplicationKind;
+    use jifen_rules::ItemId;
+    let world = world().await;
+    let service = &world.service;
+    let staff = |name: &'static str, role| async move {
+        Actor::from(&service.store.create_user(&user(name, role, Some(District::Pudong)), 0, &entry()).await.unwrap())
+    };
+    let reviewer = staff("reviewer-pd", Role::Reviewer).await;
+    let supervisor = staff("supervisor-pd", Role::Supervisor).await;
+    // Born 1980-06-01: 46 now, 47 in a year.
+    service.register_applicant(&world.agent_a, "王芳", "310101198006010017", "13900000011").await.unwrap();
+    let wang = applicant(&world, "310101198006010017").await;
+    let mut form = complete_form();
+    form.set("name", "王芳");
+    form.set("edu_level", "master");
+    form.set("si_to_0", "");
+    let first = service.start_application(&wang, false).await.unwrap();
+    let filed = file(&world, &wang, &first, Some(form)).await;
+    grant(&world, &reviewer, &supervisor, &filed).await;
+    let (notice, standing) = service.my_notices(&wang).await.unwrap().remove(0);
+    assert_eq!(standing, NoticeStanding::Current);
+    let today = service.clock.today();
+    assert_eq!(
+        notice.valid_until,
+        (today + chrono::Months::new(12)).pred_opt().unwrap().to_string(),
+        "one year at most"
+    );
+
+    // Renewal opens a month before the end; changes may be made while it is in force.
+    let early = service.start_follow_up(&wang, ApplicationKind::Renewal).await.unwrap_err();
+    assert_eq!(early.code(), "renewal_not_open");
+    service.clock.travel(340);
+    // Reminders: a month before the end, to the holder and the employer, once.
+    assert_eq!(service.remind_renewals(service.clock.today()).await.unwrap(), 2);
+    service.remind_renewals(service.clock.today()).await.unwrap();
+    let reminded = service.store.messages_to("13900000011").await.unwrap();
+    assert_eq!(reminded.iter().filter(|m| m.body.contains("积分续办自")).count(), 1, "once");
+    let renewal = service.start_follow_up(&wang, ApplicationKind::Renewal).await.unwrap();
+    assert_eq!((renewal.kind, renewal.follows_notice), (ApplicationKind::Renewal, Some(notice.id)));
+    assert_eq!(renewal.fields.get("edu_level"), "master", "pre-filled with the verified facts");
+    // Re-scored on the renewal date: a year older, the age item (from the engine) dropped 2.
+    let then = service.score_form(&filed.fields, "310101198006010017", today).unwrap();
+    let now = service.score_form(&renewal.fields, "310101198006010017", service.clock.today()).unwrap();
+    assert_eq!(then.item(ItemId::Age).points - now.item(ItemId::Age).points, 2);
+    let renewed = file(&world, &wang, &renewal, None).await;
+    assert_eq!(renewed.claimed_total, Some(now.total), "the claim is scored on its own date");
+    assert!(service.view(&reviewer, renewal.id).await.unwrap().changed_since_notice.is_empty(), "nothing to re-verify");
+    grant(&world, &reviewer, &supervisor, &renewed).await;
+    let public = |serial: String, code: String| async move {
+        service.verify_notice(&serial, &code).await.unwrap().unwrap().standing
+    };
+    assert_eq!(public(notice.serial.clone(), notice.check_code.clone()).await, NoticeStanding::Superseded);
+    let (second, _) = service.my_notices(&wang).await.unwrap().remove(0);
+    assert_eq!(
+        (second.total, public(second.serial.clone(), second.check_code.clone()).await),
+        (now.total, NoticeStanding::Current)
+    );
+
+    // A change: a new post; the centre sees what changed since the notice.
+    let change = service.start_follow_up(&wang, ApplicationKind::Change).await.unwrap();
+    let mut changed = change.fields.clone();
+    changed.set("post", "技术总监");
+    let changed = file(&world, &wang, &change, Some(changed)).await;
+    let diff = service.view(&reviewer, change.id).await.unwrap().changed_since_notice;
+    assert_eq!(diff, [("post".to_string(), "软件工程师".to_string(), "技术总监".to_string())]);
+    grant(&world, &reviewer, &supervisor, &changed).await;
+    assert_eq!(public(second.serial.clone(), second.check_code.clone()).await, NoticeStanding::Superseded);
+
+    // More than 60 days after the end the points have lapsed: only a new application helps.
+    service.clock.travel(365 + 61);
+    assert_eq!(service.start_follow_up(&wang, ApplicationKind::Renewal).await.unwrap_err().code(), "points_lapsed");
 }

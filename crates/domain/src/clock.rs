@@ -10,6 +10,25 @@ pub fn today_in_shanghai() -> NaiveDate {
     (Utc::now().naive_utc() + TimeDelta::hours(SHANGHAI_OFFSET_HOURS)).date()
 }
 
+/// Today as the application process sees it: Shanghai's date, moved by a number of days
+/// only where a test needs a year to pass (a renewal, a lapsed deadline). Clones share it.
+#[derive(Debug, Clone, Default)]
+pub struct Clock {
+    offset_days: std::sync::Arc<std::sync::atomic::AtomicI64>,
+}
+
+impl Clock {
+    pub fn today(&self) -> NaiveDate {
+        let days = self.offset_days.load(std::sync::atomic::Ordering::Relaxed);
+        today_in_shanghai() + TimeDelta::days(days)
+    }
+
+    /// Moves today by `days` (tests only: a server never travels).
+    pub fn travel(&self, days: i64) {
+        self.offset_days.fetch_add(days, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
 /// A stored time (UTC milliseconds) as Shanghai wall-clock time.
 pub fn shanghai_datetime(millis: i64) -> NaiveDateTime {
     DateTime::from_timestamp_millis(millis).unwrap_or_default().naive_utc() + TimeDelta::hours(SHANGHAI_OFFSET_HOURS)

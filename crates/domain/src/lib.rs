@@ -54,6 +54,16 @@ word_enum! {
     }
 }
 
+word_enum! {
+    /// What an application asks for: points for the first time, their renewal at the
+    /// permit's endorsement (续办), or a change of employer or of facts (变更).
+    ApplicationKind {
+        New = "new", "积分申请", "application";
+        Renewal = "renewal", "积分续办", "renewal";
+        Change = "change", "积分变更", "change";
+    }
+}
+
 impl Role {
     /// District-centre staff belong to one district; others do not.
     pub fn is_district_staff(self) -> bool {

@@ -9,7 +9,7 @@ use crate::repository::{
     retire_agents, unique,
 };
 use jifen_domain::form::Fields;
-use jifen_domain::{District, Role};
+use jifen_domain::{ApplicationKind, District, Role};
 use sqlx::types::Json;
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -99,6 +99,9 @@ pub trait ApplicationStore: Send + Sync {
     fn application_events(&self, id: i64) -> impl Future<Output = Result<Vec<ApplicationEvent>>> + Send;
     /// A points notice by its serial number.
     fn points_notice(&self, serial: &str) -> impl Future<Output = Result<Option<PointsNotice>>> + Send;
+    /// The notices in force (not superseded) whose validity ends on or before `until`
+    /// (`YYYY-MM-DD`): those to remind of renewal.
+    fn current_notices_valid_until(&self, until: &str) -> impl Future<Output = Result<Vec<PointsNotice>>> + Send;
     /// A holder's points notices, the newest first.
     fn points_notices_of_holder(&self, holder_id: i64) -> impl Future<Output = Result<Vec<PointsNotice>>> + Send;
     /// The points notice an application's grant issued, if any.
@@ -232,6 +235,8 @@ struct ApplicationRow {
     updated_at: i64,
     state_since: i64,
     assigned_to: Option<i64>,
+    kind: String,
+    follows_notice: Option<i64>,
 }
 
 impl TryFrom<ApplicationRow> for Application {
@@ -254,6 +259,9 @@ impl TryFrom<ApplicationRow> for Application {
             updated_at: row.updated_at,
             state_since: row.state_since,
             assigned_to: row.assigned_to,
+            kind: ApplicationKind::parse(&row.kind)
+                .ok_or_else(|| StoreError::Corrupt(format!("application kind {:?}", row.kind)))?,
+            follows_notice: row.follows_notice,
         })
     }
 }
@@ -430,7 +438,7 @@ impl TryFrom<ImportJobRow> for ImportJob {
 
 const APPLICANT_COLUMNS: &str = "p.user_id, p.id_number, p.name, p.mobile, p.created_at";
 const APPLICATION_COLUMNS: &str = "id, applicant_id, employer_id, district, state, open, fields, claimed_total, claim, \
-    review, version, created_at, updated_at, state_since, assigned_to";
+    review, version, created_at, updated_at, state_since, assigned_to, kind, follows_notice";
 const LISTING_SELECT: &str = "SELECT a.id, a.applicant_id, p.name AS applicant_name, p.id_number AS applicant_id_number, \
     a.employer_id, e.name AS employer_name, a.state, a.claimed_total, a.updated_at, a.state_since, a.assigned_to, \
     s.display_name AS assigned_name, s.role AS assigned_role \
@@ -606,8 +614,8 @@ macro_rules! application_store {
                 let mut tx = self.begin_write().await?;
                 let id: i64 = sqlx::query_scalar(
                     "INSERT INTO applications (applicant_id, employer_id, district, state, open, fields, claimed_total, \
-                     claim, review, version, created_at, updated_at, state_since) \
-                     VALUES ($1, $2, $3, $4, TRUE, $5, NULL, NULL, $6, 1, $7, $7, $7) RETURNING id",
+                     claim, review, version, created_at, updated_at, state_since, kind, follows_notice) \
+                     VALUES ($1, $2, $3, $4, TRUE, $5, NULL, NULL, $6, 1, $7, $7, $7, $8, $9) RETURNING id",
                 )
                 .bind(application.applicant_id)
                 .bind(application.employer_id)
@@ -616,6 +624,8 @@ macro_rules! application_store {
                 .bind(Json(&application.fields))
                 .bind(Json(BTreeMap::<String, String>::new()))
                 .bind(at)
+                .bind(application.kind.as_str())
+                .bind(application.follows_notice)
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(unique("open application"))?;
@@ -778,6 +788,15 @@ macro_rules! application_store {
                 let row: Option<NoticeRow> =
                     sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(serial).fetch_optional(&self.pool).await?;
                 row.map(PointsNotice::try_from).transpose()
+            }
+
+            async fn current_notices_valid_until(&self, until: &str) -> Result<Vec<PointsNotice>> {
+                let sql = format!(
+                    "SELECT {NOTICE_COLUMNS} FROM points_notices WHERE superseded_at IS NULL AND valid_until <= $1 \
+                     ORDER BY valid_until, id"
+                );
+                let rows: Vec<NoticeRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(until).fetch_all(&self.pool).await?;
+                rows.into_iter().map(PointsNotice::try_from).collect()
             }
 
             async fn points_notices_of_holder(&self, holder_id: i64) -> Result<Vec<PointsNotice>> {
@@ -1123,6 +1142,7 @@ delegate!(ApplicationStore {
     note_application(id: i64, state: &str, note: &ApplicationNote, at: Millis, audit: &AuditEntry) -> Result<()>;
     points_notice(serial: &str) -> Result<Option<PointsNotice>>;
     points_notices_of_holder(holder_id: i64) -> Result<Vec<PointsNotice>>;
+    current_notices_valid_until(until: &str) -> Result<Vec<PointsNotice>>;
     points_notice_of_application(application_id: i64) -> Result<Option<PointsNotice>>;
     assign_application(id: i64, state: &str, assignee: Option<i64>, actor_id: i64, at: Millis, audit: &AuditEntry) -> Result<()>;
     add_upload(upload: &NewUpload, by: i64, at: Millis, audit: &AuditEntry) -> Result<Upload>;

@@ -1,7 +1,7 @@
 //! What the store keeps, as domain types.
 
 use jifen_domain::form::Fields;
-use jifen_domain::{District, Role};
+use jifen_domain::{ApplicationKind, District, Role};
 use jifen_ids::CreditCode;
 use std::collections::BTreeMap;
 
@@ -215,6 +215,9 @@ pub struct NewApplication {
     pub district: District,
     pub state: String,
     pub fields: Fields,
+    pub kind: ApplicationKind,
+    /// The points notice a renewal or a change follows.
+    pub follows_notice: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -241,6 +244,9 @@ pub struct Application {
     pub state_since: Millis,
     /// The member of the district centre's staff who holds it, if anyone does.
     pub assigned_to: Option<i64>,
+    pub kind: ApplicationKind,
+    /// The points notice a renewal or a change follows.
+    pub follows_notice: Option<i64>,
 }
 
 /// The member of staff who holds an application.

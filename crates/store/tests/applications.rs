@@ -142,6 +142,8 @@ async fn contract<S: Repository + ApplicationStore>(store: &S) {
         district: District::Pudong,
         state: "draft".into(),
         fields: fields(&[("name", "张伟明")]),
+        kind: jifen_domain::ApplicationKind::New,
+        follows_notice: None,
     };
     let application = store.create_application(&new, zhang.user_id, 6_000, &audit("application_create")).await.unwrap();
     assert_eq!((application.state.as_str(), application.version, application.open), ("draft", 1, true));

@@ -281,13 +281,7 @@ pub async fn home(
             html! {
             // The holder's points notice: what they have, and until when.
             @if let Some((notice, standing)) = notices.first() {
-                section.summary id="my-notice" {
-                    p { strong { (t(lang, "积分通知书", "Points notice")) } " " (notice.serial) " · "
-                        (t(lang, "核定积分 ", "verified score ")) (notice.total) " · "
-                        (crate::notice::standing_text(*standing, lang)) " · "
-                        (t(lang, "有效期至 ", "valid until ")) (notice.valid_until) }
-                    p { a.button.secondary href=(format!("/applications/{}/notice.pdf", notice.application_id)) { (t(lang, "打印积分通知书（PDF）", "Print the points notice (PDF)")) } }
-                }
+                (crate::notice::on_home(notice, *standing, state.service.clock.today(), &signed.session.csrf_token, lang))
             }
             // Where the application stands, first: the reason an applicant comes back.
             @if let Some(latest) = listings.first() {

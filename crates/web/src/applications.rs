@@ -268,7 +268,7 @@ fn application_page(
         comments: Some(&application.review),
     };
     let score = claimed_score(state, view, fields, lang);
-    let title = format!("{} #{}", t(lang, "积分申请", "Application"), application.id);
+    let title = format!("{} #{}", application.kind.name(lang), application.id);
     let body = html! {
         h2 { (title) " · " (view.applicant.name) }
         @match &flash {
@@ -277,6 +277,7 @@ fn application_page(
             None => {},
         }
         (progress(state, view, lang))
+        @if signed.user.role != Role::Applicant { (crate::centre::changed_since_notice(view, lang)) }
         (crate::centre::panel(&state.service, view, signed, lang))
         @if !problems.is_empty() {
             div.error role="alert" id="problems" {

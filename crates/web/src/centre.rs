@@ -283,6 +283,29 @@ pub fn move_input(
     MoveInput { comment: comment.to_string(), field_comments, counter, verification }
 }
 
+/// What a renewal or a change claims differently from the facts of the notice it follows:
+/// what the centre reviews (the rest was verified for that notice).
+pub fn changed_since_notice(view: &ApplicationView, lang: Lang) -> Markup {
+    if view.application.follows_notice.is_none() {
+        return html! {};
+    }
+    html! {
+        section.summary id="since-notice" {
+            h4 { (view.application.kind.name(lang)) " · " (t(lang, "与上次积分通知书核定事实相比的变化", "Changed since the facts of the last notice")) }
+            @if view.changed_since_notice.is_empty() {
+                p { (t(lang, "没有变化：只需确认各项仍然属实。", "Nothing changed: confirm that each item still holds.")) }
+            } @else {
+                div.scroll { table {
+                    thead { tr { th { (t(lang, "项目", "Field")) } th { (t(lang, "上次核定", "Verified then")) } th { (t(lang, "本次申报", "Claimed now")) } } }
+                    tbody { @for (field, then, now) in &view.changed_since_notice { tr {
+                        td { (crate::fields::label_of(field, lang)) } td { del { (then) } } td { ins { (now) } }
+                    } } }
+                } }
+            }
+        }
+    }
+}
+
 /// The centre's part of an application's page: the correction list and deadline while the
 /// employer completes materials, the documents issued, the verification, and the form of
 /// the viewer's moves.

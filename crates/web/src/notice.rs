@@ -121,3 +121,72 @@ fn verdict(notice: &PublicNotice, lang: Lang) -> maud::Markup {
         }
     }
 }
+
+#[derive(serde::Deserialize)]
+pub struct FollowUpForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    kind: String,
+}
+
+/// `POST /applications/follow-up`: the holder starts the renewal or a change of their notice.
+pub async fn follow_up(
+    State(state): State<AppState>,
+    chosen: Chosen,
+    headers: HeaderMap,
+    signed: SignedIn,
+    crate::checked_form::CheckedForm(form): crate::checked_form::CheckedForm<FollowUpForm>,
+) -> Response {
+    let lang = chosen.lang;
+    if !signed.form_ok(&headers, &form.csrf) {
+        return crate::respond::stale_form(lang);
+    }
+    let Some(kind) = jifen_domain::ApplicationKind::parse(&form.kind) else {
+        return service_error(lang, &jifen_applications::ServiceError::NotFound);
+    };
+    match state.service.start_follow_up(&Actor::from(&signed.user), kind).await {
+        Ok(application) => crate::respond::see_other(&format!("/applications/{}", application.id)),
+        Err(e) => service_error(lang, &e),
+    }
+}
+
+/// The holder's notice on their home page: its standing, validity and renewal window, the
+/// print, and the renewal and change buttons when they may be used.
+pub fn on_home(
+    notice: &jifen_store::PointsNotice,
+    standing: NoticeStanding,
+    today: chrono::NaiveDate,
+    csrf: &str,
+    lang: Lang,
+) -> maud::Markup {
+    let window = jifen_applications::Service::renewal_window(notice);
+    let renewable = standing != NoticeStanding::Superseded && window.is_some_and(|w| w.contains(today));
+    let changeable = standing == NoticeStanding::Current;
+    let start = |kind: jifen_domain::ApplicationKind, title: &str| {
+        html! {
+            form.inline method="post" action="/applications/follow-up" {
+                input type="hidden" name="csrf" value=(csrf);
+                input type="hidden" name="kind" value=(kind.as_str());
+                button.secondary type="submit" { (title) }
+            }
+        }
+    };
+    html! {
+        section.summary id="my-notice" {
+            p { strong { (t(lang, "积分通知书", "Points notice")) } " " (notice.serial) " · "
+                (t(lang, "核定积分 ", "verified score ")) (notice.total) " · "
+                (standing_text(standing, lang)) " · "
+                (t(lang, "有效期至 ", "valid until ")) (notice.valid_until) }
+            @if let Some(window) = window {
+                p id="renewal" { (t(lang, "积分续办办理期：", "Renewal: from ")) (window.opens) (t(lang, " 至 ", " to ")) (window.closes)
+                    (t(lang, "（到期后超过 60 天积分失效）", " (more than 60 days after the end, the points lapse)")) }
+            }
+            p {
+                a.button.secondary href=(format!("/applications/{}/notice.pdf", notice.application_id)) { (t(lang, "打印积分通知书（PDF）", "Print the points notice (PDF)")) }
+                @if renewable { " " (start(jifen_domain::ApplicationKind::Renewal, t(lang, "办理积分续办", "Renew"))) }
+                @if changeable { " " (start(jifen_domain::ApplicationKind::Change, t(lang, "办理积分变更（换单位或信息变化）", "Apply for a change (new employer or facts)"))) }
+            }
+        }
+    }
+}

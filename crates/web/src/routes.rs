@@ -149,6 +149,7 @@ fn routes() -> Vec<Route> {
         Route::post("/applications/{id}/assign", DISTRICT_STAFF, centre::assign),
         Route::post("/applications/{id}/originals", CLERK, centre::return_originals),
         Route::get("/applications/{id}/notice.pdf", APPLICATION_PARTIES, notice::pdf),
+        Route::post("/applications/follow-up", APPLICANT, notice::follow_up),
         Route::get("/verify", Access::Public, notice::form),
         Route::get("/verify/{serial}/{code}", Access::Public, notice::scanned),
         Route::post("/applications/{id}/materials/{material}", APPLICANT_OR_EMPLOYER, applications::upload)
