@@ -651,7 +651,12 @@ impl Service {
             let posted = input.verification.as_ref().ok_or_else(|| {
                 ServiceError::refused("verification_missing", "请填写逐项审核结果", "Fill in the verification")
             })?;
-            let verification = self.checked_verification(actor, application, id_number, posted)?;
+            // A confirmed false-materials record is part of the verified facts, whatever was posted.
+            let posted = VerificationInput {
+                fields: self.with_records(&posted.fields, application.applicant_id).await?,
+                ..posted.clone()
+            };
+            let verification = self.checked_verification(actor, application, id_number, &posted)?;
             details.insert(VERIFICATION.into(), json!(verification));
         }
         let current_verification = events.as_deref().and_then(|events| self.current_verification(events));
@@ -768,7 +773,7 @@ impl Service {
 }
 
 /// A note or reason as kept: trimmed, only characters people type, at most `max` characters.
-fn clean_text(field: &str, value: &str, max: usize) -> Result<String, ServiceError> {
+pub(crate) fn clean_text(field: &str, value: &str, max: usize) -> Result<String, ServiceError> {
     let value = value.trim();
     jifen_domain::text::check(field, value, max).map_err(|problem| ServiceError::Invalid(vec![problem]))?;
     Ok(value.to_string())

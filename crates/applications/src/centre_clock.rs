@@ -139,6 +139,11 @@ impl Service {
                 Ok(closed) => tracing::info!(closed, "centre clock: corrections past their deadline closed"),
                 Err(error) => tracing::warn!(%error, "centre clock: closing lapsed corrections failed"),
             }
+            match self.expire_blacklist(today).await {
+                Ok(0) => {}
+                Ok(expired) => tracing::info!(expired, "centre clock: blacklist entries past their period"),
+                Err(error) => tracing::warn!(%error, "centre clock: blacklist expiry failed"),
+            }
             match self.remind_renewals(today).await {
                 Ok(0) => {}
                 Ok(reminded) => tracing::info!(reminded, "centre clock: holders reminded of renewal"),

@@ -17,6 +17,7 @@
 
 mod accounts;
 mod audit_log;
+mod blacklist;
 mod centre;
 mod centre_clock;
 mod documents;
@@ -32,6 +33,7 @@ mod staff;
 
 pub use accounts::{EmployerApplicant, ImportProgress, LinkDecision, RegisterOutcome, STALE_IMPORT_MILLIS};
 pub use audit_log::{AuditFilter, MAX_AUDIT_ROWS, audit_csv};
+pub use blacklist::{EntryStanding, FindingInput, standing as entry_standing};
 pub use centre::{
     CheckRecord, CounterLine, CounterMark, Due, ItemVerdict, KeptOriginal, MoveInput, QueueFilter, QueueRow,
     Verification, VerificationInput,
@@ -98,7 +100,7 @@ pub struct Service {
 pub const CALENDAR_WARNING_DAYS: i64 = 60;
 
 /// The message templates the process sends besides the workflow's own.
-const ACCOUNT_TEMPLATES: [&str; 8] = [
+const ACCOUNT_TEMPLATES: [&str; 14] = [
     "account_created",
     "account_created_kept",
     "account_linked",
@@ -107,6 +109,12 @@ const ACCOUNT_TEMPLATES: [&str; 8] = [
     "employer_rejected",
     "staff_created",
     "staff_password_reset",
+    "blacklist_notified",
+    "blacklist_confirmed",
+    "blacklist_dismissed",
+    "overdue",
+    "renewal_soon",
+    "renewal_due",
 ];
 
 impl Service {

@@ -64,6 +64,8 @@ pub struct ApplicationView {
     pub notice: Option<jifen_store::PointsNotice>,
     /// For a renewal or a change: what it claims differently from its notice's facts.
     pub changed_since_notice: Vec<crate::follow_ups::ChangedField>,
+    /// The blacklist entries of findings on it that the viewer may see.
+    pub findings: Vec<jifen_store::BlacklistEntry>,
 }
 
 /// What changed between the employer's return of a form and now.
@@ -196,7 +198,9 @@ impl Service {
         let can_take = step.is_some_and(|step| step.waiting_for == actor.role && actor.role.is_district_staff())
             && application.assigned_to != Some(actor.id);
         let assignable = self.assignable_staff(actor, &application).await?;
+        let of_application = jifen_store::BlacklistQuery { application_id: Some(id), ..Default::default() };
         Ok(ApplicationView {
+            findings: self.blacklist_for(actor, of_application).await?,
             changed_since_notice: self.changed_since_notice(&application).await?,
             notice: self.store.points_notice_of_application(id).await?,
             kept_originals: self.kept_originals(&events),
@@ -296,6 +300,13 @@ impl Service {
                 "No employer has registered you yet, so an application cannot start",
             ));
         };
+        if let Some(until) = self.barred_until(jifen_store::BlacklistSubject::Person(actor.id)).await? {
+            return Err(ServiceError::refused(
+                "barred",
+                format!("您有经确认的虚假材料记录，{until} 前不能申请居住证积分"),
+                format!("A confirmed false-materials record bars you from applying until {until}"),
+            ));
+        }
         fields.retain(is_form_field);
         for (name, value) in [("name", &applicant.name), ("mobile", &applicant.mobile)] {
             if fields.get(name).is_empty() {
@@ -375,7 +386,8 @@ impl Service {
         }
         fields.retain(is_form_field);
         let applicant = self.store.applicant(actor.id).await?.ok_or(ServiceError::NotFound)?;
-        let claimed_total = self.score_form(&fields, &applicant.id_number, self.clock.today()).ok().map(|e| e.total);
+        let scored = self.with_records(&fields, actor.id).await?;
+        let claimed_total = self.score_form(&scored, &applicant.id_number, self.clock.today()).ok().map(|e| e.total);
         let draft = Draft { fields, claimed_total };
         let entry = audit(actor, "application_save", format!("application:{id}"), json!({ "version": version }));
         self.store
@@ -449,7 +461,8 @@ impl Service {
             let as_of = self.clock.today();
             let id_number = ResidentIdNumber::parse(&applicant.id_number)
                 .map_err(|e| ServiceError::Internal(format!("stored ID number: {e}")))?;
-            let checked = check(&application.fields, &id_number, as_of, self.book).map_err(ServiceError::Invalid)?;
+            let fields = self.with_records(&application.fields, application.applicant_id).await?;
+            let checked = check(&fields, &id_number, as_of, self.book).map_err(ServiceError::Invalid)?;
             let total = self
                 .book
                 .evaluate(&checked.profile, &Context::on(as_of))
@@ -474,6 +487,15 @@ impl Service {
                     action.title.get(Lang::En),
                     titles(Lang::En).join(", ")
                 ),
+            ));
+        }
+        if action.employer_files
+            && let Some(until) = self.barred_until(jifen_store::BlacklistSubject::Employer(employer.id)).await?
+        {
+            return Err(ServiceError::refused(
+                "employer_barred",
+                format!("本单位有经确认的虚假材料记录，{until} 前不能提交居住证积分申请"),
+                format!("A confirmed false-materials record bars this employer from filing until {until}"),
             ));
         }
         let to =

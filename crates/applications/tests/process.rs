@@ -855,3 +855,156 @@ async fn a_renewal_a_year_later_rescores_and_a_change_supersedes_the_notice() {
     service.clock.travel(365 + 61);
     assert_eq!(service.start_follow_up(&wang, ApplicationKind::Renewal).await.unwrap_err().code(), "points_lapsed");
 }
+
+#[tokio::test]
+async fn a_false_materials_finding_goes_through_due_process_and_counts_until_it_expires() {
+    use jifen_applications::{EntryStanding, FindingInput, MoveInput, VerificationInput, entry_standing};
+    use jifen_store::BlacklistQuery;
+    let world = world().await;
+    let service = &world.service;
+    let staff = |name: &'static str, role| async move {
+        Actor::from(&service.store.create_user(&user(name, role, Some(District::Pudong)), 0, &entry()).await.unwrap())
+    };
+    let reviewer = staff("reviewer-pd", Role::Reviewer).await;
+    let supervisor = staff("supervisor-pd", Role::Supervisor).await;
+    let mut form = complete_form();
+    form.set("edu_level", "master");
+    form.set("si_to_0", "");
+    let (zhang, filed) = filed_application(&world, form).await;
+    let id = filed.id;
+    let all_original: BTreeMap<String, (String, String)> = service
+        .view(&world.clerk_pudong, id)
+        .await
+        .unwrap()
+        .checklist
+        .iter()
+        .map(|(m, _)| (m.id.clone(), ("original".to_string(), String::new())))
+        .collect();
+    let accepted = MoveInput { counter: all_original, ..MoveInput::default() };
+    let mut version =
+        service.act_with(&world.clerk_pudong, id, filed.version, "accept", &accepted).await.unwrap().version;
+    version = service.act(&reviewer, id, version, "request_file", "档案室", BTreeMap::new()).await.unwrap().version;
+    version = service.act(&reviewer, id, version, "file_arrived", "", BTreeMap::new()).await.unwrap().version;
+
+    // A reviewer records the finding against the person and the employer; both are told.
+    let finding = FindingInput {
+        person: true,
+        employer: true,
+        material: "degree_certificate".into(),
+        finding: "学位证书系伪造".into(),
+        evidence: "学信网查无此证书编号".into(),
+    };
+    assert!(matches!(service.record_finding(&world.clerk_pudong, id, &finding).await, Err(ServiceError::Forbidden)));
+    let unknown = FindingInput { material: "award_certificate".into(), ..finding.clone() };
+    assert_eq!(service.record_finding(&reviewer, id, &unknown).await.unwrap_err().code(), "material_unknown");
+    let empty = FindingInput { evidence: " ".into(), ..finding.clone() };
+    assert_eq!(service.record_finding(&reviewer, id, &empty).await.unwrap_err().code(), "finding_incomplete");
+    let ids = service.record_finding(&reviewer, id, &finding).await.unwrap();
+    assert_eq!(ids.len(), 2);
+    for phone in ["13900000009", "13800000001"] {
+        let bodies: Vec<String> = service.store.messages_to(phone).await.unwrap().into_iter().map(|m| m.body).collect();
+        assert!(bodies.iter().any(|b| b.contains("学位证书") && b.contains("陈述意见")), "{phone}: {bodies:?}");
+    }
+    // Staff of every district see both; the person and the employer their own; others nothing.
+    let all = BlacklistQuery::default();
+    assert_eq!(service.blacklist_for(&world.clerk_xuhui, all).await.unwrap().len(), 2);
+    let own = service.blacklist_for(&zhang, all).await.unwrap();
+    assert_eq!(own.len(), 1);
+    let (person_entry, employer_entry) = (own[0].id, ids.iter().copied().find(|i| *i != own[0].id).unwrap());
+    assert_eq!(service.blacklist_for(&world.agent_a, all).await.unwrap()[0].id, employer_entry);
+    assert!(service.blacklist_for(&world.agent_b, all).await.unwrap().is_empty());
+
+    // Due process: no decision before the named respond or their time is over; then a
+    // supervisor (not the reviewer) decides once.
+    assert_eq!(
+        service.decide_entry(&supervisor, person_entry, true, "证据确凿").await.unwrap_err().code(),
+        "response_pending"
+    );
+    assert!(matches!(service.respond_to_entry(&world.agent_b, person_entry, "x").await, Err(ServiceError::NotFound)));
+    service.respond_to_entry(&zhang, person_entry, "证书系中介代办，本人不知情").await.unwrap();
+    assert!(matches!(service.decide_entry(&reviewer, person_entry, true, "x").await, Err(ServiceError::Forbidden)));
+    service.decide_entry(&supervisor, person_entry, true, "经学信网核验确系伪造").await.unwrap();
+    assert_eq!(
+        service.decide_entry(&supervisor, person_entry, false, "x").await.unwrap_err().code(),
+        "already_decided"
+    );
+    let today = service.clock.today();
+    let until = (today + chrono::Months::new(36)).to_string();
+    let reader = supervisor.clone();
+    let entry_now = |entry_id: i64| {
+        let reader = reader.clone();
+        async move {
+            service.blacklist_for(&reader, BlacklistQuery { entry_id: Some(entry_id), ..all }).await.unwrap().remove(0)
+        }
+    };
+    assert_eq!(
+        entry_standing(&entry_now(person_entry).await, today),
+        EntryStanding::Confirmed(today + chrono::Months::new(36))
+    );
+    assert!(service.store.messages_to("13900000009").await.unwrap().iter().any(|m| m.body.contains(&until)));
+    // The employer did not respond: once its time is over the supervisor dismisses it.
+    service.clock.travel(11);
+    service.decide_entry(&supervisor, employer_entry, false, "单位已尽审核义务").await.unwrap();
+    assert_eq!(entry_standing(&entry_now(employer_entry).await, service.clock.today()), EntryStanding::Dismissed);
+    assert_eq!(
+        service.respond_to_entry(&world.agent_a, employer_entry, "迟到的意见").await.unwrap_err().code(),
+        "response_closed"
+    );
+
+    // The confirmed record is a false-materials record in the verified score: −150, and the
+    // reviewer must say so; below the standard, the supervisor refuses.
+    let applicant_id = "310101199005120016";
+    let checks: BTreeMap<String, (String, String)> = service
+        .checks_needed(&filed, applicant_id)
+        .iter()
+        .map(|c| (c.id.clone(), ("passed".to_string(), String::new())))
+        .collect();
+    let confirm = |item: &str| (item.to_string(), ("confirmed".to_string(), String::new(), String::new()));
+    let mut items: BTreeMap<String, (String, String, String)> =
+        ["age", "education", "si_years", "si_base"].iter().map(|item| confirm(item)).collect();
+    let verify = |items: BTreeMap<String, (String, String, String)>| MoveInput {
+        verification: Some(VerificationInput { fields: filed.fields.clone(), items, checks: checks.clone() }),
+        ..MoveInput::default()
+    };
+    let silent = service.act_with(&reviewer, id, version, "record_verification", &verify(items.clone())).await;
+    assert_eq!(silent.unwrap_err().code(), "verdict_missing", "the record's item must be judged");
+    items.insert("false_materials".into(), ("corrected".into(), "record_found".into(), "诚信记录".into()));
+    version = service.act_with(&reviewer, id, version, "record_verification", &verify(items)).await.unwrap().version;
+    let verification = service.view(&supervisor, id).await.unwrap().verification.unwrap();
+    let record = verification.items.iter().find(|i| i.item == "false_materials").unwrap();
+    assert_eq!((record.claimed_points, record.verified_points), (0, -150));
+    assert_eq!(verification.total, filed.claimed_total.unwrap() - 150);
+    version = service.act(&reviewer, id, version, "finish_review", "", BTreeMap::new()).await.unwrap().version;
+    assert_eq!(
+        service.act(&supervisor, id, version, "grant", "", BTreeMap::new()).await.unwrap_err().code(),
+        "below_standard"
+    );
+    service.act(&supervisor, id, version, "refuse", "虚假材料", BTreeMap::new()).await.unwrap();
+    // It bars a new application for three years; the dismissed employer is not barred.
+    assert_eq!(service.start_application(&zhang, false).await.unwrap_err().code(), "barred");
+    assert_eq!(
+        service
+            .barred_until(jifen_store::BlacklistSubject::Employer(world.agent_a.employer_id.unwrap()))
+            .await
+            .unwrap(),
+        None
+    );
+
+    // Three years on it expires (an event, once); the person may apply and the record no
+    // longer counts in the score.
+    service.clock.travel(3 * 366);
+    assert_eq!(service.expire_blacklist(service.clock.today()).await.unwrap(), 1);
+    assert_eq!(service.expire_blacklist(service.clock.today()).await.unwrap(), 0);
+    let expired = entry_now(person_entry).await;
+    assert_eq!(entry_standing(&expired, service.clock.today()), EntryStanding::Expired);
+    assert_eq!(
+        expired.events.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(),
+        ["response", "confirmed", "expired"]
+    );
+    let again = service.start_application(&zhang, false).await.unwrap();
+    let saved = service.save_draft(&zhang, again.id, again.version, filed.fields.clone()).await.unwrap();
+    assert_eq!(
+        saved.claimed_total,
+        service.score_form(&filed.fields, applicant_id, service.clock.today()).ok().map(|e| e.total)
+    );
+}

@@ -4,6 +4,7 @@
 //! in storage and JSON, with names in both languages for people.
 
 pub mod application;
+pub mod blacklist_rules;
 pub mod clock;
 pub mod form;
 pub mod materials;

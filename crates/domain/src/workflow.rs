@@ -141,6 +141,10 @@ pub struct Action {
     /// The move issues the holder's points notice (积分通知书), superseding any earlier one.
     #[serde(default)]
     pub issues_notice: bool,
+    /// The employer files the application with the centre: refused while a confirmed
+    /// blacklist entry bars the employer.
+    #[serde(default)]
+    pub employer_files: bool,
     pub title: Text,
 }
 

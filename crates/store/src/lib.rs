@@ -8,6 +8,7 @@
 mod applications;
 mod audit;
 mod backup;
+mod blacklist;
 mod model;
 mod outbox;
 mod repository;
@@ -20,5 +21,8 @@ pub use model::*;
 pub use outbox::{Attempt, OutboxStore};
 
 pub use audit::{AuditQuery, AuditRecord, AuditStore};
+pub use blacklist::{
+    BlacklistEntry, BlacklistEvent, BlacklistQuery, BlacklistStore, BlacklistSubject, NewBlacklistEntry,
+};
 pub use repository::{FAILING_AFTER_ATTEMPTS, FaultKind, PgStore, Repository, SqliteStore, Store, StoreError};
 pub use staff::{StaffMember, StaffStore};

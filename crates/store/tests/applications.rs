@@ -67,7 +67,7 @@ fn new_person(id_number: &str, name: &str) -> Registration {
     }
 }
 
-async fn contract<S: Repository + ApplicationStore>(store: &S) {
+async fn contract<S: Repository + ApplicationStore + BlacklistStore>(store: &S) {
     let (employer_a, agent_a) = employer(store, "91350100M000100Y43", "agent-a").await;
     let (employer_b, agent_b) = employer(store, "91110000802100433B", "agent-b").await;
 
@@ -324,6 +324,52 @@ async fn contract<S: Repository + ApplicationStore>(store: &S) {
     );
     let reopened = store.create_application(&new, zhang.user_id, 9_900, &audit("application_create")).await;
     assert!(reopened.is_ok(), "{reopened:?}");
+
+    // The blacklist: a finding's entries with their messages; events only added; one decision.
+    let finding = |subject| NewBlacklistEntry {
+        subject,
+        application_id: application.id,
+        district: District::Pudong,
+        material: "diploma".into(),
+        finding: "伪造".into(),
+        evidence: "学信网".into(),
+        respond_by: "2026-12-10".into(),
+        recorded_by: agent_a,
+    };
+    let ids = store
+        .record_findings(
+            &[finding(BlacklistSubject::Person(zhang.user_id)), finding(BlacklistSubject::Employer(employer_a))],
+            9_950,
+            &audit("blacklist_record"),
+            &[sms("blacklist-1", "13800000000", "核查")],
+        )
+        .await
+        .unwrap();
+    assert_eq!(ids.len(), 2);
+    let mine =
+        store.blacklist(BlacklistQuery { person_id: Some(zhang.user_id), ..BlacklistQuery::default() }).await.unwrap();
+    assert_eq!(mine.iter().map(|e| (e.id, e.subject_name.as_str())).collect::<Vec<_>>(), [(ids[0], "张伟明")]);
+    let employer =
+        store.blacklist(BlacklistQuery { employer_id: Some(employer_a), ..BlacklistQuery::default() }).await.unwrap();
+    assert_eq!((employer.len(), employer[0].subject), (1, BlacklistSubject::Employer(employer_a)));
+    assert_eq!(store.blacklist(BlacklistQuery::default()).await.unwrap().len(), 2);
+    let event = |kind: &str| BlacklistEvent {
+        at: 9_960,
+        actor_id: Some(agent_a),
+        actor_name: None,
+        kind: kind.into(),
+        text: "意见".into(),
+        effective_until: (kind == "confirmed").then(|| "2029-12-01".into()),
+    };
+    store.add_blacklist_event(ids[0], &event("response"), &audit("x"), &[]).await.unwrap();
+    store.add_blacklist_event(ids[0], &event("confirmed"), &audit("x"), &[]).await.unwrap();
+    let second = store.add_blacklist_event(ids[0], &event("dismissed"), &audit("x"), &[]).await;
+    assert!(matches!(second, Err(StoreError::Duplicate(_))), "one decision an entry: {second:?}");
+    let one = store.blacklist(BlacklistQuery { entry_id: Some(ids[0]), ..BlacklistQuery::default() }).await.unwrap();
+    let kinds: Vec<(&str, Option<&str>)> =
+        one[0].events.iter().map(|e| (e.kind.as_str(), e.effective_until.as_deref())).collect();
+    assert_eq!(kinds, [("response", None), ("confirmed", Some("2029-12-01"))]);
+    assert_eq!(one[0].events[0].actor_name.as_deref(), Some("agent-a"));
 
     // Uploads: identical content stored once; a new file for a material supersedes the old.
     let upload = |name: &str, bytes: &[u8]| NewUpload {

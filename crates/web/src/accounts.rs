@@ -235,6 +235,7 @@ pub async fn home(
                 Ok(pending) => html! {
                     ul.links {
                         li { a href="/centre" { (t(lang, "受理审核工作台（本区申请、期限、逾期）", "Centre queue (your district's applications, due dates, overdue)")) } }
+                        li { a href="/blacklist" { (t(lang, "虚假材料记录（全市）", "False-materials records (all districts)")) } }
                         @if user.role == Role::Supervisor { li { a href="/admin/audit" { (t(lang, "本区审计日志", "Your district's audit log")) } } }
                     }
                     h3 { (district.name(lang)) " · " (t(lang, "待审核的单位注册", "Employer sign-ups to verify")) }
@@ -263,6 +264,7 @@ pub async fn home(
                 ul.links {
                     li { a href="/applicants" { (t(lang, "申请人账号（登记、批量导入）", "Applicant accounts (add, import)")) } }
                     li { a href="/applications" { (t(lang, "积分申请（审核、提交、打印）", "Applications (review, file, print)")) } }
+                    li { a href="/blacklist" { (t(lang, "本单位的诚信记录", "Your employer's records")) } }
                 }
             },
             Ok(None) => html! {},
@@ -295,6 +297,7 @@ pub async fn home(
             ul.links {
                 li { a href="/applications" { (t(lang, "我的积分申请", "My application")) } }
                 li { a href="/account/employers" { (t(lang, "我的用人单位（确认或结束关联）", "My employers (confirm or end a link)")) } }
+                li { a href="/blacklist" { (t(lang, "我的诚信记录", "My records")) } }
                 li { a href="/" { (t(lang, "积分模拟与规划（可保存用于申请）", "Simulator and planner (save a simulation for your application)")) } }
             }
             }

@@ -322,6 +322,7 @@ pub fn panel(service: &Service, view: &ApplicationView, signed: &SignedIn, lang:
             (correction_list(service, view, lang))
             (documents(view, lang))
             (kept_originals(service, view, signed, lang))
+            (crate::blacklist::on_application(service, view, &view.findings, signed, lang))
             @if let Some(verification) = &view.verification {
                 @if staff || service.workflow.state(&view.application.state).is_some_and(|s| s.is_final) {
                     (verification_table(service, view, verification, lang))

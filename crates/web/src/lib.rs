@@ -11,6 +11,7 @@ mod admin;
 pub mod api;
 mod applicants;
 mod applications;
+mod blacklist;
 mod centre;
 mod centre_api;
 mod checked_form;

@@ -16,7 +16,8 @@
 
 use crate::session::{self, NotReady};
 use crate::{
-    AppState, accounts, admin, api, applicants, applications, centre, centre_api, docs, interpretations, notice, pages,
+    AppState, accounts, admin, api, applicants, applications, blacklist, centre, centre_api, docs, interpretations,
+    notice, pages,
 };
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
@@ -78,6 +79,11 @@ const ADMIN: Access = Access::Roles(&[Role::Admin]);
 /// The audit log: administrators (everything) and supervisors (their district's).
 const AUDITORS: Access = Access::Roles(&[Role::Admin, Role::Supervisor]);
 const CLERK: Access = Access::Roles(&[Role::Clerk]);
+const REVIEWER: Access = Access::Roles(&[Role::Reviewer]);
+const SUPERVISOR: Access = Access::Roles(&[Role::Supervisor]);
+/// Staff see every entry; a person and an employer their own.
+const BLACKLIST_READERS: Access =
+    Access::Roles(&[Role::Clerk, Role::Reviewer, Role::Supervisor, Role::Applicant, Role::HrAgent]);
 /// The district centre's staff: counter clerk, reviewer, supervisor.
 const DISTRICT_STAFF: Access = Access::Roles(&[Role::Clerk, Role::Reviewer, Role::Supervisor]);
 const HR_AGENT: Access = Access::Roles(&[Role::HrAgent]);
@@ -150,6 +156,10 @@ fn routes() -> Vec<Route> {
         Route::post("/applications/{id}/originals", CLERK, centre::return_originals),
         Route::get("/applications/{id}/notice.pdf", APPLICATION_PARTIES, notice::pdf),
         Route::post("/applications/follow-up", APPLICANT, notice::follow_up),
+        Route::post("/applications/{id}/findings", REVIEWER, blacklist::record),
+        Route::get("/blacklist", BLACKLIST_READERS, blacklist::list),
+        Route::post("/blacklist/{id}/response", APPLICANT_OR_EMPLOYER, blacklist::respond),
+        Route::post("/blacklist/{id}/decision", SUPERVISOR, blacklist::decide),
         Route::get("/verify", Access::Public, notice::form),
         Route::get("/verify/{serial}/{code}", Access::Public, notice::scanned),
         Route::post("/applications/{id}/materials/{material}", APPLICANT_OR_EMPLOYER, applications::upload)

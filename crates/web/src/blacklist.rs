@@ -1,0 +1,236 @@
+//! The blacklist's pages: every entry for district staff, one's own for a person or an
+//! employer (`/blacklist`), with the response and decision forms; the reviewer's form to
+//! record a finding on an application's page. Every rule is the service's.
+
+use crate::AppState;
+use crate::checked_form::CheckedForm;
+use crate::lang::Chosen;
+use crate::layout::t;
+use crate::respond::{page, see_other, service_error, stale_form};
+use crate::session::SignedIn;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use jifen_applications::{Actor, ApplicationView, EntryStanding, FindingInput, Service, entry_standing};
+use jifen_domain::Role;
+use jifen_domain::clock::shanghai_time;
+use jifen_rules::Lang;
+use jifen_store::{BlacklistEntry, BlacklistQuery, BlacklistSubject};
+use maud::{Markup, html};
+
+/// `GET /blacklist`: the entries the viewer may see, the newest first.
+pub async fn list(State(state): State<AppState>, chosen: Chosen, signed: SignedIn) -> Response {
+    let lang = chosen.lang;
+    let entries = match state.service.blacklist_for(&Actor::from(&signed.user), BlacklistQuery::default()).await {
+        Ok(entries) => entries,
+        Err(e) => return service_error(lang, &e),
+    };
+    let staff = signed.user.role.is_district_staff();
+    let body = html! {
+        h2 { (if staff { t(lang, "虚假材料记录（全市）", "False-materials records (all districts)") } else { t(lang, "我的诚信记录", "My records") }) }
+        p.hint { (t(lang, "记录只增不改：陈述意见、决定和期满都作为新的事项记在原记录下。",
+            "Records are never changed: a response, a decision and an expiry are new events on them.")) }
+        @if entries.is_empty() { p id="blacklist-empty" { (t(lang, "没有记录。", "No records.")) } }
+        @for entry in &entries { (entry_card(&state.service, entry, &signed, lang)) }
+        p { a href="/home" { (t(lang, "工作台", "Home")) } }
+    };
+    page(StatusCode::OK, lang, t(lang, "虚假材料记录", "False-materials records"), body)
+}
+
+/// One entry: whom it names, what was found, where it stands, its events, and the forms
+/// the viewer may use.
+pub fn entry_card(service: &Service, entry: &BlacklistEntry, signed: &SignedIn, lang: Lang) -> Markup {
+    let standing = entry_standing(entry, service.clock.today());
+    let material = service.materials.material(&entry.material).map_or(entry.material.as_str(), |m| m.title.get(lang));
+    let subject_word = match entry.subject {
+        BlacklistSubject::Person(_) => t(lang, "申请人", "Person"),
+        BlacklistSubject::Employer(_) => t(lang, "用人单位", "Employer"),
+    };
+    let open = matches!(standing, EntryStanding::Notified | EntryStanding::Responded);
+    let named = match (signed.user.role, entry.subject) {
+        (Role::Applicant, BlacklistSubject::Person(id)) => id == signed.user.id,
+        (Role::HrAgent, BlacklistSubject::Employer(id)) => signed.user.employer_id == Some(id),
+        _ => false,
+    };
+    let csrf = &signed.session.csrf_token;
+    html! {
+        section.summary.blacklist data-entry=(entry.id) data-standing=(standing.as_str()) {
+            p { strong { (subject_word) "：" (entry.subject_name) } " · " (entry.district.name(lang))
+                " · " (t(lang, "申请", "application")) " #" (entry.application_id) " · " strong.standing { (standing.name(lang)) } }
+            p { (t(lang, "材料：", "Material: ")) (material) " · " (t(lang, "虚假内容：", "What is false: ")) (entry.finding) }
+            p { (t(lang, "核查依据：", "Evidence: ")) (entry.evidence) }
+            p.hint { (t(lang, "记录于 ", "Recorded ")) (shanghai_time(entry.recorded_at)) " · "
+                (t(lang, "陈述意见截止 ", "respond by ")) (entry.respond_by) }
+            @if !entry.events.is_empty() {
+                ul { @for event in &entry.events {
+                    li { (shanghai_time(event.at)) " " (event_title(&event.kind, lang))
+                        @if let Some(name) = &event.actor_name { "（" (name) "）" } "：" (event.text)
+                        @if let Some(until) = &event.effective_until { " · " (t(lang, "有效至 ", "until ")) (until) } }
+                } }
+            }
+            @if open && named {
+                form method="post" action=(format!("/blacklist/{}/response", entry.id)) {
+                    input type="hidden" name="csrf" value=(csrf);
+                    label { (t(lang, "陈述意见", "Your response")) textarea name="text" rows="3" required {} }
+                    button type="submit" { (t(lang, "提交陈述意见", "Send the response")) }
+                }
+            }
+            @if open && signed.user.role == Role::Supervisor {
+                form method="post" action=(format!("/blacklist/{}/decision", entry.id)) {
+                    input type="hidden" name="csrf" value=(csrf);
+                    label { (t(lang, "决定理由", "Reason")) textarea name="reason" rows="2" required {} }
+                    button type="submit" name="decision" value="confirm" { (t(lang, "确认记入", "Confirm")) } " "
+                    button.secondary type="submit" name="decision" value="dismiss" { (t(lang, "不予认定", "Dismiss")) }
+                }
+            }
+        }
+    }
+}
+
+fn event_title(kind: &str, lang: Lang) -> &'static str {
+    match kind {
+        "response" => t(lang, "陈述意见", "Response"),
+        "confirmed" => t(lang, "确认记入", "Confirmed"),
+        "dismissed" => t(lang, "不予认定", "Dismissed"),
+        "expired" => t(lang, "期限届满", "Expired"),
+        _ => t(lang, "事项", "Event"),
+    }
+}
+
+/// On an application's page: its entries, and the reviewer's form to record a finding.
+pub fn on_application(
+    service: &Service,
+    view: &ApplicationView,
+    entries: &[BlacklistEntry],
+    signed: &SignedIn,
+    lang: Lang,
+) -> Markup {
+    let reviewer = signed.user.role == Role::Reviewer && !view.actions.is_empty();
+    if entries.is_empty() && !reviewer {
+        return html! {};
+    }
+    html! {
+        section id="findings" {
+            h4 { (t(lang, "虚假材料核查", "False materials")) }
+            @for entry in entries { (entry_card(service, entry, signed, lang)) }
+            @if reviewer {
+                details {
+                    summary { (t(lang, "记录虚假材料核查结果", "Record a finding of false materials")) }
+                    form method="post" action=(format!("/applications/{}/findings", view.application.id)) {
+                        input type="hidden" name="csrf" value=(signed.session.csrf_token);
+                        label { (t(lang, "材料", "Material"))
+                            select name="material" { @for (material, _) in &view.checklist { option value=(material.id) { (material.title.get(lang)) } } } }
+                        label { (t(lang, "虚假内容", "What is false")) input name="finding" required; }
+                        label { (t(lang, "核查依据", "Evidence")) textarea name="evidence" rows="2" required {} }
+                        label.check { input type="checkbox" name="person" checked; (t(lang, "记录申请人", "Name the person")) }
+                        label.check { input type="checkbox" name="employer"; (t(lang, "记录用人单位", "Name the employer")) }
+                        button type="submit" { (t(lang, "记录并告知当事人", "Record and tell them")) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct FindingForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    material: String,
+    #[serde(default)]
+    finding: String,
+    #[serde(default)]
+    evidence: String,
+    #[serde(default)]
+    person: Option<String>,
+    #[serde(default)]
+    employer: Option<String>,
+}
+
+/// `POST /applications/{id}/findings`: a reviewer records a finding.
+pub async fn record(
+    State(state): State<AppState>,
+    chosen: Chosen,
+    headers: HeaderMap,
+    signed: SignedIn,
+    Path(id): Path<i64>,
+    CheckedForm(form): CheckedForm<FindingForm>,
+) -> Response {
+    let lang = chosen.lang;
+    if !signed.form_ok(&headers, &form.csrf) {
+        return stale_form(lang);
+    }
+    let input = FindingInput {
+        person: form.person.is_some(),
+        employer: form.employer.is_some(),
+        material: form.material,
+        finding: form.finding,
+        evidence: form.evidence,
+    };
+    match state.service.record_finding(&Actor::from(&signed.user), id, &input).await {
+        Ok(_) => see_other(&format!("/applications/{id}?done=moved")),
+        Err(e) => service_error(lang, &e),
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct ResponseForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    text: String,
+}
+
+/// `POST /blacklist/{id}/response`: the person or the employer named answers.
+pub async fn respond(
+    State(state): State<AppState>,
+    chosen: Chosen,
+    headers: HeaderMap,
+    signed: SignedIn,
+    Path(id): Path<i64>,
+    CheckedForm(form): CheckedForm<ResponseForm>,
+) -> Response {
+    let lang = chosen.lang;
+    if !signed.form_ok(&headers, &form.csrf) {
+        return stale_form(lang);
+    }
+    match state.service.respond_to_entry(&Actor::from(&signed.user), id, &form.text).await {
+        Ok(()) => see_other("/blacklist"),
+        Err(e) => service_error(lang, &e),
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct DecisionForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    decision: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// `POST /blacklist/{id}/decision`: a supervisor confirms or dismisses.
+pub async fn decide(
+    State(state): State<AppState>,
+    chosen: Chosen,
+    headers: HeaderMap,
+    signed: SignedIn,
+    Path(id): Path<i64>,
+    CheckedForm(form): CheckedForm<DecisionForm>,
+) -> Response {
+    let lang = chosen.lang;
+    if !signed.form_ok(&headers, &form.csrf) {
+        return stale_form(lang);
+    }
+    let confirm = match form.decision.as_str() {
+        "confirm" => true,
+        "dismiss" => false,
+        _ => return service_error(lang, &jifen_applications::ServiceError::NotFound),
+    };
+    match state.service.decide_entry(&Actor::from(&signed.user), id, confirm, &form.reason).await {
+        Ok(()) => see_other("/blacklist"),
+        Err(e) => service_error(lang, &e),
+    }
+}
