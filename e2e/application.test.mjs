@@ -366,6 +366,23 @@ describe('an application from account creation to the printed form, in Chinese',
     await act(reviewer, '档案已到，开始审核');
     assert.equal(await stateText(reviewer), '逐项审核中');
 
+    // A finding against the employer: recorded by the reviewer, answered by the HR agent.
+    await reviewer.locator('#findings summary').click();
+    await reviewer.locator('#findings select[name=material]').selectOption('labour_contract');
+    await reviewer.locator('#findings input[name=finding]').fill('合同签章与单位公章不符');
+    await reviewer.locator('#findings textarea[name=evidence]').fill('窗口比对原件');
+    await reviewer.locator('#findings input[name=person]').uncheck();
+    await reviewer.locator('#findings input[name=employer]').check();
+    await act(reviewer, '记录并告知当事人');
+    assert.match(await reviewer.locator('#findings').innerText(), /已告知，待陈述意见/);
+    await smsTo(server.dataDir, '13800000000', /陈述意见/);
+    const hr = people.hr;
+    await hr.goto(`${server.base}/blacklist`);
+    await hr.locator('textarea[name=text]').fill('已核对：合同为单位新刻公章所签，附备案回执');
+    await act(hr, '提交陈述意见');
+    assert.match(await hr.locator('main').innerText(), /已陈述意见，待决定/);
+    await shot(hr, 'blacklist-employer-zh');
+
     const checks = reviewer.locator('#checks select');
     for (let i = 0; i < (await checks.count()); i += 1) await checks.nth(i).selectOption('passed');
     // The last 14 months were back-paid: a range of their own, ticked; the facts change, not the points.
@@ -387,6 +404,12 @@ describe('an application from account creation to the printed form, in Chinese',
     assert.equal(await reviewer.getByRole('button', { name: '决定：审核通过' }).count(), 0, 'the reviewer cannot decide');
 
     const supervisor = await staff('supervisor', 'supervisor', { width: 390, height: 844 });
+    // The supervisor, who recorded nothing, dismisses the finding after the response.
+    await supervisor.goto(`${server.base}/blacklist`);
+    await supervisor.locator('textarea[name=reason]').fill('单位已提供公章备案回执，不予认定');
+    await act(supervisor, '不予认定');
+    assert.equal(await supervisor.locator('section.blacklist').getAttribute('data-standing'), 'dismissed');
+    await shot(supervisor, 'blacklist-decided-phone-zh');
     await openFromQueue(supervisor);
     assert.match(await supervisor.locator('#verification').innerText(), /更正/);
     const overflow = await supervisor.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);

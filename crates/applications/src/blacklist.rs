@@ -71,7 +71,7 @@ impl EntryStanding {
                 Lang::Zh => format!("已确认，有效至 {until}"),
                 Lang::En => format!("confirmed, in effect until {until}"),
             },
-            Self::Dismissed => pick("已撤销（不予认定）", "dismissed"),
+            Self::Dismissed => pick("不予认定", "dismissed"),
             Self::Expired => pick("已确认，期限已满", "confirmed; its period is over"),
         }
     }

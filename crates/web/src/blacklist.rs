@@ -27,7 +27,11 @@ pub async fn list(State(state): State<AppState>, chosen: Chosen, signed: SignedI
     };
     let staff = signed.user.role.is_district_staff();
     let body = html! {
-        h2 { (if staff { t(lang, "虚假材料记录（全市）", "False-materials records (all districts)") } else { t(lang, "我的诚信记录", "My records") }) }
+        h2 { (match signed.user.role {
+            _ if staff => t(lang, "虚假材料记录（全市）", "False-materials records (all districts)"),
+            Role::HrAgent => t(lang, "本单位的诚信记录", "Your employer's records"),
+            _ => t(lang, "我的诚信记录", "My records"),
+        }) }
         p.hint { (t(lang, "记录只增不改：陈述意见、决定和期满都作为新的事项记在原记录下。",
             "Records are never changed: a response, a decision and an expiry are new events on them.")) }
         @if entries.is_empty() { p id="blacklist-empty" { (t(lang, "没有记录。", "No records.")) } }
