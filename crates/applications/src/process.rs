@@ -489,6 +489,7 @@ impl Service {
                 ),
             ));
         }
+        self.check_timing_and_parties(actor, &application, action).await?;
         if action.employer_files
             && let Some(until) = self.barred_until(jifen_store::BlacklistSubject::Employer(employer.id)).await?
         {
@@ -543,6 +544,52 @@ impl Service {
             .transition_application(id, &transition, now_millis(), &entry, &messages)
             .await
             .map_err(changed_meanwhile)
+    }
+
+    /// An action's own conditions on time and people: within its days of the current state
+    /// (an appeal), by someone who took no part (its handler), and an application reopened
+    /// only while the person has no other in progress.
+    async fn check_timing_and_parties(
+        &self,
+        actor: &Actor,
+        application: &Application,
+        action: &Action,
+    ) -> Result<(), ServiceError> {
+        if let Some(days) = action.within_days {
+            let entered = jifen_domain::clock::shanghai_datetime(application.state_since).date();
+            let last = entered + chrono::Days::new(u64::from(days));
+            if self.clock.today() > last {
+                return Err(ServiceError::refused(
+                    "too_late",
+                    format!("须在 {last} 前办理（决定后 {days} 天内）"),
+                    format!("This had to be done by {last} ({days} days after the decision)"),
+                ));
+            }
+        }
+        if action.impartial {
+            let events = self.store.application_events(application.id).await?;
+            if events.iter().any(|event| event.actor_id == Some(actor.id) && event.action != "assign") {
+                return Err(ServiceError::refused(
+                    "took_part",
+                    "您参与过本申请的办理，复核须由未参与的人员办理",
+                    "You took part in this application: someone who did not must handle the reconsideration",
+                ));
+            }
+        }
+        if action.reopens {
+            let others = self.store.applications_of_applicant(application.applicant_id).await?;
+            let in_progress = others.iter().any(|other| {
+                other.id != application.id && self.workflow.state(&other.state).is_some_and(|s| !s.is_final)
+            });
+            if in_progress {
+                return Err(ServiceError::refused(
+                    "application_in_progress",
+                    "您已有一份正在办理的申请，办结后才能申请复核",
+                    "You have another application in progress; ask for reconsideration once it is done",
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// The SMS a move sends: its message, with `values` filled in, to each role it tells

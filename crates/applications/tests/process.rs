@@ -1008,3 +1008,97 @@ async fn a_false_materials_finding_goes_through_due_process_and_counts_until_it_
         service.score_form(&filed.fields, applicant_id, service.clock.today()).ok().map(|e| e.total)
     );
 }
+
+#[tokio::test]
+async fn an_appeal_is_handled_by_someone_who_took_no_part_and_can_change_the_decision() {
+    use jifen_applications::{MoveInput, NoticeStanding, VerificationInput};
+    let world = world().await;
+    let service = &world.service;
+    let staff = |name: &'static str, role| async move {
+        Actor::from(&service.store.create_user(&user(name, role, Some(District::Pudong)), 0, &entry()).await.unwrap())
+    };
+    let reviewer = staff("reviewer-pd", Role::Reviewer).await;
+    let deciding = staff("supervisor-1", Role::Supervisor).await;
+    let impartial = staff("supervisor-2", Role::Supervisor).await;
+    let mut form = complete_form();
+    form.set("edu_level", "master");
+    let (zhang, filed) = filed_application(&world, form).await;
+    let id = filed.id;
+    let counter = service
+        .view(&world.clerk_pudong, id)
+        .await
+        .unwrap()
+        .checklist
+        .iter()
+        .map(|(m, _)| (m.id.clone(), ("original".to_string(), String::new())))
+        .collect();
+    let mut version = service
+        .act_with(&world.clerk_pudong, id, filed.version, "accept", &MoveInput { counter, ..MoveInput::default() })
+        .await
+        .unwrap()
+        .version;
+    version = service.act(&reviewer, id, version, "request_file", "档案室", BTreeMap::new()).await.unwrap().version;
+    version = service.act(&reviewer, id, version, "file_arrived", "", BTreeMap::new()).await.unwrap().version;
+    let checks: BTreeMap<String, (String, String)> = service
+        .checks_needed(&filed, "310101199005120016")
+        .iter()
+        .map(|c| (c.id.clone(), ("passed".to_string(), String::new())))
+        .collect();
+    let verdicts = |education: (&str, &str)| -> BTreeMap<String, (String, String, String)> {
+        ["age", "si_years", "si_base"]
+            .iter()
+            .map(|item| (item.to_string(), ("confirmed".to_string(), String::new(), String::new())))
+            .chain([("education".to_string(), (education.0.to_string(), education.1.to_string(), String::new()))])
+            .collect()
+    };
+    // The reviewer wrongly does not recognise the master's degree; the score falls short.
+    let mut wrong = filed.fields.clone();
+    wrong.set("edu_level", "associate");
+    wrong.set("edu_degree", "");
+    let verify = |fields: Fields, verdicts| MoveInput {
+        verification: Some(VerificationInput { fields, items: verdicts, checks: checks.clone() }),
+        ..MoveInput::default()
+    };
+    let input = verify(wrong, verdicts(("corrected", "qualification_not_recognised")));
+    version = service.act_with(&reviewer, id, version, "record_verification", &input).await.unwrap().version;
+    version = service.act(&reviewer, id, version, "finish_review", "", BTreeMap::new()).await.unwrap().version;
+    let refused =
+        service.act(&deciding, id, version, "refuse", "核定积分未达到标准分值", BTreeMap::new()).await.unwrap();
+    assert_eq!((refused.state.as_str(), refused.open), ("refused", false));
+
+    // The applicant asks for reconsideration, with reasons; it opens again.
+    let bare = service.act(&zhang, id, refused.version, "appeal", "", BTreeMap::new()).await;
+    assert_eq!(bare.unwrap_err().code(), "comment_required");
+    let appealed = service
+        .act(&zhang, id, refused.version, "appeal", "硕士学位经教育部留学服务中心认证，附认证书", BTreeMap::new())
+        .await
+        .unwrap();
+    assert_eq!((appealed.state.as_str(), appealed.open), ("appealed", true));
+    assert!(service.store.messages_to("13900000009").await.unwrap().iter().any(|m| m.body.contains("复核申请已收到")));
+    // Whoever decided cannot handle it; another supervisor sends it back to review.
+    let own = service.act(&deciding, id, appealed.version, "reconsider", "重新核验学历", BTreeMap::new()).await;
+    assert_eq!(own.unwrap_err().code(), "took_part");
+    version = service
+        .act(&impartial, id, appealed.version, "reconsider", "重新核验学历", BTreeMap::new())
+        .await
+        .unwrap()
+        .version;
+    assert!(service.view(&reviewer, id).await.unwrap().verification.is_none(), "a new verification is needed");
+    let input = verify(filed.fields.clone(), verdicts(("confirmed", "")));
+    version = service.act_with(&reviewer, id, version, "record_verification", &input).await.unwrap().version;
+    version = service.act(&reviewer, id, version, "finish_review", "", BTreeMap::new()).await.unwrap().version;
+    let granted = service.act(&impartial, id, version, "grant", "", BTreeMap::new()).await.unwrap();
+    assert_eq!(granted.state, "granted");
+    let (notice, standing) = service.my_notices(&zhang).await.unwrap().remove(0);
+    assert_eq!((notice.application_id, standing), (id, NoticeStanding::Current));
+    let history: Vec<String> =
+        service.store.application_events(id).await.unwrap().into_iter().map(|e| e.action).collect();
+    assert!(
+        history.ends_with(&["appeal", "reconsider", "record_verification", "finish_review", "grant"].map(String::from))
+    );
+
+    // An appeal comes within 60 days of the decision, or not at all.
+    service.clock.travel(61);
+    let late = service.act(&zhang, id, granted.version, "appeal", "再次复核", BTreeMap::new()).await;
+    assert_eq!(late.unwrap_err().code(), "too_late");
+}

@@ -141,6 +141,15 @@ pub struct Action {
     /// The move issues the holder's points notice (积分通知书), superseding any earlier one.
     #[serde(default)]
     pub issues_notice: bool,
+    /// An action out of a final state (an appeal): the application opens again.
+    #[serde(default)]
+    pub reopens: bool,
+    /// Only within so many calendar days of entering the current state.
+    #[serde(default)]
+    pub within_days: Option<u32>,
+    /// Only by someone who took no part in the application before (an appeal's handler).
+    #[serde(default)]
+    pub impartial: bool,
     /// The employer files the application with the centre: refused while a confirmed
     /// blacklist entry bars the employer.
     #[serde(default)]
@@ -237,6 +246,9 @@ impl Workflow {
             if action.after_deadline && from_states().any(|s| s.deadline_working_days.is_none()) {
                 return fail(format!("action {} waits for a deadline its state does not have", action.id));
             }
+            if action.reopens && from_states().any(|s| !s.is_final) {
+                return fail(format!("action {} reopens, but leaves a state that is not final", action.id));
+            }
             if action.issues_notice && !(action.needs_verification && action.reaches_standard) {
                 return fail(format!(
                     "action {} issues a notice without a verified score that reaches the standard",
@@ -251,7 +263,8 @@ impl Workflow {
             if state.sla_days.is_some() && state.sla_working_days.is_some() {
                 return fail(format!("state {} has two clocks", state.id));
             }
-            let leaves = self.actions.iter().any(|a| a.from.contains(&state.id));
+            // Out of a final state only an action that opens the application again.
+            let leaves = self.actions.iter().any(|a| a.from.contains(&state.id) && !a.reopens);
             match (state.is_final, leaves) {
                 (true, true) => return fail(format!("final state {} has actions out of it", state.id)),
                 (false, false) => {
@@ -442,8 +455,23 @@ mod tests {
             (EMBEDDED_WORKFLOW.replace("roles = [\"applicant\"]", "roles = [\"boss\"]"), "unknown variant"),
             (EMBEDDED_WORKFLOW.replace("roles = [\"applicant\"]", "roles = []"), "allows no role"),
             (EMBEDDED_WORKFLOW.replace("template = \"filed\" }", "template = \"gone\" }"), "template gone"),
-            (EMBEDDED_WORKFLOW.replace("centre = true\nfinal = true", "centre = true"), "dead end"),
+            (
+                EMBEDDED_WORKFLOW.replacen(
+                    "waiting_for = \"clerk\"\ncentre = true\nfinal = true",
+                    "waiting_for = \"clerk\"\ncentre = true",
+                    1,
+                ),
+                "dead end",
+            ),
             (EMBEDDED_WORKFLOW.replace("deadline_working_days = 10\n", ""), "waits for a deadline"),
+            (
+                EMBEDDED_WORKFLOW.replacen(
+                    "centre = true\nfinal = true\n\n[[state]]\nid = \"appealed\"",
+                    "centre = true\n\n[[state]]\nid = \"appealed\"",
+                    1,
+                ),
+                "reopens, but leaves a state that is not final",
+            ),
             (
                 EMBEDDED_WORKFLOW.replace("from = [\"draft\", \"returned\"]", "from = [\"draft\"]"),
                 "returned is a dead end",
