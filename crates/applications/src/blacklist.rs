@@ -25,6 +25,10 @@ const CONFIRMED: &str = "confirmed";
 const DISMISSED: &str = "dismissed";
 const RESPONSE: &str = "response";
 const EXPIRED: &str = "expired";
+const APPEALED: &str = "appealed";
+const UPHELD: &str = "upheld";
+const LIFTED: &str = "lifted";
+const CORRECTED: &str = "corrected";
 
 /// What a reviewer records.
 #[derive(Debug, Clone, Default)]
@@ -46,7 +50,11 @@ pub enum EntryStanding {
     Responded,
     /// Confirmed: in effect until the date.
     Confirmed(NaiveDate),
+    /// Confirmed and appealed: in effect until the date unless the appeal lifts it.
+    Appealed(NaiveDate),
     Dismissed,
+    /// Confirmed, then lifted on appeal: no effect.
+    Lifted,
     /// Confirmed, and its period is over.
     Expired,
 }
@@ -57,7 +65,9 @@ impl EntryStanding {
             Self::Notified => "notified",
             Self::Responded => "responded",
             Self::Confirmed(_) => "confirmed",
+            Self::Appealed(_) => "appealed",
             Self::Dismissed => "dismissed",
+            Self::Lifted => "lifted",
             Self::Expired => "expired",
         }
     }
@@ -71,7 +81,12 @@ impl EntryStanding {
                 Lang::Zh => format!("已确认，有效至 {until}"),
                 Lang::En => format!("confirmed, in effect until {until}"),
             },
+            Self::Appealed(until) => match lang {
+                Lang::Zh => format!("已申诉，复核中（有效至 {until}）"),
+                Lang::En => format!("appealed; being reconsidered (in effect until {until})"),
+            },
             Self::Dismissed => pick("不予认定", "dismissed"),
+            Self::Lifted => pick("经申诉撤销", "lifted on appeal"),
             Self::Expired => pick("已确认，期限已满", "confirmed; its period is over"),
         }
     }
@@ -84,7 +99,10 @@ pub fn standing(entry: &BlacklistEntry, today: NaiveDate) -> EntryStanding {
         Some(event) if event.kind == DISMISSED => EntryStanding::Dismissed,
         Some(event) => {
             let until = event.effective_until.as_deref().and_then(|d| jifen_rules::calendar::parse_date(d).ok());
+            let has = |kind: &str| entry.events.iter().any(|e| e.kind == kind);
             match until {
+                _ if has(LIFTED) => EntryStanding::Lifted,
+                Some(until) if today <= until && has(APPEALED) && !has(UPHELD) => EntryStanding::Appealed(until),
                 Some(until) if today <= until => EntryStanding::Confirmed(until),
                 _ => EntryStanding::Expired,
             }
@@ -331,6 +349,130 @@ impl Service {
         })
     }
 
+    /// The person or the employer named appeals a confirmed entry, once, within the period
+    /// of `data/blacklist.toml` after the confirmation.
+    pub async fn appeal_entry(&self, actor: &Actor, entry_id: i64, text: &str) -> Result<(), ServiceError> {
+        if !matches!(actor.role, Role::Applicant | Role::HrAgent) {
+            return Err(ServiceError::Forbidden);
+        }
+        let entry = self.entry_for(actor, entry_id).await?;
+        let text = crate::centre::clean_text("appeal", text, 1000)?;
+        if text.is_empty() {
+            return Err(ServiceError::refused("appeal_empty", "请写明申诉理由", "Give the reasons for the appeal"));
+        }
+        let rules = Self::blacklist_rules()?;
+        let confirmed_on = entry
+            .events
+            .iter()
+            .find(|e| e.kind == CONFIRMED)
+            .map(|e| jifen_domain::clock::shanghai_datetime(e.at).date());
+        let last = confirmed_on.map(|on| on + Days::new(u64::from(rules.appeal_days)));
+        let appealable = matches!(standing(&entry, self.clock.today()), EntryStanding::Confirmed(_))
+            && last.is_some_and(|last| self.clock.today() <= last);
+        if !appealable {
+            return Err(ServiceError::refused(
+                "not_appealable",
+                format!("只能在确认后 {} 天内对已确认的记录申诉一次", rules.appeal_days),
+                format!(
+                    "A confirmed entry may be appealed once, within {} days of its confirmation",
+                    rules.appeal_days
+                ),
+            ));
+        }
+        let event = self.event(actor, APPEALED, text, None);
+        let entry_audit = audit(actor, "blacklist_appeal", format!("blacklist:{entry_id}"), json!({}));
+        self.store.add_blacklist_event(entry_id, &event, &entry_audit, &[]).await.map_err(|e| match e {
+            StoreError::Duplicate(_) => {
+                ServiceError::refused("not_appealable", "该记录已申诉过", "This entry was appealed already")
+            }
+            other => ServiceError::Store(other),
+        })
+    }
+
+    /// A supervisor who neither recorded nor decided the entry answers its appeal: the entry
+    /// stands, or it is lifted (no effect from then on); the named are told.
+    pub async fn answer_entry_appeal(
+        &self,
+        actor: &Actor,
+        entry_id: i64,
+        lift: bool,
+        reason: &str,
+    ) -> Result<(), ServiceError> {
+        if actor.role != Role::Supervisor {
+            return Err(ServiceError::Forbidden);
+        }
+        let entry = self.entry_for(actor, entry_id).await?;
+        if !matches!(standing(&entry, self.clock.today()), EntryStanding::Appealed(_)) {
+            return Err(ServiceError::refused(
+                "no_appeal",
+                "该记录没有待处理的申诉",
+                "This entry has no appeal to answer",
+            ));
+        }
+        let decided_by_actor = entry.events.iter().any(|e| e.kind == CONFIRMED && e.actor_id == Some(actor.id));
+        if entry.recorded_by == actor.id || decided_by_actor {
+            return Err(ServiceError::refused(
+                "took_part",
+                "您参与过该记录的认定，申诉须由未参与的人员处理",
+                "You took part in this entry: someone who did not must answer the appeal",
+            ));
+        }
+        let reason = crate::centre::clean_text("reason", reason, 500)?;
+        if reason.is_empty() {
+            return Err(ServiceError::refused("reason_required", "请写明理由", "Give the reason"));
+        }
+        let event = self.event(actor, if lift { LIFTED } else { UPHELD }, reason, None);
+        let template = if lift { "blacklist_lifted" } else { "blacklist_upheld" };
+        let mobile = self.subject_mobile(entry.subject).await?;
+        let values = [("name", entry.subject_name.as_str())];
+        let messages: Vec<_> = mobile
+            .zip(self.workflow.render(template, &values))
+            .map(|(mobile, body)| sms(format!("blacklist-{entry_id}-appeal"), &mobile, body, None))
+            .into_iter()
+            .collect();
+        let entry_audit = audit(actor, &format!("blacklist_{template}"), format!("blacklist:{entry_id}"), json!({}));
+        self.store.add_blacklist_event(entry_id, &event, &entry_audit, &messages).await.map_err(|e| match e {
+            StoreError::Duplicate(_) => {
+                ServiceError::refused("no_appeal", "申诉已由他人处理", "Someone else answered the appeal meanwhile")
+            }
+            other => ServiceError::Store(other),
+        })
+    }
+
+    /// A supervisor records a correction of an entry's facts (a wrong material named, a
+    /// misspelt finding): a new event beside the original text, which stays.
+    pub async fn correct_entry(&self, actor: &Actor, entry_id: i64, text: &str) -> Result<(), ServiceError> {
+        if actor.role != Role::Supervisor {
+            return Err(ServiceError::Forbidden);
+        }
+        self.entry_for(actor, entry_id).await?;
+        let text = crate::centre::clean_text("correction", text, 500)?;
+        if text.is_empty() {
+            return Err(ServiceError::refused("correction_empty", "请写明更正内容", "Say what is corrected"));
+        }
+        let event = self.event(actor, CORRECTED, text, None);
+        let entry_audit = audit(actor, "blacklist_correct", format!("blacklist:{entry_id}"), json!({}));
+        Ok(self.store.add_blacklist_event(entry_id, &event, &entry_audit, &[]).await?)
+    }
+
+    fn event(&self, actor: &Actor, kind: &str, text: String, effective_until: Option<String>) -> BlacklistEvent {
+        BlacklistEvent {
+            at: now_millis(),
+            actor_id: Some(actor.id),
+            actor_name: None,
+            kind: kind.into(),
+            text,
+            effective_until,
+        }
+    }
+
+    async fn subject_mobile(&self, subject: BlacklistSubject) -> Result<Option<String>, ServiceError> {
+        Ok(match subject {
+            BlacklistSubject::Person(id) => self.store.applicant(id).await?.map(|a| a.mobile),
+            BlacklistSubject::Employer(id) => self.store.employer(id).await?.map(|e| e.contact_phone),
+        })
+    }
+
     /// The days a person's confirmed entries were confirmed on: false-materials records for
     /// the engine (which counts −150 for those within 3 years of a score's date).
     pub async fn false_material_dates(&self, person_id: i64) -> Result<Vec<NaiveDate>, ServiceError> {
@@ -340,6 +482,7 @@ impl Service {
             .blacklist(query)
             .await?
             .iter()
+            .filter(|entry| !entry.events.iter().any(|e| e.kind == LIFTED))
             .filter_map(|entry| entry.events.iter().find(|e| e.kind == CONFIRMED))
             .map(|event| jifen_domain::clock::shanghai_datetime(event.at).date())
             .collect())
@@ -376,7 +519,7 @@ impl Service {
             .iter()
             .filter(|entry| entry.subject == subject)
             .filter_map(|entry| match standing(entry, today) {
-                EntryStanding::Confirmed(until) => Some(until),
+                EntryStanding::Confirmed(until) | EntryStanding::Appealed(until) => Some(until),
                 _ => None,
             })
             .max())
@@ -413,5 +556,61 @@ impl Service {
             }
         }
         Ok(expired)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(events: &[(&str, Option<&str>)]) -> BlacklistEntry {
+        BlacklistEntry {
+            id: 1,
+            subject: BlacklistSubject::Person(7),
+            subject_name: "张伟明".into(),
+            application_id: 1,
+            district: jifen_domain::District::Pudong,
+            material: "diploma".into(),
+            finding: "伪造".into(),
+            evidence: "学信网".into(),
+            respond_by: "2026-12-10".into(),
+            recorded_by: 2,
+            recorded_at: 0,
+            events: events
+                .iter()
+                .map(|(kind, until)| BlacklistEvent {
+                    at: 0,
+                    actor_id: Some(3),
+                    actor_name: None,
+                    kind: (*kind).into(),
+                    text: String::new(),
+                    effective_until: until.map(str::to_string),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn an_entry_stands_by_its_events_in_order() {
+        let day = |text: &str| jifen_rules::calendar::parse_date(text).unwrap();
+        let today = day("2027-01-01");
+        let until = Some("2029-12-01");
+        assert_eq!(standing(&entry(&[]), today), EntryStanding::Notified);
+        assert_eq!(standing(&entry(&[("response", None)]), today), EntryStanding::Responded);
+        assert_eq!(standing(&entry(&[("dismissed", None)]), today), EntryStanding::Dismissed);
+        let confirmed = [("confirmed", until)];
+        assert_eq!(standing(&entry(&confirmed), today), EntryStanding::Confirmed(day("2029-12-01")));
+        assert_eq!(standing(&entry(&confirmed), day("2029-12-02")), EntryStanding::Expired);
+        let appealed = [("confirmed", until), ("appealed", None)];
+        assert_eq!(standing(&entry(&appealed), today), EntryStanding::Appealed(day("2029-12-01")));
+        let upheld = [("confirmed", until), ("appealed", None), ("upheld", None)];
+        assert_eq!(standing(&entry(&upheld), today), EntryStanding::Confirmed(day("2029-12-01")));
+        let lifted = [("confirmed", until), ("appealed", None), ("lifted", None)];
+        assert_eq!(standing(&entry(&lifted), today), EntryStanding::Lifted);
+        assert_eq!(
+            standing(&entry(&lifted), day("2030-01-01")),
+            EntryStanding::Lifted,
+            "a lifted entry never expires into effect"
+        );
     }
 }

@@ -100,7 +100,7 @@ pub struct Service {
 pub const CALENDAR_WARNING_DAYS: i64 = 60;
 
 /// The message templates the process sends besides the workflow's own.
-const ACCOUNT_TEMPLATES: [&str; 14] = [
+const ACCOUNT_TEMPLATES: [&str; 16] = [
     "account_created",
     "account_created_kept",
     "account_linked",
@@ -112,6 +112,8 @@ const ACCOUNT_TEMPLATES: [&str; 14] = [
     "blacklist_notified",
     "blacklist_confirmed",
     "blacklist_dismissed",
+    "blacklist_lifted",
+    "blacklist_upheld",
     "overdue",
     "renewal_soon",
     "renewal_due",

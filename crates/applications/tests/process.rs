@@ -386,8 +386,19 @@ async fn filed_application(world: &World, form: Fields) -> (Actor, Application) 
 }
 
 /// Saves `form` (when given) as the draft, uploads every material, and has it submitted,
-/// approved and filed.
+/// approved and filed by the first employer's agent.
 async fn file(world: &World, person: &Actor, application: &Application, form: Option<Fields>) -> Application {
+    file_with(world, &world.agent_a, person, application, form).await
+}
+
+/// The same, with `agent`'s employer approving and filing.
+async fn file_with(
+    world: &World,
+    agent: &Actor,
+    person: &Actor,
+    application: &Application,
+    form: Option<Fields>,
+) -> Application {
     let service = &world.service;
     let id = application.id;
     let mut version = application.version;
@@ -398,7 +409,7 @@ async fn file(world: &World, person: &Actor, application: &Application, form: Op
     for (material, _) in view.checklist.iter().filter(|(m, _)| !m.at_counter) {
         service.upload_material(person, id, &material.id, "scan.pdf", b"%PDF-1.4 s".to_vec()).await.unwrap();
     }
-    for (actor, action) in [(person, "submit"), (&world.agent_a, "approve"), (&world.agent_a, "file")] {
+    for (actor, action) in [(person, "submit"), (agent, "approve"), (agent, "file")] {
         version = service.act(actor, id, version, action, "", BTreeMap::new()).await.unwrap().version;
     }
     let filed = service.store.application(id).await.unwrap().unwrap();
@@ -851,6 +862,23 @@ async fn a_renewal_a_year_later_rescores_and_a_change_supersedes_the_notice() {
     grant(&world, &reviewer, &supervisor, &changed).await;
     assert_eq!(public(second.serial.clone(), second.check_code.clone()).await, NoticeStanding::Superseded);
 
+    // A change of employer: the new employer registers the person, who consents; the change
+    // goes to the new employer, and the new notice names it.
+    let employer_b = world.agent_b.employer_id.unwrap();
+    service.register_applicant(&world.agent_b, "王芳", "310101198006010017", "13900000011").await.unwrap();
+    service.decide_link(&wang, employer_b, jifen_applications::LinkDecision::Accept).await.unwrap();
+    let third = service.my_notices(&wang).await.unwrap().remove(0).0;
+    let moved = service.start_follow_up(&wang, ApplicationKind::Change).await.unwrap();
+    assert_eq!((moved.kind, moved.employer_id), (ApplicationKind::Change, employer_b));
+    let moved = file_with(&world, &world.agent_b, &wang, &moved, None).await;
+    grant(&world, &reviewer, &supervisor, &moved).await;
+    let (fourth, _) = service.my_notices(&wang).await.unwrap().remove(0);
+    assert_eq!(fourth.employer_id, employer_b);
+    assert_eq!(fourth.details["employer"], "agent-b 科技有限公司");
+    assert_eq!(public(third.serial.clone(), third.check_code.clone()).await, NoticeStanding::Superseded);
+    // The old employer no longer sees the person's new application.
+    assert!(matches!(service.view(&world.agent_a, moved.id).await, Err(ServiceError::NotFound)));
+
     // More than 60 days after the end the points have lapsed: only a new application helps.
     service.clock.travel(365 + 61);
     assert_eq!(service.start_follow_up(&wang, ApplicationKind::Renewal).await.unwrap_err().code(), "points_lapsed");
@@ -942,6 +970,26 @@ async fn a_false_materials_finding_goes_through_due_process_and_counts_until_it_
         EntryStanding::Confirmed(today + chrono::Months::new(36))
     );
     assert!(service.store.messages_to("13900000009").await.unwrap().iter().any(|m| m.body.contains(&until)));
+    // The person appeals once; only a supervisor who took no part answers; it stands.
+    let other_supervisor = staff("supervisor-2", Role::Supervisor).await;
+    service.appeal_entry(&zhang, person_entry, "证书为中介代办，本人亦为受害者").await.unwrap();
+    assert!(matches!(entry_standing(&entry_now(person_entry).await, today), EntryStanding::Appealed(_)));
+    assert_eq!(
+        service.barred_until(jifen_store::BlacklistSubject::Person(zhang.id)).await.unwrap().map(|d| d.to_string()),
+        Some(until.clone()),
+        "in effect meanwhile"
+    );
+    assert_eq!(
+        service.answer_entry_appeal(&supervisor, person_entry, false, "维持").await.unwrap_err().code(),
+        "took_part"
+    );
+    service
+        .answer_entry_appeal(&other_supervisor, person_entry, false, "申诉理由不能否定证书伪造的事实")
+        .await
+        .unwrap();
+    assert!(matches!(entry_standing(&entry_now(person_entry).await, today), EntryStanding::Confirmed(_)));
+    assert_eq!(service.appeal_entry(&zhang, person_entry, "再次申诉").await.unwrap_err().code(), "not_appealable");
+    service.correct_entry(&other_supervisor, person_entry, "材料应为学位证书（原文无误，补记证书编号）").await.unwrap();
     // The employer did not respond: once its time is over the supervisor dismisses it.
     service.clock.travel(11);
     service.decide_entry(&supervisor, employer_entry, false, "单位已尽审核义务").await.unwrap();
@@ -999,7 +1047,7 @@ async fn a_false_materials_finding_goes_through_due_process_and_counts_until_it_
     assert_eq!(entry_standing(&expired, service.clock.today()), EntryStanding::Expired);
     assert_eq!(
         expired.events.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(),
-        ["response", "confirmed", "expired"]
+        ["response", "confirmed", "appealed", "upheld", "corrected", "expired"]
     );
     let again = service.start_application(&zhang, false).await.unwrap();
     let saved = service.save_draft(&zhang, again.id, again.version, filed.fields.clone()).await.unwrap();

@@ -12,6 +12,8 @@ const EMBEDDED: &str = include_str!("../data/blacklist.toml");
 pub struct BlacklistRules {
     /// Calendar days the named have to respond to a finding.
     pub response_days: u32,
+    /// Calendar days after a confirmation within which the named may appeal it.
+    pub appeal_days: u32,
     pub person_bar_years: u32,
     pub employer_bar_years: u32,
     pub source: String,
@@ -31,7 +33,11 @@ impl BlacklistRules {
 
     pub fn parse(text: &str) -> Result<Self, BlacklistRulesError> {
         let rules: Self = toml::from_str(text).map_err(|e| BlacklistRulesError(e.to_string()))?;
-        if rules.response_days == 0 || rules.person_bar_years == 0 || rules.employer_bar_years == 0 {
+        if rules.response_days == 0
+            || rules.appeal_days == 0
+            || rules.person_bar_years == 0
+            || rules.employer_bar_years == 0
+        {
             return Err(BlacklistRulesError("every period must be at least 1".into()));
         }
         if rules.source.trim().is_empty() {

@@ -79,6 +79,31 @@ pub fn entry_card(service: &Service, entry: &BlacklistEntry, signed: &SignedIn, 
                     button type="submit" { (t(lang, "提交陈述意见", "Send the response")) }
                 }
             }
+            @if named && matches!(standing, EntryStanding::Confirmed(_)) && !entry.events.iter().any(|e| e.kind == "appealed") {
+                form method="post" action=(format!("/blacklist/{}/appeal", entry.id)) {
+                    input type="hidden" name="csrf" value=(csrf);
+                    label { (t(lang, "申诉理由（确认后 60 天内可申诉一次）", "Your appeal (once, within 60 days of the confirmation)")) textarea name="text" rows="3" required {} }
+                    button type="submit" { (t(lang, "提出申诉", "Appeal")) }
+                }
+            }
+            @if matches!(standing, EntryStanding::Appealed(_)) && signed.user.role == Role::Supervisor {
+                form method="post" action=(format!("/blacklist/{}/appeal-answer", entry.id)) {
+                    input type="hidden" name="csrf" value=(csrf);
+                    label { (t(lang, "申诉处理理由", "Reason")) textarea name="reason" rows="2" required {} }
+                    button type="submit" name="decision" value="lift" { (t(lang, "申诉成立，撤销记录", "Lift the entry")) } " "
+                    button.secondary type="submit" name="decision" value="uphold" { (t(lang, "维持认定", "The entry stands")) }
+                }
+            }
+            @if signed.user.role == Role::Supervisor && !open {
+                details {
+                    summary { (t(lang, "更正记录（原文保留）", "Correct the entry (the original stays)")) }
+                    form method="post" action=(format!("/blacklist/{}/correction", entry.id)) {
+                        input type="hidden" name="csrf" value=(csrf);
+                        label { (t(lang, "更正内容", "Correction")) textarea name="text" rows="2" required {} }
+                        button.secondary type="submit" { (t(lang, "记录更正", "Record the correction")) }
+                    }
+                }
+            }
             @if open && signed.user.role == Role::Supervisor {
                 form method="post" action=(format!("/blacklist/{}/decision", entry.id)) {
                     input type="hidden" name="csrf" value=(csrf);
@@ -97,6 +122,10 @@ fn event_title(kind: &str, lang: Lang) -> &'static str {
         "confirmed" => t(lang, "确认记入", "Confirmed"),
         "dismissed" => t(lang, "不予认定", "Dismissed"),
         "expired" => t(lang, "期限届满", "Expired"),
+        "appealed" => t(lang, "申诉", "Appeal"),
+        "upheld" => t(lang, "申诉不成立，维持认定", "Appeal refused: the entry stands"),
+        "lifted" => t(lang, "申诉成立，撤销记录", "Appeal upheld: the entry is lifted"),
+        "corrected" => t(lang, "更正", "Correction"),
         _ => t(lang, "事项", "Event"),
     }
 }
@@ -234,6 +263,68 @@ pub async fn decide(
         _ => return service_error(lang, &jifen_applications::ServiceError::NotFound),
     };
     match state.service.decide_entry(&Actor::from(&signed.user), id, confirm, &form.reason).await {
+        Ok(()) => see_other("/blacklist"),
+        Err(e) => service_error(lang, &e),
+    }
+}
+
+/// `POST /blacklist/{id}/appeal`: the person or the employer named appeals a confirmation.
+pub async fn appeal(
+    State(state): State<AppState>,
+    chosen: Chosen,
+    headers: HeaderMap,
+    signed: SignedIn,
+    Path(id): Path<i64>,
+    CheckedForm(form): CheckedForm<ResponseForm>,
+) -> Response {
+    let lang = chosen.lang;
+    if !signed.form_ok(&headers, &form.csrf) {
+        return stale_form(lang);
+    }
+    match state.service.appeal_entry(&Actor::from(&signed.user), id, &form.text).await {
+        Ok(()) => see_other("/blacklist"),
+        Err(e) => service_error(lang, &e),
+    }
+}
+
+/// `POST /blacklist/{id}/appeal-answer`: a supervisor who took no part answers the appeal.
+pub async fn answer_appeal(
+    State(state): State<AppState>,
+    chosen: Chosen,
+    headers: HeaderMap,
+    signed: SignedIn,
+    Path(id): Path<i64>,
+    CheckedForm(form): CheckedForm<DecisionForm>,
+) -> Response {
+    let lang = chosen.lang;
+    if !signed.form_ok(&headers, &form.csrf) {
+        return stale_form(lang);
+    }
+    let lift = match form.decision.as_str() {
+        "lift" => true,
+        "uphold" => false,
+        _ => return service_error(lang, &jifen_applications::ServiceError::NotFound),
+    };
+    match state.service.answer_entry_appeal(&Actor::from(&signed.user), id, lift, &form.reason).await {
+        Ok(()) => see_other("/blacklist"),
+        Err(e) => service_error(lang, &e),
+    }
+}
+
+/// `POST /blacklist/{id}/correction`: a supervisor records a correction beside the entry.
+pub async fn correct(
+    State(state): State<AppState>,
+    chosen: Chosen,
+    headers: HeaderMap,
+    signed: SignedIn,
+    Path(id): Path<i64>,
+    CheckedForm(form): CheckedForm<ResponseForm>,
+) -> Response {
+    let lang = chosen.lang;
+    if !signed.form_ok(&headers, &form.csrf) {
+        return stale_form(lang);
+    }
+    match state.service.correct_entry(&Actor::from(&signed.user), id, &form.text).await {
         Ok(()) => see_other("/blacklist"),
         Err(e) => service_error(lang, &e),
     }

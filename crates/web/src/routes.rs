@@ -160,6 +160,9 @@ fn routes() -> Vec<Route> {
         Route::get("/blacklist", BLACKLIST_READERS, blacklist::list),
         Route::post("/blacklist/{id}/response", APPLICANT_OR_EMPLOYER, blacklist::respond),
         Route::post("/blacklist/{id}/decision", SUPERVISOR, blacklist::decide),
+        Route::post("/blacklist/{id}/appeal", APPLICANT_OR_EMPLOYER, blacklist::appeal),
+        Route::post("/blacklist/{id}/appeal-answer", SUPERVISOR, blacklist::answer_appeal),
+        Route::post("/blacklist/{id}/correction", SUPERVISOR, blacklist::correct),
         Route::get("/verify", Access::Public, notice::form),
         Route::get("/verify/{serial}/{code}", Access::Public, notice::scanned),
         Route::post("/applications/{id}/materials/{material}", APPLICANT_OR_EMPLOYER, applications::upload)

@@ -31,3 +31,6 @@ CREATE TABLE blacklist_events (
 -- One decision an entry: two supervisors deciding at once cannot both succeed.
 CREATE UNIQUE INDEX one_blacklist_decision ON blacklist_events (entry_id) WHERE kind IN ('confirmed', 'dismissed');
 CREATE UNIQUE INDEX one_blacklist_expiry ON blacklist_events (entry_id) WHERE kind = 'expired';
+-- One appeal an entry, and one answer to it.
+CREATE UNIQUE INDEX one_blacklist_appeal ON blacklist_events (entry_id) WHERE kind = 'appealed';
+CREATE UNIQUE INDEX one_blacklist_appeal_answer ON blacklist_events (entry_id) WHERE kind IN ('upheld', 'lifted');
