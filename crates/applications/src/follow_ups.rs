@@ -120,18 +120,29 @@ impl Service {
 
     /// What a renewal or a change claims differently from the facts its notice rests on.
     pub async fn changed_since_notice(&self, application: &Application) -> Result<Vec<ChangedField>, ServiceError> {
-        let Some(notice_id) = application.follows_notice else { return Ok(Vec::new()) };
+        Ok(self.changed_fields(application, &application.fields).await?.unwrap_or_default())
+    }
+
+    /// What `now` says differently from the facts of the notice `application` follows;
+    /// `None` for an application that follows none.
+    pub(crate) async fn changed_fields(
+        &self,
+        application: &Application,
+        now: &jifen_domain::form::Fields,
+    ) -> Result<Option<Vec<ChangedField>>, ServiceError> {
+        let Some(notice_id) = application.follows_notice else { return Ok(None) };
         let notices = self.store.points_notices_of_holder(application.applicant_id).await?;
-        let Some(notice) = notices.into_iter().find(|notice| notice.id == notice_id) else { return Ok(Vec::new()) };
+        let Some(notice) = notices.into_iter().find(|notice| notice.id == notice_id) else { return Ok(None) };
         let mut then = self.notice_facts(&notice).await?;
         then.retain(is_form_field);
-        let now = &application.fields;
         let names: std::collections::BTreeSet<&str> = then.iter().chain(now.iter()).map(|(name, _)| name).collect();
-        Ok(names
-            .into_iter()
-            .filter(|name| then.get(name) != now.get(name))
-            .map(|name| (name.to_string(), then.get(name).to_string(), now.get(name).to_string()))
-            .collect())
+        Ok(Some(
+            names
+                .into_iter()
+                .filter(|name| is_form_field(name) && then.get(name) != now.get(name))
+                .map(|name| (name.to_string(), then.get(name).to_string(), now.get(name).to_string()))
+                .collect(),
+        ))
     }
 
     /// Reminds holders (and their employers' contacts) of renewal: a month before a notice

@@ -109,13 +109,15 @@ impl Service {
         application.open && matches!(actor.role, Role::Applicant | Role::HrAgent)
     }
 
-    /// Each material the form needs with where it stands in the application's current state.
-    pub fn checklist_now(
+    /// Each material `fields` need with where it stands in the application's current state;
+    /// for a renewal or a change, a material whose facts did not change since its notice was
+    /// verified then and is not needed again.
+    pub async fn checklist_now(
         &self,
         application: &Application,
         fields: &Fields,
         uploads: &[Upload],
-    ) -> Vec<(&'static Material, MaterialStatus)> {
+    ) -> Result<Vec<(&'static Material, MaterialStatus)>, ServiceError> {
         let possible: Vec<&str> = self
             .workflow
             .actions
@@ -124,7 +126,20 @@ impl Service {
             .map(|a| a.id.as_str())
             .collect();
         let uploaded: Vec<&str> = uploads.iter().map(|u| u.material.as_str()).collect();
-        self.materials.statuses(fields, &possible, &uploaded)
+        let statuses = self.materials.statuses(fields, &possible, &uploaded);
+        let Some(changed) = self.changed_fields(application, fields).await? else { return Ok(statuses) };
+        let changed: Vec<&str> = changed.iter().map(|(name, _, _)| name.as_str()).collect();
+        Ok(statuses
+            .into_iter()
+            .map(|(material, status)| match status {
+                MaterialStatus::Missing | MaterialStatus::NotNeededYet
+                    if !jifen_domain::materials::Catalogue::needed_again(material, &changed) =>
+                {
+                    (material, MaterialStatus::VerifiedBefore)
+                }
+                other => (material, other),
+            })
+            .collect())
     }
 
     /// What changed since the form was last handed back, for the employer reviewing it again.
@@ -210,7 +225,7 @@ impl Service {
             due: self.due(&application, Some(&events)),
             verification: self.current_verification(&events),
             documents,
-            checklist: self.checklist_now(&application, &application.fields, &uploads),
+            checklist: self.checklist_now(&application, &application.fields, &uploads).await?,
             changes_since_return,
             actions: self.workflow.allowed(&application.state, actor.role),
             can_edit: self.may_edit(actor, &application),
@@ -476,7 +491,11 @@ impl Service {
         // The form first (its problems name fields), then the files the move waits for.
         let uploads = self.store.uploads(id).await?;
         let uploaded: Vec<&str> = uploads.iter().map(|u| u.material.as_str()).collect();
-        let missing = self.materials.missing_for(&application.fields, &action.id, &uploaded);
+        let mut missing = self.materials.missing_for(&application.fields, &action.id, &uploaded);
+        if let Some(changed) = self.changed_fields(&application, &application.fields).await? {
+            let changed: Vec<&str> = changed.iter().map(|(name, _, _)| name.as_str()).collect();
+            missing.retain(|material| jifen_domain::materials::Catalogue::needed_again(material, &changed));
+        }
         if !missing.is_empty() {
             let titles = |lang| missing.iter().map(|m| m.title.get(lang)).collect::<Vec<_>>();
             return Err(ServiceError::refused(

@@ -406,7 +406,9 @@ async fn file_with(
         version = service.save_draft(person, id, version, form).await.unwrap().version;
     }
     let view = service.view(person, id).await.unwrap();
-    for (material, _) in view.checklist.iter().filter(|(m, _)| !m.at_counter) {
+    // What was verified for the notice a renewal or a change follows is not asked for again.
+    let needed = view.checklist.iter().filter(|(m, status)| !m.at_counter && *status != MaterialStatus::VerifiedBefore);
+    for (material, _) in needed {
         service.upload_material(person, id, &material.id, "scan.pdf", b"%PDF-1.4 s".to_vec()).await.unwrap();
     }
     for (actor, action) in [(person, "submit"), (agent, "approve"), (agent, "file")] {
@@ -834,6 +836,12 @@ async fn a_renewal_a_year_later_rescores_and_a_change_supersedes_the_notice() {
     let renewal = service.start_follow_up(&wang, ApplicationKind::Renewal).await.unwrap();
     assert_eq!((renewal.kind, renewal.follows_notice), (ApplicationKind::Renewal, Some(notice.id)));
     assert_eq!(renewal.fields.get("edu_level"), "master", "pre-filled with the verified facts");
+    // Only what changed needs evidence: the basic documents, not the unchanged degree.
+    let statuses: BTreeMap<String, MaterialStatus> =
+        service.view(&wang, renewal.id).await.unwrap().checklist.iter().map(|(m, s)| (m.id.clone(), *s)).collect();
+    assert_eq!(statuses["degree_certificate"], MaterialStatus::VerifiedBefore);
+    assert_eq!(statuses["child_birth_certificate"], MaterialStatus::VerifiedBefore);
+    assert_eq!(statuses["id_card"], MaterialStatus::Missing);
     // Re-scored on the renewal date: a year older, the age item (from the engine) dropped 2.
     let then = service.score_form(&filed.fields, "310101198006010017", today).unwrap();
     let now = service.score_form(&renewal.fields, "310101198006010017", service.clock.today()).unwrap();

@@ -37,6 +37,30 @@ pub enum Condition {
 }
 
 impl Condition {
+    /// The form fields (by prefix) this condition reads: a renewal or a change that leaves
+    /// them as the centre verified them needs no new evidence for its materials.
+    pub fn reads(self) -> &'static [&'static str] {
+        match self {
+            Self::Always => &[],
+            Self::Education => &["edu_"],
+            Self::Degree => &["edu_level", "edu_degree"],
+            Self::PartTimeEducation => &["edu_level", "edu_part_time"],
+            Self::ForeignEducation => &["edu_level", "edu_foreign"],
+            Self::Title | Self::Skill => &["qual"],
+            Self::ShortageMajor => &["edu_shortage"],
+            Self::Spouse => &["spouse_"],
+            Self::Child => &["family_"],
+            Self::Award => &["award"],
+            Self::InvestmentTax => &["tax"],
+            Self::InvestmentHires => &["hires"],
+            Self::StartupTalent => &["startup"],
+            Self::IntermediaryTalent => &["intermediary"],
+            Self::Lingang => &["lingang_"],
+            Self::RemoteArea => &["remote_years"],
+            Self::PublicService => &["public_years"],
+        }
+    }
+
     /// Whether the form claims what this condition names.
     pub fn holds(self, fields: &Fields) -> bool {
         let filled = |name: &str| !fields.get(name).is_empty();
@@ -98,6 +122,9 @@ pub enum MaterialStatus {
     NotNeededYet,
     /// Brought to the district centre's counter, not uploaded.
     AtCounter,
+    /// A renewal or a change that leaves what it proves unchanged: the centre verified it
+    /// for the last notice, so no new evidence is needed.
+    VerifiedBefore,
 }
 
 impl MaterialStatus {
@@ -112,6 +139,8 @@ impl MaterialStatus {
             (Self::NotNeededYet, En) => "not needed at this step",
             (Self::AtCounter, Zh) => "盖章后带到窗口，无需上传",
             (Self::AtCounter, En) => "stamped, then brought to the counter; not uploaded",
+            (Self::VerifiedBefore, Zh) => "上次核定时已查验，未变化无需再交",
+            (Self::VerifiedBefore, En) => "verified for the last notice and unchanged: not needed again",
         }
     }
 
@@ -121,6 +150,7 @@ impl MaterialStatus {
             Self::Missing => "missing",
             Self::NotNeededYet => "not_needed_yet",
             Self::AtCounter => "at_counter",
+            Self::VerifiedBefore => "verified_before",
         }
     }
 }
@@ -196,6 +226,15 @@ impl Catalogue {
             .into_iter()
             .filter(|m| m.required_for.iter().any(|a| a == action) && !uploaded.contains(&m.id.as_str()))
             .collect()
+    }
+
+    /// Whether a renewal or a change that changed `changed` (field names) needs new evidence
+    /// of `material`: always for the basic documents, otherwise only when a field its
+    /// condition reads changed.
+    pub fn needed_again(material: &Material, changed: &[&str]) -> bool {
+        let reads = material.when.reads();
+        material.when == Condition::Always
+            || changed.iter().any(|field| reads.iter().any(|prefix| field.starts_with(prefix)))
     }
 
     /// Each material the form needs with where it stands, when `possible` are the actions

@@ -590,7 +590,10 @@ pub async fn preview(
     let fields = Fields::new(pairs);
     let score = claimed_score(&state, &view, &fields, lang);
     // The checklist follows the claim as it is typed, too.
-    let checklist = state.service.checklist_now(&view.application, &fields, &view.uploads);
+    let checklist = match state.service.checklist_now(&view.application, &fields, &view.uploads).await {
+        Ok(checklist) => checklist,
+        Err(e) => return service_error(lang, &e),
+    };
     let view = ApplicationView { checklist, ..view };
     let body = html! { div id="results" data-live-part="" { (score) } (materials(&view, &signed, lang)) };
     page(StatusCode::OK, lang, t(lang, "申报积分", "Claimed points"), body)
