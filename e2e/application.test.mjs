@@ -450,5 +450,22 @@ describe('an application from account creation to the printed form, in Chinese',
     await phone.goto(address.replace(/[A-Z0-9]{12}$/, 'AAAAAAAAAAAA'));
     assert.equal(await phone.locator('#verdict').getAttribute('data-standing'), 'unknown');
     await stranger.close();
+
+    // The applicant asks for reconsideration; a supervisor who took no part answers it.
+    await zhang.goto(`${server.base}/applications`);
+    await Promise.all([zhang.waitForURL(/\/applications\/\d+$/), zhang.locator('main table a').first().click()]);
+    await zhang.locator('#centre-form textarea[name=comment]').fill('补缴月份系单位原因，附单位说明');
+    await act(zhang, '申请复核（写明理由，可上传证明材料）');
+    assert.equal(await stateText(zhang), '申请复核中，待未参与原决定的人员办理');
+    assert.equal(await supervisor.goto(zhang.url()).then(() => supervisor.getByRole('button', { name: '复核：维持原决定' }).count()), 1);
+    await supervisor.locator('#centre-form textarea[name=comment]').fill('x');
+    await act(supervisor, '复核：维持原决定');
+    assert.match(await supervisor.locator('#refused').innerText(), /未参与的人员/, 'whoever decided cannot answer');
+    const impartial = await staff('supervisor2', 'supervisor');
+    await openFromQueue(impartial);
+    await impartial.locator('#centre-form textarea[name=comment]').fill('补缴月份不计分为规定，维持原决定');
+    await act(impartial, '复核：维持原决定');
+    assert.equal(await stateText(impartial), '复核维持原决定');
+    await smsTo(server.dataDir, ZHANG.mobile, /复核已办结/);
   });
 });

@@ -54,7 +54,33 @@ async fn world() -> World {
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
     let dir = std::env::temp_dir().join(format!("jifen-process-{}-{nanos}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let store = Store::open(dir.join("jifen.sqlite").to_str().unwrap()).await.unwrap();
+    world_on(Store::open(dir.join("jifen.sqlite").to_str().unwrap()).await.unwrap()).await
+}
+
+/// Runs a test of the process on SQLite, and on PostgreSQL when asked (`--ignored`, with
+/// JIFEN_TEST_POSTGRES_URL; .ci/run does): the same steps, the same assertions.
+macro_rules! on_both_databases {
+    ($test:ident) => {
+        mod $test {
+            #[tokio::test]
+            async fn on_sqlite() {
+                super::$test(super::world().await).await;
+            }
+
+            #[tokio::test]
+            #[ignore = "needs PostgreSQL: set JIFEN_TEST_POSTGRES_URL and run with --ignored (.ci/run does)"]
+            async fn on_postgres() {
+                let database = jifen_store::testing::TestDatabase::create("process").await.expect("PostgreSQL");
+                let store = jifen_store::Store::open(&database.url).await.unwrap();
+                super::$test(super::world_on(store.clone()).await).await;
+                store.close().await;
+                database.drop_database().await.unwrap();
+            }
+        }
+    };
+}
+
+async fn world_on(store: Store) -> World {
     let clerk_pudong =
         store.create_user(&user("clerk-pd", Role::Clerk, Some(District::Pudong)), 0, &entry()).await.unwrap();
     let clerk_xuhui =
@@ -97,9 +123,8 @@ fn complete_form() -> Fields {
     ])
 }
 
-#[tokio::test]
-async fn an_application_goes_from_account_to_filing_with_audit_and_sms() {
-    let world = world().await;
+on_both_databases!(an_application_goes_from_account_to_filing_with_audit_and_sms);
+async fn an_application_goes_from_account_to_filing_with_audit_and_sms(world: World) {
     let service = &world.service;
     let outcome =
         service.register_applicant(&world.agent_a, "张伟明", "310101199005120016", "13900000009").await.unwrap();
@@ -274,9 +299,8 @@ async fn an_application_goes_from_account_to_filing_with_audit_and_sms() {
     assert!(matches!(service.view(&world.clerk_xuhui, application.id).await, Err(ServiceError::NotFound)));
 }
 
-#[tokio::test]
-async fn nobody_sees_or_changes_another_persons_application() {
-    let world = world().await;
+on_both_databases!(nobody_sees_or_changes_another_persons_application);
+async fn nobody_sees_or_changes_another_persons_application(world: World) {
     let service = &world.service;
     service.register_applicant(&world.agent_a, "张伟明", "310101199005120016", "13900000009").await.unwrap();
     service.register_applicant(&world.agent_b, "李丽", "11010519491231002X", "13900000008").await.unwrap();
@@ -466,11 +490,10 @@ fn marks(pairs: &[(&str, &str, &str)]) -> BTreeMap<String, (String, String)> {
     pairs.iter().map(|(m, mark, reason)| (m.to_string(), (mark.to_string(), reason.to_string()))).collect()
 }
 
-#[tokio::test]
-async fn the_district_centre_accepts_reviews_and_a_second_person_decides() {
+on_both_databases!(the_district_centre_accepts_reviews_and_a_second_person_decides);
+async fn the_district_centre_accepts_reviews_and_a_second_person_decides(world: World) {
     use jifen_applications::{MoveInput, VerificationInput};
     use jifen_domain::workflow::DocumentKind;
-    let world = world().await;
     let service = &world.service;
     let staff = |name: &'static str, role| async move {
         Actor::from(&service.store.create_user(&user(name, role, Some(District::Pudong)), 0, &entry()).await.unwrap())
@@ -690,11 +713,10 @@ async fn the_district_centre_accepts_reviews_and_a_second_person_decides() {
     }
 }
 
-#[tokio::test]
-async fn the_centre_clock_closes_a_lapsed_correction_and_steps_are_held_and_reminded() {
+on_both_databases!(the_centre_clock_closes_a_lapsed_correction_and_steps_are_held_and_reminded);
+async fn the_centre_clock_closes_a_lapsed_correction_and_steps_are_held_and_reminded(world: World) {
     use jifen_applications::{MoveInput, QueueFilter};
     use jifen_domain::workflow::DocumentKind;
-    let world = world().await;
     let service = &world.service;
     let staff = |name: &'static str, role, mobile: &'static str| async move {
         let user = service.store.create_user(&user(name, role, Some(District::Pudong)), 0, &entry()).await.unwrap();
@@ -793,12 +815,11 @@ async fn the_centre_clock_closes_a_lapsed_correction_and_steps_are_held_and_remi
     assert!(service.store.messages_to("13700000001").await.unwrap().is_empty());
 }
 
-#[tokio::test]
-async fn a_renewal_a_year_later_rescores_and_a_change_supersedes_the_notice() {
+on_both_databases!(a_renewal_a_year_later_rescores_and_a_change_supersedes_the_notice);
+async fn a_renewal_a_year_later_rescores_and_a_change_supersedes_the_notice(world: World) {
     use jifen_applications::NoticeStanding;
     use jifen_domain::ApplicationKind;
     use jifen_rules::ItemId;
-    let world = world().await;
     let service = &world.service;
     let staff = |name: &'static str, role| async move {
         Actor::from(&service.store.create_user(&user(name, role, Some(District::Pudong)), 0, &entry()).await.unwrap())
@@ -892,11 +913,10 @@ async fn a_renewal_a_year_later_rescores_and_a_change_supersedes_the_notice() {
     assert_eq!(service.start_follow_up(&wang, ApplicationKind::Renewal).await.unwrap_err().code(), "points_lapsed");
 }
 
-#[tokio::test]
-async fn a_false_materials_finding_goes_through_due_process_and_counts_until_it_expires() {
+on_both_databases!(a_false_materials_finding_goes_through_due_process_and_counts_until_it_expires);
+async fn a_false_materials_finding_goes_through_due_process_and_counts_until_it_expires(world: World) {
     use jifen_applications::{EntryStanding, FindingInput, MoveInput, VerificationInput, entry_standing};
     use jifen_store::BlacklistQuery;
-    let world = world().await;
     let service = &world.service;
     let staff = |name: &'static str, role| async move {
         Actor::from(&service.store.create_user(&user(name, role, Some(District::Pudong)), 0, &entry()).await.unwrap())
@@ -1065,10 +1085,9 @@ async fn a_false_materials_finding_goes_through_due_process_and_counts_until_it_
     );
 }
 
-#[tokio::test]
-async fn an_appeal_is_handled_by_someone_who_took_no_part_and_can_change_the_decision() {
+on_both_databases!(an_appeal_is_handled_by_someone_who_took_no_part_and_can_change_the_decision);
+async fn an_appeal_is_handled_by_someone_who_took_no_part_and_can_change_the_decision(world: World) {
     use jifen_applications::{MoveInput, NoticeStanding, VerificationInput};
-    let world = world().await;
     let service = &world.service;
     let staff = |name: &'static str, role| async move {
         Actor::from(&service.store.create_user(&user(name, role, Some(District::Pudong)), 0, &entry()).await.unwrap())

@@ -280,10 +280,23 @@ pub async fn home(
                 Ok(notices) => notices,
                 Err(e) => return crate::respond::service_error(lang, &e),
             };
+            let entries = match state.service.blacklist_for(&actor, jifen_store::BlacklistQuery::default()).await {
+                Ok(entries) => entries,
+                Err(e) => return crate::respond::service_error(lang, &e),
+            };
+            let today = state.service.clock.today();
             html! {
             // The holder's points notice: what they have, and until when.
             @if let Some((notice, standing)) = notices.first() {
                 (crate::notice::on_home(notice, *standing, state.service.clock.today(), &signed.session.csrf_token, lang))
+            }
+            // Any record of false materials, and where each stands.
+            @if !entries.is_empty() {
+                section.summary id="my-records" {
+                    p { strong { (t(lang, "诚信记录", "Records")) } " · "
+                        @for entry in &entries { (jifen_applications::entry_standing(entry, today).name(lang)) "；" }
+                        a href="/blacklist" { (t(lang, "查看、陈述意见或申诉", "See them, respond or appeal")) } }
+                }
             }
             // Where the application stands, first: the reason an applicant comes back.
             @if let Some(latest) = listings.first() {
