@@ -450,14 +450,7 @@ async fn grant(world: &World, reviewer: &Actor, supervisor: &Actor, filed: &Appl
     let service = &world.service;
     let (id, clerk) = (filed.id, &world.clerk_pudong);
     let applicant = service.store.applicant(filed.applicant_id).await.unwrap().unwrap();
-    let counter = service
-        .view(clerk, id)
-        .await
-        .unwrap()
-        .checklist
-        .iter()
-        .map(|(m, _)| (m.id.clone(), ("original".to_string(), String::new())))
-        .collect();
+    let counter = marked(service, clerk, id, "original").await;
     let mut version = service
         .act_with(clerk, id, filed.version, "accept", &MoveInput { counter, ..MoveInput::default() })
         .await
@@ -484,6 +477,12 @@ async fn grant(world: &World, reviewer: &Actor, supervisor: &Actor, filed: &Appl
     let granted = service.act(supervisor, id, version, "grant", "", BTreeMap::new()).await.unwrap();
     assert_eq!(granted.state, "granted");
     granted
+}
+
+/// Every material of the application's checklist marked `mark` at the counter.
+async fn marked(service: &Service, clerk: &Actor, id: i64, mark: &str) -> BTreeMap<String, (String, String)> {
+    let view = service.view(clerk, id).await.unwrap();
+    view.checklist.iter().map(|(m, _)| (m.id.clone(), (mark.to_string(), String::new()))).collect()
 }
 
 fn marks(pairs: &[(&str, &str, &str)]) -> BTreeMap<String, (String, String)> {
@@ -768,14 +767,7 @@ async fn the_centre_clock_closes_a_lapsed_correction_and_steps_are_held_and_remi
     for (actor, action) in [(&_zhang, "submit"), (&world.agent_a, "approve"), (&world.agent_a, "file")] {
         version = service.act(actor, again.id, version, action, "", BTreeMap::new()).await.unwrap().version;
     }
-    let all_copies: BTreeMap<String, (String, String)> = service
-        .view(clerk, again.id)
-        .await
-        .unwrap()
-        .checklist
-        .iter()
-        .map(|(m, _)| (m.id.clone(), ("copy".to_string(), String::new())))
-        .collect();
+    let all_copies: BTreeMap<String, (String, String)> = marked(service, clerk, again.id, "copy").await;
     let accepted = MoveInput { counter: all_copies, ..MoveInput::default() };
     service.act_with(clerk, again.id, version, "accept", &accepted).await.unwrap();
     // The clerk cannot take the reviewer's step; an HR agent cannot take anything.
@@ -928,14 +920,7 @@ async fn a_false_materials_finding_goes_through_due_process_and_counts_until_it_
     form.set("si_to_0", "");
     let (zhang, filed) = filed_application(&world, form).await;
     let id = filed.id;
-    let all_original: BTreeMap<String, (String, String)> = service
-        .view(&world.clerk_pudong, id)
-        .await
-        .unwrap()
-        .checklist
-        .iter()
-        .map(|(m, _)| (m.id.clone(), ("original".to_string(), String::new())))
-        .collect();
+    let all_original: BTreeMap<String, (String, String)> = marked(service, &world.clerk_pudong, id, "original").await;
     let accepted = MoveInput { counter: all_original, ..MoveInput::default() };
     let mut version =
         service.act_with(&world.clerk_pudong, id, filed.version, "accept", &accepted).await.unwrap().version;
@@ -1099,14 +1084,7 @@ async fn an_appeal_is_handled_by_someone_who_took_no_part_and_can_change_the_dec
     form.set("edu_level", "master");
     let (zhang, filed) = filed_application(&world, form).await;
     let id = filed.id;
-    let counter = service
-        .view(&world.clerk_pudong, id)
-        .await
-        .unwrap()
-        .checklist
-        .iter()
-        .map(|(m, _)| (m.id.clone(), ("original".to_string(), String::new())))
-        .collect();
+    let counter = marked(service, &world.clerk_pudong, id, "original").await;
     let mut version = service
         .act_with(&world.clerk_pudong, id, filed.version, "accept", &MoveInput { counter, ..MoveInput::default() })
         .await

@@ -228,10 +228,7 @@ pub async fn respond(
     if !signed.form_ok(&headers, &form.csrf) {
         return stale_form(lang);
     }
-    match state.service.respond_to_entry(&Actor::from(&signed.user), id, &form.text).await {
-        Ok(()) => see_other("/blacklist"),
-        Err(e) => service_error(lang, &e),
-    }
+    answered(lang, state.service.respond_to_entry(&Actor::from(&signed.user), id, &form.text).await)
 }
 
 #[derive(serde::Deserialize)]
@@ -262,10 +259,7 @@ pub async fn decide(
         "dismiss" => false,
         _ => return service_error(lang, &jifen_applications::ServiceError::NotFound),
     };
-    match state.service.decide_entry(&Actor::from(&signed.user), id, confirm, &form.reason).await {
-        Ok(()) => see_other("/blacklist"),
-        Err(e) => service_error(lang, &e),
-    }
+    answered(lang, state.service.decide_entry(&Actor::from(&signed.user), id, confirm, &form.reason).await)
 }
 
 /// `POST /blacklist/{id}/appeal`: the person or the employer named appeals a confirmation.
@@ -281,10 +275,7 @@ pub async fn appeal(
     if !signed.form_ok(&headers, &form.csrf) {
         return stale_form(lang);
     }
-    match state.service.appeal_entry(&Actor::from(&signed.user), id, &form.text).await {
-        Ok(()) => see_other("/blacklist"),
-        Err(e) => service_error(lang, &e),
-    }
+    answered(lang, state.service.appeal_entry(&Actor::from(&signed.user), id, &form.text).await)
 }
 
 /// `POST /blacklist/{id}/appeal-answer`: a supervisor who took no part answers the appeal.
@@ -305,10 +296,7 @@ pub async fn answer_appeal(
         "uphold" => false,
         _ => return service_error(lang, &jifen_applications::ServiceError::NotFound),
     };
-    match state.service.answer_entry_appeal(&Actor::from(&signed.user), id, lift, &form.reason).await {
-        Ok(()) => see_other("/blacklist"),
-        Err(e) => service_error(lang, &e),
-    }
+    answered(lang, state.service.answer_entry_appeal(&Actor::from(&signed.user), id, lift, &form.reason).await)
 }
 
 /// `POST /blacklist/{id}/correction`: a supervisor records a correction beside the entry.
@@ -324,7 +312,12 @@ pub async fn correct(
     if !signed.form_ok(&headers, &form.csrf) {
         return stale_form(lang);
     }
-    match state.service.correct_entry(&Actor::from(&signed.user), id, &form.text).await {
+    answered(lang, state.service.correct_entry(&Actor::from(&signed.user), id, &form.text).await)
+}
+
+/// A blacklist form's answer: back to the list when done, the reason when refused.
+fn answered(lang: Lang, result: Result<(), jifen_applications::ServiceError>) -> Response {
+    match result {
         Ok(()) => see_other("/blacklist"),
         Err(e) => service_error(lang, &e),
     }
