@@ -184,8 +184,8 @@ impl Service {
                                 refused += 1;
                             }
                             if let Some(filed) = filed_at {
-                                let days = clock::shanghai_datetime(event.at).date()
-                                    - clock::shanghai_datetime(filed).date();
+                                let days =
+                                    clock::shanghai_datetime(event.at).date() - clock::shanghai_datetime(filed).date();
                                 decision_days.push(days.num_days());
                             }
                         }
@@ -293,10 +293,14 @@ pub fn dashboard_csv(dashboard: &Dashboard, table: &str) -> Option<Result<Vec<u8
         ),
         "rates" => (
             vec!["rate", "count", "of", "percent"],
-            [("acceptance", dashboard.acceptance), ("correction", dashboard.correction), ("approval", dashboard.approval)]
-                .into_iter()
-                .map(|(name, rate)| vec![name.into(), rate.count.to_string(), rate.of.to_string(), percent(rate)])
-                .collect(),
+            [
+                ("acceptance", dashboard.acceptance),
+                ("correction", dashboard.correction),
+                ("approval", dashboard.approval),
+            ]
+            .into_iter()
+            .map(|(name, rate)| vec![name.into(), rate.count.to_string(), rate.of.to_string(), percent(rate)])
+            .collect(),
         ),
         "scores" => (
             vec!["band", "holders"],
