@@ -141,7 +141,7 @@ pub fn audit_csv(records: &[AuditRecord]) -> Result<Vec<u8>, ServiceError> {
 }
 
 /// A cell a spreadsheet will not evaluate: one that starts like a formula gets a leading `'`.
-fn inert(cell: &str) -> String {
+pub(crate) fn inert(cell: &str) -> String {
     match cell.chars().next() {
         Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}"),
         _ => cell.to_string(),

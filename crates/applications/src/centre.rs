@@ -760,7 +760,7 @@ impl Service {
         Ok(rows)
     }
 
-    fn due_of_listing(&self, listing: &ApplicationListing) -> Option<Due> {
+    pub(crate) fn due_of_listing(&self, listing: &ApplicationListing) -> Option<Due> {
         let state = self.workflow.state(&listing.state)?;
         let entered = clock::shanghai_datetime(listing.state_since).date();
         let date = match (state.sla_working_days, state.sla_days) {

@@ -20,6 +20,7 @@ mod audit_log;
 mod blacklist;
 mod centre;
 mod centre_clock;
+mod dashboard;
 mod documents;
 mod employers;
 mod error;
@@ -37,6 +38,9 @@ pub use blacklist::{EntryStanding, FindingInput, standing as entry_standing};
 pub use centre::{
     CheckRecord, CounterLine, CounterMark, Due, ItemVerdict, KeptOriginal, MoveInput, QueueFilter, QueueRow,
     Verification, VerificationInput,
+};
+pub use dashboard::{
+    Dashboard, RENEWALS_DUE_DAYS, Rate, RenewalDue, SCORE_BAND, Scope, Waiting, dashboard_csv, median, percentile,
 };
 pub use employers::{EmployerDecision, MAX_REASON_CHARS};
 pub use error::ServiceError;

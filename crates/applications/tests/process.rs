@@ -446,6 +446,20 @@ async fn file_with(
 /// Carries a filed application through the centre to its grant: every material received,
 /// the file requested and arrived, the claim confirmed as it stands, a supervisor's grant.
 async fn grant(world: &World, reviewer: &Actor, supervisor: &Actor, filed: &Application) -> Application {
+    let granted = decide(world, reviewer, supervisor, filed, "grant", "").await;
+    assert_eq!(granted.state, "granted");
+    granted
+}
+
+/// The same up to the decision, which is `action` (`grant` or `refuse`) with `comment`.
+async fn decide(
+    world: &World,
+    reviewer: &Actor,
+    supervisor: &Actor,
+    filed: &Application,
+    action: &str,
+    comment: &str,
+) -> Application {
     use jifen_applications::{MoveInput, VerificationInput};
     let service = &world.service;
     let (id, clerk) = (filed.id, &world.clerk_pudong);
@@ -474,9 +488,7 @@ async fn grant(world: &World, reviewer: &Actor, supervisor: &Actor, filed: &Appl
     let input = MoveInput { verification: Some(verification), ..MoveInput::default() };
     version = service.act_with(reviewer, id, version, "record_verification", &input).await.unwrap().version;
     version = service.act(reviewer, id, version, "finish_review", "", BTreeMap::new()).await.unwrap().version;
-    let granted = service.act(supervisor, id, version, "grant", "", BTreeMap::new()).await.unwrap();
-    assert_eq!(granted.state, "granted");
-    granted
+    service.act(supervisor, id, version, action, comment, BTreeMap::new()).await.unwrap()
 }
 
 /// Every material of the application's checklist marked `mark` at the counter.
@@ -1154,4 +1166,144 @@ async fn an_appeal_is_handled_by_someone_who_took_no_part_and_can_change_the_dec
     service.clock.travel(61);
     let late = service.act(&zhang, id, granted.version, "appeal", "再次复核", BTreeMap::new()).await;
     assert_eq!(late.unwrap_err().code(), "too_late");
+}
+
+on_both_databases!(the_dashboards_figures_match_the_applications_they_count);
+/// Five applications at the Pudong centre: granted at once, granted after a correction,
+/// refused, waiting at the counter, waiting on a correction. Each figure of the dashboard is
+/// checked against what the test counts itself from the fixture and the store's records.
+async fn the_dashboards_figures_match_the_applications_they_count(world: World) {
+    use jifen_applications::{MoveInput, Scope};
+    let service = &world.service;
+    let staff = |name: &'static str, role, district| async move {
+        Actor::from(&service.store.create_user(&user(name, role, district), 0, &entry()).await.unwrap())
+    };
+    let reviewer = staff("reviewer-pd", Role::Reviewer, Some(District::Pudong)).await;
+    let supervisor = staff("supervisor-pd", Role::Supervisor, Some(District::Pudong)).await;
+    let supervisor_xuhui = staff("supervisor-xh", Role::Supervisor, Some(District::Xuhui)).await;
+    let admin = staff("admin", Role::Admin, None).await;
+    let clerk = &world.clerk_pudong;
+    let shared = &world;
+    let filed = |id_number: &'static str, name: &'static str, mobile: &'static str| async move {
+        service.register_applicant(&shared.agent_a, name, id_number, mobile).await.unwrap();
+        let person = applicant(shared, id_number).await;
+        let mut form = complete_form();
+        form.set("name", name);
+        let application = service.start_application(&person, false).await.unwrap();
+        file(shared, &person, &application, Some(form)).await
+    };
+    let ask_correction = |application: Application| async move {
+        let counter = service
+            .view(clerk, application.id)
+            .await
+            .unwrap()
+            .checklist
+            .iter()
+            .map(|(m, _)| (m.id.clone(), ("missing".to_string(), String::new())))
+            .collect();
+        let input = MoveInput { counter, ..MoveInput::default() };
+        service.act_with(clerk, application.id, application.version, "ask_correction", &input).await.unwrap()
+    };
+
+    let a = filed("310101199005120024", "甲一", "13900000021").await;
+    let a = grant(&world, &reviewer, &supervisor, &a).await;
+    let b = ask_correction(filed("310101199005120032", "乙二", "13900000022").await).await;
+    let b = service.act(&world.agent_a, b.id, b.version, "corrected", "", BTreeMap::new()).await.unwrap();
+    let b = grant(&world, &reviewer, &supervisor, &b).await;
+    let c = filed("310101199005120040", "丙三", "13900000023").await;
+    let c = decide(&world, &reviewer, &supervisor, &c, "refuse", "不符合条件").await;
+    assert_eq!(c.state, "refused");
+    let d = filed("310101199005120059", "丁四", "13900000024").await;
+    let e = ask_correction(filed("310101199005120067", "戊五", "13900000025").await).await;
+    assert_eq!(e.state, "correction");
+
+    // Who may see which dashboard.
+    let pudong = Scope::District(District::Pudong);
+    assert!(matches!(service.dashboard(&supervisor_xuhui, pudong).await, Err(ServiceError::Forbidden)));
+    assert!(matches!(service.dashboard(&supervisor, Scope::City).await, Err(ServiceError::Forbidden)));
+    assert!(matches!(service.dashboard(clerk, pudong).await, Err(ServiceError::Forbidden)));
+    assert!(matches!(service.dashboard(&world.agent_a, pudong).await, Err(ServiceError::Forbidden)));
+    let own = service.dashboard(&supervisor, pudong).await.unwrap();
+    let city = service.dashboard(&admin, Scope::City).await.unwrap();
+    let xuhui = service.dashboard(&admin, Scope::District(District::Xuhui)).await.unwrap();
+    assert_eq!(own.by_district_state, city.by_district_state, "every application here is Pudong's");
+    assert!(xuhui.by_district_state.is_empty() && xuhui.open == 0 && xuhui.score_bands.is_empty());
+
+    // By district and state.
+    let mut expected: Vec<(District, String, i64)> = [("filed", 1), ("correction", 1), ("granted", 2), ("refused", 1)]
+        .into_iter()
+        .map(|(state, n)| (District::Pudong, state.to_string(), n))
+        .collect();
+    let mut counted = own.by_district_state.clone();
+    expected.sort();
+    counted.sort();
+    assert_eq!(counted, expected);
+    assert_eq!(own.by_state.iter().map(|(_, n)| n).sum::<i64>(), 5);
+
+    // Clocks: nothing is late today; the oldest waiting is the one still at the counter.
+    assert_eq!((own.open, own.overdue), (2, 0));
+    let oldest = own.oldest_waiting.clone().unwrap();
+    let d_now = service.store.application(d.id).await.unwrap().unwrap();
+    let e_now = service.store.application(e.id).await.unwrap().unwrap();
+    let expected_oldest = if (d_now.state_since, d.id) <= (e_now.state_since, e.id) { &d_now } else { &e_now };
+    assert_eq!(
+        (oldest.id, oldest.state.as_str(), oldest.since),
+        (expected_oldest.id, expected_oldest.state.as_str(), expected_oldest.state_since)
+    );
+
+    // Time to decision, from each decided application's own history.
+    let mut days = Vec::new();
+    for id in [a.id, b.id, c.id] {
+        let events = service.store.application_events(id).await.unwrap();
+        let filed_at = events.iter().filter(|e| e.action == "file").map(|e| e.at).max().unwrap();
+        let decided_at = events.iter().find(|e| e.action == "grant" || e.action == "refuse").unwrap().at;
+        let date = |at| jifen_domain::clock::shanghai_datetime(at).date();
+        days.push((date(decided_at) - date(filed_at)).num_days());
+    }
+    days.sort_unstable();
+    assert_eq!(own.decision_days, days);
+    assert_eq!(own.median_days, Some(days[1] as f64), "the middle of three");
+    assert_eq!(own.p90_days, Some(days[2]), "rank ⌈0.9 × 3⌉ = 3");
+
+    // Rates: three accepted at the counter (one after its correction), two corrections;
+    // two grants of three decisions.
+    assert_eq!((own.acceptance.count, own.acceptance.of), (3, 5));
+    assert_eq!((own.correction.count, own.correction.of), (2, 5));
+    assert_eq!((own.approval.count, own.approval.of), (2, 3));
+    assert_eq!(own.approval.percent().map(|p| (p * 10.0).round()), Some(667.0));
+
+    // The score distribution of the two holders, in bands of ten.
+    let mut totals = Vec::new();
+    for id in [a.id, b.id] {
+        totals.push(service.store.points_notice_of_application(id).await.unwrap().unwrap().total);
+    }
+    let holders: i64 = own.score_bands.iter().map(|(_, n)| n).sum();
+    assert_eq!(holders, 2);
+    for total in &totals {
+        let band = own.score_bands.iter().find(|(low, _)| low <= total && *total < low + 10).unwrap();
+        let expected = totals.iter().filter(|t| (**t - band.0) >= 0 && (**t - band.0) < 10).count() as i64;
+        assert_eq!(band.1, expected, "{totals:?} in {:?}", own.score_bands);
+    }
+    assert!(own.renewals_due.is_empty(), "a year's validity is far off");
+
+    // 340 days on: the counter's five working days have passed (the correction waits on the
+    // employer, not the centre), and both notices end within 30 days.
+    service.clock.travel(340);
+    let later = service.dashboard(&supervisor, pudong).await.unwrap();
+    assert_eq!((later.open, later.overdue), (2, 1));
+    let mut due: Vec<i64> = later.renewals_due.iter().map(|r| r.application_id).collect();
+    due.sort_unstable();
+    assert_eq!(due, vec![a.id, b.id]);
+    for renewal in &later.renewals_due {
+        let until = chrono::NaiveDate::parse_from_str(&renewal.valid_until, "%Y-%m-%d").unwrap();
+        let left = (until - service.clock.today()).num_days();
+        assert!((0..=30).contains(&left), "{left}");
+    }
+
+    // Each table as CSV, with its header.
+    let csv = jifen_applications::dashboard_csv(&own, "rates").unwrap().unwrap();
+    let text = String::from_utf8(csv).unwrap();
+    assert!(text.starts_with("\u{feff}rate,count,of,percent\n"), "{text}");
+    assert!(text.contains("approval,2,3,66.7"), "{text}");
+    assert!(jifen_applications::dashboard_csv(&own, "nothing").is_none());
 }

@@ -237,6 +237,7 @@ pub async fn home(
                         li { a href="/centre" { (t(lang, "受理审核工作台（本区申请、期限、逾期）", "Centre queue (your district's applications, due dates, overdue)")) } }
                         li { a href="/blacklist" { (t(lang, "虚假材料记录（全市）", "False-materials records (all districts)")) } }
                         @if user.role == Role::Supervisor { li { a href="/admin/audit" { (t(lang, "本区审计日志", "Your district's audit log")) } } }
+                        @if user.role == Role::Supervisor { li { a href="/dashboard" { (t(lang, "本区统计看板", "Your district's dashboard")) } } }
                     }
                     h3 { (district.name(lang)) " · " (t(lang, "待审核的单位注册", "Employer sign-ups to verify")) }
                     @if pending.is_empty() { p { (t(lang, "暂无", "None")) } }

@@ -15,6 +15,7 @@ mod blacklist;
 mod centre;
 mod centre_api;
 mod checked_form;
+mod dashboard;
 mod docs;
 pub mod error;
 mod fields;

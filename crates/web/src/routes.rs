@@ -16,8 +16,8 @@
 
 use crate::session::{self, NotReady};
 use crate::{
-    AppState, accounts, admin, api, applicants, applications, blacklist, centre, centre_api, docs, interpretations,
-    notice, pages,
+    AppState, accounts, admin, api, applicants, applications, blacklist, centre, centre_api, dashboard, docs,
+    interpretations, notice, pages,
 };
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
@@ -78,6 +78,8 @@ pub const API_PREFIX: &str = "/api/v1";
 const ADMIN: Access = Access::Roles(&[Role::Admin]);
 /// The audit log: administrators (everything) and supervisors (their district's).
 const AUDITORS: Access = Access::Roles(&[Role::Admin, Role::Supervisor]);
+/// The dashboards: supervisors (their district's), administrators (any district, the city).
+const MANAGERS: Access = Access::Roles(&[Role::Supervisor, Role::Admin]);
 const CLERK: Access = Access::Roles(&[Role::Clerk]);
 const REVIEWER: Access = Access::Roles(&[Role::Reviewer]);
 const SUPERVISOR: Access = Access::Roles(&[Role::Supervisor]);
@@ -176,6 +178,8 @@ fn routes() -> Vec<Route> {
         Route::post("/admin/staff/{user_id}", ADMIN, admin::change),
         Route::get("/admin/audit", AUDITORS, admin::audit_log),
         Route::get("/admin/audit.csv", AUDITORS, admin::audit_csv),
+        Route::get("/dashboard", MANAGERS, dashboard::page_handler),
+        Route::get("/dashboard.csv", MANAGERS, dashboard::csv),
     ]
 }
 

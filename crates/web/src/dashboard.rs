@@ -1,0 +1,235 @@
+//! The dashboards (`/dashboard`): a supervisor's own district, an administrator's any
+//! district or the whole city. The figures are the service's ([`Service::dashboard`]); this
+//! page lays them out in tables, draws two of them as SVG charts on the server, and gives each
+//! table as CSV (`/dashboard.csv?table=…`).
+//!
+//! [`Service::dashboard`]: jifen_applications::Service::dashboard
+
+use crate::AppState;
+use crate::lang::Chosen;
+use crate::layout::t;
+use crate::respond::{page, service_error};
+use crate::session::SignedIn;
+use axum::extract::{Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use jifen_applications::{Actor, Dashboard, Rate, SCORE_BAND, Scope, ServiceError, dashboard_csv};
+use jifen_domain::clock::shanghai_time;
+use jifen_domain::{District, Role};
+use jifen_rules::Lang;
+use maud::{Markup, PreEscaped, html};
+use serde::Deserialize;
+
+#[derive(Deserialize, Default)]
+pub struct DashboardQuery {
+    /// A district's id; empty for the city (administrators) or one's own (supervisors).
+    #[serde(default)]
+    district: String,
+    #[serde(default)]
+    table: String,
+}
+
+impl DashboardQuery {
+    /// The scope asked for: a supervisor's own district unless another is named (which the
+    /// service refuses); an administrator's named district or the city.
+    fn scope(&self, actor: &Actor) -> Result<Scope, ServiceError> {
+        let named = self.district.trim();
+        if named.is_empty() {
+            return Ok(match (actor.role, actor.district) {
+                (Role::Supervisor, Some(own)) => Scope::District(own),
+                _ => Scope::City,
+            });
+        }
+        District::parse(named).map(Scope::District).ok_or(ServiceError::NotFound)
+    }
+}
+
+fn scope_query(scope: Scope) -> String {
+    match scope {
+        Scope::District(district) => format!("district={}", district.as_str()),
+        Scope::City => String::new(),
+    }
+}
+
+fn scope_name(scope: Scope, lang: Lang) -> &'static str {
+    match scope {
+        Scope::District(district) => district.name(lang),
+        Scope::City => t(lang, "全市", "The city"),
+    }
+}
+
+/// `GET /dashboard`.
+pub async fn page_handler(
+    State(state): State<AppState>,
+    chosen: Chosen,
+    signed: SignedIn,
+    Query(query): Query<DashboardQuery>,
+) -> Response {
+    let lang = chosen.lang;
+    let actor = Actor::from(&signed.user);
+    let dashboard = match query.scope(&actor) {
+        Ok(scope) => state.service.dashboard(&actor, scope).await,
+        Err(e) => Err(e),
+    };
+    match dashboard {
+        Ok(dashboard) => {
+            let title = format!("{} · {}", t(lang, "统计看板", "Dashboard"), scope_name(dashboard.scope, lang));
+            page(StatusCode::OK, lang, &title, render(&state, lang, &actor, &dashboard, &title))
+        }
+        Err(e) => service_error(lang, &e),
+    }
+}
+
+/// `GET /dashboard.csv?table=…`: one of the page's tables as a spreadsheet file.
+pub async fn csv(
+    State(state): State<AppState>,
+    chosen: Chosen,
+    signed: SignedIn,
+    Query(query): Query<DashboardQuery>,
+) -> Response {
+    let lang = chosen.lang;
+    let actor = Actor::from(&signed.user);
+    let dashboard = match query.scope(&actor) {
+        Ok(scope) => state.service.dashboard(&actor, scope).await,
+        Err(e) => Err(e),
+    };
+    let dashboard = match dashboard {
+        Ok(dashboard) => dashboard,
+        Err(e) => return service_error(lang, &e),
+    };
+    match dashboard_csv(&dashboard, &query.table) {
+        Some(Ok(bytes)) => {
+            let disposition = format!("attachment; filename=\"jifen-dashboard-{}.csv\"", query.table);
+            let headers = [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                (header::CONTENT_DISPOSITION, disposition),
+            ];
+            (headers, bytes).into_response()
+        }
+        Some(Err(e)) => service_error(lang, &e),
+        None => service_error(lang, &ServiceError::NotFound),
+    }
+}
+
+fn percent(rate: Rate) -> String {
+    rate.percent().map_or_else(|| "—".into(), |p| format!("{p:.1}%"))
+}
+
+fn render(state: &AppState, lang: Lang, actor: &Actor, dashboard: &Dashboard, title: &str) -> Markup {
+    let scope = scope_query(dashboard.scope);
+    let csv_link = |table: &str| {
+        let href = if scope.is_empty() {
+            format!("/dashboard.csv?table={table}")
+        } else {
+            format!("/dashboard.csv?table={table}&{scope}")
+        };
+        html! { p { a.button.secondary href=(href) download { (t(lang, "导出 CSV", "Export CSV")) } } }
+    };
+    let state_title = |id: &str| state.workflow.state_title(id, lang).map_or_else(|| id.to_string(), str::to_string);
+    let band = |low: i64| format!("{low}–{}", low + SCORE_BAND - 1);
+    let by_state_chart = {
+        let bars: Vec<(String, i64)> = dashboard.by_state.iter().map(|(s, n)| (state_title(s), *n)).collect();
+        jifen_chart::bar_chart(t(lang, "各状态申请数", "Applications by state"), t(lang, "件数", "applications"), &bars)
+            .ok()
+    };
+    let scores_chart = {
+        let bars: Vec<(String, i64)> = dashboard.score_bands.iter().map(|(low, n)| (band(*low), *n)).collect();
+        jifen_chart::bar_chart(
+            t(lang, "持证人积分分布", "Scores of current holders"),
+            t(lang, "人数", "holders"),
+            &bars,
+        )
+        .ok()
+    };
+    html! {
+        h2 { (title) }
+        p.hint { (t(lang, "截至", "As of")) " " (dashboard.today) }
+        @if actor.role == Role::Admin {
+            form method="get" action="/dashboard" {
+                label { (t(lang, "范围", "Scope"))
+                    select name="district" {
+                        option value="" selected[dashboard.scope == Scope::City] { (t(lang, "全市", "The city")) }
+                        @for district in District::ALL {
+                            option value=(district.as_str()) selected[dashboard.scope == Scope::District(*district)] { (district.name(lang)) }
+                        }
+                    }
+                }
+                div.actions { button type="submit" { (t(lang, "查看", "Show")) } }
+            }
+        }
+
+        h3 { (t(lang, "各状态申请数", "Applications by state")) }
+        @if let Some(svg) = by_state_chart { div.chart { (PreEscaped(svg)) } }
+        div.scroll { table {
+            thead { tr { th { (t(lang, "状态", "State")) } th { (t(lang, "件数", "Applications")) } } }
+            tbody { @for (id, count) in &dashboard.by_state { tr { td { (state_title(id)) } td { (count) } } } }
+        } }
+        (csv_link("states"))
+
+        h3 { (t(lang, "各区、各状态申请数", "Applications by district and state")) }
+        @if dashboard.by_district_state.is_empty() { p { (t(lang, "暂无", "None")) } }
+        @else { div.scroll { table {
+            thead { tr { th { (t(lang, "区", "District")) } th { (t(lang, "状态", "State")) } th { (t(lang, "件数", "Applications")) } } }
+            tbody { @for (district, id, count) in &dashboard.by_district_state {
+                tr { td { (district.name(lang)) } td { (state_title(id)) } td { (count) } }
+            } }
+        } } }
+        (csv_link("districts"))
+
+        h3 { (t(lang, "办理时限", "Clocks")) }
+        div.scroll { table { tbody {
+            tr { th { (t(lang, "办理中", "Open")) } td { (dashboard.open) } }
+            tr { th { (t(lang, "已超出中心办理时限", "Past the centre's due date")) } td { (dashboard.overdue) } }
+            tr { th { (t(lang, "等待最久", "Waiting longest")) } td {
+                @if let Some(waiting) = &dashboard.oldest_waiting {
+                    (t(lang, "申请", "Application")) " " (waiting.id) " · " (waiting.district.name(lang)) " · "
+                    (state_title(&waiting.state)) " · " (t(lang, "自", "since")) " " (shanghai_time(waiting.since))
+                } @else { "—" }
+            } }
+        } } }
+        (csv_link("clocks"))
+
+        h3 { (t(lang, "从提交到决定的天数", "Days from filing to decision")) }
+        div.scroll { table { tbody {
+            tr { th { (t(lang, "决定数", "Decisions")) } td { (dashboard.decision_days.len()) } }
+            tr { th { (t(lang, "中位数", "Median")) } td { (dashboard.median_days.map_or_else(|| "—".into(), |m| format!("{m:.1}"))) } }
+            tr { th { (t(lang, "第 90 百分位", "90th percentile")) } td { (dashboard.p90_days.map_or_else(|| "—".into(), |p| p.to_string())) } }
+        } } }
+        (csv_link("decisions"))
+
+        h3 { (t(lang, "受理、补正与批准比例", "Acceptance, correction and approval rates")) }
+        div.scroll { table {
+            thead { tr { th {} th { (t(lang, "件数", "Count")) } th { (t(lang, "共计", "Of")) } th { (t(lang, "比例", "Rate")) } } }
+            tbody { @for (name, rate) in [
+                (t(lang, "窗口受理", "Accepted at the counter"), dashboard.acceptance),
+                (t(lang, "一次性告知补正", "Correction notices"), dashboard.correction),
+                (t(lang, "审核通过", "Approved"), dashboard.approval),
+            ] { tr { th { (name) } td { (rate.count) } td { (rate.of) } td { (percent(rate)) } } } }
+        } }
+        (csv_link("rates"))
+
+        h3 { (t(lang, "持证人积分分布", "Scores of current holders")) }
+        @if let Some(svg) = scores_chart { div.chart { (PreEscaped(svg)) } }
+        @if dashboard.score_bands.is_empty() { p { (t(lang, "暂无", "None")) } }
+        @else { div.scroll { table {
+            thead { tr { th { (t(lang, "分值段", "Band")) } th { (t(lang, "人数", "Holders")) } } }
+            tbody { @for (low, count) in &dashboard.score_bands { tr { td { (band(*low)) } td { (count) } } } }
+        } } }
+        (csv_link("scores"))
+
+        h3 { (t(lang, "30 天内到期需续办", "Renewals due within 30 days")) }
+        @if dashboard.renewals_due.is_empty() { p { (t(lang, "暂无", "None")) } }
+        @else { div.scroll { table {
+            thead { tr {
+                th { (t(lang, "通知书编号", "Notice")) } th { (t(lang, "申请", "Application")) }
+                th { (t(lang, "区", "District")) } th { (t(lang, "积分", "Points")) } th { (t(lang, "有效期至", "Valid until")) }
+            } }
+            tbody { @for renewal in &dashboard.renewals_due { tr {
+                td { (renewal.serial) } td { (renewal.application_id) } td { (renewal.district.name(lang)) }
+                td { (renewal.total) } td { (renewal.valid_until) }
+            } } }
+        } } }
+        (csv_link("renewals"))
+        p { a href="/home" { (t(lang, "工作台", "Home")) } }
+    }
+}

@@ -1,0 +1,60 @@
+//! The dashboards over HTTP: a supervisor sees their district's, with its charts and a CSV of
+//! each table; an administrator the city's or any district's; nobody else (the role × route
+//! test refuses every other role from the route table).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use common::{browser, location, spawn};
+use jifen_domain::{District, Role};
+use reqwest::StatusCode;
+
+#[tokio::test]
+async fn a_supervisor_and_an_administrator_see_the_dashboards_and_their_csv() {
+    let app = spawn().await;
+    app.user("supervisor", Role::Supervisor, Some(District::Pudong), None, false).await;
+    app.user("admin", Role::Admin, None, None, false).await;
+    app.user("applicant", Role::Applicant, None, None, false).await;
+    let get = |client: &reqwest::Client, path: &str| client.get(format!("{}{path}", app.base)).send();
+
+    let supervisor = app.signed_in("supervisor").await;
+    let home = get(&supervisor, "/home").await.unwrap().text().await.unwrap();
+    assert!(home.contains("href=\"/dashboard\""), "the supervisor's home links the dashboard");
+    let response = get(&supervisor, "/dashboard").await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("统计看板 · 浦东新区"), "{html}");
+    assert!(html.contains("<svg") && html.contains("各状态申请数"), "a chart drawn on the server");
+    assert!(html.contains("/dashboard.csv?table=states&amp;district=pudong"), "{html}");
+
+    let csv = get(&supervisor, "/dashboard.csv?table=states").await.unwrap();
+    assert_eq!(csv.status(), StatusCode::OK);
+    assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+    let text = csv.text().await.unwrap();
+    assert!(text.starts_with("\u{feff}state,applications\n"), "{text}");
+    assert!(text.contains("\nfiled,0\n") && text.contains("\ngranted,0\n"), "{text}");
+    let rates = get(&supervisor, "/dashboard.csv?table=rates").await.unwrap().text().await.unwrap();
+    assert!(rates.starts_with("\u{feff}rate,count,of,percent\n") && rates.contains("approval,0,0,"), "{rates}");
+    assert_eq!(get(&supervisor, "/dashboard.csv?table=nothing").await.unwrap().status(), StatusCode::NOT_FOUND);
+    // Another district's, or the city's, is not a supervisor's to see.
+    assert_eq!(get(&supervisor, "/dashboard?district=xuhui").await.unwrap().status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        get(&supervisor, "/dashboard.csv?table=states&district=xuhui").await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+
+    let admin = app.signed_in("admin").await;
+    let home = get(&admin, "/home").await.unwrap().text().await.unwrap();
+    assert!(home.contains("href=\"/dashboard\""), "the administrator's home links the dashboard");
+    let city = get(&admin, "/dashboard").await.unwrap();
+    assert_eq!(city.status(), StatusCode::OK);
+    assert!(city.text().await.unwrap().contains("统计看板 · 全市"));
+    let xuhui = get(&admin, "/dashboard?district=xuhui").await.unwrap().text().await.unwrap();
+    assert!(xuhui.contains("统计看板 · 徐汇区"), "{xuhui}");
+    assert_eq!(get(&admin, "/dashboard?district=atlantis").await.unwrap().status(), StatusCode::NOT_FOUND);
+
+    let applicant = app.signed_in("applicant").await;
+    assert_eq!(get(&applicant, "/dashboard").await.unwrap().status(), StatusCode::FORBIDDEN);
+    assert_eq!(get(&applicant, "/dashboard.csv?table=states").await.unwrap().status(), StatusCode::FORBIDDEN);
+    assert_eq!(location(&browser().get(format!("{}/dashboard", app.base)).send().await.unwrap()), "/login");
+}
