@@ -148,39 +148,47 @@ fn draw_bars(
     y_label: &str,
     bars: &[(String, i64)],
 ) -> Result<(), Box<dyn std::error::Error>> {
+    // Horizontal bars: the labels (state names run to twenty Chinese characters) read
+    // left of their bars instead of colliding under them; the first bar on top (the y axis
+    // grows upwards, so they are drawn in reverse).
+    let reversed: Vec<(String, i64)> = bars.iter().rev().cloned().collect();
+    let bars = reversed.as_slice();
     let count = i32::try_from(bars.len()).unwrap_or(i32::MAX);
     let high = bars.iter().map(|bar| bar.1).max().unwrap_or(0).max(1);
-    // Room above the tallest bar, and whole-number ticks.
+    // Room beyond the longest bar, and whole-number ticks.
     let high = high + (high / 10).max(1);
-    let root = SVGBackend::with_string(svg, (WIDTH, HEIGHT / 4 * 3)).into_drawing_area();
+    let longest = bars.iter().map(|bar| bar.0.chars().count()).max().unwrap_or(0);
+    let label_width = u32::try_from(longest * 14 + 16).unwrap_or(u32::MAX).min(WIDTH / 2);
+    let height = 90 + 30 * u32::try_from(bars.len()).unwrap_or(u32::MAX).min(60);
+    let root = SVGBackend::with_string(svg, (WIDTH, height)).into_drawing_area();
     root.fill(&WHITE)?;
     let mut chart = ChartBuilder::on(&root)
         .caption(title, (FONT, 22))
         .margin(16)
-        .x_label_area_size(40)
-        .y_label_area_size(50)
-        .build_cartesian_2d((0..count).into_segmented(), 0..high)?;
+        .x_label_area_size(36)
+        .y_label_area_size(label_width)
+        .build_cartesian_2d(0..high, (0..count).into_segmented())?;
     chart
         .configure_mesh()
-        .disable_x_mesh()
-        .x_labels(bars.len())
-        .x_label_formatter(&|value| match value {
+        .disable_y_mesh()
+        .y_labels(bars.len())
+        .y_label_formatter(&|value| match value {
             SegmentValue::CenterOf(index) => {
                 usize::try_from(*index).ok().and_then(|i| bars.get(i)).map(|bar| bar.0.clone()).unwrap_or_default()
             }
             _ => String::new(),
         })
-        .y_labels(high.min(10) as usize)
-        .y_label_formatter(&|value| value.to_string())
-        .y_desc(y_label)
+        .x_labels(high.min(10) as usize)
+        .x_label_formatter(&|value| value.to_string())
+        .x_desc(y_label)
         .label_style((FONT, 13))
         .light_line_style(RGBColor(235, 235, 235))
         .draw()?;
     let blue = RGBColor(30, 90, 180);
     chart.draw_series(bars.iter().zip(0..).map(|(bar, index)| {
         let mut rect =
-            Rectangle::new([(SegmentValue::Exact(index), 0), (SegmentValue::Exact(index + 1), bar.1)], blue.filled());
-        rect.set_margin(0, 0, 6, 6);
+            Rectangle::new([(0, SegmentValue::Exact(index)), (bar.1, SegmentValue::Exact(index + 1))], blue.filled());
+        rect.set_margin(4, 4, 0, 0);
         rect
     }))?;
     root.present()?;
