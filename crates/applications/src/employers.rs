@@ -29,6 +29,27 @@ impl EmployerDecision {
 }
 
 impl Service {
+    /// The employer sign-ups waiting for the staff member's district centre.
+    pub async fn employers_to_verify(&self, actor: &Actor) -> Result<Vec<jifen_store::Employer>, ServiceError> {
+        let district = actor.district.filter(|_| actor.role.is_district_staff()).ok_or(ServiceError::Forbidden)?;
+        Ok(self.store.employers_in_district(district, EmployerStatus::Pending).await?)
+    }
+
+    /// An employer of the staff member's own district; any other does not exist for them.
+    pub async fn employer_of_my_district(
+        &self,
+        actor: &Actor,
+        employer_id: i64,
+    ) -> Result<jifen_store::Employer, ServiceError> {
+        let district = actor.district.filter(|_| actor.role.is_district_staff()).ok_or(ServiceError::Forbidden)?;
+        self.store.employer(employer_id).await?.filter(|e| e.district == district).ok_or(ServiceError::NotFound)
+    }
+
+    /// The HR agent's own employer.
+    pub async fn my_employer(&self, actor: &Actor) -> Result<jifen_store::Employer, ServiceError> {
+        self.agents_employer(actor).await
+    }
+
     /// A clerk of the employer's own district decides its pending sign-up. A rejection needs
     /// a reason; the contact is told by SMS either way.
     pub async fn decide_employer(

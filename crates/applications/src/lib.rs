@@ -99,6 +99,20 @@ pub struct Service {
     pub clock: jifen_domain::clock::Clock,
 }
 
+impl Service {
+    /// Whether the database takes a committed write now (the health check's question).
+    pub async fn probe_write(&self) -> Result<(), jifen_store::StoreError> {
+        use jifen_store::Repository;
+        self.store.probe_write(jifen_store::now_millis()).await
+    }
+
+    /// How the SMS outbox is keeping up.
+    pub async fn outbox_health(&self) -> Result<jifen_store::OutboxHealth, jifen_store::StoreError> {
+        use jifen_store::Repository;
+        self.store.outbox_health().await
+    }
+}
+
 /// Fewer days than this left in the working-day calendar, and start-up warns (the next
 /// year's holiday arrangement is published in November).
 pub const CALENDAR_WARNING_DAYS: i64 = 60;

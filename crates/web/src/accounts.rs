@@ -20,7 +20,7 @@ use jifen_applications::{
 use jifen_domain::application::Problem;
 use jifen_domain::{District, Role};
 use jifen_rules::Lang;
-use jifen_store::{EmployerStatus, LinkStatus, Repository};
+use jifen_store::LinkStatus;
 use maud::{Markup, html};
 use serde::Deserialize;
 use std::net::SocketAddr;
@@ -231,7 +231,7 @@ pub async fn home(
     let user = &signed.user;
     let section = match (user.role, user.district, user.employer_id) {
         (role, Some(district), _) if role.is_district_staff() => {
-            match state.store.employers_in_district(district, EmployerStatus::Pending).await {
+            match state.service.employers_to_verify(&jifen_applications::Actor::from(user)).await {
                 Ok(pending) => html! {
                     ul.links {
                         li { a href="/centre" { (t(lang, "受理审核工作台（本区申请、期限、逾期）", "Centre queue (your district's applications, due dates, overdue)")) } }
@@ -255,11 +255,11 @@ pub async fn home(
                         } } }
                     } }
                 },
-                Err(e) => return service_error(lang, &e.into()),
+                Err(e) => return service_error(lang, &e),
             }
         }
-        (Role::HrAgent, _, Some(employer_id)) => match state.store.employer(employer_id).await {
-            Ok(Some(employer)) => html! {
+        (Role::HrAgent, _, Some(_)) => match state.service.my_employer(&jifen_applications::Actor::from(user)).await {
+            Ok(employer) => html! {
                 h3 { (employer.name) } p { (employer.credit_code) " · " (employer.district.name(lang)) }
                 p { (t(lang, "单位已通过审核，可以为职工办理积分申请。", "Your employer is verified and may file applications.")) }
                 ul.links {
@@ -268,8 +268,7 @@ pub async fn home(
                     li { a href="/blacklist" { (t(lang, "本单位的诚信记录", "Your employer's records")) } }
                 }
             },
-            Ok(None) => html! {},
-            Err(e) => return service_error(lang, &e.into()),
+            Err(e) => return service_error(lang, &e),
         },
         (Role::Applicant, _, _) => {
             let actor = jifen_applications::Actor::from(user);
@@ -512,10 +511,16 @@ async fn confirm_rejection(
     lang: Lang,
     problem: Option<String>,
 ) -> Response {
-    let employer = match state.store.employer(employer_id).await {
-        Ok(Some(employer)) if Some(employer.district) == signed.user.district => employer,
-        Ok(_) => return message(StatusCode::NOT_FOUND, lang, t(lang, "没有这个单位", "No such employer")),
-        Err(e) => return service_error(lang, &e.into()),
+    let employer = match state
+        .service
+        .employer_of_my_district(&jifen_applications::Actor::from(&signed.user), employer_id)
+        .await
+    {
+        Ok(employer) => employer,
+        Err(ServiceError::NotFound) => {
+            return message(StatusCode::NOT_FOUND, lang, t(lang, "没有这个单位", "No such employer"));
+        }
+        Err(e) => return service_error(lang, &e),
     };
     let status = if problem.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let body = html! {

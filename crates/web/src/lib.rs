@@ -47,7 +47,6 @@ use tower_http::trace::TraceLayer;
 pub struct AppState {
     pub book: &'static jifen_rules::RuleBook,
     pub catalogue: &'static Catalogue,
-    pub store: Store,
     /// The application workflow, checked when the server starts.
     pub workflow: &'static jifen_domain::workflow::Workflow,
     /// The application process (accounts, applications, materials, printing).
@@ -66,12 +65,11 @@ impl AppState {
     /// The embedded rule data, action catalogue, workflow and materials catalogue, over
     /// `store`. Fails when any of them is inconsistent, so a broken configuration stops the server at start-up.
     pub fn new(store: Store) -> Result<Self, String> {
-        let service = jifen_applications::Service::new(store.clone())?;
+        let service = jifen_applications::Service::new(store)?;
         Ok(Self {
             book: service.book,
             catalogue: Catalogue::embedded().map_err(|e| e.to_string())?,
             workflow: service.workflow,
-            store,
             service,
             metrics: metrics::Metrics::default(),
             secure_cookies: false,
@@ -154,8 +152,7 @@ const HEALTH_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(800
 /// full disk shows) and the SMS sender is keeping up; `degraded` (200) while messages keep
 /// failing to send; 503 when the database does not take the write.
 async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
-    use jifen_store::Repository;
-    let probe = tokio::time::timeout(HEALTH_TIMEOUT, state.store.probe_write(session::now_millis())).await;
+    let probe = tokio::time::timeout(HEALTH_TIMEOUT, state.service.probe_write()).await;
     let database = match probe {
         Ok(Ok(())) => None,
         Ok(Err(error)) => Some(error.fault().unwrap_or(jifen_store::FaultKind::Other).as_str().to_string()),
@@ -165,7 +162,7 @@ async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) ->
         tracing::error!(%problem, "health check: the database does not accept writes");
         return (StatusCode::SERVICE_UNAVAILABLE, format!("unavailable: database {problem}")).into_response();
     }
-    match tokio::time::timeout(HEALTH_TIMEOUT, state.store.outbox_health()).await {
+    match tokio::time::timeout(HEALTH_TIMEOUT, state.service.outbox_health()).await {
         Ok(Ok(outbox)) if outbox.failing > 0 => {
             format!("degraded: {} SMS keep failing to send", outbox.failing).into_response()
         }
@@ -183,8 +180,7 @@ async fn stylesheet() -> Response {
 }
 
 async fn metrics_text(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
-    use jifen_store::Repository;
-    let outbox = tokio::time::timeout(HEALTH_TIMEOUT, state.store.outbox_health()).await.ok().and_then(Result::ok);
+    let outbox = tokio::time::timeout(HEALTH_TIMEOUT, state.service.outbox_health()).await.ok().and_then(Result::ok);
     let calendar_days_left = state.service.calendar.days_left(jifen_domain::clock::today_in_shanghai());
     let text = state.metrics.render(outbox, calendar_days_left);
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
