@@ -211,18 +211,28 @@ impl Service {
     /// shows no date rather than a wrong one, and `/metrics` warns).
     pub fn due(&self, application: &Application, events: Option<&[ApplicationEvent]>) -> Option<Due> {
         let state = self.workflow.state(&application.state)?;
-        let entered = clock::shanghai_datetime(application.state_since).date();
-        let today = self.clock.today();
+        self.step_due(state, application.state_since, || self.deadline(application, events?))
+    }
+
+    /// When a step entered at `state_since` falls due by its state's clock; `deadline` gives
+    /// the employer's deadline of a state that keeps one (read only then).
+    fn step_due(
+        &self,
+        state: &jifen_domain::workflow::State,
+        state_since: i64,
+        deadline: impl FnOnce() -> Option<NaiveDate>,
+    ) -> Option<Due> {
+        let entered = clock::shanghai_datetime(state_since).date();
         let (date, employer_deadline) = if let Some(days) = state.sla_working_days {
             (self.calendar.add_working_days(entered, days).ok()?, false)
         } else if let Some(days) = state.sla_days {
             (entered + chrono::Days::new(u64::from(days)), false)
         } else if state.deadline_working_days.is_some() {
-            (self.deadline(application, events?)?, true)
+            (deadline()?, true)
         } else {
             return None;
         };
-        Some(Due { date, overdue: today > date, employer_deadline })
+        Some(Due { date, overdue: self.clock.today() > date, employer_deadline })
     }
 
     /// The deadline the last move into the current state set (a correction notice's).
@@ -762,13 +772,8 @@ impl Service {
 
     pub(crate) fn due_of_listing(&self, listing: &ApplicationListing) -> Option<Due> {
         let state = self.workflow.state(&listing.state)?;
-        let entered = clock::shanghai_datetime(listing.state_since).date();
-        let date = match (state.sla_working_days, state.sla_days) {
-            (Some(days), _) => self.calendar.add_working_days(entered, days).ok()?,
-            (None, Some(days)) => entered + chrono::Days::new(u64::from(days)),
-            (None, None) => return None,
-        };
-        Some(Due { date, overdue: self.clock.today() > date, employer_deadline: false })
+        // A listing has no events: a state that keeps the employer's deadline has no due here.
+        self.step_due(state, listing.state_since, || None)
     }
 }
 

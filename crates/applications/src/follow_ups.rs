@@ -118,11 +118,6 @@ impl Service {
         }
     }
 
-    /// What a renewal or a change claims differently from the facts its notice rests on.
-    pub async fn changed_since_notice(&self, application: &Application) -> Result<Vec<ChangedField>, ServiceError> {
-        Ok(self.changed_fields(application, &application.fields).await?.unwrap_or_default())
-    }
-
     /// What `now` says differently from the facts of the notice `application` follows;
     /// `None` for an application that follows none.
     pub(crate) async fn changed_fields(

@@ -118,6 +118,19 @@ impl Service {
         fields: &Fields,
         uploads: &[Upload],
     ) -> Result<Vec<(&'static Material, MaterialStatus)>, ServiceError> {
+        let changed = self.changed_fields(application, fields).await?;
+        Ok(self.checklist_given(application, fields, uploads, changed.as_deref()))
+    }
+
+    /// [`Service::checklist_now`] with what changed since the notice already known (`None`
+    /// for an application that follows no notice).
+    fn checklist_given(
+        &self,
+        application: &Application,
+        fields: &Fields,
+        uploads: &[Upload],
+        changed: Option<&[crate::follow_ups::ChangedField]>,
+    ) -> Vec<(&'static Material, MaterialStatus)> {
         let possible: Vec<&str> = self
             .workflow
             .actions
@@ -127,9 +140,9 @@ impl Service {
             .collect();
         let uploaded: Vec<&str> = uploads.iter().map(|u| u.material.as_str()).collect();
         let statuses = self.materials.statuses(fields, &possible, &uploaded);
-        let Some(changed) = self.changed_fields(application, fields).await? else { return Ok(statuses) };
+        let Some(changed) = changed else { return statuses };
         let changed: Vec<&str> = changed.iter().map(|(name, _, _)| name.as_str()).collect();
-        Ok(statuses
+        statuses
             .into_iter()
             .map(|(material, status)| match status {
                 MaterialStatus::Missing | MaterialStatus::NotNeededYet
@@ -139,7 +152,7 @@ impl Service {
                 }
                 other => (material, other),
             })
-            .collect())
+            .collect()
     }
 
     /// What changed since the form was last handed back, for the employer reviewing it again.
@@ -214,9 +227,13 @@ impl Service {
             && application.assigned_to != Some(actor.id);
         let assignable = self.assignable_staff(actor, &application).await?;
         let of_application = jifen_store::BlacklistQuery { application_id: Some(id), ..Default::default() };
+        // Read once: what a renewal or a change changed since its notice (the checklist and
+        // the centre's comparison both use it).
+        let changed = self.changed_fields(&application, &application.fields).await?;
         Ok(ApplicationView {
             findings: self.blacklist_for(actor, of_application).await?,
-            changed_since_notice: self.changed_since_notice(&application).await?,
+            checklist: self.checklist_given(&application, &application.fields, &uploads, changed.as_deref()),
+            changed_since_notice: changed.unwrap_or_default(),
             notice: self.store.points_notice_of_application(id).await?,
             kept_originals: self.kept_originals(&events),
             holder,
@@ -225,7 +242,6 @@ impl Service {
             due: self.due(&application, Some(&events)),
             verification: self.current_verification(&events),
             documents,
-            checklist: self.checklist_now(&application, &application.fields, &uploads).await?,
             changes_since_return,
             actions: self.workflow.allowed(&application.state, actor.role),
             can_edit: self.may_edit(actor, &application),

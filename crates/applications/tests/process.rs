@@ -497,6 +497,12 @@ async fn marked(service: &Service, clerk: &Actor, id: i64, mark: &str) -> BTreeM
     view.checklist.iter().map(|(m, _)| (m.id.clone(), (mark.to_string(), String::new()))).collect()
 }
 
+/// A member of the Pudong centre's staff.
+async fn staff(world: &World, name: &str, role: Role) -> Actor {
+    let store = &world.service.store;
+    Actor::from(&store.create_user(&user(name, role, Some(District::Pudong)), 0, &entry()).await.unwrap())
+}
+
 fn marks(pairs: &[(&str, &str, &str)]) -> BTreeMap<String, (String, String)> {
     pairs.iter().map(|(m, mark, reason)| (m.to_string(), (mark.to_string(), reason.to_string()))).collect()
 }
@@ -506,11 +512,8 @@ async fn the_district_centre_accepts_reviews_and_a_second_person_decides(world: 
     use jifen_applications::{MoveInput, VerificationInput};
     use jifen_domain::workflow::DocumentKind;
     let service = &world.service;
-    let staff = |name: &'static str, role| async move {
-        Actor::from(&service.store.create_user(&user(name, role, Some(District::Pudong)), 0, &entry()).await.unwrap())
-    };
-    let reviewer = staff("reviewer-pd", Role::Reviewer).await;
-    let supervisor = staff("supervisor-pd", Role::Supervisor).await;
+    let reviewer = staff(&world, "reviewer-pd", Role::Reviewer).await;
+    let supervisor = staff(&world, "supervisor-pd", Role::Supervisor).await;
     let mut form = complete_form();
     form.set("edu_level", "master");
     form.set("si_to_0", "");
@@ -825,11 +828,8 @@ async fn a_renewal_a_year_later_rescores_and_a_change_supersedes_the_notice(worl
     use jifen_domain::ApplicationKind;
     use jifen_rules::ItemId;
     let service = &world.service;
-    let staff = |name: &'static str, role| async move {
-        Actor::from(&service.store.create_user(&user(name, role, Some(District::Pudong)), 0, &entry()).await.unwrap())
-    };
-    let reviewer = staff("reviewer-pd", Role::Reviewer).await;
-    let supervisor = staff("supervisor-pd", Role::Supervisor).await;
+    let reviewer = staff(&world, "reviewer-pd", Role::Reviewer).await;
+    let supervisor = staff(&world, "supervisor-pd", Role::Supervisor).await;
     // Born 1980-06-01: 46 now, 47 in a year.
     service.register_applicant(&world.agent_a, "王芳", "310101198006010017", "13900000011").await.unwrap();
     let wang = applicant(&world, "310101198006010017").await;
@@ -922,11 +922,8 @@ async fn a_false_materials_finding_goes_through_due_process_and_counts_until_it_
     use jifen_applications::{EntryStanding, FindingInput, MoveInput, VerificationInput, entry_standing};
     use jifen_store::BlacklistQuery;
     let service = &world.service;
-    let staff = |name: &'static str, role| async move {
-        Actor::from(&service.store.create_user(&user(name, role, Some(District::Pudong)), 0, &entry()).await.unwrap())
-    };
-    let reviewer = staff("reviewer-pd", Role::Reviewer).await;
-    let supervisor = staff("supervisor-pd", Role::Supervisor).await;
+    let reviewer = staff(&world, "reviewer-pd", Role::Reviewer).await;
+    let supervisor = staff(&world, "supervisor-pd", Role::Supervisor).await;
     let mut form = complete_form();
     form.set("edu_level", "master");
     form.set("si_to_0", "");
@@ -996,7 +993,7 @@ async fn a_false_materials_finding_goes_through_due_process_and_counts_until_it_
     );
     assert!(service.store.messages_to("13900000009").await.unwrap().iter().any(|m| m.body.contains(&until)));
     // The person appeals once; only a supervisor who took no part answers; it stands.
-    let other_supervisor = staff("supervisor-2", Role::Supervisor).await;
+    let other_supervisor = staff(&world, "supervisor-2", Role::Supervisor).await;
     service.appeal_entry(&zhang, person_entry, "证书为中介代办，本人亦为受害者").await.unwrap();
     assert!(matches!(entry_standing(&entry_now(person_entry).await, today), EntryStanding::Appealed(_)));
     assert_eq!(
@@ -1086,12 +1083,9 @@ on_both_databases!(an_appeal_is_handled_by_someone_who_took_no_part_and_can_chan
 async fn an_appeal_is_handled_by_someone_who_took_no_part_and_can_change_the_decision(world: World) {
     use jifen_applications::{MoveInput, NoticeStanding, VerificationInput};
     let service = &world.service;
-    let staff = |name: &'static str, role| async move {
-        Actor::from(&service.store.create_user(&user(name, role, Some(District::Pudong)), 0, &entry()).await.unwrap())
-    };
-    let reviewer = staff("reviewer-pd", Role::Reviewer).await;
-    let deciding = staff("supervisor-1", Role::Supervisor).await;
-    let impartial = staff("supervisor-2", Role::Supervisor).await;
+    let reviewer = staff(&world, "reviewer-pd", Role::Reviewer).await;
+    let deciding = staff(&world, "supervisor-1", Role::Supervisor).await;
+    let impartial = staff(&world, "supervisor-2", Role::Supervisor).await;
     let mut form = complete_form();
     form.set("edu_level", "master");
     let (zhang, filed) = filed_application(&world, form).await;

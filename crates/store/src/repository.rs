@@ -589,26 +589,8 @@ macro_rules! repository {
             }
 
             async fn decide_employer(&self, id: i64, status: EmployerStatus, by: i64, at: Millis, audit: &AuditEntry) -> Result<()> {
-                let mut tx = self.begin_write().await?;
-                let changed = sqlx::query(
-                    "UPDATE employers SET status = $1, verified_by = $2, verified_at = $3 WHERE id = $4 AND status = 'pending'",
-                )
-                .bind(status.as_str())
-                .bind(by)
-                .bind(at)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-                if changed == 0 {
-                    return Err(StoreError::Conflict("the registration is not pending"));
-                }
-                if status == EmployerStatus::Rejected {
-                    retire_agents(&mut tx, id).await?;
-                }
-                append_audit(&mut tx, audit).await?;
-                tx.commit().await?;
-                Ok(())
+                // The same decision, with no message to send.
+                crate::applications::ApplicationStore::decide_employer_telling(self, id, status, by, at, audit, &[]).await
             }
 
             async fn enqueue_messages(&self, messages: &[NewMessage], at: Millis) -> Result<()> {
