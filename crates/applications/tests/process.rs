@@ -1301,3 +1301,39 @@ async fn the_dashboards_figures_match_the_applications_they_count(world: World) 
     assert!(text.contains("approval,2,3,66.7"), "{text}");
     assert!(jifen_applications::dashboard_csv(&own, "nothing").is_none());
 }
+
+on_both_databases!(odd_text_in_the_centres_forms_is_refused_naming_its_field_and_emoji_are_kept);
+async fn odd_text_in_the_centres_forms_is_refused_naming_its_field_and_emoji_are_kept(world: World) {
+    use jifen_applications::{FindingInput, MoveInput};
+    let service = &world.service;
+    let reviewer = staff(&world, "reviewer-pd", Role::Reviewer).await;
+    let (zhang, filed) = filed_application(&world, complete_form()).await;
+    let clerk = &world.clerk_pudong;
+    let mut counter = marked(service, clerk, filed.id, "copy").await;
+    counter.insert("labour_contract".into(), ("defective".into(), "缺页\u{0}".into()));
+    let input = MoveInput { counter, ..MoveInput::default() };
+    let nul = service.act_with(clerk, filed.id, filed.version, "ask_correction", &input).await;
+    let ServiceError::Invalid(problems) = nul.unwrap_err() else { panic!("a NUL is refused") };
+    assert_eq!(problems[0].field, "counter_reason_labour_contract");
+    let mut counter = marked(service, clerk, filed.id, "copy").await;
+    counter.insert("labour_contract".into(), ("defective".into(), "缺第 3 页 📄".into()));
+    let asked = service
+        .act_with(clerk, filed.id, filed.version, "ask_correction", &MoveInput { counter, ..MoveInput::default() })
+        .await
+        .unwrap();
+    assert_eq!(asked.state, "correction", "emoji are kept");
+    // A finding ten thousand characters long is refused; nothing is recorded.
+    let back = service.act(&world.agent_a, filed.id, asked.version, "corrected", "", BTreeMap::new()).await.unwrap();
+    let accepted = MoveInput { counter: marked(service, clerk, filed.id, "copy").await, ..MoveInput::default() };
+    service.act_with(clerk, filed.id, back.version, "accept", &accepted).await.unwrap();
+    let long = FindingInput {
+        person: true,
+        employer: false,
+        material: "diploma".into(),
+        finding: "伪".repeat(10_000),
+        evidence: "学信网".into(),
+    };
+    let refused = service.record_finding(&reviewer, filed.id, &long).await.unwrap_err();
+    assert!(matches!(&refused, ServiceError::Invalid(problems) if problems[0].field == "finding"), "{refused:?}");
+    assert!(service.blacklist_for(&zhang, jifen_store::BlacklistQuery::default()).await.unwrap().is_empty());
+}
