@@ -513,9 +513,9 @@ impl Service {
         let as_of = self.scoring_date(application);
         let id_number =
             ResidentIdNumber::parse(id_number).map_err(|e| ServiceError::Internal(format!("stored ID number: {e}")))?;
-        let checked = check(&fields, &id_number, as_of, self.book).map_err(ServiceError::Invalid)?;
+        let checked = check(&fields, &id_number, as_of, self.book()).map_err(ServiceError::Invalid)?;
         let verified = self
-            .book
+            .book()
             .evaluate(&checked.profile, &Context::on(as_of))
             .map_err(|e| ServiceError::Internal(e.to_string()))?;
         let claimed = self.score_form(&application.fields, id_number.as_str(), as_of).map_err(|problem| {

@@ -110,7 +110,10 @@ impl Service {
     }
 
     /// The facts the centre verified for a notice.
-    async fn notice_facts(&self, notice: &PointsNotice) -> Result<jifen_domain::form::Fields, ServiceError> {
+    pub(crate) async fn notice_facts(&self, notice: &PointsNotice) -> Result<jifen_domain::form::Fields, ServiceError> {
+        if let Some(facts) = notice.details.get("facts").and_then(|facts| serde_json::from_value(facts.clone()).ok()) {
+            return Ok(facts);
+        }
         let events = self.store.application_events(notice.application_id).await?;
         match self.current_verification(&events) {
             Some(verification) => Ok(verification.fields),

@@ -29,6 +29,8 @@ mod materials;
 mod notices;
 mod printing;
 mod process;
+mod rescoring;
+mod rule_data;
 mod sign_in;
 mod staff;
 
@@ -48,6 +50,8 @@ pub use follow_ups::{RENEWAL_GRACE_DAYS, RenewalWindow};
 pub use materials::{MAX_UPLOAD_BYTES, clean_filename, detect_content_type};
 pub use notices::{NoticeStanding, PublicNotice};
 pub use process::{ApplicationView, ChangesSinceReturn, FieldComments};
+pub use rescoring::{RESCORING_BATCH, RESCORING_LEASE, RescoringReport, ScoreShift, Shifts};
+pub use rule_data::{PREVIEW_ROWS, PublicationInput, RULES_REFRESH, RulePreview, files_at};
 pub use sign_in::{
     Credentials, DEVICE_MILLIS, EmployerSignUp, MachineSession, NewSession, SESSION_MILLIS, SIGN_IN_WINDOW_MILLIS,
 };
@@ -88,7 +92,8 @@ impl From<&User> for Actor {
 #[derive(Clone)]
 pub struct Service {
     pub store: Store,
-    pub book: &'static RuleBook,
+    /// The rule data this server scores with: see [`Service::book`].
+    rules: std::sync::Arc<rule_data::LoadedRules>,
     pub workflow: &'static Workflow,
     pub materials: &'static Catalogue,
     /// Shanghai's working days, for the district centre's clocks.
@@ -97,6 +102,8 @@ pub struct Service {
     pub verification: &'static VerificationCatalogue,
     /// Today, for every date the process decides on (deadlines, validity, renewal).
     pub clock: jifen_domain::clock::Clock,
+    /// How long a server holds a rescoring run before another may carry it on.
+    pub rescoring_lease: jifen_store::Millis,
 }
 
 impl Service {
@@ -118,7 +125,9 @@ impl Service {
 pub const CALENDAR_WARNING_DAYS: i64 = 60;
 
 /// The message templates the process sends besides the workflow's own.
-const ACCOUNT_TEMPLATES: [&str; 16] = [
+const ACCOUNT_TEMPLATES: [&str; 18] = [
+    "rescored_reached",
+    "rescored_below",
     "account_created",
     "account_created_kept",
     "account_linked",
@@ -147,13 +156,24 @@ impl Service {
         }
         Ok(Self {
             store,
-            book: RuleBook::embedded().map_err(|e| e.to_string())?,
+            rules: std::sync::Arc::new(rule_data::LoadedRules::embedded(
+                RuleBook::embedded().map_err(|e| e.to_string())?,
+                RULES_REFRESH,
+            )),
             workflow,
             materials: checked_materials(workflow)?,
             calendar: checked_calendar()?,
             verification: VerificationCatalogue::embedded().map_err(|e| e.to_string())?,
             clock: jifen_domain::clock::Clock::default(),
+            rescoring_lease: RESCORING_LEASE,
         })
+    }
+
+    /// The same service asking the database for newly published rule data every `every`
+    /// (tests use zero: every request asks).
+    pub fn with_rules_refresh(mut self, every: std::time::Duration) -> Self {
+        self.rules = std::sync::Arc::new(rule_data::LoadedRules::embedded(self.rules.book(), every));
+        self
     }
 }
 

@@ -98,6 +98,7 @@ impl Service {
                 "credit_code": employer.credit_code,
                 "co_residents": co_residents,
                 "as_of": verification.as_of,
+                "facts": facts,
             }),
         }
     }

@@ -28,14 +28,14 @@ impl Service {
         let id_number = ResidentIdNumber::parse(&view.applicant.id_number)
             .map_err(|e| ServiceError::Internal(format!("stored ID number: {e}")))?;
         // The form was checked when it was submitted and has not changed since.
-        let form = check(&view.application.fields, &id_number, as_of, self.book).map_err(ServiceError::Invalid)?;
+        let form = check(&view.application.fields, &id_number, as_of, self.book()).map_err(ServiceError::Invalid)?;
         render(self.application_document(&view, &form)?).await
     }
 
     fn application_document(&self, view: &ApplicationView, form: &CheckedForm) -> Result<Document, ServiceError> {
         let application = &view.application;
         let evaluation = self
-            .book
+            .book()
             .evaluate(&form.profile, &Context::on(self.scoring_date(application)))
             .map_err(|e| ServiceError::Internal(e.to_string()))?;
         let result = evaluation.to_result(Lang::Zh);

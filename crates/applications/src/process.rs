@@ -376,7 +376,7 @@ impl Service {
         as_of: NaiveDate,
     ) -> Result<Evaluation<'static>, Problem> {
         let id_number = ResidentIdNumber::parse(id_number).map_err(|e| Problem::id_number("id_number", &e))?;
-        score_claim(fields, &id_number, as_of, self.book).map(|(_, evaluation)| evaluation)
+        score_claim(fields, &id_number, as_of, self.book()).map(|(_, evaluation)| evaluation)
     }
 
     /// The date an application is scored on: today while the applicant may change it (it
@@ -493,9 +493,9 @@ impl Service {
             let id_number = ResidentIdNumber::parse(&applicant.id_number)
                 .map_err(|e| ServiceError::Internal(format!("stored ID number: {e}")))?;
             let fields = self.with_records(&application.fields, application.applicant_id).await?;
-            let checked = check(&fields, &id_number, as_of, self.book).map_err(ServiceError::Invalid)?;
+            let checked = check(&fields, &id_number, as_of, self.book()).map_err(ServiceError::Invalid)?;
             let total = self
-                .book
+                .book()
                 .evaluate(&checked.profile, &Context::on(as_of))
                 .map_err(|e| ServiceError::Internal(e.to_string()))?
                 .total;

@@ -1337,3 +1337,109 @@ async fn odd_text_in_the_centres_forms_is_refused_naming_its_field_and_emoji_are
     assert!(matches!(&refused, ServiceError::Invalid(problems) if problems[0].field == "finding"), "{refused:?}");
     assert!(service.blacklist_for(&zhang, jifen_store::BlacklistQuery::default()).await.unwrap().is_empty());
 }
+
+on_both_databases!(a_published_wage_rescores_holders_and_tells_those_who_cross_the_standard);
+async fn a_published_wage_rescores_holders_and_tells_those_who_cross_the_standard(world: World) {
+    use jifen_applications::PublicationInput;
+    let service = &world.service;
+    let store = &service.store;
+    let admin = Actor::from(&store.create_user(&user("admin", Role::Admin, None), 0, &entry()).await.unwrap());
+    let reviewer = staff(&world, "reviewer-pd", Role::Reviewer).await;
+    let supervisor = staff(&world, "supervisor-pd", Role::Supervisor).await;
+    // A holder above the standard thanks to a base just over the average wage (10 338).
+    let mut form = complete_form();
+    form.set("si_base_0", "10500");
+    form.set("si_from_0", "2022-01");
+    form.set("si_to_0", "");
+    form.set("edu_level", "associate");
+    form.set("edu_degree", "");
+    let (zhang, filed) = filed_application(&world, form.clone()).await;
+    grant(&world, &reviewer, &supervisor, &filed).await;
+    let notice = service.my_notices(&zhang).await.unwrap().remove(0).0;
+    assert!(notice.total >= 120, "{}", notice.total);
+    // And an open application with the same base.
+    service.register_applicant(&world.agent_a, "王芳", "310101198006010017", "13900000011").await.unwrap();
+    let wang = applicant(&world, "310101198006010017").await;
+    let draft = service.start_application(&wang, false).await.unwrap();
+    form.set("name", "王芳");
+    form.set("mobile", "13900000011");
+    let draft = service.save_draft(&wang, draft.id, draft.version, form).await.unwrap();
+    let claimed_before = draft.claimed_total.unwrap();
+
+    // A figure of 11 000 from 2025-07: 10 500 is no longer the average wage, so fewer than
+    // 36 of the last 48 months reach the 1× tier.
+    let input = PublicationInput {
+        kind: "wage".into(),
+        series: "points_reference".into(),
+        month: "2025-07".into(),
+        monthly: "11,000".into(),
+        source_key: "base-notices".into(),
+        confidence: "high".into(),
+        reason: "2025 年度社平工资公布".into(),
+        ..PublicationInput::default()
+    };
+    assert!(matches!(service.preview_rules(&reviewer, &input).await, Err(ServiceError::Forbidden)));
+    let bad = PublicationInput { monthly: "0".into(), month: "2025-13".into(), reason: String::new(), ..input.clone() };
+    let Err(ServiceError::Invalid(problems)) = service.preview_rules(&admin, &bad).await else { panic!("invalid") };
+    let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
+    assert_eq!(fields, ["reason", "month", "monthly"]);
+    let preview = service.preview_rules(&admin, &input).await.unwrap();
+    assert_eq!(preview.changes.len(), 1, "{:?}", preview.changes);
+    assert_eq!(preview.changes[0].path, "average wage › points_reference 2025-07");
+    assert_eq!(preview.changes[0].after.as_deref(), Some("11000"));
+    assert_eq!((preview.shifts.holders_changed, preview.shifts.applications_changed), (1, 1));
+    let shift = &preview.shifts.holders[0];
+    assert_eq!((shift.person_name.as_str(), shift.before.1, shift.after.1), ("张伟明", true, false), "{shift:?}");
+    assert!(shift.after.0 < 120 && shift.before.0 == notice.total, "{shift:?}");
+    assert!(store.rule_publications().await.unwrap().is_empty(), "a preview publishes nothing");
+
+    // Published: this server scores with it at once; a second server on the database too.
+    let run = service.publish_rules(&admin, &input, preview.version).await.unwrap();
+    assert_eq!((run.holders_total, run.applications_total), (1, 1));
+    assert_eq!(service.book().wages().entries.last().unwrap().monthly, 11000);
+    let other = Service::new(store.clone()).unwrap().with_rules_refresh(std::time::Duration::ZERO);
+    assert_eq!(other.book().wages().entries.last().unwrap().monthly, 10338, "before it asks");
+    other.refresh_rules().await.unwrap();
+    assert_eq!(other.book().wages().entries.last().unwrap().monthly, 11000);
+    // Publishing again on the old version is refused: someone published meanwhile.
+    let stale = service.publish_rules(&admin, &PublicationInput { monthly: "11500".into(), ..input.clone() }, 0).await;
+    assert_eq!(stale.unwrap_err().code(), "rules_published_meanwhile");
+
+    // Rescoring: one server writes the first batch and stops (a crash); while its lease
+    // holds nobody else writes; then another server carries the run through.
+    assert_eq!(service.continue_rescoring("server-a", Some(1)).await.unwrap(), 1);
+    assert_eq!(other.continue_rescoring("server-b", None).await.unwrap(), 0, "the lease holds");
+    let halfway = store.rescoring_run(run.id).await.unwrap().unwrap();
+    assert_eq!((halfway.done, halfway.finished_at), (1, None));
+    // A minute later its lease has lapsed (made to lapse now here), and server-b carries on
+    // from the first batch not written.
+    store.claim_rescoring("server-a", now_millis() - 1, 0).await.unwrap();
+    assert!(other.continue_rescoring("server-b", None).await.unwrap() >= 1);
+    let done = store.rescoring_run(run.id).await.unwrap().unwrap();
+    assert_eq!(done.done, 2);
+    assert!(done.finished_at.is_some());
+    assert_eq!(other.continue_rescoring("server-b", None).await.unwrap(), 0, "nothing left");
+    assert_eq!(service.continue_rescoring("server-a", None).await.unwrap(), 0, "nothing left");
+
+    // The report names both; the holder and the employer are told once each.
+    let report = service.rescoring_report(&admin, run.id).await.unwrap();
+    let named: Vec<(&str, Option<&str>, i64)> =
+        report.changes.iter().map(|c| (c.subject.as_str(), c.person_name.as_deref(), c.standard)).collect();
+    assert_eq!(named[0], ("holder", Some("张伟明"), -1));
+    assert_eq!(named[1].0, "application");
+    assert_eq!(named[1].1, Some("王芳"));
+    let told = |mobile: &'static str| async move {
+        store.messages_to(mobile).await.unwrap().into_iter().filter(|m| m.body.contains("重新计算")).count()
+    };
+    assert_eq!(told("13900000009").await, 1);
+    assert_eq!(told("13800000001").await, report.changes.iter().filter(|c| c.standard != 0).count());
+    assert_eq!(service.rescored_total(notice.id).await.unwrap(), Some(shift.after.0));
+    let draft = store.application(draft.id).await.unwrap().unwrap();
+    assert!(draft.claimed_total.unwrap() < claimed_before, "the open application's total follows");
+    let audit = store.audit_log(50).await.unwrap();
+    let published = audit.iter().find(|e| e.action == "rules_publish").expect("audited");
+    assert_eq!(
+        (published.actor_id, published.details["reason"].as_str()),
+        (Some(admin.id), Some("2025 年度社平工资公布"))
+    );
+}

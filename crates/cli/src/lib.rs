@@ -61,3 +61,16 @@ pub fn read_input(path: &str) -> Result<Vec<u8>, Failure> {
 pub fn rule_book() -> Result<&'static jifen_rules::RuleBook, Failure> {
     jifen_rules::RuleBook::embedded().map_err(|e| Failure::internal(format!("rule data: {e}")))
 }
+
+/// The rule data in force: what was published in the database `storage` names, when there
+/// is one (an existing SQLite file, or a PostgreSQL URL), otherwise the embedded data. The
+/// command scores as the servers on that database do.
+pub fn rule_book_of(storage: &storage::StorageArgs) -> Result<&'static jifen_rules::RuleBook, Failure> {
+    let storage = storage.storage()?;
+    if storage.database_url.is_none() && !storage.sqlite_path().exists() {
+        return rule_book();
+    }
+    let files = rules_cmd::files_in_force(&storage)?;
+    let book = files.load().map_err(|e| Failure::internal(format!("published rule data: {e}")))?;
+    Ok(Box::leak(Box::new(book)))
+}

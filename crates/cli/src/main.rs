@@ -1,6 +1,8 @@
 use clap::{Args, Parser, Subcommand};
 use jifen_cli::score::{Format, ScoreOptions};
-use jifen_cli::{Failure, admin_cmd, backup_cmd, batch, parse_lang, plan_cmd, rule_book, rules_cmd, score, serve_cmd};
+use jifen_cli::{
+    Failure, admin_cmd, backup_cmd, batch, parse_lang, plan_cmd, rule_book_of, rules_cmd, score, serve_cmd,
+};
 use jifen_rules::{Context, Explain, Lang};
 use std::io::{BufReader, Write};
 use std::process::ExitCode;
@@ -54,6 +56,9 @@ struct PlanArgs {
     /// Also write a chart of the score over time (SVG) to this file.
     #[arg(long, value_name = "FILE.svg")]
     chart: Option<String>,
+    /// The database whose published rule data is used (when there is one).
+    #[command(flatten)]
+    storage: jifen_cli::storage::StorageArgs,
 }
 
 #[derive(Subcommand)]
@@ -159,16 +164,48 @@ struct ScoreArgs {
     /// With --batch: threads that score (default: one per core).
     #[arg(long, default_value_t = 0, requires = "batch")]
     threads: usize,
+    /// The database whose published rule data is used (when there is one).
+    #[command(flatten)]
+    storage: jifen_cli::storage::StorageArgs,
 }
 
 #[derive(Args)]
+#[command(args_conflicts_with_subcommands = true)]
 struct RulesArgs {
+    #[command(subcommand)]
+    action: Option<RulesAction>,
     /// Show only this rule set.
     id: Option<String>,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
     #[arg(long, default_value = "zh", value_parser = parse_lang)]
     lang: Lang,
+    /// The database whose published rule data is shown (when there is one).
+    #[command(flatten)]
+    storage: jifen_cli::storage::StorageArgs,
+}
+
+#[derive(Subcommand)]
+enum RulesAction {
+    /// Write the rule data in force (published, or else embedded) as files into DIR.
+    Export {
+        dir: std::path::PathBuf,
+        #[command(flatten)]
+        storage: jifen_cli::storage::StorageArgs,
+    },
+    /// Publish the *.toml files of DIR that differ from the rule data in force, with the
+    /// checks, audit entry and rescoring of a publication in the browser.
+    Import {
+        dir: std::path::PathBuf,
+        /// The administrator (username) who publishes.
+        #[arg(long)]
+        by: String,
+        /// Why, for the history and the audit log.
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        storage: jifen_cli::storage::StorageArgs,
+    },
 }
 
 fn main() -> ExitCode {
@@ -178,7 +215,15 @@ fn main() -> ExitCode {
     jifen_cli::storage::keep_files_private();
     let outcome = match cli.command {
         Command::Score(args) => run_score(args),
-        Command::Rules(args) => rules_cmd::list(args.id.as_deref(), args.format, args.lang).and_then(print),
+        Command::Rules(RulesArgs { action: Some(RulesAction::Export { dir, storage }), .. }) => {
+            storage.storage().and_then(|storage| rules_cmd::export(&storage, &dir)).and_then(print)
+        }
+        Command::Rules(RulesArgs { action: Some(RulesAction::Import { dir, by, reason, storage }), .. }) => {
+            storage.storage().and_then(|storage| rules_cmd::import(&storage, &dir, &by, &reason)).and_then(print)
+        }
+        Command::Rules(args) => rule_book_of(&args.storage)
+            .and_then(|book| rules_cmd::list(book, args.id.as_deref(), args.format, args.lang))
+            .and_then(print),
         Command::Serve(args) => args.storage.config_file().and_then(|file| {
             let default_addr = std::net::SocketAddr::from(([127, 0, 0, 1], 8080));
             serve_cmd::serve(&serve_cmd::ServeOptions {
@@ -220,17 +265,20 @@ fn main() -> ExitCode {
         Command::Restore(args) => {
             args.storage.storage().and_then(|storage| backup_cmd::restore(&storage, &args.from)).and_then(print)
         }
-        Command::Plan(args) => {
-            let options = plan_cmd::PlanOptions {
-                format: args.format,
-                lang: args.lang,
-                deadline: args.deadline,
-                horizon_years: args.horizon_years,
-                base_growth_percent: args.base_growth,
-                chart: args.chart.as_deref(),
-            };
-            plan_cmd::plan_file(&args.file, &options).and_then(print)
-        }
+        Command::Plan(args) => rule_book_of(&args.storage)
+            .and_then(|book| {
+                let options = plan_cmd::PlanOptions {
+                    format: args.format,
+                    lang: args.lang,
+                    deadline: args.deadline,
+                    horizon_years: args.horizon_years,
+                    base_growth_percent: args.base_growth,
+                    chart: args.chart.as_deref(),
+                    book,
+                };
+                plan_cmd::plan_file(&args.file, &options)
+            })
+            .and_then(print),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -259,12 +307,18 @@ fn run_score(args: ScoreArgs) -> Result<(), Failure> {
         (None, Explain::None) => Format::Json,
         (None, Explain::Full) => Format::Table,
     };
-    let options = ScoreOptions { format, explain: args.explain, lang: args.lang, rule_set: args.rule_set.as_deref() };
+    let options = ScoreOptions {
+        format,
+        explain: args.explain,
+        lang: args.lang,
+        rule_set: args.rule_set.as_deref(),
+        book: rule_book_of(&args.storage)?,
+    };
     print(score::score_file(path, &options)?)
 }
 
 fn run_batch(path: &str, args: &ScoreArgs) -> Result<(), Failure> {
-    let book = rule_book()?;
+    let book = rule_book_of(&args.storage)?;
     let context = Context { today: jifen_cli::clock::today_in_shanghai(), rule_set: args.rule_set.as_deref() };
     if args.format == Some(Format::Table) {
         return Err(Failure::usage("--batch writes one JSON document per line; --format table does not apply"));

@@ -2,7 +2,7 @@
 //! `--deadline` the least-effort plan that meets it; `--chart` draws it.
 
 use crate::score::Format;
-use crate::{Failure, read_input, rule_book};
+use crate::{Failure, read_input};
 use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 use jifen_planner::{ActionDocument, Catalogue, Event, PlanDocument, PlanRequest, plan, signed};
 use jifen_rules::Lang;
@@ -15,12 +15,14 @@ pub struct PlanOptions<'a> {
     pub horizon_years: Option<u32>,
     pub base_growth_percent: Option<u32>,
     pub chart: Option<&'a str>,
+    /// The rule data in force (see [`crate::rule_book_of`]).
+    pub book: &'static jifen_rules::RuleBook,
 }
 
 /// Plans for the document in `path` and returns what to print.
 pub fn plan_file(path: &str, options: &PlanOptions) -> Result<String, Failure> {
     let bytes = read_input(path)?;
-    let book = rule_book()?;
+    let book = options.book;
     let catalogue = Catalogue::embedded().map_err(|e| Failure::internal(e.to_string()))?;
     let mut request = PlanRequest::from_document_slice(&bytes).map_err(|e| Failure::input(e.message(options.lang)))?;
     if let Some(deadline) = options.deadline {
@@ -305,7 +307,7 @@ mod tests {
     fn reported(profile: serde_json::Value, deadline: &str, lang: Lang) -> (String, serde_json::Value) {
         let document = serde_json::json!({"profile": profile, "deadline": deadline});
         let request = PlanRequest::from_document_slice(document.to_string().as_bytes()).unwrap();
-        let book = rule_book().unwrap();
+        let book = crate::rule_book().unwrap();
         let catalogue = Catalogue::embedded().unwrap();
         let today = chrono::NaiveDate::from_ymd_opt(2025, 7, 1).unwrap();
         let plan = plan(book, catalogue, &request, today).unwrap();

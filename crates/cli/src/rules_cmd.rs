@@ -1,14 +1,19 @@
-//! `jifen rules [ID]`: the rule sets, and each value with its citation and confidence.
+//! `jifen rules [ID]`: the rule sets, and each value with its citation and confidence;
+//! `jifen rules export DIR` and `jifen rules import DIR`: the rule data in force as files,
+//! and files published as rule data (with the checks, the audit entry and the rescoring a
+//! publication in the browser has).
 
+use crate::Failure;
 use crate::score::Format;
-use crate::{Failure, rule_book};
+use crate::storage::{Storage, runtime};
 use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 use jifen_rules::{Interpretation, Lang, RuleSet};
+use jifen_rules::{RuleBook, RuleFiles};
 use serde_json::Value;
 use std::fmt::Write;
+use std::path::Path;
 
-pub fn list(id: Option<&str>, format: Format, lang: Lang) -> Result<String, Failure> {
-    let book = rule_book()?;
+pub fn list(book: &RuleBook, id: Option<&str>, format: Format, lang: Lang) -> Result<String, Failure> {
     let chosen: Vec<&RuleSet> = match id {
         Some(id) => vec![book.rule_set(id).ok_or_else(|| {
             Failure::input(format!("unknown rule set \"{id}\"; expected one of {}", book.ids().join(", ")))
@@ -155,4 +160,84 @@ fn render_interpretations(out: &mut String, interpretations: &[Interpretation], 
         ]);
     }
     let _ = writeln!(out, "{table}");
+}
+
+/// The rule-data files in force in the database `storage` names.
+pub fn files_in_force(storage: &Storage) -> Result<RuleFiles, Failure> {
+    runtime()?.block_on(async {
+        let store = storage.open().await?;
+        let service = jifen_applications::Service::new(store.clone()).map_err(Failure::internal)?;
+        let files = service.rule_files().await.map_err(|e| Failure::internal(format!("rule data: {e}")));
+        store.close().await;
+        files
+    })
+}
+
+/// Writes the rule data in force (published, or else embedded) into `dir`, one file each.
+pub fn export(storage: &Storage, dir: &Path) -> Result<String, Failure> {
+    let files = if storage.database_url.is_none() && !storage.sqlite_path().exists() {
+        RuleFiles::embedded()
+    } else {
+        files_in_force(storage)?
+    };
+    std::fs::create_dir_all(dir).map_err(|e| Failure::usage(format!("{}: {e}", dir.display())))?;
+    let mut names = Vec::new();
+    for (name, text) in files.iter() {
+        let path = dir.join(name);
+        std::fs::write(&path, text).map_err(|e| Failure::internal(format!("{}: {e}", path.display())))?;
+        names.push(name.to_string());
+    }
+    Ok(format!("{} files written to {}: {}\n", names.len(), dir.display(), names.join(", ")))
+}
+
+/// Publishes the `*.toml` files of `dir` that differ from the rule data in force, as the
+/// administrator `by`, with `reason`; then carries the rescoring through (a running server
+/// would carry it on too, and neither records anything twice).
+pub fn import(storage: &Storage, dir: &Path, by: &str, reason: &str) -> Result<String, Failure> {
+    let mut files = Vec::new();
+    let entries = std::fs::read_dir(dir).map_err(|e| Failure::usage(format!("{}: {e}", dir.display())))?;
+    for entry in entries {
+        let path = entry.map_err(|e| Failure::internal(e.to_string()))?.path();
+        let Some(name) = path.file_name().and_then(|n| n.to_str()).filter(|n| n.ends_with(".toml")) else { continue };
+        let text = std::fs::read_to_string(&path).map_err(|e| Failure::input(format!("{}: {e}", path.display())))?;
+        files.push((name.to_string(), text));
+    }
+    files.sort();
+    runtime()?.block_on(async {
+        use jifen_store::Repository;
+        let store = storage.open().await?;
+        let service = jifen_applications::Service::new(store.clone()).map_err(Failure::internal)?;
+        let outcome = async {
+            let user = store.user_by_username(by).await.map_err(|e| Failure::internal(e.to_string()))?;
+            let user = user
+                .filter(|user| user.role == jifen_domain::Role::Admin && !user.disabled)
+                .ok_or_else(|| Failure::usage(format!("\"{by}\" is not an active administrator")))?;
+            let actor = jifen_applications::Actor::from(&user);
+            let (count, run) = service.import_rules(&actor, &files, reason).await.map_err(|e| match e {
+                jifen_applications::ServiceError::Invalid(problems) => Failure::input(
+                    problems.iter().map(|p| p.message(Lang::En).to_string()).collect::<Vec<_>>().join("; "),
+                ),
+                other => Failure::input(other.message(Lang::En)),
+            })?;
+            let Some(run) = run else {
+                return Ok("nothing to publish: every file is the rule data in force\n".to_string());
+            };
+            service
+                .continue_rescoring(&format!("cli-import-{}", std::process::id()), None)
+                .await
+                .map_err(|e| Failure::internal(format!("rescoring: {e}")))?;
+            let report = service.rescoring_report(&actor, run.id).await.map_err(|e| Failure::internal(e.to_string()))?;
+            let crossing = report.changes.iter().filter(|c| c.standard != 0).count();
+            Ok(format!(
+                "{count} file(s) published; rescoring run {}: {} of {} rescored, {} changed, {crossing} cross the standard\n",
+                run.id,
+                report.run.done,
+                report.run.total(),
+                report.changes.len()
+            ))
+        }
+        .await;
+        store.close().await;
+        outcome
+    })
 }

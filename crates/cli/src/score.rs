@@ -1,6 +1,6 @@
 //! `jifen score FILE|-`: one profile in, a readable breakdown or the result document out.
 
-use crate::{Failure, read_input, rule_book, table};
+use crate::{Failure, read_input, table};
 use jifen_rules::{Context, Explain, Lang, Profile};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -17,12 +17,14 @@ pub struct ScoreOptions<'a> {
     pub explain: Explain,
     pub lang: Lang,
     pub rule_set: Option<&'a str>,
+    /// The rule data in force (see [`crate::rule_book_of`]).
+    pub book: &'static jifen_rules::RuleBook,
 }
 
 /// Scores the profile in `path` and returns what to print.
 pub fn score_file(path: &str, options: &ScoreOptions) -> Result<String, Failure> {
     let bytes = read_input(path)?;
-    let book = rule_book()?;
+    let book = options.book;
     let profile = Profile::from_document_slice(&bytes).map_err(|e| Failure::input(e.message(options.lang)))?;
     let context = Context { today: crate::clock::today_in_shanghai(), rule_set: options.rule_set };
     let evaluation = book.evaluate(&profile, &context).map_err(|e| Failure::input(e.message(options.lang)))?;

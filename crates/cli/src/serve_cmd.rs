@@ -36,6 +36,8 @@ pub fn serve(options: &ServeOptions) -> Result<(), Failure> {
             .map_err(|e| Failure::internal(format!("rule data: {e}")))?
             .with_public_url(options.public_url.as_deref())
             .with_trusted_proxies(options.trusted_proxies.clone());
+        // Rule data published before this server started is what it scores with.
+        state.service.refresh_rules().await.map_err(|e| Failure::internal(format!("published rule data: {e}")))?;
         let listener = tokio::net::TcpListener::bind(options.addr)
             .await
             .map_err(|e| Failure::usage(format!("cannot listen on {}: {e}", options.addr)))?;
@@ -60,19 +62,28 @@ pub fn serve(options: &ServeOptions) -> Result<(), Failure> {
             options.sms_concurrency,
         );
         let (stop, stopped) = tokio::sync::watch::channel(false);
+        let rescoring_worker = worker.name.clone();
         let outbox =
             tokio::spawn(jifen_notify::run(store.clone(), sender, worker, std::time::Duration::from_secs(2), stopped));
+        // Rescoring after a publication: resumes a run another server (or this one, before a
+        // restart) left unfinished.
+        let rescoring =
+            tokio::spawn(state.service.clone().run_rescoring(rescoring_worker, stop.subscribe(), RESCORING_EVERY));
         // The district centre's clock: lapsed corrections closed, overdue steps reminded.
         let centre_clock = tokio::spawn(state.service.clone().run_centre_clock(stop.subscribe(), CENTRE_CLOCK_EVERY));
         let served = jifen_web::serve(listener, state).await;
         let _ = stop.send(true);
         let _ = outbox.await;
         let _ = centre_clock.await;
+        let _ = rescoring.await;
         // Closing the pool checkpoints SQLite's write-ahead log.
         store.close().await;
         served.map_err(|e| Failure::internal(format!("server: {e}")))
     })
 }
+
+/// How often a server looks for rescoring to carry on (a publication also starts it at once).
+const RESCORING_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// How often the district centre's clock looks for lapsed deadlines and overdue steps.
 const CENTRE_CLOCK_EVERY: std::time::Duration = std::time::Duration::from_secs(600);

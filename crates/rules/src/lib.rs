@@ -30,6 +30,7 @@ mod names;
 pub mod openapi;
 mod profile;
 mod result;
+mod rule_files;
 mod rulebook;
 mod wages;
 
@@ -47,5 +48,9 @@ pub use profile::{
     Profile, Qualification, QualificationKind, Records, Spouse, TitleLevel,
 };
 pub use result::{CompactItem, CompactResult, Explain, ResultItem, RuleSetSummary, ScoreResult};
+pub use rule_files::{
+    AVERAGE_WAGE_FILE, ChangedValue, MAX_RULE_FILE_BYTES, RuleFiles, WageFigure, WageSeries, changed_values,
+    check_file_name, effective_from_of, with_wage_figure,
+};
 pub use rulebook::*;
 pub use wages::{AverageWageTable, AverageWages, WageEntry};

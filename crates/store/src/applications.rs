@@ -219,7 +219,7 @@ impl From<ApplicantRow> for Applicant {
 }
 
 #[derive(sqlx::FromRow)]
-struct ApplicationRow {
+pub(crate) struct ApplicationRow {
     id: i64,
     applicant_id: i64,
     employer_id: i64,
@@ -306,7 +306,7 @@ impl From<ListingRow> for ApplicationListing {
 }
 
 #[derive(sqlx::FromRow)]
-struct NoticeRow {
+pub(crate) struct NoticeRow {
     id: i64,
     serial: String,
     check_code: String,
@@ -437,14 +437,14 @@ impl TryFrom<ImportJobRow> for ImportJob {
 }
 
 const APPLICANT_COLUMNS: &str = "p.user_id, p.id_number, p.name, p.mobile, p.created_at";
-const APPLICATION_COLUMNS: &str = "id, applicant_id, employer_id, district, state, open, fields, claimed_total, claim, \
+pub(crate) const APPLICATION_COLUMNS: &str = "id, applicant_id, employer_id, district, state, open, fields, claimed_total, claim, \
     review, version, created_at, updated_at, state_since, assigned_to, kind, follows_notice";
 const LISTING_SELECT: &str = "SELECT a.id, a.applicant_id, p.name AS applicant_name, p.id_number AS applicant_id_number, \
     a.employer_id, e.name AS employer_name, a.state, a.claimed_total, a.updated_at, a.state_since, a.assigned_to, \
     s.display_name AS assigned_name, s.role AS assigned_role \
     FROM applications a JOIN applicants p ON p.user_id = a.applicant_id JOIN employers e ON e.id = a.employer_id \
     LEFT JOIN users s ON s.id = a.assigned_to";
-const NOTICE_COLUMNS: &str = "id, serial, check_code, application_id, holder_id, employer_id, district, total, \
+pub(crate) const NOTICE_COLUMNS: &str = "id, serial, check_code, application_id, holder_id, employer_id, district, total, \
     valid_until, issued_at, superseded_at, details";
 const UPLOAD_COLUMNS: &str =
     "id, application_id, material, filename, content_type, size, sha256, uploaded_by, uploaded_at, superseded";

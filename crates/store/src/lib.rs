@@ -12,6 +12,7 @@ mod blacklist;
 mod model;
 mod outbox;
 mod repository;
+mod rule_data;
 mod staff;
 pub mod testing;
 
@@ -25,4 +26,5 @@ pub use blacklist::{
     BlacklistEntry, BlacklistEvent, BlacklistQuery, BlacklistStore, BlacklistSubject, NewBlacklistEntry,
 };
 pub use repository::{FAILING_AFTER_ATTEMPTS, FaultKind, PgStore, Repository, SqliteStore, Store, StoreError};
+pub use rule_data::{NewRulePublication, RescoringChange, RescoringRun, RescoringStep, RuleDataStore, RulePublication};
 pub use staff::{StaffMember, StaffStore};

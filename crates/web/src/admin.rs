@@ -218,6 +218,7 @@ pub fn home_links(lang: Lang) -> Markup {
     html! {
         ul.links {
             li { a href="/admin/staff" { (t(lang, "工作人员（新增、重置密码、停用）", "Staff (add, reset passwords, switch off)")) } }
+            li { a href="/admin/rules" { (t(lang, "规则数据（发布社平工资、更正分值、重新计算）", "Rule data (publish a wage, correct a value, rescoring)")) } }
             li { a href="/admin/audit" { (t(lang, "审计日志（筛选、导出）", "Audit log (filter, export)")) } }
             li { a href="/dashboard" { (t(lang, "统计看板（全市、各区）", "Dashboard (the city, each district)")) } }
         }

@@ -327,7 +327,7 @@ pub async fn score(
     let bytes = body(bytes, lang)?;
     let profile = Profile::from_json_slice(&bytes).map_err(|e| ApiError::profile(&e, lang))?;
     let context = Context { today: clock::today_in_shanghai(), rule_set: query.get("rule_set") };
-    let evaluation = state.book.evaluate(&profile, &context).map_err(|e| ApiError::profile(&e, lang))?;
+    let evaluation = state.service.book().evaluate(&profile, &context).map_err(|e| ApiError::profile(&e, lang))?;
     // sonic-rs writes the same bytes as serde_json (a test in the CLI pins that) in half the
     // time, which matters for a 6 KB document on the busiest endpoint.
     let json = match explain {
@@ -371,7 +371,7 @@ pub async fn plan(
     let request = PlanRequest::from_document_slice(&bytes).map_err(|e| ApiError::profile(&e, lang))?;
     // Planning scores thousands of dates: off the async workers.
     let planned = tokio::task::spawn_blocking(move || {
-        jifen_planner::plan(state.book, state.catalogue, &request, clock::today_in_shanghai())
+        jifen_planner::plan(state.service.book(), state.catalogue, &request, clock::today_in_shanghai())
             .map(|plan| serde_json::to_vec(&plan.to_document(lang)))
     })
     .await
@@ -393,7 +393,7 @@ pub async fn plan(
     responses((status = 200, description = "The rule data.", body = RuleSets, content_type = "application/json"))
 )]
 pub async fn rule_sets(State(state): State<AppState>) -> Response {
-    Json(serde_json::json!({ "rule_sets": state.book.rule_sets(), "average_wage": state.book.average_wages() }))
+    Json(serde_json::json!({ "rule_sets": state.service.book().rule_sets(), "average_wage": state.service.book().average_wages() }))
         .into_response()
 }
 

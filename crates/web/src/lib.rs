@@ -28,6 +28,7 @@ mod pages;
 mod privacy;
 mod respond;
 pub mod routes;
+mod rule_data;
 pub mod session;
 
 use axum::Router;
@@ -45,7 +46,6 @@ use tower_http::trace::TraceLayer;
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
-    pub book: &'static jifen_rules::RuleBook,
     pub catalogue: &'static Catalogue,
     /// The application workflow, checked when the server starts.
     pub workflow: &'static jifen_domain::workflow::Workflow,
@@ -67,7 +67,6 @@ impl AppState {
     pub fn new(store: Store) -> Result<Self, String> {
         let service = jifen_applications::Service::new(store)?;
         Ok(Self {
-            book: service.book,
             catalogue: Catalogue::embedded().map_err(|e| e.to_string())?,
             workflow: service.workflow,
             service,
@@ -100,6 +99,20 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 const CSP: &str = "default-src 'self'; script-src 'self'; object-src 'none'; style-src 'self'; img-src 'self' data:; \
 frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
+/// Before each request: the rule data published on any server is the data this request
+/// scores with (the service asks the database at most every `RULES_REFRESH`). A database
+/// that does not answer leaves the server with the rule data it has.
+async fn current_rules(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    if let Err(error) = state.service.refresh_rules().await {
+        tracing::warn!(%error, "could not check for newly published rule data");
+    }
+    next.run(request).await
+}
+
 pub fn router(state: AppState) -> Router {
     let metrics = state.metrics.clone();
     let secure_cookies = state.secure_cookies;
@@ -108,6 +121,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(page_not_found)
         .layer(DefaultBodyLimit::max(api::BODY_LIMIT))
         .layer(axum::middleware::from_fn_with_state(state.clone(), session::show_viewer))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), current_rules))
         .with_state(state)
         .layer(axum::middleware::from_fn(lang::remember))
         .layer(axum::middleware::from_fn(move |request, next| privacy::protect(secure_cookies, request, next)))

@@ -87,9 +87,9 @@ fn evaluate_form(state: &AppState, fields: &Fields, lang: Lang) -> Result<Markup
     let request = plan_request(fields).map_err(|e| vec![engine_problem(&e)])?;
     let today = clock::today_in_shanghai();
     let evaluation =
-        state.book.evaluate(&request.profile, &Context::on(today)).map_err(|e| vec![engine_problem(&e)])?;
+        state.service.book().evaluate(&request.profile, &Context::on(today)).map_err(|e| vec![engine_problem(&e)])?;
     let score = evaluation.to_result(lang);
-    let plan = jifen_planner::plan(state.book, state.catalogue, &request, today)
+    let plan = jifen_planner::plan(state.service.book(), state.catalogue, &request, today)
         .map_err(|e| vec![Problem::new("", format!("无法规划：{e}"), format!("The plan could not be made: {e}"))])?;
     Ok(results(&score, &plan.to_document(lang), lang))
 }

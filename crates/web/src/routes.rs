@@ -17,7 +17,7 @@
 use crate::session::{self, NotReady};
 use crate::{
     AppState, accounts, admin, api, applicants, applications, blacklist, centre, centre_api, dashboard, docs,
-    interpretations, notice, pages,
+    interpretations, notice, pages, rule_data,
 };
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
@@ -96,6 +96,9 @@ const APPLICANT_OR_EMPLOYER: Access = Access::Roles(&[Role::Applicant, Role::HrA
 /// its district. Which application, and which action the workflow allows, is for the service.
 const APPLICATION_PARTIES: Access =
     Access::Roles(&[Role::Applicant, Role::HrAgent, Role::Clerk, Role::Reviewer, Role::Supervisor]);
+
+/// A rule-data file URL-encoded (Chinese text takes nine bytes a character) with the form.
+const RULE_FORM_BYTES: usize = 4 * jifen_rules::MAX_RULE_FILE_BYTES;
 
 /// Room for a multipart form's boundaries and small fields around its file.
 const MULTIPART_OVERHEAD: usize = 64 * 1024;
@@ -176,6 +179,11 @@ fn routes() -> Vec<Route> {
         Route::get("/admin/staff", ADMIN, admin::list),
         Route::post("/admin/staff", ADMIN, admin::create),
         Route::post("/admin/staff/{user_id}", ADMIN, admin::change),
+        Route::get("/admin/rules", ADMIN, rule_data::overview),
+        Route::post("/admin/rules/preview", ADMIN, rule_data::preview).body_limit(RULE_FORM_BYTES),
+        Route::post("/admin/rules/publish", ADMIN, rule_data::publish).body_limit(RULE_FORM_BYTES),
+        Route::get("/admin/rules/runs/{run_id}", ADMIN, rule_data::run),
+        Route::get("/admin/rules/publications/{publication_id}", ADMIN, rule_data::publication),
         Route::get("/admin/audit", AUDITORS, admin::audit_log),
         Route::get("/admin/audit.csv", AUDITORS, admin::audit_csv),
         Route::get("/dashboard", MANAGERS, dashboard::page_handler),

@@ -1,0 +1,322 @@
+//! Rescoring after a publication (issue #14): every current points notice (its verified
+//! facts, on the date they were verified for) and every open application (its form, on its
+//! scoring date) is scored with the rule data before and after the publication. What changes
+//! is recorded; an open application's claimed total follows; a holder or applicant whose
+//! standing against the standard changes is told by SMS, and so is their employer's contact.
+//!
+//! The work runs in the background, a batch at a time ([`RESCORING_BATCH`] subjects). A
+//! batch's changes, totals and messages are written in the transaction that moves the run's
+//! cursors, and only by the server that holds the run's lease at those cursors: a run that
+//! stops (a crash, a restart) resumes at the first batch not written, and nothing is
+//! recorded or sent twice.
+
+use crate::error::ServiceError;
+use crate::{Actor, Service, sms};
+use chrono::NaiveDate;
+use jifen_domain::Role;
+use jifen_domain::application::score_claim;
+use jifen_domain::form::Fields;
+use jifen_ids::ResidentIdNumber;
+use jifen_rules::RuleBook;
+use jifen_store::{
+    Application, ApplicationStore, Millis, PointsNotice, Repository, RescoringChange, RescoringRun, RescoringStep,
+    RuleDataStore, RulePublication, now_millis,
+};
+
+/// Subjects rescored per transaction.
+pub const RESCORING_BATCH: i64 = 500;
+/// How long a server holds a run before another may take it over.
+pub const RESCORING_LEASE: Millis = 60_000;
+
+/// A total that a publication moves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScoreShift {
+    /// The notice's or the application's id.
+    pub subject_id: i64,
+    pub person_id: i64,
+    /// Filled in for the rows a preview lists.
+    pub person_name: String,
+    pub employer_id: i64,
+    pub before: (i64, bool),
+    pub after: (i64, bool),
+}
+
+/// What a publication would change for holders and open applications.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Shifts {
+    pub holders: Vec<ScoreShift>,
+    pub applications: Vec<ScoreShift>,
+    pub holders_checked: usize,
+    pub applications_checked: usize,
+    pub holders_changed: usize,
+    pub applications_changed: usize,
+    /// Of those changed, how many cross the standard.
+    pub crossing: usize,
+}
+
+/// A run with what it publishes and what it changed, for its page.
+#[derive(Debug, Clone)]
+pub struct RescoringReport {
+    pub run: RescoringRun,
+    pub publications: Vec<RulePublication>,
+    pub changes: Vec<RescoringChange>,
+}
+
+/// The total and standing of `fields` scored with `book` on `as_of`; `None` when the facts
+/// no longer make a valid claim (they are left as they are).
+fn score(fields: &Fields, id_number: &str, as_of: NaiveDate, book: &RuleBook) -> Option<(i64, bool)> {
+    let id_number = ResidentIdNumber::parse(id_number).ok()?;
+    let (_, evaluation) = score_claim(fields, &id_number, as_of, book).ok()?;
+    Some((evaluation.total, evaluation.reaches_standard))
+}
+
+fn shift(subject_id: i64, person_id: i64, employer_id: i64, totals: [Option<(i64, bool)>; 2]) -> Option<ScoreShift> {
+    match totals {
+        [Some(before), Some(after)] if before != after => {
+            Some(ScoreShift { subject_id, person_id, person_name: String::new(), employer_id, before, after })
+        }
+        _ => None,
+    }
+}
+
+impl Service {
+    /// The verified facts of a notice, its holder's ID number and the date they were
+    /// verified for.
+    async fn holder_facts(&self, notice: &PointsNotice) -> Result<(Fields, String, NaiveDate), ServiceError> {
+        let fields = self.notice_facts(notice).await?;
+        let id_number = notice.details["id_number"].as_str().unwrap_or_default().to_string();
+        let as_of = notice.details["as_of"]
+            .as_str()
+            .and_then(|date| jifen_rules::calendar::parse_date(date).ok())
+            .unwrap_or_else(|| self.clock.today());
+        Ok((fields, id_number, as_of))
+    }
+
+    async fn holder_shift(
+        &self,
+        notice: &PointsNotice,
+        books: [&RuleBook; 2],
+    ) -> Result<Option<ScoreShift>, ServiceError> {
+        let (fields, id_number, as_of) = self.holder_facts(notice).await?;
+        let totals = books.map(|book| score(&fields, &id_number, as_of, book));
+        Ok(shift(notice.id, notice.holder_id, notice.employer_id, totals))
+    }
+
+    fn application_shift(
+        &self,
+        application: &Application,
+        id_number: &str,
+        books: [&RuleBook; 2],
+    ) -> Option<ScoreShift> {
+        let as_of = self.scoring_date(application);
+        let totals = books.map(|book| score(&application.fields, id_number, as_of, book));
+        shift(application.id, application.applicant_id, application.employer_id, totals)
+    }
+
+    /// Every shift from `before` to `after`, listing at most `rows` of each kind.
+    pub(crate) async fn shifts(
+        &self,
+        before: &RuleBook,
+        after: &RuleBook,
+        rows: usize,
+    ) -> Result<Shifts, ServiceError> {
+        let today = self.clock.today().to_string();
+        let mut shifts = Shifts::default();
+        let mut after_id = 0;
+        loop {
+            let notices = self.store.notices_to_rescore(after_id, &today, RESCORING_BATCH).await?;
+            let Some(last) = notices.last() else { break };
+            after_id = last.id;
+            for notice in &notices {
+                shifts.holders_checked += 1;
+                if let Some(shift) = self.holder_shift(notice, [before, after]).await? {
+                    shifts.holders_changed += 1;
+                    shifts.crossing += usize::from(shift.before.1 != shift.after.1);
+                    if shifts.holders.len() < rows {
+                        shifts.holders.push(shift);
+                    }
+                }
+            }
+        }
+        let mut after_id = 0;
+        loop {
+            let applications = self.store.applications_to_rescore(after_id, RESCORING_BATCH).await?;
+            let Some((last, _)) = applications.last() else { break };
+            after_id = last.id;
+            for (application, id_number) in &applications {
+                shifts.applications_checked += 1;
+                if let Some(shift) = self.application_shift(application, id_number, [before, after]) {
+                    shifts.applications_changed += 1;
+                    shifts.crossing += usize::from(shift.before.1 != shift.after.1);
+                    if shifts.applications.len() < rows {
+                        shifts.applications.push(shift);
+                    }
+                }
+            }
+        }
+        for shift in shifts.holders.iter_mut().chain(shifts.applications.iter_mut()) {
+            shift.person_name = self.store.applicant(shift.person_id).await?.map(|a| a.name).unwrap_or_default();
+        }
+        Ok(shifts)
+    }
+
+    /// Works on unfinished runs, a batch at a time, until none is left (or `max_batches`
+    /// batches are written); how many batches it wrote. `worker` names this server.
+    pub async fn continue_rescoring(&self, worker: &str, max_batches: Option<usize>) -> Result<usize, ServiceError> {
+        let mut written = 0;
+        while max_batches.is_none_or(|max| written < max) {
+            let Some(run) = self.store.claim_rescoring(worker, now_millis(), self.rescoring_lease).await? else {
+                break;
+            };
+            let books = [self.book_at(run.previous_version).await?, self.book_at(run.publication_id).await?];
+            let step = self.rescoring_step(&run, books).await?;
+            match self.store.record_rescoring(&step, worker, now_millis()).await {
+                Ok(()) => written += 1,
+                // Another server took the run over meanwhile; it goes on from where it is.
+                Err(jifen_store::StoreError::Conflict(_)) => break,
+                Err(other) => return Err(other.into()),
+            }
+        }
+        Ok(written)
+    }
+
+    /// The next batch of a run: notices first, then open applications.
+    async fn rescoring_step(&self, run: &RescoringRun, books: [&RuleBook; 2]) -> Result<RescoringStep, ServiceError> {
+        let from = (run.holders_after, run.applications_after);
+        let mut step = RescoringStep {
+            run_id: run.id,
+            from,
+            to: from,
+            count: 0,
+            changes: Vec::new(),
+            claimed_totals: Vec::new(),
+            messages: Vec::new(),
+            finished: false,
+        };
+        let today = self.clock.today().to_string();
+        let notices = if run.holders_after >= 0 {
+            self.store.notices_to_rescore(run.holders_after, &today, RESCORING_BATCH).await?
+        } else {
+            Vec::new()
+        };
+        if let Some(last) = notices.last() {
+            step.to.0 = last.id;
+            step.count = notices.len() as i64;
+            for notice in &notices {
+                if let Some(shift) = self.holder_shift(notice, books).await? {
+                    self.record_shift(&mut step, "holder", &shift).await?;
+                }
+            }
+            return Ok(step);
+        }
+        // Notices are done (-1 marks it, so that one issued meanwhile is not taken for the
+        // next batch of the same run).
+        step.to.0 = -1;
+        let applications = self.store.applications_to_rescore(run.applications_after, RESCORING_BATCH).await?;
+        match applications.last() {
+            Some((last, _)) => {
+                step.to.1 = last.id;
+                step.count = applications.len() as i64;
+                for (application, id_number) in &applications {
+                    if let Some(shift) = self.application_shift(application, id_number, books) {
+                        step.claimed_totals.push((application.id, shift.after.0));
+                        self.record_shift(&mut step, "application", &shift).await?;
+                    }
+                }
+            }
+            None => step.finished = true,
+        }
+        Ok(step)
+    }
+
+    /// Adds a shift's change to the batch, with the SMS to the person and their employer's
+    /// contact when it crosses the standard.
+    async fn record_shift(
+        &self,
+        step: &mut RescoringStep,
+        subject: &str,
+        shift: &ScoreShift,
+    ) -> Result<(), ServiceError> {
+        let standard = i64::from(shift.after.1) - i64::from(shift.before.1);
+        step.changes.push(RescoringChange {
+            subject: subject.to_string(),
+            subject_id: shift.subject_id,
+            person_id: shift.person_id,
+            person_name: None,
+            employer_id: shift.employer_id,
+            before_total: shift.before.0,
+            after_total: shift.after.0,
+            standard,
+        });
+        if standard == 0 {
+            return Ok(());
+        }
+        let Some(person) = self.store.applicant(shift.person_id).await? else { return Ok(()) };
+        let employer = self.store.employer(shift.employer_id).await?;
+        let template = if standard > 0 { "rescored_reached" } else { "rescored_below" };
+        let (before, after) = (shift.before.0.to_string(), shift.after.0.to_string());
+        let values = [("name", person.name.as_str()), ("before", before.as_str()), ("after", after.as_str())];
+        let Some(body) = self.workflow.render(template, &values) else { return Ok(()) };
+        let mut recipients = vec![("person", person.mobile.clone())];
+        recipients.extend(employer.map(|employer| ("employer", employer.contact_phone)));
+        for (whom, mobile) in recipients {
+            let key = format!("rescored-{}-{subject}-{}-{whom}", step.run_id, shift.subject_id);
+            step.messages.push(sms(key, &mobile, body.clone(), None));
+        }
+        Ok(())
+    }
+
+    /// The background rescoring inside `jifen serve`: every `every`, the rule data is
+    /// refreshed and any unfinished run is carried on (one this server or another left).
+    pub async fn run_rescoring(
+        self,
+        worker: String,
+        mut stop: tokio::sync::watch::Receiver<bool>,
+        every: std::time::Duration,
+    ) {
+        loop {
+            if let Err(error) = self.refresh_rules().await {
+                tracing::warn!(%error, "rescoring: could not check the rule data");
+            }
+            match self.continue_rescoring(&worker, None).await {
+                Ok(0) => {}
+                Ok(batches) => tracing::info!(batches, "rescoring: batches written"),
+                Err(error) => tracing::warn!(%error, "rescoring: a batch failed; it is tried again"),
+            }
+            tokio::select! {
+                () = tokio::time::sleep(every) => {}
+                _ = stop.changed() => return,
+            }
+        }
+    }
+
+    fn rescoring_reader(actor: &Actor) -> Result<(), ServiceError> {
+        if actor.role == Role::Admin { Ok(()) } else { Err(ServiceError::Forbidden) }
+    }
+
+    /// Every run, the newest first.
+    pub async fn rescoring_runs(&self, actor: &Actor) -> Result<Vec<RescoringRun>, ServiceError> {
+        Self::rescoring_reader(actor)?;
+        Ok(self.store.rescoring_runs().await?)
+    }
+
+    /// A run, what it publishes and what it changed so far.
+    pub async fn rescoring_report(&self, actor: &Actor, run_id: i64) -> Result<RescoringReport, ServiceError> {
+        Self::rescoring_reader(actor)?;
+        let run = self.store.rescoring_run(run_id).await?.ok_or(ServiceError::NotFound)?;
+        let publications = self
+            .store
+            .rule_publications()
+            .await?
+            .into_iter()
+            .filter(|p| p.id > run.previous_version && p.id <= run.publication_id)
+            .collect();
+        let changes = self.store.rescoring_changes(run_id).await?;
+        Ok(RescoringReport { run, publications, changes })
+    }
+
+    /// A holder's points as the latest rescoring left them, when one changed them.
+    pub async fn rescored_total(&self, notice_id: i64) -> Result<Option<i64>, ServiceError> {
+        Ok(self.store.rescored_total(notice_id).await?.map(|(total, _)| total))
+    }
+}

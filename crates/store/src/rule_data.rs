@@ -1,0 +1,404 @@
+//! Rule data published at run time and the rescoring each publication starts. Publications
+//! are only ever added; a run moves through its subjects (current points notices, then open
+//! applications) in id order, each batch written with its changes and messages in one
+//! transaction that also moves the run's cursors, so a run that stops resumes where it
+//! stopped and nothing is recorded or sent twice. Written once for both databases like
+//! [`crate::Repository`].
+
+use crate::applications::{APPLICATION_COLUMNS, ApplicationRow, NOTICE_COLUMNS, NoticeRow};
+use crate::model::{Application, AuditEntry, Millis, NewMessage, PointsNotice};
+use crate::repository::{PgStore, Result, SqliteStore, Store, StoreError, append_audit, delegate, insert_messages};
+use std::future::Future;
+
+/// A publication to record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewRulePublication {
+    pub file_name: String,
+    pub text: String,
+    /// What it changes, as people read it.
+    pub summary: String,
+    /// `YYYY-MM-DD` or `YYYY-MM`.
+    pub effective_from: String,
+    pub source: String,
+    /// `high`, `medium` or `low`.
+    pub confidence: String,
+    pub reason: String,
+    pub published_by: i64,
+}
+
+/// A recorded publication.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct RulePublication {
+    pub id: i64,
+    pub file_name: String,
+    pub text: String,
+    pub summary: String,
+    pub effective_from: String,
+    pub source: String,
+    pub confidence: String,
+    pub reason: String,
+    pub published_by: i64,
+    pub published_by_name: Option<String>,
+    pub published_at: Millis,
+}
+
+/// A publication's rescoring and how far it has come.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct RescoringRun {
+    pub id: i64,
+    pub publication_id: i64,
+    /// The rule data's version before the publication.
+    pub previous_version: i64,
+    /// Current points notices and open applications when the run began.
+    pub holders_total: i64,
+    pub applications_total: i64,
+    /// The cursors: the last notice id and application id rescored.
+    pub holders_after: i64,
+    pub applications_after: i64,
+    /// Subjects rescored so far.
+    pub done: i64,
+    pub started_at: Millis,
+    pub finished_at: Option<Millis>,
+}
+
+impl RescoringRun {
+    pub fn total(&self) -> i64 {
+        self.holders_total + self.applications_total
+    }
+}
+
+/// What a rescoring changed for one holder or application.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct RescoringChange {
+    /// `holder` (a points notice) or `application`.
+    pub subject: String,
+    /// The notice's or the application's id.
+    pub subject_id: i64,
+    pub person_id: i64,
+    pub person_name: Option<String>,
+    pub employer_id: i64,
+    pub before_total: i64,
+    pub after_total: i64,
+    /// −1: falls below the standard; 1: reaches it; 0: stays on the same side.
+    pub standard: i64,
+}
+
+/// One batch of a run: where the cursors move to, what changed, whom to tell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RescoringStep {
+    pub run_id: i64,
+    /// The cursors the batch was read after (checked, so that two servers cannot both write
+    /// the same batch).
+    pub from: (i64, i64),
+    pub to: (i64, i64),
+    /// Subjects in the batch, changed or not.
+    pub count: i64,
+    pub changes: Vec<RescoringChange>,
+    /// New claimed totals of open applications whose score changed.
+    pub claimed_totals: Vec<(i64, i64)>,
+    pub messages: Vec<NewMessage>,
+    pub finished: bool,
+}
+
+pub trait RuleDataStore: Send + Sync {
+    /// Every publication, oldest first.
+    fn rule_publications(&self) -> impl Future<Output = Result<Vec<RulePublication>>> + Send;
+    /// The id of the latest publication (0 when there is none): the rule data's version.
+    fn rule_data_version(&self) -> impl Future<Output = Result<i64>> + Send;
+    /// Records publications made on `expected_version` with their audit entry and starts
+    /// their rescoring of the notices current on `today` and the open applications; [`StoreError::Conflict`] when another publication came first.
+    fn publish_rules(
+        &self,
+        publications: &[NewRulePublication],
+        expected_version: i64,
+        today: &str,
+        at: Millis,
+        audit: &AuditEntry,
+    ) -> impl Future<Output = Result<RescoringRun>> + Send;
+    fn rescoring_runs(&self) -> impl Future<Output = Result<Vec<RescoringRun>>> + Send;
+    fn rescoring_run(&self, id: i64) -> impl Future<Output = Result<Option<RescoringRun>>> + Send;
+    /// Takes the lease of the oldest unfinished run whose lease is free.
+    fn claim_rescoring(
+        &self,
+        worker: &str,
+        now: Millis,
+        lease: Millis,
+    ) -> impl Future<Output = Result<Option<RescoringRun>>> + Send;
+    /// Current points notices (not superseded, valid on `today`) after `after_id`, by id.
+    fn notices_to_rescore(
+        &self,
+        after_id: i64,
+        today: &str,
+        limit: i64,
+    ) -> impl Future<Output = Result<Vec<PointsNotice>>> + Send;
+    /// Open applications after `after_id`, by id, with their applicant's ID number.
+    fn applications_to_rescore(
+        &self,
+        after_id: i64,
+        limit: i64,
+    ) -> impl Future<Output = Result<Vec<(Application, String)>>> + Send;
+    /// Writes a batch: its changes, new claimed totals and messages, and moves the cursors,
+    /// in one transaction, provided the run is still leased to `worker` at `step.from`.
+    fn record_rescoring(
+        &self,
+        step: &RescoringStep,
+        worker: &str,
+        at: Millis,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// A run's changes, holders first, in id order.
+    fn rescoring_changes(&self, run_id: i64) -> impl Future<Output = Result<Vec<RescoringChange>>> + Send;
+    /// The latest rescored total of a notice, if a rescoring changed it: (total, run id).
+    fn rescored_total(&self, notice_id: i64) -> impl Future<Output = Result<Option<(i64, i64)>>> + Send;
+}
+
+const PUBLICATION_SELECT: &str = "SELECT p.id, p.file_name, p.text, p.summary, p.effective_from, p.source, \
+    p.confidence, p.reason, p.published_by, u.display_name AS published_by_name, p.published_at \
+    FROM rule_publications p LEFT JOIN users u ON u.id = p.published_by";
+
+const RUN_COLUMNS: &str = "id, publication_id, previous_version, holders_total, applications_total, holders_after, \
+    applications_after, done, started_at, finished_at";
+
+macro_rules! rule_data_store {
+    ($store:ty) => {
+        impl RuleDataStore for $store {
+            async fn rule_publications(&self) -> Result<Vec<RulePublication>> {
+                let sql = format!("{PUBLICATION_SELECT} ORDER BY p.id");
+                Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(&self.pool).await?)
+            }
+
+            async fn rule_data_version(&self) -> Result<i64> {
+                Ok(sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM rule_publications")
+                    .fetch_one(&self.pool)
+                    .await?)
+            }
+
+            async fn publish_rules(
+                &self,
+                publications: &[NewRulePublication],
+                expected_version: i64,
+                today: &str,
+                at: Millis,
+                audit: &AuditEntry,
+            ) -> Result<RescoringRun> {
+                let mut tx = self.begin_write().await?;
+                // PostgreSQL: one publisher at a time, so two cannot both build on one version.
+                lock_publications(&mut tx).await?;
+                let version: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM rule_publications")
+                    .fetch_one(&mut *tx)
+                    .await?;
+                if version != expected_version {
+                    return Err(StoreError::Conflict("rule data was published meanwhile"));
+                }
+                let mut last: i64 = 0;
+                for publication in publications {
+                    last = sqlx::query_scalar(
+                        "INSERT INTO rule_publications (file_name, text, summary, effective_from, source, \
+                         confidence, reason, published_by, published_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+                    )
+                    .bind(&publication.file_name)
+                    .bind(&publication.text)
+                    .bind(&publication.summary)
+                    .bind(&publication.effective_from)
+                    .bind(&publication.source)
+                    .bind(&publication.confidence)
+                    .bind(&publication.reason)
+                    .bind(publication.published_by)
+                    .bind(at)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                }
+                let holders: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM points_notices WHERE superseded_at IS NULL AND valid_until >= $1",
+                )
+                .bind(today)
+                .fetch_one(&mut *tx)
+                .await?;
+                let applications: i64 =
+                    sqlx::query_scalar("SELECT COUNT(*) FROM applications WHERE open").fetch_one(&mut *tx).await?;
+                let sql = format!(
+                    "INSERT INTO rescoring_runs (publication_id, previous_version, holders_total, applications_total, \
+                     started_at) VALUES ($1, $2, $3, $4, $5) RETURNING {RUN_COLUMNS}"
+                );
+                let run: RescoringRun = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(last)
+                    .bind(expected_version)
+                    .bind(holders)
+                    .bind(applications)
+                    .bind(at)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                let mut audit = audit.clone();
+                audit.subject = format!("rule_publication:{last}");
+                append_audit(&mut tx, &audit).await?;
+                tx.commit().await?;
+                Ok(run)
+            }
+
+            async fn rescoring_runs(&self) -> Result<Vec<RescoringRun>> {
+                let sql = format!("SELECT {RUN_COLUMNS} FROM rescoring_runs ORDER BY id DESC");
+                Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(&self.pool).await?)
+            }
+
+            async fn rescoring_run(&self, id: i64) -> Result<Option<RescoringRun>> {
+                let sql = format!("SELECT {RUN_COLUMNS} FROM rescoring_runs WHERE id = $1");
+                Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&self.pool).await?)
+            }
+
+            async fn claim_rescoring(&self, worker: &str, now: Millis, lease: Millis) -> Result<Option<RescoringRun>> {
+                let sql = format!(
+                    "UPDATE rescoring_runs SET lease_owner = $1, lease_until = $2 WHERE id = (\
+                     SELECT id FROM rescoring_runs WHERE finished_at IS NULL \
+                     AND (lease_until IS NULL OR lease_until < $3 OR lease_owner = $1) ORDER BY id LIMIT 1) \
+                     AND (lease_until IS NULL OR lease_until < $3 OR lease_owner = $1) RETURNING {RUN_COLUMNS}"
+                );
+                let mut tx = self.begin_write().await?;
+                let run = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(worker)
+                    .bind(now + lease)
+                    .bind(now)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(run)
+            }
+
+            async fn notices_to_rescore(&self, after_id: i64, today: &str, limit: i64) -> Result<Vec<PointsNotice>> {
+                let sql = format!(
+                    "SELECT {NOTICE_COLUMNS} FROM points_notices WHERE id > $1 AND superseded_at IS NULL \
+                     AND valid_until >= $2 ORDER BY id LIMIT $3"
+                );
+                let rows: Vec<NoticeRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(after_id)
+                    .bind(today)
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.into_iter().map(PointsNotice::try_from).collect()
+            }
+
+            async fn applications_to_rescore(&self, after_id: i64, limit: i64) -> Result<Vec<(Application, String)>> {
+                #[derive(sqlx::FromRow)]
+                struct Row {
+                    #[sqlx(flatten)]
+                    application: ApplicationRow,
+                    id_number: String,
+                }
+                let columns =
+                    APPLICATION_COLUMNS.split(", ").map(|c| format!("a.{}", c.trim())).collect::<Vec<_>>().join(", ");
+                let sql = format!(
+                    "SELECT {columns}, p.id_number FROM applications a JOIN applicants p ON p.user_id = a.applicant_id \
+                     WHERE a.id > $1 AND a.open ORDER BY a.id LIMIT $2"
+                );
+                let rows: Vec<Row> =
+                    sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(after_id).bind(limit).fetch_all(&self.pool).await?;
+                rows.into_iter().map(|row| Ok((Application::try_from(row.application)?, row.id_number))).collect()
+            }
+
+            async fn record_rescoring(&self, step: &RescoringStep, worker: &str, at: Millis) -> Result<()> {
+                let mut tx = self.begin_write().await?;
+                let moved = sqlx::query(
+                    "UPDATE rescoring_runs SET holders_after = $1, applications_after = $2, done = done + $3, \
+                     finished_at = CASE WHEN $4 THEN $5 ELSE finished_at END \
+                     WHERE id = $6 AND lease_owner = $7 AND holders_after = $8 AND applications_after = $9 \
+                     AND finished_at IS NULL",
+                )
+                .bind(step.to.0)
+                .bind(step.to.1)
+                .bind(step.count)
+                .bind(step.finished)
+                .bind(at)
+                .bind(step.run_id)
+                .bind(worker)
+                .bind(step.from.0)
+                .bind(step.from.1)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if moved != 1 {
+                    return Err(StoreError::Conflict("the rescoring run moved on without this worker"));
+                }
+                for change in &step.changes {
+                    sqlx::query(
+                        "INSERT INTO rescoring_changes (run_id, subject, subject_id, person_id, employer_id, \
+                         before_total, after_total, standard) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                         ON CONFLICT DO NOTHING",
+                    )
+                    .bind(step.run_id)
+                    .bind(&change.subject)
+                    .bind(change.subject_id)
+                    .bind(change.person_id)
+                    .bind(change.employer_id)
+                    .bind(change.before_total)
+                    .bind(change.after_total)
+                    .bind(change.standard)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                for (application_id, total) in &step.claimed_totals {
+                    sqlx::query("UPDATE applications SET claimed_total = $1 WHERE id = $2 AND open")
+                        .bind(total)
+                        .bind(application_id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                insert_messages(&mut tx, &step.messages, at).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn rescoring_changes(&self, run_id: i64) -> Result<Vec<RescoringChange>> {
+                Ok(sqlx::query_as(
+                    "SELECT c.subject, c.subject_id, c.person_id, p.name AS person_name, c.employer_id, \
+                     c.before_total, c.after_total, c.standard FROM rescoring_changes c \
+                     LEFT JOIN applicants p ON p.user_id = c.person_id WHERE c.run_id = $1 \
+                     ORDER BY c.subject DESC, c.subject_id",
+                )
+                .bind(run_id)
+                .fetch_all(&self.pool)
+                .await?)
+            }
+
+            async fn rescored_total(&self, notice_id: i64) -> Result<Option<(i64, i64)>> {
+                Ok(sqlx::query_as(
+                    "SELECT after_total, run_id FROM rescoring_changes WHERE subject = 'holder' AND subject_id = $1 \
+                     ORDER BY run_id DESC LIMIT 1",
+                )
+                .bind(notice_id)
+                .fetch_optional(&self.pool)
+                .await?)
+            }
+        }
+    };
+}
+
+/// SQLite writes one transaction at a time (`BEGIN IMMEDIATE`): nothing to lock.
+async fn lock_publications(_: &mut sqlx::Transaction<'static, sqlx::Sqlite>) -> Result<()> {
+    Ok(())
+}
+
+rule_data_store!(SqliteStore);
+
+mod pg {
+    use super::*;
+    /// Serialises publishers on PostgreSQL for the rest of the transaction.
+    pub(super) async fn lock_publications(tx: &mut sqlx::Transaction<'static, sqlx::Postgres>) -> Result<()> {
+        sqlx::query("LOCK TABLE rule_publications IN EXCLUSIVE MODE").execute(&mut **tx).await?;
+        Ok(())
+    }
+    rule_data_store!(PgStore);
+}
+
+delegate!(RuleDataStore {
+    rule_publications() -> Result<Vec<RulePublication>>;
+    rule_data_version() -> Result<i64>;
+    publish_rules(publications: &[NewRulePublication], expected_version: i64, today: &str, at: Millis, audit: &AuditEntry) -> Result<RescoringRun>;
+    rescoring_runs() -> Result<Vec<RescoringRun>>;
+    rescoring_run(id: i64) -> Result<Option<RescoringRun>>;
+    claim_rescoring(worker: &str, now: Millis, lease: Millis) -> Result<Option<RescoringRun>>;
+    notices_to_rescore(after_id: i64, today: &str, limit: i64) -> Result<Vec<PointsNotice>>;
+    applications_to_rescore(after_id: i64, limit: i64) -> Result<Vec<(Application, String)>>;
+    record_rescoring(step: &RescoringStep, worker: &str, at: Millis) -> Result<()>;
+    rescoring_changes(run_id: i64) -> Result<Vec<RescoringChange>>;
+    rescored_total(notice_id: i64) -> Result<Option<(i64, i64)>>;
+});
