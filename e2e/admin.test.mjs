@@ -1,7 +1,9 @@
-// The administrator's staff page in a real browser, on a desktop and a phone: the first
+// The administrator's pages in a real browser, on a desktop and a phone: the first
 // administrator (made on the command line) adds a district clerk, whose one-time password
 // arrives by SMS; the clerk signs in with it; the administrator switches the clerk off and
-// the clerk's open page is signed out. Screenshots go to screenshots/.
+// the clerk's open page is signed out. Then the administrator publishes a new average-wage
+// figure: the preview, the publication, the rescoring run to its end, the history, and the
+// public API scoring with it. Screenshots go to screenshots/.
 //
 //   cd e2e && npm ci && node --test
 import { after, before, describe, test } from 'node:test';
@@ -10,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { changePassword, jifenBin, launchChromium, screenshots, signIn, smsTo, startServer, stopServer } from './harness.mjs';
+import { DESKTOP, PHONE, changePassword, jifenBin, launchChromium, screenshots, signIn, smsTo, startServer, stopServer } from './harness.mjs';
 
 describe('an administrator runs staff from the browser', () => {
   let server;
@@ -83,5 +85,46 @@ describe('an administrator runs staff from the browser', () => {
 
     await clerk.goto(`${server.base}/home`);
     assert.match(clerk.url(), /\/login$/, 'a switched-off account is signed out at once');
+  });
+
+  test('publish an average wage on a desktop, follow its rescoring, read the history on a phone', async () => {
+    const desktop = await page(DESKTOP);
+    await signIn(desktop, server.base, 'root', 'admin password 7');
+    await Promise.all([desktop.waitForURL(/\/admin\/rules$/), desktop.getByRole('link', { name: /规则数据/ }).click()]);
+    const wage = desktop.locator('#wage');
+    await wage.locator('input[name=month]').fill('2026-07');
+    await wage.locator('input[name=monthly]').fill('12,000');
+    await wage.locator('input[name=source_key]').fill('notice-2026');
+    await wage.locator('input[name=source_title_zh]').fill('关于公布 2025 年度本市职工平均工资的通知');
+    await wage.locator('input[name=source_reference]').fill('沪人社〔2026〕1号');
+    await wage.locator('select[name=confidence]').selectOption('high');
+    await wage.locator('textarea[name=reason]').fill('2025 年度社平工资公布');
+    await Promise.all([desktop.waitForURL(/\/admin\/rules\/preview$/), wage.getByRole('button', { name: '预览变化' }).click()]);
+    const preview = await desktop.locator('main').innerText();
+    assert.match(preview, /points_reference 2026-07[\s\S]*12000/);
+    assert.match(preview, /持证人 0 \/ 0/);
+    await shot(desktop, 'admin-3-rules-preview-desktop');
+
+    await Promise.all([desktop.waitForURL(/\/admin\/rules\/runs\/1$/), desktop.getByRole('button', { name: '确认发布' }).click()]);
+    // The run goes on in the background; its page refreshes itself until it is finished.
+    let progress = '';
+    for (let tries = 0; tries < 30 && !/已完成/.test(progress); tries += 1) {
+      await desktop.waitForTimeout(500);
+      progress = await desktop.locator('#progress').innerText().catch(() => '');
+    }
+    assert.match(progress, /已完成/);
+    await shot(desktop, 'admin-4-rescoring-desktop');
+    const ruleSets = await (await fetch(`${server.base}/api/v1/rule-sets`)).json();
+    assert.equal(ruleSets.average_wage.points_reference.entries.at(-1).monthly, 12000, 'the API scores with it');
+
+    const phone = await page(PHONE);
+    await signIn(phone, server.base, 'root', 'admin password 7');
+    await phone.goto(`${server.base}/admin/rules`);
+    const history = await phone.locator('main').innerText();
+    assert.match(history, /现行规则数据：第 1 版/);
+    assert.match(history, /积分用社平工资 2026-07 起 12000 元\/月[\s\S]*2025 年度社平工资公布/);
+    const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `the page fits a phone (${overflow}px too wide)`);
+    await shot(phone, 'admin-5-rules-phone');
   });
 });

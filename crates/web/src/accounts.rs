@@ -284,11 +284,18 @@ pub async fn home(
                 Ok(entries) => entries,
                 Err(e) => return crate::respond::service_error(lang, &e),
             };
+            let rescored = match notices.first() {
+                Some((notice, _)) => match state.service.rescored_total(notice.id).await {
+                    Ok(rescored) => rescored,
+                    Err(e) => return crate::respond::service_error(lang, &e),
+                },
+                None => None,
+            };
             let today = state.service.clock.today();
             html! {
             // The holder's points notice: what they have, and until when.
             @if let Some((notice, standing)) = notices.first() {
-                (crate::notice::on_home(notice, *standing, state.service.clock.today(), &signed.session.csrf_token, lang))
+                (crate::notice::on_home(notice, *standing, rescored, today, &signed.session.csrf_token, lang))
             }
             // Any record of false materials, and where each stands.
             @if !entries.is_empty() {

@@ -156,6 +156,7 @@ pub async fn follow_up(
 pub fn on_home(
     notice: &jifen_store::PointsNotice,
     standing: NoticeStanding,
+    rescored: Option<i64>,
     today: chrono::NaiveDate,
     csrf: &str,
     lang: Lang,
@@ -178,6 +179,10 @@ pub fn on_home(
                 (t(lang, "核定积分 ", "verified score ")) (notice.total) " · "
                 (standing_text(standing, lang)) " · "
                 (t(lang, "有效期至 ", "valid until ")) (notice.valid_until) }
+            @if let Some(total) = rescored {
+                p id="rescored" { (t(lang, "按本市新公布的积分规则数据重新计算：", "Rescored under newly published rule data: ")) strong { (total) }
+                    (t(lang, " 分（以续办或变更时核定的分值为准）", " (the score verified at renewal or change is what counts)")) }
+            }
             @if let Some(window) = window {
                 p id="renewal" { (t(lang, "积分续办办理期：", "Renewal: from ")) (window.opens) (t(lang, " 至 ", " to ")) (window.closes)
                     (t(lang, "（到期后超过 60 天积分失效）", " (more than 60 days after the end, the points lapse)")) }
