@@ -224,7 +224,7 @@ impl Service {
     ) -> Option<Due> {
         let entered = clock::shanghai_datetime(state_since).date();
         let (date, employer_deadline) = if let Some(days) = state.sla_working_days {
-            (self.calendar.add_working_days(entered, days).ok()?, false)
+            (self.calendar().add_working_days(entered, days).ok()?, false)
         } else if let Some(days) = state.sla_days {
             (entered + chrono::Days::new(u64::from(days)), false)
         } else if state.deadline_working_days.is_some() {
@@ -490,7 +490,7 @@ impl Service {
         let Some(days) = self.workflow.state(&action.to).and_then(|s| s.deadline_working_days) else {
             return Ok(None);
         };
-        self.calendar.add_working_days(self.clock.today(), days).map(Some).map_err(|e| {
+        self.calendar().add_working_days(self.clock.today(), days).map(Some).map_err(|e| {
             ServiceError::refused(
                 "calendar_exhausted",
                 format!("工作日历未覆盖所需日期，请管理员更新工作日历：{e}"),

@@ -71,7 +71,7 @@ impl Service {
             .filter_map(|state| self.workflow.state(state).and_then(|s| s.sla_working_days))
             .sum();
         let by = self
-            .calendar
+            .calendar()
             .add_working_days(accepted_on, review_days)
             .map_or_else(|_| format!("受理之日起 {review_days} 个工作日内"), |date| format!("{date} 前"));
         let centre = format!("{}人才服务中心", application.district.name(Lang::Zh));

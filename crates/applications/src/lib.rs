@@ -51,7 +51,7 @@ pub use materials::{MAX_UPLOAD_BYTES, clean_filename, detect_content_type};
 pub use notices::{NoticeStanding, PublicNotice};
 pub use process::{ApplicationView, ChangesSinceReturn, FieldComments};
 pub use rescoring::{RESCORING_BATCH, RESCORING_LEASE, RescoringReport, ScoreShift, Shifts};
-pub use rule_data::{PREVIEW_ROWS, PublicationInput, RULES_REFRESH, RulePreview, files_at};
+pub use rule_data::{CALENDAR_FILE, DataFiles, PREVIEW_ROWS, PublicationInput, RULES_REFRESH, RulePreview, files_at};
 pub use sign_in::{
     Credentials, DEVICE_MILLIS, EmployerSignUp, MachineSession, NewSession, SESSION_MILLIS, SIGN_IN_WINDOW_MILLIS,
 };
@@ -96,8 +96,6 @@ pub struct Service {
     rules: std::sync::Arc<rule_data::LoadedRules>,
     pub workflow: &'static Workflow,
     pub materials: &'static Catalogue,
-    /// Shanghai's working days, for the district centre's clocks.
-    pub calendar: &'static WorkingCalendar,
     /// What the district centre verifies, and the reasons for correcting a claimed fact.
     pub verification: &'static VerificationCatalogue,
     /// Today, for every date the process decides on (deadlines, validity, renewal).
@@ -157,12 +155,14 @@ impl Service {
         Ok(Self {
             store,
             rules: std::sync::Arc::new(rule_data::LoadedRules::embedded(
-                RuleBook::embedded().map_err(|e| e.to_string())?,
+                rule_data::DataVersion {
+                    book: RuleBook::embedded().map_err(|e| e.to_string())?,
+                    calendar: checked_calendar()?,
+                },
                 RULES_REFRESH,
             )),
             workflow,
             materials: checked_materials(workflow)?,
-            calendar: checked_calendar()?,
             verification: VerificationCatalogue::embedded().map_err(|e| e.to_string())?,
             clock: jifen_domain::clock::Clock::default(),
             rescoring_lease: RESCORING_LEASE,
@@ -172,7 +172,7 @@ impl Service {
     /// The same service asking the database for newly published rule data every `every`
     /// (tests use zero: every request asks).
     pub fn with_rules_refresh(mut self, every: std::time::Duration) -> Self {
-        self.rules = std::sync::Arc::new(rule_data::LoadedRules::embedded(self.rules.book(), every));
+        self.rules = std::sync::Arc::new(rule_data::LoadedRules::embedded(self.rules.current(), every));
         self
     }
 }

@@ -1,5 +1,6 @@
 //! Rule data published at run time (issue #14): an administrator publishes a value (a year's
-//! average wage, a corrected figure) or a whole rule-data file, with its effective date,
+//! average wage, a corrected figure) or a whole data file (a rule set, the wage file, or the
+//! working-day calendar with next year's holidays), with its effective date,
 //! source, confidence and reason. It passes the checks the embedded data passes, a preview
 //! shows what changes and for whom, and once published every server on the database scores
 //! with it: each one compares the rule data's version (the latest publication's id) with its
@@ -13,6 +14,7 @@ use crate::error::ServiceError;
 use crate::{Actor, Service, audit};
 use jifen_domain::Role;
 use jifen_domain::application::Problem;
+use jifen_domain::working_days::{EMBEDDED_CALENDAR, WorkingCalendar};
 use jifen_rules::{
     AVERAGE_WAGE_FILE, ChangedValue, Confidence, Month, RuleBook, RuleFiles, Text, WageFigure, WageSeries,
     changed_values, with_wage_figure,
@@ -26,26 +28,36 @@ use std::time::{Duration, Instant};
 /// How often a server asks the database whether new rule data was published.
 pub const RULES_REFRESH: Duration = Duration::from_millis(250);
 
-/// The rule data a server scores with, and the versions it has loaded.
+/// The working-day calendar's file name among the published files.
+pub const CALENDAR_FILE: &str = "calendar.toml";
+
+/// One version of the published data: the rule book and the working-day calendar.
+#[derive(Clone, Copy)]
+pub(crate) struct DataVersion {
+    pub book: &'static RuleBook,
+    pub calendar: &'static WorkingCalendar,
+}
+
+/// The data a server works with, and the versions it has loaded.
 pub(crate) struct LoadedRules {
-    current: RwLock<(i64, &'static RuleBook)>,
+    current: RwLock<(i64, DataVersion)>,
     checked_at: Mutex<Option<Instant>>,
     refresh_every: Duration,
     /// Every version loaded so far, so that none is loaded (and kept) twice.
-    versions: Mutex<BTreeMap<i64, &'static RuleBook>>,
+    versions: Mutex<BTreeMap<i64, DataVersion>>,
 }
 
 impl LoadedRules {
-    pub(crate) fn embedded(book: &'static RuleBook, refresh_every: Duration) -> Self {
+    pub(crate) fn embedded(data: DataVersion, refresh_every: Duration) -> Self {
         Self {
-            current: RwLock::new((0, book)),
+            current: RwLock::new((0, data)),
             checked_at: Mutex::new(None),
             refresh_every,
-            versions: Mutex::new(BTreeMap::from([(0, book)])),
+            versions: Mutex::new(BTreeMap::from([(0, data)])),
         }
     }
 
-    pub(crate) fn book(&self) -> &'static RuleBook {
+    pub(crate) fn current(&self) -> DataVersion {
         self.current.read().map_or_else(|poisoned| poisoned.into_inner().1, |current| current.1)
     }
 
@@ -64,16 +76,79 @@ impl LoadedRules {
     }
 }
 
-/// The rule-data files as of `version`: the embedded ones, each replaced by its latest
-/// publication up to that version.
-pub fn files_at(publications: &[RulePublication], version: i64) -> Result<RuleFiles, ServiceError> {
-    let mut files = RuleFiles::embedded();
+/// Every file that may be published: the rule data and the working-day calendar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataFiles {
+    pub rules: RuleFiles,
+    pub calendar: String,
+}
+
+impl DataFiles {
+    pub fn embedded() -> Self {
+        Self { rules: RuleFiles::embedded(), calendar: EMBEDDED_CALENDAR.to_string() }
+    }
+
+    /// Puts `text` in the place of the file `name`.
+    pub fn set(&mut self, name: &str, text: &str) -> Result<(), String> {
+        if name == CALENDAR_FILE {
+            self.calendar = text.to_string();
+            return Ok(());
+        }
+        self.rules.set(name, text).map_err(|e| e.to_string())
+    }
+
+    pub fn get(&self, name: &str) -> Option<&str> {
+        if name == CALENDAR_FILE { Some(&self.calendar) } else { self.rules.get(name) }
+    }
+
+    /// Every file by name: the rule data's, then the calendar.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.rules.iter().chain(std::iter::once((CALENDAR_FILE, self.calendar.as_str())))
+    }
+
+    /// Loads both with every check the embedded data passes.
+    pub fn load(&self) -> Result<(RuleBook, WorkingCalendar), String> {
+        let book = self.rules.load().map_err(|e| e.to_string())?;
+        let calendar = WorkingCalendar::parse(&self.calendar).map_err(|e| format!("{CALENDAR_FILE}: {e}"))?;
+        Ok((book, calendar))
+    }
+}
+
+/// The files as of `version`: the embedded ones, each replaced by its latest publication up
+/// to that version.
+pub fn files_at(publications: &[RulePublication], version: i64) -> Result<DataFiles, ServiceError> {
+    let mut files = DataFiles::embedded();
     for publication in publications.iter().filter(|p| p.id <= version) {
         files
             .set(&publication.file_name, &publication.text)
             .map_err(|e| ServiceError::Internal(format!("stored rule data: {e}")))?;
     }
     Ok(files)
+}
+
+/// The days whose working status differs between two calendars (at most 100), as changed
+/// values: `working-day calendar › 2027-02-10`, before and after.
+fn calendar_changes(before: &WorkingCalendar, after: &WorkingCalendar) -> Vec<ChangedValue> {
+    let first = before.covered_from().min(after.covered_from());
+    let last = before.covered_until().max(after.covered_until());
+    let status = |calendar: &WorkingCalendar, day| match calendar.is_working_day(day) {
+        Ok(true) => Some("working day".to_string()),
+        Ok(false) => Some("day off".to_string()),
+        Err(_) => None,
+    };
+    first
+        .iter_days()
+        .take_while(|day| *day <= last)
+        .filter_map(|day| {
+            let (old, new) = (status(before, day), status(after, day));
+            (old != new).then(|| ChangedValue {
+                path: format!("working-day calendar › {day}"),
+                before: old,
+                after: new,
+            })
+        })
+        .take(100)
+        .collect()
 }
 
 /// What an administrator asks to publish.
@@ -119,7 +194,12 @@ pub const PREVIEW_ROWS: usize = 200;
 impl Service {
     /// The rule book in force on this server now.
     pub fn book(&self) -> &'static RuleBook {
-        self.rules.book()
+        self.rules.current().book
+    }
+
+    /// Shanghai's working days as published, for the district centre's clocks.
+    pub fn calendar(&self) -> &'static WorkingCalendar {
+        self.rules.current().calendar
     }
 
     /// The rule data's version this server scores with (0: the embedded data).
@@ -142,11 +222,11 @@ impl Service {
         if version == self.rules.version() {
             return Ok(());
         }
-        match self.book_at(version).await {
-            Ok(book) => {
+        match self.data_at(version).await {
+            Ok(data) => {
                 let mut current = self.rules.current.write().unwrap_or_else(|poisoned| poisoned.into_inner());
                 if current.0 < version {
-                    *current = (version, book);
+                    *current = (version, data);
                     tracing::info!(version, "rule data loaded");
                 }
                 Ok(())
@@ -158,17 +238,25 @@ impl Service {
         }
     }
 
-    /// The rule book of `version`, loaded once per server.
+    /// The rule book of `version`.
     pub(crate) async fn book_at(&self, version: i64) -> Result<&'static RuleBook, ServiceError> {
-        if let Some(book) = self.rules.versions.lock().unwrap_or_else(|p| p.into_inner()).get(&version) {
-            return Ok(book);
+        Ok(self.data_at(version).await?.book)
+    }
+
+    /// The data of `version`, loaded once per server.
+    async fn data_at(&self, version: i64) -> Result<DataVersion, ServiceError> {
+        if let Some(data) = self.rules.versions.lock().unwrap_or_else(|p| p.into_inner()).get(&version) {
+            return Ok(*data);
         }
         let publications = self.store.rule_publications().await?;
-        let book = files_at(&publications, version)?
+        let (book, calendar) = files_at(&publications, version)?
             .load()
             .map_err(|e| ServiceError::Internal(format!("rule data version {version}: {e}")))?;
         let mut versions = self.rules.versions.lock().unwrap_or_else(|p| p.into_inner());
-        Ok(*versions.entry(version).or_insert_with(|| Box::leak(Box::new(book))))
+        Ok(*versions.entry(version).or_insert_with(|| DataVersion {
+            book: Box::leak(Box::new(book)),
+            calendar: Box::leak(Box::new(calendar)),
+        }))
     }
 
     fn rule_administrator(actor: &Actor) -> Result<(), ServiceError> {
@@ -183,8 +271,8 @@ impl Service {
         Ok(publications)
     }
 
-    /// The rule-data files in force now (what `jifen rules export` writes).
-    pub async fn rule_files(&self) -> Result<RuleFiles, ServiceError> {
+    /// The files in force now (what `jifen rules export` writes).
+    pub async fn rule_files(&self) -> Result<DataFiles, ServiceError> {
         let version = self.store.rule_data_version().await?;
         files_at(&self.store.rule_publications().await?, version)
     }
@@ -200,9 +288,10 @@ impl Service {
         let mut candidate = files.clone();
         candidate.set(&publication.file_name, &publication.text).map_err(|e| invalid_data("text", &e))?;
         let field = if input.kind == "wage" { "monthly" } else { "text" };
-        let after = candidate.load().map_err(|e| invalid_data(field, &e))?;
-        let before = self.book_at(version).await?;
-        let changes = changed_values(before, &after);
+        let (after, after_calendar) = candidate.load().map_err(|e| invalid_data(field, &e))?;
+        let before = self.data_at(version).await?;
+        let mut changes = changed_values(before.book, &after);
+        changes.extend(calendar_changes(before.calendar, &after_calendar));
         if changes.is_empty() {
             return Err(ServiceError::Invalid(vec![Problem::new(
                 field,
@@ -210,7 +299,7 @@ impl Service {
                 "This is the rule data in force already: nothing would change",
             )]));
         }
-        let shifts = self.shifts(before, &after, PREVIEW_ROWS).await?;
+        let shifts = self.shifts(before.book, &after, PREVIEW_ROWS).await?;
         let mut publication = publication;
         if input.kind != "wage" {
             publication.summary = summary_of(&changes);
@@ -255,7 +344,7 @@ impl Service {
                 kind: "file".into(),
                 file_name: name.clone(),
                 text: text.clone(),
-                effective_from: jifen_rules::effective_from_of(text).unwrap_or_default(),
+                effective_from: jifen_rules::effective_from_of(text).unwrap_or_else(|| self.clock.today().to_string()),
                 source: "jifen rules import".into(),
                 confidence: "medium".into(),
                 reason: reason.to_string(),
@@ -266,13 +355,19 @@ impl Service {
         if publications.is_empty() {
             return Ok((0, None));
         }
-        let after = candidate.load().map_err(|e| invalid_data("file", &e))?;
-        let changes = changed_values(self.book_at(version).await?, &after);
+        let (after, after_calendar) = candidate.load().map_err(|e| invalid_data("file", &e))?;
+        let before = self.data_at(version).await?;
+        let mut changes = changed_values(before.book, &after);
+        changes.extend(calendar_changes(before.calendar, &after_calendar));
         for publication in &mut publications {
             let name = publication.file_name.trim_end_matches(".toml");
             let own: Vec<ChangedValue> = changes
                 .iter()
-                .filter(|c| c.path.starts_with(name) || (name == "average-wage" && c.path.starts_with("average wage")))
+                .filter(|c| match name {
+                    "average-wage" => c.path.starts_with("average wage"),
+                    "calendar" => c.path.starts_with("working-day calendar"),
+                    _ => c.path.starts_with(name),
+                })
                 .cloned()
                 .collect();
             publication.summary = summary_of(&own);
@@ -314,7 +409,7 @@ fn published_meanwhile() -> ServiceError {
     )
 }
 
-fn invalid_data(field: &str, error: &jifen_rules::RuleDataError) -> ServiceError {
+fn invalid_data(field: &str, error: &dyn std::fmt::Display) -> ServiceError {
     ServiceError::Invalid(vec![Problem::new(
         field,
         format!("规则数据未通过检查：{error}"),
@@ -355,7 +450,7 @@ fn text_field(problems: &mut Vec<Problem>, name: &str, value: &str, max: usize, 
 fn checked_publication(
     actor: &Actor,
     input: &PublicationInput,
-    files: &RuleFiles,
+    files: &DataFiles,
 ) -> Result<NewRulePublication, ServiceError> {
     let mut problems = Vec::new();
     let reason = text_field(&mut problems, "reason", &input.reason, 500, true);
@@ -402,7 +497,7 @@ fn checked_publication(
             let title_en = text_field(&mut problems, "source_title_en", &input.source_title_en, 200, false);
             let reference = text_field(&mut problems, "source_reference", &input.source_reference, 100, false);
             let wages = files.get(AVERAGE_WAGE_FILE).unwrap_or_default();
-            let known = files.wage_sources().contains(&source_key);
+            let known = files.rules.wage_sources().contains(&source_key);
             if !known && !source_key.is_empty() && (title_zh.is_empty() || reference.is_empty()) {
                 problems.push(Problem::new(
                     "source_title_zh",
@@ -454,7 +549,8 @@ fn checked_publication(
         }
         "file" => {
             let file_name = text_field(&mut problems, "file_name", &input.file_name, 50, true);
-            if jifen_rules::check_file_name(&file_name).is_err() && !file_name.is_empty() {
+            if jifen_rules::check_file_name(&file_name).is_err() && !file_name.is_empty() && file_name != CALENDAR_FILE
+            {
                 problems.push(Problem::new(
                     "file_name",
                     "文件名只能由小写字母、数字和连字符组成，以 .toml 结尾",

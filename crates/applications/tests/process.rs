@@ -544,7 +544,7 @@ async fn the_district_centre_accepts_reviews_and_a_second_person_decides(world: 
     let view = service.view(&world.agent_a, id).await.unwrap();
     let due = view.due.expect("a correction has the employer's deadline");
     assert!(due.employer_deadline && !due.overdue);
-    let deadline = service.calendar.add_working_days(jifen_domain::clock::today_in_shanghai(), 10).unwrap();
+    let deadline = service.calendar().add_working_days(jifen_domain::clock::today_in_shanghai(), 10).unwrap();
     assert_eq!(due.date, deadline);
     // One notice lists both, with the deadline; the employer's contact and the applicant are told.
     let notice = service.document_pdf(&world.agent_a, id, DocumentKind::Correction).await.unwrap();
@@ -1442,4 +1442,53 @@ async fn a_published_wage_rescores_holders_and_tells_those_who_cross_the_standar
         (published.actor_id, published.details["reason"].as_str()),
         (Some(admin.id), Some("2025 年度社平工资公布"))
     );
+}
+
+on_both_databases!(next_years_holidays_are_published_and_the_centres_clocks_use_them);
+async fn next_years_holidays_are_published_and_the_centres_clocks_use_them(world: World) {
+    use jifen_applications::{CALENDAR_FILE, PublicationInput};
+    let service = &world.service;
+    let store = &service.store;
+    let admin = Actor::from(&store.create_user(&user("admin", Role::Admin, None), 0, &entry()).await.unwrap());
+    let day = |text: &str| chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap();
+    assert!(service.calendar().add_working_days(day("2027-12-30"), 2).is_err(), "2028 is not covered yet");
+    let text = format!(
+        "{}\n[[year]]\nyear = 2028\nsource = \"国务院办公厅关于2028年部分节假日安排的通知\"\nconfidence = \"high\"\n\
+         holidays = [\"2028-01-01..2028-01-03\"]\nworkdays = []\n",
+        jifen_domain::working_days::EMBEDDED_CALENDAR
+    );
+    let input = PublicationInput {
+        kind: "file".into(),
+        file_name: CALENDAR_FILE.into(),
+        text,
+        effective_from: "2028-01-01".into(),
+        source: "国办发明电〔2027〕1号".into(),
+        confidence: "high".into(),
+        reason: "2028 年节假日安排公布".into(),
+        ..PublicationInput::default()
+    };
+    // A broken calendar is refused with the reason.
+    let broken = PublicationInput { text: input.text.replace("year = 2028", "year = 2029"), ..input.clone() };
+    let Err(ServiceError::Invalid(problems)) = service.preview_rules(&admin, &broken).await else { panic!("refused") };
+    assert!(problems[0].zh.contains("2029"), "{problems:?}");
+    let preview = service.preview_rules(&admin, &input).await.unwrap();
+    let paths: Vec<&str> = preview.changes.iter().take(4).map(|c| c.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "working-day calendar › 2028-01-01",
+            "working-day calendar › 2028-01-02",
+            "working-day calendar › 2028-01-03",
+            "working-day calendar › 2028-01-04"
+        ]
+    );
+    assert_eq!((preview.changes[0].before.as_deref(), preview.changes[0].after.as_deref()), (None, Some("day off")));
+    assert_eq!(preview.changes[3].after.as_deref(), Some("working day"));
+    service.publish_rules(&admin, &input, preview.version).await.unwrap();
+    // Holidays to 2028-01-03, so two working days after 2027-12-30 end on 2028-01-04's evening.
+    assert_eq!(service.calendar().add_working_days(day("2027-12-30"), 2).unwrap(), day("2028-01-04"));
+    let other = Service::new(store.clone()).unwrap().with_rules_refresh(std::time::Duration::ZERO);
+    other.refresh_rules().await.unwrap();
+    assert_eq!(other.calendar().covered_until(), day("2028-12-31"));
+    assert_eq!(service.rule_files().await.unwrap().get(CALENDAR_FILE), Some(input.text.as_str()));
 }

@@ -71,6 +71,6 @@ pub fn rule_book_of(storage: &storage::StorageArgs) -> Result<&'static jifen_rul
         return rule_book();
     }
     let files = rules_cmd::files_in_force(&storage)?;
-    let book = files.load().map_err(|e| Failure::internal(format!("published rule data: {e}")))?;
+    let book = files.rules.load().map_err(|e| Failure::internal(format!("published rule data: {e}")))?;
     Ok(Box::leak(Box::new(book)))
 }

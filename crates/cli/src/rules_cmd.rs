@@ -7,8 +7,9 @@ use crate::Failure;
 use crate::score::Format;
 use crate::storage::{Storage, runtime};
 use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
+use jifen_applications::DataFiles;
+use jifen_rules::RuleBook;
 use jifen_rules::{Interpretation, Lang, RuleSet};
-use jifen_rules::{RuleBook, RuleFiles};
 use serde_json::Value;
 use std::fmt::Write;
 use std::path::Path;
@@ -162,8 +163,9 @@ fn render_interpretations(out: &mut String, interpretations: &[Interpretation], 
     let _ = writeln!(out, "{table}");
 }
 
-/// The rule-data files in force in the database `storage` names.
-pub fn files_in_force(storage: &Storage) -> Result<RuleFiles, Failure> {
+/// The data files (rules, wages, working-day calendar) in force in the database `storage`
+/// names.
+pub fn files_in_force(storage: &Storage) -> Result<DataFiles, Failure> {
     runtime()?.block_on(async {
         let store = storage.open().await?;
         let service = jifen_applications::Service::new(store.clone()).map_err(Failure::internal)?;
@@ -176,7 +178,7 @@ pub fn files_in_force(storage: &Storage) -> Result<RuleFiles, Failure> {
 /// Writes the rule data in force (published, or else embedded) into `dir`, one file each.
 pub fn export(storage: &Storage, dir: &Path) -> Result<String, Failure> {
     let files = if storage.database_url.is_none() && !storage.sqlite_path().exists() {
-        RuleFiles::embedded()
+        DataFiles::embedded()
     } else {
         files_in_force(storage)?
     };

@@ -54,7 +54,7 @@ fn rule_data_exported_edited_and_imported_is_what_the_commands_score_with() {
     let out = dir.join("out");
     let exported = jifen(&["rules", "export", out.to_str().unwrap(), "--data-dir", data_flag]);
     assert!(exported.status.success(), "{}", text(&exported.stderr));
-    assert!(text(&exported.stdout).starts_with("5 files written"), "{}", text(&exported.stdout));
+    assert!(text(&exported.stdout).starts_with("6 files written"), "{}", text(&exported.stdout));
     let sh2023 = out.join("sh-2023.toml");
     let original = std::fs::read_to_string(&sh2023).unwrap();
     assert_eq!(original, jifen_rules::EMBEDDED_RULE_SETS[3].1);

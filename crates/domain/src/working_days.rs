@@ -7,7 +7,8 @@ use chrono::{Datelike, Days, NaiveDate, Weekday};
 use serde::Deserialize;
 use std::collections::BTreeSet;
 
-const EMBEDDED_CALENDAR: &str = include_str!("../data/calendar.toml");
+/// The calendar file that ships with jifen.
+pub const EMBEDDED_CALENDAR: &str = include_str!("../data/calendar.toml");
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CalendarError {
@@ -98,6 +99,11 @@ impl WorkingCalendar {
             }
         }
         Ok(Self { first, last, holidays, workdays })
+    }
+
+    /// The first day the calendar covers.
+    pub fn covered_from(&self) -> NaiveDate {
+        self.first
     }
 
     /// The last day the calendar covers.

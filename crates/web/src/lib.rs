@@ -195,7 +195,7 @@ async fn stylesheet() -> Response {
 
 async fn metrics_text(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
     let outbox = tokio::time::timeout(HEALTH_TIMEOUT, state.service.outbox_health()).await.ok().and_then(Result::ok);
-    let calendar_days_left = state.service.calendar.days_left(jifen_domain::clock::today_in_shanghai());
+    let calendar_days_left = state.service.calendar().days_left(jifen_domain::clock::today_in_shanghai());
     let text = state.metrics.render(outbox, calendar_days_left);
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
 }

@@ -12,10 +12,10 @@ use crate::session::SignedIn;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use jifen_applications::{Actor, PublicationInput, RescoringReport, RulePreview, ScoreShift, ServiceError};
+use jifen_applications::{Actor, DataFiles, PublicationInput, RescoringReport, RulePreview, ScoreShift, ServiceError};
 use jifen_domain::application::Problem;
 use jifen_domain::clock::shanghai_time;
-use jifen_rules::{AVERAGE_WAGE_FILE, Lang, RuleFiles};
+use jifen_rules::{AVERAGE_WAGE_FILE, Lang};
 use jifen_store::{RescoringRun, RulePublication};
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -207,13 +207,13 @@ fn reason_input(lang: Lang, problems: &[Problem], value: &str) -> Markup {
     }
 }
 
-fn wage_form(lang: Lang, signed: &SignedIn, form: &RulesForm, problems: &[Problem], files: &RuleFiles) -> Markup {
+fn wage_form(lang: Lang, signed: &SignedIn, form: &RulesForm, problems: &[Problem], files: &DataFiles) -> Markup {
     let mine = form.kind != "file";
     let none: &[Problem] = &[];
     let problems = if mine { problems } else { none };
     let value = |v: &str| if mine { v.to_string() } else { String::new() };
     let series_error = field_error(problems, "series", lang);
-    let sources = files.wage_sources();
+    let sources = files.rules.wage_sources();
     html! {
         section.summary id="wage" {
             h3 { (t(lang, "发布社会平均工资数值", "Publish an average-wage figure")) }
@@ -248,7 +248,7 @@ fn wage_form(lang: Lang, signed: &SignedIn, form: &RulesForm, problems: &[Proble
     }
 }
 
-fn file_form(lang: Lang, signed: &SignedIn, form: &RulesForm, problems: &[Problem], files: &RuleFiles) -> Markup {
+fn file_form(lang: Lang, signed: &SignedIn, form: &RulesForm, problems: &[Problem], files: &DataFiles) -> Markup {
     let mine = form.kind == "file";
     let none: &[Problem] = &[];
     let problems = if mine { problems } else { none };
@@ -258,9 +258,9 @@ fn file_form(lang: Lang, signed: &SignedIn, form: &RulesForm, problems: &[Proble
     let text_error = field_error(problems, "text", lang);
     html! {
         section.summary id="file" {
-            h3 { (t(lang, "发布规则数据文件", "Publish a rule-data file")) }
-            p.hint { (t(lang, "更正规则集的分值、新增规则集：编辑整份文件。发布前按内置数据的全部规则检查。",
-                "Correct a rule set's values or add a rule set by editing the whole file. It passes every check the built-in data passes."))
+            h3 { (t(lang, "发布数据文件", "Publish a data file")) }
+            p.hint { (t(lang, "更正规则集的分值、新增规则集、加入下一年的节假日安排（calendar.toml）：编辑整份文件。发布前按内置数据的全部规则检查。",
+                "Correct a rule set's values, add a rule set, or add next year's holidays (calendar.toml) by editing the whole file. It passes every check the built-in data passes."))
                 " " (t(lang, "从现行文件开始：", "Start from the file in force: "))
                 @for (name, _) in files.iter() { a href=(format!("/admin/rules?file={name}#file")) { (name) } " " }
             }
