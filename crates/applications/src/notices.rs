@@ -10,6 +10,7 @@ use crate::printing::{columns, render};
 use crate::{Actor, Service};
 use chrono::{Months, NaiveDate};
 use jifen_domain::clock;
+use jifen_ids::ResidentIdNumber;
 use jifen_pdf::{Block, Document, SealBox};
 use jifen_rules::Lang;
 use jifen_store::{Applicant, Application, ApplicationStore, Employer, NewPointsNotice, PointsNotice};
@@ -77,7 +78,16 @@ impl Service {
                 })
             })
             .collect();
+        // The verified facts as the engine reads them, for rescoring after a publication.
+        let profile = ResidentIdNumber::parse(&applicant.id_number)
+            .ok()
+            .and_then(|id_number| {
+                let as_of = jifen_rules::calendar::parse_date(&verification.as_of).ok()?;
+                jifen_domain::application::check(facts, &id_number, as_of, self.book()).ok()
+            })
+            .and_then(|checked| serde_json::to_string(&checked.profile).ok());
         NewPointsNotice {
+            profile,
             serial: format!(
                 "JF-{}-{}-{:06}",
                 application.district.as_str().to_ascii_uppercase(),

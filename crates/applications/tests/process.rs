@@ -1392,6 +1392,9 @@ async fn a_published_wage_rescores_holders_and_tells_those_who_cross_the_standar
     assert_eq!((shift.person_name.as_str(), shift.before.1, shift.after.1), ("张伟明", true, false), "{shift:?}");
     assert!(shift.after.0 < 120 && shift.before.0 == notice.total, "{shift:?}");
     assert!(store.rule_publications().await.unwrap().is_empty(), "a preview publishes nothing");
+    // A notice from before verified profiles were kept is rescored from its events, the same.
+    jifen_store::testing::forget_notice_profiles(store).await.unwrap();
+    assert_eq!(service.preview_rules(&admin, &input).await.unwrap().shifts, preview.shifts);
 
     // Published: this server scores with it at once; a second server on the database too.
     let run = service.publish_rules(&admin, &input, preview.version).await.unwrap();

@@ -761,8 +761,8 @@ macro_rules! application_store {
                     .await?;
                     sqlx::query(
                         "INSERT INTO points_notices (serial, check_code, application_id, holder_id, employer_id, district, \
-                         total, valid_until, issued_at, superseded_at, details) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, $10)",
+                         total, valid_until, issued_at, superseded_at, details, profile) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, $10, $11)",
                     )
                     .bind(&notice.serial)
                     .bind(&notice.check_code)
@@ -774,6 +774,7 @@ macro_rules! application_store {
                     .bind(&notice.valid_until)
                     .bind(at)
                     .bind(Json(&notice.details))
+                    .bind(&notice.profile)
                     .execute(&mut *tx)
                     .await?;
                 }

@@ -26,5 +26,8 @@ pub use blacklist::{
     BlacklistEntry, BlacklistEvent, BlacklistQuery, BlacklistStore, BlacklistSubject, NewBlacklistEntry,
 };
 pub use repository::{FAILING_AFTER_ATTEMPTS, FaultKind, PgStore, Repository, SqliteStore, Store, StoreError};
-pub use rule_data::{NewRulePublication, RescoringChange, RescoringRun, RescoringStep, RuleDataStore, RulePublication};
+pub use rule_data::{
+    Contacts, HolderToRescore, NewRulePublication, RescoringChange, RescoringRun, RescoringStep, RuleDataStore,
+    RulePublication,
+};
 pub use staff::{StaffMember, StaffStore};

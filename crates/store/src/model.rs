@@ -318,6 +318,8 @@ pub struct NewPointsNotice {
     /// What it shows besides: the holder's name, ID and permit numbers, the employer's
     /// name, the co-residents.
     pub details: serde_json::Value,
+    /// The verified facts as the engine reads them (a profile document), for rescoring.
+    pub profile: Option<String>,
 }
 
 /// A points notice (积分通知书) as issued.

@@ -754,19 +754,26 @@ where
     String: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     Option<String>: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
 {
-    for message in messages {
-        sqlx::query(
+    // Many rows a statement (a roster's or a rescoring's SMS are thousands): six values a
+    // row, well within both databases' limit on bound values.
+    for chunk in messages.chunks(1_000) {
+        let mut insert = sqlx::QueryBuilder::<DB>::new(
             "INSERT INTO outbox (idempotency_key, channel, recipient, body, body_after_send, created_at, attempts, \
-             next_attempt_at, dead) VALUES ($1, $2, $3, $4, $5, $6, 0, $6, FALSE) ON CONFLICT (idempotency_key) DO NOTHING",
-        )
-        .bind(message.idempotency_key.clone())
-        .bind(message.channel.clone())
-        .bind(message.recipient.clone())
-        .bind(message.body.clone())
-        .bind(message.body_after_send.clone())
-        .bind(at)
-        .execute(&mut **tx)
-        .await?;
+             next_attempt_at, dead) ",
+        );
+        insert.push_values(chunk, |mut row, message| {
+            row.push_bind(message.idempotency_key.clone())
+                .push_bind(message.channel.clone())
+                .push_bind(message.recipient.clone())
+                .push_bind(message.body.clone())
+                .push_bind(message.body_after_send.clone())
+                .push_bind(at)
+                .push_unseparated(", 0, ")
+                .push_bind_unseparated(at)
+                .push_unseparated(", FALSE");
+        });
+        insert.push(" ON CONFLICT (idempotency_key) DO NOTHING");
+        insert.build().execute(&mut **tx).await?;
     }
     Ok(())
 }

@@ -5,9 +5,10 @@
 //! stopped and nothing is recorded or sent twice. Written once for both databases like
 //! [`crate::Repository`].
 
-use crate::applications::{APPLICATION_COLUMNS, ApplicationRow, NOTICE_COLUMNS, NoticeRow};
-use crate::model::{Application, AuditEntry, Millis, NewMessage, PointsNotice};
+use crate::applications::{APPLICATION_COLUMNS, ApplicationRow};
+use crate::model::{Application, AuditEntry, Millis, NewMessage};
 use crate::repository::{PgStore, Result, SqliteStore, Store, StoreError, append_audit, delegate, insert_messages};
+use std::collections::BTreeMap;
 use std::future::Future;
 
 /// A publication to record.
@@ -83,6 +84,17 @@ pub struct RescoringChange {
     pub standard: i64,
 }
 
+/// A current points notice to rescore: whose, and its verified profile (`None` for a
+/// notice issued before profiles were kept: its facts are read from its application).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct HolderToRescore {
+    pub notice_id: i64,
+    pub application_id: i64,
+    pub holder_id: i64,
+    pub employer_id: i64,
+    pub profile: Option<String>,
+}
+
 /// One batch of a run: where the cursors move to, what changed, whom to tell.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RescoringStep {
@@ -98,6 +110,15 @@ pub struct RescoringStep {
     pub claimed_totals: Vec<(i64, i64)>,
     pub messages: Vec<NewMessage>,
     pub finished: bool,
+}
+
+/// Whom a batch's messages go to.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Contacts {
+    /// Person id → (name, mobile).
+    pub people: BTreeMap<i64, (String, String)>,
+    /// Employer id → the contact's mobile.
+    pub employers: BTreeMap<i64, String>,
 }
 
 pub trait RuleDataStore: Send + Sync {
@@ -125,12 +146,12 @@ pub trait RuleDataStore: Send + Sync {
         lease: Millis,
     ) -> impl Future<Output = Result<Option<RescoringRun>>> + Send;
     /// Current points notices (not superseded, valid on `today`) after `after_id`, by id.
-    fn notices_to_rescore(
+    fn holders_to_rescore(
         &self,
         after_id: i64,
         today: &str,
         limit: i64,
-    ) -> impl Future<Output = Result<Vec<PointsNotice>>> + Send;
+    ) -> impl Future<Output = Result<Vec<HolderToRescore>>> + Send;
     /// Open applications after `after_id`, by id, with their applicant's ID number.
     fn applications_to_rescore(
         &self,
@@ -145,6 +166,9 @@ pub trait RuleDataStore: Send + Sync {
         worker: &str,
         at: Millis,
     ) -> impl Future<Output = Result<()>> + Send;
+    /// The names and mobiles of `people`, and the contact mobiles of `employers`, for a
+    /// batch's messages.
+    fn rescoring_contacts(&self, people: &[i64], employers: &[i64]) -> impl Future<Output = Result<Contacts>> + Send;
     /// A run's changes, holders first, in id order.
     fn rescoring_changes(&self, run_id: i64) -> impl Future<Output = Result<Vec<RescoringChange>>> + Send;
     /// The latest rescored total of a notice, if a rescoring changed it: (total, run id).
@@ -263,18 +287,16 @@ macro_rules! rule_data_store {
                 Ok(run)
             }
 
-            async fn notices_to_rescore(&self, after_id: i64, today: &str, limit: i64) -> Result<Vec<PointsNotice>> {
-                let sql = format!(
-                    "SELECT {NOTICE_COLUMNS} FROM points_notices WHERE id > $1 AND superseded_at IS NULL \
-                     AND valid_until >= $2 ORDER BY id LIMIT $3"
-                );
-                let rows: Vec<NoticeRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                    .bind(after_id)
-                    .bind(today)
-                    .bind(limit)
-                    .fetch_all(&self.pool)
-                    .await?;
-                rows.into_iter().map(PointsNotice::try_from).collect()
+            async fn holders_to_rescore(&self, after_id: i64, today: &str, limit: i64) -> Result<Vec<HolderToRescore>> {
+                Ok(sqlx::query_as(
+                    "SELECT id AS notice_id, application_id, holder_id, employer_id, profile FROM points_notices \
+                     WHERE id > $1 AND superseded_at IS NULL AND valid_until >= $2 ORDER BY id LIMIT $3",
+                )
+                .bind(after_id)
+                .bind(today)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?)
             }
 
             async fn applications_to_rescore(&self, after_id: i64, limit: i64) -> Result<Vec<(Application, String)>> {
@@ -318,22 +340,23 @@ macro_rules! rule_data_store {
                 if moved != 1 {
                     return Err(StoreError::Conflict("the rescoring run moved on without this worker"));
                 }
-                for change in &step.changes {
-                    sqlx::query(
+                for chunk in step.changes.chunks(500) {
+                    let mut insert = sqlx::QueryBuilder::new(
                         "INSERT INTO rescoring_changes (run_id, subject, subject_id, person_id, employer_id, \
-                         before_total, after_total, standard) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-                         ON CONFLICT DO NOTHING",
-                    )
-                    .bind(step.run_id)
-                    .bind(&change.subject)
-                    .bind(change.subject_id)
-                    .bind(change.person_id)
-                    .bind(change.employer_id)
-                    .bind(change.before_total)
-                    .bind(change.after_total)
-                    .bind(change.standard)
-                    .execute(&mut *tx)
-                    .await?;
+                         before_total, after_total, standard) ",
+                    );
+                    insert.push_values(chunk, |mut row, change| {
+                        row.push_bind(step.run_id)
+                            .push_bind(change.subject.clone())
+                            .push_bind(change.subject_id)
+                            .push_bind(change.person_id)
+                            .push_bind(change.employer_id)
+                            .push_bind(change.before_total)
+                            .push_bind(change.after_total)
+                            .push_bind(change.standard);
+                    });
+                    insert.push(" ON CONFLICT DO NOTHING");
+                    insert.build().execute(&mut *tx).await?;
                 }
                 for (application_id, total) in &step.claimed_totals {
                     sqlx::query("UPDATE applications SET claimed_total = $1 WHERE id = $2 AND open")
@@ -345,6 +368,32 @@ macro_rules! rule_data_store {
                 insert_messages(&mut tx, &step.messages, at).await?;
                 tx.commit().await?;
                 Ok(())
+            }
+
+            async fn rescoring_contacts(&self, people: &[i64], employers: &[i64]) -> Result<Contacts> {
+                let mut contacts = Contacts::default();
+                for chunk in people.chunks(1_000) {
+                    let mut select =
+                        sqlx::QueryBuilder::new("SELECT user_id, name, mobile FROM applicants WHERE user_id IN (");
+                    let mut ids = select.separated(", ");
+                    for id in chunk {
+                        ids.push_bind(*id);
+                    }
+                    select.push(")");
+                    let rows: Vec<(i64, String, String)> = select.build_query_as().fetch_all(&self.pool).await?;
+                    contacts.people.extend(rows.into_iter().map(|(id, name, mobile)| (id, (name, mobile))));
+                }
+                for chunk in employers.chunks(1_000) {
+                    let mut select = sqlx::QueryBuilder::new("SELECT id, contact_phone FROM employers WHERE id IN (");
+                    let mut ids = select.separated(", ");
+                    for id in chunk {
+                        ids.push_bind(*id);
+                    }
+                    select.push(")");
+                    let rows: Vec<(i64, String)> = select.build_query_as().fetch_all(&self.pool).await?;
+                    contacts.employers.extend(rows);
+                }
+                Ok(contacts)
             }
 
             async fn rescoring_changes(&self, run_id: i64) -> Result<Vec<RescoringChange>> {
@@ -396,9 +445,10 @@ delegate!(RuleDataStore {
     rescoring_runs() -> Result<Vec<RescoringRun>>;
     rescoring_run(id: i64) -> Result<Option<RescoringRun>>;
     claim_rescoring(worker: &str, now: Millis, lease: Millis) -> Result<Option<RescoringRun>>;
-    notices_to_rescore(after_id: i64, today: &str, limit: i64) -> Result<Vec<PointsNotice>>;
+    holders_to_rescore(after_id: i64, today: &str, limit: i64) -> Result<Vec<HolderToRescore>>;
     applications_to_rescore(after_id: i64, limit: i64) -> Result<Vec<(Application, String)>>;
     record_rescoring(step: &RescoringStep, worker: &str, at: Millis) -> Result<()>;
+    rescoring_contacts(people: &[i64], employers: &[i64]) -> Result<Contacts>;
     rescoring_changes(run_id: i64) -> Result<Vec<RescoringChange>>;
     rescored_total(notice_id: i64) -> Result<Option<(i64, i64)>>;
 });

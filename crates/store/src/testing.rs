@@ -50,3 +50,89 @@ impl TestDatabase {
         Ok(())
     }
 }
+
+/// Fills a fresh database with `count` current points notices for benchmarks and tests of
+/// rescoring: one employer, and per holder a user with an applicant record, a granted application and a notice valid
+/// until 2099 whose verified profile is `profile(i)` (`None`: a notice from before profiles
+/// were kept). Rows go in 1 000 at a time, in one transaction.
+pub async fn seed_holders(store: &crate::Store, count: i64, profile: impl Fn(i64) -> Option<String>) -> Result<()> {
+    let quoted = |text: &str| format!("'{}'", text.replace('\'', "''"));
+    let mut statements = vec![
+        "INSERT INTO employers (id, name, credit_code, district, contact_name, contact_phone, status, created_at) \
+         VALUES (1000000, 'bench employer', 'BENCH-CREDIT-CODE', 'pudong', 'hr', '13800009999', 'verified', 0)"
+            .to_string(),
+    ];
+    let first = 1_000_000;
+    for start in (0..count).step_by(1000) {
+        let ids: Vec<i64> = (start..(start + 1000).min(count)).map(|i| first + i).collect();
+        let users: Vec<String> =
+            ids.iter().map(|id| format!("({id}, 'holder-{id}', 'holder {id}', 'x', 'applicant', FALSE, 0)")).collect();
+        statements.push(format!(
+            "INSERT INTO users (id, username, display_name, password_hash, role, must_change_password, created_at) \
+             VALUES {}",
+            users.join(", ")
+        ));
+        let applicants: Vec<String> =
+            ids.iter().map(|id| format!("({id}, 'B{id}', 'holder {id}', '139{:08}', 0)", id % 100_000_000)).collect();
+        statements.push(format!(
+            "INSERT INTO applicants (user_id, id_number, name, mobile, created_at) VALUES {}",
+            applicants.join(", ")
+        ));
+        let applications: Vec<String> = ids
+            .iter()
+            .map(|id| format!("({id}, {id}, 1000000, 'pudong', 'granted', FALSE, '{{}}', '{{}}', 1, 0, 0, 0)"))
+            .collect();
+        statements.push(format!(
+            "INSERT INTO applications (id, applicant_id, employer_id, district, state, open, fields, review, version, \
+             created_at, updated_at, state_since) VALUES {}",
+            applications.join(", ")
+        ));
+        let notices: Vec<String> = ids
+            .iter()
+            .map(|id| {
+                let profile = profile(id - first).map_or_else(|| "NULL".to_string(), |p| quoted(&p));
+                format!(
+                    "({id}, 'B-{id}', 'CODE', {id}, {id}, 1000000, 'pudong', 120, '2099-12-31', 0, '{{}}', {profile})"
+                )
+            })
+            .collect();
+        statements.push(format!(
+            "INSERT INTO points_notices (id, serial, check_code, application_id, holder_id, employer_id, district, \
+             total, valid_until, issued_at, details, profile) VALUES {}",
+            notices.join(", ")
+        ));
+    }
+    macro_rules! run {
+        ($pool:expr) => {{
+            let mut tx = $pool.begin().await?;
+            for statement in &statements {
+                sqlx::raw_sql(sqlx::AssertSqlSafe(statement.as_str())).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+        }};
+    }
+    match store {
+        crate::Store::Sqlite(store) => run!(store.pool),
+        crate::Store::Postgres(store) => {
+            // Explicit ids leave PostgreSQL's sequences behind: move them past the rows.
+            for table in ["employers", "users", "applications", "points_notices"] {
+                statements.push(format!(
+                    "SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"
+                ));
+            }
+            run!(store.pool)
+        }
+    }
+    Ok(())
+}
+
+/// Removes every notice's verified profile, as notices issued before profiles were kept
+/// have none (their rescoring reads the facts from the application's events).
+pub async fn forget_notice_profiles(store: &crate::Store) -> Result<()> {
+    const SQL: &str = "UPDATE points_notices SET profile = NULL";
+    match store {
+        crate::Store::Sqlite(store) => sqlx::query(SQL).execute(&store.pool).await.map(|_| ())?,
+        crate::Store::Postgres(store) => sqlx::query(SQL).execute(&store.pool).await.map(|_| ())?,
+    }
+    Ok(())
+}

@@ -289,6 +289,7 @@ async fn contract<S: Repository + ApplicationStore + BlacklistStore>(store: &S) 
         district: District::Pudong,
         total: 135,
         valid_until: "2027-11-28".into(),
+        profile: None,
         details: json!({ "name": "张伟明", "co_residents": [{ "relation": "child", "name": "张小明" }] }),
     };
     let closing = Transition { notice: Some(notice("JF-1")), ..closing };
