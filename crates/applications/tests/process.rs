@@ -1495,3 +1495,30 @@ async fn next_years_holidays_are_published_and_the_centres_clocks_use_them(world
     assert_eq!(other.calendar().covered_until(), day("2028-12-31"));
     assert_eq!(service.rule_files().await.unwrap().get(CALENDAR_FILE), Some(input.text.as_str()));
 }
+
+on_both_databases!(two_publications_on_one_version_at_once_one_wins);
+async fn two_publications_on_one_version_at_once_one_wins(world: World) {
+    use jifen_applications::PublicationInput;
+    let service = &world.service;
+    let store = &service.store;
+    let admin = Actor::from(&store.create_user(&user("admin", Role::Admin, None), 0, &entry()).await.unwrap());
+    let figure = |monthly: &str| PublicationInput {
+        kind: "wage".into(),
+        series: "points_reference".into(),
+        month: "2026-07".into(),
+        monthly: monthly.into(),
+        source_key: "base-notices".into(),
+        confidence: "medium".into(),
+        reason: "同时发布".into(),
+        ..PublicationInput::default()
+    };
+    let (first, second) = (figure("12000"), figure("12500"));
+    let other = Service::new(store.clone()).unwrap();
+    let (a, b) = tokio::join!(service.publish_rules(&admin, &first, 0), other.publish_rules(&admin, &second, 0));
+    let outcomes = [a.is_ok(), b.is_ok()];
+    assert_eq!(outcomes.iter().filter(|ok| **ok).count(), 1, "exactly one wins: {outcomes:?}");
+    let refused = if a.is_ok() { b.unwrap_err() } else { a.unwrap_err() };
+    assert_eq!(refused.code(), "rules_published_meanwhile");
+    assert_eq!(store.rule_publications().await.unwrap().len(), 1);
+    assert_eq!(store.rescoring_runs().await.unwrap().len(), 1);
+}
