@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # The application process under load over HTTP (issue #15): release `jifen serve` on
-# 127.0.0.1, and the load client (crates/web/examples/load.rs) preparing its own clerk,
+# 127.0.0.1, and the load client (crates/web/examples/load.rs) preparing its own staff,
 # employers and people, then CLIENTS people at once carrying applications through every step
 # (start, draft, the checklist's scans uploaded with the form, submit, return, submit again,
-# approve, file, the form PDF). Each application has its own person (a person holds one open
-# application), so setup signs in APPLICATIONS people (two Argon2 runs each). Prints completed
+# approve, file, the form PDF; then the district centre through its JSON API: the counter's
+# acceptance, the personnel file requested and arrived, the verification, the review, the
+# supervisor's grant; and the points notice PDF). Each application has its own person (a
+# person holds one open application), so setup signs in APPLICATIONS people (two Argon2 runs
+# each). Prints completed
 # applications per second and p50/p99 per step; fails on any 5xx, any unexpected answer, or
 # an acknowledged step missing from the database afterwards.
 #
@@ -81,10 +84,21 @@ serve() {
   exit 1
 }
 
-# clerk_password ARGS…: creates the district clerk; prints its initial password.
-clerk_password() {
-  env -u JIFEN_DATABASE_URL -u JIFEN_CONFIG "$jifen" admin create-user --username clerk --role clerk \
+# staff_password ROLE ARGS…: creates the district's member of staff called ROLE (clerk,
+# reviewer, supervisor); prints the initial password.
+staff_password() {
+  local role="$1"
+  shift
+  env -u JIFEN_DATABASE_URL -u JIFEN_CONFIG "$jifen" admin create-user --username "$role" --role "$role" \
     --district pudong "$@" | sed -n 's/.*initial password: //p'
+}
+
+# staff ARGS…: the centre's three members of staff, as the load client's flags.
+staff() {
+  staff_flags=()
+  for role in clerk reviewer supervisor; do
+    staff_flags+=("--$role-password" "$(staff_password "$role" "$@")")
+  done
 }
 
 echo "load: $clients clients, at most $applications applications or $seconds s, $(nproc) cores"
@@ -93,10 +107,10 @@ for db in $databases; do
     sqlite)
       echo "== SQLite, one server"
       data="$work/sqlite"
-      password="$(clerk_password --data-dir "$data")"
+      staff --data-dir "$data"
       serve "$data"
       "$load" --base "$base" --sms-log "$data/sms.log" --database "$data/jifen.sqlite" \
-        --clerk-password "$password" --clients "$clients" --applications "$applications" \
+        "${staff_flags[@]}" --clients "$clients" --applications "$applications" \
         --seconds "$seconds" "${lean[@]}"
       ;;
     postgres)
@@ -104,12 +118,12 @@ for db in $databases; do
       database="jifen_load_$$_$(date +%s)"
       psql -q "$pg_admin" -c "CREATE DATABASE $database" >/dev/null
       url="${pg_admin%/*}/$database"
-      password="$(clerk_password --data-dir "$work/pg-1" --database-url "$url")"
+      staff --data-dir "$work/pg-1" --database-url "$url"
       serve "$work/pg-1" --database-url "$url"
       first="$base"
       serve "$work/pg-2" --database-url "$url"
       "$load" --base "$first" --base "$base" --sms-log "$work/pg-1/sms.log" --sms-log "$work/pg-2/sms.log" \
-        --database "$url" --clerk-password "$password" --clients "$clients" \
+        --database "$url" "${staff_flags[@]}" --clients "$clients" \
         --applications "$applications" --seconds "$seconds" "${lean[@]}"
       ;;
     *)

@@ -1,15 +1,19 @@
 //! The application process under load, over HTTP, as browsers drive it (run by
 //! `bench/process-load.sh`, which starts the servers; see BENCHMARKS.md).
 //!
-//! Setup, all over HTTP: the district clerk (made by `jifen admin create-user`) signs in with
-//! its initial password and changes it; employers sign up and the clerk verifies them; each
+//! Setup, all over HTTP: the district centre's clerk, reviewer and supervisor (made by `jifen
+//! admin create-user`) sign in with their initial passwords and change them, and take tokens
+//! of the JSON API; employers sign up and the clerk verifies them; each
 //! employer's HR agent signs in and imports a CSV roster of new people; each person signs in
 //! with the initial password from the SMS log and changes it.
 //!
 //! Then `--clients` people at once each carry applications through every step, one after
 //! another, until `--applications` are done or `--seconds` have passed: start, save a draft,
 //! submit, returned by the employer with a comment on a field, submitted again, approved,
-//! filed, and the printed form downloaded. By default each move is followed by the page it
+//! filed, and the printed form downloaded; then the centre through its JSON API (the counter
+//! accepts, the reviewer requests the personnel file, records its arrival and the
+//! verification, finishes the review, the supervisor grants) and the employer prints the
+//! points notice. By default each move is followed by the page it
 //! redirects to, and a party reads the page before its move (as a browser does: `view`);
 //! `--lean` sends only the moves (the version is tracked by the client).
 //!
@@ -35,6 +39,10 @@ struct Options {
     database: String,
     clerk: String,
     clerk_password: String,
+    /// The district centre's reviewer and supervisor (initial passwords), for the steps
+    /// after filing.
+    reviewer_password: String,
+    supervisor_password: String,
     employers: usize,
     clients: usize,
     applications: u64,
@@ -49,6 +57,8 @@ fn options() -> Outcome<Options> {
         database: String::new(),
         clerk: "clerk".into(),
         clerk_password: String::new(),
+        reviewer_password: String::new(),
+        supervisor_password: String::new(),
         employers: 4,
         clients: 32,
         applications: 2000,
@@ -68,6 +78,8 @@ fn options() -> Outcome<Options> {
             "--database" => o.database = value,
             "--clerk" => o.clerk = value,
             "--clerk-password" => o.clerk_password = value,
+            "--reviewer-password" => o.reviewer_password = value,
+            "--supervisor-password" => o.supervisor_password = value,
             "--employers" => o.employers = value.parse()?,
             "--clients" => o.clients = value.parse()?,
             "--applications" => o.applications = value.parse()?,
@@ -75,9 +87,10 @@ fn options() -> Outcome<Options> {
             other => return Err(format!("unknown option {other}").into()),
         }
     }
-    if o.bases.is_empty() || o.sms_logs.is_empty() || o.database.is_empty() || o.clerk_password.is_empty() {
-        return Err("give --base URL (one per server), --sms-log FILE (each server's), --database PATH_OR_URL \
-                    and --clerk-password"
+    let passwords = [&o.clerk_password, &o.reviewer_password, &o.supervisor_password];
+    if o.bases.is_empty() || o.sms_logs.is_empty() || o.database.is_empty() || passwords.iter().any(|p| p.is_empty()) {
+        return Err("give --base URL (one per server), --sms-log FILE (each server's), --database PATH_OR_URL, \
+                    --clerk-password, --reviewer-password and --supervisor-password"
             .into());
     }
     for base in &o.bases {
@@ -202,11 +215,40 @@ fn initial_passwords(logs: &[String]) -> BTreeMap<String, String> {
     found
 }
 
-/// Everything before the measured phase; returns each client's (applicant, HR agent).
-async fn setup(o: &Options) -> Outcome<Vec<(Party, Party)>> {
+/// The district centre's staff as machines reach them: bearer tokens of the JSON API.
+struct Centre {
+    client: Client,
+    clerk: String,
+    reviewer: String,
+    supervisor: String,
+}
+
+/// A bearer token for `username` from `POST /api/v1/sessions`.
+async fn api_token(base: &str, username: &str, password: &str) -> Outcome<String> {
+    let body = serde_json::json!({ "username": username, "password": password });
+    let response = Client::new().post(format!("{base}/api/v1/sessions")).json(&body).send().await?;
+    if response.status() != StatusCode::CREATED {
+        return Err(format!("{username}: API sign-in gave {}", response.status()).into());
+    }
+    let answer: serde_json::Value = response.json().await?;
+    Ok(answer["token"].as_str().ok_or("no token")?.to_string())
+}
+
+/// Everything before the measured phase; returns each client's (applicant, HR agent) and
+/// the centre's staff.
+async fn setup(o: &Options) -> Outcome<(Vec<(Party, Party)>, Centre)> {
     let base = |n: usize| o.bases[n % o.bases.len()].clone();
     let people = usize::try_from(o.applications)?;
     let clerk = sign_in(&base(0), &o.clerk, &o.clerk_password, "clerk load password 1", "/home").await?;
+    // The reviewer and the supervisor change their initial passwords in a browser first.
+    sign_in(&base(0), "reviewer", &o.reviewer_password, "reviewer load password 1", "/home").await?;
+    sign_in(&base(0), "supervisor", &o.supervisor_password, "supervisor load password 1", "/home").await?;
+    let centre = Centre {
+        client: Client::new(),
+        clerk: api_token(&base(0), &o.clerk, "clerk load password 1").await?,
+        reviewer: api_token(&base(0), "reviewer", "reviewer load password 1").await?,
+        supervisor: api_token(&base(0), "supervisor", "supervisor load password 1").await?,
+    };
     let agent_password = "agent load password 1";
     for e in 0..o.employers {
         let party = Party { client: browser(), base: base(e), csrf: String::new() };
@@ -300,14 +342,15 @@ async fn setup(o: &Options) -> Outcome<Vec<(Party, Party)>> {
             }
         }
     }
-    Ok(signed_in
+    let pairs = signed_in
         .into_iter()
         .enumerate()
         .map(|(c, person)| {
             let agent = &agents[c % o.employers];
             (person, agent.clone())
         })
-        .collect())
+        .collect();
+    Ok((pairs, centre))
 }
 
 /// Step timings of one client, in microseconds.
@@ -336,6 +379,7 @@ struct Answer {
 struct Runner {
     person: Party,
     agent: Party,
+    centre: Arc<Centre>,
     mobile: String,
     lean: bool,
     timings: Timings,
@@ -398,7 +442,91 @@ impl Runner {
         Ok(version_of(&page).unwrap_or(version + moves))
     }
 
-    /// One application from start to the printed form; the moves acknowledged go to `done`.
+    /// A JSON API request by a member of the centre's staff, timed as `step`; its answer.
+    async fn api(
+        &mut self,
+        step: &'static str,
+        token: &str,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> Outcome<serde_json::Value> {
+        let url = format!("{}/api/v1{path}", self.person.base);
+        let request = match body {
+            Some(body) => self.centre.client.post(url).bearer_auth(token).json(&body),
+            None => self.centre.client.get(url).bearer_auth(token),
+        };
+        let answer = self.timed(step, StatusCode::OK, request.send()).await?;
+        Ok(serde_json::from_slice(&answer.body)?)
+    }
+
+    /// A move through the centre's JSON API; the version after it.
+    async fn centre_move(&mut self, step: &'static str, token: &str, id: i64, body: serde_json::Value) -> Outcome<i64> {
+        let answer = self.api(step, token, &format!("/applications/{id}/actions"), Some(body)).await?;
+        answer["version"].as_i64().ok_or_else(|| format!("{step}: no version in {answer}").into())
+    }
+
+    /// The district centre's half, through its JSON API: the counter accepts with every
+    /// material marked, the reviewer requests the personnel file, records its arrival and the
+    /// verification (the claim confirmed, every check passed), finishes the review, the
+    /// supervisor grants; then the employer prints the points notice.
+    async fn centre(&mut self, path: &str, form: &[(&str, &str)], done: &mut Acknowledged) -> Outcome<()> {
+        let centre = self.centre.clone();
+        let id = done.id;
+        let seen = self.api("centre_view", &centre.clerk, &format!("/applications/{id}"), None).await?;
+        let mut version = seen["version"].as_i64().ok_or("no version")?;
+        let counter: serde_json::Map<String, serde_json::Value> = seen["checklist"]
+            .as_array()
+            .ok_or("no checklist")?
+            .iter()
+            .filter_map(|m| m["material"].as_str())
+            .map(|material| (material.to_string(), serde_json::json!({ "mark": "original" })))
+            .collect();
+        let accept = serde_json::json!({ "action": "accept", "version": version, "counter": counter });
+        version = self.centre_move("accept", &centre.clerk, id, accept).await?;
+        done.actions.push("accept");
+        let request = serde_json::json!({ "action": "request_file", "version": version, "comment": "浦东新区人才服务中心档案室" });
+        version = self.centre_move("file_request", &centre.reviewer, id, request).await?;
+        done.actions.push("request_file");
+        let arrived = serde_json::json!({ "action": "file_arrived", "version": version });
+        version = self.centre_move("file_arrived", &centre.reviewer, id, arrived).await?;
+        done.actions.push("file_arrived");
+        let in_review = self.api("centre_view", &centre.reviewer, &format!("/applications/{id}"), None).await?;
+        let checks: serde_json::Map<String, serde_json::Value> = in_review["checks_needed"]
+            .as_array()
+            .ok_or("no checks")?
+            .iter()
+            .filter_map(|c| c["id"].as_str())
+            .map(|check| (check.to_string(), serde_json::json!({ "result": "passed" })))
+            .collect();
+        let facts: serde_json::Map<String, serde_json::Value> = form
+            .iter()
+            .filter(|(name, _)| !matches!(*name, "csrf" | "version" | "intent"))
+            .map(|(name, value)| (name.to_string(), serde_json::json!(value)))
+            .collect();
+        let items: serde_json::Map<String, serde_json::Value> = jifen_rules::ItemId::ALL
+            .iter()
+            .map(|item| (item.as_str().to_string(), serde_json::json!({ "verdict": "confirmed" })))
+            .collect();
+        let verification = serde_json::json!({ "action": "record_verification", "version": version,
+            "verification": { "fields": facts, "items": items, "checks": checks } });
+        version = self.centre_move("verify", &centre.reviewer, id, verification).await?;
+        done.actions.push("record_verification");
+        let finish = serde_json::json!({ "action": "finish_review", "version": version });
+        version = self.centre_move("review", &centre.reviewer, id, finish).await?;
+        done.actions.push("finish_review");
+        let grant = serde_json::json!({ "action": "grant", "version": version });
+        self.centre_move("decide", &centre.supervisor, id, grant).await?;
+        done.actions.push("grant");
+        let agent = self.agent.clone();
+        let request = agent.client.get(format!("{}{path}/notice.pdf", agent.base)).send();
+        let notice = self.timed("notice", StatusCode::OK, request).await?;
+        if !notice.body.starts_with(b"%PDF") {
+            return Err("notice.pdf is not a PDF".into());
+        }
+        Ok(())
+    }
+
+    /// One application from start to the points notice; the moves acknowledged go to `done`.
     async fn application(&mut self, n: u64, done: &mut Acknowledged) -> Outcome<()> {
         let (person, agent) = (self.person.clone(), self.agent.clone());
         let request =
@@ -477,7 +605,7 @@ impl Runner {
         if !pdf.body.starts_with(b"%PDF") || pdf.status != StatusCode::OK {
             return Err("form.pdf is not a PDF".into());
         }
-        Ok(())
+        self.centre(&path, &form, done).await
     }
 }
 
@@ -545,7 +673,8 @@ async fn main() -> std::process::ExitCode {
 async fn run() -> Outcome<bool> {
     let o = options()?;
     let setup_started = Instant::now();
-    let pairs = setup(&o).await?;
+    let (pairs, centre) = setup(&o).await?;
+    let centre = Arc::new(centre);
     eprintln!(
         "setup: clerk, {} employers, {} people signed in over HTTP in {:.1} s",
         o.employers,
@@ -557,7 +686,7 @@ async fn run() -> Outcome<bool> {
     let started = Instant::now();
     let tasks: Vec<_> = (0..o.clients)
         .map(|_| {
-            let (queue, lean) = (queue.clone(), o.lean);
+            let (queue, lean, centre) = (queue.clone(), o.lean, centre.clone());
             tokio::spawn(async move {
                 let mut timings = Timings::default();
                 let mut acknowledged = Vec::new();
@@ -565,7 +694,7 @@ async fn run() -> Outcome<bool> {
                 while Instant::now() < deadline {
                     let next = queue.lock().ok().and_then(|mut queue| queue.pop());
                     let Some((c, (person, agent))) = next else { break };
-                    let mut runner = Runner { person, agent, mobile: mobile(c), lean, timings };
+                    let mut runner = Runner { person, agent, centre: centre.clone(), mobile: mobile(c), lean, timings };
                     let mut done = Acknowledged { id: 0, actions: vec![] };
                     let outcome = runner.application(u64::try_from(c).unwrap_or(0), &mut done).await;
                     timings = runner.timings;
@@ -607,8 +736,27 @@ async fn run() -> Outcome<bool> {
         completed as f64 / elapsed,
         requests as f64 / elapsed
     );
-    println!("{:<10} {:>8} {:>9} {:>9} {:>9}", "step", "count", "p50 ms", "p99 ms", "max ms");
-    let order = ["start", "draft", "upload", "submit", "return", "resubmit", "approve", "file", "pdf", "view"];
+    println!("{:<12} {:>8} {:>9} {:>9} {:>9}", "step", "count", "p50 ms", "p99 ms", "max ms");
+    let order = [
+        "start",
+        "draft",
+        "upload",
+        "submit",
+        "return",
+        "resubmit",
+        "approve",
+        "file",
+        "pdf",
+        "view",
+        "centre_view",
+        "accept",
+        "file_request",
+        "file_arrived",
+        "verify",
+        "review",
+        "decide",
+        "notice",
+    ];
     let mut worst_p99: f64 = 0.0;
     for step in order {
         let Some(times) = steps.get_mut(step) else { continue };
@@ -616,7 +764,7 @@ async fn run() -> Outcome<bool> {
         let p99 = quantile(times, 990);
         worst_p99 = worst_p99.max(p99);
         println!(
-            "{step:<10} {:>8} {:>9.2} {:>9.2} {:>9.2}",
+            "{step:<12} {:>8} {:>9.2} {:>9.2} {:>9.2}",
             times.len(),
             quantile(times, 500),
             p99,
@@ -626,7 +774,7 @@ async fn run() -> Outcome<bool> {
     let mut all: Vec<u64> = steps.values().flatten().copied().collect();
     all.sort_unstable();
     println!(
-        "{:<10} {:>8} {:>9.2} {:>9.2} {:>9.2}",
+        "{:<12} {:>8} {:>9.2} {:>9.2} {:>9.2}",
         "all",
         all.len(),
         quantile(&all, 500),
