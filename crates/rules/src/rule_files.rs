@@ -459,6 +459,9 @@ mod tests {
         let mut files = RuleFiles::embedded();
         files.set(AVERAGE_WAGE_FILE, &with_wage_figure(EMBEDDED_AVERAGE_WAGE, &unknown).unwrap()).unwrap();
         assert!(files.load().unwrap_err().to_string().contains("unknown source"));
+        let mut twice = RuleFiles::embedded();
+        twice.set("sh-2027.toml", RuleFiles::embedded().get("sh-2023.toml").unwrap()).unwrap();
+        assert!(twice.load().unwrap_err().to_string().contains("already that of sh-2023.toml"));
         assert!(RuleFiles::embedded().set("../etc/passwd", "").is_err());
         assert!(RuleFiles::embedded().set("SH.toml", "").is_err());
         assert!(RuleFiles::embedded().set("sh-2027.toml", "").is_ok());

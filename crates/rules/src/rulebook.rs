@@ -443,8 +443,11 @@ impl RuleBook {
         let mut tables = BTreeMap::new();
         for (name, text) in files {
             let table: toml::Table = toml::from_str(text).map_err(|e| invalid(name, e.to_string()))?;
-            let id = table.get("id").and_then(|v| v.as_str()).ok_or_else(|| invalid(name, "missing id"))?;
-            tables.insert(id.to_string(), ((*name).to_string(), table));
+            let id = table.get("id").and_then(|v| v.as_str()).ok_or_else(|| invalid(name, "missing id"))?.to_string();
+            if let Some((other, _)) = tables.get(&id) {
+                return Err(invalid(name, format!("the id \"{id}\" is already that of {other}")));
+            }
+            tables.insert(id, ((*name).to_string(), table));
         }
         let mut rule_sets = Vec::new();
         for (id, (name, _)) in &tables {
