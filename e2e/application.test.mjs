@@ -468,4 +468,50 @@ describe('an application from account creation to the printed form, in Chinese',
     assert.equal(await stateText(impartial), '复核维持原决定');
     await smsTo(server.dataDir, ZHANG.mobile, /复核已办结/);
   });
+
+  test('an administrator corrects a value; the holder falls below the standard and is told', async () => {
+    const created = execFileSync(jifenBin, ['admin', 'create-user', '--username', 'root', '--role', 'admin'], {
+      cwd: serverDir,
+      env: { ...process.env, JIFEN_DATA_DIR: server.dataDir },
+      encoding: 'utf8',
+    });
+    const initial = /initial password: (\S+)/.exec(created)[1];
+    const admin = await person('root');
+    await signIn(admin, server.base, 'root', initial);
+    await changePassword(admin, initial, 'root password 9');
+    await admin.goto(`${server.base}/admin/rules?file=sh-2023.toml#file`);
+    const file = admin.locator('#file');
+    const text = await file.locator('textarea[name=text]').inputValue();
+    assert.match(text, /bachelor_with_degree = 90/);
+    await file.locator('textarea[name=text]').fill(text.replace('bachelor_with_degree = 90', 'bachelor_with_degree = 70'));
+    await file.locator('input[name=effective_from]').fill('2023-01-01');
+    await file.locator('input[name=source]').fill('沪人社规〔2022〕41号（更正）');
+    await file.locator('select[name=confidence]').selectOption('high');
+    await file.locator('textarea[name=reason]').fill('本科学士学位分值更正');
+    await Promise.all([admin.waitForURL(/\/admin\/rules\/preview$/), file.getByRole('button', { name: '预览变化' }).click()]);
+    const preview = await admin.locator('main').innerText();
+    assert.match(preview, /sh-2023 › education\.points/);
+    assert.match(preview, new RegExp(`持证人\\s+${ZHANG.name}[\\s\\S]*达到标准 → 未达标准`));
+    await shot(admin, 'rules-preview-holder-zh');
+    await Promise.all([admin.waitForURL(/\/admin\/rules\/runs\/\d+$/), admin.getByRole('button', { name: '确认发布' }).click()]);
+    // `jifen serve` carries the run on in the background; its page refreshes itself.
+    let crossing = '';
+    for (let tries = 0; tries < 30 && !crossing.includes(ZHANG.name); tries += 1) {
+      await admin.waitForTimeout(500);
+      crossing = await admin.locator('#crossing').innerText().catch(() => '');
+    }
+    assert.match(crossing, new RegExp(`${ZHANG.name}[\\s\\S]*未达标准`));
+    await shot(admin, 'rules-rescored-zh');
+    await smsTo(server.dataDir, ZHANG.mobile, /重新计算为 \d+ 分.*低于标准分值/);
+    await smsTo(server.dataDir, '13800000000', /重新计算为 \d+ 分.*低于标准分值/);
+
+    // The holder sees it on their home page, beside the notice's verified score.
+    const zhang = people.zhang;
+    await zhang.goto(`${server.base}/home`);
+    const rescored = await zhang.locator('#rescored').innerText();
+    const total = Number(/重新计算：\s*(\d+)/.exec(rescored)[1]);
+    assert.ok(total < 120, `rescored ${total}`);
+    assert.doesNotMatch(await zhang.locator('#my-application').innerText(), /等待/, 'a decided application waits for nobody');
+    await shot(zhang, 'rules-rescored-holder-zh');
+  });
 });

@@ -310,7 +310,7 @@ pub async fn home(
                 section.summary id="my-application" {
                     p { a href=(format!("/applications/{}", latest.id)) { (t(lang, "积分申请", "Application")) " #" (latest.id) } " · "
                         (t(lang, "当前状态：", "Now: ")) strong { (state.workflow.state_title(&latest.state, lang).unwrap_or(&latest.state)) }
-                        @if let Some(current) = state.workflow.state(&latest.state) { " · " (t(lang, "等待：", "waiting for: ")) (current.waiting_for.name(lang)) }
+                        @if let Some(current) = state.workflow.state(&latest.state).filter(|s| !s.is_final) { " · " (t(lang, "等待：", "waiting for: ")) (current.waiting_for.name(lang)) }
                     }
                 }
             }

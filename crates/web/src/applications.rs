@@ -342,7 +342,8 @@ fn progress(state: &AppState, view: &ApplicationView, lang: Lang) -> Markup {
         section.summary id="progress" {
             p { (t(lang, "当前状态：", "Now: ")) strong id="state" { (workflow.state_title(&application.state, lang).unwrap_or(&application.state)) } }
             @if let Some(current) = current {
-                p { (t(lang, "等待：", "Waiting for: ")) (current.waiting_for.name(lang))
+                // A final state waits for nobody (a reconsideration is started from it).
+                @if !current.is_final { p { (t(lang, "等待：", "Waiting for: ")) (current.waiting_for.name(lang))
                     @if current.waiting_for.is_district_staff() { "（" (application.district.name(lang)) (t(lang, "人才服务中心", " centre")) "）" }
                     @if let Some(due) = due {
                         @if due.employer_deadline { (t(lang, "，补正期限 ", "; deadline ")) (due.date) (t(lang, "（期间中心时限暂停）", " (the centre's clock stops meanwhile)")) }
@@ -350,7 +351,7 @@ fn progress(state: &AppState, view: &ApplicationView, lang: Lang) -> Markup {
                         @if due.overdue { " " strong.status.missing id="overdue" { (t(lang, "已逾期", "overdue")) } }
                     }
                     (t(lang, "（自 ", " (since ")) (shanghai_time(application.state_since)) (t(lang, " 起）", ")"))
-                }
+                } }
                 @if !next.is_empty() { p { (t(lang, "下一步：", "Next: ")) (next.join(t(lang, " 或 ", " or "))) } }
                 @if current.id == "filed" {
                     p { (t(lang, "请单位打印申请表、加盖公章，连同材料清单所列材料送达", "Print the form, stamp it, and take it with the listed materials to the "))

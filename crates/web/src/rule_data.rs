@@ -399,7 +399,7 @@ fn preview_page(lang: Lang, signed: &SignedIn, form: &RulesForm, preview: &RuleP
         p { (preview.publication.file_name) "：" (preview.publication.summary) }
         section.summary {
             h3 { (t(lang, "变化的数值", "Values that change")) }
-            div.scroll { table.cards {
+            div.scroll { table.cards.changes {
                 thead { tr { th { (t(lang, "位置", "Where")) } th { (t(lang, "原值", "Before")) } th { (t(lang, "新值", "After")) } } }
                 tbody { @for change in &preview.changes { tr {
                     td data-label=(t(lang, "位置", "Where")) { code { (change.path) } }
@@ -477,7 +477,8 @@ fn run_body(lang: Lang, report: &RescoringReport) -> Markup {
         h2 { (t(lang, "重新计算 #", "Rescoring #")) (run.id) }
         @for p in &report.publications { p { (t(lang, "第 ", "Version ")) (p.id) (t(lang, " 版：", ": ")) (p.file_name) " — " (p.summary) } }
         p id="progress" {
-            progress value=(run.done) max=(run.total().max(1)) {}
+            // A finished run is full even with nobody to rescore.
+            progress value=(if running { run.done } else { run.total().max(1) }) max=(run.total().max(1)) {}
             " " (run.done) " / " (run.total()) " · " (run_state(lang, run))
         }
         h3 { (t(lang, "跨越标准分值的人（已短信告知本人和单位）", "Who crosses the standard (told by SMS, with their employer)")) }
