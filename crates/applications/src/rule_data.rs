@@ -45,6 +45,8 @@ pub(crate) struct LoadedRules {
     refresh_every: Duration,
     /// Every version loaded so far, so that none is loaded (and kept) twice.
     versions: Mutex<BTreeMap<i64, DataVersion>>,
+    /// A version that did not load, so that it is reported once, not on every request.
+    failed: Mutex<Option<i64>>,
 }
 
 impl LoadedRules {
@@ -54,6 +56,7 @@ impl LoadedRules {
             checked_at: Mutex::new(None),
             refresh_every,
             versions: Mutex::new(BTreeMap::from([(0, data)])),
+            failed: Mutex::new(None),
         }
     }
 
@@ -219,7 +222,8 @@ impl Service {
 
     async fn load_latest_rules(&self) -> Result<(), ServiceError> {
         let version = self.store.rule_data_version().await?;
-        if version == self.rules.version() {
+        let failed = *self.rules.failed.lock().unwrap_or_else(|p| p.into_inner());
+        if version == self.rules.version() || failed == Some(version) {
             return Ok(());
         }
         match self.data_at(version).await {
@@ -233,6 +237,9 @@ impl Service {
             }
             Err(error) => {
                 tracing::error!(version, %error, "published rule data does not load; the server keeps its rule data");
+                if !matches!(error, ServiceError::Store(_)) {
+                    *self.rules.failed.lock().unwrap_or_else(|p| p.into_inner()) = Some(version);
+                }
                 Err(error)
             }
         }

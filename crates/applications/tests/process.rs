@@ -1523,3 +1523,26 @@ async fn two_publications_on_one_version_at_once_one_wins(world: World) {
     assert_eq!(store.rule_publications().await.unwrap().len(), 1);
     assert_eq!(store.rescoring_runs().await.unwrap().len(), 1);
 }
+
+on_both_databases!(a_published_version_that_no_longer_loads_is_reported_once_and_the_server_keeps_its_data);
+async fn a_published_version_that_no_longer_loads_is_reported_once_and_the_server_keeps_its_data(world: World) {
+    let service = world.service.clone().with_rules_refresh(std::time::Duration::ZERO);
+    let store = &service.store;
+    let admin = store.create_user(&user("admin", Role::Admin, None), 0, &entry()).await.unwrap();
+    // Written past the service's checks, as a version an older release accepted might be.
+    let broken = NewRulePublication {
+        file_name: "sh-2023.toml".into(),
+        text: "id = \"sh-2023\"\n".into(),
+        summary: "broken".into(),
+        effective_from: "2023-01-01".into(),
+        source: "test".into(),
+        confidence: "low".into(),
+        reason: "test".into(),
+        published_by: admin.id,
+    };
+    store.publish_rules(&[broken], 0, "2026-01-01", 0, &entry()).await.unwrap();
+    let refused = service.refresh_rules().await.unwrap_err();
+    assert!(refused.to_string().contains("sh-2023"), "{refused}");
+    service.refresh_rules().await.expect("reported once, then the server goes on");
+    assert_eq!(service.book().rule_set("sh-2023").unwrap().standard_score.value, 120, "the data it had");
+}
