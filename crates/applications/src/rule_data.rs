@@ -4,7 +4,7 @@
 //! source, confidence and reason. It passes the checks the embedded data passes, a preview
 //! shows what changes and for whom, and once published every server on the database scores
 //! with it: each one compares the rule data's version (the latest publication's id) with its
-//! own at most every [`RULES_REFRESH`] and loads the new version when it differs.
+//! own every [`RULES_REFRESH`], in the background, and loads the new version when it differs.
 //!
 //! Each version a server loads is kept for the life of the process (`&'static`, as the
 //! embedded data is), so that scores and explanations can borrow it freely; publications are
@@ -218,6 +218,19 @@ impl Service {
             return Ok(());
         }
         self.load_latest_rules().await
+    }
+
+    /// Asks for newly published rule data every [`RULES_REFRESH`] (the interval this service
+    /// was made with, 50 ms at least), for as long as the server runs; a database that does
+    /// not answer is reported and asked again.
+    pub async fn keep_rules_fresh(self) {
+        let every = self.rules.refresh_every.max(Duration::from_millis(50));
+        loop {
+            tokio::time::sleep(every).await;
+            if let Err(error) = self.refresh_rules().await {
+                tracing::warn!(%error, "could not check for newly published rule data");
+            }
+        }
     }
 
     async fn load_latest_rules(&self) -> Result<(), ServiceError> {

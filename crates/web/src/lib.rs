@@ -99,20 +99,6 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 const CSP: &str = "default-src 'self'; script-src 'self'; object-src 'none'; style-src 'self'; img-src 'self' data:; \
 frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
-/// Before each request: the rule data published on any server is the data this request
-/// scores with (the service asks the database at most every `RULES_REFRESH`). A database
-/// that does not answer leaves the server with the rule data it has.
-async fn current_rules(
-    axum::extract::State(state): axum::extract::State<AppState>,
-    request: Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    if let Err(error) = state.service.refresh_rules().await {
-        tracing::warn!(%error, "could not check for newly published rule data");
-    }
-    next.run(request).await
-}
-
 pub fn router(state: AppState) -> Router {
     let metrics = state.metrics.clone();
     let secure_cookies = state.secure_cookies;
@@ -121,7 +107,6 @@ pub fn router(state: AppState) -> Router {
         .fallback(page_not_found)
         .layer(DefaultBodyLimit::max(api::BODY_LIMIT))
         .layer(axum::middleware::from_fn_with_state(state.clone(), session::show_viewer))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), current_rules))
         .with_state(state)
         .layer(axum::middleware::from_fn(lang::remember))
         .layer(axum::middleware::from_fn(move |request, next| privacy::protect(secure_cookies, request, next)))
@@ -202,8 +187,13 @@ async fn metrics_text(axum::extract::State(state): axum::extract::State<AppState
 
 /// Serves until ctrl-c or SIGTERM, then finishes the requests in flight.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    // Rule data published on any server is this one's within RULES_REFRESH: asked for in the
+    // background, so that no request pays for it.
+    let fresh_rules = tokio::spawn(state.service.clone().keep_rules_fresh());
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await
+    let served = axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await;
+    fresh_rules.abort();
+    served
 }
 
 async fn shutdown_signal() {
