@@ -13,7 +13,6 @@
 use crate::error::ServiceError;
 use crate::{Actor, Service, sms};
 use chrono::NaiveDate;
-use jifen_domain::Role;
 use jifen_domain::application::score_claim;
 use jifen_domain::form::Fields;
 use jifen_ids::ResidentIdNumber;
@@ -326,19 +325,15 @@ impl Service {
         }
     }
 
-    fn rescoring_reader(actor: &Actor) -> Result<(), ServiceError> {
-        if actor.role == Role::Admin { Ok(()) } else { Err(ServiceError::Forbidden) }
-    }
-
     /// Every run, the newest first.
     pub async fn rescoring_runs(&self, actor: &Actor) -> Result<Vec<RescoringRun>, ServiceError> {
-        Self::rescoring_reader(actor)?;
+        Self::administrator(actor)?;
         Ok(self.store.rescoring_runs().await?)
     }
 
     /// A run, what it publishes and what it changed so far.
     pub async fn rescoring_report(&self, actor: &Actor, run_id: i64) -> Result<RescoringReport, ServiceError> {
-        Self::rescoring_reader(actor)?;
+        Self::administrator(actor)?;
         let run = self.store.rescoring_run(run_id).await?.ok_or(ServiceError::NotFound)?;
         let publications = self
             .store

@@ -12,7 +12,6 @@
 
 use crate::error::ServiceError;
 use crate::{Actor, Service, audit};
-use jifen_domain::Role;
 use jifen_domain::application::Problem;
 use jifen_domain::working_days::{EMBEDDED_CALENDAR, WorkingCalendar};
 use jifen_rules::{
@@ -279,13 +278,9 @@ impl Service {
         }))
     }
 
-    fn rule_administrator(actor: &Actor) -> Result<(), ServiceError> {
-        if actor.role == Role::Admin { Ok(()) } else { Err(ServiceError::Forbidden) }
-    }
-
     /// Every publication, the newest first, for the history.
     pub async fn rule_publications(&self, actor: &Actor) -> Result<Vec<RulePublication>, ServiceError> {
-        Self::rule_administrator(actor)?;
+        Self::administrator(actor)?;
         let mut publications = self.store.rule_publications().await?;
         publications.reverse();
         Ok(publications)
@@ -300,7 +295,7 @@ impl Service {
     /// Checks a publication and shows what it changes: the values, and the holders and open
     /// applications whose total moves.
     pub async fn preview_rules(&self, actor: &Actor, input: &PublicationInput) -> Result<RulePreview, ServiceError> {
-        Self::rule_administrator(actor)?;
+        Self::administrator(actor)?;
         let version = self.store.rule_data_version().await?;
         let publications = self.store.rule_publications().await?;
         let files = files_at(&publications, version)?;
@@ -350,7 +345,7 @@ impl Service {
         files: &[(String, String)],
         reason: &str,
     ) -> Result<(usize, Option<RescoringRun>), ServiceError> {
-        Self::rule_administrator(actor)?;
+        Self::administrator(actor)?;
         let version = self.store.rule_data_version().await?;
         let current = files_at(&self.store.rule_publications().await?, version)?;
         let mut candidate = current.clone();

@@ -30,7 +30,8 @@ pub enum StaffChange {
 }
 
 impl Service {
-    fn administrator(actor: &Actor) -> Result<(), ServiceError> {
+    /// Administrators only (staff, rule data, rescoring); everyone else is forbidden.
+    pub(crate) fn administrator(actor: &Actor) -> Result<(), ServiceError> {
         if actor.role == Role::Admin { Ok(()) } else { Err(ServiceError::Forbidden) }
     }
 
