@@ -12,6 +12,7 @@ use jifen_applications::{Actor, Service};
 use jifen_domain::form::Fields;
 use jifen_domain::{District, Role};
 use jifen_ids::{CreditCode, ResidentIdNumber};
+use jifen_store::prelude::*;
 use jifen_store::*;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};

@@ -13,7 +13,8 @@
 
 use jifen_applications::{Actor, PublicationInput, Service};
 use jifen_domain::Role;
-use jifen_store::{AuditEntry, NewUser, Repository, RuleDataStore, Store};
+use jifen_store::prelude::*;
+use jifen_store::{AuditEntry, NewUser, Store};
 use std::time::Instant;
 
 /// A holder born 1985–1994 with an associate degree and insurance since 2022 at a base

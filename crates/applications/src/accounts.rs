@@ -11,9 +11,10 @@ use jifen_domain::Role;
 use jifen_domain::application::{Problem, is_mobile};
 use jifen_domain::roster::{self, RosterRow};
 use jifen_ids::ResidentIdNumber;
+use jifen_store::prelude::*;
 use jifen_store::{
-    ApplicationStore, Employer, EmployerStatus, ImportJob, ImportStatus, LinkStatus, Millis, NewApplicant,
-    RegisteredApplicant, Registration, Repository, now_millis,
+    Employer, EmployerStatus, ImportJob, ImportStatus, LinkStatus, Millis, NewApplicant, RegisteredApplicant,
+    Registration, now_millis,
 };
 use serde_json::json;
 

@@ -9,7 +9,8 @@ use crate::{Actor, Service, audit};
 use chrono::{NaiveDate, TimeDelta};
 use jifen_domain::Role;
 use jifen_domain::application::Problem;
-use jifen_store::{ApplicationStore, AuditQuery, AuditRecord, AuditStore, Millis, Repository};
+use jifen_store::prelude::*;
+use jifen_store::{AuditQuery, AuditRecord, Millis};
 use serde_json::json;
 
 /// The most entries one search shows or exports.

@@ -15,9 +15,9 @@ use jifen_domain::Role;
 use jifen_domain::blacklist_rules::BlacklistRules;
 use jifen_domain::form::Fields;
 use jifen_rules::Lang;
+use jifen_store::prelude::*;
 use jifen_store::{
-    ApplicationStore, BlacklistEntry, BlacklistEvent, BlacklistQuery, BlacklistStore, BlacklistSubject,
-    NewBlacklistEntry, Repository, StoreError, now_millis,
+    BlacklistEntry, BlacklistEvent, BlacklistQuery, BlacklistSubject, NewBlacklistEntry, StoreError, now_millis,
 };
 use serde_json::json;
 

@@ -17,10 +17,8 @@ use jifen_domain::workflow::{Action, CounterOutcome};
 use jifen_domain::{Role, clock};
 use jifen_ids::ResidentIdNumber;
 use jifen_rules::{Context, ItemId, Lang};
-use jifen_store::{
-    Applicant, Application, ApplicationEvent, ApplicationListing, ApplicationStore, Employer, Repository, StaffStore,
-    User, now_millis,
-};
+use jifen_store::prelude::*;
+use jifen_store::{Applicant, Application, ApplicationEvent, ApplicationListing, Employer, User, now_millis};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::BTreeMap;

@@ -22,7 +22,8 @@ use crate::error::ServiceError;
 use crate::{Actor, Service};
 use chrono::NaiveDate;
 use jifen_domain::{District, Role, clock};
-use jifen_store::{ApplicationStore, Millis, PointsNotice};
+use jifen_store::prelude::*;
+use jifen_store::{Millis, PointsNotice};
 use std::collections::BTreeMap;
 
 /// How far ahead renewals count as due.

@@ -5,7 +5,8 @@
 use crate::error::ServiceError;
 use crate::{Actor, Service, audit, sms};
 use jifen_domain::Role;
-use jifen_store::{ApplicationStore, EmployerStatus, Repository, StoreError, now_millis};
+use jifen_store::prelude::*;
+use jifen_store::{EmployerStatus, StoreError, now_millis};
 use serde_json::json;
 
 /// The longest reason for a rejection (the SMS quotes its start).

@@ -12,7 +12,8 @@ use crate::{Actor, Service, sms};
 use chrono::{Days, Months, NaiveDate};
 use jifen_domain::application::is_form_field;
 use jifen_domain::{ApplicationKind, Role};
-use jifen_store::{Application, ApplicationStore, PointsNotice, Repository, now_millis};
+use jifen_store::prelude::*;
+use jifen_store::{Application, PointsNotice, now_millis};
 use serde_json::json;
 
 /// Renewal opens this many months before a notice's last valid day.

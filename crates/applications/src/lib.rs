@@ -63,6 +63,7 @@ use jifen_domain::workflow::Workflow;
 use jifen_domain::working_days::WorkingCalendar;
 use jifen_domain::{District, Role};
 use jifen_rules::RuleBook;
+use jifen_store::prelude::*;
 use jifen_store::{Store, User};
 
 /// Who is acting: the signed-in user, as the process sees them.
@@ -107,13 +108,11 @@ pub struct Service {
 impl Service {
     /// Whether the database takes a committed write now (the health check's question).
     pub async fn probe_write(&self) -> Result<(), jifen_store::StoreError> {
-        use jifen_store::Repository;
         self.store.probe_write(jifen_store::now_millis()).await
     }
 
     /// How the SMS outbox is keeping up.
     pub async fn outbox_health(&self) -> Result<jifen_store::OutboxHealth, jifen_store::StoreError> {
-        use jifen_store::Repository;
         self.store.outbox_health().await
     }
 }

@@ -5,7 +5,8 @@
 
 use crate::error::ServiceError;
 use crate::{Actor, Service, audit};
-use jifen_store::{ApplicationStore, NewUpload, Upload, now_millis};
+use jifen_store::prelude::*;
+use jifen_store::{NewUpload, Upload, now_millis};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 

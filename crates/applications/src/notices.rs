@@ -13,7 +13,8 @@ use jifen_domain::clock;
 use jifen_ids::ResidentIdNumber;
 use jifen_pdf::{Block, Document, SealBox};
 use jifen_rules::Lang;
-use jifen_store::{Applicant, Application, ApplicationStore, Employer, NewPointsNotice, PointsNotice};
+use jifen_store::prelude::*;
+use jifen_store::{Applicant, Application, Employer, NewPointsNotice, PointsNotice};
 use serde_json::json;
 
 use crate::centre::Verification;

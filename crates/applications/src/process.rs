@@ -14,9 +14,10 @@ use jifen_domain::workflow::{Action, DocumentKind, TransitionError};
 use jifen_domain::{ApplicationKind, Role};
 use jifen_ids::ResidentIdNumber;
 use jifen_rules::{Context, Evaluation, Lang};
+use jifen_store::prelude::*;
 use jifen_store::{
-    Applicant, Application, ApplicationEvent, ApplicationListing, ApplicationStore, Draft, Employer, EmployerStatus,
-    NewApplication, Repository, StoreError, Transition, Upload, now_millis,
+    Applicant, Application, ApplicationEvent, ApplicationListing, Draft, Employer, EmployerStatus, NewApplication,
+    StoreError, Transition, Upload, now_millis,
 };
 use serde_json::json;
 use std::collections::BTreeMap;

@@ -17,9 +17,9 @@ use jifen_domain::application::score_claim;
 use jifen_domain::form::Fields;
 use jifen_ids::ResidentIdNumber;
 use jifen_rules::{Context, Profile, RuleBook};
+use jifen_store::prelude::*;
 use jifen_store::{
-    Application, ApplicationStore, HolderToRescore, Millis, RescoringChange, RescoringRun, RescoringStep,
-    RuleDataStore, RulePublication, now_millis,
+    Application, HolderToRescore, Millis, RescoringChange, RescoringRun, RescoringStep, RulePublication, now_millis,
 };
 
 /// Subjects rescored per transaction.

@@ -18,9 +18,9 @@ use crate::{Service, sms};
 use jifen_domain::application::{Problem, is_mobile};
 use jifen_domain::{District, Role, text};
 use jifen_ids::{CreditCode, ResidentIdNumber};
+use jifen_store::prelude::*;
 use jifen_store::{
-    ApplicationStore, AuditEntry, Employer, EmployerStatus, Millis, NewEmployer, NewUser, Repository, Session,
-    StoreError, User, now_millis,
+    AuditEntry, Employer, EmployerStatus, Millis, NewEmployer, NewUser, Session, StoreError, User, now_millis,
 };
 use serde_json::json;
 use std::net::IpAddr;

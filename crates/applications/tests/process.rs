@@ -8,6 +8,7 @@ use jifen_domain::form::Fields;
 use jifen_domain::materials::MaterialStatus;
 use jifen_domain::{District, Role};
 use jifen_ids::CreditCode;
+use jifen_store::prelude::*;
 use jifen_store::*;
 use serde_json::json;
 use std::collections::BTreeMap;

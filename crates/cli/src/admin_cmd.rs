@@ -3,7 +3,8 @@
 use crate::Failure;
 use crate::storage::{Storage, runtime};
 use jifen_domain::{District, Role};
-use jifen_store::{AuditEntry, NewUser, Repository, StoreError, now_millis};
+use jifen_store::prelude::*;
+use jifen_store::{AuditEntry, NewUser, StoreError, now_millis};
 
 pub struct CreateUser<'a> {
     pub username: &'a str,

@@ -206,7 +206,7 @@ pub fn import(storage: &Storage, dir: &Path, by: &str, reason: &str) -> Result<S
     }
     files.sort();
     runtime()?.block_on(async {
-        use jifen_store::Repository;
+        use jifen_store::AccountStore;
         let store = storage.open().await?;
         let service = jifen_applications::Service::new(store.clone()).map_err(Failure::internal)?;
         let outcome = async {

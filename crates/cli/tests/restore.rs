@@ -3,7 +3,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use jifen_domain::Role;
-use jifen_store::{AuditEntry, NewUser, Repository, SqliteStore};
+use jifen_store::prelude::*;
+use jifen_store::{AuditEntry, NewUser, SqliteStore};
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

@@ -11,7 +11,8 @@
 use axum::Json;
 use axum::extract::State;
 use jifen_notify::{HttpGatewaySender, Worker, drain};
-use jifen_store::{NewMessage, Repository, SqliteStore};
+use jifen_store::prelude::*;
+use jifen_store::{NewMessage, SqliteStore};
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};

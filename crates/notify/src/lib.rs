@@ -9,7 +9,8 @@
 //! to the gateway with every message, for the gateway to drop repeats.
 
 use futures_util::stream::{FuturesUnordered, StreamExt};
-use jifen_store::{Attempt, Millis, OutboxMessage, OutboxStore, Repository, StoreError};
+use jifen_store::prelude::*;
+use jifen_store::{Attempt, Millis, OutboxMessage, StoreError};
 use std::future::Future;
 use std::path::PathBuf;
 use std::pin::Pin;

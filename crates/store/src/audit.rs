@@ -1,11 +1,11 @@
-//! Searching the audit log, for administrators: by who acted, what it was about, which
-//! event and when, newest first, with the actor's name. Written once for both databases like
-//! [`crate::Repository`]; the log itself only grows (entries are appended by every change).
+//! The audit log: every change appends its entry in its own transaction (`append_audit`),
+//! and nothing is ever updated or deleted. Administrators search it by who acted, what it was
+//! about, which event and when, newest first, with the actor's name.
 
-use crate::model::Millis;
-use crate::repository::{PgStore, Result, SqliteStore, Store, delegate};
+use crate::database::Result;
+use crate::model::*;
+use crate::queries::store_queries;
 use sqlx::types::Json;
-use std::future::Future;
 
 /// What to look for; every part is optional, and the parts given must all hold.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -40,11 +40,6 @@ pub struct AuditRecord {
     pub details: serde_json::Value,
 }
 
-pub trait AuditStore: Send + Sync {
-    /// The entries that match, newest first.
-    fn search_audit(&self, query: &AuditQuery) -> impl Future<Output = Result<Vec<AuditRecord>>> + Send;
-}
-
 #[derive(sqlx::FromRow)]
 struct AuditRecordRow {
     id: i64,
@@ -56,50 +51,115 @@ struct AuditRecordRow {
     details: Json<serde_json::Value>,
 }
 
-macro_rules! audit_store {
-    ($store:ty) => {
-        impl AuditStore for $store {
-            async fn search_audit(&self, query: &AuditQuery) -> Result<Vec<AuditRecord>> {
-                let rows: Vec<AuditRecordRow> = sqlx::query_as(
-                    "SELECT a.id, a.at, a.actor_id, u.username AS actor, a.action, a.subject, a.details \
-                     FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id \
-                     WHERE ($1 IS NULL OR a.actor_id = $1) AND ($2 IS NULL OR a.subject = $2) \
-                     AND ($3 IS NULL OR a.action = $3) AND ($4 IS NULL OR a.at >= $4) AND ($5 IS NULL OR a.at < $5) \
-                     AND ($7 IS NULL OR u.district = $7 OR a.subject IN \
-                          (SELECT 'application:' || e.application_id FROM application_events e \
-                           JOIN applications p ON p.id = e.application_id \
-                           WHERE p.district = $7 AND e.to_state = 'filed')) \
-                     ORDER BY a.id DESC LIMIT $6",
-                )
-                .bind(query.actor_id)
-                .bind(query.subject.as_deref())
-                .bind(query.action.as_deref())
-                .bind(query.from)
-                .bind(query.until)
-                .bind(query.limit)
-                .bind(query.district.map(jifen_domain::District::as_str))
-                .fetch_all(&self.pool)
-                .await?;
-                Ok(rows
-                    .into_iter()
-                    .map(|row| AuditRecord {
-                        id: row.id,
-                        at: row.at,
-                        actor_id: row.actor_id,
-                        actor: row.actor,
-                        action: row.action,
-                        subject: row.subject,
-                        details: row.details.0,
-                    })
-                    .collect())
-            }
-        }
-    };
+#[derive(sqlx::FromRow)]
+pub(crate) struct AuditRow {
+    at: i64,
+    actor_id: Option<i64>,
+    action: String,
+    subject: String,
+    details: Json<serde_json::Value>,
 }
 
-audit_store!(SqliteStore);
-audit_store!(PgStore);
+impl From<AuditRow> for AuditEntry {
+    fn from(row: AuditRow) -> Self {
+        AuditEntry {
+            at: row.at,
+            actor_id: row.actor_id,
+            action: row.action,
+            subject: row.subject,
+            details: row.details.0,
+        }
+    }
+}
 
-delegate!(AuditStore {
-    search_audit(query: &AuditQuery) -> Result<Vec<AuditRecord>>;
-});
+/// Appends an audit entry inside the caller's transaction.
+pub(crate) async fn append_audit<'c, DB>(tx: &mut sqlx::Transaction<'c, DB>, entry: &AuditEntry) -> Result<()>
+where
+    DB: sqlx::Database,
+    for<'e> &'e mut DB::Connection: sqlx::Executor<'e, Database = DB>,
+    for<'q> <DB as sqlx::Database>::Arguments: sqlx::IntoArguments<DB>,
+    i64: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<i64>: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    String: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Json<serde_json::Value>: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    sqlx::query("INSERT INTO audit_log (at, actor_id, action, subject, details) VALUES ($1, $2, $3, $4, $5)")
+        .bind(entry.at)
+        .bind(entry.actor_id)
+        .bind(entry.action.clone())
+        .bind(entry.subject.clone())
+        .bind(Json(entry.details.clone()))
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+store_queries! {
+    pub trait AuditStore {
+        /// The entries that match, newest first.
+        async fn search_audit(&self, query: &AuditQuery) -> Result<Vec<AuditRecord>> {
+            let rows: Vec<AuditRecordRow> = sqlx::query_as(
+                "SELECT a.id, a.at, a.actor_id, u.username AS actor, a.action, a.subject, a.details \
+                 FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id \
+                 WHERE ($1 IS NULL OR a.actor_id = $1) AND ($2 IS NULL OR a.subject = $2) \
+                 AND ($3 IS NULL OR a.action = $3) AND ($4 IS NULL OR a.at >= $4) AND ($5 IS NULL OR a.at < $5) \
+                 AND ($7 IS NULL OR u.district = $7 OR a.subject IN \
+                      (SELECT 'application:' || e.application_id FROM application_events e \
+                       JOIN applications p ON p.id = e.application_id \
+                       WHERE p.district = $7 AND e.to_state = 'filed')) \
+                 ORDER BY a.id DESC LIMIT $6",
+            )
+            .bind(query.actor_id)
+            .bind(query.subject.as_deref())
+            .bind(query.action.as_deref())
+            .bind(query.from)
+            .bind(query.until)
+            .bind(query.limit)
+            .bind(query.district.map(jifen_domain::District::as_str))
+            .fetch_all(&self.pool)
+            .await?;
+            Ok(rows
+                .into_iter()
+                .map(|row| AuditRecord {
+                    id: row.id,
+                    at: row.at,
+                    actor_id: row.actor_id,
+                    actor: row.actor,
+                    action: row.action,
+                    subject: row.subject,
+                    details: row.details.0,
+                })
+                .collect())
+        }
+
+        /// The newest entries first.
+        async fn audit_log(&self, limit: i64) -> Result<Vec<AuditEntry>> {
+            let rows: Vec<AuditRow> = sqlx::query_as(
+                "SELECT at, actor_id, action, subject, details FROM audit_log ORDER BY id DESC LIMIT $1",
+            )
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+            Ok(rows.into_iter().map(AuditEntry::from).collect())
+        }
+
+        /// Records something that changes nothing else (a full view of personal data).
+        async fn record_audit(&self, entry: &AuditEntry) -> Result<()> {
+            let mut tx = self.begin_write().await?;
+            append_audit(&mut tx, entry).await?;
+            tx.commit().await?;
+            Ok(())
+        }
+
+        /// The audit entries about one subject, oldest first.
+        async fn audit_of(&self, subject: &str) -> Result<Vec<AuditEntry>> {
+            let rows: Vec<AuditRow> = sqlx::query_as(
+                "SELECT at, actor_id, action, subject, details FROM audit_log WHERE subject = $1 ORDER BY id",
+            )
+            .bind(subject)
+            .fetch_all(&self.pool)
+            .await?;
+            Ok(rows.into_iter().map(AuditEntry::from).collect())
+        }
+    }
+}

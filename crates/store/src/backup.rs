@@ -1,7 +1,7 @@
 //! Checking a SQLite backup before it is restored: that the file is sound and that it is
 //! a jifen database this build can open.
 
-use crate::repository::{Result, StoreError};
+use crate::database::{Result, StoreError};
 use sqlx::ConnectOptions;
 use std::path::Path;
 

@@ -1,15 +1,14 @@
 //! The false-materials blacklist: entries that are only ever added to. A finding writes its
 //! entries (one per person or employer named), and everything after it (a response, the
 //! decision, its expiry) is an event on an entry; nothing is updated or deleted. One
-//! decision per entry is enforced by the database. Written once for both databases like
-//! [`crate::Repository`].
+//! decision per entry is enforced by the database.
 
-use crate::model::{AuditEntry, Millis, NewMessage};
-use crate::repository::{
-    PgStore, Result, SqliteStore, Store, StoreError, append_audit, delegate, insert_messages, unique,
-};
+use crate::audit::append_audit;
+use crate::database::{Result, StoreError, unique};
+use crate::model::*;
+use crate::outbox::insert_messages;
+use crate::queries::store_queries;
 use jifen_domain::District;
-use std::future::Future;
 
 /// Whom an entry names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,29 +74,6 @@ pub struct BlacklistQuery {
     pub entry_id: Option<i64>,
 }
 
-pub trait BlacklistStore: Send + Sync {
-    /// Records a finding's entries with the audit entry and the messages that tell the
-    /// people named, in one transaction; their ids.
-    fn record_findings(
-        &self,
-        entries: &[NewBlacklistEntry],
-        at: Millis,
-        audit: &AuditEntry,
-        messages: &[NewMessage],
-    ) -> impl Future<Output = Result<Vec<i64>>> + Send;
-    /// Adds an event to an entry with its audit entry and messages. A second decision on one
-    /// entry is [`StoreError::Duplicate`] and writes nothing.
-    fn add_blacklist_event(
-        &self,
-        entry_id: i64,
-        event: &BlacklistEvent,
-        audit: &AuditEntry,
-        messages: &[NewMessage],
-    ) -> impl Future<Output = Result<()>> + Send;
-    /// The entries the query names, the newest first, each with its events.
-    fn blacklist(&self, query: BlacklistQuery) -> impl Future<Output = Result<Vec<BlacklistEntry>>> + Send;
-}
-
 #[derive(sqlx::FromRow)]
 struct EntryRow {
     id: i64,
@@ -158,125 +134,119 @@ const ENTRY_SELECT: &str = "SELECT b.id, b.subject, b.person_id, b.employer_id, 
     WHERE ($1 IS NULL OR b.person_id = $1) AND ($2 IS NULL OR b.employer_id = $2) \
     AND ($3 IS NULL OR b.application_id = $3) AND ($4 IS NULL OR b.id = $4)";
 
-macro_rules! blacklist_store {
-    ($store:ty) => {
-        impl BlacklistStore for $store {
-            async fn record_findings(
-                &self,
-                entries: &[NewBlacklistEntry],
-                at: Millis,
-                audit: &AuditEntry,
-                messages: &[NewMessage],
-            ) -> Result<Vec<i64>> {
-                let mut tx = self.begin_write().await?;
-                let mut ids = Vec::with_capacity(entries.len());
-                for entry in entries {
-                    let (subject, person, employer) = match entry.subject {
-                        BlacklistSubject::Person(id) => ("person", Some(id), None),
-                        BlacklistSubject::Employer(id) => ("employer", None, Some(id)),
-                    };
-                    let id: i64 = sqlx::query_scalar(
-                        "INSERT INTO blacklist_entries (subject, person_id, employer_id, application_id, district, \
-                         material, finding, evidence, respond_by, recorded_by, recorded_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
-                    )
-                    .bind(subject)
-                    .bind(person)
-                    .bind(employer)
-                    .bind(entry.application_id)
-                    .bind(entry.district.as_str())
-                    .bind(&entry.material)
-                    .bind(&entry.finding)
-                    .bind(&entry.evidence)
-                    .bind(&entry.respond_by)
-                    .bind(entry.recorded_by)
-                    .bind(at)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                    ids.push(id);
-                }
-                append_audit(&mut tx, audit).await?;
-                insert_messages(&mut tx, messages, at).await?;
-                tx.commit().await?;
-                Ok(ids)
-            }
-
-            async fn add_blacklist_event(
-                &self,
-                entry_id: i64,
-                event: &BlacklistEvent,
-                audit: &AuditEntry,
-                messages: &[NewMessage],
-            ) -> Result<()> {
-                let mut tx = self.begin_write().await?;
-                sqlx::query(
-                    "INSERT INTO blacklist_events (entry_id, at, actor_id, kind, text, effective_until) \
-                     VALUES ($1, $2, $3, $4, $5, $6)",
+store_queries! {
+    pub trait BlacklistStore {
+        /// Records a finding's entries with the audit entry and the messages that tell the
+        /// people named, in one transaction; their ids.
+        async fn record_findings(
+            &self,
+            entries: &[NewBlacklistEntry],
+            at: Millis,
+            audit: &AuditEntry,
+            messages: &[NewMessage],
+        ) -> Result<Vec<i64>> {
+            let mut tx = self.begin_write().await?;
+            let mut ids = Vec::with_capacity(entries.len());
+            for entry in entries {
+                let (subject, person, employer) = match entry.subject {
+                    BlacklistSubject::Person(id) => ("person", Some(id), None),
+                    BlacklistSubject::Employer(id) => ("employer", None, Some(id)),
+                };
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO blacklist_entries (subject, person_id, employer_id, application_id, district, \
+                     material, finding, evidence, respond_by, recorded_by, recorded_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
                 )
-                .bind(entry_id)
-                .bind(event.at)
-                .bind(event.actor_id)
-                .bind(&event.kind)
-                .bind(&event.text)
-                .bind(&event.effective_until)
-                .execute(&mut *tx)
-                .await
-                .map_err(unique("blacklist decision"))?;
-                append_audit(&mut tx, audit).await?;
-                insert_messages(&mut tx, messages, event.at).await?;
-                tx.commit().await?;
-                Ok(())
+                .bind(subject)
+                .bind(person)
+                .bind(employer)
+                .bind(entry.application_id)
+                .bind(entry.district.as_str())
+                .bind(&entry.material)
+                .bind(&entry.finding)
+                .bind(&entry.evidence)
+                .bind(&entry.respond_by)
+                .bind(entry.recorded_by)
+                .bind(at)
+                .fetch_one(&mut *tx)
+                .await?;
+                ids.push(id);
             }
+            append_audit(&mut tx, audit).await?;
+            insert_messages(&mut tx, messages, at).await?;
+            tx.commit().await?;
+            Ok(ids)
+        }
 
-            async fn blacklist(&self, query: BlacklistQuery) -> Result<Vec<BlacklistEntry>> {
-                let sql = format!("{ENTRY_SELECT} ORDER BY b.id DESC");
-                let rows: Vec<EntryRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                    .bind(query.person_id)
-                    .bind(query.employer_id)
-                    .bind(query.application_id)
-                    .bind(query.entry_id)
-                    .fetch_all(&self.pool)
-                    .await?;
-                let events: Vec<EventRow> = sqlx::query_as(
-                    "SELECT v.entry_id, v.at, v.actor_id, u.display_name AS actor_name, v.kind, v.text, \
-                     v.effective_until FROM blacklist_events v LEFT JOIN users u ON u.id = v.actor_id \
-                     JOIN blacklist_entries b ON b.id = v.entry_id \
-                     WHERE ($1 IS NULL OR b.person_id = $1) AND ($2 IS NULL OR b.employer_id = $2) \
-                     AND ($3 IS NULL OR b.application_id = $3) AND ($4 IS NULL OR b.id = $4) ORDER BY v.id",
-                )
+        /// Adds an event to an entry with its audit entry and messages. A second decision on one
+        /// entry is [`StoreError::Duplicate`] and writes nothing.
+        async fn add_blacklist_event(
+            &self,
+            entry_id: i64,
+            event: &BlacklistEvent,
+            audit: &AuditEntry,
+            messages: &[NewMessage],
+        ) -> Result<()> {
+            let mut tx = self.begin_write().await?;
+            sqlx::query(
+                "INSERT INTO blacklist_events (entry_id, at, actor_id, kind, text, effective_until) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(entry_id)
+            .bind(event.at)
+            .bind(event.actor_id)
+            .bind(&event.kind)
+            .bind(&event.text)
+            .bind(&event.effective_until)
+            .execute(&mut *tx)
+            .await
+            .map_err(unique("blacklist decision"))?;
+            append_audit(&mut tx, audit).await?;
+            insert_messages(&mut tx, messages, event.at).await?;
+            tx.commit().await?;
+            Ok(())
+        }
+
+        /// The entries the query names, the newest first, each with its events.
+        async fn blacklist(&self, query: BlacklistQuery) -> Result<Vec<BlacklistEntry>> {
+            let sql = format!("{ENTRY_SELECT} ORDER BY b.id DESC");
+            let rows: Vec<EntryRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(query.person_id)
                 .bind(query.employer_id)
                 .bind(query.application_id)
                 .bind(query.entry_id)
                 .fetch_all(&self.pool)
                 .await?;
-                rows.into_iter()
-                    .map(|row| {
-                        let of_entry = events
-                            .iter()
-                            .filter(|event| event.entry_id == row.id)
-                            .map(|event| BlacklistEvent {
-                                at: event.at,
-                                actor_id: event.actor_id,
-                                actor_name: event.actor_name.clone(),
-                                kind: event.kind.clone(),
-                                text: event.text.clone(),
-                                effective_until: event.effective_until.clone(),
-                            })
-                            .collect();
-                        row.into_entry(of_entry)
-                    })
-                    .collect()
-            }
+            let events: Vec<EventRow> = sqlx::query_as(
+                "SELECT v.entry_id, v.at, v.actor_id, u.display_name AS actor_name, v.kind, v.text, \
+                 v.effective_until FROM blacklist_events v LEFT JOIN users u ON u.id = v.actor_id \
+                 JOIN blacklist_entries b ON b.id = v.entry_id \
+                 WHERE ($1 IS NULL OR b.person_id = $1) AND ($2 IS NULL OR b.employer_id = $2) \
+                 AND ($3 IS NULL OR b.application_id = $3) AND ($4 IS NULL OR b.id = $4) ORDER BY v.id",
+            )
+            .bind(query.person_id)
+            .bind(query.employer_id)
+            .bind(query.application_id)
+            .bind(query.entry_id)
+            .fetch_all(&self.pool)
+            .await?;
+            rows.into_iter()
+                .map(|row| {
+                    let of_entry = events
+                        .iter()
+                        .filter(|event| event.entry_id == row.id)
+                        .map(|event| BlacklistEvent {
+                            at: event.at,
+                            actor_id: event.actor_id,
+                            actor_name: event.actor_name.clone(),
+                            kind: event.kind.clone(),
+                            text: event.text.clone(),
+                            effective_until: event.effective_until.clone(),
+                        })
+                        .collect();
+                    row.into_entry(of_entry)
+                })
+                .collect()
         }
-    };
+    }
 }
-
-blacklist_store!(SqliteStore);
-blacklist_store!(PgStore);
-
-delegate!(BlacklistStore {
-    record_findings(entries: &[NewBlacklistEntry], at: Millis, audit: &AuditEntry, messages: &[NewMessage]) -> Result<Vec<i64>>;
-    add_blacklist_event(entry_id: i64, event: &BlacklistEvent, audit: &AuditEntry, messages: &[NewMessage]) -> Result<()>;
-    blacklist(query: BlacklistQuery) -> Result<Vec<BlacklistEntry>>;
-});

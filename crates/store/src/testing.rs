@@ -1,6 +1,6 @@
 //! Fresh PostgreSQL databases for tests: each suite run gets its own, dropped afterwards.
 
-use crate::repository::Result;
+use crate::database::Result;
 
 /// The variable naming the PostgreSQL server tests may use.
 pub const POSTGRES_URL_VAR: &str = "JIFEN_TEST_POSTGRES_URL";

@@ -4,6 +4,7 @@
 //! `.ci/run` does.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use jifen_store::prelude::*;
 use jifen_store::*;
 
 fn message(key: &str, bytes: usize) -> NewMessage {

@@ -2,6 +2,7 @@
 //! with `--ignored`, as in `contract.rs`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use jifen_store::prelude::*;
 use jifen_store::*;
 
 fn message(key: &str, body_after_send: Option<&str>) -> NewMessage {

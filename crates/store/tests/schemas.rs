@@ -1,10 +1,11 @@
 //! The two migration trees (crates/store/migrations/{sqlite,postgres}) must build the same
-//! schema: the same tables, each with the same columns, of matching types and nullability.
+//! schema: the same tables, each with the same columns, of matching types and nullability,
+//! and the same named indexes on the same columns.
 //! A migration added to one tree only, or a column spelt differently, fails here. Needs
 //! PostgreSQL, so it runs with `--ignored` (as `.ci/run` does).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// A column as both databases can describe it: its kind and whether it may be NULL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,6 +16,10 @@ enum Kind {
 }
 
 type Schema = BTreeMap<String, BTreeMap<String, (Kind, bool)>>;
+
+/// Each index made by `CREATE INDEX`: its table and the columns it covers (sorted; an
+/// expression counts as no column).
+type Indexes = BTreeMap<String, (String, BTreeSet<String>)>;
 
 /// SQLite's declared types: INTEGER (which also holds booleans), TEXT (which also holds
 /// JSON), BLOB.
@@ -36,7 +41,7 @@ fn postgres_kind(data_type: &str) -> Kind {
     }
 }
 
-async fn sqlite_schema() -> Schema {
+async fn sqlite_schema() -> (Schema, Indexes) {
     let dir = std::env::temp_dir().join(format!("jifen-schema-{}-{:?}", std::process::id(), std::time::Instant::now()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("jifen.sqlite");
@@ -62,12 +67,26 @@ async fn sqlite_schema() -> Schema {
             .collect();
         schema.insert(table, described);
     }
+    let named: Vec<(String, String)> =
+        sqlx::query_as("SELECT name, tbl_name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    let mut indexes = Indexes::new();
+    for (name, table) in named {
+        let columns: Vec<Option<String>> =
+            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT name FROM pragma_index_info('{name}')")))
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+        indexes.insert(name, (table, columns.into_iter().flatten().collect()));
+    }
     pool.close().await;
     std::fs::remove_dir_all(&dir).unwrap();
-    schema
+    (schema, indexes)
 }
 
-async fn postgres_schema(url: &str) -> Schema {
+async fn postgres_schema(url: &str) -> (Schema, Indexes) {
     jifen_store::PgStore::connect(url).await.unwrap().close().await;
     let pool = sqlx::PgPool::connect(url).await.unwrap();
     let columns: Vec<(String, String, String, String)> = sqlx::query_as(
@@ -77,19 +96,38 @@ async fn postgres_schema(url: &str) -> Schema {
     .fetch_all(&pool)
     .await
     .unwrap();
+    // Indexes that no constraint made (a primary key or UNIQUE column is in the columns'
+    // description already, and SQLite names those itself), with the columns they cover.
+    let covered: Vec<(String, String, Option<String>)> = sqlx::query_as(
+        "SELECT i.relname::TEXT, t.relname::TEXT, a.attname::TEXT FROM pg_index x \
+         JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid \
+         JOIN pg_namespace n ON n.oid = t.relnamespace \
+         LEFT JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = ANY(x.indkey) AND a.attnum > 0 \
+         WHERE n.nspname = 'public' AND t.relname NOT LIKE '_sqlx%' \
+         AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
     pool.close().await;
     let mut schema = Schema::new();
     for (table, column, data_type, nullable) in columns {
         schema.entry(table).or_default().insert(column, (postgres_kind(&data_type), nullable == "YES"));
     }
-    schema
+    let mut indexes = Indexes::new();
+    for (name, table, column) in covered {
+        let entry = indexes.entry(name).or_insert_with(|| (table, BTreeSet::new()));
+        entry.1.extend(column);
+    }
+    (schema, indexes)
 }
 
 #[tokio::test]
 #[ignore = "needs PostgreSQL: set JIFEN_TEST_POSTGRES_URL and run with --ignored (.ci/run does)"]
 async fn both_migration_trees_build_the_same_schema() {
     let database = jifen_store::testing::TestDatabase::create("schemas").await.expect("PostgreSQL must be reachable");
-    let (sqlite, postgres) = (sqlite_schema().await, postgres_schema(&database.url).await);
+    let ((sqlite, sqlite_indexes), (postgres, postgres_indexes)) =
+        (sqlite_schema().await, postgres_schema(&database.url).await);
     database.drop_database().await.unwrap();
     assert!(sqlite.len() >= 10, "the schema has its tables: {:?}", sqlite.keys());
     let tables = |schema: &Schema| schema.keys().cloned().collect::<Vec<_>>();
@@ -97,4 +135,6 @@ async fn both_migration_trees_build_the_same_schema() {
     for (table, columns) in &sqlite {
         assert_eq!(columns, &postgres[table], "table {table}: the same columns, kinds and nullability");
     }
+    assert!(sqlite_indexes.len() >= 5, "the schema has its indexes: {sqlite_indexes:?}");
+    assert_eq!(sqlite_indexes, postgres_indexes, "the same named indexes on the same columns");
 }

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use jifen_domain::{District, Role};
+use jifen_store::prelude::*;
 use jifen_store::*;
 use serde_json::json;
 

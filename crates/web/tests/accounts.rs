@@ -7,7 +7,8 @@ mod common;
 
 use common::{App, PASSWORD, browser, location, spawn};
 use jifen_domain::{District, Role};
-use jifen_store::{Repository, Store};
+use jifen_store::Store;
+use jifen_store::prelude::*;
 use reqwest::StatusCode;
 
 #[tokio::test]

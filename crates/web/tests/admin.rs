@@ -7,7 +7,7 @@ mod common;
 
 use common::{App, browser, location, spawn};
 use jifen_domain::{District, Role};
-use jifen_store::{ApplicationStore, Repository};
+use jifen_store::prelude::*;
 use reqwest::StatusCode;
 
 const CLERK_MOBILE: &str = "13900000077";

@@ -10,7 +10,7 @@ mod common;
 
 use common::{App, browser, employer, first_sign_in, location, spawn};
 use jifen_domain::{District, Role};
-use jifen_store::{ApplicationStore, Repository};
+use jifen_store::prelude::*;
 use reqwest::StatusCode;
 
 const ZHANG_ID: &str = "310101199005120016";

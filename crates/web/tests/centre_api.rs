@@ -13,7 +13,7 @@ use common::{App, PASSWORD, employer, on_postgres, spawn};
 use jifen_applications::{Actor, Service};
 use jifen_domain::form::Fields;
 use jifen_domain::{District, Role};
-use jifen_store::{ApplicationStore, Repository};
+use jifen_store::prelude::*;
 use jifen_web::routes::REFUSED_HEADER;
 use reqwest::StatusCode;
 use serde_json::{Value, json};

@@ -1,6 +1,7 @@
 //! The OpenAPI document: a snapshot of it, and the server held to it with generated inputs.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use jifen_store::prelude::*;
 use std::path::PathBuf;
 
 fn snapshot_path() -> PathBuf {
@@ -378,7 +379,6 @@ struct Target {
 
 impl Target {
     async fn new() -> Self {
-        use jifen_store::Repository;
         let store = common::temp_sqlite().await;
         let base = common::serve(store.clone()).await;
         let app = common::App { base: base.clone(), store: store.clone() };

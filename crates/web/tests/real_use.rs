@@ -159,7 +159,8 @@ async fn employer_decisions_on_postgres() {
 }
 
 async fn employer_decisions(app: &common::App) {
-    use jifen_store::{ApplicationStore, EmployerStatus, Repository};
+    use jifen_store::EmployerStatus;
+    use jifen_store::prelude::*;
     app.user("clerk", jifen_domain::Role::Clerk, Some(jifen_domain::District::Pudong), None, false).await;
     assert_eq!(app.register_employer("91350100M000100Y43", "pudong", "hr-a").await.status(), StatusCode::CREATED);
     let employer =

@@ -9,7 +9,8 @@ mod common;
 
 use common::{App, PASSWORD, browser, employer, location, on_postgres, spawn};
 use jifen_domain::{District, Role};
-use jifen_store::{ApplicationStore, NewMessage, Repository};
+use jifen_store::NewMessage;
+use jifen_store::prelude::*;
 use reqwest::StatusCode;
 
 const PERSON_ID: &str = "310101199005120016";

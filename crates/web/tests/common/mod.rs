@@ -3,7 +3,8 @@
 #![allow(clippy::unwrap_used, dead_code)]
 
 use jifen_domain::{District, Role};
-use jifen_store::{AuditEntry, EmployerStatus, NewUser, Repository, Store};
+use jifen_store::prelude::*;
+use jifen_store::{AuditEntry, EmployerStatus, NewUser, Store};
 use reqwest::StatusCode;
 use reqwest::redirect::Policy;
 

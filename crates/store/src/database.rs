@@ -1,0 +1,272 @@
+//! The two databases and what they share: opening them (migrations, WAL, pools), write
+//! transactions, errors and what kind of fault each is, the helpers every aggregate's
+//! writes use (the audit entry, a unique-value refusal), and the health probe.
+
+use crate::model::*;
+use crate::queries::store_queries;
+use jifen_domain::District;
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A unique value (username, credit code) is taken.
+    #[error("{0} already exists")]
+    Duplicate(&'static str),
+    /// The record is not in a state that allows the change.
+    #[error("{0}")]
+    Conflict(&'static str),
+    #[error("stored value is not valid: {0}")]
+    Corrupt(String),
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// What kind of database failure an error is, for users (an outage is a 503 that saves
+/// nothing, not a bug) and for `/metrics`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum FaultKind {
+    /// The disk is full (SQLite's SQLITE_FULL, PostgreSQL's class 53).
+    DiskFull,
+    /// Reading or writing the database failed (SQLite's SQLITE_IOERR, a lost connection).
+    Io,
+    /// No connection could be had in time, or the server refuses connections.
+    Unreachable,
+    /// The database is busy or locked beyond the wait.
+    Busy,
+    /// Anything else: a bug to look at.
+    Other,
+}
+
+impl FaultKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::DiskFull => "disk_full",
+            Self::Io => "io",
+            Self::Unreachable => "unreachable",
+            Self::Busy => "busy",
+            Self::Other => "other",
+        }
+    }
+}
+
+impl StoreError {
+    /// The kind of failure, when this is a failure of the database rather than a refusal.
+    pub fn fault(&self) -> Option<FaultKind> {
+        let Self::Database(error) = self else {
+            return matches!(self, Self::Migration(_) | Self::Corrupt(_)).then_some(FaultKind::Other);
+        };
+        Some(match error {
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Tls(_) => FaultKind::Unreachable,
+            sqlx::Error::Io(_) | sqlx::Error::Protocol(_) | sqlx::Error::WorkerCrashed => FaultKind::Io,
+            sqlx::Error::Database(db) => {
+                let code = db.code().unwrap_or_default();
+                match code.as_ref() {
+                    // SQLite primary result codes (extended codes keep them in the low byte).
+                    c if sqlite_primary(c) == Some(13) => FaultKind::DiskFull,
+                    c if matches!(sqlite_primary(c), Some(10 | 14 | 8 | 26 | 11)) => FaultKind::Io,
+                    c if matches!(sqlite_primary(c), Some(5 | 6)) => FaultKind::Busy,
+                    // PostgreSQL SQLSTATE classes: 53 resources, 08 connection, 57P admin.
+                    c if c.starts_with("53") => FaultKind::DiskFull,
+                    c if c.starts_with("08") || c.starts_with("57P") => FaultKind::Unreachable,
+                    _ => FaultKind::Other,
+                }
+            }
+            _ => FaultKind::Other,
+        })
+    }
+
+    /// Whether the database is out of service (full, unreachable, failing), so that nothing
+    /// could be saved now but a retry later may work: users get a 503, not a 500.
+    pub fn is_outage(&self) -> bool {
+        matches!(self.fault(), Some(FaultKind::DiskFull | FaultKind::Io | FaultKind::Unreachable | FaultKind::Busy))
+    }
+}
+
+/// SQLite reports its result code as a number; the primary code is its low byte.
+fn sqlite_primary(code: &str) -> Option<i64> {
+    code.parse::<i64>().ok().map(|c| c & 0xff)
+}
+
+pub(crate) fn parse_district(word: &str) -> Result<District> {
+    District::parse(word).ok_or_else(|| StoreError::Corrupt(format!("district {word}")))
+}
+
+/// A unique-constraint violation becomes [`StoreError::Duplicate`] naming the value.
+pub(crate) fn unique(what: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
+    move |error| match &error {
+        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Duplicate(what),
+        _ => StoreError::Database(error),
+    }
+}
+
+/// How long a request waits for a database connection before it is told the service is
+/// unavailable (a database that is down must not hold requests for long).
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// The embedded default: one SQLite file, WAL, a busy timeout, writes begun `IMMEDIATE`
+/// (so a transaction never has to upgrade from read to write and fail with SQLITE_BUSY).
+#[derive(Clone)]
+pub struct SqliteStore {
+    pub(crate) pool: sqlx::SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if missing) the database file and applies the migrations.
+    pub async fn open(path: &Path) -> Result<Self> {
+        let options = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
+            .synchronous(sqlx::sqlite::SqliteSynchronous::Full)
+            .busy_timeout(Duration::from_secs(20))
+            .foreign_keys(true);
+        let pool = sqlx::sqlite::SqlitePoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .before_acquire(|connection, _| {
+                Box::pin(async move {
+                    // A failed COMMIT (disk full, I/O error) may leave a connection that sqlx
+                    // still counts as inside a transaction, and every later BEGIN on it fails.
+                    // Let the queued rollback run (a ping goes after it), then throw away a
+                    // connection that is still inside one.
+                    use sqlx::Connection;
+                    if connection.is_in_transaction() {
+                        connection.ping().await?;
+                    }
+                    Ok(!connection.is_in_transaction())
+                })
+            })
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
+    /// A consistent copy of the live database (`VACUUM INTO`), safe while serving.
+    pub async fn backup(&self, target: &Path) -> Result<()> {
+        let target = target.to_string_lossy().replace('\'', "''");
+        sqlx::query(sqlx::AssertSqlSafe(format!("VACUUM INTO '{target}'"))).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// PostgreSQL, for several `jifen serve` processes on one database.
+#[derive(Clone)]
+pub struct PgStore {
+    pub(crate) pool: sqlx::PgPool,
+}
+
+impl PgStore {
+    /// Connects and applies the migrations.
+    pub async fn connect(url: &str) -> Result<Self> {
+        let options = sqlx::postgres::PgConnectOptions::from_str(url)?;
+        let pool = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .before_acquire(|connection, _| {
+                Box::pin(async move {
+                    use sqlx::Connection;
+                    Ok(!connection.is_in_transaction())
+                })
+            })
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>> {
+        Ok(self.pool.begin().await?)
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// The store chosen at start-up from the database URL.
+#[derive(Clone)]
+pub enum Store {
+    Sqlite(SqliteStore),
+    Postgres(PgStore),
+}
+
+impl Store {
+    /// `postgres://…` connects to PostgreSQL; anything else is a SQLite file path.
+    pub async fn open(url_or_path: &str) -> Result<Self> {
+        if url_or_path.starts_with("postgres://") || url_or_path.starts_with("postgresql://") {
+            Ok(Self::Postgres(PgStore::connect(url_or_path).await?))
+        } else {
+            let path = url_or_path.strip_prefix("sqlite://").unwrap_or(url_or_path);
+            Ok(Self::Sqlite(SqliteStore::open(Path::new(path)).await?))
+        }
+    }
+}
+
+impl Store {
+    /// Whether the database answers (for readiness checks).
+    pub async fn check(&self) -> Result<()> {
+        match self {
+            Store::Sqlite(store) => sqlx::query("SELECT 1").execute(&store.pool).await.map(|_| ())?,
+            Store::Postgres(store) => sqlx::query("SELECT 1").execute(&store.pool).await.map(|_| ())?,
+        }
+        Ok(())
+    }
+
+    /// The server secret called `name`, shared by every server on this database: the one
+    /// stored, or `fresh` stored now when there is none yet (the first writer wins, so
+    /// servers starting together agree).
+    pub async fn server_secret(&self, name: &str, fresh: &str, now: Millis) -> Result<String> {
+        const READ: &str = "SELECT value FROM secrets WHERE name = $1";
+        const WRITE: &str =
+            "INSERT INTO secrets (name, value, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING";
+        macro_rules! get_or_insert {
+            ($pool:expr) => {{
+                let pool = $pool;
+                if let Some(value) = sqlx::query_scalar(READ).bind(name).fetch_optional(pool).await? {
+                    return Ok(value);
+                }
+                sqlx::query(WRITE).bind(name).bind(fresh).bind(now).execute(pool).await?;
+                sqlx::query_scalar(READ).bind(name).fetch_one(pool).await?
+            }};
+        }
+        Ok(match self {
+            Store::Sqlite(store) => get_or_insert!(&store.pool),
+            Store::Postgres(store) => get_or_insert!(&store.pool),
+        })
+    }
+
+    pub async fn close(&self) {
+        match self {
+            Store::Sqlite(store) => store.close().await,
+            Store::Postgres(store) => store.close().await,
+        }
+    }
+}
+
+store_queries! {
+    /// Whether the database takes writes now (for `/healthz`).
+    pub trait HealthStore {
+        /// Writes and commits a row: whether the database accepts writes right now.
+        async fn probe_write(&self, now: Millis) -> Result<()> {
+            let mut tx = self.begin_write().await?;
+            sqlx::query("UPDATE health_probe SET at = $1 WHERE id = 1").bind(now).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,88 @@
+//! Points notices (积分通知书): issued by a grant (see `transition_application`), read here.
+
+use crate::database::{Result, StoreError, parse_district};
+use crate::model::*;
+use crate::queries::store_queries;
+use sqlx::types::Json;
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct NoticeRow {
+    id: i64,
+    serial: String,
+    check_code: String,
+    application_id: i64,
+    holder_id: i64,
+    employer_id: i64,
+    district: String,
+    total: i64,
+    valid_until: String,
+    issued_at: i64,
+    superseded_at: Option<i64>,
+    details: Json<serde_json::Value>,
+}
+
+impl TryFrom<NoticeRow> for PointsNotice {
+    type Error = StoreError;
+
+    fn try_from(row: NoticeRow) -> Result<Self> {
+        Ok(Self {
+            id: row.id,
+            serial: row.serial,
+            check_code: row.check_code,
+            application_id: row.application_id,
+            holder_id: row.holder_id,
+            employer_id: row.employer_id,
+            district: parse_district(&row.district)?,
+            total: row.total,
+            valid_until: row.valid_until,
+            issued_at: row.issued_at,
+            superseded_at: row.superseded_at,
+            details: row.details.0,
+        })
+    }
+}
+
+pub(crate) const NOTICE_COLUMNS: &str = "id, serial, check_code, application_id, holder_id, employer_id, district, total, \
+    valid_until, issued_at, superseded_at, details";
+
+store_queries! {
+    /// Points notices.
+    pub trait NoticeStore {
+        /// A points notice by its serial number.
+        async fn points_notice(&self, serial: &str) -> Result<Option<PointsNotice>> {
+            let sql = format!("SELECT {NOTICE_COLUMNS} FROM points_notices WHERE serial = $1");
+            let row: Option<NoticeRow> =
+                sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(serial).fetch_optional(&self.pool).await?;
+            row.map(PointsNotice::try_from).transpose()
+        }
+
+        /// The notices in force (not superseded) whose validity ends on or before `until`
+        /// (`YYYY-MM-DD`): those to remind of renewal.
+        async fn current_notices_valid_until(&self, until: &str) -> Result<Vec<PointsNotice>> {
+            let sql = format!(
+                "SELECT {NOTICE_COLUMNS} FROM points_notices WHERE superseded_at IS NULL AND valid_until <= $1 \
+                 ORDER BY valid_until, id"
+            );
+            let rows: Vec<NoticeRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(until).fetch_all(&self.pool).await?;
+            rows.into_iter().map(PointsNotice::try_from).collect()
+        }
+
+        /// A holder's points notices, the newest first.
+        async fn points_notices_of_holder(&self, holder_id: i64) -> Result<Vec<PointsNotice>> {
+            let sql = format!("SELECT {NOTICE_COLUMNS} FROM points_notices WHERE holder_id = $1 ORDER BY id DESC");
+            let rows: Vec<NoticeRow> =
+                sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(holder_id).fetch_all(&self.pool).await?;
+            rows.into_iter().map(PointsNotice::try_from).collect()
+        }
+
+        /// The points notice an application's grant issued, if any.
+        async fn points_notice_of_application(&self, application_id: i64) -> Result<Option<PointsNotice>> {
+            let sql = format!("SELECT {NOTICE_COLUMNS} FROM points_notices WHERE application_id = $1 ORDER BY id DESC");
+            let row: Option<NoticeRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(application_id)
+                .fetch_optional(&self.pool)
+                .await?;
+            row.map(PointsNotice::try_from).transpose()
+        }
+    }
+}
