@@ -5,7 +5,7 @@ use crate::AppState;
 use crate::checked_form::CheckedForm;
 use crate::lang::Chosen;
 use crate::layout::t;
-use crate::respond::{done, message, page, service_error, stale_form};
+use crate::respond::{OrPage, PageResult, Refusal, done, message, page, stale_form};
 use crate::session::{
     AnySignedIn, CSRF_COOKIE, DEVICE_COOKIE, SESSION_COOKIE, SignedIn, client_address, cookie, double_submit_ok,
     same_origin, set_cookie,
@@ -71,10 +71,10 @@ pub async fn login(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     CheckedForm(form): CheckedForm<LoginForm>,
-) -> Response {
+) -> PageResult {
     let lang = chosen.lang;
     if !same_origin(&headers) || !double_submit_ok(&headers, &form.csrf) {
-        return stale_form(lang);
+        return Err(stale_form(lang).into());
     }
     let device = cookie(&headers, DEVICE_COOKIE);
     let credentials = Credentials {
@@ -90,9 +90,9 @@ pub async fn login(
             if let Ok(value) = set_cookie(DEVICE_COOKIE, &session.device_token, DEVICE_MILLIS / 1000).parse() {
                 response.headers_mut().append(header::SET_COOKIE, value);
             }
-            response
+            Ok(response)
         }
-        Err(error) if error.is_internal() => service_error(lang, &error),
+        Err(error) if error.is_internal() => Err(Refusal::of(lang, &error)),
         Err(error) => {
             let status = match error.code() {
                 "too_many_attempts" => StatusCode::TOO_MANY_REQUESTS,
@@ -101,7 +101,7 @@ pub async fn login(
             };
             let csrf = jifen_auth::random_token();
             let body = login_form(lang, &csrf, Some(&error.message(lang)));
-            with_csrf_cookie(&csrf, page(status, lang, t(lang, "登录", "Sign in"), body))
+            Ok(with_csrf_cookie(&csrf, page(status, lang, t(lang, "登录", "Sign in"), body)))
         }
     }
 }
@@ -127,18 +127,14 @@ pub async fn logout(
     headers: HeaderMap,
     AnySignedIn(signed): AnySignedIn,
     CheckedForm(form): CheckedForm<CsrfForm>,
-) -> Response {
-    if !signed.form_ok(&headers, &form.csrf) {
-        return stale_form(chosen.lang);
-    }
-    if let Err(e) = state.service.sign_out(signed.user.id, &signed.session).await {
-        return service_error(chosen.lang, &e);
-    }
+) -> PageResult {
+    signed.check_form(&headers, &form.csrf, chosen.lang)?;
+    state.service.sign_out(signed.user.id, &signed.session).await.or_page(chosen.lang)?;
     let mut response = Redirect::to("/").into_response();
     if let Ok(value) = set_cookie(SESSION_COOKIE, "", 0).parse() {
         response.headers_mut().append(header::SET_COOKIE, value);
     }
-    response
+    Ok(response)
 }
 
 // ---- password ----------------------------------------------------------------------------
@@ -182,20 +178,18 @@ pub async fn change_password(
     headers: HeaderMap,
     AnySignedIn(signed): AnySignedIn,
     CheckedForm(form): CheckedForm<PasswordForm>,
-) -> Response {
+) -> PageResult {
     let lang = chosen.lang;
-    if !signed.form_ok(&headers, &form.csrf) {
-        return stale_form(lang);
-    }
+    signed.check_form(&headers, &form.csrf, lang)?;
     match state.service.change_password(&signed.user, &form.current, &form.new, &form.confirm).await {
-        Ok(token) => signed_in_redirect("/home", &token),
-        Err(error) if error.is_internal() => service_error(lang, &error),
-        Err(error) => page(
+        Ok(token) => Ok(signed_in_redirect("/home", &token)),
+        Err(error) if error.is_internal() => Err(Refusal::of(lang, &error)),
+        Err(error) => Ok(page(
             StatusCode::UNPROCESSABLE_ENTITY,
             lang,
             t(lang, "修改密码", "Change your password"),
             password_form(lang, &signed, Some(&error.message(lang))),
-        ),
+        )),
     }
 }
 
@@ -213,7 +207,7 @@ pub async fn home(
     chosen: Chosen,
     signed: SignedIn,
     axum::extract::Query(done): axum::extract::Query<HomeDone>,
-) -> Response {
+) -> PageResult {
     let lang = chosen.lang;
     let notice = match done.done.as_deref() {
         Some("verified") => Some(t(
@@ -255,7 +249,7 @@ pub async fn home(
                         } } }
                     } }
                 },
-                Err(e) => return service_error(lang, &e),
+                Err(e) => return Err(Refusal::of(lang, &e)),
             }
         }
         (Role::HrAgent, _, Some(_)) => match state.service.my_employer(&jifen_applications::Actor::from(user)).await {
@@ -268,26 +262,18 @@ pub async fn home(
                     li { a href="/blacklist" { (t(lang, "本单位的诚信记录", "Your employer's records")) } }
                 }
             },
-            Err(e) => return service_error(lang, &e),
+            Err(e) => return Err(Refusal::of(lang, &e)),
         },
         (Role::Applicant, _, _) => {
             let actor = jifen_applications::Actor::from(user);
-            let listings = match state.service.applications(&actor).await {
-                Ok(listings) => listings,
-                Err(e) => return crate::respond::service_error(lang, &e),
-            };
-            let notices = match state.service.my_notices(&actor).await {
-                Ok(notices) => notices,
-                Err(e) => return crate::respond::service_error(lang, &e),
-            };
-            let entries = match state.service.blacklist_for(&actor, jifen_store::BlacklistQuery::default()).await {
-                Ok(entries) => entries,
-                Err(e) => return crate::respond::service_error(lang, &e),
-            };
+            let listings = state.service.applications(&actor).await.or_page(lang)?;
+            let notices = state.service.my_notices(&actor).await.or_page(lang)?;
+            let entries =
+                state.service.blacklist_for(&actor, jifen_store::BlacklistQuery::default()).await.or_page(lang)?;
             let rescored = match notices.first() {
                 Some((notice, _)) => match state.service.rescored_total(notice.id).await {
                     Ok(rescored) => rescored,
-                    Err(e) => return crate::respond::service_error(lang, &e),
+                    Err(e) => return Err(Refusal::of(lang, &e)),
                 },
                 None => None,
             };
@@ -335,7 +321,7 @@ pub async fn home(
             button type="submit" { (t(lang, "退出登录", "Sign out")) }
         }
     };
-    page(StatusCode::OK, lang, t(lang, "工作台", "Home"), body)
+    Ok(page(StatusCode::OK, lang, t(lang, "工作台", "Home"), body))
 }
 
 // ---- employers ---------------------------------------------------------------------------
@@ -416,10 +402,10 @@ pub async fn register_employer(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     CheckedForm(form): CheckedForm<EmployerForm>,
-) -> Response {
+) -> PageResult {
     let lang = chosen.lang;
     if !same_origin(&headers) || !double_submit_ok(&headers, &form.csrf) {
-        return stale_form(lang);
+        return Err(stale_form(lang).into());
     }
     let sign_up = EmployerSignUp {
         name: form.name.clone(),
@@ -448,18 +434,18 @@ pub async fn register_employer(
                     registered.district.name(lang)
                 ),
             };
-            return done(StatusCode::CREATED, lang, &text);
+            return Ok(done(StatusCode::CREATED, lang, &text));
         }
         Err(ServiceError::Invalid(problems)) => problems,
-        Err(error) if error.is_internal() => return service_error(lang, &error),
-        Err(error) => return message(StatusCode::TOO_MANY_REQUESTS, lang, &error.message(lang)),
+        Err(error) if error.is_internal() => return Err(Refusal::of(lang, &error)),
+        Err(error) => return Ok(message(StatusCode::TOO_MANY_REQUESTS, lang, &error.message(lang))),
     };
     let csrf = jifen_auth::random_token();
     let body = employer_form(lang, &csrf, &form, &problems);
-    with_csrf_cookie(
+    Ok(with_csrf_cookie(
         &csrf,
         page(StatusCode::UNPROCESSABLE_ENTITY, lang, t(lang, "用人单位注册", "Employer sign-up"), body),
-    )
+    ))
 }
 
 #[derive(Deserialize)]
@@ -485,27 +471,25 @@ pub async fn decide_employer(
     signed: SignedIn,
     Path(employer_id): Path<i64>,
     CheckedForm(form): CheckedForm<DecisionForm>,
-) -> Response {
+) -> PageResult {
     let lang = chosen.lang;
-    if !signed.form_ok(&headers, &form.csrf) {
-        return stale_form(lang);
-    }
+    signed.check_form(&headers, &form.csrf, lang)?;
     let Some(decision) = EmployerDecision::parse(&form.decision) else {
-        return message(StatusCode::UNPROCESSABLE_ENTITY, lang, t(lang, "未知的审核结论", "Unknown decision"));
+        return Ok(message(StatusCode::UNPROCESSABLE_ENTITY, lang, t(lang, "未知的审核结论", "Unknown decision")));
     };
     if decision == EmployerDecision::Reject && form.confirmed != "yes" {
         return confirm_rejection(&state, &signed, employer_id, lang, None).await;
     }
     match state.service.decide_employer(&Actor::from(&signed.user), employer_id, decision, &form.reason).await {
-        Ok(()) => Redirect::to(match decision {
+        Ok(()) => Ok(Redirect::to(match decision {
             EmployerDecision::Verify => "/home?done=verified",
             EmployerDecision::Reject => "/home?done=rejected",
         })
-        .into_response(),
+        .into_response()),
         Err(refusal @ ServiceError::Refused { code: "reason_required" | "reason_too_long", .. }) => {
             confirm_rejection(&state, &signed, employer_id, lang, Some(refusal.message(lang).to_string())).await
         }
-        Err(e) => service_error(lang, &e),
+        Err(e) => Err(Refusal::of(lang, &e)),
     }
 }
 
@@ -517,7 +501,7 @@ async fn confirm_rejection(
     employer_id: i64,
     lang: Lang,
     problem: Option<String>,
-) -> Response {
+) -> PageResult {
     let employer = match state
         .service
         .employer_of_my_district(&jifen_applications::Actor::from(&signed.user), employer_id)
@@ -525,9 +509,9 @@ async fn confirm_rejection(
     {
         Ok(employer) => employer,
         Err(ServiceError::NotFound) => {
-            return message(StatusCode::NOT_FOUND, lang, t(lang, "没有这个单位", "No such employer"));
+            return Ok(message(StatusCode::NOT_FOUND, lang, t(lang, "没有这个单位", "No such employer")));
         }
-        Err(e) => return service_error(lang, &e),
+        Err(e) => return Err(Refusal::of(lang, &e)),
     };
     let status = if problem.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let body = html! {
@@ -552,19 +536,16 @@ async fn confirm_rejection(
             }
         }
     };
-    page(status, lang, t(lang, "不予通过单位注册", "Reject an employer's sign-up"), body)
+    Ok(page(status, lang, t(lang, "不予通过单位注册", "Reject an employer's sign-up"), body))
 }
 
 // ---- the person's employers ---------------------------------------------------------------
 
 /// `GET /account/employers`: the employers linked to the person, and the requests to link
 /// they have not answered yet.
-pub async fn my_employers(State(state): State<AppState>, chosen: Chosen, signed: SignedIn) -> Response {
+pub async fn my_employers(State(state): State<AppState>, chosen: Chosen, signed: SignedIn) -> PageResult {
     let lang = chosen.lang;
-    let links = match state.service.my_employers(&Actor::from(&signed.user)).await {
-        Ok(links) => links,
-        Err(e) => return service_error(lang, &e),
-    };
+    let links = state.service.my_employers(&Actor::from(&signed.user)).await.or_page(lang)?;
     let csrf = &signed.session.csrf_token;
     let decide = |employer_id: i64, decision: &'static str, label: &'static str, secondary: bool| {
         html! {
@@ -599,7 +580,7 @@ pub async fn my_employers(State(state): State<AppState>, chosen: Chosen, signed:
         } } }
         p { a href="/home" { (t(lang, "返回工作台", "Back to your home page")) } }
     };
-    page(StatusCode::OK, lang, t(lang, "我的用人单位", "My employers"), body)
+    Ok(page(StatusCode::OK, lang, t(lang, "我的用人单位", "My employers"), body))
 }
 
 fn link_status_name(status: LinkStatus, lang: Lang) -> &'static str {
@@ -626,19 +607,15 @@ pub async fn decide_link(
     signed: SignedIn,
     Path(employer_id): Path<i64>,
     CheckedForm(form): CheckedForm<LinkForm>,
-) -> Response {
+) -> PageResult {
     let lang = chosen.lang;
-    if !signed.form_ok(&headers, &form.csrf) {
-        return stale_form(lang);
-    }
+    signed.check_form(&headers, &form.csrf, lang)?;
     let decision = match form.decision.as_str() {
         "accept" => LinkDecision::Accept,
         "decline" => LinkDecision::Decline,
         "end" => LinkDecision::End,
-        _ => return message(StatusCode::UNPROCESSABLE_ENTITY, lang, t(lang, "未知的操作", "Unknown decision")),
+        _ => return Ok(message(StatusCode::UNPROCESSABLE_ENTITY, lang, t(lang, "未知的操作", "Unknown decision"))),
     };
-    match state.service.decide_link(&Actor::from(&signed.user), employer_id, decision).await {
-        Ok(()) => Redirect::to("/account/employers").into_response(),
-        Err(e) => service_error(lang, &e),
-    }
+    state.service.decide_link(&Actor::from(&signed.user), employer_id, decision).await.or_page(lang)?;
+    Ok(Redirect::to("/account/employers").into_response())
 }

@@ -6,11 +6,11 @@ use crate::applicants::mask_mobile;
 use crate::checked_form::CheckedForm;
 use crate::lang::Chosen;
 use crate::layout::t;
-use crate::respond::{page, see_other, service_error, stale_form};
+use crate::respond::{OrPage, PageResult, Refusal, page, see_other};
 use crate::session::SignedIn;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use jifen_applications::{Actor, AuditFilter, MAX_AUDIT_ROWS, NewStaff, ServiceError, StaffChange};
 use jifen_domain::application::Problem;
 use jifen_domain::clock::shanghai_time;
@@ -52,11 +52,8 @@ async fn staff_page(
     notice: Option<&str>,
     form: &StaffForm,
     problems: &[Problem],
-) -> Response {
-    let staff = match state.service.staff(&Actor::from(&signed.user)).await {
-        Ok(staff) => staff,
-        Err(e) => return service_error(lang, &e),
-    };
+) -> PageResult {
+    let staff = state.service.staff(&Actor::from(&signed.user)).await.or_page(lang)?;
     let csrf = &signed.session.csrf_token;
     let problem = |name: &str| problems.iter().find(|p| p.field == name).map(|p| p.message(lang).to_string());
     let invalid = |name: &str| problem(name).map(|_| "true");
@@ -124,7 +121,7 @@ async fn staff_page(
         }
         p { a href="/home" { (t(lang, "工作台", "Home")) } }
     };
-    page(status, lang, t(lang, "工作人员", "Staff"), body)
+    Ok(page(status, lang, t(lang, "工作人员", "Staff"), body))
 }
 
 fn notice(lang: Lang, done: &str) -> Option<&'static str> {
@@ -147,7 +144,7 @@ pub async fn list(
     chosen: Chosen,
     signed: SignedIn,
     Query(query): Query<DoneQuery>,
-) -> Response {
+) -> PageResult {
     let lang = chosen.lang;
     let notice = notice(lang, &query.done);
     staff_page(&state, &signed, lang, StatusCode::OK, notice, &StaffForm::default(), &[]).await
@@ -160,11 +157,9 @@ pub async fn create(
     headers: HeaderMap,
     signed: SignedIn,
     CheckedForm(form): CheckedForm<StaffForm>,
-) -> Response {
+) -> PageResult {
     let lang = chosen.lang;
-    if !signed.form_ok(&headers, &form.csrf) {
-        return stale_form(lang);
-    }
+    signed.check_form(&headers, &form.csrf, lang)?;
     let new = NewStaff {
         username: form.username.clone(),
         display_name: form.display_name.clone(),
@@ -173,11 +168,11 @@ pub async fn create(
         mobile: form.mobile.clone(),
     };
     match state.service.create_staff(&Actor::from(&signed.user), &new).await {
-        Ok(()) => see_other("/admin/staff?done=created"),
+        Ok(()) => Ok(see_other("/admin/staff?done=created")),
         Err(ServiceError::Invalid(problems)) => {
             staff_page(&state, &signed, lang, StatusCode::UNPROCESSABLE_ENTITY, None, &form, &problems).await
         }
-        Err(e) => service_error(lang, &e),
+        Err(e) => Err(Refusal::of(lang, &e)),
     }
 }
 
@@ -196,21 +191,17 @@ pub async fn change(
     signed: SignedIn,
     Path(user_id): Path<i64>,
     CheckedForm(form): CheckedForm<ChangeForm>,
-) -> Response {
+) -> PageResult {
     let lang = chosen.lang;
-    if !signed.form_ok(&headers, &form.csrf) {
-        return stale_form(lang);
-    }
+    signed.check_form(&headers, &form.csrf, lang)?;
     let change = match form.action.as_str() {
         "reset" => StaffChange::ResetPassword,
         "disable" => StaffChange::SwitchOff,
         "enable" => StaffChange::SwitchOn,
-        _ => return service_error(lang, &ServiceError::NotFound),
+        _ => return Err(Refusal::of(lang, &ServiceError::NotFound)),
     };
-    match state.service.change_staff(&Actor::from(&signed.user), user_id, change).await {
-        Ok(()) => see_other(&format!("/admin/staff?done={}", form.action)),
-        Err(e) => service_error(lang, &e),
-    }
+    state.service.change_staff(&Actor::from(&signed.user), user_id, change).await.or_page(lang)?;
+    Ok(see_other(&format!("/admin/staff?done={}", form.action)))
 }
 
 /// What the administrator's home page offers.
@@ -300,18 +291,18 @@ pub async fn audit_log(
     chosen: Chosen,
     signed: SignedIn,
     Query(form): Query<AuditForm>,
-) -> Response {
+) -> PageResult {
     let lang = chosen.lang;
     let (records, problems) = match form.filter() {
         Ok(filter) => match state.service.audit_log(&Actor::from(&signed.user), &filter).await {
             Ok(records) => (records, Vec::new()),
             Err(ServiceError::Invalid(problems)) => (Vec::new(), problems),
-            Err(e) => return service_error(lang, &e),
+            Err(e) => return Err(Refusal::of(lang, &e)),
         },
         Err(problems) => {
             // Only those who may read the log learn even that a filter was wrong.
             if !matches!(signed.user.role, Role::Admin | Role::Supervisor) {
-                return service_error(lang, &ServiceError::Forbidden);
+                return Err(Refusal::of(lang, &ServiceError::Forbidden));
             }
             (Vec::new(), problems)
         }
@@ -360,7 +351,7 @@ pub async fn audit_log(
         p { a href="/home" { (t(lang, "工作台", "Home")) } }
     };
     let status = if problems.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    page(status, lang, t(lang, "审计日志", "Audit log"), body)
+    Ok(page(status, lang, t(lang, "审计日志", "Audit log"), body))
 }
 
 /// `GET /admin/audit.csv`: the same entries as a spreadsheet file.
@@ -369,17 +360,17 @@ pub async fn audit_csv(
     chosen: Chosen,
     signed: SignedIn,
     Query(form): Query<AuditForm>,
-) -> Response {
+) -> PageResult {
     let lang = chosen.lang;
     let actor = Actor::from(&signed.user);
     let Ok(filter) = form.filter() else {
         let invalid = ServiceError::Invalid(vec![Problem::new("filter", "筛选条件有误", "The filter is wrong")]);
         let allowed = matches!(actor.role, Role::Admin | Role::Supervisor);
-        return service_error(lang, if allowed { &invalid } else { &ServiceError::Forbidden });
+        return Err(Refusal::of(lang, if allowed { &invalid } else { &ServiceError::Forbidden }));
     };
     let csv = match state.service.audit_log(&actor, &filter).await {
         Ok(records) => jifen_applications::audit_csv(&records),
-        Err(e) => return service_error(lang, &e),
+        Err(e) => return Err(Refusal::of(lang, &e)),
     };
     match csv {
         Ok(bytes) => {
@@ -387,8 +378,8 @@ pub async fn audit_csv(
                 (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
                 (header::CONTENT_DISPOSITION, "attachment; filename=\"jifen-audit.csv\""),
             ];
-            (headers, bytes).into_response()
+            Ok((headers, bytes).into_response())
         }
-        Err(e) => service_error(lang, &e),
+        Err(e) => Err(Refusal::of(lang, &e)),
     }
 }

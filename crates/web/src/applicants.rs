@@ -5,11 +5,10 @@ use crate::AppState;
 use crate::checked_form::CheckedForm;
 use crate::lang::Chosen;
 use crate::layout::t;
-use crate::respond::{page, see_other, service_error, stale_form};
+use crate::respond::{OrPage, PageResult, Refusal, page, see_other};
 use crate::session::SignedIn;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
 use jifen_applications::{Actor, RegisterOutcome, ServiceError};
 use jifen_domain::roster::MAX_ROWS;
 use jifen_rules::Lang;
@@ -60,12 +59,9 @@ async fn list_page(
     status: StatusCode,
     notice: Option<Markup>,
     form: &NewApplicantForm,
-) -> Response {
+) -> PageResult {
     let actor = Actor::from(&signed.user);
-    let applicants = match state.service.employer_applicants(&actor).await {
-        Ok(applicants) => applicants,
-        Err(e) => return service_error(lang, &e),
-    };
+    let applicants = state.service.employer_applicants(&actor).await.or_page(lang)?;
     let csrf = &signed.session.csrf_token;
     let body = html! {
         h2 { (t(lang, "申请人账号", "Applicant accounts")) }
@@ -109,7 +105,7 @@ async fn list_page(
         } }
         p { a href="/applications" { (t(lang, "查看本单位的积分申请", "Your employer's applications")) } " · " a href="/home" { (t(lang, "工作台", "Home")) } }
     };
-    page(status, lang, t(lang, "申请人账号", "Applicant accounts"), body)
+    Ok(page(status, lang, t(lang, "申请人账号", "Applicant accounts"), body))
 }
 
 /// `GET /applicants`.
@@ -118,7 +114,7 @@ pub async fn list(
     chosen: Chosen,
     signed: SignedIn,
     Query(query): Query<ListQuery>,
-) -> Response {
+) -> PageResult {
     let lang = chosen.lang;
     let notice = match query.done.as_str() {
         "created" => Some(t(
@@ -149,11 +145,9 @@ pub async fn create(
     headers: HeaderMap,
     signed: SignedIn,
     CheckedForm(form): CheckedForm<NewApplicantForm>,
-) -> Response {
+) -> PageResult {
     let lang = chosen.lang;
-    if !signed.form_ok(&headers, &form.csrf) {
-        return stale_form(lang);
-    }
+    signed.check_form(&headers, &form.csrf, lang)?;
     let actor = Actor::from(&signed.user);
     match state.service.register_applicant(&actor, &form.name, &form.id_number, &form.mobile).await {
         Ok(outcome) => {
@@ -162,13 +156,13 @@ pub async fn create(
                 RegisterOutcome::Linked { .. } => "linked",
                 RegisterOutcome::Unchanged { .. } => "unchanged",
             };
-            see_other(&format!("/applicants?done={done}"))
+            Ok(see_other(&format!("/applicants?done={done}")))
         }
         Err(ServiceError::Invalid(problems)) => {
             let notice = html! { div.error role="alert" { ul { @for problem in &problems { li { (problem.message(lang)) } } } } };
             list_page(&state, &signed, lang, StatusCode::UNPROCESSABLE_ENTITY, Some(notice), &form).await
         }
-        Err(e) => service_error(lang, &e),
+        Err(e) => Err(Refusal::of(lang, &e)),
     }
 }
 
@@ -179,26 +173,19 @@ pub async fn import(
     headers: HeaderMap,
     signed: SignedIn,
     multipart: Multipart,
-) -> Response {
+) -> PageResult {
     let lang = chosen.lang;
-    let parts = match crate::applications::read_multipart(multipart, MAX_ROSTER_BYTES, lang).await {
-        Ok(parts) => parts,
-        Err(response) => return response,
-    };
-    if !signed.form_ok(&headers, &parts.text("csrf")) {
-        return stale_form(lang);
-    }
+    let parts = crate::applications::read_multipart(multipart, MAX_ROSTER_BYTES, lang).await?;
+    signed.check_form(&headers, &parts.text("csrf"), lang)?;
     let Some((_, bytes)) = parts.file("roster") else {
-        return crate::respond::message(
+        return Ok(crate::respond::message(
             StatusCode::UNPROCESSABLE_ENTITY,
             lang,
             t(lang, "请选择 CSV 文件", "Choose a CSV file"),
-        );
+        ));
     };
-    match state.service.import_roster(&Actor::from(&signed.user), bytes).await {
-        Ok(job) => see_other(&format!("/applicants/import/{}", job.id)),
-        Err(e) => service_error(lang, &e),
-    }
+    let job = state.service.import_roster(&Actor::from(&signed.user), bytes).await.or_page(lang)?;
+    Ok(see_other(&format!("/applicants/import/{}", job.id)))
 }
 
 /// `GET /applicants/import/{id}`: progress while it runs (the page refreshes itself, no
@@ -208,12 +195,9 @@ pub async fn import_status(
     chosen: Chosen,
     signed: SignedIn,
     Path(job_id): Path<i64>,
-) -> Response {
+) -> PageResult {
     let lang = chosen.lang;
-    let progress = match state.service.import_progress(&Actor::from(&signed.user), job_id).await {
-        Ok(progress) => progress,
-        Err(e) => return service_error(lang, &e),
-    };
+    let progress = state.service.import_progress(&Actor::from(&signed.user), job_id).await.or_page(lang)?;
     let job = &progress.job;
     let running = job.status == ImportStatus::Running && !progress.interrupted;
     let text = |value: &serde_json::Value| value[lang.code()].as_str().unwrap_or_default().to_string();
@@ -246,7 +230,7 @@ pub async fn import_status(
         }
         p { a href="/applicants" { (t(lang, "返回申请人账号", "Back to applicant accounts")) } }
     };
-    page(StatusCode::OK, lang, t(lang, "批量导入", "Roster import"), body)
+    Ok(page(StatusCode::OK, lang, t(lang, "批量导入", "Roster import"), body))
 }
 
 #[cfg(test)]

@@ -4,12 +4,12 @@
 //! application process (`jifen-applications`) decides everything else.
 
 use crate::AppState;
-use crate::checked_form::{CheckedForm, refusal_of_texts};
+use crate::checked_form::{CheckedForm, check_texts};
 use crate::fields::{Notes, application_sections, display, label_of};
 use crate::lang::Chosen;
 use crate::layout::t;
 use crate::pages::{fieldset, score_section};
-use crate::respond::{message, page, see_other, service_error, service_status, stale_form};
+use crate::respond::{OrPage, PageResult, Refusal, message, page, see_other, service_status, stale_form};
 use crate::session::{SignedIn, same_origin};
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -51,19 +51,17 @@ impl Parts {
 }
 
 /// Reads a multipart form whose files together are at most `limit` bytes.
-pub async fn read_multipart(mut multipart: Multipart, limit: usize, lang: Lang) -> Result<Parts, Response> {
-    let too_large = || {
-        message(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            lang,
-            &match lang {
-                Lang::Zh => format!("文件过大，最多 {} MB", limit / 1024 / 1024),
-                Lang::En => format!("The file is too large; at most {} MB", limit / 1024 / 1024),
-            },
-        )
+pub async fn read_multipart(mut multipart: Multipart, limit: usize, lang: Lang) -> Result<Parts, Refusal> {
+    let too_large = || -> Refusal {
+        let text = match lang {
+            Lang::Zh => format!("文件过大，最多 {} MB", limit / 1024 / 1024),
+            Lang::En => format!("The file is too large; at most {} MB", limit / 1024 / 1024),
+        };
+        message(StatusCode::PAYLOAD_TOO_LARGE, lang, &text).into()
     };
-    let unreadable =
-        || message(StatusCode::BAD_REQUEST, lang, t(lang, "无法读取上传的表单", "The uploaded form cannot be read"));
+    let unreadable = || -> Refusal {
+        message(StatusCode::BAD_REQUEST, lang, t(lang, "无法读取上传的表单", "The uploaded form cannot be read")).into()
+    };
     let mut parts = Parts::default();
     let mut total = 0usize;
     loop {
@@ -105,13 +103,10 @@ fn actor(signed: &SignedIn) -> Actor {
 // ---- list and start ----------------------------------------------------------------------
 
 /// `GET /applications`: the applicant's own, or the employer's.
-pub async fn list(State(state): State<AppState>, chosen: Chosen, signed: SignedIn) -> Response {
+pub async fn list(State(state): State<AppState>, chosen: Chosen, signed: SignedIn) -> PageResult {
     let lang = chosen.lang;
     let actor = actor(&signed);
-    let listings = match state.service.applications(&actor).await {
-        Ok(listings) => listings,
-        Err(e) => return service_error(lang, &e),
-    };
+    let listings = state.service.applications(&actor).await.or_page(lang)?;
     let applicant = actor.role == Role::Applicant;
     let in_progress = listings.iter().any(|l| state.workflow.state(&l.state).is_some_and(|s| !s.is_final));
     let body = html! {
@@ -146,7 +141,7 @@ pub async fn list(State(state): State<AppState>, chosen: Chosen, signed: SignedI
         } } }
         p { a href="/home" { (t(lang, "工作台", "Home")) } }
     };
-    page(StatusCode::OK, lang, t(lang, "积分申请", "Applications"), body)
+    Ok(page(StatusCode::OK, lang, t(lang, "积分申请", "Applications"), body))
 }
 
 #[derive(serde::Deserialize)]
@@ -164,15 +159,11 @@ pub async fn start(
     headers: HeaderMap,
     signed: SignedIn,
     CheckedForm(form): CheckedForm<StartForm>,
-) -> Response {
+) -> PageResult {
     let lang = chosen.lang;
-    if !signed.form_ok(&headers, &form.csrf) {
-        return stale_form(lang);
-    }
-    match state.service.start_application(&actor(&signed), form.prefill.is_some()).await {
-        Ok(application) => see_other(&format!("/applications/{}", application.id)),
-        Err(e) => service_error(lang, &e),
-    }
+    signed.check_form(&headers, &form.csrf, lang)?;
+    let application = state.service.start_application(&actor(&signed), form.prefill.is_some()).await.or_page(lang)?;
+    Ok(see_other(&format!("/applications/{}", application.id)))
 }
 
 /// `POST /simulations`: a signed-in applicant keeps the simulator's form for their application.
@@ -182,16 +173,12 @@ pub async fn save_simulation(
     headers: HeaderMap,
     signed: SignedIn,
     CheckedForm(pairs): CheckedForm<Vec<(String, String)>>,
-) -> Response {
+) -> PageResult {
     let lang = chosen.lang;
     let fields = Fields::new(pairs);
-    if !signed.form_ok(&headers, fields.get("csrf")) {
-        return stale_form(lang);
-    }
-    match state.service.save_simulation(&actor(&signed), fields).await {
-        Ok(()) => see_other("/applications"),
-        Err(e) => service_error(lang, &e),
-    }
+    signed.check_form(&headers, fields.get("csrf"), lang)?;
+    state.service.save_simulation(&actor(&signed), fields).await.or_page(lang)?;
+    Ok(see_other("/applications"))
 }
 
 // ---- one application ---------------------------------------------------------------------
@@ -217,15 +204,11 @@ pub async fn show(
     signed: SignedIn,
     Path(id): Path<i64>,
     Query(done): Query<Done>,
-) -> Response {
+) -> PageResult {
     let lang = chosen.lang;
-    match state.service.view(&actor(&signed), id).await {
-        Ok(view) => {
-            let flash = done.done.as_deref().and_then(|done| done_notice(done, lang)).map(Flash::Done);
-            application_page(&state, &signed, &view, lang, None, flash, StatusCode::OK)
-        }
-        Err(e) => service_error(lang, &e),
-    }
+    let view = state.service.view(&actor(&signed), id).await.or_page(lang)?;
+    let flash = done.done.as_deref().and_then(|done| done_notice(done, lang)).map(Flash::Done);
+    Ok(application_page(&state, &signed, &view, lang, None, flash, StatusCode::OK))
 }
 
 /// What the page says at its top about the last thing done.
@@ -533,39 +516,34 @@ pub async fn save(
     signed: SignedIn,
     Path(id): Path<i64>,
     CheckedForm(pairs): CheckedForm<Vec<(String, String)>>,
-) -> Response {
+) -> PageResult {
     let lang = chosen.lang;
     let fields = Fields::new(pairs);
-    if !signed.form_ok(&headers, fields.get("csrf")) {
-        return stale_form(lang);
-    }
+    signed.check_form(&headers, fields.get("csrf"), lang)?;
     let actor = actor(&signed);
     let version = fields.get("version").parse().unwrap_or(0);
     let intent = fields.get("intent").to_string();
-    let saved = match state.service.save_draft(&actor, id, version, fields.clone()).await {
-        Ok(saved) => saved,
-        Err(e) => return service_error(lang, &e),
-    };
+    let saved = state.service.save_draft(&actor, id, version, fields.clone()).await.or_page(lang)?;
     if intent.is_empty() || intent == "save" {
-        return see_other(&format!("/applications/{id}?done=saved"));
+        return Ok(see_other(&format!("/applications/{id}?done=saved")));
     }
     match state.service.act(&actor, id, saved.version, &intent, "", FieldComments::new()).await {
-        Ok(_) => see_other(&format!("/applications/{id}?done=moved")),
+        Ok(_) => Ok(see_other(&format!("/applications/{id}?done=moved"))),
         Err(ServiceError::Invalid(problems)) => match state.service.view(&actor, id).await {
             Ok(view) => {
                 let posted = Posted { fields: view.application.fields.clone(), problems };
-                application_page(&state, &signed, &view, lang, Some(posted), None, StatusCode::UNPROCESSABLE_ENTITY)
+                Ok(application_page(&state, &signed, &view, lang, Some(posted), None, StatusCode::UNPROCESSABLE_ENTITY))
             }
-            Err(e) => service_error(lang, &e),
+            Err(e) => Err(Refusal::of(lang, &e)),
         },
         Err(refusal @ ServiceError::Refused { .. }) => match state.service.view(&actor, id).await {
             Ok(view) => {
                 let flash = Some(Flash::Refused(refusal.message(lang).to_string()));
-                application_page(&state, &signed, &view, lang, None, flash, service_status(&refusal))
+                Ok(application_page(&state, &signed, &view, lang, None, flash, service_status(&refusal)))
             }
-            Err(e) => service_error(lang, &e),
+            Err(e) => Err(Refusal::of(lang, &e)),
         },
-        Err(e) => service_error(lang, &e),
+        Err(e) => Err(Refusal::of(lang, &e)),
     }
 }
 
@@ -578,26 +556,23 @@ pub async fn preview(
     signed: SignedIn,
     Path(id): Path<i64>,
     CheckedForm(pairs): CheckedForm<Vec<(String, String)>>,
-) -> Response {
+) -> PageResult {
     let lang = chosen.lang;
     if !same_origin(&headers) {
-        return stale_form(lang);
+        return Err(stale_form(lang).into());
     }
     let view = match state.service.view(&actor(&signed), id).await {
         Ok(view) if view.can_edit => view,
-        Ok(_) => return service_error(lang, &ServiceError::Forbidden),
-        Err(e) => return service_error(lang, &e),
+        Ok(_) => return Err(Refusal::of(lang, &ServiceError::Forbidden)),
+        Err(e) => return Err(Refusal::of(lang, &e)),
     };
     let fields = Fields::new(pairs);
     let score = claimed_score(&state, &view, &fields, lang);
     // The checklist follows the claim as it is typed, too.
-    let checklist = match state.service.checklist_now(&view.application, &fields, &view.uploads).await {
-        Ok(checklist) => checklist,
-        Err(e) => return service_error(lang, &e),
-    };
+    let checklist = state.service.checklist_now(&view.application, &fields, &view.uploads).await.or_page(lang)?;
     let view = ApplicationView { checklist, ..view };
     let body = html! { div id="results" data-live-part="" { (score) } (materials(&view, &signed, lang)) };
-    page(StatusCode::OK, lang, t(lang, "申报积分", "Claimed points"), body)
+    Ok(page(StatusCode::OK, lang, t(lang, "申报积分", "Claimed points"), body))
 }
 
 /// `POST /applications/{id}/actions`: an action by the employer (or staff), with an overall
@@ -609,39 +584,35 @@ pub async fn act(
     signed: SignedIn,
     Path(id): Path<i64>,
     CheckedForm(pairs): CheckedForm<Vec<(String, String)>>,
-) -> Response {
+) -> PageResult {
     let lang = chosen.lang;
     let form: BTreeMap<String, String> = pairs.into_iter().collect();
     let get = |name: &str| form.get(name).map_or("", String::as_str);
-    if !signed.form_ok(&headers, get("csrf")) {
-        return stale_form(lang);
-    }
+    signed.check_form(&headers, get("csrf"), lang)?;
     let comments: FieldComments =
         form.iter().filter_map(|(name, text)| Some((name.strip_prefix("note_")?.to_string(), text.clone()))).collect();
     let version = get("version").parse().unwrap_or(0);
     let actor = actor(&signed);
     let input = crate::centre::move_input(&form, get("comment"), comments);
     match state.service.act_with(&actor, id, version, get("action"), &input).await {
-        Ok(_) => see_other(&format!("/applications/{id}?done=moved")),
+        Ok(_) => Ok(see_other(&format!("/applications/{id}?done=moved"))),
         // Refused for a reason the page can show (materials missing, a comment needed): the
         // page again, with the reason on top.
         Err(refusal @ ServiceError::Refused { .. }) => match state.service.view(&actor, id).await {
             Ok(view) => {
                 let flash = Some(Flash::Refused(refusal.message(lang).to_string()));
-                application_page(&state, &signed, &view, lang, None, flash, service_status(&refusal))
+                Ok(application_page(&state, &signed, &view, lang, None, flash, service_status(&refusal)))
             }
-            Err(e) => service_error(lang, &e),
+            Err(e) => Err(Refusal::of(lang, &e)),
         },
-        Err(e) => service_error(lang, &e),
+        Err(e) => Err(Refusal::of(lang, &e)),
     }
 }
 
 /// `GET /applications/{id}/form.pdf`.
-pub async fn pdf(State(state): State<AppState>, chosen: Chosen, signed: SignedIn, Path(id): Path<i64>) -> Response {
-    match state.service.application_pdf(&actor(&signed), id).await {
-        Ok(bytes) => file_response(bytes, "application/pdf", &format!("积分申请表-{id}.pdf"), true),
-        Err(e) => service_error(chosen.lang, &e),
-    }
+pub async fn pdf(State(state): State<AppState>, chosen: Chosen, signed: SignedIn, Path(id): Path<i64>) -> PageResult {
+    let bytes = state.service.application_pdf(&actor(&signed), id).await.or_page(chosen.lang)?;
+    Ok(file_response(bytes, "application/pdf", &format!("积分申请表-{id}.pdf"), true))
 }
 
 /// A file to download (`attachment`) or to show inline, named in UTF-8 (RFC 6266).
@@ -677,37 +648,26 @@ pub async fn upload(
     signed: SignedIn,
     Path((id, material)): Path<(i64, String)>,
     multipart: Multipart,
-) -> Response {
+) -> PageResult {
     let lang = chosen.lang;
-    let parts = match read_multipart(multipart, jifen_applications::MAX_UPLOAD_BYTES, lang).await {
-        Ok(parts) => parts,
-        Err(response) => return response,
-    };
-    if !signed.form_ok(&headers, &parts.text("csrf")) {
-        return stale_form(lang);
-    }
+    let parts = read_multipart(multipart, jifen_applications::MAX_UPLOAD_BYTES, lang).await?;
+    signed.check_form(&headers, &parts.text("csrf"), lang)?;
     let chosen_file = |name: &str| parts.file(name).filter(|(_, bytes)| !bytes.is_empty());
     let named = format!("file_{material}");
     let actor = actor(&signed);
     let with_form = parts.texts.contains_key("version");
     if with_form {
-        if let Some(refused) =
-            refusal_of_texts(lang, parts.texts.iter().map(|(name, value)| (name.as_str(), value.as_str())))
-        {
-            return refused;
-        }
+        check_texts(lang, parts.texts.iter().map(|(name, value)| (name.as_str(), value.as_str())))?;
         let fields = Fields::new(parts.texts.iter().map(|(name, value)| (name.clone(), value.clone())).collect());
         let version = fields.get("version").parse().unwrap_or(0);
-        if let Err(e) = state.service.save_draft(&actor, id, version, fields).await {
-            return service_error(lang, &e);
-        }
+        state.service.save_draft(&actor, id, version, fields).await.or_page(lang)?;
     }
     if chosen_file(&named).or_else(|| chosen_file("file")).is_none() {
         let text = match with_form {
             true => t(lang, "请选择文件（表单已保存为草稿）", "Choose a file (the form was saved as a draft)"),
             false => t(lang, "请选择文件", "Choose a file"),
         };
-        return message(StatusCode::UNPROCESSABLE_ENTITY, lang, text);
+        return Ok(message(StatusCode::UNPROCESSABLE_ENTITY, lang, text));
     }
     // The file of the button pressed first, then any other chosen on the form.
     let mut files: Vec<(String, (&str, &[u8]))> = Vec::new();
@@ -720,22 +680,20 @@ pub async fn upload(
         }
     }
     for (material, (filename, bytes)) in files {
-        if let Err(e) = state.service.upload_material(&actor, id, &material, filename, bytes.to_vec()).await {
-            return service_error(lang, &e);
-        }
+        state.service.upload_material(&actor, id, &material, filename, bytes.to_vec()).await.or_page(lang)?;
     }
     let done = if with_form { "uploaded" } else { "added" };
-    see_other(&format!("/applications/{id}?done={done}#materials"))
+    Ok(see_other(&format!("/applications/{id}?done={done}#materials")))
 }
 
 /// `GET /materials/{id}`: a stored scan, for those who may see its application.
-pub async fn download(state: State<AppState>, chosen: Chosen, signed: SignedIn, id: Path<i64>) -> Response {
+pub async fn download(state: State<AppState>, chosen: Chosen, signed: SignedIn, id: Path<i64>) -> PageResult {
     material_file(state, chosen, signed, id, true).await
 }
 
 /// `GET /materials/{id}/view`: the same scan shown in the browser (an image or a PDF, with
 /// the same headers as a download: no caching, no sniffing, its own content type).
-pub async fn view_material(state: State<AppState>, chosen: Chosen, signed: SignedIn, id: Path<i64>) -> Response {
+pub async fn view_material(state: State<AppState>, chosen: Chosen, signed: SignedIn, id: Path<i64>) -> PageResult {
     material_file(state, chosen, signed, id, false).await
 }
 
@@ -745,18 +703,18 @@ async fn material_file(
     signed: SignedIn,
     Path(id): Path<i64>,
     attachment: bool,
-) -> Response {
+) -> PageResult {
     match state.service.download_material(&actor(&signed), id).await {
         Ok((upload, bytes)) => {
             let Some((content_type, extension)) = jifen_applications::detect_content_type(&bytes) else {
                 // Not one of the kinds accepted: never shown, only downloaded.
                 let filename = jifen_applications::clean_filename(&upload.filename, &upload.material, "bin");
-                return file_response(bytes, "application/octet-stream", &filename, true);
+                return Ok(file_response(bytes, "application/octet-stream", &filename, true));
             };
             // Files are named by what they are, whatever name they were stored under.
             let filename = jifen_applications::clean_filename(&upload.filename, &upload.material, extension);
-            file_response(bytes, content_type, &filename, attachment)
+            Ok(file_response(bytes, content_type, &filename, attachment))
         }
-        Err(e) => service_error(chosen.lang, &e),
+        Err(e) => Err(Refusal::of(chosen.lang, &e)),
     }
 }

@@ -6,11 +6,10 @@ use crate::AppState;
 use crate::checked_form::CheckedForm;
 use crate::lang::Chosen;
 use crate::layout::t;
-use crate::respond::{page, see_other, service_error, stale_form};
+use crate::respond::{OrPage, PageResult, Refusal, page, see_other};
 use crate::session::SignedIn;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
 use jifen_applications::{Actor, ApplicationView, EntryStanding, FindingInput, Service, entry_standing};
 use jifen_domain::Role;
 use jifen_domain::clock::shanghai_time;
@@ -19,12 +18,10 @@ use jifen_store::{BlacklistEntry, BlacklistQuery, BlacklistSubject};
 use maud::{Markup, html};
 
 /// `GET /blacklist`: the entries the viewer may see, the newest first.
-pub async fn list(State(state): State<AppState>, chosen: Chosen, signed: SignedIn) -> Response {
+pub async fn list(State(state): State<AppState>, chosen: Chosen, signed: SignedIn) -> PageResult {
     let lang = chosen.lang;
-    let entries = match state.service.blacklist_for(&Actor::from(&signed.user), BlacklistQuery::default()).await {
-        Ok(entries) => entries,
-        Err(e) => return service_error(lang, &e),
-    };
+    let entries =
+        state.service.blacklist_for(&Actor::from(&signed.user), BlacklistQuery::default()).await.or_page(lang)?;
     let staff = signed.user.role.is_district_staff();
     let body = html! {
         h2 { (match signed.user.role {
@@ -38,7 +35,7 @@ pub async fn list(State(state): State<AppState>, chosen: Chosen, signed: SignedI
         @for entry in &entries { (entry_card(&state.service, entry, &signed, lang)) }
         p { a href="/home" { (t(lang, "工作台", "Home")) } }
     };
-    page(StatusCode::OK, lang, t(lang, "虚假材料记录", "False-materials records"), body)
+    Ok(page(StatusCode::OK, lang, t(lang, "虚假材料记录", "False-materials records"), body))
 }
 
 /// One entry: whom it names, what was found, where it stands, its events, and the forms
@@ -189,11 +186,9 @@ pub async fn record(
     signed: SignedIn,
     Path(id): Path<i64>,
     CheckedForm(form): CheckedForm<FindingForm>,
-) -> Response {
+) -> PageResult {
     let lang = chosen.lang;
-    if !signed.form_ok(&headers, &form.csrf) {
-        return stale_form(lang);
-    }
+    signed.check_form(&headers, &form.csrf, lang)?;
     let input = FindingInput {
         person: form.person.is_some(),
         employer: form.employer.is_some(),
@@ -201,10 +196,8 @@ pub async fn record(
         finding: form.finding,
         evidence: form.evidence,
     };
-    match state.service.record_finding(&Actor::from(&signed.user), id, &input).await {
-        Ok(_) => see_other(&format!("/applications/{id}?done=moved")),
-        Err(e) => service_error(lang, &e),
-    }
+    let _ = state.service.record_finding(&Actor::from(&signed.user), id, &input).await.or_page(lang)?;
+    Ok(see_other(&format!("/applications/{id}?done=moved")))
 }
 
 #[derive(serde::Deserialize)]
@@ -223,11 +216,9 @@ pub async fn respond(
     signed: SignedIn,
     Path(id): Path<i64>,
     CheckedForm(form): CheckedForm<ResponseForm>,
-) -> Response {
+) -> PageResult {
     let lang = chosen.lang;
-    if !signed.form_ok(&headers, &form.csrf) {
-        return stale_form(lang);
-    }
+    signed.check_form(&headers, &form.csrf, lang)?;
     answered(lang, state.service.respond_to_entry(&Actor::from(&signed.user), id, &form.text).await)
 }
 
@@ -249,15 +240,13 @@ pub async fn decide(
     signed: SignedIn,
     Path(id): Path<i64>,
     CheckedForm(form): CheckedForm<DecisionForm>,
-) -> Response {
+) -> PageResult {
     let lang = chosen.lang;
-    if !signed.form_ok(&headers, &form.csrf) {
-        return stale_form(lang);
-    }
+    signed.check_form(&headers, &form.csrf, lang)?;
     let confirm = match form.decision.as_str() {
         "confirm" => true,
         "dismiss" => false,
-        _ => return service_error(lang, &jifen_applications::ServiceError::NotFound),
+        _ => return Err(Refusal::of(lang, &jifen_applications::ServiceError::NotFound)),
     };
     answered(lang, state.service.decide_entry(&Actor::from(&signed.user), id, confirm, &form.reason).await)
 }
@@ -270,11 +259,9 @@ pub async fn appeal(
     signed: SignedIn,
     Path(id): Path<i64>,
     CheckedForm(form): CheckedForm<ResponseForm>,
-) -> Response {
+) -> PageResult {
     let lang = chosen.lang;
-    if !signed.form_ok(&headers, &form.csrf) {
-        return stale_form(lang);
-    }
+    signed.check_form(&headers, &form.csrf, lang)?;
     answered(lang, state.service.appeal_entry(&Actor::from(&signed.user), id, &form.text).await)
 }
 
@@ -286,15 +273,13 @@ pub async fn answer_appeal(
     signed: SignedIn,
     Path(id): Path<i64>,
     CheckedForm(form): CheckedForm<DecisionForm>,
-) -> Response {
+) -> PageResult {
     let lang = chosen.lang;
-    if !signed.form_ok(&headers, &form.csrf) {
-        return stale_form(lang);
-    }
+    signed.check_form(&headers, &form.csrf, lang)?;
     let lift = match form.decision.as_str() {
         "lift" => true,
         "uphold" => false,
-        _ => return service_error(lang, &jifen_applications::ServiceError::NotFound),
+        _ => return Err(Refusal::of(lang, &jifen_applications::ServiceError::NotFound)),
     };
     answered(lang, state.service.answer_entry_appeal(&Actor::from(&signed.user), id, lift, &form.reason).await)
 }
@@ -307,18 +292,14 @@ pub async fn correct(
     signed: SignedIn,
     Path(id): Path<i64>,
     CheckedForm(form): CheckedForm<ResponseForm>,
-) -> Response {
+) -> PageResult {
     let lang = chosen.lang;
-    if !signed.form_ok(&headers, &form.csrf) {
-        return stale_form(lang);
-    }
+    signed.check_form(&headers, &form.csrf, lang)?;
     answered(lang, state.service.correct_entry(&Actor::from(&signed.user), id, &form.text).await)
 }
 
 /// A blacklist form's answer: back to the list when done, the reason when refused.
-fn answered(lang: Lang, result: Result<(), jifen_applications::ServiceError>) -> Response {
-    match result {
-        Ok(()) => see_other("/blacklist"),
-        Err(e) => service_error(lang, &e),
-    }
+fn answered(lang: Lang, result: Result<(), jifen_applications::ServiceError>) -> PageResult {
+    result.or_page(lang)?;
+    Ok(see_other("/blacklist"))
 }

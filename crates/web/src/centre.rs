@@ -8,11 +8,10 @@ use crate::fields::{Notes, verified_sections};
 use crate::lang::Chosen;
 use crate::layout::t;
 use crate::pages::fieldset;
-use crate::respond::{page, service_error};
+use crate::respond::{OrPage, PageResult, Refusal, page};
 use crate::session::SignedIn;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
 use jifen_applications::{
     Actor, ApplicationView, CounterMark, MoveInput, QueueFilter, Service, Verification, VerificationInput,
 };
@@ -47,7 +46,7 @@ pub async fn queue(
     chosen: Chosen,
     signed: SignedIn,
     Query(query): Query<QueueQuery>,
-) -> Response {
+) -> PageResult {
     let lang = chosen.lang;
     let actor = Actor::from(&signed.user);
     let filter = QueueFilter {
@@ -56,10 +55,7 @@ pub async fn queue(
         overdue_only: query.overdue.is_some(),
         mine_only: query.mine.is_some(),
     };
-    let rows = match state.service.centre_queue(&actor, &filter).await {
-        Ok(rows) => rows,
-        Err(e) => return service_error(lang, &e),
-    };
+    let rows = state.service.centre_queue(&actor, &filter).await.or_page(lang)?;
     let district = signed.user.district.map(|d| d.name(lang)).unwrap_or_default();
     let centre_states: Vec<_> = state.workflow.states.iter().filter(|s| s.centre).collect();
     let body = html! {
@@ -100,7 +96,7 @@ pub async fn queue(
         } } }
         p { a href="/home" { (t(lang, "工作台", "Home")) } }
     };
-    page(StatusCode::OK, lang, t(lang, "受理审核工作台", "Centre queue"), body)
+    Ok(page(StatusCode::OK, lang, t(lang, "受理审核工作台", "Centre queue"), body))
 }
 
 /// `GET /applications/{id}/documents/{kind}`: a document the application was issued.
@@ -109,17 +105,17 @@ pub async fn document(
     chosen: Chosen,
     signed: SignedIn,
     Path((id, kind)): Path<(i64, String)>,
-) -> Response {
+) -> PageResult {
     let lang = chosen.lang;
     let Some(kind) = DocumentKind::parse(kind.trim_end_matches(".pdf")) else {
-        return service_error(lang, &jifen_applications::ServiceError::NotFound);
+        return Err(Refusal::of(lang, &jifen_applications::ServiceError::NotFound));
     };
     match state.service.document_pdf(&Actor::from(&signed.user), id, kind).await {
         Ok(bytes) => {
             let name = format!("{}-{id}.pdf", kind.title(Lang::Zh));
-            crate::applications::file_response(bytes, "application/pdf", &name, true)
+            Ok(crate::applications::file_response(bytes, "application/pdf", &name, true))
         }
-        Err(e) => service_error(lang, &e),
+        Err(e) => Err(Refusal::of(lang, &e)),
     }
 }
 
@@ -140,16 +136,12 @@ pub async fn assign(
     signed: SignedIn,
     Path(id): Path<i64>,
     crate::checked_form::CheckedForm(form): crate::checked_form::CheckedForm<AssignForm>,
-) -> Response {
+) -> PageResult {
     let lang = chosen.lang;
-    if !signed.form_ok(&headers, &form.csrf) {
-        return crate::respond::stale_form(lang);
-    }
+    signed.check_form(&headers, &form.csrf, lang)?;
     let assignee = form.assignee.trim().parse::<i64>().ok();
-    match state.service.assign(&Actor::from(&signed.user), id, assignee).await {
-        Ok(()) => crate::respond::see_other(&format!("/applications/{id}?done=moved")),
-        Err(e) => service_error(lang, &e),
-    }
+    state.service.assign(&Actor::from(&signed.user), id, assignee).await.or_page(lang)?;
+    Ok(crate::respond::see_other(&format!("/applications/{id}?done=moved")))
 }
 
 /// `POST /applications/{id}/originals`: the counter hands kept originals back; the
@@ -161,18 +153,18 @@ pub async fn return_originals(
     signed: SignedIn,
     Path(id): Path<i64>,
     crate::checked_form::CheckedForm(pairs): crate::checked_form::CheckedForm<Vec<(String, String)>>,
-) -> Response {
+) -> PageResult {
     let lang = chosen.lang;
     let value = |name: &str| pairs.iter().find(|(key, _)| key == name).map_or("", |(_, value)| value.as_str());
-    if !signed.form_ok(&headers, value("csrf")) {
-        return crate::respond::stale_form(lang);
-    }
+    signed.check_form(&headers, value("csrf"), lang)?;
     let materials: Vec<String> =
         pairs.iter().filter(|(key, _)| key == "original").map(|(_, material)| material.clone()).collect();
-    match state.service.return_originals(&Actor::from(&signed.user), id, &materials, value("collected_by")).await {
-        Ok(()) => crate::respond::see_other(&format!("/applications/{id}?done=moved")),
-        Err(e) => service_error(lang, &e),
-    }
+    state
+        .service
+        .return_originals(&Actor::from(&signed.user), id, &materials, value("collected_by"))
+        .await
+        .or_page(lang)?;
+    Ok(crate::respond::see_other(&format!("/applications/{id}?done=moved")))
 }
 
 /// The originals the centre keeps: each with whether it was handed back and to whom; the

@@ -4,7 +4,7 @@
 //! reader's language; fields' own, lower limits are checked where their meaning is known.
 
 use crate::lang;
-use crate::respond::message;
+use crate::respond::{Refusal, message};
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::{StatusCode, header};
@@ -36,19 +36,17 @@ where
         let bytes = Bytes::from_request(request, state).await.map_err(IntoResponse::into_response)?;
         let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes)
             .map_err(|_| refusal(StatusCode::BAD_REQUEST, lang, "表单无法读取", "The form cannot be read"))?;
-        if let Some(refused) = refusal_of_texts(lang, pairs.iter().map(|(name, value)| (name.as_str(), value.as_str())))
-        {
-            return Err(refused);
-        }
+        check_texts(lang, pairs.iter().map(|(name, value)| (name.as_str(), value.as_str())))
+            .map_err(IntoResponse::into_response)?;
         serde_urlencoded::from_bytes(&bytes)
             .map(CheckedForm)
             .map_err(|_| refusal(StatusCode::UNPROCESSABLE_ENTITY, lang, "表单内容不完整", "The form is incomplete"))
     }
 }
 
-/// The same check for text that came another way (a multipart form's text parts): the
-/// refusal, if any.
-pub fn refusal_of_texts<'a>(lang: Lang, pairs: impl Iterator<Item = (&'a str, &'a str)>) -> Option<Response> {
+/// The same check for text that came another way (a multipart form's text parts), refused
+/// with the page that names the field.
+pub fn check_texts<'a>(lang: Lang, pairs: impl Iterator<Item = (&'a str, &'a str)>) -> Result<(), Refusal> {
     for (name, value) in pairs {
         if let Err(problem) = text::check(name, value, text::MAX_FIELD_CHARS) {
             let field: String = name.chars().filter(|c| text::allowed_char(*c)).take(60).collect();
@@ -56,10 +54,10 @@ pub fn refusal_of_texts<'a>(lang: Lang, pairs: impl Iterator<Item = (&'a str, &'
                 Lang::Zh => format!("“{field}”一栏{}", problem.zh),
                 Lang::En => format!("The field “{field}” {}", problem.en),
             };
-            return Some(message(StatusCode::UNPROCESSABLE_ENTITY, lang, &text));
+            return Err(message(StatusCode::UNPROCESSABLE_ENTITY, lang, &text).into());
         }
     }
-    None
+    Ok(())
 }
 
 fn refusal(status: StatusCode, lang: Lang, zh: &str, en: &str) -> Response {

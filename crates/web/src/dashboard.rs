@@ -8,11 +8,11 @@
 use crate::AppState;
 use crate::lang::Chosen;
 use crate::layout::t;
-use crate::respond::{page, service_error};
+use crate::respond::{OrPage, PageResult, Refusal, page};
 use crate::session::SignedIn;
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use jifen_applications::{Actor, Dashboard, Rate, SCORE_BAND, Scope, ServiceError, dashboard_csv};
 use jifen_domain::clock::shanghai_time;
 use jifen_domain::{District, Role};
@@ -64,7 +64,7 @@ pub async fn page_handler(
     chosen: Chosen,
     signed: SignedIn,
     Query(query): Query<DashboardQuery>,
-) -> Response {
+) -> PageResult {
     let lang = chosen.lang;
     let actor = Actor::from(&signed.user);
     let dashboard = match query.scope(&actor) {
@@ -74,9 +74,9 @@ pub async fn page_handler(
     match dashboard {
         Ok(dashboard) => {
             let title = format!("{} · {}", t(lang, "统计看板", "Dashboard"), scope_name(dashboard.scope, lang));
-            page(StatusCode::OK, lang, &title, render(&state, lang, &actor, &dashboard, &title))
+            Ok(page(StatusCode::OK, lang, &title, render(&state, lang, &actor, &dashboard, &title)))
         }
-        Err(e) => service_error(lang, &e),
+        Err(e) => Err(Refusal::of(lang, &e)),
     }
 }
 
@@ -86,17 +86,14 @@ pub async fn csv(
     chosen: Chosen,
     signed: SignedIn,
     Query(query): Query<DashboardQuery>,
-) -> Response {
+) -> PageResult {
     let lang = chosen.lang;
     let actor = Actor::from(&signed.user);
     let dashboard = match query.scope(&actor) {
         Ok(scope) => state.service.dashboard(&actor, scope).await,
         Err(e) => Err(e),
     };
-    let dashboard = match dashboard {
-        Ok(dashboard) => dashboard,
-        Err(e) => return service_error(lang, &e),
-    };
+    let dashboard = dashboard.or_page(lang)?;
     match dashboard_csv(&dashboard, &query.table) {
         Some(Ok(bytes)) => {
             let disposition = format!("attachment; filename=\"jifen-dashboard-{}.csv\"", query.table);
@@ -104,10 +101,10 @@ pub async fn csv(
                 (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
                 (header::CONTENT_DISPOSITION, disposition),
             ];
-            (headers, bytes).into_response()
+            Ok((headers, bytes).into_response())
         }
-        Some(Err(e)) => service_error(lang, &e),
-        None => service_error(lang, &ServiceError::NotFound),
+        Some(Err(e)) => Err(Refusal::of(lang, &e)),
+        None => Err(Refusal::of(lang, &ServiceError::NotFound)),
     }
 }
 

@@ -4,11 +4,10 @@
 use crate::AppState;
 use crate::lang::Chosen;
 use crate::layout::t;
-use crate::respond::{page, service_error};
+use crate::respond::{OrPage, PageResult, Refusal, page};
 use crate::session::SignedIn;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::Response;
 use jifen_applications::{Actor, NoticeStanding, PublicNotice};
 use jifen_rules::Lang;
 use maud::html;
@@ -38,13 +37,13 @@ pub async fn pdf(
     headers: HeaderMap,
     signed: SignedIn,
     Path(id): Path<i64>,
-) -> Response {
+) -> PageResult {
     let base = verify_base(&state, &headers);
     match state.service.notice_pdf(&Actor::from(&signed.user), id, &base).await {
         Ok(bytes) => {
-            crate::applications::file_response(bytes, "application/pdf", &format!("积分通知书-{id}.pdf"), true)
+            Ok(crate::applications::file_response(bytes, "application/pdf", &format!("积分通知书-{id}.pdf"), true))
         }
-        Err(e) => service_error(chosen.lang, &e),
+        Err(e) => Err(Refusal::of(chosen.lang, &e)),
     }
 }
 
@@ -57,7 +56,7 @@ pub struct VerifyQuery {
 }
 
 /// `GET /verify`: the form for a serial and its check code (and its answer when asked).
-pub async fn form(State(state): State<AppState>, chosen: Chosen, Query(query): Query<VerifyQuery>) -> Response {
+pub async fn form(State(state): State<AppState>, chosen: Chosen, Query(query): Query<VerifyQuery>) -> PageResult {
     answer(&state, chosen.lang, query.serial.trim(), query.code.trim()).await
 }
 
@@ -66,16 +65,16 @@ pub async fn scanned(
     State(state): State<AppState>,
     chosen: Chosen,
     Path((serial, code)): Path<(String, String)>,
-) -> Response {
+) -> PageResult {
     answer(&state, chosen.lang, &serial, &code).await
 }
 
-async fn answer(state: &AppState, lang: Lang, serial: &str, code: &str) -> Response {
+async fn answer(state: &AppState, lang: Lang, serial: &str, code: &str) -> PageResult {
     let asked = !serial.is_empty() || !code.is_empty();
     let found = match asked {
         true => match state.service.verify_notice(serial, code).await {
             Ok(found) => found,
-            Err(e) => return service_error(lang, &e),
+            Err(e) => return Err(Refusal::of(lang, &e)),
         },
         false => None,
     };
@@ -97,7 +96,7 @@ async fn answer(state: &AppState, lang: Lang, serial: &str, code: &str) -> Respo
             "The serial and the check code are printed beside the notice's QR code. This page shows only what a check needs, with personal data masked.")) }
     };
     let status = if asked && found.is_none() { StatusCode::NOT_FOUND } else { StatusCode::OK };
-    page(status, lang, t(lang, "积分通知书核验", "Verify a points notice"), body)
+    Ok(page(status, lang, t(lang, "积分通知书核验", "Verify a points notice"), body))
 }
 
 fn verdict(notice: &PublicNotice, lang: Lang) -> maud::Markup {
@@ -137,18 +136,14 @@ pub async fn follow_up(
     headers: HeaderMap,
     signed: SignedIn,
     crate::checked_form::CheckedForm(form): crate::checked_form::CheckedForm<FollowUpForm>,
-) -> Response {
+) -> PageResult {
     let lang = chosen.lang;
-    if !signed.form_ok(&headers, &form.csrf) {
-        return crate::respond::stale_form(lang);
-    }
+    signed.check_form(&headers, &form.csrf, lang)?;
     let Some(kind) = jifen_domain::ApplicationKind::parse(&form.kind) else {
-        return service_error(lang, &jifen_applications::ServiceError::NotFound);
+        return Err(Refusal::of(lang, &jifen_applications::ServiceError::NotFound));
     };
-    match state.service.start_follow_up(&Actor::from(&signed.user), kind).await {
-        Ok(application) => crate::respond::see_other(&format!("/applications/{}", application.id)),
-        Err(e) => service_error(lang, &e),
-    }
+    let application = state.service.start_follow_up(&Actor::from(&signed.user), kind).await.or_page(lang)?;
+    Ok(crate::respond::see_other(&format!("/applications/{}", application.id)))
 }
 
 /// The holder's notice on their home page: its standing, validity and renewal window, the

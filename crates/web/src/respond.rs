@@ -9,6 +9,45 @@ use jifen_applications::ServiceError;
 use jifen_rules::Lang;
 use maud::{Markup, html};
 
+/// A page handler's early answer: a refusal (of the process, a stale form, an outage)
+/// already rendered as the page that says why, in the reader's language. Page handlers
+/// return [`PageResult`] and stop with `?`: `service.x(…).await.or_page(lang)?`,
+/// `signed.check_form(&headers, &form.csrf, lang)?`.
+pub struct Refusal(Box<Response>);
+
+/// What a page handler answers: the page, or the refusal that replaces it.
+pub type PageResult = Result<Response, Refusal>;
+
+impl Refusal {
+    /// The application process's refusal as the page that says why.
+    pub fn of(lang: Lang, error: &ServiceError) -> Self {
+        Self(Box::new(service_error(lang, error)))
+    }
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        *self.0
+    }
+}
+
+impl From<Response> for Refusal {
+    fn from(response: Response) -> Self {
+        Self(Box::new(response))
+    }
+}
+
+/// Turns the application process's refusal into the page that says why.
+pub trait OrPage<T> {
+    fn or_page(self, lang: Lang) -> Result<T, Refusal>;
+}
+
+impl<T> OrPage<T> for Result<T, ServiceError> {
+    fn or_page(self, lang: Lang) -> Result<T, Refusal> {
+        self.map_err(|error| Refusal::of(lang, &error))
+    }
+}
+
 pub fn page(status: StatusCode, lang: Lang, title: &str, body: Markup) -> Response {
     (status, layout(lang, title, body)).into_response()
 }

@@ -4,10 +4,10 @@
 //! its checks and its effects are the service's; these pages parse and render.
 
 use crate::AppState;
-use crate::checked_form::refusal_of_texts;
+use crate::checked_form::check_texts;
 use crate::lang::Chosen;
 use crate::layout::t;
-use crate::respond::{page, see_other, service_error, stale_form};
+use crate::respond::{OrPage, PageResult, Refusal, page, see_other};
 use crate::session::SignedIn;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -123,7 +123,7 @@ pub async fn overview(
     chosen: Chosen,
     signed: SignedIn,
     Query(query): Query<RulesQuery>,
-) -> Response {
+) -> PageResult {
     let form = RulesForm { file_name: query.file, ..RulesForm::default() };
     rules_page(&state, &signed, chosen.lang, StatusCode::OK, &form, &[]).await
 }
@@ -135,7 +135,7 @@ async fn rules_page(
     status: StatusCode,
     form: &RulesForm,
     problems: &[Problem],
-) -> Response {
+) -> PageResult {
     let actor = Actor::from(&signed.user);
     let loaded = async {
         let publications = state.service.rule_publications(&actor).await?;
@@ -143,10 +143,7 @@ async fn rules_page(
         let files = state.service.rule_files().await?;
         Ok::<_, ServiceError>((publications, runs, files))
     };
-    let (publications, runs, files) = match loaded.await {
-        Ok(loaded) => loaded,
-        Err(e) => return service_error(lang, &e),
-    };
+    let (publications, runs, files) = loaded.await.or_page(lang)?;
     let body = html! {
         h2 { (t(lang, "规则数据", "Rule data")) }
         p {
@@ -165,7 +162,7 @@ async fn rules_page(
         (history(lang, &publications))
         p { a href="/home" { (t(lang, "工作台", "Home")) } }
     };
-    page(status, lang, t(lang, "规则数据", "Rule data"), body)
+    Ok(page(status, lang, t(lang, "规则数据", "Rule data"), body))
 }
 
 fn field_error(problems: &[Problem], name: &str, lang: Lang) -> Option<String> {
@@ -342,11 +339,9 @@ fn confidence_name(lang: Lang, word: &str) -> &'static str {
     CONFIDENCES.iter().find(|(value, _, _)| *value == word).map_or("—", |(_, zh, en)| t(lang, zh, en))
 }
 
-fn check_form(lang: Lang, headers: &HeaderMap, signed: &SignedIn, form: &RulesForm) -> Option<Response> {
-    if !signed.form_ok(headers, &form.csrf) {
-        return Some(stale_form(lang));
-    }
-    refusal_of_texts(lang, form.short_fields().into_iter())
+fn check_form(lang: Lang, headers: &HeaderMap, signed: &SignedIn, form: &RulesForm) -> Result<(), Refusal> {
+    signed.check_form(headers, &form.csrf, lang)?;
+    check_texts(lang, form.short_fields().into_iter())
 }
 
 /// `POST /admin/rules/preview`: what the publication changes, and a button to publish it.
@@ -356,17 +351,15 @@ pub async fn preview(
     headers: HeaderMap,
     signed: SignedIn,
     axum::Form(form): axum::Form<RulesForm>,
-) -> Response {
+) -> PageResult {
     let lang = chosen.lang;
-    if let Some(refused) = check_form(lang, &headers, &signed, &form) {
-        return refused;
-    }
+    check_form(lang, &headers, &signed, &form)?;
     match state.service.preview_rules(&Actor::from(&signed.user), &form.input()).await {
-        Ok(preview) => preview_page(lang, &signed, &form, &preview),
+        Ok(preview) => Ok(preview_page(lang, &signed, &form, &preview)),
         Err(ServiceError::Invalid(problems)) => {
             rules_page(&state, &signed, lang, StatusCode::UNPROCESSABLE_ENTITY, &form, &problems).await
         }
-        Err(e) => service_error(lang, &e),
+        Err(e) => Err(Refusal::of(lang, &e)),
     }
 }
 
@@ -443,29 +436,29 @@ pub async fn publish(
     headers: HeaderMap,
     signed: SignedIn,
     axum::Form(form): axum::Form<RulesForm>,
-) -> Response {
+) -> PageResult {
     let lang = chosen.lang;
-    if let Some(refused) = check_form(lang, &headers, &signed, &form) {
-        return refused;
-    }
+    check_form(lang, &headers, &signed, &form)?;
     match state.service.publish_rules(&Actor::from(&signed.user), &form.input(), form.version).await {
-        Ok(run) => see_other(&format!("/admin/rules/runs/{}", run.id)),
+        Ok(run) => Ok(see_other(&format!("/admin/rules/runs/{}", run.id))),
         Err(ServiceError::Invalid(problems)) => {
             rules_page(&state, &signed, lang, StatusCode::UNPROCESSABLE_ENTITY, &form, &problems).await
         }
-        Err(e) => service_error(lang, &e),
+        Err(e) => Err(Refusal::of(lang, &e)),
     }
 }
 
 /// `GET /admin/rules/runs/{id}`: a rescoring's progress (the page refreshes itself while it
 /// runs) and whose standing it changed.
-pub async fn run(State(state): State<AppState>, chosen: Chosen, signed: SignedIn, Path(run_id): Path<i64>) -> Response {
+pub async fn run(
+    State(state): State<AppState>,
+    chosen: Chosen,
+    signed: SignedIn,
+    Path(run_id): Path<i64>,
+) -> PageResult {
     let lang = chosen.lang;
-    let report = match state.service.rescoring_report(&Actor::from(&signed.user), run_id).await {
-        Ok(report) => report,
-        Err(e) => return service_error(lang, &e),
-    };
-    page(StatusCode::OK, lang, t(lang, "重新计算", "Rescoring"), run_body(lang, &report))
+    let report = state.service.rescoring_report(&Actor::from(&signed.user), run_id).await.or_page(lang)?;
+    Ok(page(StatusCode::OK, lang, t(lang, "重新计算", "Rescoring"), run_body(lang, &report)))
 }
 
 fn run_body(lang: Lang, report: &RescoringReport) -> Markup {
@@ -507,14 +500,11 @@ pub async fn publication(
     chosen: Chosen,
     signed: SignedIn,
     Path(id): Path<i64>,
-) -> Response {
+) -> PageResult {
     let lang = chosen.lang;
-    let publications = match state.service.rule_publications(&Actor::from(&signed.user)).await {
-        Ok(publications) => publications,
-        Err(e) => return service_error(lang, &e),
-    };
+    let publications = state.service.rule_publications(&Actor::from(&signed.user)).await.or_page(lang)?;
     let Some(p) = publications.into_iter().find(|p| p.id == id) else {
-        return service_error(lang, &ServiceError::NotFound);
+        return Err(Refusal::of(lang, &ServiceError::NotFound));
     };
     let body = html! {
         h2 { (t(lang, "第 ", "Version ")) (p.id) (t(lang, " 版：", ": ")) (p.file_name) }
@@ -524,5 +514,5 @@ pub async fn publication(
         pre.code { (p.text) }
         p { a href="/admin/rules" { (t(lang, "规则数据", "Rule data")) } }
     };
-    page(StatusCode::OK, lang, t(lang, "规则数据版本", "Rule-data version"), body)
+    Ok(page(StatusCode::OK, lang, t(lang, "规则数据版本", "Rule-data version"), body))
 }

@@ -5,6 +5,7 @@
 //! origin are refused outright.
 
 use crate::AppState;
+use crate::respond::Refusal;
 use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
@@ -162,6 +163,11 @@ impl SignedIn {
     /// is this server and it carries this session's CSRF token.
     pub fn form_ok(&self, headers: &HeaderMap, submitted: &str) -> bool {
         same_origin(headers) && self.csrf_ok(submitted)
+    }
+
+    /// [`Self::form_ok`], refusing a form that is not with the page that says so.
+    pub fn check_form(&self, headers: &HeaderMap, submitted: &str, lang: Lang) -> Result<(), Refusal> {
+        if self.form_ok(headers, submitted) { Ok(()) } else { Err(crate::respond::stale_form(lang).into()) }
     }
 }
 
