@@ -9,6 +9,7 @@ use crate::error::ServiceError;
 use crate::{Actor, Service, audit, mask_id_number, sms};
 use jifen_domain::Role;
 use jifen_domain::application::{Problem, is_mobile};
+use jifen_domain::audit::AuditEvent;
 use jifen_domain::roster::{self, RosterRow};
 use jifen_ids::ResidentIdNumber;
 use jifen_store::prelude::*;
@@ -217,7 +218,7 @@ impl Service {
             };
             registrations.push(Registration {
                 applicant,
-                audit: audit(actor, "applicant_register", String::new(), details),
+                audit: audit(actor, AuditEvent::ApplicantRegister, String::new(), details),
                 messages: vec![message],
             });
             written.push(index);
@@ -368,9 +369,9 @@ impl Service {
             return Err(ServiceError::Forbidden);
         }
         let (from, to, action) = match decision {
-            LinkDecision::Accept => (LinkStatus::Pending, LinkStatus::Active, "employment_accept"),
-            LinkDecision::Decline => (LinkStatus::Pending, LinkStatus::Declined, "employment_decline"),
-            LinkDecision::End => (LinkStatus::Active, LinkStatus::Ended, "employment_end"),
+            LinkDecision::Accept => (LinkStatus::Pending, LinkStatus::Active, AuditEvent::EmploymentAccept),
+            LinkDecision::Decline => (LinkStatus::Pending, LinkStatus::Declined, AuditEvent::EmploymentDecline),
+            LinkDecision::End => (LinkStatus::Active, LinkStatus::Ended, AuditEvent::EmploymentEnd),
         };
         let entry = audit(actor, action, format!("user:{}", actor.id), json!({ "employer_id": employer_id }));
         self.store.set_link_status(actor.id, employer_id, &[from], to, now_millis(), &entry).await.map_err(

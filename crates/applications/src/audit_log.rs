@@ -9,6 +9,7 @@ use crate::{Actor, Service, audit};
 use chrono::{NaiveDate, TimeDelta};
 use jifen_domain::Role;
 use jifen_domain::application::Problem;
+use jifen_domain::audit::AuditEvent;
 use jifen_store::prelude::*;
 use jifen_store::{AuditQuery, AuditRecord, Millis};
 use serde_json::json;
@@ -91,7 +92,7 @@ impl Service {
             return Err(ServiceError::Invalid(problems));
         }
         if let Some(subject) = &person {
-            let entry = audit(actor, "audit_search", subject.clone(), json!({ "filter": "person" }));
+            let entry = audit(actor, AuditEvent::AuditSearch, subject.clone(), json!({ "filter": "person" }));
             self.store.record_audit(&entry).await?;
         }
         let query = AuditQuery {

@@ -12,6 +12,7 @@ use crate::error::ServiceError;
 use crate::{Actor, Service, audit, sms};
 use chrono::{Days, Months, NaiveDate};
 use jifen_domain::Role;
+use jifen_domain::audit::AuditEvent;
 use jifen_domain::blacklist_rules::BlacklistRules;
 use jifen_domain::form::Fields;
 use jifen_rules::Lang;
@@ -198,7 +199,7 @@ impl Service {
         }
         let entry = audit(
             actor,
-            "blacklist_record",
+            AuditEvent::BlacklistRecord,
             format!("application:{id}"),
             json!({ "material": material.id, "person": input.person, "employer": input.employer }),
         );
@@ -256,7 +257,7 @@ impl Service {
             text,
             effective_until: None,
         };
-        let entry_audit = audit(actor, "blacklist_response", format!("blacklist:{entry_id}"), json!({}));
+        let entry_audit = audit(actor, AuditEvent::BlacklistResponse, format!("blacklist:{entry_id}"), json!({}));
         Ok(self.store.add_blacklist_event(entry_id, &event, &entry_audit, &[]).await?)
     }
 
@@ -335,7 +336,7 @@ impl Service {
             .collect();
         let entry_audit = audit(
             actor,
-            if confirm { "blacklist_confirm" } else { "blacklist_dismiss" },
+            if confirm { AuditEvent::BlacklistConfirm } else { AuditEvent::BlacklistDismiss },
             format!("blacklist:{entry_id}"),
             json!({ "until": confirm.then_some(until_text) }),
         );
@@ -380,7 +381,7 @@ impl Service {
             ));
         }
         let event = self.event(actor, APPEALED, text, None);
-        let entry_audit = audit(actor, "blacklist_appeal", format!("blacklist:{entry_id}"), json!({}));
+        let entry_audit = audit(actor, AuditEvent::BlacklistAppeal, format!("blacklist:{entry_id}"), json!({}));
         self.store.add_blacklist_event(entry_id, &event, &entry_audit, &[]).await.map_err(|e| match e {
             StoreError::Duplicate(_) => {
                 ServiceError::refused("not_appealable", "该记录已申诉过", "This entry was appealed already")
@@ -422,7 +423,10 @@ impl Service {
             return Err(ServiceError::refused("reason_required", "请写明理由", "Give the reason"));
         }
         let event = self.event(actor, if lift { LIFTED } else { UPHELD }, reason, None);
-        let template = if lift { "blacklist_lifted" } else { "blacklist_upheld" };
+        let (template, audited) = match lift {
+            true => ("blacklist_lifted", AuditEvent::BlacklistLifted),
+            false => ("blacklist_upheld", AuditEvent::BlacklistUpheld),
+        };
         let mobile = self.subject_mobile(entry.subject).await?;
         let values = [("name", entry.subject_name.as_str())];
         let messages: Vec<_> = mobile
@@ -430,7 +434,7 @@ impl Service {
             .map(|(mobile, body)| sms(format!("blacklist-{entry_id}-appeal"), &mobile, body, None))
             .into_iter()
             .collect();
-        let entry_audit = audit(actor, &format!("blacklist_{template}"), format!("blacklist:{entry_id}"), json!({}));
+        let entry_audit = audit(actor, audited, format!("blacklist:{entry_id}"), json!({}));
         self.store.add_blacklist_event(entry_id, &event, &entry_audit, &messages).await.map_err(|e| match e {
             StoreError::Duplicate(_) => {
                 ServiceError::refused("no_appeal", "申诉已由他人处理", "Someone else answered the appeal meanwhile")
@@ -451,7 +455,7 @@ impl Service {
             return Err(ServiceError::refused("correction_empty", "请写明更正内容", "Say what is corrected"));
         }
         let event = self.event(actor, CORRECTED, text, None);
-        let entry_audit = audit(actor, "blacklist_correct", format!("blacklist:{entry_id}"), json!({}));
+        let entry_audit = audit(actor, AuditEvent::BlacklistCorrect, format!("blacklist:{entry_id}"), json!({}));
         Ok(self.store.add_blacklist_event(entry_id, &event, &entry_audit, &[]).await?)
     }
 
@@ -544,7 +548,7 @@ impl Service {
             let entry_audit = jifen_store::AuditEntry {
                 at: now_millis(),
                 actor_id: None,
-                action: "blacklist_expire".into(),
+                action: AuditEvent::BlacklistExpire.as_str().into(),
                 subject: format!("blacklist:{}", entry.id),
                 details: json!({}),
             };

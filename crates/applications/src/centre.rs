@@ -11,6 +11,7 @@ use crate::error::ServiceError;
 use crate::{Actor, Service, audit, mask_id_number};
 use chrono::NaiveDate;
 use jifen_domain::application::{check, is_verified_field};
+use jifen_domain::audit::AuditEvent;
 use jifen_domain::form::Fields;
 use jifen_domain::verification::Check;
 use jifen_domain::workflow::{Action, CounterOutcome};
@@ -273,7 +274,8 @@ impl Service {
                 format!("Only a {} of this district can take the current step", step.waiting_for.name(Lang::En)),
             ));
         }
-        let entry = audit(actor, "application_assign", format!("application:{id}"), json!({ "assignee": target }));
+        let entry =
+            audit(actor, AuditEvent::ApplicationAssign, format!("application:{id}"), json!({ "assignee": target }));
         self.store
             .assign_application(id, &application.state, Some(target), actor.id, now_millis(), &entry)
             .await
@@ -379,7 +381,7 @@ impl Service {
             comment: format!("{collected_by} 签收"),
             details: details.clone(),
         };
-        let entry = audit(actor, "application_originals_returned", format!("application:{id}"), details);
+        let entry = audit(actor, AuditEvent::OriginalsReturned, format!("application:{id}"), details);
         self.store
             .note_application(id, &application.state, &note, now_millis(), &entry)
             .await
@@ -728,8 +730,12 @@ impl Service {
             .collect();
         let search = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty());
         if let Some(search) = search {
-            let entry =
-                audit(actor, "centre_search", format!("district:{}", district.as_str()), json!({ "q": search }));
+            let entry = audit(
+                actor,
+                AuditEvent::CentreSearch,
+                format!("district:{}", district.as_str()),
+                json!({ "q": search }),
+            );
             self.store.record_audit(&entry).await?;
         }
         let listings = self.store.applications_in_district(district, &states).await?;

@@ -9,6 +9,7 @@ use crate::error::ServiceError;
 use crate::{Service, sms};
 use chrono::NaiveDate;
 use jifen_domain::District;
+use jifen_domain::audit::Audited;
 use jifen_rules::Lang;
 use jifen_store::prelude::*;
 use jifen_store::{AuditEntry, StoreError, Transition, now_millis};
@@ -59,7 +60,7 @@ impl Service {
                     let entry = AuditEntry {
                         at: now_millis(),
                         actor_id: None,
-                        action: format!("application_{}", action.id),
+                        action: Audited::Move(&action.id).word(),
                         subject: format!("application:{}", application.id),
                         details: json!({ "from": application.state, "to": action.to, "deadline": deadline }),
                     };

@@ -5,6 +5,7 @@
 use crate::error::ServiceError;
 use crate::{Actor, Service, audit, sms};
 use jifen_domain::Role;
+use jifen_domain::audit::AuditEvent;
 use jifen_store::prelude::*;
 use jifen_store::{EmployerStatus, StoreError, now_millis};
 use serde_json::json;
@@ -76,7 +77,7 @@ impl Service {
             ));
         }
         let (status, action, template) = match decision {
-            EmployerDecision::Verify => (EmployerStatus::Verified, "employer_verify", "employer_verified"),
+            EmployerDecision::Verify => (EmployerStatus::Verified, AuditEvent::EmployerVerify, "employer_verified"),
             EmployerDecision::Reject if reason.is_empty() => {
                 return Err(ServiceError::refused(
                     "reason_required",
@@ -84,7 +85,7 @@ impl Service {
                     "A rejection needs a reason; the employer's contact is told it by SMS",
                 ));
             }
-            EmployerDecision::Reject => (EmployerStatus::Rejected, "employer_reject", "employer_rejected"),
+            EmployerDecision::Reject => (EmployerStatus::Rejected, AuditEvent::EmployerReject, "employer_rejected"),
         };
         let values =
             [("employer", employer.name.as_str()), ("name", employer.contact_name.as_str()), ("reason", reason)];
@@ -92,7 +93,7 @@ impl Service {
             .workflow
             .render(template, &values)
             .ok_or_else(|| ServiceError::Internal(format!("template {template}")))?;
-        let message = sms(format!("employer-{employer_id}-{action}"), &employer.contact_phone, body, None);
+        let message = sms(format!("employer-{employer_id}-{}", action.as_str()), &employer.contact_phone, body, None);
         let entry = audit(
             actor,
             action,

@@ -57,6 +57,7 @@ pub use sign_in::{
 };
 pub use staff::{NewStaff, StaffChange};
 
+use jifen_domain::audit::Audited;
 use jifen_domain::materials::Catalogue;
 use jifen_domain::verification::VerificationCatalogue;
 use jifen_domain::workflow::Workflow;
@@ -203,12 +204,17 @@ pub fn mask_id_number(text: &str) -> String {
     jifen_ids::ResidentIdNumber::parse(text).map_or_else(|_| "*".repeat(text.chars().count()), |id| id.masked())
 }
 
-/// An audit entry by `actor`, now.
-fn audit(actor: &Actor, action: &str, subject: String, details: serde_json::Value) -> jifen_store::AuditEntry {
+/// An audit entry by `actor`, now: one of the events of `jifen_domain::audit`.
+fn audit<'a>(
+    actor: &Actor,
+    what: impl Into<Audited<'a>>,
+    subject: String,
+    details: serde_json::Value,
+) -> jifen_store::AuditEntry {
     jifen_store::AuditEntry {
         at: jifen_store::now_millis(),
         actor_id: Some(actor.id),
-        action: action.into(),
+        action: what.into().word(),
         subject,
         details,
     }

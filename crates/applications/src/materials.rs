@@ -5,6 +5,7 @@
 
 use crate::error::ServiceError;
 use crate::{Actor, Service, audit};
+use jifen_domain::audit::AuditEvent;
 use jifen_store::prelude::*;
 use jifen_store::{NewUpload, Upload, now_millis};
 use serde_json::json;
@@ -94,7 +95,7 @@ impl Service {
             bytes,
         };
         let details = json!({ "material": material, "sha256": sha256, "size": upload.bytes.len() });
-        let entry = audit(actor, "material_upload", format!("application:{id}"), details);
+        let entry = audit(actor, AuditEvent::MaterialUpload, format!("application:{id}"), details);
         Ok(self.store.add_upload(&upload, actor.id, now_millis(), &entry).await?)
     }
 
@@ -110,7 +111,8 @@ impl Service {
             return Err(ServiceError::Internal(format!("upload {upload_id}: content does not match its checksum")));
         }
         let details = json!({ "upload": upload_id, "material": upload.material });
-        let entry = audit(actor, "material_download", format!("application:{}", upload.application_id), details);
+        let entry =
+            audit(actor, AuditEvent::MaterialDownload, format!("application:{}", upload.application_id), details);
         self.store.record_audit(&entry).await?;
         Ok((upload, bytes))
     }

@@ -8,6 +8,7 @@ use crate::error::{ServiceError, changed_meanwhile};
 use crate::{Actor, Service, audit, mask_id_number, sms};
 use chrono::NaiveDate;
 use jifen_domain::application::{Problem, check, is_form_field, score_claim};
+use jifen_domain::audit::{AuditEvent, Audited};
 use jifen_domain::form::Fields;
 use jifen_domain::materials::{Material, MaterialStatus};
 use jifen_domain::workflow::{Action, DocumentKind, TransitionError};
@@ -204,7 +205,7 @@ impl Service {
         let events = self.store.application_events(id).await?;
         let uploads = self.store.uploads(id).await?;
         if actor.role != Role::Applicant {
-            let entry = audit(actor, "application_view", format!("application:{id}"), json!({}));
+            let entry = audit(actor, AuditEvent::ApplicationView, format!("application:{id}"), json!({}));
             self.store.record_audit(&entry).await?;
         }
         let state = self.workflow.state(&application.state);
@@ -357,7 +358,7 @@ impl Service {
         let mut details = details;
         details["employer_id"] = json!(employer.id);
         details["kind"] = json!(kind.as_str());
-        let entry = audit(actor, "application_create", String::new(), details);
+        let entry = audit(actor, AuditEvent::ApplicationCreate, String::new(), details);
         self.store.create_application(&new, actor.id, now_millis(), &entry).await.map_err(|e| match e {
             StoreError::Duplicate(_) => ServiceError::refused(
                 "application_in_progress",
@@ -421,7 +422,8 @@ impl Service {
         let scored = self.with_records(&fields, actor.id).await?;
         let claimed_total = self.score_form(&scored, &applicant.id_number, self.clock.today()).ok().map(|e| e.total);
         let draft = Draft { fields, claimed_total };
-        let entry = audit(actor, "application_save", format!("application:{id}"), json!({ "version": version }));
+        let entry =
+            audit(actor, AuditEvent::ApplicationSave, format!("application:{id}"), json!({ "version": version }));
         self.store
             .save_draft(id, &application.state, version, &draft, now_millis(), &entry)
             .await
@@ -572,7 +574,7 @@ impl Service {
         };
         let entry = audit(
             actor,
-            &format!("application_{}", action.id),
+            Audited::Move(&action.id),
             format!("application:{id}"),
             json!({ "from": application.state, "to": action.to, "comment": summary }),
         );

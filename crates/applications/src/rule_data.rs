@@ -13,6 +13,7 @@
 use crate::error::ServiceError;
 use crate::{Actor, Service, audit};
 use jifen_domain::application::Problem;
+use jifen_domain::audit::AuditEvent;
 use jifen_domain::working_days::{EMBEDDED_CALENDAR, WorkingCalendar};
 use jifen_rules::{
     AVERAGE_WAGE_FILE, ChangedValue, Confidence, Month, RuleBook, RuleFiles, Text, WageFigure, WageSeries,
@@ -403,7 +404,7 @@ impl Service {
             "reason": publications.first().map(|p| p.reason.as_str()),
             "previous_version": version,
         });
-        let entry = audit(actor, "rules_publish", String::new(), details);
+        let entry = audit(actor, AuditEvent::RulesPublish, String::new(), details);
         let today = self.clock.today().to_string();
         let run = match self.store.publish_rules(publications, version, &today, now_millis(), &entry).await {
             Err(StoreError::Conflict(_)) => return Err(published_meanwhile()),

@@ -16,6 +16,7 @@
 use crate::error::ServiceError;
 use crate::{Service, sms};
 use jifen_domain::application::{Problem, is_mobile};
+use jifen_domain::audit::AuditEvent;
 use jifen_domain::{District, Role, text};
 use jifen_ids::{CreditCode, ResidentIdNumber};
 use jifen_store::prelude::*;
@@ -236,7 +237,7 @@ impl Service {
             created_at: now,
             expires_at: now + SESSION_MILLIS,
         };
-        let entry = account_audit(Some(user_id), "sign_in", format!("user:{user_id}"));
+        let entry = account_audit(Some(user_id), AuditEvent::SignIn, format!("user:{user_id}"));
         let expires_at = session.expires_at;
         self.store.create_session(&session, &entry).await?;
         Ok((token, expires_at))
@@ -254,7 +255,7 @@ impl Service {
 
     /// Ends a session, audited.
     pub async fn sign_out(&self, user_id: i64, session: &Session) -> Result<(), ServiceError> {
-        let entry = account_audit(Some(user_id), "sign_out", format!("user:{user_id}"));
+        let entry = account_audit(Some(user_id), AuditEvent::SignOut, format!("user:{user_id}"));
         Ok(self.store.delete_session(&session.token_hash, &entry).await?)
     }
 
@@ -309,7 +310,7 @@ impl Service {
             .await
             .map_err(|e| ServiceError::Internal(e.to_string()))?
             .map_err(|e| ServiceError::Internal(e.to_string()))?;
-        let entry = account_audit(Some(user.id), "password_change", format!("user:{}", user.id));
+        let entry = account_audit(Some(user.id), AuditEvent::PasswordChange, format!("user:{}", user.id));
         self.store.set_password(user.id, &hash, false, &entry).await?;
         self.start_session(user.id).await
     }
@@ -380,7 +381,7 @@ impl Service {
         self.store.expire_signups(now - SIGNUP_EXPIRES_MILLIS, now).await?;
         let entry = AuditEntry {
             details: json!({ "district": employer.district.as_str(), "agent": agent_username }),
-            ..account_audit(None, "employer_register", format!("employer:{}", employer.credit_code))
+            ..account_audit(None, AuditEvent::EmployerRegister, format!("employer:{}", employer.credit_code))
         };
         match self.store.register_employer(&employer, &agent, now, &entry).await {
             Ok((registered, _)) => Ok(registered),
@@ -474,8 +475,8 @@ fn source_key(address: IpAddr) -> String {
     }
 }
 
-fn account_audit(actor: Option<i64>, action: &str, subject: String) -> AuditEntry {
-    AuditEntry { at: now_millis(), actor_id: actor, action: action.into(), subject, details: json!({}) }
+fn account_audit(actor: Option<i64>, event: AuditEvent, subject: String) -> AuditEntry {
+    AuditEntry { at: now_millis(), actor_id: actor, action: event.as_str().into(), subject, details: json!({}) }
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 use crate::error::ServiceError;
 use crate::{Actor, Service, audit, sms};
 use jifen_domain::application::{Problem, is_mobile};
+use jifen_domain::audit::AuditEvent;
 use jifen_domain::{District, Role, text};
 use jifen_store::{NewUser, StaffMember, StaffStore, StoreError, now_millis};
 use serde_json::json;
@@ -52,7 +53,7 @@ impl Service {
         let message = self.password_sms("staff_created", &user.display_name, &mobile, &password)?;
         let details = json!({ "username": user.username, "role": user.role.as_str(),
             "district": user.district.map(District::as_str) });
-        let entry = audit(actor, "staff_create", String::new(), details);
+        let entry = audit(actor, AuditEvent::StaffCreate, String::new(), details);
         match self.store.create_staff(&user, &mobile, &[message], now_millis(), &entry).await {
             Ok(_) => Ok(()),
             Err(StoreError::Duplicate(_)) => {
@@ -90,7 +91,7 @@ impl Service {
                 let hash = hash(&password).await?;
                 let message =
                     self.password_sms("staff_password_reset", &member.user.display_name, &mobile, &password)?;
-                let entry = audit(actor, "staff_password_reset", subject, json!({}));
+                let entry = audit(actor, AuditEvent::StaffPasswordReset, subject, json!({}));
                 self.store
                     .reset_staff_password(user_id, &hash, &[message], now_millis(), &entry)
                     .await
@@ -98,8 +99,8 @@ impl Service {
             }
             StaffChange::SwitchOff | StaffChange::SwitchOn => {
                 let (disabled, action) = match change {
-                    StaffChange::SwitchOff => (true, "staff_disable"),
-                    _ => (false, "staff_enable"),
+                    StaffChange::SwitchOff => (true, AuditEvent::StaffDisable),
+                    _ => (false, AuditEvent::StaffEnable),
                 };
                 let entry = audit(actor, action, subject, json!({}));
                 self.store.set_disabled(user_id, disabled, &entry).await.map_err(conflict)

@@ -2,6 +2,7 @@
 
 use crate::Failure;
 use crate::storage::{Storage, runtime};
+use jifen_domain::audit::AuditEvent;
 use jifen_domain::{District, Role};
 use jifen_store::prelude::*;
 use jifen_store::{AuditEntry, NewUser, StoreError, now_millis};
@@ -58,7 +59,7 @@ pub fn create_user(storage: &Storage, request: &CreateUser) -> Result<String, Fa
     let audit = AuditEntry {
         at,
         actor_id: None,
-        action: "user_create".into(),
+        action: AuditEvent::UserCreate.as_str().into(),
         subject: format!("user:{}", request.username),
         details: serde_json::json!({ "role": role.as_str(), "district": district.map(District::as_str), "by": "cli" }),
     };

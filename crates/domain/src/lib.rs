@@ -4,6 +4,7 @@
 //! in storage and JSON, with names in both languages for people.
 
 pub mod application;
+pub mod audit;
 pub mod blacklist_rules;
 pub mod clock;
 pub mod form;
@@ -42,6 +43,7 @@ macro_rules! word_enum {
         }
     };
 }
+pub(crate) use word_enum;
 
 word_enum! {
     /// Who a user is in the system.

@@ -339,6 +339,11 @@ impl Workflow {
     pub fn state_title(&self, id: &str, lang: Lang) -> Option<&str> {
         self.state(id).map(|state| state.title.get(lang))
     }
+
+    /// The action with this id.
+    pub fn action(&self, id: &str) -> Option<&Action> {
+        self.actions.iter().find(|action| action.id == id)
+    }
 }
 
 /// The longest SMS sent (five concatenated segments of 67 Chinese characters, less room).

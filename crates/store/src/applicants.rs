@@ -5,6 +5,7 @@ use crate::database::{Result, StoreError, unique};
 use crate::model::*;
 use crate::outbox::insert_messages;
 use crate::queries::store_queries;
+use jifen_domain::audit::AuditEvent;
 
 #[derive(sqlx::FromRow)]
 struct ApplicantRow {
@@ -60,7 +61,7 @@ store_queries! {
             let mut ids = Vec::with_capacity(registrations.len());
             for registration in registrations {
                 let (user_id, action) = match &registration.applicant {
-                    RegisteredApplicant::Existing { user_id } => (*user_id, "applicant_link"),
+                    RegisteredApplicant::Existing { user_id } => (*user_id, AuditEvent::ApplicantLink),
                     RegisteredApplicant::New(applicant) => {
                         let user_id: i64 = sqlx::query_scalar(
                             "INSERT INTO users (username, display_name, password_hash, role, district, employer_id, \
@@ -85,7 +86,7 @@ store_queries! {
                         .execute(&mut *tx)
                         .await
                         .map_err(unique("applicant"))?;
-                        (user_id, "applicant_register")
+                        (user_id, AuditEvent::ApplicantRegister)
                     }
                 };
                 // Opening the account makes the link; linking an account that existed waits
@@ -109,7 +110,7 @@ store_queries! {
                 .await?;
                 let entry = AuditEntry {
                     subject: format!("user:{user_id}"),
-                    action: action.to_string(),
+                    action: action.as_str().to_string(),
                     ..registration.audit.clone()
                 };
                 append_audit(&mut tx, &entry).await?;

@@ -7,6 +7,7 @@ use crate::outbox::insert_messages;
 use crate::prelude::*;
 use crate::queries::store_queries;
 use jifen_domain::District;
+use jifen_domain::audit::AuditEvent;
 
 #[derive(sqlx::FromRow)]
 struct EmployerRow {
@@ -141,7 +142,7 @@ store_queries! {
                 let entry = AuditEntry {
                     at,
                     actor_id: None,
-                    action: "employer_expire".into(),
+                    action: AuditEvent::EmployerExpire.as_str().into(),
                     subject: format!("employer:{id}"),
                     details: serde_json::json!({}),
                 };

@@ -100,7 +100,13 @@ async fn an_administrator_runs_staff_from_the_browser() {
 
     // The administrator finds them on the audit page, and exports them for a spreadsheet.
     let page = app_get(&app, &admin, "/admin/audit?person=clerk-wang&staff=admin").await;
-    assert!(page.contains("staff_disable") && page.contains("staff_create") && !page.contains(">sign_in<"), "{page}");
+    let rows = log_rows(&page);
+    assert!(rows.contains("staff_disable") && rows.contains("staff_create") && !rows.contains(">sign_in<"), "{page}");
+    // Each entry is named in words (with its stored word beside), and the search offers
+    // every event by name, the workflow's moves among them.
+    assert!(rows.contains("停用工作人员账号") && rows.contains("新增工作人员"), "{rows}");
+    assert!(page.contains(r#"<option value="staff_disable">停用工作人员账号</option>"#), "{page}");
+    assert!(page.contains(r#"<option value="application_grant">申请："#), "{page}");
     let csv = admin.get(format!("{}/admin/audit.csv?person=clerk-wang", app.base)).send().await.unwrap();
     assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
     let text = csv.text().await.unwrap();
@@ -113,12 +119,20 @@ async fn an_administrator_runs_staff_from_the_browser() {
     app.user("supervisor", Role::Supervisor, Some(District::Pudong), None, false).await;
     let supervisor = app.signed_in("supervisor").await;
     let district_log = app_get(&app, &supervisor, "/admin/audit").await;
-    assert!(district_log.contains("clerk-wang") && district_log.contains("sign_in"), "{district_log}");
-    assert!(!district_log.contains("staff_create"), "not the administrator's changes");
+    let district_rows = log_rows(&district_log);
+    assert!(district_rows.contains("clerk-wang") && district_rows.contains("sign_in"), "{district_log}");
+    assert!(!district_rows.contains("staff_create"), "not the administrator's changes");
     app.user("reviewer", Role::Reviewer, Some(District::Pudong), None, false).await;
     let reviewer = app.signed_in("reviewer").await;
     let refused = reviewer.get(format!("{}/admin/audit.csv?person=admin", app.base)).send().await.unwrap();
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+}
+
+/// The audit page's entries (its table's body), without the search form above them.
+fn log_rows(page: &str) -> &str {
+    let start = page.find("<tbody>").unwrap_or_else(|| panic!("the log has a table: {page}"));
+    let end = page[start..].find("</tbody>").map_or(page.len(), |end| start + end);
+    &page[start..end]
 }
 
 async fn app_get(app: &App, client: &reqwest::Client, path: &str) -> String {
