@@ -5,6 +5,7 @@
 //! passwords are random one-time secrets (92 bits) kept under a fast keyed hash
 //! (`jifen_auth::hash_one_time`), not Argon2: a 10 000-row roster takes seconds, not minutes.
 
+use crate::Reason;
 use crate::error::ServiceError;
 use crate::{Actor, Service, audit, mask_id_number, sms};
 use jifen_domain::Role;
@@ -227,7 +228,7 @@ impl Service {
             self.store.register_applicants(employer.id, actor.id, &registrations, now_millis()).await.map_err(|e| {
                 match e {
                     jifen_store::StoreError::Duplicate(_) => ServiceError::refused(
-                        "applicant_registered_meanwhile",
+                        Reason::ApplicantRegisteredMeanwhile,
                         "该身份证号码刚被其他单位登记，请重试",
                         "Another employer registered this ID number just now; try again",
                     ),
@@ -248,7 +249,7 @@ impl Service {
     /// rows are in the job's report at once. A file that cannot be read is refused whole.
     pub async fn import_roster(&self, actor: &Actor, bytes: &[u8]) -> Result<ImportJob, ServiceError> {
         let employer = self.agents_employer(actor).await?;
-        let roster = roster::parse(bytes).map_err(|e| ServiceError::refused("roster_unreadable", e.zh, e.en))?;
+        let roster = roster::parse(bytes).map_err(|e| ServiceError::refused(Reason::RosterUnreadable, e.zh, e.en))?;
         let problems: Vec<serde_json::Value> =
             roster.problems.iter().map(|p| json!({ "line": p.line, "zh": p.zh, "en": p.en })).collect();
         let total = i64::try_from(roster.rows.len()).unwrap_or(i64::MAX);
@@ -377,7 +378,7 @@ impl Service {
         self.store.set_link_status(actor.id, employer_id, &[from], to, now_millis(), &entry).await.map_err(
             |e| match e {
                 jifen_store::StoreError::Conflict(_) => ServiceError::refused(
-                    "link_decided",
+                    Reason::LinkDecided,
                     "该单位关联已处理或不存在，请刷新页面",
                     "This link was decided already or does not exist; reload the page",
                 ),

@@ -8,6 +8,7 @@
 //! and an expiry are events on them. Staff of every district see every entry; a person and
 //! an employer see their own.
 
+use crate::Reason;
 use crate::error::ServiceError;
 use crate::{Actor, Service, audit, sms};
 use chrono::{Days, Months, NaiveDate};
@@ -132,7 +133,7 @@ impl Service {
             .find(|material| material.id == input.material)
             .ok_or_else(|| {
                 ServiceError::refused(
-                    "material_unknown",
+                    Reason::MaterialUnknown,
                     "请选择本申请的一项材料",
                     "Choose one of the application's materials",
                 )
@@ -141,14 +142,14 @@ impl Service {
         let evidence = crate::centre::clean_text("evidence", &input.evidence, 500)?;
         if finding.is_empty() || evidence.is_empty() {
             return Err(ServiceError::refused(
-                "finding_incomplete",
+                Reason::FindingIncomplete,
                 "请写明虚假的内容和核查依据",
                 "Say what is false and what shows it",
             ));
         }
         if !input.person && !input.employer {
             return Err(ServiceError::refused(
-                "no_subject",
+                Reason::NoSubject,
                 "请选择记录对象：申请人、用人单位或两者",
                 "Name the person, the employer or both",
             ));
@@ -238,13 +239,13 @@ impl Service {
         let entry = self.entry_for(actor, entry_id).await?;
         let text = crate::centre::clean_text("response", text, 1000)?;
         if text.is_empty() {
-            return Err(ServiceError::refused("response_empty", "请填写陈述意见", "Write your response"));
+            return Err(ServiceError::refused(Reason::ResponseEmpty, "请填写陈述意见", "Write your response"));
         }
         let open = matches!(standing(&entry, self.clock.today()), EntryStanding::Notified | EntryStanding::Responded);
         let in_time = jifen_rules::calendar::parse_date(&entry.respond_by).is_ok_and(|by| self.clock.today() <= by);
         if !open || !in_time {
             return Err(ServiceError::refused(
-                "response_closed",
+                Reason::ResponseClosed,
                 format!("陈述意见的期限（{}）已过或已作出决定", entry.respond_by),
                 format!("The time to respond ({}) has passed, or the entry is decided", entry.respond_by),
             ));
@@ -276,7 +277,7 @@ impl Service {
         let entry = self.entry_for(actor, entry_id).await?;
         if entry.recorded_by == actor.id {
             return Err(ServiceError::refused(
-                "four_eyes",
+                Reason::FourEyes,
                 "您记录了该核查结果，须由另一人决定",
                 "You recorded this finding: someone else must decide it",
             ));
@@ -287,7 +288,7 @@ impl Service {
         match standing_now {
             EntryStanding::Notified if !time_over => {
                 return Err(ServiceError::refused(
-                    "response_pending",
+                    Reason::ResponsePending,
                     format!("当事人可于 {} 前陈述意见，届满或陈述后再决定", entry.respond_by),
                     format!(
                         "The named may respond until {}: decide after that or after their response",
@@ -298,7 +299,7 @@ impl Service {
             EntryStanding::Notified | EntryStanding::Responded => {}
             _ => {
                 return Err(ServiceError::refused(
-                    "already_decided",
+                    Reason::AlreadyDecided,
                     "该记录已作出决定",
                     "This entry is decided already",
                 ));
@@ -306,7 +307,11 @@ impl Service {
         }
         let reason = crate::centre::clean_text("reason", reason, 500)?;
         if reason.is_empty() {
-            return Err(ServiceError::refused("reason_required", "请写明决定理由", "Give the reason for the decision"));
+            return Err(ServiceError::refused(
+                Reason::ReasonRequired,
+                "请写明决定理由",
+                "Give the reason for the decision",
+            ));
         }
         let rules = Self::blacklist_rules()?;
         let years = match entry.subject {
@@ -342,7 +347,7 @@ impl Service {
         );
         self.store.add_blacklist_event(entry_id, &event, &entry_audit, &messages).await.map_err(|e| match e {
             StoreError::Duplicate(_) => ServiceError::refused(
-                "already_decided",
+                Reason::AlreadyDecided,
                 "该记录已由他人作出决定",
                 "Someone else decided this entry meanwhile",
             ),
@@ -359,7 +364,11 @@ impl Service {
         let entry = self.entry_for(actor, entry_id).await?;
         let text = crate::centre::clean_text("appeal", text, 1000)?;
         if text.is_empty() {
-            return Err(ServiceError::refused("appeal_empty", "请写明申诉理由", "Give the reasons for the appeal"));
+            return Err(ServiceError::refused(
+                Reason::AppealEmpty,
+                "请写明申诉理由",
+                "Give the reasons for the appeal",
+            ));
         }
         let rules = Self::blacklist_rules()?;
         let confirmed_on = entry
@@ -372,7 +381,7 @@ impl Service {
             && last.is_some_and(|last| self.clock.today() <= last);
         if !appealable {
             return Err(ServiceError::refused(
-                "not_appealable",
+                Reason::NotAppealable,
                 format!("只能在确认后 {} 天内对已确认的记录申诉一次", rules.appeal_days),
                 format!(
                     "A confirmed entry may be appealed once, within {} days of its confirmation",
@@ -384,7 +393,7 @@ impl Service {
         let entry_audit = audit(actor, AuditEvent::BlacklistAppeal, format!("blacklist:{entry_id}"), json!({}));
         self.store.add_blacklist_event(entry_id, &event, &entry_audit, &[]).await.map_err(|e| match e {
             StoreError::Duplicate(_) => {
-                ServiceError::refused("not_appealable", "该记录已申诉过", "This entry was appealed already")
+                ServiceError::refused(Reason::NotAppealable, "该记录已申诉过", "This entry was appealed already")
             }
             other => ServiceError::Store(other),
         })
@@ -405,7 +414,7 @@ impl Service {
         let entry = self.entry_for(actor, entry_id).await?;
         if !matches!(standing(&entry, self.clock.today()), EntryStanding::Appealed(_)) {
             return Err(ServiceError::refused(
-                "no_appeal",
+                Reason::NoAppeal,
                 "该记录没有待处理的申诉",
                 "This entry has no appeal to answer",
             ));
@@ -413,14 +422,14 @@ impl Service {
         let decided_by_actor = entry.events.iter().any(|e| e.kind == CONFIRMED && e.actor_id == Some(actor.id));
         if entry.recorded_by == actor.id || decided_by_actor {
             return Err(ServiceError::refused(
-                "took_part",
+                Reason::TookPart,
                 "您参与过该记录的认定，申诉须由未参与的人员处理",
                 "You took part in this entry: someone who did not must answer the appeal",
             ));
         }
         let reason = crate::centre::clean_text("reason", reason, 500)?;
         if reason.is_empty() {
-            return Err(ServiceError::refused("reason_required", "请写明理由", "Give the reason"));
+            return Err(ServiceError::refused(Reason::ReasonRequired, "请写明理由", "Give the reason"));
         }
         let event = self.event(actor, if lift { LIFTED } else { UPHELD }, reason, None);
         let (template, audited) = match lift {
@@ -436,9 +445,11 @@ impl Service {
             .collect();
         let entry_audit = audit(actor, audited, format!("blacklist:{entry_id}"), json!({}));
         self.store.add_blacklist_event(entry_id, &event, &entry_audit, &messages).await.map_err(|e| match e {
-            StoreError::Duplicate(_) => {
-                ServiceError::refused("no_appeal", "申诉已由他人处理", "Someone else answered the appeal meanwhile")
-            }
+            StoreError::Duplicate(_) => ServiceError::refused(
+                Reason::NoAppeal,
+                "申诉已由他人处理",
+                "Someone else answered the appeal meanwhile",
+            ),
             other => ServiceError::Store(other),
         })
     }
@@ -452,7 +463,7 @@ impl Service {
         self.entry_for(actor, entry_id).await?;
         let text = crate::centre::clean_text("correction", text, 500)?;
         if text.is_empty() {
-            return Err(ServiceError::refused("correction_empty", "请写明更正内容", "Say what is corrected"));
+            return Err(ServiceError::refused(Reason::CorrectionEmpty, "请写明更正内容", "Say what is corrected"));
         }
         let event = self.event(actor, CORRECTED, text, None);
         let entry_audit = audit(actor, AuditEvent::BlacklistCorrect, format!("blacklist:{entry_id}"), json!({}));

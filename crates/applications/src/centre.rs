@@ -7,6 +7,7 @@
 //! move: the marks, the verification and the deadline are the move's event details, written
 //! with its audit entry and its messages in one transaction.
 
+use crate::Reason;
 use crate::error::ServiceError;
 use crate::{Actor, Service, audit, mask_id_number};
 use chrono::NaiveDate;
@@ -254,7 +255,7 @@ impl Service {
             .filter(|state| state.centre && !state.is_final && state.waiting_for.is_district_staff())
             .ok_or_else(|| {
                 ServiceError::refused(
-                    "not_assignable",
+                    Reason::NotAssignable,
                     "当前环节不在中心办理，不能指派",
                     "The current step is not the centre's: nobody can be given it",
                 )
@@ -269,7 +270,7 @@ impl Service {
         });
         if !fits {
             return Err(ServiceError::refused(
-                "wrong_assignee",
+                Reason::WrongAssignee,
                 format!("只能交给本区的{}办理当前环节", step.waiting_for.name(Lang::Zh)),
                 format!("Only a {} of this district can take the current step", step.waiting_for.name(Lang::En)),
             ));
@@ -355,7 +356,7 @@ impl Service {
         let collected_by = clean_text("collected_by", collected_by, 50)?;
         if collected_by.is_empty() {
             return Err(ServiceError::refused(
-                "signature_required",
+                Reason::SignatureRequired,
                 "请填写领取人姓名（签收）",
                 "Give the name of whoever collects them (their signature)",
             ));
@@ -368,7 +369,7 @@ impl Service {
             .collect();
         if chosen.is_empty() || chosen.len() != materials.len() {
             return Err(ServiceError::refused(
-                "nothing_to_return",
+                Reason::NothingToReturn,
                 "请选择本中心留存且尚未归还的原件",
                 "Choose originals the centre keeps and has not handed back",
             ));
@@ -442,7 +443,7 @@ impl Service {
             let reason = clean_text(&format!("counter_reason_{}", material.id), reason, 200)?;
             if mark == CounterMark::Defective && reason.is_empty() {
                 return Err(ServiceError::refused(
-                    "reason_required",
+                    Reason::ReasonRequired,
                     format!("请写明“{}”不符合要求的原因", material.title.get(Lang::Zh)),
                     format!("Say why \"{}\" is defective", material.title.get(Lang::En)),
                 ));
@@ -451,7 +452,7 @@ impl Service {
         }
         if !unmarked.is_empty() {
             return Err(ServiceError::refused(
-                "counter_incomplete",
+                Reason::CounterIncomplete,
                 format!("请逐项核对每份材料：{} 尚未标记", unmarked.join("、")),
                 format!("Mark every material: {} not marked yet", unmarked.len()),
             ));
@@ -459,12 +460,12 @@ impl Service {
         let lacking: Vec<&CounterLine> = lines.iter().filter(|line| !line.mark.received()).collect();
         match outcome {
             CounterOutcome::Complete if !lacking.is_empty() => Err(ServiceError::refused(
-                "materials_incomplete",
+                Reason::MaterialsIncomplete,
                 "有材料缺少或不符合要求，不能受理；请出具一次性告知书",
                 "Some materials are missing or defective: issue the correction notice instead",
             )),
             CounterOutcome::Incomplete if lacking.is_empty() => Err(ServiceError::refused(
-                "materials_complete",
+                Reason::MaterialsComplete,
                 "材料已齐全，请直接受理",
                 "Every material was received: accept the application",
             )),
@@ -492,7 +493,7 @@ impl Service {
         };
         self.calendar().add_working_days(self.clock.today(), days).map(Some).map_err(|e| {
             ServiceError::refused(
-                "calendar_exhausted",
+                Reason::CalendarExhausted,
                 format!("工作日历未覆盖所需日期，请管理员更新工作日历：{e}"),
                 format!("The working-day calendar does not reach the deadline; an administrator must extend it: {e}"),
             )
@@ -533,7 +534,7 @@ impl Service {
                 "confirmed" if claimed_points == verified_points => false,
                 "confirmed" => {
                     return Err(ServiceError::refused(
-                        "correction_unexplained",
+                        Reason::CorrectionUnexplained,
                         format!("“{}”核定分值与申报不同，请选择“更正”并说明理由", name(Lang::Zh)),
                         format!(
                             "\"{}\" scores differently from the claim: mark it corrected, with a reason",
@@ -544,7 +545,7 @@ impl Service {
                 "corrected" => true,
                 _ => {
                     return Err(ServiceError::refused(
-                        "verdict_missing",
+                        Reason::VerdictMissing,
                         format!("请对“{}”逐项确认或更正", name(Lang::Zh)),
                         format!("Confirm or correct \"{}\"", name(Lang::En)),
                     ));
@@ -555,14 +556,14 @@ impl Service {
                 let allowed = self.verification.reasons_for(id);
                 let Some(found) = allowed.iter().find(|r| r.id == reason) else {
                     return Err(ServiceError::refused(
-                        "reason_required",
+                        Reason::ReasonRequired,
                         format!("请为“{}”的更正选择理由", name(Lang::Zh)),
                         format!("Choose the reason for correcting \"{}\"", name(Lang::En)),
                     ));
                 };
                 if found.note_required && note.is_empty() {
                     return Err(ServiceError::refused(
-                        "note_required",
+                        Reason::NoteRequired,
                         format!("“{}”的更正理由需要说明", name(Lang::Zh)),
                         format!("The correction of \"{}\" needs a note", name(Lang::En)),
                     ));
@@ -590,14 +591,14 @@ impl Service {
                 "failed" if !note.is_empty() => false,
                 "failed" => {
                     return Err(ServiceError::refused(
-                        "note_required",
+                        Reason::NoteRequired,
                         format!("“{}”未通过，请写明情况", wanted.title.get(Lang::Zh)),
                         format!("\"{}\" failed: say what was found", wanted.title.get(Lang::En)),
                     ));
                 }
                 _ => {
                     return Err(ServiceError::refused(
-                        "check_missing",
+                        Reason::CheckMissing,
                         format!("请记录核查结果：{}", wanted.title.get(Lang::Zh)),
                         format!("Record the result of: {}", wanted.title.get(Lang::En)),
                     ));
@@ -651,7 +652,7 @@ impl Service {
             values.insert("deadline", deadline.map(|d| d.to_string()).unwrap_or_default());
             if deadline.is_none_or(|deadline| self.clock.today() <= deadline) {
                 return Err(ServiceError::refused(
-                    "deadline_not_passed",
+                    Reason::DeadlineNotPassed,
                     "补正期限尚未届满",
                     "The correction deadline has not passed yet",
                 ));
@@ -659,7 +660,7 @@ impl Service {
         }
         if action.records_verification {
             let posted = input.verification.as_ref().ok_or_else(|| {
-                ServiceError::refused("verification_missing", "请填写逐项审核结果", "Fill in the verification")
+                ServiceError::refused(Reason::VerificationMissing, "请填写逐项审核结果", "Fill in the verification")
             })?;
             // A confirmed false-materials record is part of the verified facts, whatever was posted.
             let posted = VerificationInput {
@@ -674,7 +675,7 @@ impl Service {
             let current = current_verification.clone();
             if action.needs_verification && current.is_none() {
                 return Err(ServiceError::refused(
-                    "verification_missing",
+                    Reason::VerificationMissing,
                     "尚未保存逐项审核结果",
                     "No item-by-item verification has been saved yet",
                 ));
@@ -687,7 +688,7 @@ impl Service {
                     .any(|event| event.actor_id == Some(actor.id) && event.details.get(VERIFICATION).is_some());
                 if reviewed_by_actor {
                     return Err(ServiceError::refused(
-                        "four_eyes",
+                        Reason::FourEyes,
                         "您参与了本申请的审核，须由另一人决定",
                         "You took part in this review: someone else must decide",
                     ));
@@ -697,7 +698,7 @@ impl Service {
                 values.insert("score", verification.total.to_string());
                 if action.reaches_standard && !verification.reaches_standard {
                     return Err(ServiceError::refused(
-                        "below_standard",
+                        Reason::BelowStandard,
                         format!("核定积分 {} 分未达到标准分值，不能审核通过", verification.total),
                         format!("The verified score {} does not reach the standard", verification.total),
                     ));

@@ -2,6 +2,7 @@
 //! reason. The employer's contact is told by SMS either way (the reason included), in the
 //! decision's own transaction, and the decision is audited with its reason.
 
+use crate::Reason;
 use crate::error::ServiceError;
 use crate::{Actor, Service, audit, sms};
 use jifen_domain::Role;
@@ -71,7 +72,7 @@ impl Service {
         let reason = reason.trim();
         if reason.chars().count() > MAX_REASON_CHARS {
             return Err(ServiceError::refused(
-                "reason_too_long",
+                Reason::ReasonTooLong,
                 format!("理由最多 {MAX_REASON_CHARS} 个字"),
                 format!("The reason is longer than {MAX_REASON_CHARS} characters"),
             ));
@@ -80,7 +81,7 @@ impl Service {
             EmployerDecision::Verify => (EmployerStatus::Verified, AuditEvent::EmployerVerify, "employer_verified"),
             EmployerDecision::Reject if reason.is_empty() => {
                 return Err(ServiceError::refused(
-                    "reason_required",
+                    Reason::ReasonRequired,
                     "不予通过须填写理由，理由会通过短信告知单位联系人",
                     "A rejection needs a reason; the employer's contact is told it by SMS",
                 ));
@@ -105,7 +106,7 @@ impl Service {
             .await
             .map_err(|e| match e {
                 StoreError::Conflict(_) => {
-                    ServiceError::refused("already_decided", "该注册已处理过", "This sign-up was already decided")
+                    ServiceError::refused(Reason::AlreadyDecided, "该注册已处理过", "This sign-up was already decided")
                 }
                 other => ServiceError::Store(other),
             })

@@ -18,7 +18,7 @@ pub enum ServiceError {
     Invalid(Vec<Problem>),
     /// Not possible now, and why.
     #[error("{en}")]
-    Refused { code: &'static str, zh: String, en: String },
+    Refused { reason: Reason, zh: String, en: String },
     /// Someone changed the record since it was read: reload and try again.
     #[error("the application changed meanwhile")]
     Changed,
@@ -29,8 +29,8 @@ pub enum ServiceError {
 }
 
 impl ServiceError {
-    pub(crate) fn refused(code: &'static str, zh: impl Into<String>, en: impl Into<String>) -> Self {
-        Self::Refused { code, zh: zh.into(), en: en.into() }
+    pub(crate) fn refused(reason: Reason, zh: impl Into<String>, en: impl Into<String>) -> Self {
+        Self::Refused { reason, zh: zh.into(), en: en.into() }
     }
 
     /// A stable machine code.
@@ -39,7 +39,7 @@ impl ServiceError {
             Self::NotFound => "not_found",
             Self::Forbidden => "forbidden",
             Self::Invalid(_) => "invalid_form",
-            Self::Refused { code, .. } => code,
+            Self::Refused { reason, .. } => reason.code(),
             Self::Changed => "changed_meanwhile",
             Self::Store(_) | Self::Internal(_) => "internal",
         }
@@ -69,10 +69,153 @@ impl ServiceError {
     }
 }
 
+/// Declares [`Reason`] from one list of refusals grouped by their kind.
+macro_rules! reasons {
+    ($($kind:ident: $($variant:ident = $code:literal),+;)+) => {
+        /// Why the process refuses something: every refusal there is, once, with its stable
+        /// code for machines. The message for people is written where the refusal is made
+        /// (it often names a value); the kind decides how a page or the API answers.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Reason {
+            $($($variant),+),+
+        }
+
+        impl Reason {
+            /// Every refusal, for tests and documentation.
+            pub const ALL: &'static [Reason] = &[$($(Reason::$variant),+),+];
+
+            /// The stable machine code (`error.code` in the API).
+            pub fn code(self) -> &'static str {
+                match self {
+                    $($(Self::$variant => $code),+),+
+                }
+            }
+
+            pub fn kind(self) -> RefusalKind {
+                match self {
+                    $($(Self::$variant => RefusalKind::$kind),+),+
+                }
+            }
+        }
+    };
+}
+
+/// What kind of refusal a [`Reason`] is: how it is answered (the web maps each to one HTTP
+/// status).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefusalKind {
+    /// Not possible now: the record is not in a state, or lacks something, that the move needs (409).
+    NotNow,
+    /// What was sent cannot be used as it is: a file, a roster, a password (422).
+    Unusable,
+    /// The credentials do not sign in (401).
+    SignIn,
+    /// Too many attempts from here; wait (429).
+    TooMany,
+    /// This account may not do it yet (403).
+    NotAllowed,
+}
+
+reasons! {
+    NotNow:
+        AlreadyDecided = "already_decided",
+        AppealEmpty = "appeal_empty",
+        ApplicantRegisteredMeanwhile = "applicant_registered_meanwhile",
+        ApplicationInProgress = "application_in_progress",
+        AtCounter = "at_counter",
+        Barred = "barred",
+        BelowStandard = "below_standard",
+        CalendarExhausted = "calendar_exhausted",
+        CheckMissing = "check_missing",
+        CommentRequired = "comment_required",
+        CorrectionEmpty = "correction_empty",
+        CorrectionUnexplained = "correction_unexplained",
+        CounterIncomplete = "counter_incomplete",
+        DeadlineNotPassed = "deadline_not_passed",
+        EmployerBarred = "employer_barred",
+        FindingIncomplete = "finding_incomplete",
+        FourEyes = "four_eyes",
+        LastAdministrator = "last_administrator",
+        LinkDecided = "link_decided",
+        MaterialUnknown = "material_unknown",
+        MaterialsComplete = "materials_complete",
+        MaterialsIncomplete = "materials_incomplete",
+        MaterialsMissing = "materials_missing",
+        NoAppeal = "no_appeal",
+        NoCurrentNotice = "no_current_notice",
+        NoEmployer = "no_employer",
+        NoMobile = "no_mobile",
+        NoNotice = "no_notice",
+        NoSubject = "no_subject",
+        NotAppealable = "not_appealable",
+        NotAssignable = "not_assignable",
+        NotEditable = "not_editable",
+        NotPrintable = "not_printable",
+        NotUploadable = "not_uploadable",
+        NoteRequired = "note_required",
+        NothingToReturn = "nothing_to_return",
+        PointsLapsed = "points_lapsed",
+        ReasonRequired = "reason_required",
+        ReasonTooLong = "reason_too_long",
+        RenewalNotOpen = "renewal_not_open",
+        ResponseClosed = "response_closed",
+        ResponseEmpty = "response_empty",
+        ResponsePending = "response_pending",
+        RulesPublishedMeanwhile = "rules_published_meanwhile",
+        SignatureRequired = "signature_required",
+        TooLate = "too_late",
+        TookPart = "took_part",
+        VerdictMissing = "verdict_missing",
+        VerificationMissing = "verification_missing",
+        WrongAssignee = "wrong_assignee",
+        WrongState = "wrong_state";
+    Unusable:
+        EmptyFile = "empty_file",
+        FileTooLarge = "file_too_large",
+        FileType = "file_type",
+        RosterUnreadable = "roster_unreadable",
+        PasswordMismatch = "password_mismatch",
+        PasswordTooShort = "password_too_short",
+        PasswordTooSimple = "password_too_simple",
+        PasswordUnchanged = "password_unchanged",
+        PasswordWrong = "password_wrong";
+    SignIn:
+        SignInFailed = "sign_in_failed";
+    TooMany:
+        TooManyAttempts = "too_many_attempts",
+        TooManySignups = "too_many_signups";
+    NotAllowed:
+        EmployerNotVerified = "employer_not_verified",
+        PasswordChangeRequired = "password_change_required";
+}
+
 /// A store conflict on a versioned change means someone else changed the record first.
 pub(crate) fn changed_meanwhile(error: StoreError) -> ServiceError {
     match error {
         StoreError::Conflict(_) => ServiceError::Changed,
         other => ServiceError::Store(other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_refusal_has_its_own_code() {
+        let mut codes: Vec<&str> = Reason::ALL.iter().map(|reason| reason.code()).collect();
+        assert!(codes.len() >= 60, "every refusal is listed");
+        assert!(codes.iter().all(|code| code.chars().all(|c| c.is_ascii_lowercase() || c == '_')), "{codes:?}");
+        codes.sort_unstable();
+        let before = codes.len();
+        codes.dedup();
+        assert_eq!(codes.len(), before, "no two refusals share a code");
+        // What was sent and what may be tried again are told apart.
+        assert_eq!(Reason::FileType.kind(), RefusalKind::Unusable);
+        assert_eq!(Reason::TooManyAttempts.kind(), RefusalKind::TooMany);
+        assert_eq!(Reason::MaterialsMissing.kind(), RefusalKind::NotNow);
+        let refusal = ServiceError::refused(Reason::MaterialsMissing, "缺材料", "Materials are missing");
+        assert_eq!(refusal.code(), "materials_missing");
+        assert_eq!(refusal.message(Lang::Zh), "缺材料");
     }
 }

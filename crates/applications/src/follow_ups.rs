@@ -6,6 +6,7 @@
 //! that supersedes the old one; the centre sees what changed since the notice. The holder and
 //! the employer's contact are reminded by SMS a month before the notice ends and on its end.
 
+use crate::Reason;
 use crate::error::ServiceError;
 use crate::notices::NoticeStanding;
 use crate::{Actor, Service, sms};
@@ -64,7 +65,7 @@ impl Service {
             notices.into_iter().find(|(_, standing)| *standing != NoticeStanding::Superseded)
         else {
             return Err(ServiceError::refused(
-                "no_notice",
+                Reason::NoNotice,
                 "您还没有积分通知书，请办理积分申请",
                 "You have no points notice yet: apply for points first",
             ));
@@ -76,14 +77,14 @@ impl Service {
                     .ok_or_else(|| ServiceError::Internal(format!("notice {} validity", notice.serial)))?;
                 if today < window.opens {
                     return Err(ServiceError::refused(
-                        "renewal_not_open",
+                        Reason::RenewalNotOpen,
                         format!("积分续办自 {} 起办理", window.opens),
                         format!("Renewal opens on {}", window.opens),
                     ));
                 }
                 if today > window.closes {
                     return Err(ServiceError::refused(
-                        "points_lapsed",
+                        Reason::PointsLapsed,
                         format!(
                             "通知书已于 {} 到期超过 {RENEWAL_GRACE_DAYS} 天，积分已失效，请重新申请",
                             notice.valid_until
@@ -97,7 +98,7 @@ impl Service {
             }
             ApplicationKind::Change if standing != NoticeStanding::Current => {
                 return Err(ServiceError::refused(
-                    "no_current_notice",
+                    Reason::NoCurrentNotice,
                     "积分通知书已过有效期，请办理续办",
                     "The points notice has expired: renew it instead",
                 ));

@@ -45,7 +45,7 @@ pub use dashboard::{
     Dashboard, RENEWALS_DUE_DAYS, Rate, RenewalDue, SCORE_BAND, Scope, Waiting, dashboard_csv, median, percentile,
 };
 pub use employers::{EmployerDecision, MAX_REASON_CHARS};
-pub use error::ServiceError;
+pub use error::{Reason, RefusalKind, ServiceError};
 pub use follow_ups::{RENEWAL_GRACE_DAYS, RenewalWindow};
 pub use materials::{MAX_UPLOAD_BYTES, clean_filename, detect_content_type};
 pub use notices::{NoticeStanding, PublicNotice};

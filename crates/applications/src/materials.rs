@@ -3,6 +3,7 @@
 //! it is kept in the database under its SHA-256, outside anything the web server serves,
 //! and handed out only to those who may see the application, after its checksum is checked.
 
+use crate::Reason;
 use crate::error::ServiceError;
 use crate::{Actor, Service, audit};
 use jifen_domain::audit::AuditEvent;
@@ -53,7 +54,7 @@ impl Service {
         let application = self.visible(actor, id).await?;
         if !self.may_upload(actor, &application) {
             return Err(ServiceError::refused(
-                "not_uploadable",
+                Reason::NotUploadable,
                 "当前不能为这份申请上传材料",
                 "Files cannot be added to this application now",
             ));
@@ -63,24 +64,24 @@ impl Service {
         };
         if listed.at_counter {
             return Err(ServiceError::refused(
-                "at_counter",
+                Reason::AtCounter,
                 "此材料盖章后带到区人才服务中心窗口，无需上传",
                 "This is stamped and brought to the district centre's counter, not uploaded",
             ));
         }
         if bytes.is_empty() {
-            return Err(ServiceError::refused("empty_file", "文件是空的", "The file is empty"));
+            return Err(ServiceError::refused(Reason::EmptyFile, "文件是空的", "The file is empty"));
         }
         if bytes.len() > MAX_UPLOAD_BYTES {
             return Err(ServiceError::refused(
-                "file_too_large",
+                Reason::FileTooLarge,
                 format!("文件超过 {} MB", MAX_UPLOAD_BYTES / 1024 / 1024),
                 format!("The file is larger than {} MB", MAX_UPLOAD_BYTES / 1024 / 1024),
             ));
         }
         let Some((content_type, extension)) = detect_content_type(&bytes) else {
             return Err(ServiceError::refused(
-                "file_type",
+                Reason::FileType,
                 "只接受 PDF、JPEG 或 PNG 文件（按文件内容判断）",
                 "Only PDF, JPEG or PNG files are accepted (judged by their content)",
             ));

@@ -2,6 +2,7 @@
 //! signed and stamps, and carries to the district centre with the materials. Always in
 //! Chinese, as the official form is.
 
+use crate::Reason;
 use crate::error::ServiceError;
 use crate::process::ApplicationView;
 use crate::{Actor, Service};
@@ -19,7 +20,7 @@ impl Service {
         let view = self.view(actor, id).await?;
         if !view.printable {
             return Err(ServiceError::refused(
-                "not_printable",
+                Reason::NotPrintable,
                 "申请经单位审核通过后方可打印",
                 "The form can be printed once the employer has approved it",
             ));

@@ -3,6 +3,7 @@
 //! moved by the actions the workflow allows each role in each state. Who may see an
 //! application is decided here and only here.
 
+use crate::Reason;
 use crate::centre::MoveInput;
 use crate::error::{ServiceError, changed_meanwhile};
 use crate::{Actor, Service, audit, mask_id_number, sms};
@@ -328,14 +329,14 @@ impl Service {
         let (Some(applicant), Some(employer)) = (applicant, employer.filter(|e| e.status == EmployerStatus::Verified))
         else {
             return Err(ServiceError::refused(
-                "no_employer",
+                Reason::NoEmployer,
                 "您尚未由用人单位登记，无法开始申请",
                 "No employer has registered you yet, so an application cannot start",
             ));
         };
         if let Some(until) = self.barred_until(jifen_store::BlacklistSubject::Person(actor.id)).await? {
             return Err(ServiceError::refused(
-                "barred",
+                Reason::Barred,
                 format!("您有经确认的虚假材料记录，{until} 前不能申请居住证积分"),
                 format!("A confirmed false-materials record bars you from applying until {until}"),
             ));
@@ -361,7 +362,7 @@ impl Service {
         let entry = audit(actor, AuditEvent::ApplicationCreate, String::new(), details);
         self.store.create_application(&new, actor.id, now_millis(), &entry).await.map_err(|e| match e {
             StoreError::Duplicate(_) => ServiceError::refused(
-                "application_in_progress",
+                Reason::ApplicationInProgress,
                 "您已有一份正在办理的申请",
                 "You have an application in progress already",
             ),
@@ -412,7 +413,7 @@ impl Service {
         }
         if !self.workflow.applicant_edits(&application.state) {
             return Err(ServiceError::refused(
-                "not_editable",
+                Reason::NotEditable,
                 "申请已提交，当前不能修改",
                 "The application has been submitted and cannot be changed now",
             ));
@@ -479,12 +480,12 @@ impl Service {
             TransitionError::UnknownAction(_) => ServiceError::NotFound,
             TransitionError::RoleNotAllowed { .. } => ServiceError::Forbidden,
             TransitionError::WrongState { .. } => ServiceError::refused(
-                "wrong_state",
+                Reason::WrongState,
                 "当前状态下不能进行此操作（可能已被处理），请刷新页面",
                 "This cannot be done in the application's current state (perhaps it was done already); reload the page",
             ),
             TransitionError::CommentRequired(_) => ServiceError::refused(
-                "comment_required",
+                Reason::CommentRequired,
                 "请填写意见（总体意见或逐项意见）",
                 "Give a comment (overall or on the fields)",
             ),
@@ -518,7 +519,7 @@ impl Service {
         if !missing.is_empty() {
             let titles = |lang| missing.iter().map(|m| m.title.get(lang)).collect::<Vec<_>>();
             return Err(ServiceError::refused(
-                "materials_missing",
+                Reason::MaterialsMissing,
                 format!("还缺少以下材料，上传后才能{}：{}", action.title.get(Lang::Zh), titles(Lang::Zh).join("、")),
                 format!(
                     "These materials are missing; upload them before \"{}\": {}",
@@ -532,7 +533,7 @@ impl Service {
             && let Some(until) = self.barred_until(jifen_store::BlacklistSubject::Employer(employer.id)).await?
         {
             return Err(ServiceError::refused(
-                "employer_barred",
+                Reason::EmployerBarred,
                 format!("本单位有经确认的虚假材料记录，{until} 前不能提交居住证积分申请"),
                 format!("A confirmed false-materials record bars this employer from filing until {until}"),
             ));
@@ -598,7 +599,7 @@ impl Service {
             let last = entered + chrono::Days::new(u64::from(days));
             if self.clock.today() > last {
                 return Err(ServiceError::refused(
-                    "too_late",
+                    Reason::TooLate,
                     format!("须在 {last} 前办理（决定后 {days} 天内）"),
                     format!("This had to be done by {last} ({days} days after the decision)"),
                 ));
@@ -608,7 +609,7 @@ impl Service {
             let events = self.store.application_events(application.id).await?;
             if events.iter().any(|event| event.actor_id == Some(actor.id) && event.action != "assign") {
                 return Err(ServiceError::refused(
-                    "took_part",
+                    Reason::TookPart,
                     "您参与过本申请的办理，复核须由未参与的人员办理",
                     "You took part in this application: someone who did not must handle the reconsideration",
                 ));
@@ -621,7 +622,7 @@ impl Service {
             });
             if in_progress {
                 return Err(ServiceError::refused(
-                    "application_in_progress",
+                    Reason::ApplicationInProgress,
                     "您已有一份正在办理的申请，办结后才能申请复核",
                     "You have another application in progress; ask for reconsideration once it is done",
                 ));

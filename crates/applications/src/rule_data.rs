@@ -10,6 +10,7 @@
 //! embedded data is), so that scores and explanations can borrow it freely; publications are
 //! a handful a year and a version is a few hundred kilobytes.
 
+use crate::Reason;
 use crate::error::ServiceError;
 use crate::{Actor, Service, audit};
 use jifen_domain::application::Problem;
@@ -419,7 +420,7 @@ impl Service {
 
 fn published_meanwhile() -> ServiceError {
     ServiceError::refused(
-        "rules_published_meanwhile",
+        Reason::RulesPublishedMeanwhile,
         "预览之后已有其他规则数据发布，请重新预览后再发布",
         "Other rule data was published since this preview: preview again before publishing",
     )

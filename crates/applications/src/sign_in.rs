@@ -13,6 +13,7 @@
 //!   ([`MAX_UNTRUSTED_ATTEMPTS_PER_ACCOUNT`]); at [`ALERT_AFTER_UNTRUSTED_ATTEMPTS`] the
 //!   owner gets an SMS.
 
+use crate::Reason;
 use crate::error::ServiceError;
 use crate::{Service, sms};
 use jifen_domain::application::{Problem, is_mobile};
@@ -90,12 +91,12 @@ pub struct EmployerSignUp {
 }
 
 fn sign_in_failed() -> ServiceError {
-    ServiceError::refused("sign_in_failed", "用户名或密码错误", "Wrong username or password")
+    ServiceError::refused(Reason::SignInFailed, "用户名或密码错误", "Wrong username or password")
 }
 
 fn too_many_attempts() -> ServiceError {
     ServiceError::refused(
-        "too_many_attempts",
+        Reason::TooManyAttempts,
         "尝试次数过多，请 15 分钟后再试；在曾登录过的设备上可正常登录",
         "Too many attempts; try again in 15 minutes, or sign in on a device you used before",
     )
@@ -130,7 +131,7 @@ impl Service {
         let (user, _) = self.authenticate(&credentials).await?;
         if user.must_change_password {
             return Err(ServiceError::refused(
-                "password_change_required",
+                Reason::PasswordChangeRequired,
                 "该账号须先在浏览器中登录并修改初始密码",
                 "This account must first sign in with a browser and change its initial password",
             ));
@@ -188,7 +189,7 @@ impl Service {
         self.store.settle_attempts(&clear, &refund).await?;
         if user.role == Role::HrAgent && !self.employer_verified(&user).await? {
             return Err(ServiceError::refused(
-                "employer_not_verified",
+                Reason::EmployerNotVerified,
                 "您的单位尚未通过区受理中心审核，审核通过后方可登录",
                 "Your employer is not yet verified by its district centre; sign in once it is",
             ));
@@ -270,11 +271,11 @@ impl Service {
     ) -> Result<String, ServiceError> {
         let refuse = |code, zh: &str, en: &str| Err(ServiceError::refused(code, zh, en));
         if new != confirm {
-            return refuse("password_mismatch", "两次输入的新密码不一致", "The new passwords differ");
+            return refuse(Reason::PasswordMismatch, "两次输入的新密码不一致", "The new passwords differ");
         }
         if new == current {
             return refuse(
-                "password_unchanged",
+                Reason::PasswordUnchanged,
                 "新密码不能与当前密码相同",
                 "The new password must differ from the current one",
             );
@@ -282,14 +283,14 @@ impl Service {
         match jifen_auth::check_policy(new) {
             Err(jifen_auth::PasswordError::TooShort) => {
                 return refuse(
-                    "password_too_short",
+                    Reason::PasswordTooShort,
                     "新密码至少 10 位",
                     "The new password needs at least 10 characters",
                 );
             }
             Err(_) => {
                 return refuse(
-                    "password_too_simple",
+                    Reason::PasswordTooSimple,
                     "新密码须同时包含字母和数字",
                     "The new password needs letters and digits",
                 );
@@ -302,7 +303,7 @@ impl Service {
             return Err(ServiceError::NotFound);
         };
         if !self.password_matches(current.to_string(), stored.password_hash, stored.must_change_password).await? {
-            return refuse("password_wrong", "当前密码不正确", "The current password is wrong");
+            return refuse(Reason::PasswordWrong, "当前密码不正确", "The current password is wrong");
         }
         // Whatever the old kind, a password the person chose is kept under Argon2id.
         let new = new.to_string();
@@ -359,7 +360,7 @@ impl Service {
             self.store.count_attempts(&[format!("signup:{}", source_key(source))], now, SIGNUP_WINDOW_MILLIS).await?;
         if signups.first().is_some_and(|count| *count > MAX_SIGNUPS_PER_ADDRESS) {
             return Err(ServiceError::refused(
-                "too_many_signups",
+                Reason::TooManySignups,
                 "该网络地址提交的注册过多，请一小时后再试",
                 "Too many sign-ups from this address; try again in an hour",
             ));

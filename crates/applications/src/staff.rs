@@ -4,6 +4,7 @@
 //! once) or on again. Every change is audited; the last active administrator cannot be
 //! switched off.
 
+use crate::Reason;
 use crate::error::ServiceError;
 use crate::{Actor, Service, audit, sms};
 use jifen_domain::application::{Problem, is_mobile};
@@ -71,7 +72,7 @@ impl Service {
         let subject = format!("user:{user_id}");
         let conflict = |e: StoreError| match e {
             StoreError::Conflict(why) if why.contains("last active administrator") => ServiceError::refused(
-                "last_administrator",
+                Reason::LastAdministrator,
                 "不能停用最后一位在用的系统管理员",
                 "The last active administrator cannot be switched off",
             ),
@@ -82,7 +83,7 @@ impl Service {
             StaffChange::ResetPassword => {
                 let Some(mobile) = member.mobile else {
                     return Err(ServiceError::refused(
-                        "no_mobile",
+                        Reason::NoMobile,
                         "该账号没有登记手机号码，无法发送一次性密码",
                         "This account has no mobile on file for a one-time password",
                     ));

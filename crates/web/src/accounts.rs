@@ -5,7 +5,7 @@ use crate::AppState;
 use crate::checked_form::CheckedForm;
 use crate::lang::Chosen;
 use crate::layout::t;
-use crate::respond::{OrPage, PageResult, Refusal, done, message, page, stale_form};
+use crate::respond::{OrPage, PageResult, Refusal, done, message, page, service_status, stale_form};
 use crate::session::{
     AnySignedIn, CSRF_COOKIE, DEVICE_COOKIE, SESSION_COOKIE, SignedIn, client_address, cookie, double_submit_ok,
     same_origin, set_cookie,
@@ -13,6 +13,7 @@ use crate::session::{
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use jifen_applications::Reason;
 use jifen_applications::{
     Actor, Credentials, DEVICE_MILLIS, EmployerDecision, EmployerSignUp, LinkDecision, MAX_REASON_CHARS,
     SESSION_MILLIS, ServiceError,
@@ -94,11 +95,7 @@ pub async fn login(
         }
         Err(error) if error.is_internal() => Err(Refusal::of(lang, &error)),
         Err(error) => {
-            let status = match error.code() {
-                "too_many_attempts" => StatusCode::TOO_MANY_REQUESTS,
-                "employer_not_verified" => StatusCode::FORBIDDEN,
-                _ => StatusCode::UNAUTHORIZED,
-            };
+            let status = service_status(&error);
             let csrf = jifen_auth::random_token();
             let body = login_form(lang, &csrf, Some(&error.message(lang)));
             Ok(with_csrf_cookie(&csrf, page(status, lang, t(lang, "登录", "Sign in"), body)))
@@ -438,7 +435,7 @@ pub async fn register_employer(
         }
         Err(ServiceError::Invalid(problems)) => problems,
         Err(error) if error.is_internal() => return Err(Refusal::of(lang, &error)),
-        Err(error) => return Ok(message(StatusCode::TOO_MANY_REQUESTS, lang, &error.message(lang))),
+        Err(error) => return Ok(message(service_status(&error), lang, &error.message(lang))),
     };
     let csrf = jifen_auth::random_token();
     let body = employer_form(lang, &csrf, &form, &problems);
@@ -486,7 +483,7 @@ pub async fn decide_employer(
             EmployerDecision::Reject => "/home?done=rejected",
         })
         .into_response()),
-        Err(refusal @ ServiceError::Refused { code: "reason_required" | "reason_too_long", .. }) => {
+        Err(refusal @ ServiceError::Refused { reason: Reason::ReasonRequired | Reason::ReasonTooLong, .. }) => {
             confirm_rejection(&state, &signed, employer_id, lang, Some(refusal.message(lang).to_string())).await
         }
         Err(e) => Err(Refusal::of(lang, &e)),

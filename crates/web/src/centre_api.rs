@@ -200,11 +200,7 @@ pub async fn create_session(
         }
         Err(error) if error.is_internal() => Err(service_refusal(lang, &error)),
         Err(error) => {
-            let status = match error.code() {
-                "too_many_attempts" => StatusCode::TOO_MANY_REQUESTS,
-                "employer_not_verified" | "password_change_required" => StatusCode::FORBIDDEN,
-                _ => StatusCode::UNAUTHORIZED,
-            };
+            let status = crate::respond::service_status(&error);
             Err(ApiError::new(status, error.code(), error.message(lang)))
         }
     }

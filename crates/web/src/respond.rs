@@ -5,7 +5,7 @@
 use crate::layout::{layout, t};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use jifen_applications::ServiceError;
+use jifen_applications::{RefusalKind, ServiceError};
 use jifen_rules::Lang;
 use maud::{Markup, html};
 
@@ -92,17 +92,21 @@ pub fn server_error(lang: Lang, error: impl std::fmt::Display) -> Response {
     )
 }
 
-/// Refusals of what was sent, rather than of the moment it was sent at.
-const UNUSABLE_INPUT: [&str; 4] = ["file_type", "file_too_large", "empty_file", "roster_unreadable"];
-
-/// The status a refusal of the application process answers with.
+/// The status a refusal of the application process answers with: each kind of refusal
+/// once.
 pub fn service_status(error: &ServiceError) -> StatusCode {
     match error {
         ServiceError::NotFound => StatusCode::NOT_FOUND,
         ServiceError::Forbidden => StatusCode::FORBIDDEN,
         ServiceError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        ServiceError::Refused { code, .. } if UNUSABLE_INPUT.contains(code) => StatusCode::UNPROCESSABLE_ENTITY,
-        ServiceError::Refused { .. } | ServiceError::Changed => StatusCode::CONFLICT,
+        ServiceError::Refused { reason, .. } => match reason.kind() {
+            RefusalKind::NotNow => StatusCode::CONFLICT,
+            RefusalKind::Unusable => StatusCode::UNPROCESSABLE_ENTITY,
+            RefusalKind::SignIn => StatusCode::UNAUTHORIZED,
+            RefusalKind::TooMany => StatusCode::TOO_MANY_REQUESTS,
+            RefusalKind::NotAllowed => StatusCode::FORBIDDEN,
+        },
+        ServiceError::Changed => StatusCode::CONFLICT,
         ServiceError::Store(_) | ServiceError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
