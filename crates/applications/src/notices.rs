@@ -6,10 +6,11 @@
 //! holder supersedes it, and the public page then says so.
 
 use crate::error::ServiceError;
-use crate::printing::{columns, render};
+use crate::printing::render;
 use crate::{Actor, Service};
 use chrono::{Months, NaiveDate};
 use jifen_domain::clock;
+use jifen_domain::labels;
 use jifen_ids::ResidentIdNumber;
 use jifen_pdf::{Block, Document, SealBox};
 use jifen_rules::Lang;
@@ -220,7 +221,7 @@ fn notice_document(notice: &PointsNotice, modules: Vec<Vec<bool>>, address: &str
     let family = if co_residents.is_empty() {
         Block::Paragraph("无同住配偶及子女。".into())
     } else {
-        Block::Table { columns: columns(&[("关系", 1), ("姓名", 2), ("身份证号码", 3)]), rows: co_residents }
+        Block::Table { columns: crate::printing::family_columns(), rows: co_residents }
     };
     Document {
         title: "上海市居住证积分通知书".into(),
@@ -228,8 +229,8 @@ fn notice_document(notice: &PointsNotice, modules: Vec<Vec<bool>>, address: &str
         blocks: vec![
             Block::Fields(vec![
                 ("持证人".into(), text("name")),
-                ("身份证号码".into(), text("id_number")),
-                ("居住证号码".into(), text("permit_number")),
+                (labels::label("id_number", Lang::Zh).unwrap_or_default(), text("id_number")),
+                (labels::label("permit_number", Lang::Zh).unwrap_or_default(), text("permit_number")),
                 ("用人单位".into(), text("employer")),
                 ("核定积分".into(), format!("{} 分", notice.total)),
                 ("有效期至".into(), notice.valid_until.clone()),

@@ -7,6 +7,7 @@ use crate::error::ServiceError;
 use crate::process::ApplicationView;
 use crate::{Actor, Service};
 use jifen_domain::application::{CheckedForm, check};
+use jifen_domain::labels;
 use jifen_ids::{ResidentIdNumber, Sex};
 use jifen_pdf::{Block, Column, Document, SealBox};
 use jifen_rules::{Context, Lang};
@@ -49,12 +50,14 @@ impl Service {
             form.contract_from,
             form.contract_to.map_or_else(|| "无固定期限".to_string(), |date| date.to_string())
         );
+        // A field printed under the label it has on the form (jifen_domain::labels).
+        let field = |name: &str, value: String| (labels::label(name, Lang::Zh).unwrap_or_else(|| name.into()), value);
         let pair = |label: &str, value: String| (label.to_string(), value);
         let family = if form.family.is_empty() {
             Block::Paragraph("无同住家庭成员。".into())
         } else {
             Block::Table {
-                columns: columns(&[("关系", 1), ("姓名", 2), ("身份证号码", 3)]),
+                columns: family_columns(),
                 rows: form
                     .family
                     .iter()
@@ -106,13 +109,13 @@ impl Service {
             blocks: vec![
                 Block::Heading("一、申请人基本信息".into()),
                 Block::Fields(vec![
-                    pair("姓名", form.name.clone()),
+                    field("name", form.name.clone()),
                     pair("性别", sex.into()),
-                    pair("身份证号码", form.id_number.as_str().to_string()),
-                    pair("出生日期", form.id_number.birth_date().to_string()),
-                    pair("居住证号码", form.permit_number.clone()),
-                    pair("手机号码", form.mobile.clone()),
-                    pair("居住地址", form.address.clone()),
+                    field("id_number", form.id_number.as_str().to_string()),
+                    field("birth_date", form.id_number.birth_date().to_string()),
+                    field("permit_number", form.permit_number.clone()),
+                    field("mobile", form.mobile.clone()),
+                    field("address", form.address.clone()),
                 ]),
                 Block::Heading("二、同住家庭成员".into()),
                 family,
@@ -121,7 +124,7 @@ impl Service {
                     pair("用人单位", view.employer.name.clone()),
                     pair("统一社会信用代码", view.employer.credit_code.clone()),
                     pair("单位注册区", view.employer.district.name(Lang::Zh).into()),
-                    pair("工作岗位", form.post.clone()),
+                    field("post", form.post.clone()),
                     pair("劳动合同期限", contract),
                 ]),
                 Block::Heading(format!("四、申报积分指标（规则版本 {}，计分日 {}）", result.rule_set.id, result.as_of)),
@@ -150,6 +153,12 @@ pub(crate) async fn render(document: Document) -> Result<Vec<u8>, ServiceError> 
         .await
         .map_err(|e| ServiceError::Internal(e.to_string()))?
         .map_err(|e| ServiceError::Internal(e.to_string()))
+}
+
+/// The columns of a table of co-resident family members, headed as the form's fields are.
+pub(crate) fn family_columns() -> Vec<Column> {
+    let column = |base: &'static str| labels::column_label(base, Lang::Zh).unwrap_or(base);
+    columns(&[(column("family_relation"), 1), (column("family_name"), 2), (column("family_id"), 3)])
 }
 
 pub(crate) fn columns(spec: &[(&str, u16)]) -> Vec<Column> {

@@ -4,7 +4,7 @@
 use crate::AppState;
 use crate::checked_form::CheckedForm;
 use crate::lang::Chosen;
-use crate::layout::t;
+use crate::layout::{say, t};
 use crate::respond::{OrPage, PageResult, Refusal, page, see_other};
 use crate::session::SignedIn;
 use axum::extract::{Multipart, Path, Query, State};
@@ -215,10 +215,10 @@ pub async fn import_status(
             div.error role="alert" { (t(lang, "导入失败，未导入任何行：", "The import failed and imported nothing: ")) (text(&job.report["error"])) }
         } @else {
             p.notice role="status" id="import-summary" {
-                (t(lang, "导入完成：新开账号 ", "Done: new accounts ")) (count("created"))
-                (t(lang, "，关联已有账号 ", ", existing accounts linked ")) (count("linked"))
-                (t(lang, "，已在本单位 ", ", already yours ")) (count("unchanged"))
-                (t(lang, "，有错误未导入 ", ", rows with errors left out ")) (problems.len())
+                (say!(lang,
+                    "导入完成：新开账号 {created}，关联已有账号 {linked}，已在本单位 {unchanged}，有错误未导入 {left_out}",
+                    "Done: new accounts {created}, existing accounts linked {linked}, already yours {unchanged}, rows with errors left out {left_out}",
+                    created = count("created"), linked = count("linked"), unchanged = count("unchanged"), left_out = problems.len()))
             }
         }
         @if !problems.is_empty() {

@@ -7,7 +7,7 @@ use crate::AppState;
 use crate::checked_form::{CheckedForm, check_texts};
 use crate::fields::{Notes, application_sections, display, label_of};
 use crate::lang::Chosen;
-use crate::layout::t;
+use crate::layout::{say, t};
 use crate::pages::{fieldset, score_section};
 use crate::respond::{OrPage, PageResult, Refusal, message, page, see_other, service_status, stale_form};
 use crate::session::{SignedIn, same_origin};
@@ -329,11 +329,13 @@ fn progress(state: &AppState, view: &ApplicationView, lang: Lang) -> Markup {
                 @if !current.is_final { p { (t(lang, "等待：", "Waiting for: ")) (current.waiting_for.name(lang))
                     @if current.waiting_for.is_district_staff() { "（" (application.district.name(lang)) (t(lang, "人才服务中心", " centre")) "）" }
                     @if let Some(due) = due {
-                        @if due.employer_deadline { (t(lang, "，补正期限 ", "; deadline ")) (due.date) (t(lang, "（期间中心时限暂停）", " (the centre's clock stops meanwhile)")) }
-                        @else { (t(lang, "，请于 ", ", by ")) (due.date) (t(lang, " 前处理", "")) }
+                        @if due.employer_deadline {
+                            (say!(lang, "，补正期限 {date}（期间中心时限暂停）", "; deadline {date} (the centre's clock stops meanwhile)", date = due.date))
+                        }
+                        @else { (say!(lang, "，请于 {date} 前处理", ", by {date}", date = due.date)) }
                         @if due.overdue { " " strong.status.missing id="overdue" { (t(lang, "已逾期", "overdue")) } }
                     }
-                    (t(lang, "（自 ", " (since ")) (shanghai_time(application.state_since)) (t(lang, " 起）", ")"))
+                    (say!(lang, "（自 {since} 起）", " (since {since})", since = shanghai_time(application.state_since)))
                 } }
                 @if !next.is_empty() { p { (t(lang, "下一步：", "Next: ")) (next.join(t(lang, " 或 ", " or "))) } }
                 @if current.id == "filed" {

@@ -6,7 +6,7 @@
 use crate::AppState;
 use crate::fields::{Notes, verified_sections};
 use crate::lang::Chosen;
-use crate::layout::t;
+use crate::layout::{say, t};
 use crate::pages::fieldset;
 use crate::respond::{OrPage, PageResult, Refusal, page};
 use crate::session::SignedIn;
@@ -185,9 +185,11 @@ fn kept_originals(service: &Service, view: &ApplicationView, signed: &SignedIn, 
                         @let status = html! {
                             (material_title(service, &original.material, lang)) "："
                             @match &original.returned {
-                                Some(returned) => { (t(lang, "已归还，", "handed back, ")) (shanghai_time(returned.at))
-                                    (t(lang, "，签收人 ", ", signed for by ")) strong { (returned.collected_by) } }
-                                None => { (t(lang, "留存中（自 ", "kept (since ")) (shanghai_time(original.kept_at)) (t(lang, " 起）", ")")) }
+                                Some(returned) => {
+                                    (say!(lang, "已归还，{at}，签收人 ", "handed back, {at}, signed for by ", at = shanghai_time(returned.at)))
+                                    strong { (returned.collected_by) }
+                                }
+                                None => { (say!(lang, "留存中（自 {since} 起）", "kept (since {since})", since = shanghai_time(original.kept_at))) }
                             }
                         };
                         @if clerk && original.returned.is_none() {
@@ -389,7 +391,7 @@ fn verification_table(service: &Service, view: &ApplicationView, verification: &
     html! {
         h4 { (t(lang, "逐项核定（申报与核定对照）", "Item by item: claimed and verified")) }
         p { (t(lang, "核定积分：", "Verified score: ")) strong id="verified-total" { (verification.total) }
-            (t(lang, " 分（计分日 ", " (as of ")) (verification.as_of) (t(lang, "），", "), "))
+            (say!(lang, " 分（计分日 {as_of}），", " (as of {as_of}), ", as_of = verification.as_of))
             @if verification.reaches_standard { (t(lang, "达到标准分值。", "the standard is reached.")) }
             @else { (t(lang, "未达到标准分值。", "the standard is not reached.")) } }
         div.scroll { table id="verification" {

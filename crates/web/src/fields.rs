@@ -1,10 +1,12 @@
-//! Every form field the pages show, with its label in both languages and its kind: one
-//! table that the simulator form, the application form and the employer's review (a value
-//! and a comment box per field) all render from, so a field is named the same everywhere.
+//! Every form field the pages show, with its kind: one table that the simulator form, the
+//! application form and the employer's review (a value and a comment box per field) all
+//! render from. Labels come from `jifen_domain::labels`, which the printed form uses too, so
+//! a field is named the same everywhere.
 
 use crate::layout::t;
 use jifen_domain::application::FAMILY_ROWS;
 use jifen_domain::form::Fields;
+use jifen_domain::labels;
 use jifen_rules::Lang;
 use maud::{Markup, html};
 use std::collections::BTreeMap;
@@ -57,8 +59,9 @@ const AWARDS: &[(&str, &str, &str)] = &[
 ];
 const RELATIONS: &[(&str, &str, &str)] = &[("", "—", "—"), ("spouse", "配偶", "Spouse"), ("child", "子女", "Child")];
 
-fn field(lang: Lang, name: &str, zh: &str, en: &str, kind: Kind, placeholder: &'static str) -> Field {
-    Field { name: name.to_string(), lang, label: if lang == Lang::Zh { zh } else { en }.to_string(), kind, placeholder }
+fn field(lang: Lang, name: &str, kind: Kind, placeholder: &'static str) -> Field {
+    let label = labels::label(name, lang).unwrap_or_else(|| name.to_string());
+    Field { name: name.to_string(), lang, label, kind, placeholder }
 }
 
 const DATE: &str = "YYYY-MM-DD";
@@ -67,101 +70,88 @@ const DATES: &str = "YYYY-MM-DD, …";
 /// The simulator's facts about the person (the application takes them from the account).
 pub fn about_you(lang: Lang) -> Vec<Field> {
     vec![
-        field(lang, "as_of", "计分日（申请日期）", "Evaluation date", Kind::Date, DATE),
-        field(lang, "birth_date", "出生日期", "Birth date", Kind::Date, DATE),
-        field(lang, "id_number", "身份证号码（可选）", "Resident ID number (optional)", Kind::Text, ""),
+        field(lang, "as_of", Kind::Date, DATE),
+        field(lang, "birth_date", Kind::Date, DATE),
+        Field {
+            label: format!("{}{}", label_of("id_number", lang), t(lang, "（可选）", " (optional)")),
+            ..field(lang, "id_number", Kind::Text, "")
+        },
     ]
 }
 
 /// Education, title and skill; the application also asks whether the diploma is foreign.
 pub fn education(lang: Lang, application: bool) -> Vec<Field> {
     let mut fields = vec![
-        field(lang, "edu_level", "最高学历", "Highest education", Kind::Select(EDUCATION_LEVELS), ""),
-        field(lang, "edu_graduated_on", "毕业日期", "Graduation date", Kind::Date, DATE),
-        field(lang, "edu_degree", "有学士学位（本科）", "Bachelor's degree awarded", Kind::Check, ""),
-        field(lang, "edu_part_time", "非全日制", "Part-time study", Kind::Check, ""),
-        field(lang, "edu_shortage", "紧缺急需专业（大专）", "Shortage major (associate)", Kind::Check, ""),
+        field(lang, "edu_level", Kind::Select(EDUCATION_LEVELS), ""),
+        field(lang, "edu_graduated_on", Kind::Date, DATE),
+        field(lang, "edu_degree", Kind::Check, ""),
+        field(lang, "edu_part_time", Kind::Check, ""),
+        field(lang, "edu_shortage", Kind::Check, ""),
     ];
     if application {
-        fields.push(field(lang, "edu_foreign", "国（境）外学历学位", "Foreign diploma", Kind::Check, ""));
+        fields.push(field(lang, "edu_foreign", Kind::Check, ""));
     }
-    fields.push(field(lang, "qual", "职称或技能等级", "Title or skill level", Kind::Select(QUALIFICATIONS), ""));
-    fields.push(field(lang, "qual_obtained_on", "取得日期", "Obtained on", Kind::Date, DATE));
+    fields.push(field(lang, "qual", Kind::Select(QUALIFICATIONS), ""));
+    fields.push(field(lang, "qual_obtained_on", Kind::Date, DATE));
     fields
 }
 
 /// One row of insurance history.
 pub fn insurance_row(lang: Lang, row: usize) -> Vec<Field> {
-    let n = row + 1;
-    let (row_zh, row_en) = (format!("第 {n} 段"), format!(" ({n})"));
-    let labelled = |name: &str, zh: &str, en: &str, kind, placeholder| {
-        field(lang, &format!("{name}_{row}"), &format!("{row_zh}{zh}"), &format!("{en}{row_en}"), kind, placeholder)
-    };
     vec![
-        labelled("si_from", "起始月", "From month", Kind::Month, "YYYY-MM"),
-        labelled("si_to", "截止月（仍在缴纳可不填）", "To month (empty if still insured)", Kind::Month, "YYYY-MM"),
-        labelled("si_base", "月缴费基数（元）", "Monthly base (CNY)", Kind::Number, ""),
+        field(lang, &format!("si_from_{row}"), Kind::Month, "YYYY-MM"),
+        field(lang, &format!("si_to_{row}"), Kind::Month, "YYYY-MM"),
+        field(lang, &format!("si_base_{row}"), Kind::Number, ""),
     ]
 }
 
 /// Additional points and deductions.
 pub fn additional(lang: Lang) -> Vec<Field> {
     vec![
-        field(lang, "spouse_hukou", "配偶为本市户籍", "Spouse has Shanghai hukou", Kind::Check, ""),
-        field(lang, "spouse_married_on", "结婚日期", "Married on", Kind::Date, DATE),
-        field(lang, "award", "表彰奖励", "Award", Kind::Select(AWARDS), ""),
-        field(lang, "tax", "近三年年均纳税（元）", "Average annual tax (CNY)", Kind::Number, ""),
-        field(lang, "hires", "年均聘用本市户籍人数", "Shanghai residents hired (average)", Kind::Number, ""),
-        field(lang, "lingang_since", "在临港新片区工作居住起始日", "In Lin-gang since", Kind::Date, DATE),
-        field(lang, "remote_years", "远郊重点区域工作居住年数", "Years in a remote key area", Kind::Number, ""),
-        field(lang, "public_years", "特定公共服务领域工作年数", "Years in public service", Kind::Number, ""),
-        field(lang, "startup", "创业人才", "Startup talent", Kind::Check, ""),
-        field(lang, "intermediary", "创新创业中介服务人才", "Intermediary talent", Kind::Check, ""),
-        field(lang, "false_materials", "提供虚假材料日期（逗号分隔）", "False materials dates", Kind::Text, DATES),
-        field(lang, "detentions", "行政拘留日期", "Detention dates", Kind::Text, DATES),
-        field(lang, "crimes", "一般刑事犯罪日期", "Criminal record dates", Kind::Text, DATES),
-        field(lang, "serious_crimes", "严重刑事犯罪日期", "Serious crime dates", Kind::Text, DATES),
-        field(lang, "family_planning", "违反计划生育政策记录", "Family-planning violation", Kind::Check, ""),
+        field(lang, "spouse_hukou", Kind::Check, ""),
+        field(lang, "spouse_married_on", Kind::Date, DATE),
+        field(lang, "award", Kind::Select(AWARDS), ""),
+        field(lang, "tax", Kind::Number, ""),
+        field(lang, "hires", Kind::Number, ""),
+        field(lang, "lingang_since", Kind::Date, DATE),
+        field(lang, "remote_years", Kind::Number, ""),
+        field(lang, "public_years", Kind::Number, ""),
+        field(lang, "startup", Kind::Check, ""),
+        field(lang, "intermediary", Kind::Check, ""),
+        field(lang, "false_materials", Kind::Text, DATES),
+        field(lang, "detentions", Kind::Text, DATES),
+        field(lang, "crimes", Kind::Text, DATES),
+        field(lang, "serious_crimes", Kind::Text, DATES),
+        field(lang, "family_planning", Kind::Check, ""),
     ]
 }
 
 /// The applicant's personal details on the application form.
 pub fn personal(lang: Lang) -> Vec<Field> {
     vec![
-        field(lang, "name", "姓名", "Name", Kind::Text, ""),
-        field(lang, "permit_number", "居住证号码", "Residence permit number", Kind::Text, ""),
-        field(lang, "permit_valid_until", "居住证签注有效期至", "Permit endorsed until", Kind::Date, DATE),
-        field(lang, "mobile", "手机号码", "Mobile", Kind::Tel, ""),
-        field(lang, "address", "居住地址", "Address", Kind::Text, ""),
+        field(lang, "name", Kind::Text, ""),
+        field(lang, "permit_number", Kind::Text, ""),
+        field(lang, "permit_valid_until", Kind::Date, DATE),
+        field(lang, "mobile", Kind::Tel, ""),
+        field(lang, "address", Kind::Text, ""),
     ]
 }
 
 /// One co-resident family member.
 pub fn family_row(lang: Lang, row: usize) -> Vec<Field> {
-    let n = row + 1;
-    let labelled = |name: &str, zh: &str, en: &str, kind| {
-        field(lang, &format!("{name}_{row}"), &format!("成员 {n} {zh}"), &format!("Member {n}: {en}"), kind, "")
-    };
     vec![
-        labelled("family_relation", "关系", "relation", Kind::Select(RELATIONS)),
-        labelled("family_name", "姓名", "name", Kind::Text),
-        labelled("family_id", "身份证号码", "ID number", Kind::Text),
+        field(lang, &format!("family_relation_{row}"), Kind::Select(RELATIONS), ""),
+        field(lang, &format!("family_name_{row}"), Kind::Text, ""),
+        field(lang, &format!("family_id_{row}"), Kind::Text, ""),
     ]
 }
 
 /// The employment the application is made through.
 pub fn employment(lang: Lang) -> Vec<Field> {
     vec![
-        field(lang, "post", "工作岗位", "Post", Kind::Text, ""),
-        field(lang, "contract_from", "劳动合同起始日", "Contract from", Kind::Date, DATE),
-        field(
-            lang,
-            "contract_to",
-            "劳动合同截止日（无固定期限不填）",
-            "Contract to (empty if open-ended)",
-            Kind::Date,
-            DATE,
-        ),
+        field(lang, "post", Kind::Text, ""),
+        field(lang, "contract_from", Kind::Date, DATE),
+        field(lang, "contract_to", Kind::Date, DATE),
     ]
 }
 
@@ -205,23 +195,8 @@ pub fn verified_sections(lang: Lang, insurance_rows: usize) -> Vec<Section> {
     for section in &mut sections {
         for (row, group) in section.groups.iter_mut().enumerate() {
             if group.iter().any(|spec| spec.name == format!("si_from_{row}")) {
-                let n = row + 1;
-                group.push(field(
-                    lang,
-                    &format!("si_backpaid_{row}"),
-                    &format!("第 {n} 段为补缴"),
-                    &format!("Back-paid ({n})"),
-                    Kind::Check,
-                    "",
-                ));
-                group.push(field(
-                    lang,
-                    &format!("si_otherunit_{row}"),
-                    &format!("第 {n} 段非合同单位缴纳"),
-                    &format!("Paid by another unit ({n})"),
-                    Kind::Check,
-                    "",
-                ));
+                group.push(field(lang, &format!("si_backpaid_{row}"), Kind::Check, ""));
+                group.push(field(lang, &format!("si_otherunit_{row}"), Kind::Check, ""));
             }
         }
     }
@@ -230,11 +205,7 @@ pub fn verified_sections(lang: Lang, insurance_rows: usize) -> Vec<Section> {
 
 /// A field's label, for messages and the review ("居住证号码", "第 2 段起始月").
 pub fn label_of(name: &str, lang: Lang) -> String {
-    verified_sections(lang, jifen_domain::form::MAX_INSURANCE_ROWS)
-        .into_iter()
-        .flat_map(|section| section.groups.into_iter().flatten())
-        .find(|field| field.name == name)
-        .map_or_else(|| name.to_string(), |field| field.label)
+    labels::label(name, lang).unwrap_or_else(|| name.to_string())
 }
 
 /// What a form shows besides the values: problems and the employer's comments, by field.

@@ -9,6 +9,20 @@ pub fn t(lang: Lang, zh: &'static str, en: &'static str) -> &'static str {
     if lang == Lang::Zh { zh } else { en }
 }
 
+/// A sentence that carries values, in the reader's language: each language's sentence is
+/// written whole with named placeholders (`say!(lang, "第 {id} 版", "version {id}", id = 3)`),
+/// so that each puts the values where its grammar wants them, instead of fragments glued
+/// around the values in one language's order.
+macro_rules! say {
+    ($lang:expr, $zh:literal, $en:literal $(, $name:ident = $value:expr)* $(,)?) => {
+        match $lang {
+            jifen_rules::Lang::Zh => format!($zh $(, $name = $value)*),
+            jifen_rules::Lang::En => format!($en $(, $name = $value)*),
+        }
+    };
+}
+pub(crate) use say;
+
 /// Who is signed in, as the page header shows them (set for each page request by
 /// [`crate::session::show_viewer`]).
 #[derive(Debug, Clone)]

@@ -3,7 +3,7 @@
 
 use crate::AppState;
 use crate::lang::Chosen;
-use crate::layout::t;
+use crate::layout::{say, t};
 use crate::respond::{OrPage, PageResult, Refusal, page};
 use crate::session::SignedIn;
 use axum::extract::{Path, Query, State};
@@ -179,8 +179,10 @@ pub fn on_home(
                     (t(lang, " 分（以续办或变更时核定的分值为准）", " (the score verified at renewal or change is what counts)")) }
             }
             @if let Some(window) = window {
-                p id="renewal" { (t(lang, "积分续办办理期：", "Renewal: from ")) (window.opens) (t(lang, " 至 ", " to ")) (window.closes)
-                    (t(lang, "（到期后超过 60 天积分失效）", " (more than 60 days after the end, the points lapse)")) }
+                p id="renewal" { (say!(lang,
+                    "积分续办办理期：{opens} 至 {closes}（到期后超过 60 天积分失效）",
+                    "Renewal: from {opens} to {closes} (more than 60 days after the end, the points lapse)",
+                    opens = window.opens, closes = window.closes)) }
             }
             p {
                 a.button.secondary href=(format!("/applications/{}/notice.pdf", notice.application_id)) { (t(lang, "打印积分通知书（PDF）", "Print the points notice (PDF)")) }

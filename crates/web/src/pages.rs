@@ -6,7 +6,7 @@ use crate::AppState;
 use crate::checked_form::CheckedForm;
 use crate::fields::{Field, Kind, Notes, Section, about_you, additional, education, input, insurance_row};
 use crate::lang::Chosen;
-use crate::layout::{LANGUAGE_SWITCH, layout_keeping, t};
+use crate::layout::{LANGUAGE_SWITCH, layout_keeping, say, t};
 use crate::session::SignedIn;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
@@ -291,7 +291,7 @@ fn results(score: &ScoreResult, plan: &PlanDocument, lang: Lang) -> Markup {
                         @if deadline.actions.is_empty() { (t(lang, "维持现状即可按时达标", "met as things are")) }
                         @else { (deadline.actions.iter().map(|a| format!("{} ({})", a.title, signed(a.gain))).collect::<Vec<_>>().join(" + ")) }
                     } @else {
-                        (t(lang, "没有方案能按时达标；最高可达 ", "no plan meets it; the best reaches ")) (deadline.best_total)
+                        (say!(lang, "没有方案能按时达标；最高可达 {best}", "no plan meets it; the best reaches {best}", best = deadline.best_total))
                     }
                 }
             }

@@ -6,7 +6,7 @@
 use crate::AppState;
 use crate::checked_form::check_texts;
 use crate::lang::Chosen;
-use crate::layout::t;
+use crate::layout::{say, t};
 use crate::respond::{OrPage, PageResult, Refusal, page, see_other};
 use crate::session::SignedIn;
 use axum::extract::{Path, Query, State};
@@ -148,8 +148,8 @@ async fn rules_page(
         h2 { (t(lang, "规则数据", "Rule data")) }
         p {
             @match publications.first() {
-                Some(latest) => { (t(lang, "现行规则数据：第 ", "In force: version ")) (latest.id) (t(lang, " 版，", ", published "))
-                    (shanghai_time(latest.published_at)) (t(lang, " 发布。", ".")) }
+                Some(latest) => { (say!(lang, "现行规则数据：第 {id} 版，{at} 发布。", "In force: version {id}, published {at}.",
+                    id = latest.id, at = shanghai_time(latest.published_at))) }
                 None => (t(lang, "现行规则数据：随程序发布的内置数据，尚无在线发布。", "In force: the data built into this release; nothing published yet.")),
             }
             " " (t(lang, "发布后，所有服务器立即按新数据计分，并在后台重新计算持证人和在办申请的积分。",
@@ -335,6 +335,11 @@ fn history(lang: Lang, publications: &[RulePublication]) -> Markup {
     }
 }
 
+/// "第 3 版：average-wage.toml".
+fn version_title(lang: Lang, publication: &RulePublication) -> String {
+    say!(lang, "第 {id} 版：{file}", "Version {id}: {file}", id = publication.id, file = publication.file_name)
+}
+
 fn confidence_name(lang: Lang, word: &str) -> &'static str {
     CONFIDENCES.iter().find(|(value, _, _)| *value == word).map_or("—", |(_, zh, en)| t(lang, zh, en))
 }
@@ -404,9 +409,11 @@ fn preview_page(lang: Lang, signed: &SignedIn, form: &RulesForm, preview: &RuleP
         section.summary {
             h3 { (t(lang, "受影响的人", "Who is affected")) }
             p id="affected" {
-                (t(lang, "持证人 ", "Holders: ")) (shifts.holders_changed) " / " (shifts.holders_checked)
-                (t(lang, " 人积分变化；在办申请 ", " change; open applications: ")) (shifts.applications_changed) " / " (shifts.applications_checked)
-                (t(lang, " 件变化；其中 ", " change; ")) strong { (shifts.crossing) } (t(lang, " 人跨越标准分值，将收到短信。", " cross the standard and will be told by SMS."))
+                (say!(lang, "持证人 {holders} / {of_holders} 人积分变化；在办申请 {applications} / {of_applications} 件变化；其中 ",
+                    "Holders: {holders} / {of_holders} change; open applications: {applications} / {of_applications} change; ",
+                    holders = shifts.holders_changed, of_holders = shifts.holders_checked,
+                    applications = shifts.applications_changed, of_applications = shifts.applications_checked))
+                strong { (shifts.crossing) } (t(lang, " 人跨越标准分值，将收到短信。", " cross the standard and will be told by SMS."))
             }
             @if !shifts.holders.is_empty() || !shifts.applications.is_empty() {
                 div.scroll { table.cards {
@@ -468,7 +475,7 @@ fn run_body(lang: Lang, report: &RescoringReport) -> Markup {
     html! {
         @if running { meta http-equiv="refresh" content="2"; }
         h2 { (t(lang, "重新计算 #", "Rescoring #")) (run.id) }
-        @for p in &report.publications { p { (t(lang, "第 ", "Version ")) (p.id) (t(lang, " 版：", ": ")) (p.file_name) " — " (p.summary) } }
+        @for p in &report.publications { p { (version_title(lang, p)) " — " (p.summary) } }
         p id="progress" {
             // A finished run is full even with nobody to rescore.
             progress value=(if running { run.done } else { run.total().max(1) }) max=(run.total().max(1)) {}
@@ -485,7 +492,7 @@ fn run_body(lang: Lang, report: &RescoringReport) -> Markup {
                 td data-label=(t(lang, "标准", "Standard")) { (standing(lang, change.standard > 0)) }
             } } }
         } } }
-        p { (t(lang, "积分变化共 ", "Totals changed: ")) (report.changes.len()) (t(lang, " 人次。", ".")) }
+        p { (say!(lang, "积分变化共 {count} 人次。", "Totals changed: {count}.", count = report.changes.len())) }
         p { a href="/admin/rules" { (t(lang, "规则数据", "Rule data")) } }
     }
 }
@@ -507,7 +514,7 @@ pub async fn publication(
         return Err(Refusal::of(lang, &ServiceError::NotFound));
     };
     let body = html! {
-        h2 { (t(lang, "第 ", "Version ")) (p.id) (t(lang, " 版：", ": ")) (p.file_name) }
+        h2 { (version_title(lang, &p)) }
         p { (p.summary) }
         p { (t(lang, "生效：", "From: ")) (p.effective_from) " · " (t(lang, "出处：", "Source: ")) (p.source) " · "
             (t(lang, "发布人：", "By: ")) (p.published_by_name.as_deref().unwrap_or("—")) " · " (shanghai_time(p.published_at)) }
