@@ -12,6 +12,7 @@ use jifen_domain::Role;
 use jifen_domain::application::{Problem, is_mobile};
 use jifen_domain::audit::AuditEvent;
 use jifen_domain::roster::{self, RosterRow};
+use jifen_domain::workflow::StateId;
 use jifen_ids::ResidentIdNumber;
 use jifen_store::prelude::*;
 use jifen_store::{
@@ -74,7 +75,7 @@ pub struct EmployerApplicant {
     pub applicant: jifen_store::Applicant,
     pub link: LinkStatus,
     /// The state of the person's newest application with this employer.
-    pub application_state: Option<String>,
+    pub application_state: Option<StateId>,
 }
 
 /// What a person decides about an employer's link to their account.

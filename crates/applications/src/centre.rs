@@ -15,6 +15,8 @@ use jifen_domain::application::{check, is_verified_field};
 use jifen_domain::audit::AuditEvent;
 use jifen_domain::form::Fields;
 use jifen_domain::verification::Check;
+use jifen_domain::workflow::StateId;
+use jifen_domain::workflow::states;
 use jifen_domain::workflow::{Action, CounterOutcome};
 use jifen_domain::{Role, clock};
 use jifen_ids::ResidentIdNumber;
@@ -410,7 +412,7 @@ impl Service {
     pub fn current_verification(&self, events: &[ApplicationEvent]) -> Option<Verification> {
         let mut found = None;
         for event in events {
-            if event.to_state == "in_review" && event.from_state.as_deref() != Some("in_review") {
+            if event.to_state == states::IN_REVIEW && event.from_state.as_deref() != Some(states::IN_REVIEW) {
                 found = None;
             }
             if let Some(value) = event.details.get(VERIFICATION) {
@@ -722,11 +724,11 @@ impl Service {
         let Some(district) = actor.district.filter(|_| actor.role.is_district_staff()) else {
             return Err(ServiceError::Forbidden);
         };
-        let states: Vec<String> = self
+        let states: Vec<StateId> = self
             .workflow
             .states
             .iter()
-            .filter(|s| s.centre && filter.state.as_ref().is_none_or(|wanted| *wanted == s.id))
+            .filter(|s| s.centre && filter.state.as_ref().is_none_or(|wanted| s.id == wanted.as_str()))
             .map(|s| s.id.clone())
             .collect();
         let search = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty());

@@ -10,6 +10,7 @@ use crate::{Service, sms};
 use chrono::NaiveDate;
 use jifen_domain::District;
 use jifen_domain::audit::Audited;
+use jifen_domain::workflow::StateId;
 use jifen_rules::Lang;
 use jifen_store::prelude::*;
 use jifen_store::{AuditEntry, StoreError, Transition, now_millis};
@@ -22,7 +23,7 @@ impl Service {
     pub async fn close_lapsed_corrections(&self, today: NaiveDate) -> Result<usize, ServiceError> {
         let mut closed = 0;
         for action in self.workflow.actions.iter().filter(|action| action.after_deadline) {
-            let to = self.workflow.state(&action.to).ok_or_else(|| ServiceError::Internal(action.to.clone()))?;
+            let to = self.workflow.state(&action.to).ok_or_else(|| ServiceError::Internal(action.to.to_string()))?;
             for district in District::ALL {
                 for listing in self.store.applications_in_district(*district, &action.from).await? {
                     let Some(application) = self.store.application(listing.id).await? else { continue };
@@ -84,7 +85,7 @@ impl Service {
     /// to, or else every member of the district of the role it waits for) by SMS, once a
     /// day; how many reminders it queued.
     pub async fn remind_overdue(&self, today: NaiveDate) -> Result<usize, ServiceError> {
-        let states: Vec<String> = self
+        let states: Vec<StateId> = self
             .workflow
             .states
             .iter()

@@ -21,6 +21,7 @@
 use crate::error::ServiceError;
 use crate::{Actor, Service};
 use chrono::NaiveDate;
+use jifen_domain::workflow::StateId;
 use jifen_domain::{District, Role, clock};
 use jifen_store::prelude::*;
 use jifen_store::{Millis, PointsNotice};
@@ -59,7 +60,7 @@ impl Scope {
 pub struct Waiting {
     pub id: i64,
     pub district: District,
-    pub state: String,
+    pub state: StateId,
     pub since: Millis,
 }
 
@@ -94,9 +95,9 @@ pub struct Dashboard {
     pub today: NaiveDate,
     /// Applications by district and state, in the workflow's order of states; only the
     /// combinations that have any.
-    pub by_district_state: Vec<(District, String, i64)>,
+    pub by_district_state: Vec<(District, StateId, i64)>,
     /// Totals by state over the scope, in the workflow's order (zeros included).
-    pub by_state: Vec<(String, i64)>,
+    pub by_state: Vec<(StateId, i64)>,
     pub open: i64,
     pub overdue: i64,
     pub oldest_waiting: Option<Waiting>,
@@ -143,7 +144,7 @@ impl Service {
             _ => return Err(ServiceError::Forbidden),
         }
         let today = self.clock.today();
-        let centre_states: Vec<String> =
+        let centre_states: Vec<StateId> =
             self.workflow.states.iter().filter(|s| s.centre).map(|s| s.id.clone()).collect();
         let mut by_state: BTreeMap<&str, i64> = BTreeMap::new();
         let mut by_district_state = Vec::new();
@@ -274,14 +275,14 @@ pub fn dashboard_csv(dashboard: &Dashboard, table: &str) -> Option<Result<Vec<u8
     let (header, rows): (Vec<&str>, Vec<Vec<String>>) = match table {
         "states" => (
             vec!["state", "applications"],
-            dashboard.by_state.iter().map(|(state, count)| vec![state.clone(), count.to_string()]).collect(),
+            dashboard.by_state.iter().map(|(state, count)| vec![state.to_string(), count.to_string()]).collect(),
         ),
         "districts" => (
             vec!["district", "state", "applications"],
             dashboard
                 .by_district_state
                 .iter()
-                .map(|(district, state, count)| vec![district.as_str().into(), state.clone(), count.to_string()])
+                .map(|(district, state, count)| vec![district.as_str().into(), state.to_string(), count.to_string()])
                 .collect(),
         ),
         "clocks" => (
@@ -290,7 +291,7 @@ pub fn dashboard_csv(dashboard: &Dashboard, table: &str) -> Option<Result<Vec<u8
                 dashboard.open.to_string(),
                 dashboard.overdue.to_string(),
                 dashboard.oldest_waiting.as_ref().map(|w| w.id.to_string()).unwrap_or_default(),
-                dashboard.oldest_waiting.as_ref().map(|w| w.state.clone()).unwrap_or_default(),
+                dashboard.oldest_waiting.as_ref().map(|w| w.state.to_string()).unwrap_or_default(),
                 dashboard.oldest_waiting.as_ref().map(|w| clock::shanghai_time(w.since)).unwrap_or_default(),
             ]],
         ),

@@ -11,6 +11,7 @@ use crate::printing::{columns, render};
 use crate::{Actor, Service};
 use jifen_domain::clock;
 use jifen_domain::workflow::DocumentKind;
+use jifen_domain::workflow::states;
 use jifen_pdf::{Block, Document, SealBox};
 use jifen_rules::Lang;
 use jifen_store::ApplicationEvent;
@@ -66,7 +67,7 @@ impl Service {
         let lines: Vec<CounterLine> = event_part(event, "counter")?;
         let accepted_on = clock::shanghai_datetime(event.at).date();
         // The centre's steps after acceptance, each at its working-day clock.
-        let review_days: u32 = ["accepted", "file_requested", "in_review", "reviewed"]
+        let review_days: u32 = [states::ACCEPTED, states::FILE_REQUESTED, states::IN_REVIEW, states::REVIEWED]
             .iter()
             .filter_map(|state| self.workflow.state(state).and_then(|s| s.sla_working_days))
             .sum();
@@ -116,7 +117,7 @@ impl Service {
         let lines: Vec<CounterLine> = event_part(event, "counter")?;
         let deadline: String = event_part(event, "deadline")?;
         let issued_on = clock::shanghai_datetime(event.at).date();
-        let days = self.workflow.state("correction").and_then(|s| s.deadline_working_days).unwrap_or_default();
+        let days = self.workflow.state(states::CORRECTION).and_then(|s| s.deadline_working_days).unwrap_or_default();
         let centre = format!("{}人才服务中心", application.district.name(Lang::Zh));
         Ok(Document {
             title: "上海市居住证积分申请 补正材料一次性告知书".into(),

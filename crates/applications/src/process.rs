@@ -12,6 +12,7 @@ use jifen_domain::application::{Problem, check, is_form_field, score_claim};
 use jifen_domain::audit::{AuditEvent, Audited};
 use jifen_domain::form::Fields;
 use jifen_domain::materials::{Material, MaterialStatus};
+use jifen_domain::workflow::StateId;
 use jifen_domain::workflow::{Action, DocumentKind, TransitionError};
 use jifen_domain::{ApplicationKind, Role};
 use jifen_ids::ResidentIdNumber;
@@ -87,6 +88,27 @@ pub struct ChangesSinceReturn {
 const RETURN_SNAPSHOT: &str = "form";
 
 impl Service {
+    /// Checks the states applications are in against the workflow this server runs: a
+    /// `workflow.toml` that no longer defines a state some application is in would leave
+    /// that application with no move, so the server refuses to start instead.
+    pub async fn check_stored_states(&self) -> Result<(), ServiceError> {
+        let unknown: Vec<String> = self
+            .store
+            .states_in_use()
+            .await?
+            .into_iter()
+            .filter(|state| self.workflow.state(state).is_none())
+            .map(|state| state.to_string())
+            .collect();
+        if unknown.is_empty() {
+            return Ok(());
+        }
+        Err(ServiceError::Internal(format!(
+            "applications are in states the workflow does not define: {}",
+            unknown.join(", ")
+        )))
+    }
+
     /// Whether `actor` may see `application`: its applicant; an HR agent of its employer;
     /// staff of its district once it waits for the district centre.
     fn may_see(&self, actor: &Actor, application: &Application) -> bool {
@@ -278,7 +300,7 @@ impl Service {
             }
             role if role.is_district_staff() => match actor.district {
                 Some(district) => {
-                    let states: Vec<String> =
+                    let states: Vec<StateId> =
                         self.workflow.states.iter().filter(|s| s.centre).map(|s| s.id.clone()).collect();
                     self.store.applications_in_district(district, &states).await?
                 }

@@ -6,6 +6,7 @@
 use jifen_applications::{Actor, RegisterOutcome, Service, ServiceError};
 use jifen_domain::form::Fields;
 use jifen_domain::materials::MaterialStatus;
+use jifen_domain::workflow::StateId;
 use jifen_domain::{District, Role};
 use jifen_ids::CreditCode;
 use jifen_store::prelude::*;
@@ -1225,9 +1226,9 @@ async fn the_dashboards_figures_match_the_applications_they_count(world: World) 
     assert!(xuhui.by_district_state.is_empty() && xuhui.open == 0 && xuhui.score_bands.is_empty());
 
     // By district and state.
-    let mut expected: Vec<(District, String, i64)> = [("filed", 1), ("correction", 1), ("granted", 2), ("refused", 1)]
+    let mut expected: Vec<(District, StateId, i64)> = [("filed", 1), ("correction", 1), ("granted", 2), ("refused", 1)]
         .into_iter()
-        .map(|(state, n)| (District::Pudong, state.to_string(), n))
+        .map(|(state, n)| (District::Pudong, state.into(), n))
         .collect();
     let mut counted = own.by_district_state.clone();
     expected.sort();
@@ -1546,4 +1547,18 @@ async fn a_published_version_that_no_longer_loads_is_reported_once_and_the_serve
     assert!(refused.to_string().contains("sh-2023"), "{refused}");
     service.refresh_rules().await.expect("reported once, then the server goes on");
     assert_eq!(service.book().rule_set("sh-2023").unwrap().standard_score.value, 120, "the data it had");
+}
+
+on_both_databases!(a_server_refuses_a_workflow_that_lost_a_state_in_use);
+async fn a_server_refuses_a_workflow_that_lost_a_state_in_use(world: World) {
+    let service = &world.service;
+    // No application yet, and then one filed: every state in use is defined.
+    service.check_stored_states().await.unwrap();
+    let (_, filed) = filed_application(&world, complete_form()).await;
+    service.check_stored_states().await.unwrap();
+    // An application left in a state this workflow no longer has (an older release's, or a
+    // hand edit) would have no move: the check names it.
+    jifen_store::testing::force_application_state(&service.store, filed.id, "lodged").await.unwrap();
+    let refused = service.check_stored_states().await.unwrap_err();
+    assert!(refused.to_string().contains("lodged"), "{refused}");
 }

@@ -38,6 +38,8 @@ pub fn serve(options: &ServeOptions) -> Result<(), Failure> {
             .with_trusted_proxies(options.trusted_proxies.clone());
         // Rule data published before this server started is what it scores with.
         state.service.refresh_rules().await.map_err(|e| Failure::internal(format!("published rule data: {e}")))?;
+        // Every application must be in a state this server's workflow defines.
+        state.service.check_stored_states().await.map_err(|e| Failure::internal(e.to_string()))?;
         let listener = tokio::net::TcpListener::bind(options.addr)
             .await
             .map_err(|e| Failure::usage(format!("cannot listen on {}: {e}", options.addr)))?;

@@ -5,16 +5,95 @@
 
 use crate::Role;
 use jifen_rules::{Lang, Text};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::LazyLock;
 
 pub const EMBEDDED_WORKFLOW: &str = include_str!("../data/workflow.toml");
 
+/// The id of a state of the workflow (`filed`, `in_review`). The states are configuration
+/// (`workflow.toml`), so this is a name rather than an enum; what it is checked against is
+/// the workflow: the states the code itself names are [`states`], each checked to exist when
+/// a workflow loads, and the states stored with applications are checked against the
+/// workflow when the server starts (`Service::check_stored_states`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct StateId(String);
+
+impl StateId {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for StateId {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for StateId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<String> for StateId {
+    fn from(id: String) -> Self {
+        Self(id)
+    }
+}
+
+impl From<&str> for StateId {
+    fn from(id: &str) -> Self {
+        Self(id.to_string())
+    }
+}
+
+impl PartialEq<str> for StateId {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<String> for StateId {
+    fn eq(&self, other: &String) -> bool {
+        &self.0 == other
+    }
+}
+
+impl PartialEq<StateId> for String {
+    fn eq(&self, other: &StateId) -> bool {
+        self == &other.0
+    }
+}
+
+impl PartialEq<&str> for StateId {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+/// The states the code names (a document's wording, the counter's page, the centre's
+/// clocks): a workflow without one of them does not load.
+pub mod states {
+    pub const DRAFT: &str = "draft";
+    pub const FILED: &str = "filed";
+    pub const CORRECTION: &str = "correction";
+    pub const ACCEPTED: &str = "accepted";
+    pub const FILE_REQUESTED: &str = "file_requested";
+    pub const IN_REVIEW: &str = "in_review";
+    pub const REVIEWED: &str = "reviewed";
+
+    /// All of them, for the check.
+    pub const NAMED: [&str; 7] = [DRAFT, FILED, CORRECTION, ACCEPTED, FILE_REQUESTED, IN_REVIEW, REVIEWED];
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct State {
-    pub id: String,
+    pub id: StateId,
     pub title: Text,
     /// Whose move it is in this state.
     pub waiting_for: Role,
@@ -108,8 +187,8 @@ impl DocumentKind {
 #[serde(deny_unknown_fields)]
 pub struct Action {
     pub id: String,
-    pub from: Vec<String>,
-    pub to: String,
+    pub from: Vec<StateId>,
+    pub to: StateId,
     pub roles: Vec<Role>,
     #[serde(default)]
     pub requires_comment: bool,
@@ -160,7 +239,7 @@ pub struct Action {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct WorkflowFile {
-    initial: String,
+    initial: StateId,
     state: Vec<State>,
     action: Vec<Action>,
     template: BTreeMap<String, String>,
@@ -168,7 +247,7 @@ struct WorkflowFile {
 
 #[derive(Debug, Clone)]
 pub struct Workflow {
-    pub initial: String,
+    pub initial: StateId,
     pub states: Vec<State>,
     pub actions: Vec<Action>,
     pub templates: BTreeMap<String, String>,
@@ -217,6 +296,9 @@ impl Workflow {
         }
         if !state_ids.contains(self.initial.as_str()) {
             return fail(format!("initial state {} is not defined", self.initial));
+        }
+        if let Some(missing) = states::NAMED.iter().find(|id| !state_ids.contains(**id)) {
+            return fail(format!("state {missing}, which the code names, is not defined"));
         }
         let mut action_ids = BTreeSet::new();
         for action in &self.actions {
@@ -363,6 +445,16 @@ pub fn shorten(text: &str, max: usize) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_workflow_without_a_state_the_code_names_does_not_load() {
+        let renamed = EMBEDDED_WORKFLOW.replace("\"in_review\"", "\"under_review\"");
+        assert_ne!(renamed, EMBEDDED_WORKFLOW, "the embedded workflow names in_review");
+        let error = Workflow::parse(&renamed).unwrap_err();
+        assert!(error.0.contains("in_review"), "{error:?}");
+        assert!(states::NAMED.iter().all(|id| Workflow::embedded().unwrap().state(id).is_some()));
+    }
+
     use super::*;
 
     #[test]
@@ -393,7 +485,7 @@ mod tests {
     #[test]
     fn the_centre_accepts_reviews_and_decides_with_four_eyes() {
         let workflow = Workflow::embedded().unwrap();
-        let mut state = "filed".to_string();
+        let mut state = StateId::from(states::FILED);
         for (action, role, comment) in [
             ("ask_correction", Role::Clerk, ""),
             ("corrected", Role::HrAgent, ""),

@@ -8,6 +8,7 @@ use crate::model::*;
 use crate::outbox::insert_messages;
 use crate::queries::store_queries;
 use jifen_domain::form::Fields;
+use jifen_domain::workflow::StateId;
 use jifen_domain::{ApplicationKind, District, Role};
 use sqlx::types::Json;
 use std::collections::BTreeMap;
@@ -42,7 +43,7 @@ impl TryFrom<ApplicationRow> for Application {
             applicant_id: row.applicant_id,
             employer_id: row.employer_id,
             district: parse_district(&row.district)?,
-            state: row.state,
+            state: row.state.into(),
             open: row.open,
             fields: row.fields.0,
             claimed_total: row.claimed_total,
@@ -91,7 +92,7 @@ impl From<ListingRow> for ApplicationListing {
             applicant_id_number: row.applicant_id_number,
             employer_id: row.employer_id,
             employer_name: row.employer_name,
-            state: row.state,
+            state: row.state.into(),
             claimed_total: row.claimed_total,
             updated_at: row.updated_at,
             state_since: row.state_since,
@@ -122,8 +123,8 @@ impl From<EventRow> for ApplicationEvent {
             actor_id: row.actor_id,
             actor_name: row.actor_name,
             action: row.action,
-            from_state: row.from_state,
-            to_state: row.to_state,
+            from_state: row.from_state.map(StateId::from),
+            to_state: row.to_state.into(),
             comment: row.comment,
             details: row.details.0,
         }
@@ -200,7 +201,7 @@ store_queries! {
             .bind(application.applicant_id)
             .bind(application.employer_id)
             .bind(application.district.as_str())
-            .bind(&application.state)
+            .bind(application.state.as_str())
             .bind(Json(&application.fields))
             .bind(Json(BTreeMap::<String, String>::new()))
             .bind(at)
@@ -241,7 +242,7 @@ store_queries! {
         async fn applications_in_district(
             &self,
             district: District,
-            states: &[String],
+            states: &[StateId],
         ) -> Result<Vec<ApplicationListing>> {
             // The states are few (the workflow's); each is bound, never spliced in.
             let placeholders: Vec<String> = (0..states.len()).map(|i| format!("${}", i + 2)).collect();
@@ -254,7 +255,7 @@ store_queries! {
             );
             let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(district.as_str());
             for state in states {
-                query = query.bind(state);
+                query = query.bind(state.as_str());
             }
             let rows: Vec<ListingRow> = query.fetch_all(&self.pool).await?;
             Ok(rows.into_iter().map(ApplicationListing::from).collect())
@@ -310,14 +311,14 @@ store_queries! {
                  claimed_total = COALESCE($4, claimed_total), review = $5, version = version + 1, updated_at = $6, \
                  state_since = $6 WHERE id = $7 AND state = $8 AND version = $9",
             )
-            .bind(&transition.to_state)
+            .bind(transition.to_state.as_str())
             .bind(transition.open)
             .bind(transition.claim.as_ref().map(Json))
             .bind(transition.claimed_total)
             .bind(Json(&transition.review))
             .bind(at)
             .bind(id)
-            .bind(&transition.from_state)
+            .bind(transition.from_state.as_str())
             .bind(transition.expected_version)
             .execute(&mut *tx)
             .await?
@@ -458,6 +459,14 @@ store_queries! {
             }
             select.push(") ORDER BY v.application_id, v.id");
             Ok(select.build_query_as().fetch_all(&self.pool).await?)
+        }
+
+        /// Every state an application is in, each once: what the workflow a server starts
+        /// with must still define.
+        async fn states_in_use(&self) -> Result<Vec<StateId>> {
+            let states: Vec<String> =
+                sqlx::query_scalar("SELECT DISTINCT state FROM applications ORDER BY state").fetch_all(&self.pool).await?;
+            Ok(states.into_iter().map(StateId::from).collect())
         }
     }
 }

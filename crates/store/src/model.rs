@@ -1,6 +1,7 @@
 //! What the store keeps, as domain types.
 
 use jifen_domain::form::Fields;
+use jifen_domain::workflow::StateId;
 use jifen_domain::{ApplicationKind, District, Role};
 use jifen_ids::CreditCode;
 use std::collections::BTreeMap;
@@ -213,7 +214,7 @@ pub struct NewApplication {
     pub employer_id: i64,
     /// The employer's district: the centre the materials go to.
     pub district: District,
-    pub state: String,
+    pub state: StateId,
     pub fields: Fields,
     pub kind: ApplicationKind,
     /// The points notice a renewal or a change follows.
@@ -226,7 +227,7 @@ pub struct Application {
     pub applicant_id: i64,
     pub employer_id: i64,
     pub district: District,
-    pub state: String,
+    pub state: StateId,
     /// Whether the application is still in progress (its state is not final).
     pub open: bool,
     /// The form as typed.
@@ -266,7 +267,7 @@ pub struct ApplicationListing {
     pub applicant_id_number: String,
     pub employer_id: i64,
     pub employer_name: String,
-    pub state: String,
+    pub state: StateId,
     pub claimed_total: Option<i64>,
     pub updated_at: Millis,
     pub state_since: Millis,
@@ -287,8 +288,8 @@ pub struct Transition {
     pub action: String,
     /// Who moved it; `None` for the system's own moves (a lapsed deadline).
     pub actor_id: Option<i64>,
-    pub from_state: String,
-    pub to_state: String,
+    pub from_state: StateId,
+    pub to_state: StateId,
     /// Whether the application is still in progress after the move.
     pub open: bool,
     pub expected_version: i64,
@@ -359,8 +360,8 @@ pub struct ApplicationEvent {
     pub actor_id: Option<i64>,
     pub actor_name: Option<String>,
     pub action: String,
-    pub from_state: Option<String>,
-    pub to_state: String,
+    pub from_state: Option<StateId>,
+    pub to_state: StateId,
     pub comment: String,
     pub details: serde_json::Value,
 }

@@ -229,10 +229,12 @@ async fn contract<S: Repository + ApplicationStore + BlacklistStore>(store: &S) 
     assert_eq!((of_a[0].applicant_name.as_str(), of_a[0].state.as_str()), ("张伟明", "returned"));
     assert!(store.applications_of_employer(employer_b).await.unwrap().is_empty());
     assert_eq!(store.applications_of_applicant(zhang.user_id).await.unwrap()[0].employer_name, "单位 agent-a");
-    let returned_in_pudong = store.applications_in_district(District::Pudong, &["returned".to_string()]).await.unwrap();
+    let returned_in_pudong = store.applications_in_district(District::Pudong, &["returned".into()]).await.unwrap();
     assert_eq!(returned_in_pudong.iter().map(|a| a.id).collect::<Vec<_>>(), [application.id]);
-    assert!(store.applications_in_district(District::Xuhui, &["returned".to_string()]).await.unwrap().is_empty());
-    assert!(store.applications_in_district(District::Pudong, &["filed".to_string()]).await.unwrap().is_empty());
+    assert!(store.applications_in_district(District::Xuhui, &["returned".into()]).await.unwrap().is_empty());
+    assert!(store.applications_in_district(District::Pudong, &["filed".into()]).await.unwrap().is_empty());
+    let in_use: Vec<String> = store.states_in_use().await.unwrap().iter().map(ToString::to_string).collect();
+    assert_eq!(in_use, ["returned"], "each state an application is in, once");
 
     // Giving it to someone: only in the state it was seen in; the version stays; the list
     // names the holder and their role; the history and the audit log keep it.
@@ -244,7 +246,7 @@ async fn contract<S: Repository + ApplicationStore + BlacklistStore>(store: &S) 
         .unwrap();
     let held = store.application(application.id).await.unwrap().unwrap();
     assert_eq!((held.assigned_to, held.version), (Some(agent_a), 4));
-    let listed = &store.applications_in_district(District::Pudong, &["returned".to_string()]).await.unwrap()[0];
+    let listed = &store.applications_in_district(District::Pudong, &["returned".into()]).await.unwrap()[0];
     let holder = listed.assigned_to.as_ref().unwrap();
     assert_eq!((holder.id, holder.name.as_str(), holder.role), (agent_a, "agent-a", Some(Role::HrAgent)));
     let last = store.application_events(application.id).await.unwrap().pop().unwrap();

@@ -45,7 +45,7 @@ pub struct NewApplicantForm {
     csrf: String,
 }
 
-fn state_title(state: &AppState, id: Option<&String>, lang: Lang) -> String {
+fn state_title(state: &AppState, id: Option<&str>, lang: Lang) -> String {
     id.map_or_else(
         || t(lang, "未开始", "not started").to_string(),
         |id| state.workflow.state_title(id, lang).unwrap_or(id).to_string(),
@@ -99,7 +99,7 @@ async fn list_page(
                     td { (t(lang, "待本人确认关联", "Waiting for the person's consent")) }
                 } @else {
                     td { (person.applicant.name) } td { (person.applicant.id_number) } td { (mask_mobile(&person.applicant.mobile)) }
-                    td { (state_title(state, person.application_state.as_ref(), lang)) }
+                    td { (state_title(state, person.application_state.as_deref(), lang)) }
                 }
             } } }
         } }

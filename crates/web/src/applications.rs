@@ -19,6 +19,7 @@ use jifen_domain::Role;
 use jifen_domain::application::Problem;
 use jifen_domain::clock::shanghai_time;
 use jifen_domain::form::Fields;
+use jifen_domain::workflow::states;
 use jifen_rules::Lang;
 use maud::{Markup, html};
 use std::collections::BTreeMap;
@@ -338,7 +339,7 @@ fn progress(state: &AppState, view: &ApplicationView, lang: Lang) -> Markup {
                     (say!(lang, "（自 {since} 起）", " (since {since})", since = shanghai_time(application.state_since)))
                 } }
                 @if !next.is_empty() { p { (t(lang, "下一步：", "Next: ")) (next.join(t(lang, " 或 ", " or "))) } }
-                @if current.id == "filed" {
+                @if current.id == states::FILED {
                     p { (t(lang, "请单位打印申请表、加盖公章，连同材料清单所列材料送达", "Print the form, stamp it, and take it with the listed materials to the "))
                         strong { (application.district.name(lang)) (t(lang, "人才服务中心", " talent-service centre")) } (t(lang, "。", ".")) }
                 }

@@ -19,6 +19,7 @@ use jifen_domain::Role;
 use jifen_domain::clock::shanghai_time;
 use jifen_domain::form::Fields;
 use jifen_domain::workflow::DocumentKind;
+use jifen_domain::workflow::states;
 use jifen_rules::{ItemId, Lang};
 use maud::{Markup, html};
 use std::collections::BTreeMap;
@@ -329,7 +330,7 @@ pub fn panel(service: &Service, view: &ApplicationView, signed: &SignedIn, lang:
 
 /// What the correction notice asks for and by when, while it stands.
 fn correction_list(service: &Service, view: &ApplicationView, lang: Lang) -> Markup {
-    if view.application.state != "correction" {
+    if view.application.state != states::CORRECTION {
         return html! {};
     }
     let Some((_, lines)) = Service::counter_marks(&view.events, "ask_correction") else { return html! {} };
@@ -429,12 +430,14 @@ fn moves(service: &Service, view: &ApplicationView, signed: &SignedIn, lang: Lan
     let verifying = view.actions.iter().any(|a| a.records_verification);
     let needs_comment = view.actions.iter().any(|a| a.requires_comment);
     let comment_label = match view.application.state.as_str() {
-        "accepted" => t(
+        states::ACCEPTED => t(
             lang,
             "档案保管单位（调档函的收件方，必填）",
             "Where the personnel file is held (the letter's addressee; required)",
         ),
-        "file_requested" => t(lang, "说明（记录档案调取问题时必填）", "Note (required for a problem with the file)"),
+        states::FILE_REQUESTED => {
+            t(lang, "说明（记录档案调取问题时必填）", "Note (required for a problem with the file)")
+        }
         _ if needs_comment => t(lang, "意见（不通过或退回时必填）", "Comment (required to refuse or send back)"),
         _ => t(lang, "意见", "Comment"),
     };

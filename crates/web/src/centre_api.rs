@@ -23,6 +23,7 @@ use jifen_applications::{
 use jifen_domain::clock::shanghai_datetime;
 use jifen_domain::form::Fields;
 use jifen_domain::workflow::DocumentKind;
+use jifen_domain::workflow::StateId;
 use jifen_rules::Lang;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -337,7 +338,7 @@ pub async fn centre_queue(
             applicant_name: row.listing.applicant_name,
             id_number: row.listing.applicant_id_number,
             employer: row.listing.employer_name,
-            state: row.listing.state,
+            state: row.listing.state.to_string(),
             since: shanghai_iso(row.listing.state_since),
             due: row.due.map(|d| d.date.to_string()),
             overdue: row.due.is_some_and(|d| d.overdue),
@@ -544,7 +545,7 @@ fn application_doc(state: &AppState, view: &ApplicationView, signed: &SignedIn, 
     };
     ApplicationDoc {
         id: application.id,
-        state: application.state.clone(),
+        state: application.state.to_string(),
         state_title: state.workflow.state_title(&application.state, lang).unwrap_or(&application.state).to_string(),
         waiting_for: current.map_or("", |s| s.waiting_for.as_str()).to_string(),
         open: application.open,
@@ -608,8 +609,8 @@ fn application_doc(state: &AppState, view: &ApplicationView, signed: &SignedIn, 
             .map(|event| HistoryEvent {
                 at: shanghai_iso(event.at),
                 action: event.action.clone(),
-                from_state: event.from_state.clone(),
-                to_state: event.to_state.clone(),
+                from_state: event.from_state.as_ref().map(StateId::to_string),
+                to_state: event.to_state.to_string(),
                 by: event.actor_name.clone(),
                 comment: event.comment.clone(),
             })
@@ -859,7 +860,7 @@ pub async fn application_action(
     Ok(axum::Json(Moved {
         id: moved.id,
         state_title: state.workflow.state_title(&moved.state, lang).unwrap_or(&moved.state).to_string(),
-        state: moved.state,
+        state: moved.state.to_string(),
         version: moved.version,
         open: moved.open,
     })

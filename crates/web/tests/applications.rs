@@ -52,7 +52,7 @@ fn version(html: &str) -> String {
 }
 
 async fn state_of(app: &App, id: i64) -> String {
-    app.store.application(id).await.unwrap().unwrap().state
+    app.store.application(id).await.unwrap().unwrap().state.to_string()
 }
 
 #[tokio::test]
