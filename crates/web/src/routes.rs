@@ -16,8 +16,8 @@
 
 use crate::session::{self, NotReady};
 use crate::{
-    AppState, accounts, admin, api, applicants, applications, blacklist, centre, centre_api, dashboard, docs,
-    interpretations, notice, pages, rule_data,
+    AppState, accounts, admin, api, applicants, applications, blacklist, centre, dashboard, docs, employers,
+    interpretations, notice, rule_data, simulator,
 };
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
@@ -109,8 +109,8 @@ fn routes() -> Vec<Route> {
     vec![
         // The public simulator and planner, the documents about them, and what the
         // machinery needs.
-        Route::get("/", Public, pages::simulator),
-        Route::post("/", Public, pages::simulate),
+        Route::get("/", Public, simulator::simulator),
+        Route::post("/", Public, simulator::simulate),
         Route::get("/api/docs", Public, docs::page),
         Route::get("/interpretations", Public, interpretations::page),
         Route::get("/assets/app.css", Public, crate::stylesheet),
@@ -123,12 +123,16 @@ fn routes() -> Vec<Route> {
         Route::get("/api/v1/openapi.json", Public, api::openapi),
         Route::get("/api/v1/ping", Public, api::ping),
         // The application process for other systems: bearer tokens, the same roles.
-        Route::post("/api/v1/sessions", Public, centre_api::create_session),
-        Route::delete("/api/v1/sessions/current", Session, centre_api::delete_session),
-        Route::get("/api/v1/centre/queue", DISTRICT_STAFF, centre_api::centre_queue),
-        Route::get("/api/v1/applications/{id}", APPLICATION_PARTIES, centre_api::application),
-        Route::post("/api/v1/applications/{id}/actions", APPLICATION_PARTIES, centre_api::application_action),
-        Route::get("/api/v1/applications/{id}/documents/{kind}", APPLICATION_PARTIES, centre_api::application_document),
+        Route::post("/api/v1/sessions", Public, api::process::create_session),
+        Route::delete("/api/v1/sessions/current", Session, api::process::delete_session),
+        Route::get("/api/v1/centre/queue", DISTRICT_STAFF, api::process::centre_queue),
+        Route::get("/api/v1/applications/{id}", APPLICATION_PARTIES, api::process::application),
+        Route::post("/api/v1/applications/{id}/actions", APPLICATION_PARTIES, api::process::application_action),
+        Route::get(
+            "/api/v1/applications/{id}/documents/{kind}",
+            APPLICATION_PARTIES,
+            api::process::application_document,
+        ),
         // Accounts.
         Route::get("/login", Public, accounts::login_page),
         Route::post("/login", Public, accounts::login),
@@ -139,9 +143,9 @@ fn routes() -> Vec<Route> {
         Route::get("/account/employers", APPLICANT, accounts::my_employers),
         Route::post("/account/employers/{employer_id}", APPLICANT, accounts::decide_link),
         // Employers.
-        Route::get("/employers/register", Public, accounts::employer_page),
-        Route::post("/employers/register", Public, accounts::register_employer),
-        Route::post("/employers/{id}/decision", CLERK, accounts::decide_employer),
+        Route::get("/employers/register", Public, employers::employer_page),
+        Route::post("/employers/register", Public, employers::register_employer),
+        Route::post("/employers/{id}/decision", CLERK, employers::decide_employer),
         Route::get("/applicants", HR_AGENT, applicants::list),
         Route::post("/applicants", HR_AGENT, applicants::create),
         Route::post("/applicants/import", HR_AGENT, applicants::import)
@@ -285,10 +289,10 @@ async fn api_guard(guard: Guard, mut request: Request, next: Next) -> Response {
     let signed = match session::look_up_bearer(request.headers(), request.uri().query(), &guard.state).await {
         Ok(signed) => signed,
         Err(NotReady::Unavailable(lang, error)) => {
-            return centre_api::service_refusal(lang, &error).into_response();
+            return api::process::service_refusal(lang, &error).into_response();
         }
         Err(_) => {
-            let mut response = refused(centre_api::sign_in_required(lang).into_response(), "sign-in");
+            let mut response = refused(api::process::sign_in_required(lang).into_response(), "sign-in");
             response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             return response;
         }
@@ -296,9 +300,9 @@ async fn api_guard(guard: Guard, mut request: Request, next: Next) -> Response {
     let user = &signed.user;
     if !guard.access.admits(Some(user.role), user.must_change_password) {
         if user.must_change_password {
-            return refused(centre_api::password_change_required(lang).into_response(), "password");
+            return refused(api::process::password_change_required(lang).into_response(), "password");
         }
-        return refused(centre_api::service_refusal(lang, &ServiceError::Forbidden).into_response(), "role");
+        return refused(api::process::service_refusal(lang, &ServiceError::Forbidden).into_response(), "role");
     }
     request.extensions_mut().insert(signed);
     next.run(request).await

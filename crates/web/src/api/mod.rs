@@ -18,8 +18,11 @@ use jifen_domain::clock;
 use jifen_planner::{PlanDocument, PlanRequest};
 use jifen_rules::{CompactResult, Context, Explain, Lang, Profile, ScoreResult};
 use serde::Serialize;
+
 use std::sync::LazyLock;
 use utoipa::{OpenApi, ToSchema};
+
+pub(crate) mod process;
 
 /// The largest request body the API reads: a profile is a few kilobytes.
 pub const BODY_LIMIT: usize = 64 * 1024;
@@ -39,12 +42,12 @@ pub const BODY_LIMIT: usize = 64 * 1024;
         rule_sets,
         openapi,
         ping,
-        crate::centre_api::create_session,
-        crate::centre_api::delete_session,
-        crate::centre_api::centre_queue,
-        crate::centre_api::application,
-        crate::centre_api::application_action,
-        crate::centre_api::application_document,
+        crate::api::process::create_session,
+        crate::api::process::delete_session,
+        crate::api::process::centre_queue,
+        crate::api::process::application,
+        crate::api::process::application_action,
+        crate::api::process::application_document,
     ),
     components(schemas(Lang, Explain)),
     modifiers(&BearerScheme)

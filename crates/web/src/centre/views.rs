@@ -1,176 +1,10 @@
-//! The district centre's pages: its queue, and the panel on an application's page through
-//! which the counter clerk marks the materials, the reviewer verifies item by item and the
-//! supervisor decides. Every decision is the service's (`jifen_applications::centre`); this
-//! module reads the posted form and renders.
+//! What the district centre's pages look like: the queue, the counter's checklist, the verification and the decision.
 
-use crate::AppState;
-use crate::fields::{Notes, verified_sections};
-use crate::lang::Chosen;
-use crate::layout::{say, t};
-use crate::pages::fieldset;
-use crate::respond::{OrPage, PageResult, Refusal, page};
-use crate::session::SignedIn;
-use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
-use jifen_applications::{
-    Actor, ApplicationView, CounterMark, MoveInput, QueueFilter, Service, Verification, VerificationInput,
-};
-use jifen_domain::Role;
-use jifen_domain::clock::shanghai_time;
-use jifen_domain::form::Fields;
-use jifen_domain::workflow::DocumentKind;
-use jifen_domain::workflow::states;
-use jifen_rules::{ItemId, Lang};
-use maud::{Markup, html};
-use std::collections::BTreeMap;
-
-/// How many insurance ranges the reviewer's form offers (a claimed range may be split into
-/// a counted and a back-paid part).
-const VERIFIED_INSURANCE_ROWS: usize = jifen_domain::form::MAX_INSURANCE_ROWS;
-
-#[derive(serde::Deserialize, Default)]
-pub struct QueueQuery {
-    #[serde(default)]
-    state: String,
-    #[serde(default)]
-    q: String,
-    #[serde(default)]
-    overdue: Option<String>,
-    #[serde(default)]
-    mine: Option<String>,
-}
-
-/// `GET /centre`: the district's applications at the centre, the oldest first, with their
-/// due dates; narrowed by state, a search by name or ID number (audited), or overdue only.
-pub async fn queue(
-    State(state): State<AppState>,
-    chosen: Chosen,
-    signed: SignedIn,
-    Query(query): Query<QueueQuery>,
-) -> PageResult {
-    let lang = chosen.lang;
-    let actor = Actor::from(&signed.user);
-    let filter = QueueFilter {
-        state: Some(query.state.clone()).filter(|s| !s.is_empty()),
-        search: Some(query.q.clone()).filter(|q| !q.trim().is_empty()),
-        overdue_only: query.overdue.is_some(),
-        mine_only: query.mine.is_some(),
-    };
-    let rows = state.service.centre_queue(&actor, &filter).await.or_page(lang)?;
-    let district = signed.user.district.map(|d| d.name(lang)).unwrap_or_default();
-    let centre_states: Vec<_> = state.workflow.states.iter().filter(|s| s.centre).collect();
-    let body = html! {
-        h2 { (district) " · " (t(lang, "受理审核工作台", "Centre queue")) }
-        form.filters method="get" action="/centre" {
-            label { (t(lang, "状态", "State"))
-                select name="state" {
-                    option value="" { (t(lang, "全部", "All")) }
-                    @for s in &centre_states { option value=(s.id) selected[query.state == s.id] { (s.title.get(lang)) } }
-                }
-            }
-            label { (t(lang, "姓名或身份证号码", "Name or ID number")) input type="search" name="q" value=(query.q); }
-            label.check { input type="checkbox" name="overdue" checked[filter.overdue_only]; (t(lang, "只看逾期", "Overdue only")) }
-            label.check { input type="checkbox" name="mine" checked[filter.mine_only]; (t(lang, "只看我经办的", "Mine only")) }
-            button type="submit" { (t(lang, "筛选", "Filter")) }
-        }
-        p.hint { (t(lang, "按进入当前环节的先后排列，最早的在前；期限按上海工作日计算，补正期间中心时限暂停。",
-            "Oldest first by when they entered their step; due dates count Shanghai working days, and the centre's clock stops during a correction.")) }
-        @if rows.is_empty() { p id="queue-empty" { (t(lang, "没有符合条件的申请。", "No application matches.")) } }
-        @else { div.scroll { table id="queue" {
-            thead { tr {
-                th { (t(lang, "编号", "No.")) } th { (t(lang, "申请人", "Applicant")) } th { (t(lang, "身份证号码", "ID number")) }
-                th { (t(lang, "单位", "Employer")) } th { (t(lang, "状态", "State")) } th { (t(lang, "进入环节", "Since")) }
-                th { (t(lang, "期限", "Due")) } th { (t(lang, "经办人", "Held by")) }
-            } }
-            tbody { @for row in &rows { tr.overdue[row.due.is_some_and(|d| d.overdue)] data-state=(row.listing.state) {
-                td { a href=(format!("/applications/{}", row.listing.id)) { "#" (row.listing.id) } }
-                td { (row.listing.applicant_name) } td { (row.listing.applicant_id_number) } td { (row.listing.employer_name) }
-                td { (state.workflow.state_title(&row.listing.state, lang).unwrap_or(&row.listing.state)) }
-                td { (shanghai_time(row.listing.state_since)) }
-                td { @if let Some(due) = row.due {
-                    (due.date)
-                    @if due.employer_deadline { " " span.hint { (t(lang, "（单位补正期限）", "(employer's deadline)")) } }
-                    @if due.overdue { " " strong.status.missing { (t(lang, "逾期", "overdue")) } }
-                } }
-                td { @match &row.holder { Some(name) => (name), None => span.hint { (t(lang, "未指派", "nobody")) } } }
-            } } }
-        } } }
-        p { a href="/home" { (t(lang, "工作台", "Home")) } }
-    };
-    Ok(page(StatusCode::OK, lang, t(lang, "受理审核工作台", "Centre queue"), body))
-}
-
-/// `GET /applications/{id}/documents/{kind}`: a document the application was issued.
-pub async fn document(
-    State(state): State<AppState>,
-    chosen: Chosen,
-    signed: SignedIn,
-    Path((id, kind)): Path<(i64, String)>,
-) -> PageResult {
-    let lang = chosen.lang;
-    let Some(kind) = DocumentKind::parse(kind.trim_end_matches(".pdf")) else {
-        return Err(Refusal::of(lang, &jifen_applications::ServiceError::NotFound));
-    };
-    match state.service.document_pdf(&Actor::from(&signed.user), id, kind).await {
-        Ok(bytes) => {
-            let name = format!("{}-{id}.pdf", kind.title(Lang::Zh));
-            Ok(crate::applications::file_response(bytes, "application/pdf", &name, true))
-        }
-        Err(e) => Err(Refusal::of(lang, &e)),
-    }
-}
-
-#[derive(serde::Deserialize)]
-pub struct AssignForm {
-    #[serde(default)]
-    csrf: String,
-    /// Empty: the viewer takes it themselves.
-    #[serde(default)]
-    assignee: String,
-}
-
-/// `POST /applications/{id}/assign`: "I'll take it", or a supervisor gives it to someone.
-pub async fn assign(
-    State(state): State<AppState>,
-    chosen: Chosen,
-    headers: axum::http::HeaderMap,
-    signed: SignedIn,
-    Path(id): Path<i64>,
-    crate::checked_form::CheckedForm(form): crate::checked_form::CheckedForm<AssignForm>,
-) -> PageResult {
-    let lang = chosen.lang;
-    signed.check_form(&headers, &form.csrf, lang)?;
-    let assignee = form.assignee.trim().parse::<i64>().ok();
-    state.service.assign(&Actor::from(&signed.user), id, assignee).await.or_page(lang)?;
-    Ok(crate::respond::see_other(&format!("/applications/{id}?done=moved")))
-}
-
-/// `POST /applications/{id}/originals`: the counter hands kept originals back; the
-/// collector's name is their signature.
-pub async fn return_originals(
-    State(state): State<AppState>,
-    chosen: Chosen,
-    headers: axum::http::HeaderMap,
-    signed: SignedIn,
-    Path(id): Path<i64>,
-    crate::checked_form::CheckedForm(pairs): crate::checked_form::CheckedForm<Vec<(String, String)>>,
-) -> PageResult {
-    let lang = chosen.lang;
-    let value = |name: &str| pairs.iter().find(|(key, _)| key == name).map_or("", |(_, value)| value.as_str());
-    signed.check_form(&headers, value("csrf"), lang)?;
-    let materials: Vec<String> =
-        pairs.iter().filter(|(key, _)| key == "original").map(|(_, material)| material.clone()).collect();
-    state
-        .service
-        .return_originals(&Actor::from(&signed.user), id, &materials, value("collected_by"))
-        .await
-        .or_page(lang)?;
-    Ok(crate::respond::see_other(&format!("/applications/{id}?done=moved")))
-}
+use super::*;
 
 /// The originals the centre keeps: each with whether it was handed back and to whom; the
 /// clerk's form to hand them back against a signature.
-fn kept_originals(service: &Service, view: &ApplicationView, signed: &SignedIn, lang: Lang) -> Markup {
+pub(crate) fn kept_originals(service: &Service, view: &ApplicationView, signed: &SignedIn, lang: Lang) -> Markup {
     if view.kept_originals.is_empty() {
         return html! {};
     }
@@ -208,7 +42,7 @@ fn kept_originals(service: &Service, view: &ApplicationView, signed: &SignedIn, 
 }
 
 /// Who holds the current step, "I'll take it", and a supervisor's choice of whom to give it.
-fn holder(view: &ApplicationView, signed: &SignedIn, lang: Lang) -> Markup {
+pub(crate) fn holder(view: &ApplicationView, signed: &SignedIn, lang: Lang) -> Markup {
     let id = view.application.id;
     let action = format!("/applications/{id}/assign");
     html! {
@@ -234,53 +68,9 @@ fn holder(view: &ApplicationView, signed: &SignedIn, lang: Lang) -> Markup {
     }
 }
 
-/// What a centre's move carries, read from the posted form: the counter's marks
-/// (`counter_{material}`, `counter_reason_{material}`) and the reviewer's verification
-/// (`verify_{field}`, `verdict_{item}`, `reason_{item}`, `item_note_{item}`,
-/// `check_{check}`, `check_note_{check}`).
-pub fn move_input(
-    form: &BTreeMap<String, String>,
-    comment: &str,
-    field_comments: jifen_applications::FieldComments,
-) -> MoveInput {
-    let get = |name: &str| form.get(name).cloned().unwrap_or_default();
-    let counter = form
-        .iter()
-        .filter_map(|(name, mark)| {
-            let material = name.strip_prefix("counter_").filter(|m| !m.starts_with("reason_"))?;
-            Some((material.to_string(), (mark.clone(), get(&format!("counter_reason_{material}")))))
-        })
-        .collect();
-    let verification = form.contains_key("verification").then(|| VerificationInput {
-        fields: Fields::new(
-            form.iter()
-                .filter_map(|(name, value)| Some((name.strip_prefix("verify_")?.to_string(), value.clone())))
-                .collect(),
-        ),
-        items: form
-            .iter()
-            .filter_map(|(name, verdict)| {
-                let item = name.strip_prefix("verdict_")?;
-                Some((
-                    item.to_string(),
-                    (verdict.clone(), get(&format!("reason_{item}")), get(&format!("item_note_{item}"))),
-                ))
-            })
-            .collect(),
-        checks: form
-            .iter()
-            .filter_map(|(name, result)| {
-                let check = name.strip_prefix("check_").filter(|c| !c.starts_with("note_"))?;
-                Some((check.to_string(), (result.clone(), get(&format!("check_note_{check}")))))
-            })
-            .collect(),
-    });
-    MoveInput { comment: comment.to_string(), field_comments, counter, verification }
-}
-
 /// What a renewal or a change claims differently from the facts of the notice it follows:
 /// what the centre reviews (the rest was verified for that notice).
-pub fn changed_since_notice(view: &ApplicationView, lang: Lang) -> Markup {
+pub(crate) fn changed_since_notice(view: &ApplicationView, lang: Lang) -> Markup {
     if view.application.follows_notice.is_none() {
         return html! {};
     }
@@ -304,7 +94,7 @@ pub fn changed_since_notice(view: &ApplicationView, lang: Lang) -> Markup {
 /// The centre's part of an application's page: the correction list and deadline while the
 /// employer completes materials, the documents issued, the verification, and the form of
 /// the viewer's moves.
-pub fn panel(service: &Service, view: &ApplicationView, signed: &SignedIn, lang: Lang) -> Markup {
+pub(crate) fn panel(service: &Service, view: &ApplicationView, signed: &SignedIn, lang: Lang) -> Markup {
     let at_centre = service.workflow.state(&view.application.state).is_some_and(|s| s.centre);
     if !at_centre {
         return html! {};
@@ -317,7 +107,7 @@ pub fn panel(service: &Service, view: &ApplicationView, signed: &SignedIn, lang:
             (correction_list(service, view, lang))
             (documents(view, lang))
             (kept_originals(service, view, signed, lang))
-            (crate::blacklist::on_application(service, view, &view.findings, signed, lang))
+            (crate::blacklist::views::on_application(service, view, &view.findings, signed, lang))
             @if let Some(verification) = &view.verification {
                 @if staff || service.workflow.state(&view.application.state).is_some_and(|s| s.is_final) {
                     (verification_table(service, view, verification, lang))
@@ -329,7 +119,7 @@ pub fn panel(service: &Service, view: &ApplicationView, signed: &SignedIn, lang:
 }
 
 /// What the correction notice asks for and by when, while it stands.
-fn correction_list(service: &Service, view: &ApplicationView, lang: Lang) -> Markup {
+pub(crate) fn correction_list(service: &Service, view: &ApplicationView, lang: Lang) -> Markup {
     if view.application.state != states::CORRECTION {
         return html! {};
     }
@@ -346,12 +136,8 @@ fn correction_list(service: &Service, view: &ApplicationView, lang: Lang) -> Mar
     }
 }
 
-fn material_title<'a>(service: &'a Service, id: &'a str, lang: Lang) -> &'a str {
-    service.materials.material(id).map_or(id, |m| m.title.get(lang))
-}
-
 /// Links to the documents issued so far.
-fn documents(view: &ApplicationView, lang: Lang) -> Markup {
+pub(crate) fn documents(view: &ApplicationView, lang: Lang) -> Markup {
     if view.documents.is_empty() && view.notice.is_none() {
         return html! {};
     }
@@ -370,7 +156,12 @@ fn documents(view: &ApplicationView, lang: Lang) -> Markup {
 
 /// Claimed beside verified, item by item, with the reviewer's verdicts and the engine's
 /// explanation of each verified item.
-fn verification_table(service: &Service, view: &ApplicationView, verification: &Verification, lang: Lang) -> Markup {
+pub(crate) fn verification_table(
+    service: &Service,
+    view: &ApplicationView,
+    verification: &Verification,
+    lang: Lang,
+) -> Markup {
     let as_of = jifen_rules::calendar::parse_date(&verification.as_of)
         .unwrap_or_else(|_| service.scoring_date(&view.application));
     let explained =
@@ -421,7 +212,7 @@ fn verification_table(service: &Service, view: &ApplicationView, verification: &
 
 /// The viewer's moves: the counter's checklist, the reviewer's verification, or a comment
 /// and buttons.
-fn moves(service: &Service, view: &ApplicationView, signed: &SignedIn, lang: Lang) -> Markup {
+pub(crate) fn moves(service: &Service, view: &ApplicationView, signed: &SignedIn, lang: Lang) -> Markup {
     if view.actions.is_empty() {
         return html! {};
     }
@@ -456,7 +247,7 @@ fn moves(service: &Service, view: &ApplicationView, signed: &SignedIn, lang: Lan
 }
 
 /// The counter's checklist: every material the claim needs, marked one by one.
-fn counter_checklist(view: &ApplicationView, lang: Lang) -> Markup {
+pub(crate) fn counter_checklist(view: &ApplicationView, lang: Lang) -> Markup {
     html! {
         h4 { (t(lang, "窗口核对材料", "Check the materials at the counter")) }
         p.hint { (t(lang, "逐项标记；有缺少或不符合要求的，点击“一次性告知补正”，全部列入同一份告知书。",
@@ -481,7 +272,7 @@ fn counter_checklist(view: &ApplicationView, lang: Lang) -> Markup {
 
 /// The reviewer's form: each check's result, each item's verdict, and the verified facts
 /// (pre-filled with the last saved verification, or the claim).
-fn verification_form(service: &Service, view: &ApplicationView, lang: Lang) -> Markup {
+pub(crate) fn verification_form(service: &Service, view: &ApplicationView, lang: Lang) -> Markup {
     let saved = view.verification.as_ref();
     let facts = saved.map_or(&view.application.fields, |v| &v.fields);
     let claimed = service
@@ -554,8 +345,60 @@ fn verification_form(service: &Service, view: &ApplicationView, lang: Lang) -> M
     }
 }
 
-/// Whether the viewer reviews an application at the employer's step (comment boxes by
-/// field) rather than acting at the centre.
-pub fn employer_review(service: &Service, view: &ApplicationView, role: Role) -> bool {
-    role == Role::HrAgent && !service.workflow.state(&view.application.state).is_some_and(|s| s.centre)
+/// How many insurance ranges the reviewer's form offers (a claimed range may be split into
+/// a counted and a back-paid part).
+const VERIFIED_INSURANCE_ROWS: usize = jifen_domain::form::MAX_INSURANCE_ROWS;
+
+fn material_title<'a>(service: &'a Service, id: &'a str, lang: Lang) -> &'a str {
+    service.materials.material(id).map_or(id, |m| m.title.get(lang))
+}
+
+/// The centre's queue: the filters, and each application with its due date and holder.
+pub(crate) fn queue(
+    workflow: &jifen_domain::workflow::Workflow,
+    lang: Lang,
+    district: &str,
+    query: &QueueQuery,
+    filter: &QueueFilter,
+    rows: &[jifen_applications::QueueRow],
+) -> Markup {
+    let centre_states: Vec<_> = workflow.states.iter().filter(|s| s.centre).collect();
+    html! {
+        h2 { (district) " · " (t(lang, "受理审核工作台", "Centre queue")) }
+        form.filters method="get" action="/centre" {
+            label { (t(lang, "状态", "State"))
+                select name="state" {
+                    option value="" { (t(lang, "全部", "All")) }
+                    @for s in &centre_states { option value=(s.id) selected[query.state == s.id] { (s.title.get(lang)) } }
+                }
+            }
+            label { (t(lang, "姓名或身份证号码", "Name or ID number")) input type="search" name="q" value=(query.q); }
+            label.check { input type="checkbox" name="overdue" checked[filter.overdue_only]; (t(lang, "只看逾期", "Overdue only")) }
+            label.check { input type="checkbox" name="mine" checked[filter.mine_only]; (t(lang, "只看我经办的", "Mine only")) }
+            button type="submit" { (t(lang, "筛选", "Filter")) }
+        }
+        p.hint { (t(lang, "按进入当前环节的先后排列，最早的在前；期限按上海工作日计算，补正期间中心时限暂停。",
+            "Oldest first by when they entered their step; due dates count Shanghai working days, and the centre's clock stops during a correction.")) }
+        @if rows.is_empty() { p id="queue-empty" { (t(lang, "没有符合条件的申请。", "No application matches.")) } }
+        @else { div.scroll { table id="queue" {
+            thead { tr {
+                th { (t(lang, "编号", "No.")) } th { (t(lang, "申请人", "Applicant")) } th { (t(lang, "身份证号码", "ID number")) }
+                th { (t(lang, "单位", "Employer")) } th { (t(lang, "状态", "State")) } th { (t(lang, "进入环节", "Since")) }
+                th { (t(lang, "期限", "Due")) } th { (t(lang, "经办人", "Held by")) }
+            } }
+            tbody { @for row in rows { tr.overdue[row.due.is_some_and(|d| d.overdue)] data-state=(row.listing.state) {
+                td { a href=(format!("/applications/{}", row.listing.id)) { "#" (row.listing.id) } }
+                td { (row.listing.applicant_name) } td { (row.listing.applicant_id_number) } td { (row.listing.employer_name) }
+                td { (workflow.state_title(&row.listing.state, lang).unwrap_or(&row.listing.state)) }
+                td { (shanghai_time(row.listing.state_since)) }
+                td { @if let Some(due) = row.due {
+                    (due.date)
+                    @if due.employer_deadline { " " span.hint { (t(lang, "（单位补正期限）", "(employer's deadline)")) } }
+                    @if due.overdue { " " strong.status.missing { (t(lang, "逾期", "overdue")) } }
+                } }
+                td { @match &row.holder { Some(name) => (name), None => span.hint { (t(lang, "未指派", "nobody")) } } }
+            } } }
+        } } }
+        p { a href="/home" { (t(lang, "工作台", "Home")) } }
+    }
 }
