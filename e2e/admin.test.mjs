@@ -85,6 +85,23 @@ describe('an administrator runs staff from the browser', () => {
 
     await clerk.goto(`${server.base}/home`);
     assert.match(clerk.url(), /\/login$/, 'a switched-off account is signed out at once');
+
+    // The audit log, searched by an event chosen by its name: each entry says in words what
+    // happened, with its stored word beside it, on a desktop and on a phone.
+    await desktop.goto(`${server.base}/admin/audit`);
+    await desktop.locator('select[name=action]').selectOption({ label: '停用工作人员账号' });
+    await Promise.all([desktop.waitForURL(/action=staff_disable/), desktop.getByRole('button', { name: '查询' }).click()]);
+    const entries = desktop.locator('tbody tr');
+    assert.equal(await entries.count(), 1, 'one switch-off');
+    assert.match(await entries.first().innerText(), /root[\s\S]*停用工作人员账号[\s\S]*staff_disable/);
+    await shot(desktop, 'admin-2b-audit-desktop');
+    await admin.goto(`${server.base}/admin/audit?action=sign_in`);
+    const signIns = await admin.locator('tbody').innerText();
+    assert.match(signIns, /登录/);
+    assert.doesNotMatch(signIns, /停用工作人员账号/);
+    const tooWide = await admin.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(tooWide <= 0, `the audit log fits a phone (${tooWide}px too wide)`);
+    await shot(admin, 'admin-2c-audit-phone');
   });
 
   test('publish an average wage on a desktop, follow its rescoring, read the history on a phone', async () => {
