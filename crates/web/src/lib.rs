@@ -15,11 +15,9 @@ mod blacklist;
 mod centre;
 mod checked_form;
 mod dashboard;
-mod docs;
 mod employers;
 pub mod error;
 mod fields;
-mod interpretations;
 pub mod lang;
 mod layout;
 pub mod metrics;
@@ -104,7 +102,7 @@ pub fn router(state: AppState) -> Router {
     let secure_cookies = state.secure_cookies;
     // Every route comes from the table in `routes`, with who may use it; none is added here.
     routes::router(&state)
-        .fallback(page_not_found)
+        .fallback(respond::page_not_found)
         .layer(DefaultBodyLimit::max(api::BODY_LIMIT))
         .layer(axum::middleware::from_fn_with_state(state.clone(), session::show_viewer))
         .with_state(state)
@@ -137,11 +135,6 @@ fn api_error_response(error: error::ApiError) -> Response {
 
 async fn api_not_found(chosen: lang::Chosen) -> Response {
     error::ApiError::not_found(chosen.lang).into_response()
-}
-
-async fn page_not_found(chosen: lang::Chosen) -> Response {
-    let text = if chosen.lang == jifen_rules::Lang::Zh { "页面不存在" } else { "Page not found" };
-    (StatusCode::NOT_FOUND, maud::html! { p { (text) " — " a href="/" { "jifen" } } }).into_response()
 }
 
 /// How long `/healthz` waits for each answer before it says no (it answers within a second).

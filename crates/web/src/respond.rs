@@ -145,3 +145,9 @@ pub fn service_error(lang: Lang, error: &ServiceError) -> Response {
 pub fn see_other(target: &str) -> Response {
     Redirect::to(target).into_response()
 }
+
+/// Any address no route answers: a 404 in the reader's language, with a way back.
+pub async fn page_not_found(chosen: crate::lang::Chosen) -> Response {
+    let text = t(chosen.lang, "页面不存在", "Page not found");
+    (StatusCode::NOT_FOUND, html! { p { (text) " — " a href="/" { "jifen" } } }).into_response()
+}

@@ -16,8 +16,8 @@
 
 use crate::session::{self, NotReady};
 use crate::{
-    AppState, accounts, admin, api, applicants, applications, blacklist, centre, dashboard, docs, employers,
-    interpretations, notice, rule_data, simulator,
+    AppState, accounts, admin, api, applicants, applications, blacklist, centre, dashboard, employers, notice,
+    rule_data, simulator,
 };
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
@@ -111,8 +111,8 @@ fn routes() -> Vec<Route> {
         // machinery needs.
         Route::get("/", Public, simulator::simulator),
         Route::post("/", Public, simulator::simulate),
-        Route::get("/api/docs", Public, docs::page),
-        Route::get("/interpretations", Public, interpretations::page),
+        Route::get("/api/docs", Public, api::docs_page),
+        Route::get("/interpretations", Public, simulator::interpretations),
         Route::get("/assets/app.css", Public, crate::stylesheet),
         Route::get("/assets/app.js", Public, crate::script),
         Route::get("/healthz", Public, crate::healthz),

@@ -18,11 +18,13 @@ use jifen_domain::clock;
 use jifen_planner::{PlanDocument, PlanRequest};
 use jifen_rules::{CompactResult, Context, Explain, Lang, Profile, ScoreResult};
 use serde::Serialize;
+use serde_json::Value;
 
 use std::sync::LazyLock;
 use utoipa::{OpenApi, ToSchema};
 
 pub(crate) mod process;
+mod views;
 
 /// The largest request body the API reads: a profile is a few kilobytes.
 pub const BODY_LIMIT: usize = 64 * 1024;
@@ -422,4 +424,10 @@ pub async fn openapi() -> Response {
 )]
 pub async fn ping() -> Response {
     Json(serde_json::json!({ "ok": true })).into_response()
+}
+
+/// `/api/docs`: the OpenAPI document as a readable page (no script, no outside assets).
+pub async fn docs_page(chosen: Chosen) -> Response {
+    let document: Value = serde_json::from_str(openapi_json()).unwrap_or(Value::Null);
+    crate::layout::layout(chosen.lang, "jifen API", views::docs(chosen.lang, &document)).into_response()
 }

@@ -6,7 +6,7 @@ use crate::AppState;
 use crate::checked_form::CheckedForm;
 use crate::fields::{Field, Kind, Notes, Section, about_you, additional, education, input, insurance_row};
 use crate::lang::Chosen;
-use crate::layout::{LANGUAGE_SWITCH, layout_keeping, say, t};
+use crate::layout::{LANGUAGE_SWITCH, layout, layout_keeping, say, t};
 use crate::session::SignedIn;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
@@ -146,4 +146,13 @@ fn sections(lang: Lang) -> Vec<Section> {
         },
         Section { title: t(lang, "规划", "Planning"), groups: vec![vec![deadline]] },
     ]
+}
+
+/// `/interpretations`: every named interpretation of the rules (I-1 … I-11) — the question,
+/// what jifen decided and the reading not taken — as the rules crate words them. Results
+/// name them by id; this page says what each means.
+pub async fn interpretations(chosen: Chosen) -> Response {
+    let lang = chosen.lang;
+    let title = t(lang, "积分规则的解释", "How jifen reads the rules");
+    layout(lang, title, views::interpretations(lang)).into_response()
 }

@@ -183,3 +183,25 @@ pub(super) fn page(chosen: Chosen, fields: &Fields, outcome: Outcome, signed: Op
     let title = t(lang, "上海市居住证积分模拟", "Shanghai residence-permit points simulator");
     layout_keeping(lang, title, body, Some(SIMULATOR_FORM)).into_response()
 }
+
+/// The named interpretations, each with its question, decision and the reading not taken.
+pub(super) fn interpretations(lang: Lang) -> Markup {
+    html! {
+        h2 { (t(lang, "积分规则的解释", "How jifen reads the rules")) }
+        p { (t(lang,
+            "公开资料说法不一之处，jifen 按以下解释计分；计分结果中每一项会写明所依据的解释。",
+            "Where public sources disagree, jifen scores by these readings; each item of a result says which it rests on.")) }
+        div.scroll { table {
+            thead { tr {
+                th { (t(lang, "编号", "Id")) } th { (t(lang, "问题", "Question")) }
+                th { (t(lang, "jifen 的做法", "What jifen does")) } th { (t(lang, "未采用的说法", "Reading not taken")) }
+            } }
+            tbody { @for interpretation in Interpretation::all() {
+                tr id=(interpretation.id) {
+                    td { (interpretation.id) } td { (interpretation.question.get(lang)) }
+                    td { (interpretation.decision.get(lang)) } td { (interpretation.alternative.get(lang)) }
+                }
+            } }
+        } }
+    }
+}

@@ -1,18 +1,13 @@
-//! `/api/docs`: the OpenAPI document as a readable page (no script, no outside assets).
+//! What the API's own page looks like: its operations, as the OpenAPI document lists them.
 
-use crate::api::openapi_json;
-use crate::lang::Chosen;
-use crate::layout::layout;
-use axum::response::{IntoResponse, Response};
-use jifen_rules::Lang;
-use maud::html;
-use serde_json::Value;
+use super::*;
+use maud::{Markup, html};
 
-pub async fn page(chosen: Chosen) -> Response {
-    let document: Value = serde_json::from_str(openapi_json()).unwrap_or(Value::Null);
-    let zh = chosen.lang == Lang::Zh;
+/// Every documented operation: its method, path and summary.
+pub(super) fn docs(lang: Lang, document: &Value) -> Markup {
+    let zh = lang == Lang::Zh;
     let paths = document["paths"].as_object().cloned().unwrap_or_default();
-    let body = html! {
+    html! {
         h2 { "jifen API " (document["info"]["version"].as_str().unwrap_or("")) }
         p { (document["info"]["description"].as_str().unwrap_or("")) }
         p { a href="/api/v1/openapi.json" { "openapi.json" } }
@@ -26,6 +21,5 @@ pub async fn page(chosen: Chosen) -> Response {
                 }
             }
         }
-    };
-    layout(chosen.lang, "jifen API", body).into_response()
+    }
 }
