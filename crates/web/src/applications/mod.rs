@@ -227,30 +227,42 @@ pub async fn save(
     }
     match state.service.act(&actor, id, saved.version, &intent, "", FieldComments::new()).await {
         Ok(_) => Ok(see_other(&format!("/applications/{id}?done=moved"))),
-        Err(ServiceError::Invalid(problems)) => match state.service.view(&actor, id).await {
-            Ok(view) => {
-                let posted = Posted { fields: view.application.fields.clone(), problems };
-                Ok(views::application_page(
-                    &state,
-                    &signed,
-                    &view,
-                    lang,
-                    Some(posted),
-                    None,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                ))
-            }
-            Err(e) => Err(Refusal::of(lang, &e)),
-        },
-        Err(refusal @ ServiceError::Refused { .. }) => match state.service.view(&actor, id).await {
-            Ok(view) => {
-                let flash = Some(Flash::Refused(refusal.message(lang).to_string()));
-                Ok(views::application_page(&state, &signed, &view, lang, None, flash, service_status(&refusal)))
-            }
-            Err(e) => Err(Refusal::of(lang, &e)),
-        },
+        // The form's problems, or a reason the page can show: the page again, with them.
+        Err(ServiceError::Invalid(problems)) => {
+            let again = Again::Problems(problems);
+            page_again(&state, &signed, id, lang, again, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(refusal @ ServiceError::Refused { .. }) => {
+            let again = Again::Refused(refusal.message(lang).to_string());
+            page_again(&state, &signed, id, lang, again, service_status(&refusal)).await
+        }
         Err(e) => Err(Refusal::of(lang, &e)),
     }
+}
+
+/// Why an application's page is shown again after a change that did not go through.
+enum Again {
+    /// The stored form's problems, beside their fields.
+    Problems(Vec<Problem>),
+    /// A refusal the page can explain (materials missing, a comment needed), on top.
+    Refused(String),
+}
+
+/// The application's page again, as it is now, with why the change did not go through.
+async fn page_again(
+    state: &AppState,
+    signed: &SignedIn,
+    id: i64,
+    lang: Lang,
+    again: Again,
+    status: StatusCode,
+) -> PageResult {
+    let view = state.service.view(&actor(signed), id).await.or_page(lang)?;
+    let (posted, flash) = match again {
+        Again::Problems(problems) => (Some(Posted { fields: view.application.fields.clone(), problems }), None),
+        Again::Refused(reason) => (None, Some(Flash::Refused(reason))),
+    };
+    Ok(views::application_page(state, signed, &view, lang, posted, flash, status))
 }
 
 /// `POST /applications/{id}/preview`: the claimed score of the form as typed, not saved
@@ -304,13 +316,10 @@ pub async fn act(
         Ok(_) => Ok(see_other(&format!("/applications/{id}?done=moved"))),
         // Refused for a reason the page can show (materials missing, a comment needed): the
         // page again, with the reason on top.
-        Err(refusal @ ServiceError::Refused { .. }) => match state.service.view(&actor, id).await {
-            Ok(view) => {
-                let flash = Some(Flash::Refused(refusal.message(lang).to_string()));
-                Ok(views::application_page(&state, &signed, &view, lang, None, flash, service_status(&refusal)))
-            }
-            Err(e) => Err(Refusal::of(lang, &e)),
-        },
+        Err(refusal @ ServiceError::Refused { .. }) => {
+            let again = Again::Refused(refusal.message(lang).to_string());
+            page_again(&state, &signed, id, lang, again, service_status(&refusal)).await
+        }
         Err(e) => Err(Refusal::of(lang, &e)),
     }
 }
