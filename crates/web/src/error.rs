@@ -67,6 +67,12 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = Body { error: Detail { code: self.code, path: &self.path, message: &self.message } };
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        // An outage: nothing was saved, and the client is told when to try again.
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            let wait = axum::http::HeaderValue::from_static(crate::respond::RETRY_AFTER);
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, wait);
+        }
+        response
     }
 }

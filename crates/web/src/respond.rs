@@ -111,6 +111,10 @@ pub fn service_status(error: &ServiceError) -> StatusCode {
     }
 }
 
+/// How long, in seconds, a client is asked to wait before trying again after an outage
+/// (the `Retry-After` of every 503, on the pages and in the API).
+pub const RETRY_AFTER: &str = "5";
+
 /// The database is out of service (full, unreachable, failing): nothing was saved, and a
 /// retry shortly may work. The session and the browser's form stay as they were.
 pub fn unavailable(lang: Lang, error: &impl std::fmt::Display) -> Response {
@@ -121,7 +125,7 @@ pub fn unavailable(lang: Lang, error: &impl std::fmt::Display) -> Response {
         "The service cannot save or read data right now; nothing was saved. Try again shortly: your browser's Back button returns to the page with what you typed, and you stay signed in.",
     );
     let mut response = page(StatusCode::SERVICE_UNAVAILABLE, lang, text, html! { div.error role="alert" { (text) } });
-    response.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static("5"));
+    response.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static(RETRY_AFTER));
     response
 }
 

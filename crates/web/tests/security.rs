@@ -331,11 +331,24 @@ async fn a_database_outage_answers_503_and_signs_nobody_out() {
     let app = spawn().await;
     app.user("admin", Role::Admin, None, None, false).await;
     let client = app.signed_in("admin").await;
+    let token = app.api_token("admin", common::PASSWORD).await;
     app.store.close().await;
     let response = client.get(format!("{}/home?lang=en", app.base)).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE, "not a redirect to /login");
     assert!(response.headers().get_all("set-cookie").iter().all(|c| !c.to_str().unwrap().starts_with("jifen_session")));
+    assert_eq!(response.headers()["retry-after"], "5", "when to try again");
     assert!(response.text().await.unwrap().contains("nothing was saved"));
+    // The JSON API answers an outage the same way: 503, its error code, and Retry-After.
+    let api = reqwest::Client::new()
+        .get(format!("{}/api/v1/centre/queue?lang=en", app.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(api.headers()["retry-after"], "5");
+    let body: serde_json::Value = api.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "unavailable", "{body}");
     let started = std::time::Instant::now();
     let health = browser().get(format!("{}/healthz", app.base)).send().await.unwrap();
     assert_eq!(health.status(), StatusCode::SERVICE_UNAVAILABLE);
