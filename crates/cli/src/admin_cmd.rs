@@ -13,6 +13,8 @@ pub struct CreateUser<'a> {
     pub role: &'a str,
     pub district: Option<&'a str>,
     pub employer_id: Option<i64>,
+    /// A member of staff's mobile, where a password reset's one-time password goes.
+    pub mobile: Option<&'a str>,
 }
 
 /// Creates a user with a random initial password that must be changed at first login, and
@@ -41,6 +43,15 @@ pub fn create_user(storage: &Storage, request: &CreateUser) -> Result<String, Fa
     }
     if (role == Role::HrAgent) != request.employer_id.is_some() {
         return Err(Failure::usage("an HR agent, and only an HR agent, needs --employer-id"));
+    }
+    let staff = matches!(role, Role::Admin) || role.is_district_staff();
+    if let Some(mobile) = request.mobile {
+        if !staff {
+            return Err(Failure::usage("only staff have a mobile on file here (applicants give theirs on the form)"));
+        }
+        if !jifen_domain::application::is_mobile(mobile) {
+            return Err(Failure::usage("a mobile has 11 digits starting with 1"));
+        }
     }
     if request.username.trim().is_empty() || request.username.chars().any(char::is_whitespace) {
         return Err(Failure::usage("a username is one word"));
@@ -79,7 +90,12 @@ pub fn create_user(storage: &Storage, request: &CreateUser) -> Result<String, Fa
             }
         };
         user.password_hash = jifen_auth::hash_one_time(&password, &key);
-        let created = store.create_user(&user, at, &audit).await;
+        // With a mobile, the member is made as the staff page makes them (their contact in the
+        // same transaction), so that an administrator can later reset their password by SMS.
+        let created = match request.mobile {
+            Some(mobile) => store.create_staff(&user, mobile, &[], at, &audit).await,
+            None => store.create_user(&user, at, &audit).await,
+        };
         store.close().await;
         match created {
             Ok(user) => Ok(format!(

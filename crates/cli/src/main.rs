@@ -80,6 +80,10 @@ struct CreateUserArgs {
     /// For an HR agent: the employer's id.
     #[arg(long)]
     employer_id: Option<i64>,
+    /// For staff: their mobile, where a password reset's one-time password goes by SMS
+    /// (without one, their password cannot be reset from the staff page).
+    #[arg(long)]
+    mobile: Option<String>,
     /// The name shown to people (defaults to the username).
     #[arg(long)]
     name: Option<String>,
@@ -255,6 +259,7 @@ fn main() -> ExitCode {
                         role: &args.role,
                         district: args.district.as_deref(),
                         employer_id: args.employer_id,
+                        mobile: args.mobile.as_deref(),
                     },
                 )
             })

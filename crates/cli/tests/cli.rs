@@ -340,6 +340,22 @@ fn admin_creates_users_with_a_forced_password_change_and_backup_copies_the_datab
     assert!(stderr(&no_district).contains("--district"));
     let bad_role = jifen(&["admin", "create-user", "--username", "c", "--role", "boss", "--data-dir", data_arg], None);
     assert!(stderr(&bad_role).contains("unknown role"));
+    // Staff made here may have a mobile on file (for a reset by SMS); a bad one is refused.
+    let clerk = ["admin", "create-user", "--username", "clerk-m", "--role", "clerk", "--district", "pudong"];
+    let bad_mobile = jifen(&[&clerk[..], &["--mobile", "12345", "--data-dir", data_arg]].concat(), None);
+    assert_eq!(bad_mobile.status.code(), Some(2), "{}", stderr(&bad_mobile));
+    let with_mobile = jifen(&[&clerk[..], &["--mobile", "13900000123", "--data-dir", data_arg]].concat(), None);
+    assert!(with_mobile.status.success(), "{}", stderr(&with_mobile));
+    let staff = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        use jifen_store::prelude::*;
+        let store = jifen_store::SqliteStore::open(&data.join("jifen.sqlite")).await.unwrap();
+        let staff = store.staff().await.unwrap();
+        store.close().await;
+        staff
+    });
+    let member = staff.iter().find(|member| member.user.username == "clerk-m").unwrap();
+    assert_eq!(member.mobile.as_deref(), Some("13900000123"), "the mobile is on file for a reset");
+    assert!(member.user.must_change_password);
     let copy = dir.join("copy.sqlite");
     let backup = jifen(&["backup", "--out", copy.to_str().unwrap(), "--data-dir", data_arg], None);
     assert!(backup.status.success(), "{}", stderr(&backup));
