@@ -18,9 +18,7 @@ fn entry() -> AuditEntry {
 
 /// A database file, two services on it (two servers), and a verified employer's agent.
 async fn two_servers() -> (Service, Service, Actor) {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-    let dir = std::env::temp_dir().join(format!("jifen-initial-{}-{nanos}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = jifen_store::testing::temp_dir("initial").unwrap();
     let path = dir.join("jifen.sqlite");
     let store = Store::open(path.to_str().unwrap()).await.unwrap();
     let user = |name: &str, role, district| NewUser {

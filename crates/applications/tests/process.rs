@@ -53,9 +53,7 @@ async fn verified_employer(store: &Store, code: &str, agent: &str, phone: &str, 
 }
 
 async fn world() -> World {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-    let dir = std::env::temp_dir().join(format!("jifen-process-{}-{nanos}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = jifen_store::testing::temp_dir("process").unwrap();
     world_on(Store::open(dir.join("jifen.sqlite").to_str().unwrap()).await.unwrap()).await
 }
 

@@ -18,10 +18,7 @@ fn text(bytes: &[u8]) -> String {
 }
 
 fn temp_dir(label: &str) -> PathBuf {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-    let dir = std::env::temp_dir().join(format!("jifen-{label}-{}-{nanos}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    jifen_store::testing::temp_dir(label).unwrap()
 }
 
 fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {

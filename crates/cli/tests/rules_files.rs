@@ -15,10 +15,7 @@ fn text(bytes: &[u8]) -> String {
 }
 
 fn temp_dir(label: &str) -> PathBuf {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-    let dir = std::env::temp_dir().join(format!("jifen-{label}-{}-{nanos}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    jifen_store::testing::temp_dir(label).unwrap()
 }
 
 /// The standard score `jifen score` reports for a profile, with these storage flags.

@@ -394,10 +394,7 @@ mod tests {
     }
 
     fn database_path() -> PathBuf {
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-        let dir = std::env::temp_dir().join(format!("jifen-notify-{}-{nanos}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        dir.join("jifen.sqlite")
+        jifen_store::testing::temp_dir("notify").unwrap().join("jifen.sqlite")
     }
 
     async fn store() -> SqliteStore {

@@ -18,8 +18,8 @@ impl TestDatabase {
     pub async fn create(label: &str) -> Result<Self> {
         let admin_url = std::env::var(POSTGRES_URL_VAR)
             .map_err(|_| crate::StoreError::Conflict("JIFEN_TEST_POSTGRES_URL must name a PostgreSQL server"))?;
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
-        let name = format!("jifen_{label}_{}_{}", std::process::id(), nanos % 1_000_000_000);
+        // A PostgreSQL name: letters, digits and underscores, unique like a test directory.
+        let name = format!("jifen_{label}_{}", unique_suffix().replace('-', "_"));
         let admin = sqlx::PgPool::connect(&admin_url).await?;
         sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&admin).await?;
         admin.close().await;
@@ -148,4 +148,20 @@ pub async fn force_application_state(store: &crate::Store, id: i64, state: &str)
         }
     }
     Ok(())
+}
+
+/// A name part no other test of this machine has: the process, the time and a counter (two
+/// tests started in the same clock tick, which a coarse clock makes likely, still differ).
+pub fn unique_suffix() -> String {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    format!("{}-{nanos}-{n}", std::process::id())
+}
+
+/// A new, empty directory under the system's temporary one, for one test's files.
+pub fn temp_dir(label: &str) -> std::io::Result<std::path::PathBuf> {
+    let dir = std::env::temp_dir().join(format!("jifen-{label}-{}", unique_suffix()));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
 }

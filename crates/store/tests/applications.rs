@@ -417,13 +417,14 @@ async fn contract<S: Repository + ApplicationStore + BlacklistStore>(store: &S) 
     assert!(store.audit_of("application:1").await.unwrap().iter().any(|e| e.action == "application_view"));
 }
 
-fn nanos() -> u128 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
+/// Unique in this machine's temporary directory, even for tests started in one clock tick.
+fn unique() -> String {
+    jifen_store::testing::unique_suffix()
 }
 
 #[tokio::test]
 async fn sqlite_keeps_the_application_contract() {
-    let dir = std::env::temp_dir().join(format!("jifen-store-apps-{}-{}", std::process::id(), nanos()));
+    let dir = std::env::temp_dir().join(format!("jifen-store-apps-{}-{}", std::process::id(), unique()));
     std::fs::create_dir_all(&dir).unwrap();
     let store = SqliteStore::open(&dir.join("jifen.sqlite")).await.unwrap();
     contract(&store).await;

@@ -232,7 +232,7 @@ async fn contract<R: Repository>(store: &R) {
 
 #[tokio::test]
 async fn sqlite_keeps_the_contract() {
-    let dir = std::env::temp_dir().join(format!("jifen-store-{}-{}", std::process::id(), nanos()));
+    let dir = std::env::temp_dir().join(format!("jifen-store-{}-{}", std::process::id(), unique()));
     std::fs::create_dir_all(&dir).unwrap();
     let store = SqliteStore::open(&dir.join("jifen.sqlite")).await.unwrap();
     contract(&store).await;
@@ -249,7 +249,7 @@ async fn sqlite_keeps_the_contract() {
 
 #[tokio::test]
 async fn sqlite_writers_in_parallel_all_land() {
-    let dir = std::env::temp_dir().join(format!("jifen-store-par-{}-{}", std::process::id(), nanos()));
+    let dir = std::env::temp_dir().join(format!("jifen-store-par-{}-{}", std::process::id(), unique()));
     std::fs::create_dir_all(&dir).unwrap();
     let store = SqliteStore::open(&dir.join("jifen.sqlite")).await.unwrap();
     concurrent_writers(&store).await;
@@ -337,13 +337,14 @@ async fn claims_never_overlap<R: Repository + Clone + 'static>(store: &R) {
     assert_eq!(unique.len(), 60, "no message claimed twice");
 }
 
-fn nanos() -> u128 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
+/// Unique in this machine's temporary directory, even for tests started in one clock tick.
+fn unique() -> String {
+    jifen_store::testing::unique_suffix()
 }
 
 #[tokio::test]
 async fn sqlite_signups_expire() {
-    let dir = std::env::temp_dir().join(format!("jifen-store-signup-{}-{}", std::process::id(), nanos()));
+    let dir = std::env::temp_dir().join(format!("jifen-store-signup-{}-{}", std::process::id(), unique()));
     std::fs::create_dir_all(&dir).unwrap();
     let store = SqliteStore::open(&dir.join("jifen.sqlite")).await.unwrap();
     signups_expire(&store).await;

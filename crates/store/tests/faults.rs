@@ -17,8 +17,9 @@ fn message(key: &str, bytes: usize) -> NewMessage {
     }
 }
 
-fn nanos() -> u128 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
+/// Unique in this machine's temporary directory, even for tests started in one clock tick.
+fn unique() -> String {
+    jifen_store::testing::unique_suffix()
 }
 
 /// A small tmpfs, unmounted when dropped.
@@ -26,7 +27,7 @@ struct SmallDisk(std::path::PathBuf);
 
 impl SmallDisk {
     fn mount(kib: u32) -> Self {
-        let dir = std::env::temp_dir().join(format!("jifen-full-{}-{}", std::process::id(), nanos()));
+        let dir = std::env::temp_dir().join(format!("jifen-full-{}-{}", std::process::id(), unique()));
         std::fs::create_dir_all(&dir).unwrap();
         let status = std::process::Command::new("mount")
             .args(["-t", "tmpfs", "-o", &format!("size={kib}k"), "tmpfs"])

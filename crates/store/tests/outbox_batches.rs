@@ -46,10 +46,7 @@ async fn records_a_batch_of_attempts<R: Repository + OutboxStore>(store: &R) {
 }
 
 fn temp_dir(label: &str) -> std::path::PathBuf {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-    let dir = std::env::temp_dir().join(format!("jifen-{label}-{}-{nanos}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    jifen_store::testing::temp_dir(label).unwrap()
 }
 
 #[tokio::test]

@@ -26,9 +26,7 @@ async fn one_secret_per_name(store: &Store, other_server: &Store) {
 
 #[tokio::test]
 async fn sqlite_keeps_one_secret_per_name() {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-    let dir = std::env::temp_dir().join(format!("jifen-store-secrets-{}-{nanos}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = jifen_store::testing::temp_dir("store-secrets").unwrap();
     let path = dir.join("jifen.sqlite");
     let store = Store::open(path.to_str().unwrap()).await.unwrap();
     let other = Store::open(path.to_str().unwrap()).await.unwrap();

@@ -10,11 +10,7 @@ use reqwest::redirect::Policy;
 
 /// A store in a directory of its own.
 pub async fn temp_sqlite() -> Store {
-    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-    let dir = std::env::temp_dir().join(format!("jifen-web-test-{}-{nanos}-{n}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = jifen_store::testing::temp_dir("web-test").unwrap();
     Store::open(dir.join("jifen.sqlite").to_str().unwrap()).await.unwrap()
 }
 
