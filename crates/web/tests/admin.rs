@@ -115,6 +115,13 @@ async fn an_administrator_runs_staff_from_the_browser() {
     assert!(searches.iter().any(|e| e.action == "audit_search"), "a search for a person is audited");
     let bad = admin.get(format!("{}/admin/audit?from=yesterday&person=nobody", app.base)).send().await.unwrap();
     assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // The event filter takes what a link may carry: NUL is refused, a word no release wrote
+    // (emoji, markup) is kept as asked and shown escaped, and matches nothing.
+    let nul = admin.get(format!("{}/admin/audit?action=sign_in%00", app.base)).send().await.unwrap();
+    assert_eq!(nul.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let odd = app_get(&app, &admin, "/admin/audit?action=%3Cb%3E%F0%9F%98%80").await;
+    assert!(odd.contains("&lt;b&gt;😀") && !odd.contains("<b>😀"), "{odd}");
+    assert!(!log_rows(&odd).contains("<td"), "nothing matches a word no release wrote");
     // A district's supervisor sees what its staff did, not the administrator's work.
     app.user("supervisor", Role::Supervisor, Some(District::Pudong), None, false).await;
     let supervisor = app.signed_in("supervisor").await;
