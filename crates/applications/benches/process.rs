@@ -69,7 +69,7 @@ async fn world() -> (Service, Actor, Actor) {
 }
 
 /// A filed application with a typical claim: a degree, six insurance periods, a child.
-async fn filed_application(service: &Service, agent: &Actor, applicant: &Actor) -> i64 {
+async fn filed_application(service: &Service, agent: &Actor, applicant: &Actor) -> ApplicationId {
     let application = service.start_application(applicant, false).await.unwrap();
     let mut pairs: Vec<(String, String)> = [
         ("name", "张伟明"),

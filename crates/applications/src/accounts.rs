@@ -33,11 +33,11 @@ const PROGRESS_EVERY_MILLIS: Millis = 200;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RegisterOutcome {
     /// A new account; its initial password is on its way by SMS.
-    Created { user_id: i64 },
+    Created { user_id: UserId },
     /// The person had an account (another employer opened it); now linked to this one too.
-    Linked { user_id: i64 },
+    Linked { user_id: UserId },
     /// Already registered with this employer: nothing to do.
-    Unchanged { user_id: i64 },
+    Unchanged { user_id: UserId },
 }
 
 impl RegisterOutcome {
@@ -58,12 +58,20 @@ pub struct ImportProgress {
     pub interrupted: bool,
 }
 
+/// What a registration will do once written: a new account has no id until then.
+#[derive(Debug, Clone, Copy)]
+enum Planned {
+    Create,
+    Link(UserId),
+    Keep(UserId),
+}
+
 /// A row ready to write: what will happen, the initial password of a new account, and for
 /// an account that exists, the name and mobile on file (a link request goes to the person as
 /// they registered, never to a number the employer typed).
 struct Prepared {
     row: RosterRow,
-    outcome: RegisterOutcome,
+    outcome: Planned,
     password: Option<String>,
     on_file: Option<(String, String)>,
 }
@@ -148,7 +156,7 @@ impl Service {
         for row in rows {
             let existing = self.store.applicant_by_id_number(row.id_number.as_str()).await?;
             let (outcome, password, on_file) = match existing {
-                None => (RegisterOutcome::Created { user_id: 0 }, Some(jifen_auth::initial_password()), None),
+                None => (Planned::Create, Some(jifen_auth::initial_password()), None),
                 Some(applicant) => {
                     let employments = self.store.employments(applicant.user_id).await?;
                     // Linked already, asked and not yet answered, or declined by the person:
@@ -159,8 +167,8 @@ impl Service {
                             && matches!(e.status, LinkStatus::Active | LinkStatus::Pending | LinkStatus::Declined)
                     });
                     let outcome = match live {
-                        true => RegisterOutcome::Unchanged { user_id: applicant.user_id },
-                        false => RegisterOutcome::Linked { user_id: applicant.user_id },
+                        true => Planned::Keep(applicant.user_id),
+                        false => Planned::Link(applicant.user_id),
                     };
                     (outcome, None, Some((applicant.name, applicant.mobile)))
                 }
@@ -194,8 +202,8 @@ impl Service {
             let details =
                 json!({ "employer_id": employer.id, "id_number": item.row.id_number.masked(), "line": item.row.line });
             let (applicant, message) = match (item.outcome, &item.password, hash) {
-                (RegisterOutcome::Unchanged { .. }, _, _) => continue,
-                (RegisterOutcome::Created { .. }, Some(password), Some(hash)) => (
+                (Planned::Keep(_), _, _) => continue,
+                (Planned::Create, Some(password), Some(hash)) => (
                     RegisteredApplicant::New(NewApplicant {
                         id_number: item.row.id_number.as_str().to_string(),
                         name: item.row.name.clone(),
@@ -209,7 +217,7 @@ impl Service {
                         Some(render("account_created_kept", "")),
                     ),
                 ),
-                (RegisterOutcome::Linked { user_id }, _, _) => {
+                (Planned::Link(user_id), _, _) => {
                     let mobile = item.on_file.as_ref().map_or(&item.row.mobile, |(_, mobile)| mobile);
                     // One request a day per employer and person, however often it is asked.
                     let day = now_millis() / (24 * 60 * 60 * 1000);
@@ -236,14 +244,19 @@ impl Service {
                     other => ServiceError::Store(other),
                 }
             })?;
-        let mut outcomes: Vec<RegisterOutcome> = prepared.iter().map(|p| p.outcome).collect();
-        for (index, user_id) in written.into_iter().zip(ids) {
-            outcomes[index] = match outcomes[index] {
-                RegisterOutcome::Created { .. } => RegisterOutcome::Created { user_id },
-                other => other,
-            };
-        }
-        Ok(outcomes)
+        let created: std::collections::BTreeMap<usize, UserId> = written.into_iter().zip(ids).collect();
+        prepared
+            .iter()
+            .enumerate()
+            .map(|(index, item)| match item.outcome {
+                Planned::Keep(user_id) => Ok(RegisterOutcome::Unchanged { user_id }),
+                Planned::Link(user_id) => Ok(RegisterOutcome::Linked { user_id }),
+                Planned::Create => created
+                    .get(&index)
+                    .map(|&user_id| RegisterOutcome::Created { user_id })
+                    .ok_or_else(|| ServiceError::Internal("a new account without its id".into())),
+            })
+            .collect()
     }
 
     /// Reads a CSV roster and starts importing its good rows in the background; the bad
@@ -272,13 +285,13 @@ impl Service {
                     (ImportStatus::Done, summary)
                 }
                 Err(error) => {
-                    tracing::error!(%error, job = job_id, "import failed; nothing was imported");
+                    tracing::error!(%error, job = %job_id, "import failed; nothing was imported");
                     let failure = json!({ "problems": problems, "error": { "zh": error.message(jifen_rules::Lang::Zh), "en": error.message(jifen_rules::Lang::En) } });
                     (ImportStatus::Failed, failure)
                 }
             };
             if let Err(error) = service.store.finish_import_job(job_id, status, &report, now_millis()).await {
-                tracing::error!(%error, job = job_id, "import: cannot record the outcome");
+                tracing::error!(%error, job = %job_id, "import: cannot record the outcome");
             }
         });
         Ok(job)
@@ -289,7 +302,7 @@ impl Service {
     /// transaction: an import that dies half-way has written nothing.
     async fn import_rows(
         &self,
-        job_id: i64,
+        job_id: ImportJobId,
         actor: &Actor,
         employer: &Employer,
         rows: Vec<RosterRow>,
@@ -317,7 +330,7 @@ impl Service {
     }
 
     /// An import of the HR agent's employer, with whether it was interrupted.
-    pub async fn import_progress(&self, actor: &Actor, job_id: i64) -> Result<ImportProgress, ServiceError> {
+    pub async fn import_progress(&self, actor: &Actor, job_id: ImportJobId) -> Result<ImportProgress, ServiceError> {
         let employer = self.agents_employer(actor).await?;
         let job = self.store.import_job(job_id).await?.filter(|job| job.employer_id == employer.id);
         let job = job.ok_or(ServiceError::NotFound)?;
@@ -364,7 +377,7 @@ impl Service {
     pub async fn decide_link(
         &self,
         actor: &Actor,
-        employer_id: i64,
+        employer_id: EmployerId,
         decision: LinkDecision,
     ) -> Result<(), ServiceError> {
         if actor.role != Role::Applicant {

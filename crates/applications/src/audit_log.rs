@@ -108,7 +108,7 @@ impl Service {
     }
 
     /// A user by username, or an applicant by resident ID number (however its X is typed).
-    async fn user_id_of(&self, named: &str) -> Result<Option<i64>, ServiceError> {
+    async fn user_id_of(&self, named: &str) -> Result<Option<UserId>, ServiceError> {
         if let Ok(id_number) = jifen_ids::ResidentIdNumber::parse(named) {
             return Ok(self.store.applicant_by_id_number(id_number.as_str()).await?.map(|a| a.user_id));
         }

@@ -121,7 +121,12 @@ impl Service {
 
     /// A reviewer records a finding on an application at their centre: an entry for the
     /// person and one for the employer, as named; both are told by SMS.
-    pub async fn record_finding(&self, actor: &Actor, id: i64, input: &FindingInput) -> Result<Vec<i64>, ServiceError> {
+    pub async fn record_finding(
+        &self,
+        actor: &Actor,
+        id: ApplicationId,
+        input: &FindingInput,
+    ) -> Result<Vec<BlacklistEntryId>, ServiceError> {
         if actor.role != Role::Reviewer {
             return Err(ServiceError::Forbidden);
         }
@@ -226,13 +231,18 @@ impl Service {
         Ok(self.store.blacklist(query).await?)
     }
 
-    async fn entry_for(&self, actor: &Actor, entry_id: i64) -> Result<BlacklistEntry, ServiceError> {
+    async fn entry_for(&self, actor: &Actor, entry_id: BlacklistEntryId) -> Result<BlacklistEntry, ServiceError> {
         let query = BlacklistQuery { entry_id: Some(entry_id), ..BlacklistQuery::default() };
         self.blacklist_for(actor, query).await?.into_iter().next().ok_or(ServiceError::NotFound)
     }
 
     /// The person or the employer named answers a finding, before its response date.
-    pub async fn respond_to_entry(&self, actor: &Actor, entry_id: i64, text: &str) -> Result<(), ServiceError> {
+    pub async fn respond_to_entry(
+        &self,
+        actor: &Actor,
+        entry_id: BlacklistEntryId,
+        text: &str,
+    ) -> Result<(), ServiceError> {
         if !matches!(actor.role, Role::Applicant | Role::HrAgent) {
             return Err(ServiceError::Forbidden);
         }
@@ -267,7 +277,7 @@ impl Service {
     pub async fn decide_entry(
         &self,
         actor: &Actor,
-        entry_id: i64,
+        entry_id: BlacklistEntryId,
         confirm: bool,
         reason: &str,
     ) -> Result<(), ServiceError> {
@@ -357,7 +367,12 @@ impl Service {
 
     /// The person or the employer named appeals a confirmed entry, once, within the period
     /// of `data/blacklist.toml` after the confirmation.
-    pub async fn appeal_entry(&self, actor: &Actor, entry_id: i64, text: &str) -> Result<(), ServiceError> {
+    pub async fn appeal_entry(
+        &self,
+        actor: &Actor,
+        entry_id: BlacklistEntryId,
+        text: &str,
+    ) -> Result<(), ServiceError> {
         if !matches!(actor.role, Role::Applicant | Role::HrAgent) {
             return Err(ServiceError::Forbidden);
         }
@@ -404,7 +419,7 @@ impl Service {
     pub async fn answer_entry_appeal(
         &self,
         actor: &Actor,
-        entry_id: i64,
+        entry_id: BlacklistEntryId,
         lift: bool,
         reason: &str,
     ) -> Result<(), ServiceError> {
@@ -456,7 +471,12 @@ impl Service {
 
     /// A supervisor records a correction of an entry's facts (a wrong material named, a
     /// misspelt finding): a new event beside the original text, which stays.
-    pub async fn correct_entry(&self, actor: &Actor, entry_id: i64, text: &str) -> Result<(), ServiceError> {
+    pub async fn correct_entry(
+        &self,
+        actor: &Actor,
+        entry_id: BlacklistEntryId,
+        text: &str,
+    ) -> Result<(), ServiceError> {
         if actor.role != Role::Supervisor {
             return Err(ServiceError::Forbidden);
         }
@@ -490,7 +510,7 @@ impl Service {
 
     /// The days a person's confirmed entries were confirmed on: false-materials records for
     /// the engine (which counts −150 for those within 3 years of a score's date).
-    pub async fn false_material_dates(&self, person_id: i64) -> Result<Vec<NaiveDate>, ServiceError> {
+    pub async fn false_material_dates(&self, person_id: UserId) -> Result<Vec<NaiveDate>, ServiceError> {
         let query = BlacklistQuery { person_id: Some(person_id), ..BlacklistQuery::default() };
         Ok(self
             .store
@@ -505,7 +525,7 @@ impl Service {
 
     /// `fields` with the person's confirmed false-materials records added to what the form
     /// says (a record the centre confirmed cannot be left out of a claim).
-    pub(crate) async fn with_records(&self, fields: &Fields, person_id: i64) -> Result<Fields, ServiceError> {
+    pub(crate) async fn with_records(&self, fields: &Fields, person_id: UserId) -> Result<Fields, ServiceError> {
         let mut dates: Vec<String> =
             self.false_material_dates(person_id).await?.iter().map(ToString::to_string).collect();
         if dates.is_empty() {
@@ -580,22 +600,22 @@ mod tests {
 
     fn entry(events: &[(&str, Option<&str>)]) -> BlacklistEntry {
         BlacklistEntry {
-            id: 1,
-            subject: BlacklistSubject::Person(7),
+            id: BlacklistEntryId::new(1),
+            subject: BlacklistSubject::Person(UserId::new(7)),
             subject_name: "张伟明".into(),
-            application_id: 1,
+            application_id: ApplicationId::new(1),
             district: jifen_domain::District::Pudong,
             material: "diploma".into(),
             finding: "伪造".into(),
             evidence: "学信网".into(),
             respond_by: "2026-12-10".into(),
-            recorded_by: 2,
+            recorded_by: UserId::new(2),
             recorded_at: 0,
             events: events
                 .iter()
                 .map(|(kind, until)| BlacklistEvent {
                     at: 0,
-                    actor_id: Some(3),
+                    actor_id: Some(UserId::new(3)),
                     actor_name: None,
                     kind: (*kind).into(),
                     text: String::new(),

@@ -145,7 +145,7 @@ pub struct Verification {
     pub items: Vec<ItemVerdict>,
     pub checks: Vec<CheckRecord>,
     /// Who recorded it.
-    pub by: i64,
+    pub by: UserId,
 }
 
 /// An original the centre keeps while it verifies it, and whether it was handed back.
@@ -246,7 +246,7 @@ impl Service {
     /// Gives the application to a member of the district's staff for its current step:
     /// anyone of the role the step waits for takes it themselves (`assignee` is `None` or
     /// their own id); a supervisor gives it to any such member of the district.
-    pub async fn assign(&self, actor: &Actor, id: i64, assignee: Option<i64>) -> Result<(), ServiceError> {
+    pub async fn assign(&self, actor: &Actor, id: ApplicationId, assignee: Option<UserId>) -> Result<(), ServiceError> {
         if !actor.role.is_district_staff() {
             return Err(ServiceError::Forbidden);
         }
@@ -347,7 +347,7 @@ impl Service {
     pub async fn return_originals(
         &self,
         actor: &Actor,
-        id: i64,
+        id: ApplicationId,
         materials: &[String],
         collected_by: &str,
     ) -> Result<(), ServiceError> {

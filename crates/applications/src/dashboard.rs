@@ -58,7 +58,7 @@ impl Scope {
 /// The open application that has waited longest in its current state.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Waiting {
-    pub id: i64,
+    pub id: ApplicationId,
     pub district: District,
     pub state: StateId,
     pub since: Millis,
@@ -82,7 +82,7 @@ impl Rate {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RenewalDue {
     pub serial: String,
-    pub application_id: i64,
+    pub application_id: ApplicationId,
     pub district: District,
     pub total: i64,
     pub valid_until: String,
@@ -179,7 +179,7 @@ impl Service {
                 }
             }
             // The moves the rates and times count, of the applications listed, in one query.
-            let listed: std::collections::BTreeSet<i64> = listings.iter().map(|listing| listing.id).collect();
+            let listed: std::collections::BTreeSet<ApplicationId> = listings.iter().map(|listing| listing.id).collect();
             let moves = self.store.district_moves(district, &COUNTED_MOVES).await?;
             let mut filed_at = None;
             let mut current = None;

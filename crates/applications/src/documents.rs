@@ -15,6 +15,7 @@ use jifen_domain::workflow::states;
 use jifen_pdf::{Block, Document, SealBox};
 use jifen_rules::Lang;
 use jifen_store::ApplicationEvent;
+use jifen_store::prelude::*;
 
 impl Service {
     /// The last move that issued a document of `kind`.
@@ -30,7 +31,12 @@ impl Service {
 
     /// A document the application was issued, as a PDF, for anyone who may see the
     /// application; one not issued does not exist.
-    pub async fn document_pdf(&self, actor: &Actor, id: i64, kind: DocumentKind) -> Result<Vec<u8>, ServiceError> {
+    pub async fn document_pdf(
+        &self,
+        actor: &Actor,
+        id: ApplicationId,
+        kind: DocumentKind,
+    ) -> Result<Vec<u8>, ServiceError> {
         let view = self.view(actor, id).await?;
         let event = self.issuing_event(&view.events, kind).ok_or(ServiceError::NotFound)?;
         let document = match kind {

@@ -42,7 +42,7 @@ impl Service {
     pub async fn employer_of_my_district(
         &self,
         actor: &Actor,
-        employer_id: i64,
+        employer_id: EmployerId,
     ) -> Result<jifen_store::Employer, ServiceError> {
         let district = actor.district.filter(|_| actor.role.is_district_staff()).ok_or(ServiceError::Forbidden)?;
         self.store.employer(employer_id).await?.filter(|e| e.district == district).ok_or(ServiceError::NotFound)
@@ -58,7 +58,7 @@ impl Service {
     pub async fn decide_employer(
         &self,
         actor: &Actor,
-        employer_id: i64,
+        employer_id: EmployerId,
         decision: EmployerDecision,
         reason: &str,
     ) -> Result<(), ServiceError> {

@@ -70,11 +70,11 @@ use jifen_store::{Store, User};
 /// Who is acting: the signed-in user, as the process sees them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {
-    pub id: i64,
+    pub id: UserId,
     pub role: Role,
     pub name: String,
     pub district: Option<District>,
-    pub employer_id: Option<i64>,
+    pub employer_id: Option<EmployerId>,
 }
 
 impl From<&User> for Actor {

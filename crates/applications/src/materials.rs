@@ -46,7 +46,7 @@ impl Service {
     pub async fn upload_material(
         &self,
         actor: &Actor,
-        id: i64,
+        id: ApplicationId,
         material: &str,
         filename: &str,
         bytes: Vec<u8>,
@@ -102,7 +102,11 @@ impl Service {
 
     /// A file and its bytes, for someone who may see its application; the download is
     /// audited and the bytes are checked against the checksum they were stored under.
-    pub async fn download_material(&self, actor: &Actor, upload_id: i64) -> Result<(Upload, Vec<u8>), ServiceError> {
+    pub async fn download_material(
+        &self,
+        actor: &Actor,
+        upload_id: UploadId,
+    ) -> Result<(Upload, Vec<u8>), ServiceError> {
         let upload = self.store.upload(upload_id).await?.ok_or(ServiceError::NotFound)?;
         self.visible(actor, upload.application_id).await?;
         let bytes = self.store.blob(&upload.sha256).await?.ok_or_else(|| {

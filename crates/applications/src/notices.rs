@@ -116,7 +116,7 @@ impl Service {
     }
 
     /// The notice an application's grant issued, for anyone who may see the application.
-    pub async fn notice_of(&self, actor: &Actor, id: i64) -> Result<PointsNotice, ServiceError> {
+    pub async fn notice_of(&self, actor: &Actor, id: ApplicationId) -> Result<PointsNotice, ServiceError> {
         self.visible(actor, id).await?;
         self.store.points_notice_of_application(id).await?.ok_or(ServiceError::NotFound)
     }
@@ -138,7 +138,12 @@ impl Service {
 
     /// The notice as a PDF; `verify_base` is the public address its QR code leads to
     /// (`https://…/verify`). A re-print is the same notice.
-    pub async fn notice_pdf(&self, actor: &Actor, id: i64, verify_base: &str) -> Result<Vec<u8>, ServiceError> {
+    pub async fn notice_pdf(
+        &self,
+        actor: &Actor,
+        id: ApplicationId,
+        verify_base: &str,
+    ) -> Result<Vec<u8>, ServiceError> {
         let notice = self.notice_of(actor, id).await?;
         let address = format!("{}/{}/{}", verify_base.trim_end_matches('/'), notice.serial, notice.check_code);
         let code = qrcode::QrCode::with_error_correction_level(address.as_bytes(), qrcode::EcLevel::M)

@@ -11,13 +11,14 @@ use jifen_domain::labels;
 use jifen_ids::{ResidentIdNumber, Sex};
 use jifen_pdf::{Block, Column, Document, SealBox};
 use jifen_rules::{Context, Lang};
+use jifen_store::ApplicationId;
 
 const PLEDGE: &str = "本人承诺：以上所填信息及所提供的申请材料均真实、有效。如有虚假，本人愿承担相应法律责任，\
 并同意按规定记入诚信记录（人才黑名单）。";
 
 impl Service {
     /// The application form as a PDF, in a state where it may be printed.
-    pub async fn application_pdf(&self, actor: &Actor, id: i64) -> Result<Vec<u8>, ServiceError> {
+    pub async fn application_pdf(&self, actor: &Actor, id: ApplicationId) -> Result<Vec<u8>, ServiceError> {
         let view = self.view(actor, id).await?;
         if !view.printable {
             return Err(ServiceError::refused(

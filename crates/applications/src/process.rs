@@ -202,7 +202,7 @@ impl Service {
     /// The application if `actor` may see it; otherwise it does not exist for them. An
     /// employer sees it only while the person's link to it is active: a person who ended the
     /// link is gone from the employer's view.
-    pub(crate) async fn visible(&self, actor: &Actor, id: i64) -> Result<Application, ServiceError> {
+    pub(crate) async fn visible(&self, actor: &Actor, id: ApplicationId) -> Result<Application, ServiceError> {
         let application = self.store.application(id).await?.ok_or(ServiceError::NotFound)?;
         if !self.may_see(actor, &application) {
             return Err(ServiceError::NotFound);
@@ -214,14 +214,14 @@ impl Service {
     }
 
     /// Whether the person's link to the employer is active (consented, not ended).
-    async fn linked(&self, applicant_id: i64, employer_id: i64) -> Result<bool, ServiceError> {
+    async fn linked(&self, applicant_id: UserId, employer_id: EmployerId) -> Result<bool, ServiceError> {
         let links = self.store.employments(applicant_id).await?;
         Ok(links.iter().any(|link| link.employer_id == employer_id && link.status == jifen_store::LinkStatus::Active))
     }
 
     /// An application's page for `actor`. Anyone but the applicant seeing the person's full
     /// details is recorded in the audit log.
-    pub async fn view(&self, actor: &Actor, id: i64) -> Result<ApplicationView, ServiceError> {
+    pub async fn view(&self, actor: &Actor, id: ApplicationId) -> Result<ApplicationView, ServiceError> {
         let application = self.visible(actor, id).await?;
         let applicant = self.store.applicant(application.applicant_id).await?.ok_or(ServiceError::NotFound)?;
         let employer = self.store.employer(application.employer_id).await?.ok_or(ServiceError::NotFound)?;
@@ -287,7 +287,7 @@ impl Service {
             Role::Applicant => self.store.applications_of_applicant(actor.id).await?,
             Role::HrAgent => {
                 let employer = self.agents_employer(actor).await?.id;
-                let active: std::collections::BTreeSet<i64> = self
+                let active: std::collections::BTreeSet<UserId> = self
                     .store
                     .applicants_of_employer(employer)
                     .await?
@@ -334,7 +334,7 @@ impl Service {
         &self,
         actor: &Actor,
         kind: ApplicationKind,
-        follows_notice: Option<i64>,
+        follows_notice: Option<NoticeId>,
         mut fields: Fields,
         details: serde_json::Value,
     ) -> Result<Application, ServiceError> {
@@ -425,7 +425,7 @@ impl Service {
     pub async fn save_draft(
         &self,
         actor: &Actor,
-        id: i64,
+        id: ApplicationId,
         version: i64,
         mut fields: Fields,
     ) -> Result<Application, ServiceError> {
@@ -458,7 +458,7 @@ impl Service {
     pub async fn act(
         &self,
         actor: &Actor,
-        id: i64,
+        id: ApplicationId,
         version: i64,
         action_id: &str,
         comment: &str,
@@ -475,7 +475,7 @@ impl Service {
     pub async fn act_with(
         &self,
         actor: &Actor,
-        id: i64,
+        id: ApplicationId,
         version: i64,
         action_id: &str,
         input: &MoveInput,
@@ -658,7 +658,7 @@ impl Service {
     pub(crate) fn move_messages(
         &self,
         action: &Action,
-        id: i64,
+        id: ApplicationId,
         version: i64,
         applicant: &Applicant,
         employer: &Employer,

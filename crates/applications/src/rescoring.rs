@@ -32,10 +32,10 @@ pub const RESCORING_LEASE: Millis = 60_000;
 pub struct ScoreShift {
     /// The notice's or the application's id.
     pub subject_id: i64,
-    pub person_id: i64,
+    pub person_id: UserId,
     /// Filled in for the rows a preview lists.
     pub person_name: String,
-    pub employer_id: i64,
+    pub employer_id: EmployerId,
     pub before: (i64, bool),
     pub after: (i64, bool),
 }
@@ -78,7 +78,7 @@ fn score_profiles(holders: &[HolderToRescore], books: [&RuleBook; 2]) -> Vec<Sco
         let totals = books.map(|book| {
             book.evaluate(&profile, &context).ok().map(|evaluation| (evaluation.total, evaluation.reaches_standard))
         });
-        shift(holder.notice_id, holder.holder_id, holder.employer_id, totals)
+        shift(holder.notice_id.get(), holder.holder_id, holder.employer_id, totals)
     };
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
     if threads == 1 || holders.len() < 256 {
@@ -94,7 +94,12 @@ fn score_profiles(holders: &[HolderToRescore], books: [&RuleBook; 2]) -> Vec<Sco
     })
 }
 
-fn shift(subject_id: i64, person_id: i64, employer_id: i64, totals: [Option<(i64, bool)>; 2]) -> Option<ScoreShift> {
+fn shift(
+    subject_id: i64,
+    person_id: UserId,
+    employer_id: EmployerId,
+    totals: [Option<(i64, bool)>; 2],
+) -> Option<ScoreShift> {
     match totals {
         [Some(before), Some(after)] if before != after => {
             Some(ScoreShift { subject_id, person_id, person_name: String::new(), employer_id, before, after })
@@ -127,7 +132,7 @@ impl Service {
                 .and_then(|date| jifen_rules::calendar::parse_date(date).ok())
                 .unwrap_or_else(|| self.clock.today());
             let totals = books.map(|book| score(&fields, id_number, as_of, book));
-            shifts.extend(shift(notice.id, notice.holder_id, notice.employer_id, totals));
+            shifts.extend(shift(notice.id.get(), notice.holder_id, notice.employer_id, totals));
         }
         shifts.sort_by_key(|shift| shift.subject_id);
         Ok(shifts)
@@ -141,7 +146,7 @@ impl Service {
     ) -> Option<ScoreShift> {
         let as_of = self.scoring_date(application);
         let totals = books.map(|book| score(&application.fields, id_number, as_of, book));
-        shift(application.id, application.applicant_id, application.employer_id, totals)
+        shift(application.id.get(), application.applicant_id, application.employer_id, totals)
     }
 
     /// Every shift from `before` to `after`, listing at most `rows` of each kind.
@@ -157,7 +162,7 @@ impl Service {
         loop {
             let holders = self.store.holders_to_rescore(after_id, &today, RESCORING_BATCH).await?;
             let Some(last) = holders.last() else { break };
-            after_id = last.notice_id;
+            after_id = last.notice_id.get();
             shifts.holders_checked += holders.len();
             for shift in self.holder_shifts(holders, [before, after]).await? {
                 shifts.holders_changed += 1;
@@ -171,7 +176,7 @@ impl Service {
         loop {
             let applications = self.store.applications_to_rescore(after_id, RESCORING_BATCH).await?;
             let Some((last, _)) = applications.last() else { break };
-            after_id = last.id;
+            after_id = last.id.get();
             for (application, id_number) in &applications {
                 shifts.applications_checked += 1;
                 if let Some(shift) = self.application_shift(application, id_number, [before, after]) {
@@ -197,7 +202,7 @@ impl Service {
             let Some(run) = self.store.claim_rescoring(worker, now_millis(), self.rescoring_lease).await? else {
                 break;
             };
-            let books = [self.book_at(run.previous_version).await?, self.book_at(run.publication_id).await?];
+            let books = [self.book_at(run.previous_version).await?, self.book_at(run.publication_id.get()).await?];
             let step = self.rescoring_step(&run, books).await?;
             match self.store.record_rescoring(&step, worker, now_millis()).await {
                 Ok(()) => written += 1,
@@ -229,7 +234,7 @@ impl Service {
             Vec::new()
         };
         if let Some(last) = holders.last() {
-            step.to.0 = last.notice_id;
+            step.to.0 = last.notice_id.get();
             step.count = holders.len() as i64;
             let shifts = self.holder_shifts(holders, books).await?;
             self.record_shifts(&mut step, "holder", &shifts).await?;
@@ -241,13 +246,14 @@ impl Service {
         let applications = self.store.applications_to_rescore(run.applications_after, RESCORING_BATCH).await?;
         match applications.last() {
             Some((last, _)) => {
-                step.to.1 = last.id;
+                step.to.1 = last.id.get();
                 step.count = applications.len() as i64;
                 let shifts: Vec<ScoreShift> = applications
                     .iter()
                     .filter_map(|(application, id_number)| self.application_shift(application, id_number, books))
                     .collect();
-                step.claimed_totals.extend(shifts.iter().map(|shift| (shift.subject_id, shift.after.0)));
+                step.claimed_totals
+                    .extend(shifts.iter().map(|shift| (ApplicationId::new(shift.subject_id), shift.after.0)));
                 self.record_shifts(&mut step, "application", &shifts).await?;
             }
             None => step.finished = true,
@@ -264,8 +270,8 @@ impl Service {
         shifts: &[ScoreShift],
     ) -> Result<(), ServiceError> {
         let crossing: Vec<&ScoreShift> = shifts.iter().filter(|shift| shift.before.1 != shift.after.1).collect();
-        let people: Vec<i64> = crossing.iter().map(|shift| shift.person_id).collect();
-        let mut employers: Vec<i64> = crossing.iter().map(|shift| shift.employer_id).collect();
+        let people: Vec<UserId> = crossing.iter().map(|shift| shift.person_id).collect();
+        let mut employers: Vec<EmployerId> = crossing.iter().map(|shift| shift.employer_id).collect();
         employers.sort_unstable();
         employers.dedup();
         let contacts = if crossing.is_empty() {
@@ -332,7 +338,11 @@ impl Service {
     }
 
     /// A run, what it publishes and what it changed so far.
-    pub async fn rescoring_report(&self, actor: &Actor, run_id: i64) -> Result<RescoringReport, ServiceError> {
+    pub async fn rescoring_report(
+        &self,
+        actor: &Actor,
+        run_id: RescoringRunId,
+    ) -> Result<RescoringReport, ServiceError> {
         Self::administrator(actor)?;
         let run = self.store.rescoring_run(run_id).await?.ok_or(ServiceError::NotFound)?;
         let publications = self
@@ -340,14 +350,14 @@ impl Service {
             .rule_publications()
             .await?
             .into_iter()
-            .filter(|p| p.id > run.previous_version && p.id <= run.publication_id)
+            .filter(|p| p.id.get() > run.previous_version && p.id <= run.publication_id)
             .collect();
         let changes = self.store.rescoring_changes(run_id).await?;
         Ok(RescoringReport { run, publications, changes })
     }
 
     /// A holder's points as the latest rescoring left them, when one changed them.
-    pub async fn rescored_total(&self, notice_id: i64) -> Result<Option<i64>, ServiceError> {
+    pub async fn rescored_total(&self, notice_id: NoticeId) -> Result<Option<i64>, ServiceError> {
         Ok(self.store.rescored_total(notice_id).await?.map(|(total, _)| total))
     }
 }

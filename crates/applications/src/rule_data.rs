@@ -122,7 +122,7 @@ impl DataFiles {
 /// to that version.
 pub fn files_at(publications: &[RulePublication], version: i64) -> Result<DataFiles, ServiceError> {
     let mut files = DataFiles::embedded();
-    for publication in publications.iter().filter(|p| p.id <= version) {
+    for publication in publications.iter().filter(|p| p.id.get() <= version) {
         files
             .set(&publication.file_name, &publication.text)
             .map_err(|e| ServiceError::Internal(format!("stored rule data: {e}")))?;

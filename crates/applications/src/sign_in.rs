@@ -218,17 +218,17 @@ impl Service {
         let window = now / SIGN_IN_WINDOW_MILLIS;
         let message = sms(format!("sign-in-alert-{}-{window}", user.id), &mobile, body, None);
         if let Err(error) = self.store.enqueue_messages(&[message], now).await {
-            tracing::error!(%error, user = user.id, "cannot queue the sign-in alert");
+            tracing::error!(%error, user = %user.id, "cannot queue the sign-in alert");
         }
     }
 
     /// A new session for the user, audited as a sign-in; returns its token.
-    pub async fn start_session(&self, user_id: i64) -> Result<String, ServiceError> {
+    pub async fn start_session(&self, user_id: UserId) -> Result<String, ServiceError> {
         Ok(self.open_session(user_id).await?.0)
     }
 
     /// A new session for the user, audited as a sign-in: its token and when it expires.
-    async fn open_session(&self, user_id: i64) -> Result<(String, Millis), ServiceError> {
+    async fn open_session(&self, user_id: UserId) -> Result<(String, Millis), ServiceError> {
         let token = jifen_auth::random_token();
         let now = now_millis();
         let session = Session {
@@ -255,7 +255,7 @@ impl Service {
     }
 
     /// Ends a session, audited.
-    pub async fn sign_out(&self, user_id: i64, session: &Session) -> Result<(), ServiceError> {
+    pub async fn sign_out(&self, user_id: UserId, session: &Session) -> Result<(), ServiceError> {
         let entry = account_audit(Some(user_id), AuditEvent::SignOut, format!("user:{user_id}"));
         Ok(self.store.delete_session(&session.token_hash, &entry).await?)
     }
@@ -476,7 +476,7 @@ fn source_key(address: IpAddr) -> String {
     }
 }
 
-fn account_audit(actor: Option<i64>, event: AuditEvent, subject: String) -> AuditEntry {
+fn account_audit(actor: Option<UserId>, event: AuditEvent, subject: String) -> AuditEntry {
     AuditEntry { at: now_millis(), actor_id: actor, action: event.as_str().into(), subject, details: json!({}) }
 }
 

@@ -10,7 +10,7 @@ use crate::{Actor, Service, audit, sms};
 use jifen_domain::application::{Problem, is_mobile};
 use jifen_domain::audit::AuditEvent;
 use jifen_domain::{District, Role, text};
-use jifen_store::{NewUser, StaffMember, StaffStore, StoreError, now_millis};
+use jifen_store::{NewUser, StaffMember, StaffStore, StoreError, UserId, now_millis};
 use serde_json::json;
 
 /// A new member of staff, as the administrator's form gives it.
@@ -65,7 +65,7 @@ impl Service {
     }
 
     /// Resets a password, switches an account off or on.
-    pub async fn change_staff(&self, actor: &Actor, user_id: i64, change: StaffChange) -> Result<(), ServiceError> {
+    pub async fn change_staff(&self, actor: &Actor, user_id: UserId, change: StaffChange) -> Result<(), ServiceError> {
         Self::administrator(actor)?;
         let member = self.store.staff().await?.into_iter().find(|m| m.user.id == user_id);
         let member = member.ok_or(ServiceError::NotFound)?;

@@ -38,7 +38,7 @@ fn user(username: &str, role: Role, district: Option<District>) -> NewUser {
     }
 }
 
-async fn verified_employer(store: &Store, code: &str, agent: &str, phone: &str, clerk: i64) -> Actor {
+async fn verified_employer(store: &Store, code: &str, agent: &str, phone: &str, clerk: UserId) -> Actor {
     let employer = NewEmployer {
         name: format!("{agent} 科技有限公司"),
         credit_code: CreditCode::parse(code).unwrap(),
@@ -492,7 +492,7 @@ async fn decide(
 }
 
 /// Every material of the application's checklist marked `mark` at the counter.
-async fn marked(service: &Service, clerk: &Actor, id: i64, mark: &str) -> BTreeMap<String, (String, String)> {
+async fn marked(service: &Service, clerk: &Actor, id: ApplicationId, mark: &str) -> BTreeMap<String, (String, String)> {
     let view = service.view(clerk, id).await.unwrap();
     view.checklist.iter().map(|(m, _)| (m.id.clone(), (mark.to_string(), String::new()))).collect()
 }
@@ -981,7 +981,7 @@ async fn a_false_materials_finding_goes_through_due_process_and_counts_until_it_
     let today = service.clock.today();
     let until = (today + chrono::Months::new(36)).to_string();
     let reader = supervisor.clone();
-    let entry_now = |entry_id: i64| {
+    let entry_now = |entry_id: BlacklistEntryId| {
         let reader = reader.clone();
         async move {
             service.blacklist_for(&reader, BlacklistQuery { entry_id: Some(entry_id), ..all }).await.unwrap().remove(0)
@@ -1285,7 +1285,7 @@ async fn the_dashboards_figures_match_the_applications_they_count(world: World) 
     service.clock.travel(340);
     let later = service.dashboard(&supervisor, pudong).await.unwrap();
     assert_eq!((later.open, later.overdue), (2, 1));
-    let mut due: Vec<i64> = later.renewals_due.iter().map(|r| r.application_id).collect();
+    let mut due: Vec<ApplicationId> = later.renewals_due.iter().map(|r| r.application_id).collect();
     due.sort_unstable();
     assert_eq!(due, vec![a.id, b.id]);
     for renewal in &later.renewals_due {

@@ -12,7 +12,7 @@ pub struct CreateUser<'a> {
     pub display_name: Option<&'a str>,
     pub role: &'a str,
     pub district: Option<&'a str>,
-    pub employer_id: Option<i64>,
+    pub employer_id: Option<jifen_store::EmployerId>,
     /// A member of staff's mobile, where a password reset's one-time password goes.
     pub mobile: Option<&'a str>,
 }

@@ -79,7 +79,7 @@ struct CreateUserArgs {
     district: Option<String>,
     /// For an HR agent: the employer's id.
     #[arg(long)]
-    employer_id: Option<i64>,
+    employer_id: Option<jifen_store::EmployerId>,
     /// For staff: their mobile, where a password reset's one-time password goes by SMS
     /// (without one, their password cannot be reset from the staff page).
     #[arg(long)]

@@ -262,7 +262,7 @@ async fn send_one<S: Sender>(sender: &S, message: OutboxMessage) -> Finished {
 /// (a permanent refusal, or the last of [`MAX_ATTEMPTS`]).
 async fn record<R: OutboxStore>(store: &R, worker: &str, now: Millis, finished: Vec<Finished>) -> Written {
     let mut drained = Drained::default();
-    let attempts: Vec<(i64, Attempt)> = finished
+    let attempts: Vec<(MessageId, Attempt)> = finished
         .into_iter()
         .map(|(message, outcome)| {
             let attempt = match outcome {
@@ -273,7 +273,7 @@ async fn record<R: OutboxStore>(store: &R, worker: &str, now: Millis, finished: 
                 Err(error) => {
                     let attempts = message.attempts + 1;
                     let dead = matches!(error, SendError::Permanent(_)) || attempts >= MAX_ATTEMPTS;
-                    tracing::warn!(id = message.id, attempts, dead, %error, "message not sent");
+                    tracing::warn!(id = %message.id, attempts, dead, %error, "message not sent");
                     if dead {
                         drained.given_up += 1;
                     } else {

@@ -11,13 +11,13 @@ use sqlx::types::Json;
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct UserRow {
-    id: i64,
+    id: UserId,
     username: String,
     display_name: String,
     password_hash: String,
     role: String,
     district: Option<String>,
-    employer_id: Option<i64>,
+    employer_id: Option<EmployerId>,
     must_change_password: bool,
     disabled: bool,
     created_at: i64,
@@ -50,7 +50,7 @@ store_queries! {
     pub trait AccountStore {
         async fn create_user(&self, user: &NewUser, at: Millis, audit: &AuditEntry) -> Result<User> {
             let mut tx = self.begin_write().await?;
-            let id: i64 = sqlx::query_scalar(
+            let id: UserId = sqlx::query_scalar(
                 "INSERT INTO users (username, display_name, password_hash, role, district, employer_id, \
                  must_change_password, disabled, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, FALSE, $8) RETURNING id",
             )
@@ -76,14 +76,14 @@ store_queries! {
             row.map(User::try_from).transpose()
         }
 
-        async fn user_by_id(&self, id: i64) -> Result<Option<User>> {
+        async fn user_by_id(&self, id: UserId) -> Result<Option<User>> {
             let sql = sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"));
             let row: Option<UserRow> = sqlx::query_as(sql).bind(id).fetch_optional(&self.pool).await?;
             row.map(User::try_from).transpose()
         }
 
         /// Replaces a password and ends every session of the user.
-        async fn set_password(&self, user_id: i64, password_hash: &str, must_change: bool, audit: &AuditEntry) -> Result<()> {
+        async fn set_password(&self, user_id: UserId, password_hash: &str, must_change: bool, audit: &AuditEntry) -> Result<()> {
             let mut tx = self.begin_write().await?;
             let changed = sqlx::query("UPDATE users SET password_hash = $1, must_change_password = $2 WHERE id = $3")
                 .bind(password_hash)
@@ -102,7 +102,7 @@ store_queries! {
             Ok(())
         }
 
-        async fn save_simulation(&self, user_id: i64, fields: &Fields, at: Millis) -> Result<()> {
+        async fn save_simulation(&self, user_id: UserId, fields: &Fields, at: Millis) -> Result<()> {
             let mut tx = self.begin_write().await?;
             sqlx::query("INSERT INTO simulations (user_id, fields, created_at) VALUES ($1, $2, $3)")
                 .bind(user_id)
@@ -114,7 +114,7 @@ store_queries! {
             Ok(())
         }
 
-        async fn latest_simulation(&self, user_id: i64) -> Result<Option<Fields>> {
+        async fn latest_simulation(&self, user_id: UserId) -> Result<Option<Fields>> {
             let row: Option<Json<Fields>> =
                 sqlx::query_scalar("SELECT fields FROM simulations WHERE user_id = $1 ORDER BY id DESC LIMIT 1")
                     .bind(user_id)

@@ -9,7 +9,7 @@ use jifen_domain::audit::AuditEvent;
 
 #[derive(sqlx::FromRow)]
 struct ApplicantRow {
-    user_id: i64,
+    user_id: UserId,
     id_number: String,
     name: String,
     mobile: String,
@@ -52,18 +52,18 @@ store_queries! {
         /// taken fails the whole batch with [`StoreError::Duplicate`].
         async fn register_applicants(
             &self,
-            employer_id: i64,
-            by: i64,
+            employer_id: EmployerId,
+            by: UserId,
             registrations: &[Registration],
             at: Millis,
-        ) -> Result<Vec<i64>> {
+        ) -> Result<Vec<UserId>> {
             let mut tx = self.begin_write().await?;
             let mut ids = Vec::with_capacity(registrations.len());
             for registration in registrations {
                 let (user_id, action) = match &registration.applicant {
                     RegisteredApplicant::Existing { user_id } => (*user_id, AuditEvent::ApplicantLink),
                     RegisteredApplicant::New(applicant) => {
-                        let user_id: i64 = sqlx::query_scalar(
+                        let user_id: UserId = sqlx::query_scalar(
                             "INSERT INTO users (username, display_name, password_hash, role, district, employer_id, \
                              must_change_password, disabled, created_at) \
                              VALUES ($1, $2, $3, 'applicant', NULL, NULL, TRUE, FALSE, $4) RETURNING id",
@@ -121,7 +121,7 @@ store_queries! {
             Ok(ids)
         }
 
-        async fn applicant(&self, user_id: i64) -> Result<Option<Applicant>> {
+        async fn applicant(&self, user_id: UserId) -> Result<Option<Applicant>> {
             let sql = format!("SELECT {APPLICANT_COLUMNS} FROM applicants p WHERE p.user_id = $1");
             let row: Option<ApplicantRow> =
                 sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(user_id).fetch_optional(&self.pool).await?;
@@ -136,7 +136,7 @@ store_queries! {
         }
 
         /// The people linked to an employer (pending links too), each with the link's status.
-        async fn applicants_of_employer(&self, employer_id: i64) -> Result<Vec<(Applicant, LinkStatus)>> {
+        async fn applicants_of_employer(&self, employer_id: EmployerId) -> Result<Vec<(Applicant, LinkStatus)>> {
             let sql = format!(
                 "SELECT {APPLICANT_COLUMNS}, m.status AS link_status FROM applicants p \
                  JOIN employments m ON m.applicant_id = p.user_id \
@@ -150,8 +150,8 @@ store_queries! {
         }
 
         /// The employers that registered the applicant, newest first, whatever their status.
-        async fn employments(&self, applicant_id: i64) -> Result<Vec<Employment>> {
-            let rows: Vec<(i64, String, i64, String)> = sqlx::query_as(
+        async fn employments(&self, applicant_id: UserId) -> Result<Vec<Employment>> {
+            let rows: Vec<(EmployerId, String, i64, String)> = sqlx::query_as(
                 "SELECT m.employer_id, e.name, m.created_at, m.status FROM employments m \
                  JOIN employers e ON e.id = m.employer_id \
                  WHERE m.applicant_id = $1 ORDER BY m.created_at DESC, m.id DESC",
@@ -170,8 +170,8 @@ store_queries! {
         /// a link in any other state is a conflict.
         async fn set_link_status(
             &self,
-            applicant_id: i64,
-            employer_id: i64,
+            applicant_id: UserId,
+            employer_id: EmployerId,
             from: &[LinkStatus],
             to: LinkStatus,
             at: Millis,

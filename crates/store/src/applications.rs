@@ -15,9 +15,9 @@ use std::collections::BTreeMap;
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct ApplicationRow {
-    id: i64,
-    applicant_id: i64,
-    employer_id: i64,
+    id: ApplicationId,
+    applicant_id: UserId,
+    employer_id: EmployerId,
     district: String,
     state: String,
     open: bool,
@@ -29,9 +29,9 @@ pub(crate) struct ApplicationRow {
     created_at: i64,
     updated_at: i64,
     state_since: i64,
-    assigned_to: Option<i64>,
+    assigned_to: Option<UserId>,
     kind: String,
-    follows_notice: Option<i64>,
+    follows_notice: Option<NoticeId>,
 }
 
 impl TryFrom<ApplicationRow> for Application {
@@ -63,17 +63,17 @@ impl TryFrom<ApplicationRow> for Application {
 
 #[derive(sqlx::FromRow)]
 struct ListingRow {
-    id: i64,
-    applicant_id: i64,
+    id: ApplicationId,
+    applicant_id: UserId,
     applicant_name: String,
     applicant_id_number: String,
-    employer_id: i64,
+    employer_id: EmployerId,
     employer_name: String,
     state: String,
     claimed_total: Option<i64>,
     updated_at: i64,
     state_since: i64,
-    assigned_to: Option<i64>,
+    assigned_to: Option<UserId>,
     assigned_name: Option<String>,
     assigned_role: Option<String>,
 }
@@ -103,9 +103,9 @@ impl From<ListingRow> for ApplicationListing {
 #[derive(sqlx::FromRow)]
 struct EventRow {
     id: i64,
-    application_id: i64,
+    application_id: ApplicationId,
     at: i64,
-    actor_id: Option<i64>,
+    actor_id: Option<UserId>,
     actor_name: Option<String>,
     action: String,
     from_state: Option<String>,
@@ -144,9 +144,9 @@ const LISTING_SELECT: &str = "SELECT a.id, a.applicant_id, p.name AS applicant_n
 #[allow(clippy::too_many_arguments)]
 async fn insert_event<'c, DB>(
     tx: &mut sqlx::Transaction<'c, DB>,
-    application_id: i64,
+    application_id: ApplicationId,
     at: Millis,
-    actor_id: Option<i64>,
+    actor_id: Option<UserId>,
     action: &str,
     from_state: Option<&str>,
     to_state: &str,
@@ -159,6 +159,8 @@ where
     for<'q> <DB as sqlx::Database>::Arguments: sqlx::IntoArguments<DB>,
     i64: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     Option<i64>: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    ApplicationId: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<UserId>: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     String: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     Option<String>: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     Json<serde_json::Value>: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
@@ -188,12 +190,12 @@ store_queries! {
         async fn create_application(
             &self,
             application: &NewApplication,
-            by: i64,
+            by: UserId,
             at: Millis,
             audit: &AuditEntry,
         ) -> Result<Application> {
             let mut tx = self.begin_write().await?;
-            let id: i64 = sqlx::query_scalar(
+            let id: ApplicationId = sqlx::query_scalar(
                 "INSERT INTO applications (applicant_id, employer_id, district, state, open, fields, claimed_total, \
                  claim, review, version, created_at, updated_at, state_since, kind, follows_notice) \
                  VALUES ($1, $2, $3, $4, TRUE, $5, NULL, NULL, $6, 1, $7, $7, $7, $8, $9) RETURNING id",
@@ -217,21 +219,21 @@ store_queries! {
             self.application(id).await?.ok_or(StoreError::Conflict("application vanished after insert"))
         }
 
-        async fn application(&self, id: i64) -> Result<Option<Application>> {
+        async fn application(&self, id: ApplicationId) -> Result<Option<Application>> {
             let sql = format!("SELECT {APPLICATION_COLUMNS} FROM applications WHERE id = $1");
             let row: Option<ApplicationRow> =
                 sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&self.pool).await?;
             row.map(Application::try_from).transpose()
         }
 
-        async fn applications_of_applicant(&self, applicant_id: i64) -> Result<Vec<ApplicationListing>> {
+        async fn applications_of_applicant(&self, applicant_id: UserId) -> Result<Vec<ApplicationListing>> {
             let sql = format!("{LISTING_SELECT} WHERE a.applicant_id = $1 ORDER BY a.id DESC");
             let rows: Vec<ListingRow> =
                 sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(applicant_id).fetch_all(&self.pool).await?;
             Ok(rows.into_iter().map(ApplicationListing::from).collect())
         }
 
-        async fn applications_of_employer(&self, employer_id: i64) -> Result<Vec<ApplicationListing>> {
+        async fn applications_of_employer(&self, employer_id: EmployerId) -> Result<Vec<ApplicationListing>> {
             let sql = format!("{LISTING_SELECT} WHERE a.employer_id = $1 ORDER BY a.updated_at DESC, a.id DESC");
             let rows: Vec<ListingRow> =
                 sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(employer_id).fetch_all(&self.pool).await?;
@@ -265,7 +267,7 @@ store_queries! {
         /// otherwise [`StoreError::Conflict`] (someone moved or saved it meanwhile).
         async fn save_draft(
             &self,
-            id: i64,
+            id: ApplicationId,
             state: &str,
             expected_version: i64,
             draft: &Draft,
@@ -299,7 +301,7 @@ store_queries! {
         /// together; otherwise [`StoreError::Conflict`] and nothing is written.
         async fn transition_application(
             &self,
-            id: i64,
+            id: ApplicationId,
             transition: &Transition,
             at: Millis,
             audit: &AuditEntry,
@@ -376,7 +378,7 @@ store_queries! {
         /// [`StoreError::Conflict`].
         async fn note_application(
             &self,
-            id: i64,
+            id: ApplicationId,
             state: &str,
             note: &ApplicationNote,
             at: Millis,
@@ -406,10 +408,10 @@ store_queries! {
         /// change: who holds an application is not a change to it that others must reload for.
         async fn assign_application(
             &self,
-            id: i64,
+            id: ApplicationId,
             state: &str,
-            assignee: Option<i64>,
-            actor_id: i64,
+            assignee: Option<UserId>,
+            actor_id: UserId,
             at: Millis,
             audit: &AuditEntry,
         ) -> Result<()> {
@@ -432,7 +434,7 @@ store_queries! {
         }
 
         /// What happened to the application, oldest first.
-        async fn application_events(&self, id: i64) -> Result<Vec<ApplicationEvent>> {
+        async fn application_events(&self, id: ApplicationId) -> Result<Vec<ApplicationEvent>> {
             let rows: Vec<EventRow> = sqlx::query_as(
                 "SELECT v.id, v.application_id, v.at, v.actor_id, u.display_name AS actor_name, v.action, v.from_state, \
                  v.to_state, v.comment, v.details FROM application_events v LEFT JOIN users u ON u.id = v.actor_id \
@@ -447,7 +449,7 @@ store_queries! {
         /// The moves named in `actions` of every application of `district`, as (application id,
         /// action, when), by application and then oldest first: what the dashboards count, in one
         /// query rather than one per application.
-        async fn district_moves(&self, district: District, actions: &[&str]) -> Result<Vec<(i64, String, Millis)>> {
+        async fn district_moves(&self, district: District, actions: &[&str]) -> Result<Vec<(ApplicationId, String, Millis)>> {
             let mut select = sqlx::QueryBuilder::new(
                 "SELECT v.application_id, v.action, v.at FROM application_events v \
                  JOIN applications a ON a.id = v.application_id WHERE a.district = ",

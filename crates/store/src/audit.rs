@@ -11,7 +11,7 @@ use sqlx::types::Json;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AuditQuery {
     /// Entries by this user.
-    pub actor_id: Option<i64>,
+    pub actor_id: Option<UserId>,
     /// Entries about this subject (`user:7`, `application:3`, `employer:2`).
     pub subject: Option<String>,
     /// This event (`sign_in`, `staff_create`, …).
@@ -32,7 +32,7 @@ pub struct AuditQuery {
 pub struct AuditRecord {
     pub id: i64,
     pub at: Millis,
-    pub actor_id: Option<i64>,
+    pub actor_id: Option<UserId>,
     /// The actor's username, when the entry has an actor.
     pub actor: Option<String>,
     pub action: String,
@@ -44,7 +44,7 @@ pub struct AuditRecord {
 struct AuditRecordRow {
     id: i64,
     at: i64,
-    actor_id: Option<i64>,
+    actor_id: Option<UserId>,
     actor: Option<String>,
     action: String,
     subject: String,
@@ -54,7 +54,7 @@ struct AuditRecordRow {
 #[derive(sqlx::FromRow)]
 pub(crate) struct AuditRow {
     at: i64,
-    actor_id: Option<i64>,
+    actor_id: Option<UserId>,
     action: String,
     subject: String,
     details: Json<serde_json::Value>,
@@ -80,6 +80,7 @@ where
     for<'q> <DB as sqlx::Database>::Arguments: sqlx::IntoArguments<DB>,
     i64: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     Option<i64>: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<UserId>: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     String: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     Json<serde_json::Value>: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
 {

@@ -13,15 +13,15 @@ use jifen_domain::District;
 /// Whom an entry names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BlacklistSubject {
-    Person(i64),
-    Employer(i64),
+    Person(UserId),
+    Employer(EmployerId),
 }
 
 /// A finding's entry to record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewBlacklistEntry {
     pub subject: BlacklistSubject,
-    pub application_id: i64,
+    pub application_id: ApplicationId,
     pub district: District,
     /// The material found false (its id in the materials catalogue).
     pub material: String,
@@ -31,14 +31,14 @@ pub struct NewBlacklistEntry {
     pub evidence: String,
     /// The last day the subject may respond (`YYYY-MM-DD`).
     pub respond_by: String,
-    pub recorded_by: i64,
+    pub recorded_by: UserId,
 }
 
 /// Something that happened to an entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BlacklistEvent {
     pub at: Millis,
-    pub actor_id: Option<i64>,
+    pub actor_id: Option<UserId>,
     pub actor_name: Option<String>,
     /// `response`, `confirmed`, `dismissed`, `expired`.
     pub kind: String,
@@ -50,17 +50,17 @@ pub struct BlacklistEvent {
 /// An entry with its events, oldest first.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BlacklistEntry {
-    pub id: i64,
+    pub id: BlacklistEntryId,
     pub subject: BlacklistSubject,
     /// The person's name or the employer's, for lists.
     pub subject_name: String,
-    pub application_id: i64,
+    pub application_id: ApplicationId,
     pub district: District,
     pub material: String,
     pub finding: String,
     pub evidence: String,
     pub respond_by: String,
-    pub recorded_by: i64,
+    pub recorded_by: UserId,
     pub recorded_at: Millis,
     pub events: Vec<BlacklistEvent>,
 }
@@ -68,34 +68,34 @@ pub struct BlacklistEntry {
 /// Which entries to read; every field `None` reads them all.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct BlacklistQuery {
-    pub person_id: Option<i64>,
-    pub employer_id: Option<i64>,
-    pub application_id: Option<i64>,
-    pub entry_id: Option<i64>,
+    pub person_id: Option<UserId>,
+    pub employer_id: Option<EmployerId>,
+    pub application_id: Option<ApplicationId>,
+    pub entry_id: Option<BlacklistEntryId>,
 }
 
 #[derive(sqlx::FromRow)]
 struct EntryRow {
-    id: i64,
+    id: BlacklistEntryId,
     subject: String,
-    person_id: Option<i64>,
-    employer_id: Option<i64>,
+    person_id: Option<UserId>,
+    employer_id: Option<EmployerId>,
     subject_name: Option<String>,
-    application_id: i64,
+    application_id: ApplicationId,
     district: String,
     material: String,
     finding: String,
     evidence: String,
     respond_by: String,
-    recorded_by: i64,
+    recorded_by: UserId,
     recorded_at: i64,
 }
 
 #[derive(sqlx::FromRow)]
 struct EventRow {
-    entry_id: i64,
+    entry_id: BlacklistEntryId,
     at: i64,
-    actor_id: Option<i64>,
+    actor_id: Option<UserId>,
     actor_name: Option<String>,
     kind: String,
     text: String,
@@ -144,7 +144,7 @@ store_queries! {
             at: Millis,
             audit: &AuditEntry,
             messages: &[NewMessage],
-        ) -> Result<Vec<i64>> {
+        ) -> Result<Vec<BlacklistEntryId>> {
             let mut tx = self.begin_write().await?;
             let mut ids = Vec::with_capacity(entries.len());
             for entry in entries {
@@ -152,7 +152,7 @@ store_queries! {
                     BlacklistSubject::Person(id) => ("person", Some(id), None),
                     BlacklistSubject::Employer(id) => ("employer", None, Some(id)),
                 };
-                let id: i64 = sqlx::query_scalar(
+                let id: BlacklistEntryId = sqlx::query_scalar(
                     "INSERT INTO blacklist_entries (subject, person_id, employer_id, application_id, district, \
                      material, finding, evidence, respond_by, recorded_by, recorded_at) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
@@ -182,7 +182,7 @@ store_queries! {
         /// entry is [`StoreError::Duplicate`] and writes nothing.
         async fn add_blacklist_event(
             &self,
-            entry_id: i64,
+            entry_id: BlacklistEntryId,
             event: &BlacklistEvent,
             audit: &AuditEntry,
             messages: &[NewMessage],

@@ -11,14 +11,14 @@ use jifen_domain::audit::AuditEvent;
 
 #[derive(sqlx::FromRow)]
 struct EmployerRow {
-    id: i64,
+    id: EmployerId,
     name: String,
     credit_code: String,
     district: String,
     contact_name: String,
     contact_phone: String,
     status: String,
-    verified_by: Option<i64>,
+    verified_by: Option<UserId>,
     verified_at: Option<i64>,
     created_at: i64,
 }
@@ -45,12 +45,12 @@ impl TryFrom<EmployerRow> for Employer {
 
 /// Disables the agent accounts of an employer whose sign-up was rejected or expired, and
 /// frees their usernames (`retired:<id>` cannot be chosen: a username has no colon).
-pub(crate) async fn retire_agents<'c, DB>(tx: &mut sqlx::Transaction<'c, DB>, employer_id: i64) -> Result<()>
+pub(crate) async fn retire_agents<'c, DB>(tx: &mut sqlx::Transaction<'c, DB>, employer_id: EmployerId) -> Result<()>
 where
     DB: sqlx::Database,
     for<'e> &'e mut DB::Connection: sqlx::Executor<'e, Database = DB>,
     for<'q> <DB as sqlx::Database>::Arguments: sqlx::IntoArguments<DB>,
-    i64: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    EmployerId: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
 {
     sqlx::query("UPDATE users SET disabled = TRUE, username = 'retired:' || id WHERE employer_id = $1")
         .bind(employer_id)
@@ -74,7 +74,7 @@ store_queries! {
             let mut tx = self.begin_write().await?;
             // A rejected (or expired) sign-up holds its credit code no longer: a new sign-up
             // takes its row over, so the code stays unique among live employers.
-            let reused: Option<i64> = sqlx::query_scalar(
+            let reused: Option<EmployerId> = sqlx::query_scalar(
                 "UPDATE employers SET name = $1, district = $3, contact_name = $4, contact_phone = $5, \
                  status = 'pending', verified_by = NULL, verified_at = NULL, created_at = $6 \
                  WHERE credit_code = $2 AND status = 'rejected' RETURNING id",
@@ -87,7 +87,7 @@ store_queries! {
             .bind(at)
             .fetch_optional(&mut *tx)
             .await?;
-            let id: i64 = match reused {
+            let id: EmployerId = match reused {
                 Some(id) => id,
                 None => sqlx::query_scalar(
                     "INSERT INTO employers (name, credit_code, district, contact_name, contact_phone, status, created_at) \
@@ -103,7 +103,7 @@ store_queries! {
                 .await
                 .map_err(unique("credit code"))?,
             };
-            let agent_id: i64 = sqlx::query_scalar(
+            let agent_id: UserId = sqlx::query_scalar(
                 "INSERT INTO users (username, display_name, password_hash, role, district, employer_id, \
                  must_change_password, disabled, created_at) VALUES ($1, $2, $3, $4, NULL, $5, $6, FALSE, $7) RETURNING id",
             )
@@ -129,7 +129,7 @@ store_queries! {
         /// usernames, so an unverified sign-up reserves nothing for long. Returns how many expired.
         async fn expire_signups(&self, created_before: Millis, at: Millis) -> Result<u64> {
             let mut tx = self.begin_write().await?;
-            let expired: Vec<i64> = sqlx::query_scalar(
+            let expired: Vec<EmployerId> = sqlx::query_scalar(
                 "UPDATE employers SET status = 'rejected', verified_at = $2 \
                  WHERE status = 'pending' AND created_at < $1 RETURNING id",
             )
@@ -152,7 +152,7 @@ store_queries! {
             Ok(expired.len() as u64)
         }
 
-        async fn employer(&self, id: i64) -> Result<Option<Employer>> {
+        async fn employer(&self, id: EmployerId) -> Result<Option<Employer>> {
             let row: Option<EmployerRow> = sqlx::query_as(
                 "SELECT id, name, credit_code, district, contact_name, contact_phone, status, verified_by, \
                  verified_at, created_at FROM employers WHERE id = $1",
@@ -176,7 +176,7 @@ store_queries! {
         }
 
         /// Decides a pending registration; anything but a pending one is a conflict.
-        async fn decide_employer(&self, id: i64, status: EmployerStatus, by: i64, at: Millis, audit: &AuditEntry) -> Result<()> {
+        async fn decide_employer(&self, id: EmployerId, status: EmployerStatus, by: UserId, at: Millis, audit: &AuditEntry) -> Result<()> {
             // The same decision, with no message to send.
             self.decide_employer_telling( id, status, by, at, audit, &[]).await
         }
@@ -186,9 +186,9 @@ store_queries! {
         /// transaction. [`StoreError::Conflict`] when it is no longer pending.
         async fn decide_employer_telling(
             &self,
-            id: i64,
+            id: EmployerId,
             status: EmployerStatus,
-            by: i64,
+            by: UserId,
             at: Millis,
             audit: &AuditEntry,
             messages: &[NewMessage],

@@ -7,9 +7,9 @@ use sqlx::types::Json;
 
 #[derive(sqlx::FromRow)]
 struct ImportJobRow {
-    id: i64,
-    employer_id: i64,
-    created_by: i64,
+    id: ImportJobId,
+    employer_id: EmployerId,
+    created_by: UserId,
     status: String,
     total: i64,
     processed: i64,
@@ -44,14 +44,14 @@ store_queries! {
     pub trait ImportStore {
         async fn create_import_job(
             &self,
-            employer_id: i64,
-            by: i64,
+            employer_id: EmployerId,
+            by: UserId,
             total: i64,
             report: &serde_json::Value,
             at: Millis,
         ) -> Result<ImportJob> {
             let mut tx = self.begin_write().await?;
-            let id: i64 = sqlx::query_scalar(
+            let id: ImportJobId = sqlx::query_scalar(
                 "INSERT INTO import_jobs (employer_id, created_by, status, total, processed, report, created_at, updated_at) \
                  VALUES ($1, $2, 'running', $3, 0, $4, $5, $5) RETURNING id",
             )
@@ -66,7 +66,7 @@ store_queries! {
             self.import_job(id).await?.ok_or(StoreError::Conflict("import job vanished after insert"))
         }
 
-        async fn import_progress(&self, id: i64, processed: i64, at: Millis) -> Result<()> {
+        async fn import_progress(&self, id: ImportJobId, processed: i64, at: Millis) -> Result<()> {
             let mut tx = self.begin_write().await?;
             sqlx::query("UPDATE import_jobs SET processed = $1, updated_at = $2 WHERE id = $3 AND status = 'running'")
                 .bind(processed)
@@ -80,7 +80,7 @@ store_queries! {
 
         async fn finish_import_job(
             &self,
-            id: i64,
+            id: ImportJobId,
             status: ImportStatus,
             report: &serde_json::Value,
             at: Millis,
@@ -104,7 +104,7 @@ store_queries! {
             Ok(())
         }
 
-        async fn import_job(&self, id: i64) -> Result<Option<ImportJob>> {
+        async fn import_job(&self, id: ImportJobId) -> Result<Option<ImportJob>> {
             let sql = format!("SELECT {IMPORT_COLUMNS} FROM import_jobs WHERE id = $1");
             let row: Option<ImportJobRow> =
                 sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&self.pool).await?;

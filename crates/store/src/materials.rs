@@ -7,14 +7,14 @@ use crate::queries::store_queries;
 
 #[derive(sqlx::FromRow)]
 struct UploadRow {
-    id: i64,
-    application_id: i64,
+    id: UploadId,
+    application_id: ApplicationId,
     material: String,
     filename: String,
     content_type: String,
     size: i64,
     sha256: String,
-    uploaded_by: i64,
+    uploaded_by: UserId,
     uploaded_at: i64,
     superseded: bool,
 }
@@ -44,7 +44,7 @@ store_queries! {
     pub trait MaterialStore {
         /// Keeps a file for one material of an application; an earlier file for the same
         /// material is superseded (kept, not deleted). Identical content is stored once.
-        async fn add_upload(&self, upload: &NewUpload, by: i64, at: Millis, audit: &AuditEntry) -> Result<Upload> {
+        async fn add_upload(&self, upload: &NewUpload, by: UserId, at: Millis, audit: &AuditEntry) -> Result<Upload> {
             let size = i64::try_from(upload.bytes.len()).unwrap_or(i64::MAX);
             let mut tx = self.begin_write().await?;
             sqlx::query("INSERT INTO blobs (sha256, size, bytes) VALUES ($1, $2, $3) ON CONFLICT (sha256) DO NOTHING")
@@ -60,7 +60,7 @@ store_queries! {
             .bind(&upload.material)
             .execute(&mut *tx)
             .await?;
-            let id: i64 = sqlx::query_scalar(
+            let id: UploadId = sqlx::query_scalar(
                 "INSERT INTO uploads (application_id, material, filename, content_type, size, sha256, uploaded_by, \
                  uploaded_at, superseded) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, FALSE) RETURNING id",
             )
@@ -80,7 +80,7 @@ store_queries! {
         }
 
         /// The current (not superseded) uploads of an application.
-        async fn uploads(&self, application_id: i64) -> Result<Vec<Upload>> {
+        async fn uploads(&self, application_id: ApplicationId) -> Result<Vec<Upload>> {
             let sql = format!(
                 "SELECT {UPLOAD_COLUMNS} FROM uploads WHERE application_id = $1 AND superseded = FALSE ORDER BY id"
             );
@@ -89,7 +89,7 @@ store_queries! {
             Ok(rows.into_iter().map(Upload::from).collect())
         }
 
-        async fn upload(&self, id: i64) -> Result<Option<Upload>> {
+        async fn upload(&self, id: UploadId) -> Result<Option<Upload>> {
             let sql = format!("SELECT {UPLOAD_COLUMNS} FROM uploads WHERE id = $1");
             let row: Option<UploadRow> =
                 sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&self.pool).await?;

@@ -1,5 +1,6 @@
 //! What the store keeps, as domain types.
 
+pub use crate::ids::*;
 use jifen_domain::form::Fields;
 use jifen_domain::workflow::StateId;
 use jifen_domain::{ApplicationKind, District, Role};
@@ -26,20 +27,20 @@ pub struct NewUser {
     /// District-centre staff only.
     pub district: Option<District>,
     /// HR agents only.
-    pub employer_id: Option<i64>,
+    pub employer_id: Option<EmployerId>,
     /// Set for accounts created with an initial password.
     pub must_change_password: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
-    pub id: i64,
+    pub id: UserId,
     pub username: String,
     pub display_name: String,
     pub password_hash: String,
     pub role: Role,
     pub district: Option<District>,
-    pub employer_id: Option<i64>,
+    pub employer_id: Option<EmployerId>,
     pub must_change_password: bool,
     pub disabled: bool,
     pub created_at: Millis,
@@ -49,7 +50,7 @@ pub struct User {
 pub struct Session {
     /// SHA-256 of the cookie's token: a stolen database does not yield live sessions.
     pub token_hash: String,
-    pub user_id: i64,
+    pub user_id: UserId,
     pub csrf_token: String,
     pub created_at: Millis,
     pub expires_at: Millis,
@@ -87,14 +88,14 @@ pub struct NewEmployer {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Employer {
-    pub id: i64,
+    pub id: EmployerId,
     pub name: String,
     pub credit_code: String,
     pub district: District,
     pub contact_name: String,
     pub contact_phone: String,
     pub status: EmployerStatus,
-    pub verified_by: Option<i64>,
+    pub verified_by: Option<UserId>,
     pub verified_at: Option<Millis>,
     pub created_at: Millis,
 }
@@ -103,7 +104,7 @@ pub struct Employer {
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuditEntry {
     pub at: Millis,
-    pub actor_id: Option<i64>,
+    pub actor_id: Option<UserId>,
     pub action: String,
     pub subject: String,
     pub details: serde_json::Value,
@@ -125,7 +126,7 @@ pub struct NewMessage {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutboxMessage {
-    pub id: i64,
+    pub id: MessageId,
     pub idempotency_key: String,
     pub channel: String,
     pub recipient: String,
@@ -151,7 +152,7 @@ pub struct NewApplicant {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Applicant {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub id_number: String,
     pub name: String,
     pub mobile: String,
@@ -170,13 +171,13 @@ pub struct Registration {
 #[derive(Debug, Clone)]
 pub enum RegisteredApplicant {
     New(NewApplicant),
-    Existing { user_id: i64 },
+    Existing { user_id: UserId },
 }
 
 /// An employer an applicant is registered with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Employment {
-    pub employer_id: i64,
+    pub employer_id: EmployerId,
     pub employer_name: String,
     pub since: Millis,
     pub status: LinkStatus,
@@ -210,22 +211,22 @@ impl LinkStatus {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewApplication {
-    pub applicant_id: i64,
-    pub employer_id: i64,
+    pub applicant_id: UserId,
+    pub employer_id: EmployerId,
     /// The employer's district: the centre the materials go to.
     pub district: District,
     pub state: StateId,
     pub fields: Fields,
     pub kind: ApplicationKind,
     /// The points notice a renewal or a change follows.
-    pub follows_notice: Option<i64>,
+    pub follows_notice: Option<NoticeId>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Application {
-    pub id: i64,
-    pub applicant_id: i64,
-    pub employer_id: i64,
+    pub id: ApplicationId,
+    pub applicant_id: UserId,
+    pub employer_id: EmployerId,
     pub district: District,
     pub state: StateId,
     /// Whether the application is still in progress (its state is not final).
@@ -244,16 +245,16 @@ pub struct Application {
     pub updated_at: Millis,
     pub state_since: Millis,
     /// The member of the district centre's staff who holds it, if anyone does.
-    pub assigned_to: Option<i64>,
+    pub assigned_to: Option<UserId>,
     pub kind: ApplicationKind,
     /// The points notice a renewal or a change follows.
-    pub follows_notice: Option<i64>,
+    pub follows_notice: Option<NoticeId>,
 }
 
 /// The member of staff who holds an application.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Assignee {
-    pub id: i64,
+    pub id: UserId,
     pub name: String,
     pub role: Option<Role>,
 }
@@ -261,11 +262,11 @@ pub struct Assignee {
 /// An application in a list, with the names a list shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApplicationListing {
-    pub id: i64,
-    pub applicant_id: i64,
+    pub id: ApplicationId,
+    pub applicant_id: UserId,
     pub applicant_name: String,
     pub applicant_id_number: String,
-    pub employer_id: i64,
+    pub employer_id: EmployerId,
     pub employer_name: String,
     pub state: StateId,
     pub claimed_total: Option<i64>,
@@ -287,7 +288,7 @@ pub struct Draft {
 pub struct Transition {
     pub action: String,
     /// Who moved it; `None` for the system's own moves (a lapsed deadline).
-    pub actor_id: Option<i64>,
+    pub actor_id: Option<UserId>,
     pub from_state: StateId,
     pub to_state: StateId,
     /// Whether the application is still in progress after the move.
@@ -310,8 +311,8 @@ pub struct Transition {
 pub struct NewPointsNotice {
     pub serial: String,
     pub check_code: String,
-    pub holder_id: i64,
-    pub employer_id: i64,
+    pub holder_id: UserId,
+    pub employer_id: EmployerId,
     pub district: District,
     pub total: i64,
     /// The last day it is valid (`YYYY-MM-DD`).
@@ -326,12 +327,12 @@ pub struct NewPointsNotice {
 /// A points notice (积分通知书) as issued.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PointsNotice {
-    pub id: i64,
+    pub id: NoticeId,
     pub serial: String,
     pub check_code: String,
-    pub application_id: i64,
-    pub holder_id: i64,
-    pub employer_id: i64,
+    pub application_id: ApplicationId,
+    pub holder_id: UserId,
+    pub employer_id: EmployerId,
     pub district: District,
     pub total: i64,
     pub valid_until: String,
@@ -346,7 +347,7 @@ pub struct PointsNotice {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApplicationNote {
     pub action: String,
-    pub actor_id: i64,
+    pub actor_id: UserId,
     pub comment: String,
     pub details: serde_json::Value,
 }
@@ -355,9 +356,9 @@ pub struct ApplicationNote {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApplicationEvent {
     pub id: i64,
-    pub application_id: i64,
+    pub application_id: ApplicationId,
     pub at: Millis,
-    pub actor_id: Option<i64>,
+    pub actor_id: Option<UserId>,
     pub actor_name: Option<String>,
     pub action: String,
     pub from_state: Option<StateId>,
@@ -369,7 +370,7 @@ pub struct ApplicationEvent {
 /// A file for one material of an application; its content is checked before it gets here.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewUpload {
-    pub application_id: i64,
+    pub application_id: ApplicationId,
     pub material: String,
     pub filename: String,
     pub content_type: String,
@@ -380,14 +381,14 @@ pub struct NewUpload {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Upload {
-    pub id: i64,
-    pub application_id: i64,
+    pub id: UploadId,
+    pub application_id: ApplicationId,
     pub material: String,
     pub filename: String,
     pub content_type: String,
     pub size: i64,
     pub sha256: String,
-    pub uploaded_by: i64,
+    pub uploaded_by: UserId,
     pub uploaded_at: Millis,
     pub superseded: bool,
 }
@@ -416,9 +417,9 @@ impl ImportStatus {
 /// A CSV import of applicants, run in the background with its progress.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ImportJob {
-    pub id: i64,
-    pub employer_id: i64,
-    pub created_by: i64,
+    pub id: ImportJobId,
+    pub employer_id: EmployerId,
+    pub created_by: UserId,
     pub status: ImportStatus,
     pub total: i64,
     pub processed: i64,

@@ -7,12 +7,12 @@ use sqlx::types::Json;
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct NoticeRow {
-    id: i64,
+    id: NoticeId,
     serial: String,
     check_code: String,
-    application_id: i64,
-    holder_id: i64,
-    employer_id: i64,
+    application_id: ApplicationId,
+    holder_id: UserId,
+    employer_id: EmployerId,
     district: String,
     total: i64,
     valid_until: String,
@@ -68,7 +68,7 @@ store_queries! {
         }
 
         /// A holder's points notices, the newest first.
-        async fn points_notices_of_holder(&self, holder_id: i64) -> Result<Vec<PointsNotice>> {
+        async fn points_notices_of_holder(&self, holder_id: UserId) -> Result<Vec<PointsNotice>> {
             let sql = format!("SELECT {NOTICE_COLUMNS} FROM points_notices WHERE holder_id = $1 ORDER BY id DESC");
             let rows: Vec<NoticeRow> =
                 sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(holder_id).fetch_all(&self.pool).await?;
@@ -76,7 +76,7 @@ store_queries! {
         }
 
         /// The points notice an application's grant issued, if any.
-        async fn points_notice_of_application(&self, application_id: i64) -> Result<Option<PointsNotice>> {
+        async fn points_notice_of_application(&self, application_id: ApplicationId) -> Result<Option<PointsNotice>> {
             let sql = format!("SELECT {NOTICE_COLUMNS} FROM points_notices WHERE application_id = $1 ORDER BY id DESC");
             let row: Option<NoticeRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(application_id)

@@ -28,7 +28,7 @@ const DUE: &str =
 
 #[derive(sqlx::FromRow)]
 struct MessageRow {
-    id: i64,
+    id: MessageId,
     idempotency_key: String,
     channel: String,
     recipient: String,
@@ -104,7 +104,7 @@ store_queries! {
         /// `at`: each counts as an attempt and gives up the lease; a sent message takes its
         /// text after sending. A message no longer leased to `worker` (its lease ran out and
         /// another worker took it) is left alone. Returns how many were recorded.
-        async fn record_attempts(&self, worker: &str, at: Millis, attempts: &[(i64, Attempt)]) -> Result<u64> {
+        async fn record_attempts(&self, worker: &str, at: Millis, attempts: &[(MessageId, Attempt)]) -> Result<u64> {
             let mut tx = self.begin_write().await?;
             let mut recorded = 0;
             for (id, attempt) in attempts {
@@ -176,7 +176,7 @@ store_queries! {
         }
 
         /// Records a send by the worker holding the lease.
-        async fn mark_sent(&self, id: i64, worker: &str, at: Millis) -> Result<()> {
+        async fn mark_sent(&self, id: MessageId, worker: &str, at: Millis) -> Result<()> {
             let mut tx = self.begin_write().await?;
             let changed = sqlx::query(
                 "UPDATE outbox SET sent_at = $1, locked_until = NULL, attempts = attempts + 1, \
@@ -197,7 +197,7 @@ store_queries! {
         }
 
         /// Records a failed attempt: retried from `next_attempt_at`, or given up when `dead`.
-        async fn mark_failed(&self, id: i64, worker: &str, error: &str, next_attempt_at: Millis, dead: bool) -> Result<()> {
+        async fn mark_failed(&self, id: MessageId, worker: &str, error: &str, next_attempt_at: Millis, dead: bool) -> Result<()> {
             let mut tx = self.begin_write().await?;
             sqlx::query(
                 "UPDATE outbox SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2, dead = $3, \

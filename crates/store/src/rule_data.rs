@@ -25,13 +25,13 @@ pub struct NewRulePublication {
     /// `high`, `medium` or `low`.
     pub confidence: String,
     pub reason: String,
-    pub published_by: i64,
+    pub published_by: UserId,
 }
 
 /// A recorded publication.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct RulePublication {
-    pub id: i64,
+    pub id: PublicationId,
     pub file_name: String,
     pub text: String,
     pub summary: String,
@@ -39,7 +39,7 @@ pub struct RulePublication {
     pub source: String,
     pub confidence: String,
     pub reason: String,
-    pub published_by: i64,
+    pub published_by: UserId,
     pub published_by_name: Option<String>,
     pub published_at: Millis,
 }
@@ -47,8 +47,8 @@ pub struct RulePublication {
 /// A publication's rescoring and how far it has come.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct RescoringRun {
-    pub id: i64,
-    pub publication_id: i64,
+    pub id: RescoringRunId,
+    pub publication_id: PublicationId,
     /// The rule data's version before the publication.
     pub previous_version: i64,
     /// Current points notices and open applications when the run began.
@@ -76,9 +76,9 @@ pub struct RescoringChange {
     pub subject: String,
     /// The notice's or the application's id.
     pub subject_id: i64,
-    pub person_id: i64,
+    pub person_id: UserId,
     pub person_name: Option<String>,
-    pub employer_id: i64,
+    pub employer_id: EmployerId,
     pub before_total: i64,
     pub after_total: i64,
     /// −1: falls below the standard; 1: reaches it; 0: stays on the same side.
@@ -89,17 +89,17 @@ pub struct RescoringChange {
 /// notice issued before profiles were kept: its facts are read from its application).
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct HolderToRescore {
-    pub notice_id: i64,
-    pub application_id: i64,
-    pub holder_id: i64,
-    pub employer_id: i64,
+    pub notice_id: NoticeId,
+    pub application_id: ApplicationId,
+    pub holder_id: UserId,
+    pub employer_id: EmployerId,
     pub profile: Option<String>,
 }
 
 /// One batch of a run: where the cursors move to, what changed, whom to tell.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RescoringStep {
-    pub run_id: i64,
+    pub run_id: RescoringRunId,
     /// The cursors the batch was read after (checked, so that two servers cannot both write
     /// the same batch).
     pub from: (i64, i64),
@@ -108,7 +108,7 @@ pub struct RescoringStep {
     pub count: i64,
     pub changes: Vec<RescoringChange>,
     /// New claimed totals of open applications whose score changed.
-    pub claimed_totals: Vec<(i64, i64)>,
+    pub claimed_totals: Vec<(ApplicationId, i64)>,
     pub messages: Vec<NewMessage>,
     pub finished: bool,
 }
@@ -117,9 +117,9 @@ pub struct RescoringStep {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Contacts {
     /// Person id → (name, mobile).
-    pub people: BTreeMap<i64, (String, String)>,
+    pub people: BTreeMap<UserId, (String, String)>,
     /// Employer id → the contact's mobile.
-    pub employers: BTreeMap<i64, String>,
+    pub employers: BTreeMap<EmployerId, String>,
 }
 
 const PUBLICATION_SELECT: &str = "SELECT p.id, p.file_name, p.text, p.summary, p.effective_from, p.source, \
@@ -163,7 +163,7 @@ store_queries! {
             if version != expected_version {
                 return Err(StoreError::Conflict("rule data was published meanwhile"));
             }
-            let mut last: i64 = 0;
+            let mut last = PublicationId::new(0);
             for publication in publications {
                 last = sqlx::query_scalar(
                     "INSERT INTO rule_publications (file_name, text, summary, effective_from, source, \
@@ -214,7 +214,7 @@ store_queries! {
             Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(&self.pool).await?)
         }
 
-        async fn rescoring_run(&self, id: i64) -> Result<Option<RescoringRun>> {
+        async fn rescoring_run(&self, id: RescoringRunId) -> Result<Option<RescoringRun>> {
             let sql = format!("SELECT {RUN_COLUMNS} FROM rescoring_runs WHERE id = $1");
             Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&self.pool).await?)
         }
@@ -327,7 +327,7 @@ store_queries! {
 
         /// The names and mobiles of `people`, and the contact mobiles of `employers`, for a
         /// batch's messages.
-        async fn rescoring_contacts(&self, people: &[i64], employers: &[i64]) -> Result<Contacts> {
+        async fn rescoring_contacts(&self, people: &[UserId], employers: &[EmployerId]) -> Result<Contacts> {
             let mut contacts = Contacts::default();
             for chunk in people.chunks(1_000) {
                 let mut select =
@@ -337,7 +337,7 @@ store_queries! {
                     ids.push_bind(*id);
                 }
                 select.push(")");
-                let rows: Vec<(i64, String, String)> = select.build_query_as().fetch_all(&self.pool).await?;
+                let rows: Vec<(UserId, String, String)> = select.build_query_as().fetch_all(&self.pool).await?;
                 contacts.people.extend(rows.into_iter().map(|(id, name, mobile)| (id, (name, mobile))));
             }
             for chunk in employers.chunks(1_000) {
@@ -347,14 +347,14 @@ store_queries! {
                     ids.push_bind(*id);
                 }
                 select.push(")");
-                let rows: Vec<(i64, String)> = select.build_query_as().fetch_all(&self.pool).await?;
+                let rows: Vec<(EmployerId, String)> = select.build_query_as().fetch_all(&self.pool).await?;
                 contacts.employers.extend(rows);
             }
             Ok(contacts)
         }
 
         /// A run's changes, holders first, in id order.
-        async fn rescoring_changes(&self, run_id: i64) -> Result<Vec<RescoringChange>> {
+        async fn rescoring_changes(&self, run_id: RescoringRunId) -> Result<Vec<RescoringChange>> {
             Ok(sqlx::query_as(
                 "SELECT c.subject, c.subject_id, c.person_id, p.name AS person_name, c.employer_id, \
                  c.before_total, c.after_total, c.standard FROM rescoring_changes c \
@@ -367,7 +367,7 @@ store_queries! {
         }
 
         /// The latest rescored total of a notice, if a rescoring changed it: (total, run id).
-        async fn rescored_total(&self, notice_id: i64) -> Result<Option<(i64, i64)>> {
+        async fn rescored_total(&self, notice_id: NoticeId) -> Result<Option<(i64, i64)>> {
             Ok(sqlx::query_as(
                 "SELECT after_total, run_id FROM rescoring_changes WHERE subject = 'holder' AND subject_id = $1 \
                  ORDER BY run_id DESC LIMIT 1",

@@ -8,7 +8,7 @@ use crate::queries::store_queries;
 #[derive(sqlx::FromRow)]
 struct SessionRow {
     token_hash: String,
-    user_id: i64,
+    user_id: UserId,
     csrf_token: String,
     created_at: i64,
     expires_at: i64,
@@ -110,7 +110,7 @@ store_queries! {
         }
 
         /// Remembers a browser that signed in to `user_id`, by its device token's hash.
-        async fn trust_device(&self, token_hash: &str, user_id: i64, now: Millis, expires_at: Millis) -> Result<()> {
+        async fn trust_device(&self, token_hash: &str, user_id: UserId, now: Millis, expires_at: Millis) -> Result<()> {
             let mut tx = self.begin_write().await?;
             sqlx::query("DELETE FROM trusted_devices WHERE expires_at <= $1").bind(now).execute(&mut *tx).await?;
             sqlx::query(
@@ -128,7 +128,7 @@ store_queries! {
         }
 
         /// The account a device token signed in to, if it is still trusted at `now`.
-        async fn trusted_device(&self, token_hash: &str, now: Millis) -> Result<Option<i64>> {
+        async fn trusted_device(&self, token_hash: &str, now: Millis) -> Result<Option<UserId>> {
             Ok(sqlx::query_scalar("SELECT user_id FROM trusted_devices WHERE token_hash = $1 AND expires_at > $2")
                 .bind(token_hash)
                 .bind(now)

@@ -48,7 +48,7 @@ store_queries! {
         }
 
         /// Keeps the mobile a member's one-time passwords go to.
-        async fn set_staff_mobile(&self, user_id: i64, mobile: &str) -> Result<()> {
+        async fn set_staff_mobile(&self, user_id: UserId, mobile: &str) -> Result<()> {
             let mut tx = self.begin_write().await?;
             sqlx::query(
                 "INSERT INTO staff_contacts (user_id, mobile) VALUES ($1, $2) \
@@ -74,7 +74,7 @@ store_queries! {
             audit: &AuditEntry,
         ) -> Result<User> {
             let mut tx = self.begin_write().await?;
-            let id: i64 = sqlx::query_scalar(
+            let id: UserId = sqlx::query_scalar(
                 "INSERT INTO users (username, display_name, password_hash, role, district, employer_id, \
                  must_change_password, disabled, created_at) VALUES ($1, $2, $3, $4, $5, NULL, TRUE, FALSE, $6) RETURNING id",
             )
@@ -102,7 +102,7 @@ store_queries! {
         /// sessions and queues the message that carries it, in one transaction.
         async fn reset_staff_password(
             &self,
-            user_id: i64,
+            user_id: UserId,
             password_hash: &str,
             messages: &[NewMessage],
             at: Millis,
@@ -131,7 +131,7 @@ store_queries! {
 
         /// Switches an account off (its sessions end at once) or on, audited. Switching off the
         /// last active administrator is a conflict.
-        async fn set_disabled(&self, user_id: i64, disabled: bool, audit: &AuditEntry) -> Result<()> {
+        async fn set_disabled(&self, user_id: UserId, disabled: bool, audit: &AuditEntry) -> Result<()> {
             let mut tx = self.begin_write().await?;
             // One row every switch writes first: on PostgreSQL its lock makes switches
             // wait for each other (SQLite writes one at a time anyway), so two

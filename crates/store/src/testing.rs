@@ -139,7 +139,7 @@ pub async fn forget_notice_profiles(store: &crate::Store) -> Result<()> {
 
 /// Puts an application in `state` behind the workflow's back, as an older release or a hand
 /// edit might have: for the start-up check that every stored state is still defined.
-pub async fn force_application_state(store: &crate::Store, id: i64, state: &str) -> Result<()> {
+pub async fn force_application_state(store: &crate::Store, id: crate::ApplicationId, state: &str) -> Result<()> {
     const SQL: &str = "UPDATE applications SET state = $1 WHERE id = $2";
     match store {
         crate::Store::Sqlite(store) => sqlx::query(SQL).bind(state).bind(id).execute(&store.pool).await.map(|_| ())?,

@@ -13,7 +13,13 @@ use serde_json::json;
 use std::collections::BTreeMap;
 
 fn audit(action: &str) -> AuditEntry {
-    AuditEntry { at: 1_000, actor_id: Some(1), action: action.into(), subject: String::new(), details: json!({}) }
+    AuditEntry {
+        at: 1_000,
+        actor_id: Some(UserId::new(1)),
+        action: action.into(),
+        subject: String::new(),
+        details: json!({}),
+    }
 }
 
 fn sms(key: &str, to: &str, body: &str) -> NewMessage {
@@ -30,7 +36,7 @@ fn fields(pairs: &[(&str, &str)]) -> Fields {
     Fields::new(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
 }
 
-async fn employer<S: Repository>(store: &S, code: &str, agent: &str) -> (i64, i64) {
+async fn employer<S: Repository>(store: &S, code: &str, agent: &str) -> (EmployerId, UserId) {
     let employer = NewEmployer {
         name: format!("单位 {agent}"),
         credit_code: CreditCode::parse(code).unwrap(),

@@ -20,7 +20,7 @@ fn audit(action: &str, subject: &str) -> AuditEntry {
     }
 }
 
-fn new_user(username: &str, role: Role, district: Option<District>, employer_id: Option<i64>) -> NewUser {
+fn new_user(username: &str, role: Role, district: Option<District>, employer_id: Option<EmployerId>) -> NewUser {
     NewUser {
         username: username.into(),
         display_name: format!("{username} 测试"),
@@ -127,7 +127,10 @@ async fn contract<R: Repository>(store: &R) {
     let changed = store.user_by_id(clerk.id).await.unwrap().unwrap();
     assert_eq!(changed.password_hash, "new-hash");
     assert!(!changed.must_change_password);
-    assert!(matches!(store.set_password(9_999, "x", false, &audit("x", "x")).await, Err(StoreError::Conflict(_))));
+    assert!(matches!(
+        store.set_password(UserId::new(9_999), "x", false, &audit("x", "x")).await,
+        Err(StoreError::Conflict(_))
+    ));
 
     // Sign-in attempts are counted per subject in a window that opens at the first attempt.
     let subjects = ["user:clerk".to_string(), "ip:127.0.0.1".to_string()];
@@ -285,7 +288,10 @@ async fn signups_expire<R: Repository>(store: &R) {
         store.register_employer(&new_employer(code, District::Pudong), &agent("other"), 20_001, &audit("r", "e")).await;
     assert!(matches!(again, Err(StoreError::Duplicate("credit code"))), "{again:?}");
     // A rejection frees the agent's username at once.
-    store.decide_employer(real.id, EmployerStatus::Rejected, 1, 20_002, &audit("employer_reject", "e")).await.unwrap();
+    store
+        .decide_employer(real.id, EmployerStatus::Rejected, UserId::new(1), 20_002, &audit("employer_reject", "e"))
+        .await
+        .unwrap();
     assert!(store.user_by_username("squat").await.unwrap().is_none());
     assert!(store.user_by_id(real_agent.id).await.unwrap().unwrap().disabled);
 }

@@ -119,7 +119,7 @@ async fn postgres_keeps_the_staff_contract() {
 /// The audit log searched by actor, subject, event and time, newest first, with names.
 async fn audit_search<S: Repository + ApplicationStore + AuditStore>(store: &S) {
     let admin = user(store, "auditor", Role::Admin, None).await;
-    let entry = |action: &str, subject: &str, at: Millis, actor: Option<i64>| AuditEntry {
+    let entry = |action: &str, subject: &str, at: Millis, actor: Option<UserId>| AuditEntry {
         at,
         actor_id: actor,
         action: action.into(),

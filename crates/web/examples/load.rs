@@ -23,7 +23,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use jifen_store::{ApplicationStore, Store};
+use jifen_store::{ApplicationId, ApplicationStore, Store};
 use reqwest::redirect::Policy;
 use reqwest::{Client, StatusCode};
 use std::collections::BTreeMap;
@@ -363,7 +363,8 @@ struct Timings {
 
 /// What one application got to: its id and the moves the server acknowledged.
 struct Acknowledged {
-    id: i64,
+    /// `None` until the server acknowledged the application's creation.
+    id: Option<ApplicationId>,
     actions: Vec<&'static str>,
 }
 
@@ -460,7 +461,13 @@ impl Runner {
     }
 
     /// A move through the centre's JSON API; the version after it.
-    async fn centre_move(&mut self, step: &'static str, token: &str, id: i64, body: serde_json::Value) -> Outcome<i64> {
+    async fn centre_move(
+        &mut self,
+        step: &'static str,
+        token: &str,
+        id: ApplicationId,
+        body: serde_json::Value,
+    ) -> Outcome<i64> {
         let answer = self.api(step, token, &format!("/applications/{id}/actions"), Some(body)).await?;
         answer["version"].as_i64().ok_or_else(|| format!("{step}: no version in {answer}").into())
     }
@@ -471,7 +478,7 @@ impl Runner {
     /// supervisor grants; then the employer prints the points notice.
     async fn centre(&mut self, path: &str, form: &[(&str, &str)], done: &mut Acknowledged) -> Outcome<()> {
         let centre = self.centre.clone();
-        let id = done.id;
+        let id = done.id.ok_or("no application to move")?;
         let seen = self.api("centre_view", &centre.clerk, &format!("/applications/{id}"), None).await?;
         let mut version = seen["version"].as_i64().ok_or("no version")?;
         let counter: serde_json::Map<String, serde_json::Value> = seen["checklist"]
@@ -533,7 +540,7 @@ impl Runner {
             person.client.post(format!("{}/applications", person.base)).form(&[("csrf", &person.csrf)]).send();
         let started = self.timed("start", StatusCode::SEE_OTHER, request).await?;
         let path = started.location;
-        done.id = path.rsplit('/').next().unwrap_or("").parse()?;
+        done.id = Some(path.rsplit('/').next().unwrap_or("").parse()?);
         done.actions.push("create");
         let mut version = if self.lean { 1 } else { self.view(&person, &path).await? };
         let mobile = self.mobile.clone();
@@ -648,10 +655,10 @@ fn quantile(sorted: &[u64], permille: usize) -> f64 {
 async fn check_database(database: &str, acknowledged: &[Acknowledged]) -> Outcome<Vec<String>> {
     let store = Store::open(database).await?;
     let mut problems = Vec::new();
-    for ack in acknowledged.iter().filter(|a| a.id > 0) {
-        let events: Vec<String> = store.application_events(ack.id).await?.into_iter().map(|e| e.action).collect();
+    for (id, ack) in acknowledged.iter().filter_map(|a| Some((a.id?, a))) {
+        let events: Vec<String> = store.application_events(id).await?.into_iter().map(|e| e.action).collect();
         if !events.starts_with(&ack.actions.iter().map(|a| a.to_string()).collect::<Vec<_>>()) {
-            problems.push(format!("application {}: acknowledged {:?}, stored {events:?}", ack.id, ack.actions));
+            problems.push(format!("application {id}: acknowledged {:?}, stored {events:?}", ack.actions));
         }
     }
     store.close().await;
@@ -695,7 +702,7 @@ async fn run() -> Outcome<bool> {
                     let next = queue.lock().ok().and_then(|mut queue| queue.pop());
                     let Some((c, (person, agent))) = next else { break };
                     let mut runner = Runner { person, agent, centre: centre.clone(), mobile: mobile(c), lean, timings };
-                    let mut done = Acknowledged { id: 0, actions: vec![] };
+                    let mut done = Acknowledged { id: None, actions: vec![] };
                     let outcome = runner.application(u64::try_from(c).unwrap_or(0), &mut done).await;
                     timings = runner.timings;
                     acknowledged.push(done);

@@ -51,7 +51,7 @@ fn version(html: &str) -> String {
         .to_string()
 }
 
-async fn state_of(app: &App, id: i64) -> String {
+async fn state_of(app: &App, id: ApplicationId) -> String {
     app.store.application(id).await.unwrap().unwrap().state.to_string()
 }
 
@@ -89,7 +89,7 @@ async fn an_application_goes_from_account_creation_to_the_printed_filed_form() {
     let csrf = app.csrf(&zhang, "/applications").await;
     let started = app.post(&zhang, "/applications", &[("csrf", &csrf)]).await;
     let path = location(&started).to_string();
-    let id: i64 = path.rsplit('/').next().unwrap().parse().unwrap();
+    let id: ApplicationId = path.rsplit('/').next().unwrap().parse().unwrap();
     let (status, page) = get(&app, &zhang, &path).await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("个人填报中") && page.contains("居住证号码"), "the form, in Chinese");
@@ -282,7 +282,7 @@ async fn nobody_else_sees_an_application_its_files_or_its_form() {
             saved.status()
         );
     }
-    assert_eq!(app.store.application(1).await.unwrap().unwrap().version, 1, "nothing changed");
+    assert_eq!(app.store.application(ApplicationId::new(1)).await.unwrap().unwrap().version, 1, "nothing changed");
     // Someone signed out is sent to sign in.
     let (_, body) = get(&app, &browser(), &path).await;
     assert!(!body.contains("张伟明"));
@@ -330,7 +330,7 @@ async fn a_csv_roster_imports_good_rows_and_reports_bad_ones_by_line() {
     assert!(page.contains("新开账号 2"), "{page}");
     assert!(page.contains("<td class=\"num\">3</td>"), "line 3 is reported");
     assert!(page.contains("校验"), "with why: {page}");
-    assert_eq!(app.store.applicants_of_employer(1).await.unwrap().len(), 2);
+    assert_eq!(app.store.applicants_of_employer(EmployerId::new(1)).await.unwrap().len(), 2);
     assert!(app.store.messages_to("13900000008").await.unwrap()[0].body.contains("初始密码"));
     // A file that is not a roster imports nothing and says why.
     let form = reqwest::multipart::Form::new()
@@ -367,5 +367,5 @@ async fn only_hr_agents_manage_accounts_and_only_applicants_start_applications()
     let refused = app.post(&lone, "/applications", &[("csrf", &csrf)]).await;
     assert_eq!(refused.status(), StatusCode::CONFLICT);
     assert!(refused.text().await.unwrap().contains("尚未由用人单位登记"));
-    assert!(app.store.applicants_of_employer(1).await.unwrap().is_empty(), "nothing was created");
+    assert!(app.store.applicants_of_employer(EmployerId::new(1)).await.unwrap().is_empty(), "nothing was created");
 }

@@ -37,14 +37,14 @@ impl Api<'_> {
         (response.status(), response.json().await.unwrap())
     }
 
-    async fn act(&self, token: &str, id: i64, body: Value) -> (StatusCode, Value) {
+    async fn act(&self, token: &str, id: ApplicationId, body: Value) -> (StatusCode, Value) {
         let url = self.url(&format!("/applications/{id}/actions"));
         let response = self.client.post(url).bearer_auth(token).json(&body).send().await.unwrap();
         (response.status(), response.json().await.unwrap())
     }
 
     /// A move that must succeed: the new version.
-    async fn moved(&self, token: &str, id: i64, body: Value, to: &str) -> i64 {
+    async fn moved(&self, token: &str, id: ApplicationId, body: Value, to: &str) -> i64 {
         let (status, answer) = self.act(token, id, body.clone()).await;
         assert_eq!((status, answer["state"].as_str()), (StatusCode::OK, Some(to)), "{body} → {answer}");
         answer["version"].as_i64().unwrap()
@@ -57,7 +57,7 @@ fn code(answer: &Value) -> &str {
 
 /// Zhang's application, filed by the employer with every upload (through the service, as
 /// the pages would): a master's degree, the child, insurance open to date.
-async fn filed_application(app: &App) -> (i64, Fields) {
+async fn filed_application(app: &App) -> (ApplicationId, Fields) {
     let service = Service::new(app.store.clone()).unwrap();
     let actor = |user: jifen_store::User| Actor::from(&user);
     let agent = actor(app.store.user_by_username("hr-a").await.unwrap().unwrap());
@@ -140,7 +140,8 @@ async fn the_centre_s_whole_path(app: &App) {
     // The queue: the filed application with its due date, the ID number masked.
     let (status, queue) = api.get(&clerk, "/centre/queue").await;
     assert_eq!(status, StatusCode::OK, "{queue}");
-    let row = queue["applications"].as_array().unwrap().iter().find(|r| r["id"] == id).expect("in the queue").clone();
+    let row =
+        queue["applications"].as_array().unwrap().iter().find(|r| r["id"] == id.get()).expect("in the queue").clone();
     assert_eq!((row["state"].as_str(), row["applicant_name"].as_str()), (Some("filed"), Some("张伟明")));
     assert_eq!(row["id_number"], "310***********0016");
     assert!(row["due"].is_string() && row["overdue"] == false && row["employer_deadline"] == false, "{row}");

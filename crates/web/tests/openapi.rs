@@ -373,7 +373,7 @@ struct Target {
     client: reqwest::Client,
     base: String,
     service: jifen_applications::Service,
-    clerk_id: i64,
+    clerk_id: jifen_store::UserId,
     clerk_token: String,
 }
 

@@ -127,7 +127,7 @@ async fn an_employer_gets_nothing_without_consent(app: &App) {
     let person = common::first_sign_in(app, PERSON_ID, PERSON_MOBILE).await;
     let csrf_p = app.csrf(&person, "/applications").await;
     let started = app.post(&person, "/applications", &[("csrf", &csrf_p)]).await;
-    let id: i64 = location(&started).rsplit('/').next().unwrap().parse().unwrap();
+    let id: jifen_store::ApplicationId = location(&started).rsplit('/').next().unwrap().parse().unwrap();
     let employer_a = app.store.user_by_username("hr-a").await.unwrap().unwrap().employer_id.unwrap();
     let employer_b = app.store.user_by_username("hr-b").await.unwrap().unwrap().employer_id.unwrap();
     assert_eq!(app.store.application(id).await.unwrap().unwrap().employer_id, employer_a);
@@ -263,7 +263,7 @@ async fn uploads_are_named_by_what_they_are_and_take_exactly_the_stated_size() {
     pdf.push(b' ');
     assert_eq!(upload(pdf, "big.pdf").await.unwrap().status(), StatusCode::PAYLOAD_TOO_LARGE, "one byte more");
 
-    let id: i64 = path.rsplit('/').next().unwrap().parse().unwrap();
+    let id: jifen_store::ApplicationId = path.rsplit('/').next().unwrap().parse().unwrap();
     let stored = app.store.uploads(id).await.unwrap();
     assert_eq!(stored[0].filename, "scanlmth.pdf", "no override character, and the extension of a PDF");
     let download = person.get(format!("{}/materials/{}", app.base, stored[0].id)).send().await.unwrap();

@@ -16,6 +16,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use jifen_applications::{Actor, Credentials, DEVICE_MILLIS, LinkDecision, SESSION_MILLIS};
 use jifen_domain::Role;
 use jifen_rules::Lang;
+use jifen_store::EmployerId;
 use jifen_store::LinkStatus;
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -239,7 +240,7 @@ pub async fn decide_link(
     chosen: Chosen,
     headers: HeaderMap,
     signed: SignedIn,
-    Path(employer_id): Path<i64>,
+    Path(employer_id): Path<EmployerId>,
     CheckedForm(form): CheckedForm<LinkForm>,
 ) -> PageResult {
     let lang = chosen.lang;

@@ -148,7 +148,7 @@ pub(crate) fn home(lang: Lang, user: &jifen_store::User, notice: Option<&str>, s
 
 /// The person's employers: the links, and the requests to answer.
 pub(crate) fn my_employers(lang: Lang, links: &[jifen_store::Employment], csrf: &str) -> Markup {
-    let decide = |employer_id: i64, decision: &'static str, label: &'static str, secondary: bool| {
+    let decide = |employer_id: EmployerId, decision: &'static str, label: &'static str, secondary: bool| {
         html! {
             form.inline method="post" action=(format!("/account/employers/{employer_id}")) {
                 input type="hidden" name="csrf" value=(csrf);

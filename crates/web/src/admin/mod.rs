@@ -17,6 +17,7 @@ use jifen_domain::audit::{Audited, every_event};
 use jifen_domain::clock::shanghai_time;
 use jifen_domain::{District, Role};
 use jifen_rules::Lang;
+use jifen_store::UserId;
 use maud::{Markup, html};
 use serde::Deserialize;
 
@@ -125,7 +126,7 @@ pub async fn change(
     chosen: Chosen,
     headers: HeaderMap,
     signed: SignedIn,
-    Path(user_id): Path<i64>,
+    Path(user_id): Path<UserId>,
     CheckedForm(form): CheckedForm<ChangeForm>,
 ) -> PageResult {
     let lang = chosen.lang;

@@ -1,6 +1,7 @@
 //! What the administration pages look like: staff and the audit log.
 
 use super::*;
+use jifen_store::UserId;
 
 /// What the administrator's home page offers.
 pub(crate) fn home_links(lang: Lang) -> Markup {
@@ -25,7 +26,7 @@ pub(crate) fn staff(
 ) -> Markup {
     let problem = |name: &str| problems.iter().find(|p| p.field == name).map(|p| p.message(lang).to_string());
     let invalid = |name: &str| problem(name).map(|_| "true");
-    let change = |id: i64, action: &'static str, label: &'static str| {
+    let change = |id: UserId, action: &'static str, label: &'static str| {
         html! {
             form.inline method="post" action=(format!("/admin/staff/{id}")) {
                 input type="hidden" name="csrf" value=(csrf);

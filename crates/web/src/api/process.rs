@@ -25,6 +25,7 @@ use jifen_domain::form::Fields;
 use jifen_domain::workflow::DocumentKind;
 use jifen_domain::workflow::StateId;
 use jifen_rules::Lang;
+use jifen_store::ApplicationId;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -118,8 +119,8 @@ fn shanghai_iso(millis: i64) -> String {
     shanghai_datetime(millis).format("%Y-%m-%dT%H:%M:%S+08:00").to_string()
 }
 
-/// An id in a path: a number, or no such application.
-fn path_id(text: &str, lang: Lang) -> Result<i64, ApiError> {
+/// An application's number in a path: a number, or no such application.
+fn path_id(text: &str, lang: Lang) -> Result<ApplicationId, ApiError> {
     text.parse().map_err(|_| service_refusal(lang, &ServiceError::NotFound))
 }
 
@@ -236,7 +237,9 @@ pub async fn delete_session(
 /// One application in the centre's queue.
 #[derive(Serialize, ToSchema)]
 pub struct QueueEntry {
-    pub id: i64,
+    /// The application's number.
+    #[schema(value_type = i64)]
+    pub id: ApplicationId,
     pub applicant_name: String,
     /// Masked: `310***********0016`.
     pub id_number: String,
@@ -445,7 +448,9 @@ pub struct HistoryEvent {
 /// An application as its caller may see it.
 #[derive(Serialize, ToSchema)]
 pub struct ApplicationDoc {
-    pub id: i64,
+    /// The application's number.
+    #[schema(value_type = i64)]
+    pub id: ApplicationId,
     pub state: String,
     pub state_title: String,
     /// Whose move it is: applicant, hr_agent, clerk, reviewer or supervisor.
@@ -801,7 +806,9 @@ impl ActionRequest {
 /// Where a move left the application.
 #[derive(Serialize, ToSchema)]
 pub struct Moved {
-    pub id: i64,
+    /// The application's number.
+    #[schema(value_type = i64)]
+    pub id: ApplicationId,
     pub state: String,
     pub state_title: String,
     /// The new version, for the next move.

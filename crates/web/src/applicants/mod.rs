@@ -12,6 +12,7 @@ use axum::http::{HeaderMap, StatusCode};
 use jifen_applications::{Actor, RegisterOutcome, ServiceError};
 use jifen_domain::roster::MAX_ROWS;
 use jifen_rules::Lang;
+use jifen_store::ImportJobId;
 use jifen_store::{ImportStatus, LinkStatus};
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -147,7 +148,7 @@ pub async fn import_status(
     State(state): State<AppState>,
     chosen: Chosen,
     signed: SignedIn,
-    Path(job_id): Path<i64>,
+    Path(job_id): Path<ImportJobId>,
 ) -> PageResult {
     let lang = chosen.lang;
     let progress = state.service.import_progress(&Actor::from(&signed.user), job_id).await.or_page(lang)?;

@@ -21,6 +21,7 @@ use jifen_domain::clock::shanghai_time;
 use jifen_domain::form::Fields;
 use jifen_domain::workflow::states;
 use jifen_rules::Lang;
+use jifen_store::{ApplicationId, UploadId};
 use maud::{Markup, html};
 use std::collections::BTreeMap;
 use views::claimed_score;
@@ -169,7 +170,7 @@ pub async fn show(
     State(state): State<AppState>,
     chosen: Chosen,
     signed: SignedIn,
-    Path(id): Path<i64>,
+    Path(id): Path<ApplicationId>,
     Query(done): Query<Done>,
 ) -> PageResult {
     let lang = chosen.lang;
@@ -212,7 +213,7 @@ pub async fn save(
     chosen: Chosen,
     headers: HeaderMap,
     signed: SignedIn,
-    Path(id): Path<i64>,
+    Path(id): Path<ApplicationId>,
     CheckedForm(pairs): CheckedForm<Vec<(String, String)>>,
 ) -> PageResult {
     let lang = chosen.lang;
@@ -252,7 +253,7 @@ enum Again {
 async fn page_again(
     state: &AppState,
     signed: &SignedIn,
-    id: i64,
+    id: ApplicationId,
     lang: Lang,
     again: Again,
     status: StatusCode,
@@ -272,7 +273,7 @@ pub async fn preview(
     chosen: Chosen,
     headers: HeaderMap,
     signed: SignedIn,
-    Path(id): Path<i64>,
+    Path(id): Path<ApplicationId>,
     CheckedForm(pairs): CheckedForm<Vec<(String, String)>>,
 ) -> PageResult {
     let lang = chosen.lang;
@@ -300,7 +301,7 @@ pub async fn act(
     chosen: Chosen,
     headers: HeaderMap,
     signed: SignedIn,
-    Path(id): Path<i64>,
+    Path(id): Path<ApplicationId>,
     CheckedForm(pairs): CheckedForm<Vec<(String, String)>>,
 ) -> PageResult {
     let lang = chosen.lang;
@@ -325,7 +326,12 @@ pub async fn act(
 }
 
 /// `GET /applications/{id}/form.pdf`.
-pub async fn pdf(State(state): State<AppState>, chosen: Chosen, signed: SignedIn, Path(id): Path<i64>) -> PageResult {
+pub async fn pdf(
+    State(state): State<AppState>,
+    chosen: Chosen,
+    signed: SignedIn,
+    Path(id): Path<ApplicationId>,
+) -> PageResult {
     let bytes = state.service.application_pdf(&actor(&signed), id).await.or_page(chosen.lang)?;
     Ok(file_response(bytes, "application/pdf", &format!("积分申请表-{id}.pdf"), true))
 }
@@ -361,7 +367,7 @@ pub async fn upload(
     chosen: Chosen,
     headers: HeaderMap,
     signed: SignedIn,
-    Path((id, material)): Path<(i64, String)>,
+    Path((id, material)): Path<(ApplicationId, String)>,
     multipart: Multipart,
 ) -> PageResult {
     let lang = chosen.lang;
@@ -402,13 +408,13 @@ pub async fn upload(
 }
 
 /// `GET /materials/{id}`: a stored scan, for those who may see its application.
-pub async fn download(state: State<AppState>, chosen: Chosen, signed: SignedIn, id: Path<i64>) -> PageResult {
+pub async fn download(state: State<AppState>, chosen: Chosen, signed: SignedIn, id: Path<UploadId>) -> PageResult {
     material_file(state, chosen, signed, id, true).await
 }
 
 /// `GET /materials/{id}/view`: the same scan shown in the browser (an image or a PDF, with
 /// the same headers as a download: no caching, no sniffing, its own content type).
-pub async fn view_material(state: State<AppState>, chosen: Chosen, signed: SignedIn, id: Path<i64>) -> PageResult {
+pub async fn view_material(state: State<AppState>, chosen: Chosen, signed: SignedIn, id: Path<UploadId>) -> PageResult {
     material_file(state, chosen, signed, id, false).await
 }
 
@@ -416,7 +422,7 @@ async fn material_file(
     State(state): State<AppState>,
     chosen: Chosen,
     signed: SignedIn,
-    Path(id): Path<i64>,
+    Path(id): Path<UploadId>,
     attachment: bool,
 ) -> PageResult {
     match state.service.download_material(&actor(&signed), id).await {

@@ -14,6 +14,7 @@ use jifen_applications::{Actor, ApplicationView, EntryStanding, FindingInput, Se
 use jifen_domain::Role;
 use jifen_domain::clock::shanghai_time;
 use jifen_rules::Lang;
+use jifen_store::{ApplicationId, BlacklistEntryId};
 use jifen_store::{BlacklistEntry, BlacklistQuery, BlacklistSubject};
 use maud::{Markup, html};
 
@@ -49,7 +50,7 @@ pub async fn record(
     chosen: Chosen,
     headers: HeaderMap,
     signed: SignedIn,
-    Path(id): Path<i64>,
+    Path(id): Path<ApplicationId>,
     CheckedForm(form): CheckedForm<FindingForm>,
 ) -> PageResult {
     let lang = chosen.lang;
@@ -79,7 +80,7 @@ pub async fn respond(
     chosen: Chosen,
     headers: HeaderMap,
     signed: SignedIn,
-    Path(id): Path<i64>,
+    Path(id): Path<BlacklistEntryId>,
     CheckedForm(form): CheckedForm<ResponseForm>,
 ) -> PageResult {
     let lang = chosen.lang;
@@ -103,7 +104,7 @@ pub async fn decide(
     chosen: Chosen,
     headers: HeaderMap,
     signed: SignedIn,
-    Path(id): Path<i64>,
+    Path(id): Path<BlacklistEntryId>,
     CheckedForm(form): CheckedForm<DecisionForm>,
 ) -> PageResult {
     let lang = chosen.lang;
@@ -122,7 +123,7 @@ pub async fn appeal(
     chosen: Chosen,
     headers: HeaderMap,
     signed: SignedIn,
-    Path(id): Path<i64>,
+    Path(id): Path<BlacklistEntryId>,
     CheckedForm(form): CheckedForm<ResponseForm>,
 ) -> PageResult {
     let lang = chosen.lang;
@@ -136,7 +137,7 @@ pub async fn answer_appeal(
     chosen: Chosen,
     headers: HeaderMap,
     signed: SignedIn,
-    Path(id): Path<i64>,
+    Path(id): Path<BlacklistEntryId>,
     CheckedForm(form): CheckedForm<DecisionForm>,
 ) -> PageResult {
     let lang = chosen.lang;
@@ -155,7 +156,7 @@ pub async fn correct(
     chosen: Chosen,
     headers: HeaderMap,
     signed: SignedIn,
-    Path(id): Path<i64>,
+    Path(id): Path<BlacklistEntryId>,
     CheckedForm(form): CheckedForm<ResponseForm>,
 ) -> PageResult {
     let lang = chosen.lang;

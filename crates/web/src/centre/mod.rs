@@ -21,6 +21,7 @@ use jifen_domain::form::Fields;
 use jifen_domain::workflow::DocumentKind;
 use jifen_domain::workflow::states;
 use jifen_rules::{ItemId, Lang};
+use jifen_store::{ApplicationId, UserId};
 use maud::{Markup, html};
 use std::collections::BTreeMap;
 
@@ -64,7 +65,7 @@ pub async fn document(
     State(state): State<AppState>,
     chosen: Chosen,
     signed: SignedIn,
-    Path((id, kind)): Path<(i64, String)>,
+    Path((id, kind)): Path<(ApplicationId, String)>,
 ) -> PageResult {
     let lang = chosen.lang;
     let Some(kind) = DocumentKind::parse(kind.trim_end_matches(".pdf")) else {
@@ -94,12 +95,12 @@ pub async fn assign(
     chosen: Chosen,
     headers: axum::http::HeaderMap,
     signed: SignedIn,
-    Path(id): Path<i64>,
+    Path(id): Path<ApplicationId>,
     crate::checked_form::CheckedForm(form): crate::checked_form::CheckedForm<AssignForm>,
 ) -> PageResult {
     let lang = chosen.lang;
     signed.check_form(&headers, &form.csrf, lang)?;
-    let assignee = form.assignee.trim().parse::<i64>().ok();
+    let assignee = form.assignee.trim().parse::<UserId>().ok();
     state.service.assign(&Actor::from(&signed.user), id, assignee).await.or_page(lang)?;
     Ok(crate::respond::see_other(&format!("/applications/{id}?done=moved")))
 }
@@ -111,7 +112,7 @@ pub async fn return_originals(
     chosen: Chosen,
     headers: axum::http::HeaderMap,
     signed: SignedIn,
-    Path(id): Path<i64>,
+    Path(id): Path<ApplicationId>,
     crate::checked_form::CheckedForm(pairs): crate::checked_form::CheckedForm<Vec<(String, String)>>,
 ) -> PageResult {
     let lang = chosen.lang;

@@ -24,6 +24,7 @@ use serde::Deserialize;
 use std::net::SocketAddr;
 
 pub(crate) mod views;
+use jifen_store::EmployerId;
 use views::employer_form;
 
 #[derive(Deserialize, Default)]
@@ -126,7 +127,7 @@ pub async fn decide_employer(
     chosen: Chosen,
     headers: HeaderMap,
     signed: SignedIn,
-    Path(employer_id): Path<i64>,
+    Path(employer_id): Path<EmployerId>,
     CheckedForm(form): CheckedForm<DecisionForm>,
 ) -> PageResult {
     let lang = chosen.lang;
@@ -155,7 +156,7 @@ pub async fn decide_employer(
 async fn confirm_rejection(
     state: &AppState,
     signed: &SignedIn,
-    employer_id: i64,
+    employer_id: EmployerId,
     lang: Lang,
     problem: Option<String>,
 ) -> PageResult {

@@ -10,6 +10,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use jifen_applications::{Actor, NoticeStanding, PublicNotice};
 use jifen_rules::Lang;
+use jifen_store::ApplicationId;
 use maud::{Markup, html};
 
 pub(crate) mod views;
@@ -37,7 +38,7 @@ pub async fn pdf(
     chosen: Chosen,
     headers: HeaderMap,
     signed: SignedIn,
-    Path(id): Path<i64>,
+    Path(id): Path<ApplicationId>,
 ) -> PageResult {
     let base = verify_base(&state, &headers);
     match state.service.notice_pdf(&Actor::from(&signed.user), id, &base).await {

@@ -16,6 +16,7 @@ use jifen_applications::{Actor, DataFiles, PublicationInput, RescoringReport, Ru
 use jifen_domain::application::Problem;
 use jifen_domain::clock::shanghai_time;
 use jifen_rules::{AVERAGE_WAGE_FILE, Lang};
+use jifen_store::{PublicationId, RescoringRunId};
 use jifen_store::{RescoringRun, RulePublication};
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -202,7 +203,7 @@ pub async fn run(
     State(state): State<AppState>,
     chosen: Chosen,
     signed: SignedIn,
-    Path(run_id): Path<i64>,
+    Path(run_id): Path<RescoringRunId>,
 ) -> PageResult {
     let lang = chosen.lang;
     let report = state.service.rescoring_report(&Actor::from(&signed.user), run_id).await.or_page(lang)?;
@@ -214,7 +215,7 @@ pub async fn publication(
     State(state): State<AppState>,
     chosen: Chosen,
     signed: SignedIn,
-    Path(id): Path<i64>,
+    Path(id): Path<PublicationId>,
 ) -> PageResult {
     let lang = chosen.lang;
     let publications = state.service.rule_publications(&Actor::from(&signed.user)).await.or_page(lang)?;

@@ -45,7 +45,7 @@ impl App {
         username: &str,
         role: Role,
         district: Option<District>,
-        employer_id: Option<i64>,
+        employer_id: Option<jifen_store::EmployerId>,
         must_change: bool,
     ) {
         let user = NewUser {
@@ -198,7 +198,10 @@ pub async fn first_sign_in(app: &App, id_number: &str, mobile: &str) -> reqwest:
 
 /// An applicant (张伟明) registered by `hr`, signed in, with an application started: the
 /// client, the application's id and the session's CSRF token.
-pub async fn applicant_with_application(app: &App, hr: &reqwest::Client) -> (reqwest::Client, i64, String) {
+pub async fn applicant_with_application(
+    app: &App,
+    hr: &reqwest::Client,
+) -> (reqwest::Client, jifen_store::ApplicationId, String) {
     let (id_number, mobile) = ("310101199005120016", "13900000009");
     let csrf = app.csrf(hr, "/applicants").await;
     let created = app
