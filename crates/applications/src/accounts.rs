@@ -10,7 +10,7 @@ use crate::error::ServiceError;
 use crate::{Actor, Service, audit, mask_id_number, sms};
 use jifen_domain::Role;
 use jifen_domain::application::{Problem, is_mobile};
-use jifen_domain::audit::AuditEvent;
+use jifen_domain::audit::Audit;
 use jifen_domain::roster::{self, RosterRow};
 use jifen_domain::workflow::StateId;
 use jifen_ids::ResidentIdNumber;
@@ -199,8 +199,11 @@ impl Service {
                 self.workflow.render(template, &pairs).unwrap_or_default()
             };
             let key = format!("account-{}-{}", now_millis(), jifen_auth::random_token().get(..16).unwrap_or("0"));
-            let details =
-                json!({ "employer_id": employer.id, "id_number": item.row.id_number.masked(), "line": item.row.line });
+            let recorded = Audit::ApplicantRegister {
+                employer_id: employer.id,
+                id_number: item.row.id_number.masked(),
+                line: item.row.line,
+            };
             let (applicant, message) = match (item.outcome, &item.password, hash) {
                 (Planned::Keep(_), _, _) => continue,
                 (Planned::Create, Some(password), Some(hash)) => (
@@ -228,7 +231,7 @@ impl Service {
             };
             registrations.push(Registration {
                 applicant,
-                audit: audit(actor, AuditEvent::ApplicantRegister, String::new(), details),
+                audit: audit(actor, recorded, String::new()),
                 messages: vec![message],
             });
             written.push(index);
@@ -384,11 +387,13 @@ impl Service {
             return Err(ServiceError::Forbidden);
         }
         let (from, to, action) = match decision {
-            LinkDecision::Accept => (LinkStatus::Pending, LinkStatus::Active, AuditEvent::EmploymentAccept),
-            LinkDecision::Decline => (LinkStatus::Pending, LinkStatus::Declined, AuditEvent::EmploymentDecline),
-            LinkDecision::End => (LinkStatus::Active, LinkStatus::Ended, AuditEvent::EmploymentEnd),
+            LinkDecision::Accept => (LinkStatus::Pending, LinkStatus::Active, Audit::EmploymentAccept { employer_id }),
+            LinkDecision::Decline => {
+                (LinkStatus::Pending, LinkStatus::Declined, Audit::EmploymentDecline { employer_id })
+            }
+            LinkDecision::End => (LinkStatus::Active, LinkStatus::Ended, Audit::EmploymentEnd { employer_id }),
         };
-        let entry = audit(actor, action, format!("user:{}", actor.id), json!({ "employer_id": employer_id }));
+        let entry = audit(actor, action, format!("user:{}", actor.id));
         self.store.set_link_status(actor.id, employer_id, &[from], to, now_millis(), &entry).await.map_err(
             |e| match e {
                 jifen_store::StoreError::Conflict(_) => ServiceError::refused(

@@ -9,10 +9,9 @@ use crate::{Actor, Service, audit};
 use chrono::{NaiveDate, TimeDelta};
 use jifen_domain::Role;
 use jifen_domain::application::Problem;
-use jifen_domain::audit::AuditEvent;
+use jifen_domain::audit::Audit;
 use jifen_store::prelude::*;
 use jifen_store::{AuditQuery, AuditRecord, Millis};
-use serde_json::json;
 
 /// The most entries one search shows or exports.
 pub const MAX_AUDIT_ROWS: i64 = 1_000;
@@ -92,7 +91,7 @@ impl Service {
             return Err(ServiceError::Invalid(problems));
         }
         if let Some(subject) = &person {
-            let entry = audit(actor, AuditEvent::AuditSearch, subject.clone(), json!({ "filter": "person" }));
+            let entry = audit(actor, Audit::AuditSearch { filter: "person".into() }, subject.clone());
             self.store.record_audit(&entry).await?;
         }
         let query = AuditQuery {
@@ -163,7 +162,7 @@ mod tests {
             actor: Some("=HYPERLINK(\"http://evil\")".into()),
             action: "+cmd".into(),
             subject: "-1".into(),
-            details: json!({ "note": "@SUM(A1)" }),
+            details: serde_json::json!({ "note": "@SUM(A1)" }),
         };
         let text = String::from_utf8(audit_csv(&[record]).unwrap()).unwrap();
         assert!(text.starts_with('\u{feff}'), "a byte-order mark for Excel");

@@ -13,7 +13,7 @@ use crate::error::ServiceError;
 use crate::{Actor, Service, audit, sms};
 use chrono::{Days, Months, NaiveDate};
 use jifen_domain::Role;
-use jifen_domain::audit::AuditEvent;
+use jifen_domain::audit::Audit;
 use jifen_domain::blacklist_rules::BlacklistRules;
 use jifen_domain::form::Fields;
 use jifen_rules::Lang;
@@ -21,7 +21,6 @@ use jifen_store::prelude::*;
 use jifen_store::{
     BlacklistEntry, BlacklistEvent, BlacklistQuery, BlacklistSubject, NewBlacklistEntry, StoreError, now_millis,
 };
-use serde_json::json;
 
 const CONFIRMED: &str = "confirmed";
 const DISMISSED: &str = "dismissed";
@@ -203,12 +202,9 @@ impl Service {
                 messages.push(sms(key, &mobile, body, None));
             }
         }
-        let entry = audit(
-            actor,
-            AuditEvent::BlacklistRecord,
-            format!("application:{id}"),
-            json!({ "material": material.id, "person": input.person, "employer": input.employer }),
-        );
+        let recorded =
+            Audit::BlacklistRecord { material: material.id.clone(), person: input.person, employer: input.employer };
+        let entry = audit(actor, recorded, format!("application:{id}"));
         Ok(self.store.record_findings(&entries, now_millis(), &entry, &messages).await?)
     }
 
@@ -268,7 +264,7 @@ impl Service {
             text,
             effective_until: None,
         };
-        let entry_audit = audit(actor, AuditEvent::BlacklistResponse, format!("blacklist:{entry_id}"), json!({}));
+        let entry_audit = audit(actor, Audit::BlacklistResponse {}, format!("blacklist:{entry_id}"));
         Ok(self.store.add_blacklist_event(entry_id, &event, &entry_audit, &[]).await?)
     }
 
@@ -349,12 +345,9 @@ impl Service {
             .map(|(mobile, body)| sms(format!("blacklist-{entry_id}-decision"), &mobile, body, None))
             .into_iter()
             .collect();
-        let entry_audit = audit(
-            actor,
-            if confirm { AuditEvent::BlacklistConfirm } else { AuditEvent::BlacklistDismiss },
-            format!("blacklist:{entry_id}"),
-            json!({ "until": confirm.then_some(until_text) }),
-        );
+        let until = confirm.then_some(until_text);
+        let decided = if confirm { Audit::BlacklistConfirm { until } } else { Audit::BlacklistDismiss { until } };
+        let entry_audit = audit(actor, decided, format!("blacklist:{entry_id}"));
         self.store.add_blacklist_event(entry_id, &event, &entry_audit, &messages).await.map_err(|e| match e {
             StoreError::Duplicate(_) => ServiceError::refused(
                 Reason::AlreadyDecided,
@@ -405,7 +398,7 @@ impl Service {
             ));
         }
         let event = self.event(actor, APPEALED, text, None);
-        let entry_audit = audit(actor, AuditEvent::BlacklistAppeal, format!("blacklist:{entry_id}"), json!({}));
+        let entry_audit = audit(actor, Audit::BlacklistAppeal {}, format!("blacklist:{entry_id}"));
         self.store.add_blacklist_event(entry_id, &event, &entry_audit, &[]).await.map_err(|e| match e {
             StoreError::Duplicate(_) => {
                 ServiceError::refused(Reason::NotAppealable, "该记录已申诉过", "This entry was appealed already")
@@ -448,8 +441,8 @@ impl Service {
         }
         let event = self.event(actor, if lift { LIFTED } else { UPHELD }, reason, None);
         let (template, audited) = match lift {
-            true => ("blacklist_lifted", AuditEvent::BlacklistLifted),
-            false => ("blacklist_upheld", AuditEvent::BlacklistUpheld),
+            true => ("blacklist_lifted", Audit::BlacklistLifted {}),
+            false => ("blacklist_upheld", Audit::BlacklistUpheld {}),
         };
         let mobile = self.subject_mobile(entry.subject).await?;
         let values = [("name", entry.subject_name.as_str())];
@@ -458,7 +451,7 @@ impl Service {
             .map(|(mobile, body)| sms(format!("blacklist-{entry_id}-appeal"), &mobile, body, None))
             .into_iter()
             .collect();
-        let entry_audit = audit(actor, audited, format!("blacklist:{entry_id}"), json!({}));
+        let entry_audit = audit(actor, audited, format!("blacklist:{entry_id}"));
         self.store.add_blacklist_event(entry_id, &event, &entry_audit, &messages).await.map_err(|e| match e {
             StoreError::Duplicate(_) => ServiceError::refused(
                 Reason::NoAppeal,
@@ -486,7 +479,7 @@ impl Service {
             return Err(ServiceError::refused(Reason::CorrectionEmpty, "请写明更正内容", "Say what is corrected"));
         }
         let event = self.event(actor, CORRECTED, text, None);
-        let entry_audit = audit(actor, AuditEvent::BlacklistCorrect, format!("blacklist:{entry_id}"), json!({}));
+        let entry_audit = audit(actor, Audit::BlacklistCorrect {}, format!("blacklist:{entry_id}"));
         Ok(self.store.add_blacklist_event(entry_id, &event, &entry_audit, &[]).await?)
     }
 
@@ -576,13 +569,12 @@ impl Service {
                 text: "期限届满".into(),
                 effective_until: None,
             };
-            let entry_audit = jifen_store::AuditEntry {
-                at: now_millis(),
-                actor_id: None,
-                action: AuditEvent::BlacklistExpire.as_str().into(),
-                subject: format!("blacklist:{}", entry.id),
-                details: json!({}),
-            };
+            let entry_audit = jifen_store::AuditEntry::new(
+                now_millis(),
+                None,
+                format!("blacklist:{}", entry.id),
+                &Audit::BlacklistExpire {},
+            );
             match self.store.add_blacklist_event(entry.id, &event, &entry_audit, &[]).await {
                 Ok(()) => expired += 1,
                 // Another server wrote it first.

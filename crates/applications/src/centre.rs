@@ -12,7 +12,7 @@ use crate::error::ServiceError;
 use crate::{Actor, Service, audit, mask_id_number};
 use chrono::NaiveDate;
 use jifen_domain::application::{check, is_verified_field};
-use jifen_domain::audit::AuditEvent;
+use jifen_domain::audit::{Audit, AuditPayload};
 use jifen_domain::form::Fields;
 use jifen_domain::verification::Check;
 use jifen_domain::workflow::StateId;
@@ -277,8 +277,7 @@ impl Service {
                 format!("Only a {} of this district can take the current step", step.waiting_for.name(Lang::En)),
             ));
         }
-        let entry =
-            audit(actor, AuditEvent::ApplicationAssign, format!("application:{id}"), json!({ "assignee": target }));
+        let entry = audit(actor, Audit::ApplicationAssign { assignee: target }, format!("application:{id}"));
         self.store
             .assign_application(id, &application.state, Some(target), actor.id, now_millis(), &entry)
             .await
@@ -376,15 +375,17 @@ impl Service {
                 "Choose originals the centre keeps and has not handed back",
             ));
         }
-        let returned: Vec<&str> = chosen.iter().map(|original| original.material.as_str()).collect();
-        let details = json!({ "materials": returned, "collected_by": collected_by });
+        let returned = Audit::OriginalsReturned {
+            materials: chosen.iter().map(|original| original.material.clone()).collect(),
+            collected_by: collected_by.to_string(),
+        };
         let note = jifen_store::ApplicationNote {
             action: ORIGINALS_RETURNED.into(),
             actor_id: actor.id,
             comment: format!("{collected_by} 签收"),
-            details: details.clone(),
+            details: returned.details(),
         };
-        let entry = audit(actor, AuditEvent::OriginalsReturned, format!("application:{id}"), details);
+        let entry = audit(actor, returned, format!("application:{id}"));
         self.store
             .note_application(id, &application.state, &note, now_millis(), &entry)
             .await
@@ -733,12 +734,8 @@ impl Service {
             .collect();
         let search = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty());
         if let Some(search) = search {
-            let entry = audit(
-                actor,
-                AuditEvent::CentreSearch,
-                format!("district:{}", district.as_str()),
-                json!({ "q": search }),
-            );
+            let entry =
+                audit(actor, Audit::CentreSearch { q: search.to_string() }, format!("district:{}", district.as_str()));
             self.store.record_audit(&entry).await?;
         }
         let listings = self.store.applications_in_district(district, &states).await?;

@@ -9,7 +9,7 @@ use crate::error::ServiceError;
 use crate::{Service, sms};
 use chrono::NaiveDate;
 use jifen_domain::District;
-use jifen_domain::audit::Audited;
+use jifen_domain::audit::MoveAudit;
 use jifen_domain::workflow::StateId;
 use jifen_rules::Lang;
 use jifen_store::prelude::*;
@@ -58,13 +58,14 @@ impl Service {
                         details: json!({ "deadline": deadline, "by": "system" }),
                         notice: None,
                     };
-                    let entry = AuditEntry {
-                        at: now_millis(),
-                        actor_id: None,
-                        action: Audited::Move(&action.id).word(),
-                        subject: format!("application:{}", application.id),
-                        details: json!({ "from": application.state, "to": action.to, "deadline": deadline }),
+                    let moved = MoveAudit {
+                        action: action.id.clone(),
+                        from: application.state.clone(),
+                        to: action.to.clone(),
+                        comment: None,
+                        deadline: Some(deadline.clone()),
                     };
+                    let entry = AuditEntry::new(now_millis(), None, format!("application:{}", application.id), &moved);
                     match self
                         .store
                         .transition_application(application.id, &transition, now_millis(), &entry, &messages)

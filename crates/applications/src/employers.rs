@@ -6,10 +6,9 @@ use crate::Reason;
 use crate::error::ServiceError;
 use crate::{Actor, Service, audit, sms};
 use jifen_domain::Role;
-use jifen_domain::audit::AuditEvent;
+use jifen_domain::audit::{Audit, AuditEvent};
 use jifen_store::prelude::*;
 use jifen_store::{EmployerStatus, StoreError, now_millis};
-use serde_json::json;
 
 /// The longest reason for a rejection (the SMS quotes its start).
 pub const MAX_REASON_CHARS: usize = 200;
@@ -95,12 +94,12 @@ impl Service {
             .render(template, &values)
             .ok_or_else(|| ServiceError::Internal(format!("template {template}")))?;
         let message = sms(format!("employer-{employer_id}-{}", action.as_str()), &employer.contact_phone, body, None);
-        let entry = audit(
-            actor,
-            action,
-            format!("employer:{employer_id}"),
-            json!({ "district": employer.district.as_str(), "reason": reason }),
-        );
+        let (district, reason) = (employer.district, reason.to_string());
+        let decided = match decision {
+            EmployerDecision::Verify => Audit::EmployerVerify { district, reason },
+            EmployerDecision::Reject => Audit::EmployerReject { district, reason },
+        };
+        let entry = audit(actor, decided, format!("employer:{employer_id}"));
         self.store
             .decide_employer_telling(employer_id, status, actor.id, now_millis(), &entry, &[message])
             .await

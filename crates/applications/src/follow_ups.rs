@@ -15,7 +15,6 @@ use jifen_domain::application::is_form_field;
 use jifen_domain::{ApplicationKind, Role};
 use jifen_store::prelude::*;
 use jifen_store::{Application, PointsNotice, now_millis};
-use serde_json::json;
 
 /// Renewal opens this many months before a notice's last valid day.
 pub const RENEWAL_OPENS_MONTHS_BEFORE: u32 = 1;
@@ -107,8 +106,8 @@ impl Service {
         }
         let mut fields = self.notice_facts(&notice).await?;
         fields.retain(is_form_field);
-        let details = json!({ "follows": notice.serial });
-        self.open_application(actor, kind, Some(notice.id), fields, details).await
+        let opened = crate::process::Opened::FollowUp { serial: notice.serial.clone() };
+        self.open_application(actor, kind, Some(notice.id), fields, opened).await
     }
 
     /// The facts the centre verified for a notice.

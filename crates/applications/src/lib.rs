@@ -57,7 +57,7 @@ pub use sign_in::{
 };
 pub use staff::{NewStaff, StaffChange};
 
-use jifen_domain::audit::Audited;
+use jifen_domain::audit::AuditPayload;
 use jifen_domain::materials::Catalogue;
 use jifen_domain::verification::VerificationCatalogue;
 use jifen_domain::workflow::Workflow;
@@ -204,20 +204,10 @@ pub fn mask_id_number(text: &str) -> String {
     jifen_ids::ResidentIdNumber::parse(text).map_or_else(|_| "*".repeat(text.chars().count()), |id| id.masked())
 }
 
-/// An audit entry by `actor`, now: one of the events of `jifen_domain::audit`.
-fn audit<'a>(
-    actor: &Actor,
-    what: impl Into<Audited<'a>>,
-    subject: String,
-    details: serde_json::Value,
-) -> jifen_store::AuditEntry {
-    jifen_store::AuditEntry {
-        at: jifen_store::now_millis(),
-        actor_id: Some(actor.id),
-        action: what.into().word(),
-        subject,
-        details,
-    }
+/// An audit entry by `actor`, now, about `subject`: one of the events of
+/// `jifen_domain::audit` with its data, or a move of the workflow.
+fn audit(actor: &Actor, what: impl AuditPayload, subject: String) -> jifen_store::AuditEntry {
+    jifen_store::AuditEntry::new(jifen_store::now_millis(), Some(actor.id), subject, &what)
 }
 
 /// An SMS to `recipient`; the key makes a repeated enqueue (or send) of it harmless.

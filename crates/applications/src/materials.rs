@@ -6,10 +6,9 @@
 use crate::Reason;
 use crate::error::ServiceError;
 use crate::{Actor, Service, audit};
-use jifen_domain::audit::AuditEvent;
+use jifen_domain::audit::Audit;
 use jifen_store::prelude::*;
 use jifen_store::{NewUpload, Upload, now_millis};
-use serde_json::json;
 use sha2::{Digest, Sha256};
 
 /// The largest file accepted: a scan of a page or two.
@@ -95,8 +94,8 @@ impl Service {
             sha256: sha256.clone(),
             bytes,
         };
-        let details = json!({ "material": material, "sha256": sha256, "size": upload.bytes.len() });
-        let entry = audit(actor, AuditEvent::MaterialUpload, format!("application:{id}"), details);
+        let uploaded = Audit::MaterialUpload { material: material.to_string(), sha256, size: upload.bytes.len() };
+        let entry = audit(actor, uploaded, format!("application:{id}"));
         Ok(self.store.add_upload(&upload, actor.id, now_millis(), &entry).await?)
     }
 
@@ -115,9 +114,8 @@ impl Service {
         if sha256_hex(&bytes) != upload.sha256 {
             return Err(ServiceError::Internal(format!("upload {upload_id}: content does not match its checksum")));
         }
-        let details = json!({ "upload": upload_id, "material": upload.material });
-        let entry =
-            audit(actor, AuditEvent::MaterialDownload, format!("application:{}", upload.application_id), details);
+        let opened = Audit::MaterialDownload { upload: upload_id, material: upload.material.clone() };
+        let entry = audit(actor, opened, format!("application:{}", upload.application_id));
         self.store.record_audit(&entry).await?;
         Ok((upload, bytes))
     }

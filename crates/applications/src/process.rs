@@ -9,7 +9,7 @@ use crate::error::{ServiceError, changed_meanwhile};
 use crate::{Actor, Service, audit, mask_id_number, sms};
 use chrono::NaiveDate;
 use jifen_domain::application::{Problem, check, is_form_field, score_claim};
-use jifen_domain::audit::{AuditEvent, Audited};
+use jifen_domain::audit::{Audit, MoveAudit};
 use jifen_domain::form::Fields;
 use jifen_domain::materials::{Material, MaterialStatus};
 use jifen_domain::workflow::StateId;
@@ -86,6 +86,14 @@ pub struct ChangesSinceReturn {
 /// The key of a move's event details that keeps the form as it was handed back to the
 /// applicant (see [`Service::act`]).
 const RETURN_SNAPSHOT: &str = "form";
+
+/// Why an application was opened, as its audit entry records it.
+pub(crate) enum Opened {
+    /// A new application, its form filled in from the person's last one or not.
+    Fresh { prefill: bool },
+    /// A renewal or a change, following the points notice with this serial.
+    FollowUp { serial: String },
+}
 
 impl Service {
     /// Checks the states applications are in against the workflow this server runs: a
@@ -228,7 +236,7 @@ impl Service {
         let events = self.store.application_events(id).await?;
         let uploads = self.store.uploads(id).await?;
         if actor.role != Role::Applicant {
-            let entry = audit(actor, AuditEvent::ApplicationView, format!("application:{id}"), json!({}));
+            let entry = audit(actor, Audit::ApplicationView {}, format!("application:{id}"));
             self.store.record_audit(&entry).await?;
         }
         let state = self.workflow.state(&application.state);
@@ -324,7 +332,7 @@ impl Service {
             true => self.store.latest_simulation(actor.id).await?.unwrap_or_default(),
             false => Fields::default(),
         };
-        self.open_application(actor, ApplicationKind::New, None, fields, json!({ "prefill": prefill })).await
+        self.open_application(actor, ApplicationKind::New, None, fields, Opened::Fresh { prefill }).await
     }
 
     /// Opens an application of `kind` for the applicant with their current employer (the
@@ -336,7 +344,7 @@ impl Service {
         kind: ApplicationKind,
         follows_notice: Option<NoticeId>,
         mut fields: Fields,
-        details: serde_json::Value,
+        opened: Opened,
     ) -> Result<Application, ServiceError> {
         // An account no employer registered (one an administrator made) has no applicant
         // record and no employer: both mean the same to the person.
@@ -378,10 +386,12 @@ impl Service {
             kind,
             follows_notice,
         };
-        let mut details = details;
-        details["employer_id"] = json!(employer.id);
-        details["kind"] = json!(kind.as_str());
-        let entry = audit(actor, AuditEvent::ApplicationCreate, String::new(), details);
+        let (prefill, follows) = match opened {
+            Opened::Fresh { prefill } => (Some(prefill), None),
+            Opened::FollowUp { serial } => (None, Some(serial)),
+        };
+        let started = Audit::ApplicationCreate { employer_id: employer.id, kind, prefill, follows };
+        let entry = audit(actor, started, String::new());
         self.store.create_application(&new, actor.id, now_millis(), &entry).await.map_err(|e| match e {
             StoreError::Duplicate(_) => ServiceError::refused(
                 Reason::ApplicationInProgress,
@@ -445,8 +455,7 @@ impl Service {
         let scored = self.with_records(&fields, actor.id).await?;
         let claimed_total = self.score_form(&scored, &applicant.id_number, self.clock.today()).ok().map(|e| e.total);
         let draft = Draft { fields, claimed_total };
-        let entry =
-            audit(actor, AuditEvent::ApplicationSave, format!("application:{id}"), json!({ "version": version }));
+        let entry = audit(actor, Audit::ApplicationSave { version }, format!("application:{id}"));
         self.store
             .save_draft(id, &application.state, version, &draft, now_millis(), &entry)
             .await
@@ -595,12 +604,14 @@ impl Service {
             notice: centre.notice,
             review,
         };
-        let entry = audit(
-            actor,
-            Audited::Move(&action.id),
-            format!("application:{id}"),
-            json!({ "from": application.state, "to": action.to, "comment": summary }),
-        );
+        let moved = MoveAudit {
+            action: action.id.clone(),
+            from: application.state.clone(),
+            to: action.to.clone(),
+            comment: Some(summary),
+            deadline: None,
+        };
+        let entry = audit(actor, moved, format!("application:{id}"));
         self.store
             .transition_application(id, &transition, now_millis(), &entry, &messages)
             .await

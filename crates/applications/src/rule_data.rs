@@ -14,14 +14,13 @@ use crate::Reason;
 use crate::error::ServiceError;
 use crate::{Actor, Service, audit};
 use jifen_domain::application::Problem;
-use jifen_domain::audit::AuditEvent;
+use jifen_domain::audit::Audit;
 use jifen_domain::working_days::{EMBEDDED_CALENDAR, WorkingCalendar};
 use jifen_rules::{
     AVERAGE_WAGE_FILE, ChangedValue, Confidence, Month, RuleBook, RuleFiles, Text, WageFigure, WageSeries,
     changed_values, with_wage_figure,
 };
 use jifen_store::{NewRulePublication, RescoringRun, RuleDataStore, RulePublication, StoreError, now_millis};
-use serde_json::json;
 use std::collections::BTreeMap;
 use std::sync::{Mutex, RwLock};
 use std::time::{Duration, Instant};
@@ -399,13 +398,13 @@ impl Service {
         publications: &[NewRulePublication],
         version: i64,
     ) -> Result<RescoringRun, ServiceError> {
-        let details = json!({
-            "files": publications.iter().map(|p| p.file_name.as_str()).collect::<Vec<_>>(),
-            "summary": publications.iter().map(|p| p.summary.as_str()).collect::<Vec<_>>(),
-            "reason": publications.first().map(|p| p.reason.as_str()),
-            "previous_version": version,
-        });
-        let entry = audit(actor, AuditEvent::RulesPublish, String::new(), details);
+        let published = Audit::RulesPublish {
+            files: publications.iter().map(|p| p.file_name.clone()).collect(),
+            summary: publications.iter().map(|p| p.summary.clone()).collect(),
+            reason: publications.first().map(|p| p.reason.clone()),
+            previous_version: version,
+        };
+        let entry = audit(actor, published, String::new());
         let today = self.clock.today().to_string();
         let run = match self.store.publish_rules(publications, version, &today, now_millis(), &entry).await {
             Err(StoreError::Conflict(_)) => return Err(published_meanwhile()),

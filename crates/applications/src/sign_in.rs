@@ -17,14 +17,13 @@ use crate::Reason;
 use crate::error::ServiceError;
 use crate::{Service, sms};
 use jifen_domain::application::{Problem, is_mobile};
-use jifen_domain::audit::AuditEvent;
+use jifen_domain::audit::Audit;
 use jifen_domain::{District, Role, text};
 use jifen_ids::{CreditCode, ResidentIdNumber};
 use jifen_store::prelude::*;
 use jifen_store::{
     AuditEntry, Employer, EmployerStatus, Millis, NewEmployer, NewUser, Session, StoreError, User, now_millis,
 };
-use serde_json::json;
 use std::net::IpAddr;
 
 /// The throttling window: counts start at a subject's first attempt and last this long.
@@ -238,7 +237,7 @@ impl Service {
             created_at: now,
             expires_at: now + SESSION_MILLIS,
         };
-        let entry = account_audit(Some(user_id), AuditEvent::SignIn, format!("user:{user_id}"));
+        let entry = account_audit(Some(user_id), Audit::SignIn {}, format!("user:{user_id}"));
         let expires_at = session.expires_at;
         self.store.create_session(&session, &entry).await?;
         Ok((token, expires_at))
@@ -256,7 +255,7 @@ impl Service {
 
     /// Ends a session, audited.
     pub async fn sign_out(&self, user_id: UserId, session: &Session) -> Result<(), ServiceError> {
-        let entry = account_audit(Some(user_id), AuditEvent::SignOut, format!("user:{user_id}"));
+        let entry = account_audit(Some(user_id), Audit::SignOut {}, format!("user:{user_id}"));
         Ok(self.store.delete_session(&session.token_hash, &entry).await?)
     }
 
@@ -311,7 +310,7 @@ impl Service {
             .await
             .map_err(|e| ServiceError::Internal(e.to_string()))?
             .map_err(|e| ServiceError::Internal(e.to_string()))?;
-        let entry = account_audit(Some(user.id), AuditEvent::PasswordChange, format!("user:{}", user.id));
+        let entry = account_audit(Some(user.id), Audit::PasswordChange {}, format!("user:{}", user.id));
         self.store.set_password(user.id, &hash, false, &entry).await?;
         self.start_session(user.id).await
     }
@@ -380,10 +379,8 @@ impl Service {
             must_change_password: false,
         };
         self.store.expire_signups(now - SIGNUP_EXPIRES_MILLIS, now).await?;
-        let entry = AuditEntry {
-            details: json!({ "district": employer.district.as_str(), "agent": agent_username }),
-            ..account_audit(None, AuditEvent::EmployerRegister, format!("employer:{}", employer.credit_code))
-        };
+        let registered = Audit::EmployerRegister { district: employer.district, agent: agent_username.to_string() };
+        let entry = account_audit(None, registered, format!("employer:{}", employer.credit_code));
         match self.store.register_employer(&employer, &agent, now, &entry).await {
             Ok((registered, _)) => Ok(registered),
             Err(StoreError::Duplicate("credit code")) => Err(ServiceError::Invalid(vec![Problem::new(
@@ -476,8 +473,8 @@ fn source_key(address: IpAddr) -> String {
     }
 }
 
-fn account_audit(actor: Option<UserId>, event: AuditEvent, subject: String) -> AuditEntry {
-    AuditEntry { at: now_millis(), actor_id: actor, action: event.as_str().into(), subject, details: json!({}) }
+fn account_audit(actor: Option<UserId>, what: Audit, subject: String) -> AuditEntry {
+    AuditEntry::new(now_millis(), actor, subject, &what)
 }
 
 #[cfg(test)]

@@ -8,10 +8,9 @@ use crate::Reason;
 use crate::error::ServiceError;
 use crate::{Actor, Service, audit, sms};
 use jifen_domain::application::{Problem, is_mobile};
-use jifen_domain::audit::AuditEvent;
+use jifen_domain::audit::Audit;
 use jifen_domain::{District, Role, text};
 use jifen_store::{NewUser, StaffMember, StaffStore, StoreError, UserId, now_millis};
-use serde_json::json;
 
 /// A new member of staff, as the administrator's form gives it.
 #[derive(Debug, Clone, Default)]
@@ -52,9 +51,8 @@ impl Service {
         let hash = hash(&password).await?;
         let user = NewUser { password_hash: hash, ..user };
         let message = self.password_sms("staff_created", &user.display_name, &mobile, &password)?;
-        let details = json!({ "username": user.username, "role": user.role.as_str(),
-            "district": user.district.map(District::as_str) });
-        let entry = audit(actor, AuditEvent::StaffCreate, String::new(), details);
+        let created = Audit::StaffCreate { username: user.username.clone(), role: user.role, district: user.district };
+        let entry = audit(actor, created, String::new());
         match self.store.create_staff(&user, &mobile, &[message], now_millis(), &entry).await {
             Ok(_) => Ok(()),
             Err(StoreError::Duplicate(_)) => {
@@ -92,7 +90,7 @@ impl Service {
                 let hash = hash(&password).await?;
                 let message =
                     self.password_sms("staff_password_reset", &member.user.display_name, &mobile, &password)?;
-                let entry = audit(actor, AuditEvent::StaffPasswordReset, subject, json!({}));
+                let entry = audit(actor, Audit::StaffPasswordReset {}, subject);
                 self.store
                     .reset_staff_password(user_id, &hash, &[message], now_millis(), &entry)
                     .await
@@ -100,10 +98,10 @@ impl Service {
             }
             StaffChange::SwitchOff | StaffChange::SwitchOn => {
                 let (disabled, action) = match change {
-                    StaffChange::SwitchOff => (true, AuditEvent::StaffDisable),
-                    _ => (false, AuditEvent::StaffEnable),
+                    StaffChange::SwitchOff => (true, Audit::StaffDisable {}),
+                    _ => (false, Audit::StaffEnable {}),
                 };
-                let entry = audit(actor, action, subject, json!({}));
+                let entry = audit(actor, action, subject);
                 self.store.set_disabled(user_id, disabled, &entry).await.map_err(conflict)
             }
         }

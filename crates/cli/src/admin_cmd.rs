@@ -2,7 +2,7 @@
 
 use crate::Failure;
 use crate::storage::{Storage, runtime};
-use jifen_domain::audit::AuditEvent;
+use jifen_domain::audit::Audit;
 use jifen_domain::{District, Role};
 use jifen_store::prelude::*;
 use jifen_store::{AuditEntry, NewUser, StoreError, now_millis};
@@ -67,13 +67,8 @@ pub fn create_user(storage: &Storage, request: &CreateUser) -> Result<String, Fa
         must_change_password: true,
     };
     let at = now_millis();
-    let audit = AuditEntry {
-        at,
-        actor_id: None,
-        action: AuditEvent::UserCreate.as_str().into(),
-        subject: format!("user:{}", request.username),
-        details: serde_json::json!({ "role": role.as_str(), "district": district.map(District::as_str), "by": "cli" }),
-    };
+    let created = Audit::UserCreate { role, district, by: "cli".into() };
+    let audit = AuditEntry::new(at, None, format!("user:{}", request.username), &created);
     let _lock = crate::data_lock::DataDirLock::while_using(storage)?;
     runtime()?.block_on(async {
         let store = storage.open().await?;

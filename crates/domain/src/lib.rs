@@ -8,6 +8,7 @@ pub mod audit;
 pub mod blacklist_rules;
 pub mod clock;
 pub mod form;
+pub mod ids;
 pub mod labels;
 pub mod materials;
 pub mod roster;

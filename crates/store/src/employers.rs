@@ -7,7 +7,7 @@ use crate::outbox::insert_messages;
 use crate::prelude::*;
 use crate::queries::store_queries;
 use jifen_domain::District;
-use jifen_domain::audit::AuditEvent;
+use jifen_domain::audit::Audit;
 
 #[derive(sqlx::FromRow)]
 struct EmployerRow {
@@ -139,13 +139,7 @@ store_queries! {
             .await?;
             for id in &expired {
                 retire_agents(&mut tx, *id).await?;
-                let entry = AuditEntry {
-                    at,
-                    actor_id: None,
-                    action: AuditEvent::EmployerExpire.as_str().into(),
-                    subject: format!("employer:{id}"),
-                    details: serde_json::json!({}),
-                };
+                let entry = AuditEntry::new(at, None, format!("employer:{id}"), &Audit::EmployerExpire {});
                 append_audit(&mut tx, &entry).await?;
             }
             tx.commit().await?;

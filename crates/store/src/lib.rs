@@ -18,7 +18,6 @@ mod backup;
 mod blacklist;
 mod database;
 mod employers;
-mod ids;
 mod imports;
 mod materials;
 mod model;
@@ -83,9 +82,9 @@ every_store!(
 /// The store traits, so that their methods can be called on a [`Store`], and the record ids
 /// that name what they read and write.
 pub mod prelude {
-    pub use crate::ids::*;
     pub use crate::{
         AccountStore, ApplicantStore, ApplicationStore, AuditStore, BlacklistStore, EmployerStore, HealthStore,
         ImportStore, MaterialStore, NoticeStore, OutboxStore, Repository, RuleDataStore, SessionStore, StaffStore,
     };
+    pub use jifen_domain::ids::*;
 }

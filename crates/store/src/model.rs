@@ -1,7 +1,8 @@
 //! What the store keeps, as domain types.
 
-pub use crate::ids::*;
+use jifen_domain::audit::AuditPayload;
 use jifen_domain::form::Fields;
+pub use jifen_domain::ids::*;
 use jifen_domain::workflow::StateId;
 use jifen_domain::{ApplicationKind, District, Role};
 use jifen_ids::CreditCode;
@@ -108,6 +109,14 @@ pub struct AuditEntry {
     pub action: String,
     pub subject: String,
     pub details: serde_json::Value,
+}
+
+impl AuditEntry {
+    /// An entry by `actor_id` (none for the system's own changes) at `at` about `subject`,
+    /// recording `what`: its word and its details.
+    pub fn new(at: Millis, actor_id: Option<UserId>, subject: String, what: &impl AuditPayload) -> Self {
+        Self { at, actor_id, action: what.word(), subject, details: what.details() }
+    }
 }
 
 /// A message to send, as the change that causes it writes it.

@@ -4,7 +4,8 @@
 //! number cannot be passed where a user's is asked for: the compiler refuses it. An id is the
 //! row's integer key and nothing more. It is written (in a URL, JSON, an audit subject) as
 //! that number, read back from one with [`FromStr`] or serde, and bound to and read from
-//! either database as a `BIGINT`/`INTEGER` column.
+//! either database as a `BIGINT`/`INTEGER` column (with the `sqlx` feature, which the store
+//! turns on).
 //!
 //! Making an id from a bare number ([`ApplicationId::new`]) is for the edges that receive
 //! one from outside (a URL, a form, a test); whether such a row exists, and whether the caller
@@ -17,12 +18,9 @@ use std::str::FromStr;
 macro_rules! record_ids {
     ($($(#[$doc:meta])* $name:ident;)+) => {$(
         $(#[$doc])*
-        #[derive(
-            Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord,
-            serde::Serialize, serde::Deserialize, sqlx::Type,
-        )]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+        #[cfg_attr(feature = "sqlx", derive(sqlx::Type), sqlx(transparent))]
         #[serde(transparent)]
-        #[sqlx(transparent)]
         pub struct $name(i64);
 
         impl $name {
