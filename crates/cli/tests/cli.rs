@@ -225,17 +225,30 @@ fn batch_scores_each_line_and_reports_bad_lines_in_place() {
 
 #[test]
 fn batch_keeps_input_order_across_chunks() {
-    // More lines than one chunk, each with a different age, so order is visible.
+    // More lines than one chunk, each with a different age, so order is visible; one bad
+    // line in a later chunk keeps its own line number.
     let mut input = String::new();
     for i in 0..5000 {
         let year = 1960 + i % 40;
-        input.push_str(&format!(r#"{{"as_of": "2025-06-30", "birth_date": "{year}-01-01"}}"#));
+        match i {
+            3000 => input.push_str("not json"),
+            _ => input.push_str(&format!(r#"{{"as_of": "2025-06-30", "birth_date": "{year}-01-01"}}"#)),
+        }
         input.push('\n');
     }
     let output = jifen(&["score", "--batch", "-"], Some(&input));
     assert!(output.status.success());
+    assert_eq!(stdout(&output).lines().count(), 5000, "one result per line, none lost or repeated");
+    assert!(stderr(&output).contains("scored 4999, failed 1"), "{}", stderr(&output));
     for (i, line) in stdout(&output).lines().enumerate() {
         let result: serde_json::Value = serde_json::from_str(line).unwrap();
+        if i == 3000 {
+            assert_eq!(
+                (result["line"].as_u64(), result["error"]["code"].as_str()),
+                (Some(3001), Some("malformed_json"))
+            );
+            continue;
+        }
         let age = 2025 - (1960 + i as i64 % 40);
         let expected = match age {
             ..=43 => 30,
