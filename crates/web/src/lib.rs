@@ -36,12 +36,15 @@ use axum::response::{IntoResponse, Response};
 use jifen_planner::Catalogue;
 use jifen_store::Store;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-/// What every handler can reach.
+/// What every handler can reach. Cloned for every request (and by each middleware that
+/// needs it): every field is a reference, a handle or an `Arc`, so that a clone allocates
+/// nothing.
 #[derive(Clone)]
 pub struct AppState {
     pub catalogue: &'static Catalogue,
@@ -54,9 +57,9 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// The address people reach the server at (`--public-url`), for links printed on paper
     /// (the points notice's QR code).
-    pub public_url: Option<String>,
+    pub public_url: Option<Arc<str>>,
     /// Proxies whose X-Forwarded-For is believed (see [`session::client_address`]).
-    pub trusted_proxies: Vec<std::net::IpAddr>,
+    pub trusted_proxies: Arc<[std::net::IpAddr]>,
 }
 
 impl AppState {
@@ -71,7 +74,7 @@ impl AppState {
             metrics: metrics::Metrics::default(),
             secure_cookies: false,
             public_url: None,
-            trusted_proxies: Vec::new(),
+            trusted_proxies: Arc::from([]),
         })
     }
 
@@ -79,13 +82,13 @@ impl AppState {
     /// front terminates TLS), every cookie is marked `Secure`.
     pub fn with_public_url(mut self, url: Option<&str>) -> Self {
         self.secure_cookies = url.is_some_and(|url| url.trim().to_ascii_lowercase().starts_with("https://"));
-        self.public_url = url.map(|url| url.trim().trim_end_matches('/').to_string()).filter(|url| !url.is_empty());
+        self.public_url = url.map(|url| url.trim().trim_end_matches('/')).filter(|url| !url.is_empty()).map(Arc::from);
         self
     }
 
     /// The proxies in front (`--trusted-proxy`) whose X-Forwarded-For names the visitor.
     pub fn with_trusted_proxies(mut self, proxies: Vec<std::net::IpAddr>) -> Self {
-        self.trusted_proxies = proxies;
+        self.trusted_proxies = proxies.into();
         self
     }
 }

@@ -25,10 +25,13 @@ pub fn standing_text(standing: NoticeStanding, lang: Lang) -> &'static str {
 /// Where the QR code leads: the public address when configured, else the address this
 /// request came to.
 fn verify_base(state: &AppState, headers: &HeaderMap) -> String {
-    let origin = state.public_url.clone().unwrap_or_else(|| {
-        let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
-        format!("http://{host}")
-    });
+    let origin = state.public_url.as_deref().map_or_else(
+        || {
+            let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+            format!("http://{host}")
+        },
+        str::to_string,
+    );
     format!("{origin}/verify")
 }
 
