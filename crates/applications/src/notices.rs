@@ -157,7 +157,10 @@ impl Service {
     /// What the public page says of a serial and its check code; `None` when either is
     /// wrong (the two are not told apart, so nothing can be learnt by trying).
     pub async fn verify_notice(&self, serial: &str, check_code: &str) -> Result<Option<PublicNotice>, ServiceError> {
-        if serial.len() > 64 || check_code.len() > 64 {
+        // Serials and check codes are letters, digits and hyphens: anything else (a NUL, an
+        // emoji, a space) names no notice and is not looked up.
+        let plain = |text: &str| text.len() <= 64 && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        if !plain(serial) || !plain(check_code) {
             return Ok(None);
         }
         let Some(notice) = self.store.points_notice(serial).await? else { return Ok(None) };

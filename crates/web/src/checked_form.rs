@@ -2,6 +2,7 @@
 //! must be text a person types (no NUL, no control or bidirectional characters) and no
 //! longer than [`text::MAX_FIELD_CHARS`]. A refusal is a 422 page naming the field, in the
 //! reader's language; fields' own, lower limits are checked where their meaning is known.
+//! A page's query string is checked the same way ([`CheckedQuery`]).
 
 use crate::lang;
 use crate::respond::{Refusal, message};
@@ -41,6 +42,33 @@ where
         serde_urlencoded::from_bytes(&bytes)
             .map(CheckedForm)
             .map_err(|_| refusal(StatusCode::UNPROCESSABLE_ENTITY, lang, "表单内容不完整", "The form is incomplete"))
+    }
+}
+
+/// A page's query string (`?q=…&state=…`) whose every value passed [`text::check`], as a
+/// form's: a NUL or a control character in a search is refused with the page that names the
+/// parameter, before it reaches a query or an audit entry (PostgreSQL refuses a NUL in text,
+/// which would otherwise look like an outage).
+pub struct CheckedQuery<T>(pub T);
+
+impl<T, S> axum::extract::FromRequestParts<S> for CheckedQuery<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let lang = lang::choose(parts.uri.query(), &parts.headers).lang;
+        let query = parts.uri.query().unwrap_or_default();
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).map_err(|_| {
+            refusal(StatusCode::BAD_REQUEST, lang, "网址参数无法读取", "The address's parameters cannot be read")
+        })?;
+        check_texts(lang, pairs.iter().map(|(name, value)| (name.as_str(), value.as_str())))
+            .map_err(IntoResponse::into_response)?;
+        serde_urlencoded::from_str(query).map(CheckedQuery).map_err(|_| {
+            refusal(StatusCode::BAD_REQUEST, lang, "网址参数不正确", "The address's parameters are not right")
+        })
     }
 }
 

@@ -37,6 +37,27 @@ impl From<Response> for Refusal {
     }
 }
 
+/// A record's id in a page's path (`/applications/{id}`, `/materials/{id}`): what is not a
+/// number of that kind (letters, a NUL, an emoji, one too large) names no record, so it is
+/// answered as one that does not exist, with the page that says so, in the reader's
+/// language, rather than with axum's plain-text 400. Whether a number names a record the
+/// visitor may see is the service's question, as before.
+pub struct IdPath<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned + Send> axum::extract::FromRequestParts<S> for IdPath<T> {
+    type Rejection = Refusal;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, Refusal> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(value)) => Ok(Self(value)),
+            Err(_) => {
+                let lang = crate::lang::choose(parts.uri.query(), &parts.headers).lang;
+                Err(Refusal::of(lang, &ServiceError::NotFound))
+            }
+        }
+    }
+}
+
 /// Turns the application process's refusal into the page that says why.
 pub trait OrPage<T> {
     fn or_page(self, lang: Lang) -> Result<T, Refusal>;

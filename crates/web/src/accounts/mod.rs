@@ -5,12 +5,13 @@ use crate::AppState;
 use crate::checked_form::CheckedForm;
 use crate::lang::Chosen;
 use crate::layout::t;
+use crate::respond::IdPath;
 use crate::respond::{OrPage, PageResult, Refusal, message, page, service_status, stale_form};
 use crate::session::{
     AnySignedIn, CSRF_COOKIE, DEVICE_COOKIE, SESSION_COOKIE, SignedIn, client_address, cookie, double_submit_ok,
     same_origin, set_cookie,
 };
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use jifen_applications::{Actor, Credentials, DEVICE_MILLIS, LinkDecision, SESSION_MILLIS};
@@ -163,7 +164,7 @@ pub async fn home(
     State(state): State<AppState>,
     chosen: Chosen,
     signed: SignedIn,
-    axum::extract::Query(done): axum::extract::Query<HomeDone>,
+    crate::checked_form::CheckedQuery(done): crate::checked_form::CheckedQuery<HomeDone>,
 ) -> PageResult {
     let lang = chosen.lang;
     let notice = match done.done.as_deref() {
@@ -240,7 +241,7 @@ pub async fn decide_link(
     chosen: Chosen,
     headers: HeaderMap,
     signed: SignedIn,
-    Path(employer_id): Path<EmployerId>,
+    IdPath(employer_id): IdPath<EmployerId>,
     CheckedForm(form): CheckedForm<LinkForm>,
 ) -> PageResult {
     let lang = chosen.lang;

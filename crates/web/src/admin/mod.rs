@@ -4,11 +4,13 @@
 use crate::AppState;
 use crate::applicants::mask_mobile;
 use crate::checked_form::CheckedForm;
+use crate::checked_form::CheckedQuery;
 use crate::lang::Chosen;
 use crate::layout::t;
+use crate::respond::IdPath;
 use crate::respond::{OrPage, PageResult, Refusal, page, see_other};
 use crate::session::SignedIn;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use jifen_applications::{Actor, AuditFilter, MAX_AUDIT_ROWS, NewStaff, ServiceError, StaffChange};
@@ -80,7 +82,7 @@ pub async fn list(
     State(state): State<AppState>,
     chosen: Chosen,
     signed: SignedIn,
-    Query(query): Query<DoneQuery>,
+    CheckedQuery(query): CheckedQuery<DoneQuery>,
 ) -> PageResult {
     let lang = chosen.lang;
     let notice = notice(lang, &query.done);
@@ -126,7 +128,7 @@ pub async fn change(
     chosen: Chosen,
     headers: HeaderMap,
     signed: SignedIn,
-    Path(user_id): Path<UserId>,
+    IdPath(user_id): IdPath<UserId>,
     CheckedForm(form): CheckedForm<ChangeForm>,
 ) -> PageResult {
     let lang = chosen.lang;
@@ -215,7 +217,7 @@ pub async fn audit_log(
     State(state): State<AppState>,
     chosen: Chosen,
     signed: SignedIn,
-    Query(form): Query<AuditForm>,
+    CheckedQuery(form): CheckedQuery<AuditForm>,
 ) -> PageResult {
     let lang = chosen.lang;
     let (records, problems) = match form.filter() {
@@ -242,7 +244,7 @@ pub async fn audit_csv(
     State(state): State<AppState>,
     chosen: Chosen,
     signed: SignedIn,
-    Query(form): Query<AuditForm>,
+    CheckedQuery(form): CheckedQuery<AuditForm>,
 ) -> PageResult {
     let lang = chosen.lang;
     let actor = Actor::from(&signed.user);

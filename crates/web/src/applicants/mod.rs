@@ -3,11 +3,14 @@
 
 use crate::AppState;
 use crate::checked_form::CheckedForm;
+use crate::checked_form::CheckedQuery;
 use crate::lang::Chosen;
 use crate::layout::t;
+use crate::respond::IdPath;
 use crate::respond::{OrPage, PageResult, Refusal, page, see_other};
 use crate::session::SignedIn;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::{Multipart, State};
 use axum::http::{HeaderMap, StatusCode};
 use jifen_applications::{Actor, RegisterOutcome, ServiceError};
 use jifen_domain::roster::MAX_ROWS;
@@ -67,7 +70,7 @@ pub async fn list(
     State(state): State<AppState>,
     chosen: Chosen,
     signed: SignedIn,
-    Query(query): Query<ListQuery>,
+    CheckedQuery(query): CheckedQuery<ListQuery>,
 ) -> PageResult {
     let lang = chosen.lang;
     let notice = match query.done.as_str() {
@@ -126,7 +129,7 @@ pub async fn import(
     chosen: Chosen,
     headers: HeaderMap,
     signed: SignedIn,
-    multipart: Multipart,
+    multipart: Result<Multipart, MultipartRejection>,
 ) -> PageResult {
     let lang = chosen.lang;
     let parts = crate::applications::read_multipart(multipart, MAX_ROSTER_BYTES, lang).await?;
@@ -148,7 +151,7 @@ pub async fn import_status(
     State(state): State<AppState>,
     chosen: Chosen,
     signed: SignedIn,
-    Path(job_id): Path<ImportJobId>,
+    IdPath(job_id): IdPath<ImportJobId>,
 ) -> PageResult {
     let lang = chosen.lang;
     let progress = state.service.import_progress(&Actor::from(&signed.user), job_id).await.or_page(lang)?;

@@ -4,14 +4,17 @@
 //! application process (`jifen-applications`) decides everything else.
 
 use crate::AppState;
+use crate::checked_form::CheckedQuery;
 use crate::checked_form::{CheckedForm, check_texts};
 use crate::fields::{Notes, application_sections, display, label_of};
 use crate::lang::Chosen;
 use crate::layout::{say, t};
+use crate::respond::IdPath;
 use crate::respond::{OrPage, PageResult, Refusal, message, page, see_other, service_status, stale_form};
 use crate::session::{SignedIn, same_origin};
 use crate::simulator::views::{fieldset, score_section};
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::{Multipart, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use jifen_applications::{Actor, ApplicationView, ChangesSinceReturn, FieldComments, Service, ServiceError};
@@ -51,8 +54,14 @@ impl Parts {
     }
 }
 
-/// Reads a multipart form whose files together are at most `limit` bytes.
-pub async fn read_multipart(mut multipart: Multipart, limit: usize, lang: Lang) -> Result<Parts, Refusal> {
+/// Reads a multipart form whose files together are at most `limit` bytes. A request that is
+/// no multipart form at all (another content type) is refused with the same page as one
+/// that cannot be read.
+pub async fn read_multipart(
+    multipart: Result<Multipart, MultipartRejection>,
+    limit: usize,
+    lang: Lang,
+) -> Result<Parts, Refusal> {
     let too_large = || -> Refusal {
         let text = match lang {
             Lang::Zh => format!("文件过大，最多 {} MB", limit / 1024 / 1024),
@@ -63,6 +72,7 @@ pub async fn read_multipart(mut multipart: Multipart, limit: usize, lang: Lang) 
     let unreadable = || -> Refusal {
         message(StatusCode::BAD_REQUEST, lang, t(lang, "无法读取上传的表单", "The uploaded form cannot be read")).into()
     };
+    let Ok(mut multipart) = multipart else { return Err(unreadable()) };
     let mut parts = Parts::default();
     let mut total = 0usize;
     loop {
@@ -170,8 +180,8 @@ pub async fn show(
     State(state): State<AppState>,
     chosen: Chosen,
     signed: SignedIn,
-    Path(id): Path<ApplicationId>,
-    Query(done): Query<Done>,
+    IdPath(id): IdPath<ApplicationId>,
+    CheckedQuery(done): CheckedQuery<Done>,
 ) -> PageResult {
     let lang = chosen.lang;
     let view = state.service.view(&actor(&signed), id).await.or_page(lang)?;
@@ -213,7 +223,7 @@ pub async fn save(
     chosen: Chosen,
     headers: HeaderMap,
     signed: SignedIn,
-    Path(id): Path<ApplicationId>,
+    IdPath(id): IdPath<ApplicationId>,
     CheckedForm(pairs): CheckedForm<Vec<(String, String)>>,
 ) -> PageResult {
     let lang = chosen.lang;
@@ -273,7 +283,7 @@ pub async fn preview(
     chosen: Chosen,
     headers: HeaderMap,
     signed: SignedIn,
-    Path(id): Path<ApplicationId>,
+    IdPath(id): IdPath<ApplicationId>,
     CheckedForm(pairs): CheckedForm<Vec<(String, String)>>,
 ) -> PageResult {
     let lang = chosen.lang;
@@ -301,7 +311,7 @@ pub async fn act(
     chosen: Chosen,
     headers: HeaderMap,
     signed: SignedIn,
-    Path(id): Path<ApplicationId>,
+    IdPath(id): IdPath<ApplicationId>,
     CheckedForm(pairs): CheckedForm<Vec<(String, String)>>,
 ) -> PageResult {
     let lang = chosen.lang;
@@ -330,7 +340,7 @@ pub async fn pdf(
     State(state): State<AppState>,
     chosen: Chosen,
     signed: SignedIn,
-    Path(id): Path<ApplicationId>,
+    IdPath(id): IdPath<ApplicationId>,
 ) -> PageResult {
     let bytes = state.service.application_pdf(&actor(&signed), id).await.or_page(chosen.lang)?;
     Ok(file_response(bytes, "application/pdf", &format!("积分申请表-{id}.pdf"), true))
@@ -367,8 +377,8 @@ pub async fn upload(
     chosen: Chosen,
     headers: HeaderMap,
     signed: SignedIn,
-    Path((id, material)): Path<(ApplicationId, String)>,
-    multipart: Multipart,
+    IdPath((id, material)): IdPath<(ApplicationId, String)>,
+    multipart: Result<Multipart, MultipartRejection>,
 ) -> PageResult {
     let lang = chosen.lang;
     let parts = read_multipart(multipart, jifen_applications::MAX_UPLOAD_BYTES, lang).await?;
@@ -408,13 +418,18 @@ pub async fn upload(
 }
 
 /// `GET /materials/{id}`: a stored scan, for those who may see its application.
-pub async fn download(state: State<AppState>, chosen: Chosen, signed: SignedIn, id: Path<UploadId>) -> PageResult {
+pub async fn download(state: State<AppState>, chosen: Chosen, signed: SignedIn, id: IdPath<UploadId>) -> PageResult {
     material_file(state, chosen, signed, id, true).await
 }
 
 /// `GET /materials/{id}/view`: the same scan shown in the browser (an image or a PDF, with
 /// the same headers as a download: no caching, no sniffing, its own content type).
-pub async fn view_material(state: State<AppState>, chosen: Chosen, signed: SignedIn, id: Path<UploadId>) -> PageResult {
+pub async fn view_material(
+    state: State<AppState>,
+    chosen: Chosen,
+    signed: SignedIn,
+    id: IdPath<UploadId>,
+) -> PageResult {
     material_file(state, chosen, signed, id, false).await
 }
 
@@ -422,7 +437,7 @@ async fn material_file(
     State(state): State<AppState>,
     chosen: Chosen,
     signed: SignedIn,
-    Path(id): Path<UploadId>,
+    IdPath(id): IdPath<UploadId>,
     attachment: bool,
 ) -> PageResult {
     match state.service.download_material(&actor(&signed), id).await {

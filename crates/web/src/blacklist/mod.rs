@@ -6,9 +6,10 @@ use crate::AppState;
 use crate::checked_form::CheckedForm;
 use crate::lang::Chosen;
 use crate::layout::t;
+use crate::respond::IdPath;
 use crate::respond::{OrPage, PageResult, Refusal, page, see_other};
 use crate::session::SignedIn;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use jifen_applications::{Actor, ApplicationView, EntryStanding, FindingInput, Service, entry_standing};
 use jifen_domain::Role;
@@ -50,7 +51,7 @@ pub async fn record(
     chosen: Chosen,
     headers: HeaderMap,
     signed: SignedIn,
-    Path(id): Path<ApplicationId>,
+    IdPath(id): IdPath<ApplicationId>,
     CheckedForm(form): CheckedForm<FindingForm>,
 ) -> PageResult {
     let lang = chosen.lang;
@@ -80,7 +81,7 @@ pub async fn respond(
     chosen: Chosen,
     headers: HeaderMap,
     signed: SignedIn,
-    Path(id): Path<BlacklistEntryId>,
+    IdPath(id): IdPath<BlacklistEntryId>,
     CheckedForm(form): CheckedForm<ResponseForm>,
 ) -> PageResult {
     let lang = chosen.lang;
@@ -104,7 +105,7 @@ pub async fn decide(
     chosen: Chosen,
     headers: HeaderMap,
     signed: SignedIn,
-    Path(id): Path<BlacklistEntryId>,
+    IdPath(id): IdPath<BlacklistEntryId>,
     CheckedForm(form): CheckedForm<DecisionForm>,
 ) -> PageResult {
     let lang = chosen.lang;
@@ -123,7 +124,7 @@ pub async fn appeal(
     chosen: Chosen,
     headers: HeaderMap,
     signed: SignedIn,
-    Path(id): Path<BlacklistEntryId>,
+    IdPath(id): IdPath<BlacklistEntryId>,
     CheckedForm(form): CheckedForm<ResponseForm>,
 ) -> PageResult {
     let lang = chosen.lang;
@@ -137,7 +138,7 @@ pub async fn answer_appeal(
     chosen: Chosen,
     headers: HeaderMap,
     signed: SignedIn,
-    Path(id): Path<BlacklistEntryId>,
+    IdPath(id): IdPath<BlacklistEntryId>,
     CheckedForm(form): CheckedForm<DecisionForm>,
 ) -> PageResult {
     let lang = chosen.lang;
@@ -156,7 +157,7 @@ pub async fn correct(
     chosen: Chosen,
     headers: HeaderMap,
     signed: SignedIn,
-    Path(id): Path<BlacklistEntryId>,
+    IdPath(id): IdPath<BlacklistEntryId>,
     CheckedForm(form): CheckedForm<ResponseForm>,
 ) -> PageResult {
     let lang = chosen.lang;

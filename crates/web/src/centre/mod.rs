@@ -4,13 +4,15 @@
 //! module reads the posted form and renders.
 
 use crate::AppState;
+use crate::checked_form::CheckedQuery;
 use crate::fields::{Notes, verified_sections};
 use crate::lang::Chosen;
 use crate::layout::{say, t};
+use crate::respond::IdPath;
 use crate::respond::{OrPage, PageResult, Refusal, page};
 use crate::session::SignedIn;
 use crate::simulator::views::fieldset;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use jifen_applications::{
     Actor, ApplicationView, CounterMark, MoveInput, QueueFilter, Service, Verification, VerificationInput,
@@ -44,7 +46,7 @@ pub async fn queue(
     State(state): State<AppState>,
     chosen: Chosen,
     signed: SignedIn,
-    Query(query): Query<QueueQuery>,
+    CheckedQuery(query): CheckedQuery<QueueQuery>,
 ) -> PageResult {
     let lang = chosen.lang;
     let actor = Actor::from(&signed.user);
@@ -65,7 +67,7 @@ pub async fn document(
     State(state): State<AppState>,
     chosen: Chosen,
     signed: SignedIn,
-    Path((id, kind)): Path<(ApplicationId, String)>,
+    IdPath((id, kind)): IdPath<(ApplicationId, String)>,
 ) -> PageResult {
     let lang = chosen.lang;
     let Some(kind) = DocumentKind::parse(kind.trim_end_matches(".pdf")) else {
@@ -95,7 +97,7 @@ pub async fn assign(
     chosen: Chosen,
     headers: axum::http::HeaderMap,
     signed: SignedIn,
-    Path(id): Path<ApplicationId>,
+    IdPath(id): IdPath<ApplicationId>,
     crate::checked_form::CheckedForm(form): crate::checked_form::CheckedForm<AssignForm>,
 ) -> PageResult {
     let lang = chosen.lang;
@@ -112,7 +114,7 @@ pub async fn return_originals(
     chosen: Chosen,
     headers: axum::http::HeaderMap,
     signed: SignedIn,
-    Path(id): Path<ApplicationId>,
+    IdPath(id): IdPath<ApplicationId>,
     crate::checked_form::CheckedForm(pairs): crate::checked_form::CheckedForm<Vec<(String, String)>>,
 ) -> PageResult {
     let lang = chosen.lang;

@@ -6,11 +6,12 @@
 //! [`Service::dashboard`]: jifen_applications::Service::dashboard
 
 use crate::AppState;
+use crate::checked_form::CheckedQuery;
 use crate::lang::Chosen;
 use crate::layout::t;
 use crate::respond::{OrPage, PageResult, Refusal, page};
 use crate::session::SignedIn;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use jifen_applications::{Actor, Dashboard, Rate, SCORE_BAND, Scope, ServiceError, dashboard_csv};
@@ -58,7 +59,7 @@ pub async fn page_handler(
     State(state): State<AppState>,
     chosen: Chosen,
     signed: SignedIn,
-    Query(query): Query<DashboardQuery>,
+    CheckedQuery(query): CheckedQuery<DashboardQuery>,
 ) -> PageResult {
     let lang = chosen.lang;
     let actor = Actor::from(&signed.user);
@@ -80,7 +81,7 @@ pub async fn csv(
     State(state): State<AppState>,
     chosen: Chosen,
     signed: SignedIn,
-    Query(query): Query<DashboardQuery>,
+    CheckedQuery(query): CheckedQuery<DashboardQuery>,
 ) -> PageResult {
     let lang = chosen.lang;
     let actor = Actor::from(&signed.user);

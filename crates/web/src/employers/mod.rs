@@ -9,9 +9,10 @@ use crate::accounts::with_csrf_cookie;
 use crate::checked_form::CheckedForm;
 use crate::lang::Chosen;
 use crate::layout::t;
+use crate::respond::IdPath;
 use crate::respond::{PageResult, Refusal, done, message, page, service_status, stale_form};
 use crate::session::{SignedIn, client_address, double_submit_ok, same_origin};
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use jifen_applications::Reason;
@@ -127,7 +128,7 @@ pub async fn decide_employer(
     chosen: Chosen,
     headers: HeaderMap,
     signed: SignedIn,
-    Path(employer_id): Path<EmployerId>,
+    IdPath(employer_id): IdPath<EmployerId>,
     CheckedForm(form): CheckedForm<DecisionForm>,
 ) -> PageResult {
     let lang = chosen.lang;

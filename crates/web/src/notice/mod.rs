@@ -2,11 +2,13 @@
 //! verification page its QR code leads to (no sign-in; personal data masked).
 
 use crate::AppState;
+use crate::checked_form::CheckedQuery;
 use crate::lang::Chosen;
 use crate::layout::{say, t};
+use crate::respond::IdPath;
 use crate::respond::{OrPage, PageResult, Refusal, page};
 use crate::session::SignedIn;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use jifen_applications::{Actor, NoticeStanding, PublicNotice};
 use jifen_rules::Lang;
@@ -41,7 +43,7 @@ pub async fn pdf(
     chosen: Chosen,
     headers: HeaderMap,
     signed: SignedIn,
-    Path(id): Path<ApplicationId>,
+    IdPath(id): IdPath<ApplicationId>,
 ) -> PageResult {
     let base = verify_base(&state, &headers);
     match state.service.notice_pdf(&Actor::from(&signed.user), id, &base).await {
@@ -61,7 +63,11 @@ pub struct VerifyQuery {
 }
 
 /// `GET /verify`: the form for a serial and its check code (and its answer when asked).
-pub async fn form(State(state): State<AppState>, chosen: Chosen, Query(query): Query<VerifyQuery>) -> PageResult {
+pub async fn form(
+    State(state): State<AppState>,
+    chosen: Chosen,
+    CheckedQuery(query): CheckedQuery<VerifyQuery>,
+) -> PageResult {
     answer(&state, chosen.lang, query.serial.trim(), query.code.trim()).await
 }
 

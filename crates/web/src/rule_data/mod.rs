@@ -4,12 +4,14 @@
 //! its checks and its effects are the service's; these pages parse and render.
 
 use crate::AppState;
+use crate::checked_form::CheckedQuery;
 use crate::checked_form::check_texts;
 use crate::lang::Chosen;
 use crate::layout::{say, t};
+use crate::respond::IdPath;
 use crate::respond::{OrPage, PageResult, Refusal, page, see_other};
 use crate::session::SignedIn;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use jifen_applications::{Actor, DataFiles, PublicationInput, RescoringReport, RulePreview, ScoreShift, ServiceError};
@@ -115,7 +117,7 @@ pub async fn overview(
     State(state): State<AppState>,
     chosen: Chosen,
     signed: SignedIn,
-    Query(query): Query<RulesQuery>,
+    CheckedQuery(query): CheckedQuery<RulesQuery>,
 ) -> PageResult {
     let form = RulesForm { file_name: query.file, ..RulesForm::default() };
     rules_page(&state, &signed, chosen.lang, StatusCode::OK, &form, &[]).await
@@ -203,7 +205,7 @@ pub async fn run(
     State(state): State<AppState>,
     chosen: Chosen,
     signed: SignedIn,
-    Path(run_id): Path<RescoringRunId>,
+    IdPath(run_id): IdPath<RescoringRunId>,
 ) -> PageResult {
     let lang = chosen.lang;
     let report = state.service.rescoring_report(&Actor::from(&signed.user), run_id).await.or_page(lang)?;
@@ -215,7 +217,7 @@ pub async fn publication(
     State(state): State<AppState>,
     chosen: Chosen,
     signed: SignedIn,
-    Path(id): Path<PublicationId>,
+    IdPath(id): IdPath<PublicationId>,
 ) -> PageResult {
     let lang = chosen.lang;
     let publications = state.service.rule_publications(&Actor::from(&signed.user)).await.or_page(lang)?;
