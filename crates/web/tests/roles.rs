@@ -28,6 +28,23 @@ struct Visitor {
     token: Option<String>,
 }
 
+impl Visitor {
+    /// An empty form, with no CSRF token (an admitted POST is refused as stale by its handler
+    /// and changes nothing; the API's is refused as not JSON), with the visitor's bearer
+    /// token on an API route.
+    async fn send(&self, method: &reqwest::Method, url: &str, api: bool) -> reqwest::Response {
+        let mut request = self
+            .client
+            .request(method.clone(), url)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("");
+        if let (true, Some(token)) = (api, &self.token) {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.unwrap()
+    }
+}
+
 /// A visitor not signed in, one signed-in user of every role, and an administrator who
 /// signed in with an initial password.
 async fn visitors(app: &App) -> Vec<Visitor> {
@@ -107,17 +124,7 @@ async fn every_route_admits_only_whom_it_names(app: &App) {
         api_routes += usize::from(api);
         for visitor in &visitors {
             let who = format!("{} {} by {}", spec.method, spec.path, visitor.name);
-            // An empty form, with no CSRF token: an admitted POST is refused as stale by its
-            // handler and changes nothing (the API's: refused as not JSON).
-            let mut request = visitor
-                .client
-                .request(method.clone(), &url)
-                .header("content-type", "application/x-www-form-urlencoded")
-                .body("");
-            if let (true, Some(token)) = (api, &visitor.token) {
-                request = request.bearer_auth(token);
-            }
-            let response = request.send().await.unwrap();
+            let response = visitor.send(&method, &url, api).await;
             let status = response.status();
             let refused = response.headers().get(REFUSED_HEADER).map(|v| v.to_str().unwrap().to_string());
             assert!(!status.is_server_error(), "{who}: {status}");
@@ -195,15 +202,7 @@ async fn odd_ids_are_refused_never_a_server_error(app: &App) {
                 if !spec.access.admits(visitor.role, false) {
                     continue;
                 }
-                let mut request = visitor
-                    .client
-                    .request(method.clone(), &url)
-                    .header("content-type", "application/x-www-form-urlencoded")
-                    .body("");
-                if let (true, Some(token)) = (api, &visitor.token) {
-                    request = request.bearer_auth(token);
-                }
-                let response = request.send().await.unwrap();
+                let response = visitor.send(&method, &url, api).await;
                 let status = response.status();
                 let who = format!("{} {path} by {}", spec.method, visitor.name);
                 assert!(status.is_client_error() || status.is_redirection(), "{who}: {status}");
