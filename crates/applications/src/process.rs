@@ -500,6 +500,15 @@ impl Service {
             .filter(|(field, text)| is_form_field(field) && !text.is_empty())
             .collect();
         let comment = comment.trim();
+        // Forms are checked before they get here; the API's JSON is not: a comment is text a
+        // person types (no NUL, which PostgreSQL would refuse, no control characters).
+        let problems: Vec<_> = std::iter::once(("comment", comment))
+            .chain(review.iter().map(|(field, text)| (field.as_str(), text.as_str())))
+            .filter_map(|(name, text)| jifen_domain::text::check(name, text, jifen_domain::text::MAX_FIELD_CHARS).err())
+            .collect();
+        if !problems.is_empty() {
+            return Err(ServiceError::Invalid(problems));
+        }
         // The comment the workflow and the SMS see: the general one and the field ones (the
         // SMS quotes their start).
         let summary = std::iter::once(comment.to_string())

@@ -146,7 +146,12 @@ impl Service {
         let username = normalized_username(credentials.username);
         // Applicants sign in with their ID number: the throttling table keeps only its hash.
         let account = jifen_auth::token_hash(&username.to_lowercase());
-        let user = self.store.user_by_username(&username).await?;
+        // A name with a character nobody types (a NUL, a control character) is no account's,
+        // and PostgreSQL would refuse it as text: it is not looked up.
+        let user = match text::check("username", &username, 200) {
+            Ok(()) => self.store.user_by_username(&username).await?,
+            Err(_) => None,
+        };
         let device_hash = credentials.device_token.map(jifen_auth::token_hash);
         let trusted = match (&device_hash, &user) {
             (Some(hash), Some(user)) => self.store.trusted_device(hash, now).await? == Some(user.id),

@@ -118,6 +118,12 @@ async fn the_centre_s_whole_path(app: &App) {
     let wrong = sign_in("clerk", "not the password 1").await.unwrap();
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(code(&wrong.json().await.unwrap()), "sign_in_failed");
+    // A name with a NUL is no account's: a wrong sign-in, never an outage (PostgreSQL
+    // refuses a NUL in text, so it is not looked up).
+    let odd = json!({ "username": "clerk\u{0}", "password": PASSWORD });
+    let odd = api.client.post(api.url("/sessions")).json(&odd).send().await.unwrap();
+    assert_eq!(odd.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(code(&odd.json().await.unwrap()), "sign_in_failed");
     let signed = sign_in("clerk", PASSWORD).await.unwrap();
     assert_eq!(signed.status(), StatusCode::CREATED);
     let signed: Value = signed.json().await.unwrap();
@@ -172,6 +178,15 @@ async fn the_centre_s_whole_path(app: &App) {
         seen["checklist"].as_array().unwrap().iter().map(|m| m["material"].as_str().unwrap().to_string()).collect();
     assert!(materials.iter().any(|m| m == "child_birth_certificate"), "{materials:?}");
     let mut version = seen["version"].as_i64().unwrap();
+    // A comment with a NUL or a control character is refused before anything moves (forms
+    // are checked on the way in; the API's JSON is checked by the process).
+    for comment in ["缺件\u{0}", "\u{1b}[31m"] {
+        let body = json!({ "action": "ask_correction", "version": version, "comment": comment });
+        let (status, refused) = api.act(&clerk, id, body).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    }
+    let (_, unmoved) = api.get(&clerk, &format!("/applications/{id}")).await;
+    assert_eq!((unmoved["state"].as_str(), unmoved["version"].as_i64()), (Some("filed"), Some(version)));
 
     // Another district's clerk: no such application, to look at or to move.
     let (status, hidden) = api.get(&clerk_xh, &format!("/applications/{id}")).await;
