@@ -182,7 +182,10 @@ pub fn check(
     as_of: NaiveDate,
     book: &RuleBook,
 ) -> Result<CheckedForm, Vec<Problem>> {
-    let mut problems = Vec::new();
+    // Every value is text a person types: a NUL or a control character (the forms refuse
+    // them on the way in; a caller of the JSON API might send one) is named, never kept.
+    let mut problems: Vec<Problem> =
+        fields.iter().filter_map(|(field, value)| crate::text::check(field, value, usize::MAX).err()).collect();
     let mut text = |field: &str, zh: &str, en: &str| -> String {
         let value = fields.get(field);
         if value.is_empty() {
@@ -429,6 +432,22 @@ mod tests {
         assert!(problems[0].message(Lang::Zh).contains("姓名"));
         // In plain words, not the engine's input path.
         assert!(problems[4].message(Lang::En).contains("must be a number"), "{:?}", problems[4]);
+    }
+
+    #[test]
+    fn a_value_with_a_nul_or_a_control_character_is_named_not_kept() {
+        let book = RuleBook::embedded().unwrap();
+        let mut fields = complete();
+        fields.set("address", "浦东\u{0}新区");
+        fields.set("family_name_0", "张\u{1b}[31m");
+        let problems = check(&fields, &id(), date("2025-06-30"), book).unwrap_err();
+        let named: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
+        assert_eq!(named, ["address", "family_name_0"]);
+        assert!(problems[0].message(Lang::Zh).contains("U+0000"), "{:?}", problems[0]);
+        // An emoji is text a person types.
+        fields.set("address", "浦东新区 🏠");
+        fields.set("family_name_0", "张小明");
+        assert!(check(&fields, &id(), date("2025-06-30"), book).is_ok());
     }
 
     #[test]

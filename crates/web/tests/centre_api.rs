@@ -299,6 +299,13 @@ async fn the_centre_s_whole_path(app: &App) {
     };
     let (status, refused) = api.act(&reviewer, id, verify(version, "confirmed")).await;
     assert_eq!((status, code(&refused)), (StatusCode::CONFLICT, "correction_unexplained"), "{refused}");
+    // A verified fact with a NUL is refused, naming the field, never stored (PostgreSQL would
+    // refuse it in the event's JSONB).
+    let mut odd = verify(version, "corrected");
+    odd["verification"]["fields"]["address"] = json!("浦东\u{0}新区");
+    let (status, refused) = api.act(&reviewer, id, odd).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert!(refused.to_string().contains("address"), "{refused}");
     let before_verification = version;
     version = api.moved(&reviewer, id, verify(version, "corrected"), "in_review").await;
     let (_, verified) = api.get(&reviewer, &format!("/applications/{id}")).await;
