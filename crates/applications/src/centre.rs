@@ -734,6 +734,8 @@ impl Service {
             .collect();
         let search = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty());
         if let Some(search) = search {
+            // The pages check their query strings; the API's reach here as typed.
+            clean_text("q", search, jifen_domain::text::MAX_FIELD_CHARS)?;
             let entry =
                 audit(actor, Audit::CentreSearch { q: search.to_string() }, format!("district:{}", district.as_str()));
             self.store.record_audit(&entry).await?;
