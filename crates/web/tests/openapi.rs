@@ -293,7 +293,7 @@ impl Document {
             }
             return text;
         }
-        let alphabet = ["a", "Z", "0", "-", " ", "é", "上", "\"", "\\", "\u{202e}", "\n", "sh-2023"];
+        let alphabet = ["a", "Z", "0", "-", " ", "é", "上", "\"", "\\", "\u{202e}", "\n", "\u{0}", "sh-2023"];
         (0..rng.below(8)).map(|_| *rng.pick(&alphabet)).collect()
     }
 
@@ -378,8 +378,7 @@ struct Target {
 }
 
 impl Target {
-    async fn new() -> Self {
-        let store = common::temp_sqlite().await;
+    async fn new(store: jifen_store::Store) -> Self {
         let base = common::serve(store.clone()).await;
         let app = common::App { base: base.clone(), store: store.clone() };
         let district = Some(jifen_domain::District::Pudong);
@@ -489,7 +488,23 @@ async fn call(
 /// or refused only for a check the schema cannot state; a wrong one is refused with a 4xx.
 #[tokio::test]
 async fn the_server_answers_generated_inputs_as_documented() {
-    let target = Target::new().await;
+    the_server_answers_generated_inputs(common::temp_sqlite().await).await;
+}
+
+/// The same on PostgreSQL, which refuses some text SQLite keeps (a NUL): what a generated
+/// input carries must be refused by the server, never by the database.
+#[tokio::test]
+#[ignore = "needs PostgreSQL: JIFEN_TEST_POSTGRES_URL"]
+async fn the_server_answers_generated_inputs_as_documented_on_postgres() {
+    let database = jifen_store::testing::TestDatabase::create("openapi").await.expect("PostgreSQL must be reachable");
+    let store = jifen_store::Store::open(&database.url).await.unwrap();
+    the_server_answers_generated_inputs(store.clone()).await;
+    store.close().await;
+    database.drop_database().await.unwrap();
+}
+
+async fn the_server_answers_generated_inputs(store: jifen_store::Store) {
+    let target = Target::new(store).await;
     let root: Value =
         target.client.get(format!("{}/api/v1/openapi.json", target.base)).send().await.unwrap().json().await.unwrap();
     let document = Document::new(root.clone());
@@ -566,7 +581,12 @@ async fn the_server_answers_generated_inputs_as_documented() {
                                 Some("create_session") => [401, 429].contains(&status),
                                 _ => operation["security"].is_array() && [403, 404, 409, 422].contains(&status),
                             };
-                            if !allowed && !rule_set && !by_the_data {
+                            // A NUL is text nobody types: the server refuses it (a 4xx, never
+                            // the database's 5xx), which a schema cannot state.
+                            let nul = query.iter().any(|(_, value)| value.contains('\0'))
+                                || body.as_ref().is_some_and(|body| body.to_string().contains("\\u0000"));
+                            let refused_nul = nul && (400..500).contains(&status);
+                            if !allowed && !rule_set && !by_the_data && !refused_nul {
                                 failures.push(format!("{}: valid, yet answered {status} {code:?}", what()));
                             }
                         }

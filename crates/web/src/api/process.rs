@@ -292,7 +292,7 @@ fn true_or_false(query: &ApiQuery, name: &str, lang: Lang) -> Result<bool, ApiEr
     security(("bearer" = [])),
     params(
         ("state" = Option<String>, Query, description = "One state only (a state at the centre; anything else is refused with 400 invalid_query)."),
-        ("q" = Option<String>, Query, description = "A name, or a whole or partial ID number (searches are audited)."),
+        ("q" = Option<String>, Query, description = "A name, or a whole or partial ID number (searches are audited); a NUL or control character in it is refused with 400 invalid_query."),
         ("overdue" = Option<String>, Query, description = "true: overdue applications only."),
         ("mine" = Option<String>, Query, description = "true: only those the caller holds."),
         ("lang" = Option<Lang>, Query, description = "The language of titles and messages: zh or en."),
@@ -326,6 +326,11 @@ pub async fn centre_queue(
     }
     let overdue_only = true_or_false(&query, "overdue", lang)?;
     let mine_only = true_or_false(&query, "mine", lang)?;
+    if let Err(problem) =
+        jifen_domain::text::check("q", query.get("q").unwrap_or_default(), jifen_domain::text::MAX_FIELD_CHARS)
+    {
+        return Err(crate::api::invalid_query("q", lang, problem.message(Lang::Zh), problem.message(Lang::En)));
+    }
     let filter = QueueFilter {
         state: wanted_state,
         search: query.get("q").map(str::to_string).filter(|q| !q.trim().is_empty()),
