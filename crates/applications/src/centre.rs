@@ -785,9 +785,7 @@ impl Service {
 
 /// A note or reason as kept: trimmed, only characters people type, at most `max` characters.
 pub(crate) fn clean_text(field: &str, value: &str, max: usize) -> Result<String, ServiceError> {
-    let value = value.trim();
-    jifen_domain::text::check(field, value, max).map_err(|problem| ServiceError::Invalid(vec![problem]))?;
-    Ok(value.to_string())
+    jifen_domain::text::cleaned(field, value, max).map_err(|problem| ServiceError::Invalid(vec![problem]))
 }
 
 /// What a centre's move adds to a workflow move.

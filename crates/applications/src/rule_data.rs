@@ -447,13 +447,12 @@ fn summary_of(changes: &[ChangedValue]) -> String {
 /// A line of text from the form, trimmed and checked (no control characters, at most
 /// `max` characters); a problem is added for a bad or missing one.
 fn text_field(problems: &mut Vec<Problem>, name: &str, value: &str, max: usize, required: bool) -> String {
-    let value = value.trim();
-    match jifen_domain::text::check(name, value, max) {
-        Ok(()) if required && value.is_empty() => {
+    match jifen_domain::text::cleaned(name, value, max) {
+        Ok(value) if required && value.is_empty() => {
             problems.push(Problem::new(name, "必填", "Required"));
-            String::new()
+            value
         }
-        Ok(()) => value.to_string(),
+        Ok(value) => value,
         Err(problem) => {
             problems.push(problem);
             String::new()

@@ -43,6 +43,13 @@ pub fn check(field: &str, value: &str, max_chars: usize) -> Result<(), Problem> 
     Ok(())
 }
 
+/// A note, reason or name as it is kept: trimmed, and checked as [`check`] does.
+pub fn cleaned(field: &str, value: &str, max_chars: usize) -> Result<String, Problem> {
+    let value = value.trim();
+    check(field, value, max_chars)?;
+    Ok(value.to_string())
+}
+
 /// A file name as it may be stored and shown: control and bidirectional characters, quotes
 /// and path separators removed, no leading dots, at most 100 characters; `None` when nothing
 /// is left.
@@ -71,6 +78,13 @@ mod tests {
         let long = check("comment", &"字".repeat(21), 20).unwrap_err();
         assert!(long.en.contains("at most 20") && long.en.contains("21"), "{}", long.en);
         assert!(check("comment", &"字".repeat(20), 20).is_ok(), "the limit itself is allowed");
+    }
+
+    #[test]
+    fn kept_text_is_trimmed_and_checked() {
+        assert_eq!(cleaned("reason", "  缺件 ", 10).unwrap(), "缺件");
+        assert_eq!(cleaned("reason", " a\u{0}b ", 10).unwrap_err().field, "reason");
+        assert!(cleaned("reason", "  12345678901 ", 10).is_err(), "counted after trimming, still too long");
     }
 
     #[test]
