@@ -35,13 +35,9 @@ where
             return Err(refusal(StatusCode::UNSUPPORTED_MEDIA_TYPE, lang, "表单格式不正确", "Not a form"));
         }
         let bytes = Bytes::from_request(request, state).await.map_err(IntoResponse::into_response)?;
-        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes)
-            .map_err(|_| refusal(StatusCode::BAD_REQUEST, lang, "表单无法读取", "The form cannot be read"))?;
-        check_texts(lang, pairs.iter().map(|(name, value)| (name.as_str(), value.as_str())))
-            .map_err(IntoResponse::into_response)?;
-        serde_urlencoded::from_bytes(&bytes)
-            .map(CheckedForm)
-            .map_err(|_| refusal(StatusCode::UNPROCESSABLE_ENTITY, lang, "表单内容不完整", "The form is incomplete"))
+        let unreadable = || refusal(StatusCode::BAD_REQUEST, lang, "表单无法读取", "The form cannot be read");
+        let incomplete = || refusal(StatusCode::UNPROCESSABLE_ENTITY, lang, "表单内容不完整", "The form is incomplete");
+        read_checked(&bytes, lang, unreadable, incomplete).map(CheckedForm).map_err(IntoResponse::into_response)
     }
 }
 
@@ -61,15 +57,27 @@ where
     async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
         let lang = lang::choose(parts.uri.query(), &parts.headers).lang;
         let query = parts.uri.query().unwrap_or_default();
-        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).map_err(|_| {
-            refusal(StatusCode::BAD_REQUEST, lang, "网址参数无法读取", "The address's parameters cannot be read")
-        })?;
-        check_texts(lang, pairs.iter().map(|(name, value)| (name.as_str(), value.as_str())))
-            .map_err(IntoResponse::into_response)?;
-        serde_urlencoded::from_str(query).map(CheckedQuery).map_err(|_| {
-            refusal(StatusCode::BAD_REQUEST, lang, "网址参数不正确", "The address's parameters are not right")
-        })
+        let unreadable =
+            || refusal(StatusCode::BAD_REQUEST, lang, "网址参数无法读取", "The address's parameters cannot be read");
+        let incomplete =
+            || refusal(StatusCode::BAD_REQUEST, lang, "网址参数不正确", "The address's parameters are not right");
+        read_checked(query.as_bytes(), lang, unreadable, incomplete)
+            .map(CheckedQuery)
+            .map_err(IntoResponse::into_response)
     }
+}
+
+/// URL-encoded text read as `T` once every value passed [`check_texts`]: `unreadable` when it
+/// is not URL-encoded pairs, `incomplete` when the pairs do not make a `T`.
+fn read_checked<T: DeserializeOwned>(
+    encoded: &[u8],
+    lang: Lang,
+    unreadable: impl FnOnce() -> Response,
+    incomplete: impl FnOnce() -> Response,
+) -> Result<T, Refusal> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(encoded).map_err(|_| unreadable())?;
+    check_texts(lang, pairs.iter().map(|(name, value)| (name.as_str(), value.as_str())))?;
+    serde_urlencoded::from_bytes(encoded).map_err(|_| incomplete().into())
 }
 
 /// The same check for text that came another way (a multipart form's text parts), refused

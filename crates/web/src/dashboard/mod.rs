@@ -63,17 +63,9 @@ pub async fn page_handler(
 ) -> PageResult {
     let lang = chosen.lang;
     let actor = Actor::from(&signed.user);
-    let dashboard = match query.scope(&actor) {
-        Ok(scope) => state.service.dashboard(&actor, scope).await,
-        Err(e) => Err(e),
-    };
-    match dashboard {
-        Ok(dashboard) => {
-            let title = format!("{} · {}", t(lang, "统计看板", "Dashboard"), scope_name(dashboard.scope, lang));
-            Ok(page(StatusCode::OK, lang, &title, render(&state, lang, &actor, &dashboard, &title)))
-        }
-        Err(e) => Err(Refusal::of(lang, &e)),
-    }
+    let dashboard = state.service.dashboard(&actor, query.scope(&actor).or_page(lang)?).await.or_page(lang)?;
+    let title = format!("{} · {}", t(lang, "统计看板", "Dashboard"), scope_name(dashboard.scope, lang));
+    Ok(page(StatusCode::OK, lang, &title, render(&state, lang, &actor, &dashboard, &title)))
 }
 
 /// `GET /dashboard.csv?table=…`: one of the page's tables as a spreadsheet file.
@@ -85,11 +77,7 @@ pub async fn csv(
 ) -> PageResult {
     let lang = chosen.lang;
     let actor = Actor::from(&signed.user);
-    let dashboard = match query.scope(&actor) {
-        Ok(scope) => state.service.dashboard(&actor, scope).await,
-        Err(e) => Err(e),
-    };
-    let dashboard = dashboard.or_page(lang)?;
+    let dashboard = state.service.dashboard(&actor, query.scope(&actor).or_page(lang)?).await.or_page(lang)?;
     match dashboard_csv(&dashboard, &query.table) {
         Some(Ok(bytes)) => {
             let disposition = format!("attachment; filename=\"jifen-dashboard-{}.csv\"", query.table);
