@@ -47,7 +47,7 @@ pub use dashboard::{
 pub use employers::{EmployerDecision, MAX_REASON_CHARS};
 pub use error::{Reason, RefusalKind, ServiceError};
 pub use follow_ups::{RENEWAL_GRACE_DAYS, RenewalWindow};
-pub use materials::{MAX_UPLOAD_BYTES, clean_filename, detect_content_type};
+pub use materials::{ChosenFile, MAX_UPLOAD_BYTES, clean_filename, detect_content_type};
 pub use notices::{NoticeStanding, PublicNotice};
 pub use process::{ApplicationView, ChangesSinceReturn, FieldComments};
 pub use rescoring::{RESCORING_BATCH, RESCORING_LEASE, RescoringReport, ScoreShift, Shifts};

@@ -7,6 +7,7 @@ use crate::Reason;
 use crate::error::ServiceError;
 use crate::{Actor, Service, audit};
 use jifen_domain::audit::Audit;
+use jifen_domain::materials::Material;
 use jifen_store::prelude::*;
 use jifen_store::{NewUpload, Upload, now_millis};
 use sha2::{Digest, Sha256};
@@ -22,6 +23,50 @@ pub fn detect_content_type(bytes: &[u8]) -> Option<(&'static str, &'static str)>
         (&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A], "image/png", "png"),
     ];
     KINDS.iter().find(|(magic, _, _)| bytes.starts_with(magic)).map(|(_, kind, extension)| (*kind, *extension))
+}
+
+/// A file chosen for one material of the checklist, as it arrived.
+pub struct ChosenFile {
+    pub material: String,
+    pub filename: String,
+    pub bytes: Vec<u8>,
+}
+
+/// What is kept of a chosen file, or why it is refused: a material that is brought to the
+/// counter, an empty or too large file, or one that is not a PDF, JPEG or PNG.
+fn check_file(id: ApplicationId, listed: &Material, file: ChosenFile) -> Result<NewUpload, ServiceError> {
+    if listed.at_counter {
+        return Err(ServiceError::refused(
+            Reason::AtCounter,
+            "此材料盖章后带到区人才服务中心窗口，无需上传",
+            "This is stamped and brought to the district centre's counter, not uploaded",
+        ));
+    }
+    if file.bytes.is_empty() {
+        return Err(ServiceError::refused(Reason::EmptyFile, "文件是空的", "The file is empty"));
+    }
+    if file.bytes.len() > MAX_UPLOAD_BYTES {
+        return Err(ServiceError::refused(
+            Reason::FileTooLarge,
+            format!("文件超过 {} MB", MAX_UPLOAD_BYTES / 1024 / 1024),
+            format!("The file is larger than {} MB", MAX_UPLOAD_BYTES / 1024 / 1024),
+        ));
+    }
+    let Some((content_type, extension)) = detect_content_type(&file.bytes) else {
+        return Err(ServiceError::refused(
+            Reason::FileType,
+            "只接受 PDF、JPEG 或 PNG 文件（按文件内容判断）",
+            "Only PDF, JPEG or PNG files are accepted (judged by their content)",
+        ));
+    };
+    Ok(NewUpload {
+        application_id: id,
+        filename: clean_filename(&file.filename, &file.material, extension),
+        material: file.material,
+        content_type: content_type.to_string(),
+        sha256: sha256_hex(&file.bytes),
+        bytes: file.bytes,
+    })
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
@@ -50,6 +95,20 @@ impl Service {
         filename: &str,
         bytes: Vec<u8>,
     ) -> Result<Upload, ServiceError> {
+        let file = ChosenFile { material: material.to_string(), filename: filename.to_string(), bytes };
+        let mut added = self.upload_materials(actor, id, vec![file]).await?;
+        added.pop().ok_or_else(|| ServiceError::Internal("no upload stored".into()))
+    }
+
+    /// Adds several files at once (the form's upload sends every file chosen on it): all of
+    /// them or none. Each is checked as [`Self::upload_material`] checks one; a refusal of
+    /// one of several names its material, and nothing is kept.
+    pub async fn upload_materials(
+        &self,
+        actor: &Actor,
+        id: ApplicationId,
+        files: Vec<ChosenFile>,
+    ) -> Result<Vec<Upload>, ServiceError> {
         let application = self.visible(actor, id).await?;
         if !self.may_upload(actor, &application) {
             return Err(ServiceError::refused(
@@ -58,45 +117,29 @@ impl Service {
                 "Files cannot be added to this application now",
             ));
         }
-        let Some(listed) = self.materials.checklist(&application.fields).into_iter().find(|m| m.id == material) else {
-            return Err(ServiceError::NotFound);
-        };
-        if listed.at_counter {
-            return Err(ServiceError::refused(
-                Reason::AtCounter,
-                "此材料盖章后带到区人才服务中心窗口，无需上传",
-                "This is stamped and brought to the district centre's counter, not uploaded",
-            ));
+        let checklist = self.materials.checklist(&application.fields);
+        let several = files.len() > 1;
+        let mut uploads = Vec::with_capacity(files.len());
+        for file in files {
+            let Some(listed) = checklist.iter().find(|m| m.id == file.material) else {
+                return Err(ServiceError::NotFound);
+            };
+            let upload = check_file(id, listed, file).map_err(|error| match (several, error) {
+                (true, ServiceError::Refused { reason, zh, en }) => ServiceError::Refused {
+                    reason,
+                    zh: format!("{}：{zh}", listed.title.zh),
+                    en: format!("{}: {en}", listed.title.en),
+                },
+                (_, error) => error,
+            })?;
+            let uploaded = Audit::MaterialUpload {
+                material: upload.material.clone(),
+                sha256: upload.sha256.clone(),
+                size: upload.bytes.len(),
+            };
+            uploads.push((upload, audit(actor, uploaded, format!("application:{id}"))));
         }
-        if bytes.is_empty() {
-            return Err(ServiceError::refused(Reason::EmptyFile, "文件是空的", "The file is empty"));
-        }
-        if bytes.len() > MAX_UPLOAD_BYTES {
-            return Err(ServiceError::refused(
-                Reason::FileTooLarge,
-                format!("文件超过 {} MB", MAX_UPLOAD_BYTES / 1024 / 1024),
-                format!("The file is larger than {} MB", MAX_UPLOAD_BYTES / 1024 / 1024),
-            ));
-        }
-        let Some((content_type, extension)) = detect_content_type(&bytes) else {
-            return Err(ServiceError::refused(
-                Reason::FileType,
-                "只接受 PDF、JPEG 或 PNG 文件（按文件内容判断）",
-                "Only PDF, JPEG or PNG files are accepted (judged by their content)",
-            ));
-        };
-        let sha256 = sha256_hex(&bytes);
-        let upload = NewUpload {
-            application_id: id,
-            material: material.to_string(),
-            filename: clean_filename(filename, material, extension),
-            content_type: content_type.to_string(),
-            sha256: sha256.clone(),
-            bytes,
-        };
-        let uploaded = Audit::MaterialUpload { material: material.to_string(), sha256, size: upload.bytes.len() };
-        let entry = audit(actor, uploaded, format!("application:{id}"));
-        Ok(self.store.add_upload(&upload, actor.id, now_millis(), &entry).await?)
+        Ok(self.store.add_uploads(&uploads, actor.id, now_millis()).await?)
     }
 
     /// A file and its bytes, for someone who may see its application; the download is

@@ -251,11 +251,8 @@ impl Service {
     /// The session of a token and its user, when both are valid. A database failure is an
     /// error, never "not signed in": the caller must not send a signed-in person to sign in.
     pub async fn session(&self, token: &str) -> Result<Option<(Session, User)>, ServiceError> {
-        let Some(session) = self.store.session(&jifen_auth::token_hash(token), now_millis()).await? else {
-            return Ok(None);
-        };
-        let user = self.store.user_by_id(session.user_id).await?;
-        Ok(user.filter(|user| !user.disabled).map(|user| (session, user)))
+        let found = self.store.session(&jifen_auth::token_hash(token), now_millis()).await?;
+        Ok(found.filter(|(_, user)| !user.disabled))
     }
 
     /// Ends a session, audited.

@@ -192,6 +192,22 @@ async fn an_application_goes_from_account_to_filing_with_audit_and_sms(world: Wo
     let stamped =
         service.upload_material(&zhang, application.id, "application_form", "f.pdf", b"%PDF-1.4".to_vec()).await;
     assert_eq!(stamped.unwrap_err().code(), "at_counter", "the stamped form is brought, not uploaded");
+    // Several files at once (the form sends every file chosen on it): one refused keeps none,
+    // and the refusal names the material whose file it is.
+    let file = |material: &str, bytes: &[u8]| jifen_applications::ChosenFile {
+        material: material.into(),
+        filename: "scan.pdf".into(),
+        bytes: bytes.to_vec(),
+    };
+    let mixed = vec![file("id_card", b"%PDF-1.4 scan"), file("residence_permit", b"<html>not a pdf</html>")];
+    let refused = service.upload_materials(&zhang, application.id, mixed).await.unwrap_err();
+    assert_eq!(refused.code(), "file_type");
+    assert!(
+        refused.message(jifen_rules::Lang::Zh).starts_with("上海市居住证："),
+        "{}",
+        refused.message(jifen_rules::Lang::Zh)
+    );
+    assert_eq!(status(&service.view(&zhang, application.id).await.unwrap(), "id_card"), MaterialStatus::Missing);
     for material in ["id_card", "residence_permit", "labour_contract"] {
         service.upload_material(&zhang, application.id, material, "scan.pdf", b"%PDF-1.4 scan".to_vec()).await.unwrap();
     }

@@ -11,7 +11,7 @@ use sqlx::types::Json;
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct UserRow {
-    id: UserId,
+    pub(crate) id: UserId,
     username: String,
     display_name: String,
     password_hash: String,

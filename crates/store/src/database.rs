@@ -109,12 +109,22 @@ pub(crate) fn unique(what: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
 /// unavailable (a database that is down must not hold requests for long).
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 
-/// The embedded default: one SQLite file, WAL, a busy timeout, writes begun `IMMEDIATE`
-/// (so a transaction never has to upgrade from read to write and fail with SQLITE_BUSY).
+/// The embedded default: one SQLite file, WAL, a busy timeout. Reads go through a pool of
+/// connections; writes through a pool of one, so that writers queue in the server, each
+/// woken the moment the one before commits, instead of racing for SQLite's write lock and
+/// sleeping in its busy handler (which backs off 1, 2, 5, 10… ms: under load most of a
+/// write's time). A write transaction begins `IMMEDIATE`, so it holds the lock from its
+/// first statement and never has to upgrade from read to write and fail with SQLITE_BUSY
+/// against another process (the CLI) writing at the same time.
 #[derive(Clone)]
 pub struct SqliteStore {
     pub(crate) pool: sqlx::SqlitePool,
+    writer: sqlx::SqlitePool,
 }
+
+/// How long a write waits for the writer connection: as long as SQLite's busy timeout, since
+/// a large write (a roster's accounts, a rescoring batch) may hold it for seconds.
+const SQLITE_WRITE_WAIT: Duration = Duration::from_secs(20);
 
 impl SqliteStore {
     /// Opens (creating if missing) the database file and applies the migrations.
@@ -124,32 +134,37 @@ impl SqliteStore {
             .create_if_missing(true)
             .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
             .synchronous(sqlx::sqlite::SqliteSynchronous::Full)
-            .busy_timeout(Duration::from_secs(20))
+            .busy_timeout(SQLITE_WRITE_WAIT)
             .foreign_keys(true);
-        let pool = sqlx::sqlite::SqlitePoolOptions::new()
-            .max_connections(8)
-            .acquire_timeout(ACQUIRE_TIMEOUT)
-            .before_acquire(|connection, _| {
-                Box::pin(async move {
-                    // A failed COMMIT (disk full, I/O error) may leave a connection that sqlx
-                    // still counts as inside a transaction, and every later BEGIN on it fails.
-                    // Let the queued rollback run (a ping goes after it), then throw away a
-                    // connection that is still inside one.
-                    use sqlx::Connection;
-                    if connection.is_in_transaction() {
-                        connection.ping().await?;
-                    }
-                    Ok(!connection.is_in_transaction())
+        let pool = |connections: u32, wait: Duration| {
+            sqlx::sqlite::SqlitePoolOptions::new()
+                .max_connections(connections)
+                .acquire_timeout(wait)
+                // A connection to a local file does not drop: pinging it before every use
+                // (sqlx's default) is one more hand-off to the connection's thread per query.
+                .test_before_acquire(false)
+                .before_acquire(|connection, _| {
+                    Box::pin(async move {
+                        // A failed COMMIT (disk full, I/O error) may leave a connection that
+                        // sqlx still counts as inside a transaction, and every later BEGIN on
+                        // it fails. Let the queued rollback run (a ping goes after it), then
+                        // throw away a connection that is still inside one.
+                        use sqlx::Connection;
+                        if connection.is_in_transaction() {
+                            connection.ping().await?;
+                        }
+                        Ok(!connection.is_in_transaction())
+                    })
                 })
-            })
-            .connect_with(options)
-            .await?;
-        sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
-        Ok(Self { pool })
+        };
+        let writer = pool(1, SQLITE_WRITE_WAIT).connect_with(options.clone()).await?;
+        sqlx::migrate!("./migrations/sqlite").run(&writer).await?;
+        let pool = pool(8, ACQUIRE_TIMEOUT).connect_with(options).await?;
+        Ok(Self { pool, writer })
     }
 
     pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
-        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+        Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
     }
 
     /// A consistent copy of the live database (`VACUUM INTO`), safe while serving.
@@ -161,6 +176,7 @@ impl SqliteStore {
 
     pub async fn close(&self) {
         self.pool.close().await;
+        self.writer.close().await;
     }
 }
 

@@ -1,7 +1,7 @@
 //! Uploaded materials: each upload's record, and its bytes kept once by their SHA-256.
 
 use crate::audit::append_audit;
-use crate::database::{Result, StoreError};
+use crate::database::Result;
 use crate::model::*;
 use crate::queries::store_queries;
 
@@ -42,41 +42,57 @@ const UPLOAD_COLUMNS: &str =
 store_queries! {
     /// Uploaded materials.
     pub trait MaterialStore {
-        /// Keeps a file for one material of an application; an earlier file for the same
-        /// material is superseded (kept, not deleted). Identical content is stored once.
-        async fn add_upload(&self, upload: &NewUpload, by: UserId, at: Millis, audit: &AuditEntry) -> Result<Upload> {
-            let size = i64::try_from(upload.bytes.len()).unwrap_or(i64::MAX);
+        /// Keeps files for materials of an application, all in one transaction, each with its
+        /// audit entry; an earlier file for the same material is superseded (kept, not
+        /// deleted). Identical content is stored once.
+        async fn add_uploads(&self, uploads: &[(NewUpload, AuditEntry)], by: UserId, at: Millis) -> Result<Vec<Upload>> {
             let mut tx = self.begin_write().await?;
-            sqlx::query("INSERT INTO blobs (sha256, size, bytes) VALUES ($1, $2, $3) ON CONFLICT (sha256) DO NOTHING")
-                .bind(&upload.sha256)
-                .bind(size)
-                .bind(&upload.bytes)
+            let mut added = Vec::with_capacity(uploads.len());
+            for (upload, audit) in uploads {
+                let size = i64::try_from(upload.bytes.len()).unwrap_or(i64::MAX);
+                sqlx::query("INSERT INTO blobs (sha256, size, bytes) VALUES ($1, $2, $3) ON CONFLICT (sha256) DO NOTHING")
+                    .bind(&upload.sha256)
+                    .bind(size)
+                    .bind(&upload.bytes)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(
+                    "UPDATE uploads SET superseded = TRUE WHERE application_id = $1 AND material = $2 AND superseded = FALSE",
+                )
+                .bind(upload.application_id)
+                .bind(&upload.material)
                 .execute(&mut *tx)
                 .await?;
-            sqlx::query(
-                "UPDATE uploads SET superseded = TRUE WHERE application_id = $1 AND material = $2 AND superseded = FALSE",
-            )
-            .bind(upload.application_id)
-            .bind(&upload.material)
-            .execute(&mut *tx)
-            .await?;
-            let id: UploadId = sqlx::query_scalar(
-                "INSERT INTO uploads (application_id, material, filename, content_type, size, sha256, uploaded_by, \
-                 uploaded_at, superseded) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, FALSE) RETURNING id",
-            )
-            .bind(upload.application_id)
-            .bind(&upload.material)
-            .bind(&upload.filename)
-            .bind(&upload.content_type)
-            .bind(size)
-            .bind(&upload.sha256)
-            .bind(by)
-            .bind(at)
-            .fetch_one(&mut *tx)
-            .await?;
-            append_audit(&mut tx, audit).await?;
+                let id: UploadId = sqlx::query_scalar(
+                    "INSERT INTO uploads (application_id, material, filename, content_type, size, sha256, uploaded_by, \
+                     uploaded_at, superseded) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, FALSE) RETURNING id",
+                )
+                .bind(upload.application_id)
+                .bind(&upload.material)
+                .bind(&upload.filename)
+                .bind(&upload.content_type)
+                .bind(size)
+                .bind(&upload.sha256)
+                .bind(by)
+                .bind(at)
+                .fetch_one(&mut *tx)
+                .await?;
+                append_audit(&mut tx, audit).await?;
+                added.push(Upload {
+                    id,
+                    application_id: upload.application_id,
+                    material: upload.material.clone(),
+                    filename: upload.filename.clone(),
+                    content_type: upload.content_type.clone(),
+                    size,
+                    sha256: upload.sha256.clone(),
+                    uploaded_by: by,
+                    uploaded_at: at,
+                    superseded: false,
+                });
+            }
             tx.commit().await?;
-            self.upload(id).await?.ok_or(StoreError::Conflict("upload vanished after insert"))
+            Ok(added)
         }
 
         /// The current (not superseded) uploads of an application.

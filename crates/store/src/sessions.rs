@@ -1,5 +1,6 @@
 //! Signing in: sessions, the throttling counters, and the browsers a person signed in from.
 
+use crate::accounts::{USER_COLUMNS, UserRow};
 use crate::audit::append_audit;
 use crate::database::Result;
 use crate::model::*;
@@ -8,11 +9,22 @@ use crate::queries::store_queries;
 #[derive(sqlx::FromRow)]
 struct SessionRow {
     token_hash: String,
-    user_id: UserId,
     csrf_token: String,
-    created_at: i64,
+    session_created_at: i64,
     expires_at: i64,
+    #[sqlx(flatten)]
+    user: UserRow,
 }
+
+/// A session and its user in one query.
+static SESSION_WITH_USER: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let user_columns = USER_COLUMNS.split(',').map(|column| format!("u.{}", column.trim())).collect::<Vec<_>>();
+    format!(
+        "SELECT s.token_hash, s.csrf_token, s.created_at AS session_created_at, s.expires_at, {} \
+         FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2",
+        user_columns.join(", ")
+    )
+});
 
 store_queries! {
     /// Sessions, attempt counters and trusted devices.
@@ -35,23 +47,25 @@ store_queries! {
             Ok(())
         }
 
-        /// The session if it exists and has not expired at `now`.
-        async fn session(&self, token_hash: &str, now: Millis) -> Result<Option<Session>> {
-            let row: Option<SessionRow> = sqlx::query_as(
-                "SELECT token_hash, user_id, csrf_token, created_at, expires_at FROM sessions \
-                 WHERE token_hash = $1 AND expires_at > $2",
-            )
-            .bind(token_hash)
-            .bind(now)
-            .fetch_optional(&self.pool)
-            .await?;
-            Ok(row.map(|row| Session {
-                token_hash: row.token_hash,
-                user_id: row.user_id,
-                csrf_token: row.csrf_token,
-                created_at: row.created_at,
-                expires_at: row.expires_at,
-            }))
+        /// The session if it exists and has not expired at `now`, with its user (read in the
+        /// same query: every signed-in request asks for both).
+        async fn session(&self, token_hash: &str, now: Millis) -> Result<Option<(Session, User)>> {
+            let row: Option<SessionRow> = sqlx::query_as(sqlx::AssertSqlSafe(SESSION_WITH_USER.as_str()))
+                .bind(token_hash)
+                .bind(now)
+                .fetch_optional(&self.pool)
+                .await?;
+            row.map(|row| {
+                let session = Session {
+                    token_hash: row.token_hash,
+                    user_id: row.user.id,
+                    csrf_token: row.csrf_token,
+                    created_at: row.session_created_at,
+                    expires_at: row.expires_at,
+                };
+                Ok((session, User::try_from(row.user)?))
+            })
+            .transpose()
         }
 
         /// Ends a session (a sign-out), audited.

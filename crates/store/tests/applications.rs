@@ -382,21 +382,32 @@ async fn contract<S: Repository + ApplicationStore + BlacklistStore>(store: &S) 
     assert_eq!(one[0].events[0].actor_name.as_deref(), Some("agent-a"));
 
     // Uploads: identical content stored once; a new file for a material supersedes the old.
-    let upload = |name: &str, bytes: &[u8]| NewUpload {
-        application_id: application.id,
-        material: "id_card".into(),
-        filename: name.into(),
-        content_type: "application/pdf".into(),
-        sha256: format!("{:0>64}", bytes.len()),
-        bytes: bytes.to_vec(),
+    let upload = |material: &str, name: &str, bytes: &[u8]| {
+        let upload = NewUpload {
+            application_id: application.id,
+            material: material.into(),
+            filename: name.into(),
+            content_type: "application/pdf".into(),
+            sha256: format!("{:0>64}", bytes.len()),
+            bytes: bytes.to_vec(),
+        };
+        (upload, audit("upload"))
     };
-    let first =
-        store.add_upload(&upload("身份证.pdf", b"%PDF-1 a"), zhang.user_id, 10_000, &audit("upload")).await.unwrap();
+    let [first] = <[Upload; 1]>::try_from(
+        store.add_uploads(&[upload("id_card", "身份证.pdf", b"%PDF-1 a")], zhang.user_id, 10_000).await.unwrap(),
+    )
+    .unwrap();
     assert_eq!((first.size, first.filename.as_str(), first.superseded), (8, "身份证.pdf", false));
-    let second =
-        store.add_upload(&upload("身份证2.pdf", b"%PDF-1 bb"), zhang.user_id, 11_000, &audit("upload")).await.unwrap();
+    // Several files in one transaction: each is what is read back, and the same material's
+    // earlier file is superseded.
+    let both = [upload("id_card", "身份证2.pdf", b"%PDF-1 bb"), upload("diploma", "毕业证.pdf", b"%PDF-1 ccc")];
+    let added = store.add_uploads(&both, zhang.user_id, 11_000).await.unwrap();
     let current = store.uploads(application.id).await.unwrap();
-    assert_eq!(current.iter().map(|u| u.id).collect::<Vec<_>>(), [second.id]);
+    assert_eq!(current, added);
+    assert_eq!(
+        current.iter().map(|u| (u.material.as_str(), u.size)).collect::<Vec<_>>(),
+        [("id_card", 9), ("diploma", 10)]
+    );
     assert!(store.upload(first.id).await.unwrap().unwrap().superseded, "kept, marked superseded");
     assert_eq!(store.blob(&first.sha256).await.unwrap().unwrap(), b"%PDF-1 a");
     assert!(store.blob("nothing").await.unwrap().is_none());

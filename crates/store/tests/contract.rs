@@ -118,7 +118,8 @@ async fn contract<R: Repository>(store: &R) {
     store.create_session(&session("a", 1_000), &audit("sign_in", "clerk")).await.unwrap();
     store.create_session(&session("b", 1_000), &audit("sign_in", "clerk")).await.unwrap();
     store.create_session(&session("old", 150), &audit("sign_in", "clerk")).await.unwrap();
-    assert_eq!(store.session("a", 500).await.unwrap().unwrap(), session("a", 1_000));
+    let (found, user) = store.session("a", 500).await.unwrap().unwrap();
+    assert_eq!((found, user.id), (session("a", 1_000), clerk.id));
     assert!(store.session("old", 500).await.unwrap().is_none(), "expired");
     store.delete_session("a", &audit("sign_out", "clerk")).await.unwrap();
     assert!(store.session("a", 500).await.unwrap().is_none(), "logged out");

@@ -260,11 +260,14 @@ struct Guard {
 
 /// Lets the request through to the handler only when the route's access admits the visitor;
 /// the signed-in user it looked up goes with the request, so the handler does not look again.
-async fn guard(State(guard): State<Guard>, mut request: Request, next: Next) -> Response {
+async fn guard(State(guard): State<Guard>, request: Request, next: Next) -> Response {
     if guard.api {
         return api_guard(guard, request, next).await;
     }
-    let signed = match session::look_up(request.headers(), request.uri().query(), &guard.state).await {
+    let (parts, body) = request.into_parts();
+    let looked_up = session::look_up(&parts, &guard.state).await;
+    let mut request = Request::from_parts(parts, body);
+    let signed = match looked_up {
         Ok(signed) => signed,
         Err(NotReady::SignIn) => return refused(NotReady::SignIn.into_response(), "sign-in"),
         // The database is out of service: say so; this is no refusal.

@@ -69,13 +69,24 @@ async fn signed_in(parts: &Parts, state: &AppState) -> Result<SignedIn, NotReady
     if let Some(signed) = parts.extensions.get::<SignedIn>() {
         return Ok(signed.clone());
     }
-    look_up(&parts.headers, parts.uri.query(), state).await
+    look_up(parts, state).await
 }
 
-/// The user of the request's session cookie, whatever the state of their password.
-pub(crate) async fn look_up(headers: &HeaderMap, query: Option<&str>, state: &AppState) -> Result<SignedIn, NotReady> {
-    look_up_token(cookie(headers, SESSION_COOKIE), headers, query, state).await
+/// The user of the request's session cookie, whatever the state of their password: as
+/// [`show_viewer`] found it earlier in this request, or looked up now.
+pub(crate) async fn look_up(parts: &Parts, state: &AppState) -> Result<SignedIn, NotReady> {
+    if let Some(CookieSession(found)) = parts.extensions.get::<CookieSession>() {
+        return found.clone().ok_or(NotReady::SignIn);
+    }
+    let headers = &parts.headers;
+    look_up_token(cookie(headers, SESSION_COOKIE), headers, parts.uri.query(), state).await
 }
+
+/// The session of the request's cookie as [`show_viewer`] found it (none: no such session),
+/// so that the route's guard and the handler do not ask the database again. Only a lookup
+/// that succeeded is kept; after a failed one the guard asks again and says what failed.
+#[derive(Clone)]
+struct CookieSession(Option<SignedIn>);
 
 /// The token of an `Authorization: Bearer <token>` header: how other systems call the JSON
 /// API (`POST /api/v1/sessions` gives the token; it is a session like a browser's, kept in
@@ -189,17 +200,24 @@ pub fn double_submit_ok(headers: &HeaderMap, submitted: &str) -> bool {
 /// shows the header as signed out; the page itself decides what the failure means.
 pub async fn show_viewer(
     axum::extract::State(state): axum::extract::State<AppState>,
-    request: axum::extract::Request,
+    mut request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
     let path = request.uri().path();
     let is_page = !["/assets/", "/api/", "/materials/", "/healthz", "/metrics"].iter().any(|p| path.starts_with(p));
     let viewer = match cookie(request.headers(), SESSION_COOKIE) {
         Some(token) if is_page => match state.service.session(&token).await {
-            Ok(Some((session, user))) => {
-                Some(crate::layout::Viewer { name: user.display_name, role: user.role, csrf: session.csrf_token })
+            Ok(found) => {
+                let signed = found.map(|(session, user)| SignedIn { user, session });
+                let viewer = signed.as_ref().map(|signed| crate::layout::Viewer {
+                    name: signed.user.display_name.clone(),
+                    role: signed.user.role,
+                    csrf: signed.session.csrf_token.clone(),
+                });
+                request.extensions_mut().insert(CookieSession(signed));
+                viewer
             }
-            _ => None,
+            Err(_) => None,
         },
         _ => None,
     };

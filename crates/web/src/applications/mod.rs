@@ -17,7 +17,9 @@ use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use jifen_applications::{Actor, ApplicationView, ChangesSinceReturn, FieldComments, Service, ServiceError};
+use jifen_applications::{
+    Actor, ApplicationView, ChangesSinceReturn, ChosenFile, FieldComments, Service, ServiceError,
+};
 use jifen_domain::Role;
 use jifen_domain::application::Problem;
 use jifen_domain::clock::shanghai_time;
@@ -400,19 +402,23 @@ pub async fn upload(
         };
         return Ok(message(StatusCode::UNPROCESSABLE_ENTITY, lang, text));
     }
-    // The file of the button pressed first, then any other chosen on the form.
-    let mut files: Vec<(String, (&str, &[u8]))> = Vec::new();
+    // The file of the button pressed first, then any other chosen on the form: all kept, or
+    // none (a refusal names the material whose file it is).
+    let chosen = |material: &str, (filename, bytes): (&str, &[u8])| ChosenFile {
+        material: material.to_string(),
+        filename: filename.to_string(),
+        bytes: bytes.to_vec(),
+    };
+    let mut files = Vec::new();
     if let Some(file) = chosen_file(&named).or_else(|| chosen_file("file")) {
-        files.push((material.clone(), file));
+        files.push(chosen(&material, file));
     }
     for (part, filename, bytes) in &parts.files {
         if let Some(other) = part.strip_prefix("file_").filter(|other| *other != material && !bytes.is_empty()) {
-            files.push((other.to_string(), (filename.as_str(), bytes.as_slice())));
+            files.push(chosen(other, (filename.as_str(), bytes.as_slice())));
         }
     }
-    for (material, (filename, bytes)) in files {
-        state.service.upload_material(&actor, id, &material, filename, bytes.to_vec()).await.or_page(lang)?;
-    }
+    state.service.upload_materials(&actor, id, files).await.or_page(lang)?;
     let done = if with_form { "uploaded" } else { "added" };
     Ok(see_other(&format!("/applications/{id}?done={done}#materials")))
 }
