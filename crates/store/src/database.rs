@@ -180,6 +180,10 @@ impl SqliteStore {
     }
 }
 
+/// How long a PostgreSQL connection may have been idle and still be used without asking
+/// first whether it is alive.
+const PG_PING_WHEN_IDLE: Duration = Duration::from_secs(1);
+
 /// PostgreSQL, for several `jifen serve` processes on one database.
 #[derive(Clone)]
 pub struct PgStore {
@@ -193,10 +197,21 @@ impl PgStore {
         let pool = sqlx::postgres::PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(ACQUIRE_TIMEOUT)
-            .before_acquire(|connection, _| {
+            // sqlx pings every connection before each use: one more round trip to the server
+            // per query. Only a connection that has been idle for a while is asked whether it
+            // is still there (the server may have restarted or dropped it); a dead one is
+            // thrown away and another taken, so a request is not handed a dead connection.
+            .test_before_acquire(false)
+            .before_acquire(|connection, meta| {
                 Box::pin(async move {
                     use sqlx::Connection;
-                    Ok(!connection.is_in_transaction())
+                    if connection.is_in_transaction() {
+                        return Ok(false);
+                    }
+                    if meta.idle_for >= PG_PING_WHEN_IDLE {
+                        return Ok(connection.ping().await.is_ok());
+                    }
+                    Ok(true)
                 })
             })
             .connect_with(options)
