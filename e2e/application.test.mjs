@@ -28,6 +28,7 @@ import {
   startServer,
   stopServer,
   smsTo,
+  scan,
   uploadMaterial,
 } from './harness.mjs';
 
@@ -176,6 +177,27 @@ describe('an application from account creation to the printed form, in Chinese',
     assert.equal(await status('diploma'), 'not_needed_yet');
     assert.equal(await status('application_form'), 'at_counter');
     assert.equal(await zhang.locator('input[name=file_application_form]').count(), 0);
+    // Files chosen together are kept together or not at all: a page that is no scan refuses
+    // the lot, names its material, and keeps nothing.
+    const applicationUrl = zhang.url().split('?')[0].split('#')[0];
+    await zhang.locator('input[type=file][name=file_residence_permit]').setInputFiles(scan('居住证.pdf'));
+    await zhang.locator('input[type=file][name=file_labour_contract]')
+      .setInputFiles({ name: '合同.html', mimeType: 'text/html', buffer: Buffer.from('<html>not a scan</html>') });
+    const [refusal] = await Promise.all([
+      zhang.waitForNavigation(),
+      zhang.locator('#materials tr[data-material=residence_permit]').getByRole('button', { name: /上传|替换/ }).click(),
+    ]);
+    assert.equal(refusal.status(), 422);
+    assert.match(await zhang.locator('[role=alert]').innerText(), /与用人单位签订的劳动合同：只接受 PDF、JPEG 或 PNG 文件/);
+    assert.match(await zhang.locator('main').innerText(), /所选的文件都没有保存；表单已保存为草稿/);
+    await shot(zhang, 'upload-refused-zh');
+    const desktop = zhang.viewportSize();
+    await zhang.setViewportSize({ width: 390, height: 844 });
+    await shot(zhang, 'upload-refused-phone-zh');
+    await zhang.setViewportSize(desktop);
+    await Promise.all([zhang.waitForNavigation(), zhang.getByRole('link', { name: '返回申请，重新选择文件' }).click()]);
+    assert.equal(zhang.url().split('#')[0], applicationUrl);
+    assert.equal(await status('residence_permit'), 'missing', 'the good scan was not kept either');
     await uploadMaterial(zhang, 'residence_permit', '居住证.pdf');
     await uploadMaterial(zhang, 'labour_contract', '劳动合同.pdf');
     await shot(zhang, 'application-form-zh');

@@ -418,9 +418,37 @@ pub async fn upload(
             files.push(chosen(other, (filename.as_str(), bytes.as_slice())));
         }
     }
-    state.service.upload_materials(&actor, id, files).await.or_page(lang)?;
+    match state.service.upload_materials(&actor, id, files).await {
+        Ok(_) => {}
+        Err(refused @ ServiceError::Refused { .. }) => return Ok(upload_refused(lang, id, &refused, with_form)),
+        Err(error) => return Err(Refusal::of(lang, &error)),
+    }
     let done = if with_form { "uploaded" } else { "added" };
     Ok(see_other(&format!("/applications/{id}?done={done}#materials")))
+}
+
+/// A refused upload: why, that none of the files chosen was kept (and the form was, when it
+/// came with them), and the way back to the application's checklist.
+fn upload_refused(lang: Lang, id: ApplicationId, refused: &ServiceError, form_saved: bool) -> Response {
+    let kept = match form_saved {
+        true => t(
+            lang,
+            "所选的文件都没有保存；表单已保存为草稿。",
+            "None of the files chosen was kept; the form was saved as a draft.",
+        ),
+        false => t(lang, "所选的文件都没有保存。", "None of the files chosen was kept."),
+    };
+    let text = refused.message(lang);
+    page(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        lang,
+        &text,
+        html! {
+            div.error role="alert" { (text) }
+            p { (kept) }
+            p { a href=(format!("/applications/{id}#materials")) { (t(lang, "返回申请，重新选择文件", "Back to the application to choose the files again")) } }
+        },
+    )
 }
 
 /// `GET /materials/{id}`: a stored scan, for those who may see its application.
