@@ -4,6 +4,7 @@ use crate::audit::append_audit;
 use crate::database::Result;
 use crate::model::*;
 use crate::queries::store_queries;
+use crate::{PgStore, SqliteStore};
 
 #[derive(sqlx::FromRow)]
 struct UploadRow {
@@ -47,6 +48,12 @@ store_queries! {
         /// deleted). Identical content is stored once.
         async fn add_uploads(&self, uploads: &[(NewUpload, AuditEntry)], by: UserId, at: Millis) -> Result<Vec<Upload>> {
             let mut tx = self.begin_write().await?;
+            let mut applications: Vec<ApplicationId> = uploads.iter().map(|(upload, _)| upload.application_id).collect();
+            applications.sort_unstable();
+            applications.dedup();
+            for application in applications {
+                Self::lock_uploads_of(&mut tx, application).await?;
+            }
             let mut added = Vec::with_capacity(uploads.len());
             for (upload, audit) in uploads {
                 let size = i64::try_from(upload.bytes.len()).unwrap_or(i64::MAX);
@@ -118,5 +125,23 @@ store_queries! {
                 .fetch_optional(&self.pool)
                 .await?)
         }
+    }
+}
+
+/// Serialising uploads to one application (two at once for the same material must leave one
+/// current file): what differs between the two databases, as one inherent method each.
+impl SqliteStore {
+    /// SQLite writes one transaction at a time (`BEGIN IMMEDIATE`): nothing to lock.
+    async fn lock_uploads_of(_: &mut sqlx::Transaction<'static, sqlx::Sqlite>, _: ApplicationId) -> Result<()> {
+        Ok(())
+    }
+}
+
+impl PgStore {
+    /// Holds the application's row until the transaction ends, so a second upload to it waits
+    /// and then sees the first one's file to supersede.
+    async fn lock_uploads_of(tx: &mut sqlx::Transaction<'static, sqlx::Postgres>, id: ApplicationId) -> Result<()> {
+        sqlx::query("SELECT id FROM applications WHERE id = $1 FOR UPDATE").bind(id).execute(&mut **tx).await?;
+        Ok(())
     }
 }

@@ -409,6 +409,19 @@ async fn contract<S: Repository + ApplicationStore + BlacklistStore>(store: &S) 
         [("id_card", 9), ("diploma", 10)]
     );
     assert!(store.upload(first.id).await.unwrap().unwrap().superseded, "kept, marked superseded");
+    // Two uploads for the same material at once leave one current file, not two.
+    for round in 0..10 {
+        let (a, b) =
+            ([upload("residence_permit", "a.pdf", b"%PDF-1 a")], [upload("residence_permit", "b.pdf", b"%PDF-1 b")]);
+        let (x, y) = tokio::join!(
+            store.add_uploads(&a, zhang.user_id, 11_100 + round),
+            store.add_uploads(&b, zhang.user_id, 11_100 + round)
+        );
+        x.unwrap();
+        y.unwrap();
+        let current = store.uploads(application.id).await.unwrap();
+        assert_eq!(current.iter().filter(|u| u.material == "residence_permit").count(), 1, "round {round}");
+    }
     assert_eq!(store.blob(&first.sha256).await.unwrap().unwrap(), b"%PDF-1 a");
     assert!(store.blob("nothing").await.unwrap().is_none());
 
