@@ -136,7 +136,7 @@ impl SqliteStore {
             .synchronous(sqlx::sqlite::SqliteSynchronous::Full)
             .busy_timeout(SQLITE_WRITE_WAIT)
             .foreign_keys(true);
-        let pool = |connections: u32, wait: Duration| {
+        let pool_of = |connections: u32, wait: Duration| {
             sqlx::sqlite::SqlitePoolOptions::new()
                 .max_connections(connections)
                 .acquire_timeout(wait)
@@ -157,9 +157,9 @@ impl SqliteStore {
                     })
                 })
         };
-        let writer = pool(1, SQLITE_WRITE_WAIT).connect_with(options.clone()).await?;
+        let writer = pool_of(1, SQLITE_WRITE_WAIT).connect_with(options.clone()).await?;
         sqlx::migrate!("./migrations/sqlite").run(&writer).await?;
-        let pool = pool(8, ACQUIRE_TIMEOUT).connect_with(options).await?;
+        let pool = pool_of(8, ACQUIRE_TIMEOUT).connect_with(options).await?;
         Ok(Self { pool, writer })
     }
 

@@ -395,13 +395,13 @@ pub async fn upload(
         let version = fields.get("version").parse().unwrap_or(0);
         state.service.save_draft(&actor, id, version, fields).await.or_page(lang)?;
     }
-    if chosen_file(&named).or_else(|| chosen_file("file")).is_none() {
+    let Some(first) = chosen_file(&named).or_else(|| chosen_file("file")) else {
         let text = match with_form {
             true => t(lang, "请选择文件（表单已保存为草稿）", "Choose a file (the form was saved as a draft)"),
             false => t(lang, "请选择文件", "Choose a file"),
         };
         return Ok(message(StatusCode::UNPROCESSABLE_ENTITY, lang, text));
-    }
+    };
     // The file of the button pressed first, then any other chosen on the form: all kept, or
     // none (a refusal names the material whose file it is).
     let chosen = |material: &str, (filename, bytes): (&str, &[u8])| ChosenFile {
@@ -409,10 +409,7 @@ pub async fn upload(
         filename: filename.to_string(),
         bytes: bytes.to_vec(),
     };
-    let mut files = Vec::new();
-    if let Some(file) = chosen_file(&named).or_else(|| chosen_file("file")) {
-        files.push(chosen(&material, file));
-    }
+    let mut files = vec![chosen(&material, first)];
     for (part, filename, bytes) in &parts.files {
         if let Some(other) = part.strip_prefix("file_").filter(|other| *other != material && !bytes.is_empty()) {
             files.push(chosen(other, (filename.as_str(), bytes.as_slice())));
