@@ -21,6 +21,10 @@ fn engine(c: &mut Criterion) {
         b.iter(|| book.evaluate(black_box(&profile), &context).expect("scores").to_result(Lang::Zh))
     });
     group.bench_function("parse_profile", |b| b.iter(|| Profile::from_json(black_box(TYPICAL)).expect("valid")));
+    // The reference the plain reader must agree with, for comparison.
+    group.bench_function("parse_profile_by_serde", |b| {
+        b.iter(|| Profile::from_json_slice_by_serde(black_box(TYPICAL.as_bytes())).expect("valid"))
+    });
     let result = book.evaluate(&profile, &context).expect("scores").to_result(Lang::Zh);
     group
         .bench_function("serialize_result", |b| b.iter(|| serde_json::to_vec(black_box(&result)).expect("serializes")));

@@ -77,8 +77,7 @@ impl Month {
         if !well_formed {
             return Err(format!("\"{text}\" is not a month; expected YYYY-MM"));
         }
-        let year: i32 = text[..4].parse().map_err(|_| format!("\"{text}\": bad year"))?;
-        let month: u32 = text[5..].parse().map_err(|_| format!("\"{text}\": bad month"))?;
+        let (year, month) = (digits(&bytes[..4]) as i32, digits(&bytes[5..]));
         Self::new(year, month).ok_or_else(|| format!("\"{text}\": month must be 01 to 12"))
     }
 }
@@ -107,6 +106,11 @@ impl<'de> Deserialize<'de> for Month {
     }
 }
 
+/// The number that ASCII `digits` (checked by the caller, at most nine) write.
+fn digits(digits: &[u8]) -> u32 {
+    digits.iter().fold(0, |value, &digit| value * 10 + u32::from(digit - b'0'))
+}
+
 /// Parses a strict `YYYY-MM-DD` date, naming what is wrong with an impossible one.
 pub fn parse_date(text: &str) -> Result<NaiveDate, String> {
     let bytes = text.as_bytes();
@@ -117,8 +121,7 @@ pub fn parse_date(text: &str) -> Result<NaiveDate, String> {
     if !well_formed {
         return Err(format!("\"{text}\" is not a date; expected YYYY-MM-DD"));
     }
-    let field = |range: std::ops::Range<usize>| text[range].parse::<u32>().unwrap_or(0);
-    let (year, month, day) = (field(0..4) as i32, field(5..7), field(8..10));
+    let (year, month, day) = (digits(&bytes[..4]) as i32, digits(&bytes[5..7]), digits(&bytes[8..]));
     if !(1..=12).contains(&month) {
         return Err(format!("\"{text}\" is not a date: month must be 01 to 12"));
     }

@@ -101,6 +101,41 @@ struct Facts<'p, 'r> {
     as_of_month: Month,
 }
 
+/// Months of one period's base under one figure of the average wage.
+#[derive(Debug, Clone, Copy)]
+struct Stretch {
+    first: Month,
+    months: i32,
+    base: u64,
+    figure: u64,
+}
+
+/// The [`Stretch`]es of a window ending with the evaluation month.
+struct Stretches {
+    all: Vec<Stretch>,
+    first_wage_month: Option<Month>,
+}
+
+impl Stretches {
+    /// The months from `from` on whose base is at least `ratio_tenths / 10` × the figure.
+    /// Exact in integer yuan: base × 10 ≥ ratio_tenths × figure.
+    fn count(&self, from: Month, ratio_tenths: u64) -> WindowCount {
+        let mut count = WindowCount::default();
+        for stretch in &self.all {
+            let last = stretch.first.plus(stretch.months - 1);
+            let first = stretch.first.max(from);
+            if first > last {
+                continue;
+            }
+            count.before_table |= self.first_wage_month.is_some_and(|wage_month| first < wage_month);
+            if u128::from(stretch.base) * 10 >= u128::from(ratio_tenths) * u128::from(stretch.figure) {
+                count.months += (first.until(last) + 1) as u32;
+            }
+        }
+        count
+    }
+}
+
 /// Months of a window ending with the evaluation month that meet a base ratio.
 #[derive(Debug, Clone, Copy, Default)]
 struct WindowCount {
@@ -208,26 +243,29 @@ impl<'p, 'r> Facts<'p, 'r> {
 
     /// Qualifying months among the `window` months ending with the evaluation month whose
     /// base is at least `ratio_tenths / 10` × the figure of `wages` in force that month.
-    /// Exact in integer yuan: base × 10 ≥ ratio_tenths × figure.
     fn months_at_ratio(&self, window: u32, ratio_tenths: u64, wages: &AverageWageTable) -> WindowCount {
+        self.stretches(window, wages).count(self.window_start(window), ratio_tenths)
+    }
+
+    /// The qualifying months among the `window` months ending with the evaluation month, in
+    /// stretches over which one period's base and one figure of `wages` hold. Gathered once,
+    /// they answer every tier of a window that wide or narrower.
+    fn stretches(&self, window: u32, wages: &AverageWageTable) -> Stretches {
         let to = self.as_of_month;
         let from = self.window_start(window);
-        let first_wage_month = wages.first_month();
-        let mut count = WindowCount::default();
+        let mut stretches = Stretches { all: Vec::with_capacity(8), first_wage_month: wages.first_month() };
         for period in self.qualifying_periods() {
             let (start, end) = (period.from.max(from), period.last_month(self.as_of_month).min(to));
             if start > end {
                 continue;
             }
-            count.before_table |= first_wage_month.is_some_and(|first| start < first);
-            let base = u128::from(period.base) * 10;
+            let mut first = start;
             wages.for_each_stretch(start, end, |months, entry| {
-                if base >= u128::from(ratio_tenths) * u128::from(entry.monthly) {
-                    count.months += months as u32;
-                }
+                stretches.all.push(Stretch { first, months, base: period.base, figure: entry.monthly });
+                first = first.plus(months);
             });
         }
-        count
+        stretches
     }
 
     /// The interpretations a value compared over the last `window` months rests on: those of
@@ -439,8 +477,11 @@ impl<'p, 'r> Facts<'p, 'r> {
     ) -> ([u16; MAX_BASE_TIERS], Option<u8>) {
         let mut counts = [0u16; MAX_BASE_TIERS];
         let mut awarded = None;
-        for (index, tier) in self.rules.si_base.tiers.value.iter().enumerate().take(MAX_BASE_TIERS) {
-            let count = self.months_at_ratio(tier.window_months, tier.ratio_tenths, wages);
+        let tiers = &self.rules.si_base.tiers.value;
+        let widest_window = tiers.iter().map(|tier| tier.window_months).max().unwrap_or(0);
+        let stretches = self.stretches(widest_window, wages);
+        for (index, tier) in tiers.iter().enumerate().take(MAX_BASE_TIERS) {
+            let count = stretches.count(self.window_start(tier.window_months), tier.ratio_tenths);
             if let Some(warnings) = warnings.as_deref_mut() {
                 self.note_wage_table(count, warnings);
             }

@@ -29,6 +29,7 @@ mod names;
 #[cfg(feature = "openapi")]
 pub mod openapi;
 mod profile;
+mod profile_reader;
 mod result;
 mod rule_files;
 mod rulebook;

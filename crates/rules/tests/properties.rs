@@ -597,9 +597,12 @@ fn mutated_profiles() -> impl Strategy<Value = Value> {
     )
 }
 
-/// Parses `bytes`; a profile must score without panicking, an error must say something.
+/// Parses `bytes`; a profile must score without panicking, an error must say something,
+/// and the reader for plainly written profiles must agree with serde on the outcome.
 fn check_parse(bytes: &[u8]) -> Result<(), TestCaseError> {
-    match Profile::from_json_slice(bytes) {
+    let parsed = Profile::from_json_slice(bytes);
+    prop_assert_eq!(&parsed, &Profile::from_json_slice_by_serde(bytes), "the readers disagree");
+    match parsed {
         Ok(profile) => {
             if let Err(error) = try_score(&profile) {
                 prop_assert!(!error.message(Lang::En).is_empty());
@@ -630,6 +633,30 @@ proptest! {
     #[test]
     fn a_mutated_profile_never_panics(value in mutated_profiles()) {
         check_parse(&serde_json::to_vec(&value).unwrap())?;
+    }
+
+    /// Byte-level damage (a byte removed, replaced or added anywhere) to a profile written
+    /// compactly or pretty-printed: whatever either reader makes of it, they agree.
+    #[test]
+    fn a_damaged_profile_reads_the_same_with_either_reader(
+        profile in profiles(),
+        pretty in any::<bool>(),
+        at in any::<prop::sample::Index>(),
+        edit in 0u8..3,
+        byte in prop_oneof![select(b" \t\r\n{}[]\":,0123456789-.eEtruefalsn\\\x00\x7f".to_vec()), any::<u8>()],
+    ) {
+        let mut bytes =
+            if pretty { serde_json::to_vec_pretty(&profile).unwrap() } else { serde_json::to_vec(&profile).unwrap() };
+        check_parse(&bytes)?;
+        let at = at.index(bytes.len());
+        match edit {
+            0 => {
+                bytes.remove(at);
+            }
+            1 => bytes[at] = byte,
+            _ => bytes.insert(at, byte),
+        }
+        check_parse(&bytes)?;
     }
 
     #[test]
