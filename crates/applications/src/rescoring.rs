@@ -196,20 +196,37 @@ impl Service {
 
     /// Works on unfinished runs, a batch at a time, until none is left (or `max_batches`
     /// batches are written); how many batches it wrote. `worker` names this server.
+    ///
+    /// While a batch is being written, the next one is read and scored: the writing takes
+    /// the database's writer and the scoring the cores, so each waits less for the other.
+    /// The batch read ahead is used only if the run's cursors, claimed again, are where it
+    /// begins; otherwise it is read again from there.
     pub async fn continue_rescoring(&self, worker: &str, max_batches: Option<usize>) -> Result<usize, ServiceError> {
         let mut written = 0;
+        let mut ahead: Option<RescoringStep> = None;
         while max_batches.is_none_or(|max| written < max) {
             let Some(run) = self.store.claim_rescoring(worker, now_millis(), self.rescoring_lease).await? else {
                 break;
             };
             let books = [self.book_at(run.previous_version).await?, self.book_at(run.publication_id.get()).await?];
-            let step = self.rescoring_step(&run, books).await?;
-            match self.store.record_rescoring(&step, worker, now_millis()).await {
+            let step = match ahead.take() {
+                Some(step) if step.run_id == run.id && step.from == (run.holders_after, run.applications_after) => step,
+                _ => self.rescoring_step(&run, books).await?,
+            };
+            let next_run = RescoringRun { holders_after: step.to.0, applications_after: step.to.1, ..run.clone() };
+            let last_wanted = step.finished || max_batches.is_some_and(|max| written + 1 >= max);
+            let store = self.store.clone();
+            let writer = worker.to_owned();
+            let writing = tokio::spawn(async move { store.record_rescoring(&step, &writer, now_millis()).await });
+            let next = if last_wanted { None } else { Some(self.rescoring_step(&next_run, books).await) };
+            let recorded = writing.await.map_err(|e| ServiceError::Internal(format!("rescoring write: {e}")))?;
+            match recorded {
                 Ok(()) => written += 1,
                 // Another server took the run over meanwhile; it goes on from where it is.
                 Err(jifen_store::StoreError::Conflict(_)) => break,
                 Err(other) => return Err(other.into()),
             }
+            ahead = next.transpose()?;
         }
         Ok(written)
     }
