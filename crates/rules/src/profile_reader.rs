@@ -174,6 +174,8 @@ impl<'a> Reader<'a> {
     fn profile(&mut self) -> Option<Profile> {
         let mut profile = Profile { holds_residence_permit: true, employer_eligible: true, ..Profile::default() };
         let mut seen = Seen::default();
+        // Each arm marks its field as read (`?` gives up on a field read twice), then reads
+        // the value into the profile; an unknown key gives up.
         self.object(|reader, key| {
             let p = &mut profile;
             match key {
