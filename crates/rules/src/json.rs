@@ -84,12 +84,8 @@ impl<'r> Evaluation<'r> {
             Confidence::Medium => b",\"confidence\":\"medium\",\"interpretations\":",
             Confidence::Low => b",\"confidence\":\"low\",\"interpretations\":",
         });
-        if item.interpretations.is_empty() {
-            out.extend_from_slice(b"[]}");
-        } else {
-            write_interpretations(out, item.interpretations);
-            out.push(b'}');
-        }
+        write_interpretations(out, item.interpretations);
+        out.push(b'}');
     }
 }
 

@@ -20,7 +20,7 @@ use chrono::NaiveDate;
 pub(crate) fn read_plain(bytes: &[u8]) -> Option<Profile> {
     // Checked once for the whole line: cheaper than once a string.
     let text = std::str::from_utf8(bytes).ok()?;
-    let mut reader = Reader { text, bytes, at: 0 };
+    let mut reader = Reader { text, at: 0 };
     let profile = reader.profile()?;
     reader.skip_whitespace();
     (reader.at == bytes.len()).then_some(profile)
@@ -28,8 +28,6 @@ pub(crate) fn read_plain(bytes: &[u8]) -> Option<Profile> {
 
 struct Reader<'a> {
     text: &'a str,
-    /// `text`'s bytes.
-    bytes: &'a [u8],
     at: usize,
 }
 
@@ -66,8 +64,12 @@ fn first_special(bytes: &[u8]) -> Option<usize> {
 }
 
 impl<'a> Reader<'a> {
+    fn bytes(&self) -> &'a [u8] {
+        self.text.as_bytes()
+    }
+
     fn skip_whitespace(&mut self) {
-        while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.bytes.get(self.at) {
+        while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.bytes().get(self.at) {
             self.at += 1;
         }
     }
@@ -75,7 +77,7 @@ impl<'a> Reader<'a> {
     /// The next byte after whitespace, consumed.
     fn next(&mut self) -> Option<u8> {
         self.skip_whitespace();
-        let byte = *self.bytes.get(self.at)?;
+        let byte = *self.bytes().get(self.at)?;
         self.at += 1;
         Some(byte)
     }
@@ -88,7 +90,7 @@ impl<'a> Reader<'a> {
     fn string(&mut self) -> Option<&'a str> {
         self.expect(b'"')?;
         let start = self.at;
-        let rest = &self.bytes[start..];
+        let rest = &self.bytes()[start..];
         let length = first_special(rest)?;
         if rest[length] != b'"' {
             return None;
@@ -103,20 +105,20 @@ impl<'a> Reader<'a> {
         self.skip_whitespace();
         let start = self.at;
         let mut value: u64 = 0;
-        while let Some(&digit @ b'0'..=b'9') = self.bytes.get(self.at) {
+        while let Some(&digit @ b'0'..=b'9') = self.bytes().get(self.at) {
             value = value.checked_mul(10)?.checked_add(u64::from(digit - b'0'))?;
             self.at += 1;
         }
         let digits = self.at - start;
-        let leading_zero = digits > 1 && self.bytes[start] == b'0';
-        let not_plain = matches!(self.bytes.get(self.at), Some(b'.' | b'e' | b'E'));
+        let leading_zero = digits > 1 && self.bytes()[start] == b'0';
+        let not_plain = matches!(self.bytes().get(self.at), Some(b'.' | b'e' | b'E'));
         (digits > 0 && !leading_zero && !not_plain).then_some(value)
     }
 
     fn boolean(&mut self) -> Option<bool> {
         self.skip_whitespace();
         for (word, value) in [(&b"true"[..], true), (&b"false"[..], false)] {
-            if self.bytes[self.at..].starts_with(word) {
+            if self.bytes()[self.at..].starts_with(word) {
                 self.at += word.len();
                 return Some(value);
             }
@@ -136,7 +138,7 @@ impl<'a> Reader<'a> {
     fn object(&mut self, mut field: impl FnMut(&mut Self, &'a str) -> Option<()>) -> Option<()> {
         self.expect(b'{')?;
         self.skip_whitespace();
-        if self.bytes.get(self.at) == Some(&b'}') {
+        if self.bytes().get(self.at) == Some(&b'}') {
             self.at += 1;
             return Some(());
         }
@@ -157,7 +159,7 @@ impl<'a> Reader<'a> {
         self.expect(b'[')?;
         let mut elements = Vec::new();
         self.skip_whitespace();
-        if self.bytes.get(self.at) == Some(&b']') {
+        if self.bytes().get(self.at) == Some(&b']') {
             self.at += 1;
             return Some(elements);
         }
@@ -232,7 +234,7 @@ impl<'a> Reader<'a> {
 
     fn grade(&mut self) -> Option<Grade> {
         self.skip_whitespace();
-        if self.bytes.get(self.at) == Some(&b'"') {
+        if self.bytes().get(self.at) == Some(&b'"') {
             return TitleLevel::parse(self.string()?).map(Grade::Title);
         }
         let level = self.unsigned()?;
@@ -335,12 +337,13 @@ impl<'a> Reader<'a> {
 
     fn lingang(&mut self) -> Option<Lingang> {
         let mut since = None;
-        self.object(|reader, key| match key {
-            "since" if since.is_none() => {
-                since = Some(reader.date()?);
-                Some(())
-            }
-            _ => None,
+        let mut seen = Seen::default();
+        self.object(|reader, key| {
+            match key {
+                "since" => (seen.first(0)?, since = Some(reader.date()?)),
+                _ => return None,
+            };
+            Some(())
         })?;
         Some(Lingang { since: since? })
     }
