@@ -1576,3 +1576,54 @@ async fn a_server_refuses_a_workflow_that_lost_a_state_in_use(world: World) {
     let refused = service.check_stored_states().await.unwrap_err();
     assert!(refused.to_string().contains("lodged"), "{refused}");
 }
+
+on_both_databases!(two_servers_rescoring_at_the_same_instant_write_each_batch_once);
+/// Rescoring reads and scores the next batch while one is written: two servers starting at
+/// the same instant on a run of three batches must between them write each batch once, with
+/// every change recorded and every holder who crosses told once.
+async fn two_servers_rescoring_at_the_same_instant_write_each_batch_once(world: World) {
+    use jifen_applications::{PublicationInput, RESCORING_BATCH};
+    let service = &world.service;
+    let store = &service.store;
+    let admin = Actor::from(&store.create_user(&user("admin", Role::Admin, None), 0, &entry()).await.unwrap());
+    // Bases between 10 000 and 12 000: a figure of 11 000 takes some below the standard.
+    let holders = 2 * RESCORING_BATCH + 500;
+    jifen_store::testing::seed_holders(store, holders, |i| {
+        Some(format!(
+            r#"{{"as_of":"2026-11-01","birth_date":"1990-05-12","education":[{{"level":"associate"}}],"social_insurance":[{{"from":"2022-01","base":{}}}]}}"#,
+            10_000 + (i * 7_919) % 2_000
+        ))
+    })
+    .await
+    .unwrap();
+    let input = PublicationInput {
+        kind: "wage".into(),
+        series: "points_reference".into(),
+        month: "2025-07".into(),
+        monthly: "11000".into(),
+        source_key: "base-notices".into(),
+        confidence: "high".into(),
+        reason: "两台服务器同时重算".into(),
+        ..PublicationInput::default()
+    };
+    let preview = service.preview_rules(&admin, &input).await.unwrap();
+    assert_eq!(preview.shifts.holders_checked, holders as usize);
+    assert!(preview.shifts.crossing > 1_000, "crossings in every batch: {}", preview.shifts.crossing);
+    let run = service.publish_rules(&admin, &input, preview.version).await.unwrap();
+    let other = Service::new(store.clone()).unwrap().with_rules_refresh(std::time::Duration::ZERO);
+    other.refresh_rules().await.unwrap();
+
+    let (a, b) = tokio::join!(service.continue_rescoring("server-a", None), other.continue_rescoring("server-b", None));
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert!(a + b >= 3, "three holder batches and the empty application step: {a} + {b}");
+    let done = store.rescoring_run(run.id).await.unwrap().unwrap();
+    assert_eq!(done.done, holders);
+    assert!(done.finished_at.is_some());
+    let changes = store.rescoring_changes(run.id).await.unwrap();
+    assert_eq!(changes.len(), preview.shifts.holders_changed);
+    let crossing = changes.iter().filter(|change| change.standard != 0).count();
+    assert_eq!(crossing, preview.shifts.crossing);
+    // The seeded employer's contact is told once for each holder who crosses.
+    let employer_told = store.messages_to("13800009999").await.unwrap().len();
+    assert_eq!(employer_told, crossing);
+}
