@@ -65,7 +65,7 @@ store_queries! {
             .fetch_one(&mut *tx)
             .await
             .map_err(unique("username"))?;
-            append_audit(&mut tx, audit).await?;
+            append_audit(&mut *tx, audit).await?;
             tx.commit().await?;
             self.user_by_id(id).await?.ok_or(StoreError::Conflict("user vanished after insert"))
         }
@@ -97,7 +97,7 @@ store_queries! {
             }
             sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
             sqlx::query("DELETE FROM trusted_devices WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
-            append_audit(&mut tx, audit).await?;
+            append_audit(&mut *tx, audit).await?;
             tx.commit().await?;
             Ok(())
         }

@@ -113,7 +113,7 @@ store_queries! {
                     action: action.as_str().to_string(),
                     ..registration.audit.clone()
                 };
-                append_audit(&mut tx, &entry).await?;
+                append_audit(&mut *tx, &entry).await?;
                 insert_messages(&mut tx, &registration.messages, at).await?;
                 ids.push(user_id);
             }
@@ -200,7 +200,7 @@ store_queries! {
             if changed == 0 {
                 return Err(StoreError::Conflict("the link is not in a state that allows this"));
             }
-            append_audit(&mut tx, audit).await?;
+            append_audit(&mut *tx, audit).await?;
             tx.commit().await?;
             Ok(())
         }

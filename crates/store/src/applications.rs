@@ -195,11 +195,13 @@ store_queries! {
             audit: &AuditEntry,
         ) -> Result<Application> {
             let mut tx = self.begin_write().await?;
-            let id: ApplicationId = sqlx::query_scalar(
+            // The new row comes back from the INSERT itself (RETURNING): no read after commit.
+            let sql = format!(
                 "INSERT INTO applications (applicant_id, employer_id, district, state, open, fields, claimed_total, \
                  claim, review, version, created_at, updated_at, state_since, kind, follows_notice) \
-                 VALUES ($1, $2, $3, $4, TRUE, $5, NULL, NULL, $6, 1, $7, $7, $7, $8, $9) RETURNING id",
-            )
+                 VALUES ($1, $2, $3, $4, TRUE, $5, NULL, NULL, $6, 1, $7, $7, $7, $8, $9) RETURNING {APPLICATION_COLUMNS}"
+            );
+            let row: ApplicationRow = sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(application.applicant_id)
             .bind(application.employer_id)
             .bind(application.district.as_str())
@@ -212,11 +214,13 @@ store_queries! {
             .fetch_one(&mut *tx)
             .await
             .map_err(unique("open application"))?;
+            let created = Application::try_from(row)?;
+            let id = created.id;
             insert_event(&mut tx, id, at, Some(by), "create", None, &application.state, "", &serde_json::json!({}))
                 .await?;
-            append_audit(&mut tx, &AuditEntry { subject: format!("application:{id}"), ..audit.clone() }).await?;
+            append_audit(&mut *tx, &AuditEntry { subject: format!("application:{id}"), ..audit.clone() }).await?;
             tx.commit().await?;
-            self.application(id).await?.ok_or(StoreError::Conflict("application vanished after insert"))
+            Ok(created)
         }
 
         async fn application(&self, id: ApplicationId) -> Result<Option<Application>> {
@@ -275,25 +279,23 @@ store_queries! {
             audit: &AuditEntry,
         ) -> Result<Application> {
             let mut tx = self.begin_write().await?;
-            let changed = sqlx::query(
+            let sql = format!(
                 "UPDATE applications SET fields = $1, claimed_total = $2, version = version + 1, updated_at = $3 \
-                 WHERE id = $4 AND state = $5 AND version = $6",
-            )
-            .bind(Json(&draft.fields))
-            .bind(draft.claimed_total)
-            .bind(at)
-            .bind(id)
-            .bind(state)
-            .bind(expected_version)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if changed == 0 {
-                return Err(StoreError::Conflict("the application changed meanwhile"));
-            }
-            append_audit(&mut tx, audit).await?;
+                 WHERE id = $4 AND state = $5 AND version = $6 RETURNING {APPLICATION_COLUMNS}"
+            );
+            let saved: Option<ApplicationRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(Json(&draft.fields))
+                .bind(draft.claimed_total)
+                .bind(at)
+                .bind(id)
+                .bind(state)
+                .bind(expected_version)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let saved = saved.ok_or(StoreError::Conflict("the application changed meanwhile"))?;
+            append_audit(&mut *tx, audit).await?;
             tx.commit().await?;
-            self.application(id).await?.ok_or(StoreError::Conflict("application vanished after update"))
+            Application::try_from(saved)
         }
 
         /// Moves an application that is still in `transition.from_state` at
@@ -308,26 +310,25 @@ store_queries! {
             messages: &[NewMessage],
         ) -> Result<Application> {
             let mut tx = self.begin_write().await?;
-            let changed = sqlx::query(
+            // The moved row comes back from the UPDATE itself (RETURNING): no read after commit.
+            let sql = format!(
                 "UPDATE applications SET state = $1, open = $2, claim = COALESCE($3, claim), \
                  claimed_total = COALESCE($4, claimed_total), review = $5, version = version + 1, updated_at = $6, \
-                 state_since = $6 WHERE id = $7 AND state = $8 AND version = $9",
-            )
-            .bind(transition.to_state.as_str())
-            .bind(transition.open)
-            .bind(transition.claim.as_ref().map(Json))
-            .bind(transition.claimed_total)
-            .bind(Json(&transition.review))
-            .bind(at)
-            .bind(id)
-            .bind(transition.from_state.as_str())
-            .bind(transition.expected_version)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if changed == 0 {
-                return Err(StoreError::Conflict("the application changed meanwhile"));
-            }
+                 state_since = $6 WHERE id = $7 AND state = $8 AND version = $9 RETURNING {APPLICATION_COLUMNS}"
+            );
+            let moved: Option<ApplicationRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(transition.to_state.as_str())
+                .bind(transition.open)
+                .bind(transition.claim.as_ref().map(Json))
+                .bind(transition.claimed_total)
+                .bind(Json(&transition.review))
+                .bind(at)
+                .bind(id)
+                .bind(transition.from_state.as_str())
+                .bind(transition.expected_version)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let moved = moved.ok_or(StoreError::Conflict("the application changed meanwhile"))?;
             insert_event(
                 &mut tx,
                 id,
@@ -367,10 +368,10 @@ store_queries! {
                 .execute(&mut *tx)
                 .await?;
             }
-            append_audit(&mut tx, audit).await?;
+            append_audit(&mut *tx, audit).await?;
             insert_messages(&mut tx, messages, at).await?;
             tx.commit().await?;
-            self.application(id).await?.ok_or(StoreError::Conflict("application vanished after update"))
+            Application::try_from(moved)
         }
 
         /// Records something done to an application still in `state` that does not move it (an
@@ -398,7 +399,7 @@ store_queries! {
             }
             insert_event(&mut tx, id, at, Some(note.actor_id), &note.action, Some(state), state, &note.comment, &note.details)
                 .await?;
-            append_audit(&mut tx, audit).await?;
+            append_audit(&mut *tx, audit).await?;
             tx.commit().await?;
             Ok(())
         }
@@ -428,7 +429,7 @@ store_queries! {
             }
             let details = serde_json::json!({ "assignee": assignee });
             insert_event(&mut tx, id, at, Some(actor_id), "assign", Some(state), state, "", &details).await?;
-            append_audit(&mut tx, audit).await?;
+            append_audit(&mut *tx, audit).await?;
             tx.commit().await?;
             Ok(())
         }

@@ -172,7 +172,7 @@ store_queries! {
                 .await?;
                 ids.push(id);
             }
-            append_audit(&mut tx, audit).await?;
+            append_audit(&mut *tx, audit).await?;
             insert_messages(&mut tx, messages, at).await?;
             tx.commit().await?;
             Ok(ids)
@@ -201,7 +201,7 @@ store_queries! {
             .execute(&mut *tx)
             .await
             .map_err(unique("blacklist decision"))?;
-            append_audit(&mut tx, audit).await?;
+            append_audit(&mut *tx, audit).await?;
             insert_messages(&mut tx, messages, event.at).await?;
             tx.commit().await?;
             Ok(())
@@ -217,6 +217,10 @@ store_queries! {
                 .bind(query.entry_id)
                 .fetch_all(&self.pool)
                 .await?;
+            // Most applications and people have no entry: then there is no history to read.
+            if rows.is_empty() {
+                return Ok(Vec::new());
+            }
             let events: Vec<EventRow> = sqlx::query_as(
                 "SELECT v.entry_id, v.at, v.actor_id, u.display_name AS actor_name, v.kind, v.text, \
                  v.effective_until FROM blacklist_events v LEFT JOIN users u ON u.id = v.actor_id \

@@ -167,6 +167,11 @@ impl SqliteStore {
         Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
     }
 
+    /// Where a write of one statement goes without a transaction: the writer's queue.
+    pub(crate) fn writer(&self) -> &sqlx::SqlitePool {
+        &self.writer
+    }
+
     /// A consistent copy of the live database (`VACUUM INTO`), safe while serving.
     pub async fn backup(&self, target: &Path) -> Result<()> {
         let target = target.to_string_lossy().replace('\'', "''");
@@ -222,6 +227,11 @@ impl PgStore {
 
     pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>> {
         Ok(self.pool.begin().await?)
+    }
+
+    /// Where a write of one statement goes without a transaction.
+    pub(crate) fn writer(&self) -> &sqlx::PgPool {
+        &self.pool
     }
 
     pub async fn close(&self) {

@@ -117,7 +117,7 @@ store_queries! {
             .fetch_one(&mut *tx)
             .await
             .map_err(unique("username"))?;
-            append_audit(&mut tx, audit).await?;
+            append_audit(&mut *tx, audit).await?;
             tx.commit().await?;
             let employer = self.employer(id).await?.ok_or(StoreError::Conflict("employer vanished after insert"))?;
             let agent = self.user_by_id(agent_id).await?.ok_or(StoreError::Conflict("user vanished after insert"))?;
@@ -140,7 +140,7 @@ store_queries! {
             for id in &expired {
                 retire_agents(&mut tx, *id).await?;
                 let entry = AuditEntry::new(at, None, format!("employer:{id}"), &Audit::EmployerExpire {});
-                append_audit(&mut tx, &entry).await?;
+                append_audit(&mut *tx, &entry).await?;
             }
             tx.commit().await?;
             Ok(expired.len() as u64)
@@ -204,7 +204,7 @@ store_queries! {
             if status == EmployerStatus::Rejected {
                 retire_agents(&mut tx, id).await?;
             }
-            append_audit(&mut tx, audit).await?;
+            append_audit(&mut *tx, audit).await?;
             insert_messages(&mut tx, messages, at).await?;
             tx.commit().await?;
             Ok(())

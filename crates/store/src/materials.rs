@@ -84,7 +84,7 @@ store_queries! {
                 .bind(at)
                 .fetch_one(&mut *tx)
                 .await?;
-                append_audit(&mut tx, audit).await?;
+                append_audit(&mut *tx, audit).await?;
                 added.push(Upload {
                     id,
                     application_id: upload.application_id,

@@ -11,9 +11,10 @@
 //!
 //! The SQL is the portable subset both databases accept: `$1` placeholders (SQLite takes
 //! them too), `RETURNING`, `ON CONFLICT … DO UPDATE`, booleans as `TRUE`/`FALSE`. A body
-//! reaches the database through `self.pool` (reads) or `self.begin_write()` (a write
+//! reaches the database through `self.pool` (reads), `self.begin_write()` (a write
 //! transaction: `BEGIN IMMEDIATE` on SQLite, so two writers queue instead of failing at
-//! commit). The README's "One place per query" says why this and not a query builder.
+//! commit) or `self.writer()` (a write of one statement, atomic without a transaction).
+//! The README's "One place per query" says why this and not a query builder.
 
 /// Writes a store trait, its two database implementations and the [`crate::Store`]
 /// dispatch from one list of methods with their bodies. Each method is

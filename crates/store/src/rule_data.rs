@@ -204,7 +204,7 @@ store_queries! {
                 .await?;
             let mut audit = audit.clone();
             audit.subject = format!("rule_publication:{last}");
-            append_audit(&mut tx, &audit).await?;
+            append_audit(&mut *tx, &audit).await?;
             tx.commit().await?;
             Ok(run)
         }

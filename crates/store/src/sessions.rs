@@ -42,7 +42,7 @@ store_queries! {
             .bind(session.expires_at)
             .execute(&mut *tx)
             .await?;
-            append_audit(&mut tx, audit).await?;
+            append_audit(&mut *tx, audit).await?;
             tx.commit().await?;
             Ok(())
         }
@@ -72,7 +72,7 @@ store_queries! {
         async fn delete_session(&self, token_hash: &str, audit: &AuditEntry) -> Result<()> {
             let mut tx = self.begin_write().await?;
             sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(&mut *tx).await?;
-            append_audit(&mut tx, audit).await?;
+            append_audit(&mut *tx, audit).await?;
             tx.commit().await?;
             Ok(())
         }
