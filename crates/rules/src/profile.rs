@@ -425,7 +425,6 @@ impl Profile {
     #[doc(hidden)]
     pub fn from_json_slice_by_serde(bytes: &[u8]) -> Result<Self, ProfileError> {
         // Plain serde. Only a failing document is parsed again with path tracking,
-        // which costs about a third of the parse, to name the field. Only a failing document is parsed again with path tracking,
         // which costs about a third of the parse, to name the field.
         // serde would also read a struct from a JSON array; a profile is an object.
         if bytes.iter().find(|b| !b.is_ascii_whitespace()).is_some_and(|&b| b == b'[') {
