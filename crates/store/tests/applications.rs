@@ -445,6 +445,28 @@ async fn contract<S: Repository + ApplicationStore + BlacklistStore>(store: &S) 
     let view = AuditEntry { subject: "application:1".into(), ..audit("application_view") };
     store.record_audit(&view).await.unwrap();
     assert!(store.audit_of("application:1").await.unwrap().iter().any(|e| e.action == "application_view"));
+
+    // The same save, and the same move, sent twice at the same instant (two servers, a double
+    // click): one of each is made, the other refused, and only one is recorded.
+    let li = store.applicant_by_id_number("11010519491231002X").await.unwrap().unwrap().user_id;
+    let of_li = NewApplication { applicant_id: li, ..new.clone() };
+    let started = store.create_application(&of_li, li, 16_000, &audit("application_create")).await.unwrap();
+    let (saving, moving) = (audit("application_save"), audit("application_submit"));
+    let save = || store.save_draft(started.id, "draft", started.version, &draft, 16_100, &saving);
+    let (x, y) = tokio::join!(save(), save());
+    assert_eq!([&x, &y].iter().filter(|saved| saved.is_ok()).count(), 1, "{x:?} {y:?}");
+    assert!([&x, &y].iter().any(|saved| matches!(saved, Err(StoreError::Conflict(_)))), "{x:?} {y:?}");
+    let submit_li = Transition { expected_version: started.version + 1, ..submit.clone() };
+    let messages = [sms("li-submit", "13900000002", "已提交")];
+    let move_once = || store.transition_application(started.id, &submit_li, 16_200, &moving, &messages);
+    let (x, y) = tokio::join!(move_once(), move_once());
+    let moved: Vec<_> = [&x, &y].into_iter().filter_map(|moved| moved.as_ref().ok()).collect();
+    assert_eq!(moved.len(), 1, "{x:?} {y:?}");
+    assert_eq!((moved[0].state.as_str(), moved[0].version), ("submitted", started.version + 2));
+    let events = store.application_events(started.id).await.unwrap();
+    assert_eq!(events.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), ["create", "submit"]);
+    let sent = store.messages_to("13900000002").await.unwrap();
+    assert_eq!(sent.iter().filter(|m| m.idempotency_key == "li-submit").count(), 1);
 }
 
 /// Unique in this machine's temporary directory, even for tests started in one clock tick.
