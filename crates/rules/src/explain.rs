@@ -1,5 +1,10 @@
 //! Words for the engine's findings, in Chinese (default) and English. Each sentence states
 //! the facts used and the rule applied, so a person can check it against the cited text.
+//!
+//! An item's sentence is written to any [`fmt::Write`]: a `String` for a result document,
+//! or straight into a JSON answer, escaped as it is written (`jifen score --batch` words
+//! hundreds of thousands of results a second, and building each sentence as a string of
+//! its own first was a third of that work).
 
 use crate::calendar::Month;
 use crate::item::*;
@@ -9,10 +14,22 @@ use crate::rulebook::{QualificationLevel, RuleSet};
 use crate::wages::{AverageWageTable, WageEntry};
 use chrono::{Datelike, NaiveDate};
 use std::borrow::Cow;
+use std::fmt::{self, Display, Formatter, Write};
+
+/// A number of tenths as a decimal: 8 → "0.8", 10 → "1", 25 → "2.5", 82704 → "8270.4".
+#[derive(Debug, Clone, Copy)]
+pub struct Tenths(pub u64);
+
+impl Display for Tenths {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        let Self(value) = *self;
+        if value.is_multiple_of(10) { write!(f, "{}", value / 10) } else { write!(f, "{}.{}", value / 10, value % 10) }
+    }
+}
 
 /// `ratio_tenths` as a multiple: 8 → "0.8", 10 → "1", 25 → "2.5".
-pub fn ratio(tenths: u64) -> String {
-    if tenths.is_multiple_of(10) { (tenths / 10).to_string() } else { format!("{}.{}", tenths / 10, tenths % 10) }
+pub fn ratio(tenths: u64) -> Tenths {
+    Tenths(tenths)
 }
 
 pub fn education_level(level: EducationLevel, degree: bool, lang: Lang) -> &'static str {
@@ -67,56 +84,80 @@ pub fn award_level(level: AwardLevel, lang: Lang) -> &'static str {
 ///学位（2010年毕业）"), never input paths, and each interpretation the value rests on by
 /// its words ("解释 I-2：学历与职称（技能等级）只计较高的一项").
 pub fn explain(item: &Item, rules: &RuleSet, lang: Lang) -> Cow<'static, str> {
+    let has_notes = superseded_by(item).is_some() || item.interpretations.described().next().is_some();
+    if let Some(text) = fixed_text(&item.finding, lang)
+        && !has_notes
+    {
+        return Cow::Borrowed(text);
+    }
+    let mut text = String::new();
+    // Writing to a String cannot fail.
+    write_explanation(item, rules, lang, &mut text).unwrap_or_default();
+    Cow::Owned(text)
+}
+
+/// Writes [`explain`]'s sentence to `out`, without building it first.
+pub fn write_explanation(item: &Item, rules: &RuleSet, lang: Lang, out: &mut dyn Write) -> fmt::Result {
     let mut worded = Interpretations::NONE;
-    let mut text = match fixed_text(&item.finding, lang) {
-        Some(text) => Cow::Borrowed(text),
-        None => Cow::Owned(finding(item, rules, lang, &mut worded)),
-    };
-    // An item of 0 points that does not count needs no note that it does not count.
-    if let Some(winner) = item.superseded_by.filter(|_| item.points > 0) {
-        let note = match lang {
-            Lang::Zh => format!("；本项不计入（计入“{}”）", winner.name(lang)),
-            Lang::En => format!("; not added (\"{}\" counts)", winner.name(lang)),
-        };
-        text.to_mut().push_str(&note);
+    match fixed_text(&item.finding, lang) {
+        Some(text) => out.write_str(text)?,
+        None => finding(item, rules, lang, &mut worded, out)?,
+    }
+    if let Some(winner) = superseded_by(item) {
+        match lang {
+            Lang::Zh => write!(out, "；本项不计入（计入“{}”）", winner.name(lang))?,
+            Lang::En => write!(out, "; not added (\"{}\" counts)", winner.name(lang))?,
+        }
     }
     for interpretation in item.interpretations.described().filter(|i| !worded.contains_id(&i.id)) {
-        let separator = if lang == Lang::Zh { "；" } else { "; " };
-        let text = text.to_mut();
-        text.push_str(separator);
-        text.push_str(&interpretation.short_note(lang));
+        out.write_str(if lang == Lang::Zh { "；" } else { "; " })?;
+        interpretation.write_short_note(lang, out)?;
     }
-    text
+    Ok(())
+}
+
+/// The item that counts instead of this one. An item of 0 points that does not count needs
+/// no note that it does not count.
+fn superseded_by(item: &Item) -> Option<ItemId> {
+    item.superseded_by.filter(|_| item.points > 0)
+}
+
+/// A degree, title or award by its level and, when known, the year it was had:
+/// "本科学历及学士学位（2010年毕业）" / "bachelor's diploma and degree (graduated 2010)".
+#[derive(Debug, Clone, Copy)]
+pub struct Named {
+    level: &'static str,
+    on: Option<NaiveDate>,
+    lang: Lang,
+    /// What happened that year: 毕业 / graduated.
+    had: (&'static str, &'static str),
+}
+
+impl Display for Named {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        f.write_str(self.level)?;
+        match (self.on, self.lang) {
+            (None, _) => Ok(()),
+            (Some(date), Lang::Zh) => write!(f, "（{}年{}）", date.year(), self.had.0),
+            (Some(date), Lang::En) => write!(f, " ({} {})", self.had.1, date.year()),
+        }
+    }
 }
 
 /// "本科学历及学士学位（2010年毕业）" / "bachelor's diploma and degree (graduated 2010)"
-pub fn education_name(facts: EducationFacts, lang: Lang) -> String {
+pub fn education_name(facts: EducationFacts, lang: Lang) -> Named {
     let level = education_level(facts.level, facts.degree, lang);
-    match (facts.graduated_on, lang) {
-        (None, _) => level.to_string(),
-        (Some(date), Lang::Zh) => format!("{level}（{}年毕业）", date.year()),
-        (Some(date), Lang::En) => format!("{level} (graduated {})", date.year()),
-    }
+    Named { level, on: facts.graduated_on, lang, had: ("毕业", "graduated") }
 }
 
 /// "中级职称（2019年取得）" / "intermediate title (obtained 2019)"
-pub fn qualification_name(level: QualificationLevel, obtained_on: Option<NaiveDate>, lang: Lang) -> String {
-    let name = qualification_level(level, lang);
-    match (obtained_on, lang) {
-        (None, _) => name.to_string(),
-        (Some(date), Lang::Zh) => format!("{name}（{}年取得）", date.year()),
-        (Some(date), Lang::En) => format!("{name} (obtained {})", date.year()),
-    }
+pub fn qualification_name(level: QualificationLevel, obtained_on: Option<NaiveDate>, lang: Lang) -> Named {
+    Named { level: qualification_level(level, lang), on: obtained_on, lang, had: ("取得", "obtained") }
 }
 
 /// "市级专项表彰奖励（2021年获得）" / "municipal special award (received 2021)"
-pub fn award_name(level: AwardLevel, obtained_on: Option<NaiveDate>, lang: Lang) -> String {
-    let name = award_level(level, lang);
-    match (obtained_on, lang) {
-        (None, _) => name.to_string(),
-        (Some(date), Lang::Zh) => format!("{name}（{}年获得）", date.year()),
-        (Some(date), Lang::En) => format!("{name} (received {})", date.year()),
-    }
+pub fn award_name(level: AwardLevel, obtained_on: Option<NaiveDate>, lang: Lang) -> Named {
+    Named { level: award_level(level, lang), on: obtained_on, lang, had: ("获得", "received") }
 }
 
 /// Texts that depend on nothing but the finding: borrowed, never formatted.
@@ -145,7 +186,8 @@ fn fixed_text(finding: &Finding, lang: Lang) -> Option<&'static str> {
     })
 }
 
-fn finding(item: &Item, rules: &RuleSet, lang: Lang, worded: &mut Interpretations) -> String {
+/// The sentence of a finding [`fixed_text`] has no words for.
+fn finding(item: &Item, rules: &RuleSet, lang: Lang, worded: &mut Interpretations, out: &mut dyn Write) -> fmt::Result {
     use Finding::*;
     let zh = lang == Lang::Zh;
     let (finding, points) = (&item.finding, item.points);
@@ -158,201 +200,211 @@ fn finding(item: &Item, rules: &RuleSet, lang: Lang, worded: &mut Interpretation
         | NotFreshGraduate
         | NoAward { ignored: 0 }
         | SpouseNotHukou
-        | NoSpouse => fixed_text(finding, lang).unwrap_or_default().to_string(),
+        | NoSpouse => out.write_str(fixed_text(finding, lang).unwrap_or_default()),
         Age { age, birth_date, band } => match (band, zh) {
-            (Some(b), true) if b.step != 0 => format!(
+            (Some(b), true) if b.step != 0 => write!(
+                out,
                 "{birth_date} 出生，{age} 周岁，属 {}–{} 周岁段，按 {} + {} ×（{} − {age}）计，得 {points} 分",
                 b.from, b.to, b.base, b.step, b.reference
             ),
-            (Some(b), false) if b.step != 0 => format!(
+            (Some(b), false) if b.step != 0 => write!(
+                out,
                 "born {birth_date}, aged {age}, in the {}–{} band: {} + {} × ({} − {age}) = {points} points",
                 b.from, b.to, b.base, b.step, b.reference
             ),
-            (Some(b), true) => format!("{birth_date} 出生，{age} 周岁，属 {}–{} 周岁段，得 {points} 分", b.from, b.to),
+            (Some(b), true) => {
+                write!(out, "{birth_date} 出生，{age} 周岁，属 {}–{} 周岁段，得 {points} 分", b.from, b.to)
+            }
             (Some(b), false) => {
-                format!("born {birth_date}, aged {age}, in the {}–{} band: {points} points", b.from, b.to)
+                write!(out, "born {birth_date}, aged {age}, in the {}–{} band: {points} points", b.from, b.to)
             }
-            (None, true) => format!("{birth_date} 出生，{age} 周岁，不在任何年龄段内，不得分"),
-            (None, false) => {
-                format!("born {birth_date}, aged {age}, outside every age band: no points")
-            }
+            (None, true) => write!(out, "{birth_date} 出生，{age} 周岁，不在任何年龄段内，不得分"),
+            (None, false) => write!(out, "born {birth_date}, aged {age}, outside every age band: no points"),
         },
         Education { facts, .. } => {
             let name = education_name(facts, lang);
             if zh {
-                format!("最高学历为{name}，得 {points} 分")
+                write!(out, "最高学历为{name}，得 {points} 分")
             } else {
-                format!("highest education: {name}, {points} points")
+                write!(out, "highest education: {name}, {points} points")
             }
         }
-        EducationNotRecognized { facts, .. } if zh => format!("{}未获国家认可，不计分", education_name(facts, lang)),
-        EducationNotRecognized { facts, .. } => {
-            format!("the {} is not state-recognised and scores 0", education_name(facts, lang))
+        EducationNotRecognized { facts, .. } if zh => {
+            write!(out, "{}未获国家认可，不计分", education_name(facts, lang))
         }
-        EducationNotYet { facts, graduated_on, .. } if zh => format!(
+        EducationNotRecognized { facts, .. } => {
+            write!(out, "the {} is not state-recognised and scores 0", education_name(facts, lang))
+        }
+        EducationNotYet { facts, graduated_on, .. } if zh => write!(
+            out,
             "{}的毕业日期 {graduated_on} 在计分日之后，尚不计分",
             education_level(facts.level, facts.degree, lang)
         ),
-        EducationNotYet { facts, graduated_on, .. } => format!(
+        EducationNotYet { facts, graduated_on, .. } => write!(
+            out,
             "the {} is due on {graduated_on}, after the evaluation date, and does not count yet",
             education_level(facts.level, facts.degree, lang)
         ),
         Qualification { level, obtained_on, base_months, .. } => {
             let name = qualification_name(level, obtained_on, lang);
-            let recent = match (base_months, item.compared_with) {
-                (Some(months), Some(compared)) => base_condition_met(months, compared, rules, lang, worded),
-                _ => String::new(),
-            };
             if zh {
-                format!("{name}，符合条件{recent}，得 {points} 分")
+                write!(out, "{name}，符合条件")?;
             } else {
-                format!("{name}, meeting the conditions{recent}: {points} points")
+                write!(out, "{name}, meeting the conditions")?;
             }
+            if let (Some(months), Some(compared)) = (base_months, item.compared_with) {
+                base_condition_met(months, compared, rules, lang, worded, out)?;
+            }
+            if zh { write!(out, "，得 {points} 分") } else { write!(out, ": {points} points") }
         }
         QualificationFailed { level, obtained_on, failure, .. } => {
             let name = qualification_name(level, obtained_on, lang);
-            let why = qualification_failure(failure, item.compared_with, lang, worded);
-            if zh { format!("{name}：{why}，不计分") } else { format!("{name}: {why}, so it scores 0") }
+            write!(out, "{name}{}", if zh { "：" } else { ": " })?;
+            qualification_failure(failure, item.compared_with, lang, worded, out)?;
+            out.write_str(if zh { "，不计分" } else { ", so it scores 0" })
         }
         SiYears { months, not_qualifying, months_per_block } => {
             let years = months / months_per_block.max(1);
-            let excluded = match (not_qualifying, zh) {
-                (0, _) => String::new(),
-                (n, true) => {
-                    format!("（另有 {n} 个月为补缴或缴费单位与劳动合同单位不一致，不计入）")
-                }
-                (n, false) => format!(
-                    " ({n} more months were back-paid or paid by another unit than the contract's and do not count)"
-                ),
-            };
-            let full_years = if years == 1 { "1 full year".to_string() } else { format!("{years} full years") };
             if zh {
-                format!("本市职工社保合规缴费累计 {months} 个月{excluded}，满 {years} 年，得 {points} 分")
+                write!(out, "本市职工社保合规缴费累计 {months} 个月")?;
+                if not_qualifying > 0 {
+                    write!(out, "（另有 {not_qualifying} 个月为补缴或缴费单位与劳动合同单位不一致，不计入）")?;
+                }
+                write!(out, "，满 {years} 年，得 {points} 分")
             } else {
-                format!(
-                    "{months} qualifying months of Shanghai employee insurance{excluded}, {full_years}: {points} points"
-                )
+                write!(out, "{months} qualifying months of Shanghai employee insurance")?;
+                if not_qualifying > 0 {
+                    write!(
+                        out,
+                        " ({not_qualifying} more months were back-paid or paid by another unit than the contract's and do not count)"
+                    )?;
+                }
+                match years {
+                    1 => write!(out, ", 1 full year: {points} points"),
+                    _ => write!(out, ", {years} full years: {points} points"),
+                }
             }
         }
-        SiBase { .. } => si_base(item, rules, lang, worded),
+        SiBase { .. } => si_base(item, rules, lang, worded, out),
         ShortageMajor { facts, .. } if zh => {
-            format!("{}为全日制紧缺急需专业且与岗位相符，得 {points} 分", education_name(facts, lang))
+            write!(out, "{}为全日制紧缺急需专业且与岗位相符，得 {points} 分", education_name(facts, lang))
         }
-        ShortageMajor { facts, .. } => format!(
+        ShortageMajor { facts, .. } => write!(
+            out,
             "the {} is full-time, in a shortage major and matches the post: {points} points",
             education_name(facts, lang)
         ),
         ShortageMajorFailed { facts, failure, .. } => {
-            let (name, why) = (education_name(facts, lang), shortage_failure(failure, lang));
+            let name = education_name(facts, lang);
             if zh {
-                format!("{name}申报紧缺急需专业，但{why}，不计分")
+                write!(out, "{name}申报紧缺急需专业，但")?;
             } else {
-                format!("the {name} is claimed as a shortage major, but {why}, so it scores 0")
+                write!(out, "the {name} is claimed as a shortage major, but ")?;
             }
+            shortage_failure(failure, lang, out)?;
+            out.write_str(if zh { "，不计分" } else { ", so it scores 0" })
         }
         Investment { tax_points, hire_points, capped } => {
             let cap = rules.investment.cap.value;
-            let capped_note = match (capped, zh) {
-                (false, _) => String::new(),
-                (true, true) => format!("，以 {cap} 分为上限"),
-                (true, false) => format!(", capped at {cap}"),
-            };
             if zh {
-                format!(
-                    "纳税折算 {tax_points} 分，带动本市户籍人员就业折算 {hire_points} 分，取较高者{capped_note}，得 {points} 分"
-                )
+                write!(out, "纳税折算 {tax_points} 分，带动本市户籍人员就业折算 {hire_points} 分，取较高者")?;
+                if capped {
+                    write!(out, "，以 {cap} 分为上限")?;
+                }
+                write!(out, "，得 {points} 分")
             } else {
-                format!(
-                    "tax earns {tax_points} and hiring Shanghai residents earns {hire_points}; the higher counts{capped_note}: {points} points"
-                )
+                write!(
+                    out,
+                    "tax earns {tax_points} and hiring Shanghai residents earns {hire_points}; the higher counts"
+                )?;
+                if capped {
+                    write!(out, ", capped at {cap}")?;
+                }
+                write!(out, ": {points} points")
             }
         }
         PublicService { years, min_years } => match (years >= min_years, zh) {
-            (true, true) => {
-                format!("在特定公共服务领域工作 {years} 年（满 {min_years} 年），得 {points} 分")
-            }
+            (true, true) => write!(out, "在特定公共服务领域工作 {years} 年（满 {min_years} 年），得 {points} 分"),
             (true, false) => {
-                format!("{years} years in the public-service field (at least {min_years}): {points} points")
+                write!(out, "{years} years in the public-service field (at least {min_years}): {points} points")
             }
-            (false, true) => {
-                format!("在特定公共服务领域工作 {years} 年，不满 {min_years} 年，不计分")
+            (false, true) => write!(out, "在特定公共服务领域工作 {years} 年，不满 {min_years} 年，不计分"),
+            (false, false) => {
+                write!(out, "{years} years in the public-service field, fewer than {min_years}: no points")
             }
-            (false, false) => format!("{years} years in the public-service field, fewer than {min_years}: no points"),
         },
         RemoteArea { remote_years, remote_points, lingang, capped } => {
-            remote_area(remote_years, remote_points, lingang, capped, points, rules, lang)
+            remote_area(remote_years, remote_points, lingang, capped, points, rules, lang, out)
         }
-        Talent { available: false, .. } if zh => format!("规则版本 {} 未设此项，不计分", rules.id),
-        Talent { available: false, .. } => format!("rule set {} has no such item: no points", rules.id),
-        Talent { .. } if zh => format!("经认定符合条件，得 {points} 分（条件由审核部门认定）"),
-        Talent { .. } => format!("recognised as meeting the conditions: {points} points (the reviewer checks them)"),
-        FreshGraduate { facts, graduated_on, .. } if zh => format!(
+        Talent { available: false, .. } if zh => write!(out, "规则版本 {} 未设此项，不计分", rules.id),
+        Talent { available: false, .. } => write!(out, "rule set {} has no such item: no points", rules.id),
+        Talent { .. } if zh => write!(out, "经认定符合条件，得 {points} 分（条件由审核部门认定）"),
+        Talent { .. } => {
+            write!(out, "recognised as meeting the conditions: {points} points (the reviewer checks them)")
+        }
+        FreshGraduate { facts, graduated_on, .. } if zh => write!(
+            out,
             "{}于 {graduated_on} 全日制毕业，与计分日同一年，得 {points} 分",
             education_level(facts.level, facts.degree, lang)
         ),
-        FreshGraduate { facts, graduated_on, .. } => format!(
+        FreshGraduate { facts, graduated_on, .. } => write!(
+            out,
             "full-time {} on {graduated_on}, the same calendar year as the evaluation date: {points} points",
             education_level(facts.level, facts.degree, lang)
         ),
         Award { level, obtained_on, ignored, .. } => {
             let name = award_name(level, obtained_on, lang);
-            let note = ignored_note(ignored, lang);
             if zh {
-                format!("最高奖项为{name}，得 {points} 分{note}")
+                write!(out, "最高奖项为{name}，得 {points} 分")?;
             } else {
-                format!("highest award: {name}, {points} points{note}")
+                write!(out, "highest award: {name}, {points} points")?;
             }
+            ignored_note(ignored, lang, out)
         }
-        NoAward { ignored } if zh => {
-            format!("{ignored} 项奖励不是在本市工作期间获得或尚未获得，不计分")
-        }
-        NoAward { ignored } => {
-            format!("{ignored} awards were not obtained while working in Shanghai or are not yet obtained: no points")
-        }
+        NoAward { ignored } if zh => write!(out, "{ignored} 项奖励不是在本市工作期间获得或尚未获得，不计分"),
+        NoAward { ignored } => write!(
+            out,
+            "{ignored} awards were not obtained while working in Shanghai or are not yet obtained: no points"
+        ),
         Spouse { years, capped } => {
             let cap = rules.spouse.cap.value;
             match (capped, zh) {
-                (false, true) => format!("与本市户籍配偶结婚满 {years} 年，得 {points} 分"),
-                (true, true) => {
-                    format!("与本市户籍配偶结婚满 {years} 年，以 {cap} 分为上限，得 {points} 分")
-                }
+                (false, true) => write!(out, "与本市户籍配偶结婚满 {years} 年，得 {points} 分"),
+                (true, true) => write!(out, "与本市户籍配偶结婚满 {years} 年，以 {cap} 分为上限，得 {points} 分"),
                 (false, false) => {
-                    format!("{years} full years married to a spouse with Shanghai hukou: {points} points")
+                    write!(out, "{years} full years married to a spouse with Shanghai hukou: {points} points")
                 }
-                (true, false) => format!(
+                (true, false) => write!(
+                    out,
                     "{years} full years married to a spouse with Shanghai hukou, capped at {cap}: {points} points"
                 ),
             }
         }
         Deduction { counted, ignored, since, per_record } => {
-            let note = match (ignored, zh) {
-                (0, _) => String::new(),
-                (n, true) => format!("；另有 {n} 条不在此期间内，不扣分"),
-                (1, false) => "; 1 more falls outside that period and does not count".to_string(),
-                (n, false) => format!("; {n} more fall outside that period and do not count"),
-            };
             match (counted, zh) {
-                (0, true) => format!("{since} 以来无记录{note}"),
-                (0, false) => format!("no record since {since}{note}"),
-                (n, true) => {
-                    format!("{since} 以来 {n} 条记录，每条 {per_record} 分，共 {points} 分{note}")
-                }
-                (1, false) => {
-                    format!("1 record since {since} at {per_record}: {points} points{note}")
-                }
-                (n, false) => {
-                    format!("{n} records since {since} at {per_record} each: {points} points{note}")
-                }
+                (0, true) => write!(out, "{since} 以来无记录")?,
+                (0, false) => write!(out, "no record since {since}")?,
+                (n, true) => write!(out, "{since} 以来 {n} 条记录，每条 {per_record} 分，共 {points} 分")?,
+                (1, false) => write!(out, "1 record since {since} at {per_record}: {points} points")?,
+                (n, false) => write!(out, "{n} records since {since} at {per_record} each: {points} points")?,
+            }
+            match (ignored, zh) {
+                (0, _) => Ok(()),
+                (n, true) => write!(out, "；另有 {n} 条不在此期间内，不扣分"),
+                (1, false) => out.write_str("; 1 more falls outside that period and does not count"),
+                (n, false) => write!(out, "; {n} more fall outside that period and do not count"),
             }
         }
     }
 }
 
-fn ignored_note(ignored: usize, lang: Lang) -> String {
+fn ignored_note(ignored: usize, lang: Lang, out: &mut dyn Write) -> fmt::Result {
     match (ignored, lang) {
-        (0, _) => String::new(),
-        (n, Lang::Zh) => format!("（另有 {n} 项不是在本市工作期间获得或尚未获得，不计）"),
-        (n, Lang::En) => format!(" ({n} more were not obtained while working in Shanghai or are not yet obtained)"),
+        (0, _) => Ok(()),
+        (n, Lang::Zh) => write!(out, "（另有 {n} 项不是在本市工作期间获得或尚未获得，不计）"),
+        (n, Lang::En) => {
+            write!(out, " ({n} more were not obtained while working in Shanghai or are not yet obtained)")
+        }
     }
 }
 
@@ -361,57 +413,63 @@ fn qualification_failure(
     compared: Option<WageComparison>,
     lang: Lang,
     worded: &mut Interpretations,
-) -> String {
+    out: &mut dyn Write,
+) -> fmt::Result {
     use QualificationFailure::*;
-    let mut figures = |window: u32, ratio_tenths: u64| match (compared, lang) {
-        (Some(compared), _) => {
-            let end = compared.through;
-            compared_figures(compared.wages, end.plus(1 - window as i32), end, ratio_tenths, lang, worded)
-        }
-        (None, Lang::Zh) => "社平工资".to_string(),
-        (None, Lang::En) => "the average wage".to_string(),
-    };
     match (failure, lang) {
-        (NotYetObtained(date), Lang::Zh) => format!("取得日期 {date} 在计分日之后"),
-        (NotYetObtained(date), Lang::En) => {
-            format!("it is obtained on {date}, after the evaluation date")
+        (NotYetObtained(date), Lang::Zh) => write!(out, "取得日期 {date} 在计分日之后"),
+        (NotYetObtained(date), Lang::En) => write!(out, "it is obtained on {date}, after the evaluation date"),
+        (NotInShanghai, Lang::Zh) => out.write_str("不是在本市工作期间取得"),
+        (NotInShanghai, Lang::En) => out.write_str("it was not obtained while working in Shanghai"),
+        (PostMismatch, Lang::Zh) => out.write_str("与所聘岗位不相符"),
+        (PostMismatch, Lang::En) => out.write_str("it does not match the current post"),
+        (NotRegistered, Lang::Zh) => out.write_str("未按规定登记备案"),
+        (NotRegistered, Lang::En) => out.write_str("it is not registered as required"),
+        (BaseTooLow { months, min_months, window_months, ratio_tenths }, _) => {
+            let zh = lang == Lang::Zh;
+            if zh {
+                write!(out, "近 {window_months} 个月中缴费基数不低于 {} 倍", ratio(ratio_tenths))?;
+            } else {
+                write!(
+                    out,
+                    "only {months} of the last {window_months} months were insured at ≥ {} × ",
+                    ratio(ratio_tenths)
+                )?;
+            }
+            match compared {
+                Some(compared) => {
+                    let end = compared.through;
+                    let from = end.plus(1 - window_months as i32);
+                    compared_figures(compared.wages, from, end, ratio_tenths, lang, worded, out)?;
+                }
+                None => out.write_str(if zh { "社平工资" } else { "the average wage" })?,
+            }
+            if zh {
+                write!(out, "的月份只有 {months} 个（需 {min_months} 个）")
+            } else {
+                write!(out, " ({min_months} needed)")
+            }
         }
-        (NotInShanghai, Lang::Zh) => "不是在本市工作期间取得".to_string(),
-        (NotInShanghai, Lang::En) => "it was not obtained while working in Shanghai".to_string(),
-        (PostMismatch, Lang::Zh) => "与所聘岗位不相符".to_string(),
-        (PostMismatch, Lang::En) => "it does not match the current post".to_string(),
-        (NotRegistered, Lang::Zh) => "未按规定登记备案".to_string(),
-        (NotRegistered, Lang::En) => "it is not registered as required".to_string(),
-        (BaseTooLow { months, min_months, window_months, ratio_tenths }, Lang::Zh) => format!(
-            "近 {window_months} 个月中缴费基数不低于 {} 倍{}的月份只有 {months} 个（需 {min_months} 个）",
-            ratio(ratio_tenths),
-            figures(window_months, ratio_tenths)
-        ),
-        (BaseTooLow { months, min_months, window_months, ratio_tenths }, Lang::En) => format!(
-            "only {months} of the last {window_months} months were insured at ≥ {} × {} ({min_months} needed)",
-            ratio(ratio_tenths),
-            figures(window_months, ratio_tenths)
-        ),
     }
 }
 
-fn shortage_failure(failure: ShortageFailure, lang: Lang) -> String {
+fn shortage_failure(failure: ShortageFailure, lang: Lang, out: &mut dyn Write) -> fmt::Result {
     use ShortageFailure::*;
     match (failure, lang) {
-        (NotAssociate(level), Lang::Zh) => format!("该项仅适用于大专，此学历为{}", education_level(level, false, lang)),
+        (NotAssociate(level), Lang::Zh) => {
+            write!(out, "该项仅适用于大专，此学历为{}", education_level(level, false, lang))
+        }
         (NotAssociate(level), Lang::En) => {
-            format!("the item is for associate diplomas and this is a {}", education_level(level, false, lang))
+            write!(out, "the item is for associate diplomas and this is a {}", education_level(level, false, lang))
         }
-        (NotRecognized, Lang::Zh) => "学历未获国家认可".to_string(),
-        (NotRecognized, Lang::En) => "the diploma is not state-recognised".to_string(),
-        (NotFullTime, Lang::Zh) => "不是全日制学历".to_string(),
-        (NotFullTime, Lang::En) => "the study was not full-time".to_string(),
-        (PostMismatch, Lang::Zh) => "所学专业与岗位不相符".to_string(),
-        (PostMismatch, Lang::En) => "the major does not match the post".to_string(),
-        (NotYetGraduated(date), Lang::Zh) => format!("毕业日期 {date} 在计分日之后"),
-        (NotYetGraduated(date), Lang::En) => {
-            format!("graduation on {date} is after the evaluation date")
-        }
+        (NotRecognized, Lang::Zh) => out.write_str("学历未获国家认可"),
+        (NotRecognized, Lang::En) => out.write_str("the diploma is not state-recognised"),
+        (NotFullTime, Lang::Zh) => out.write_str("不是全日制学历"),
+        (NotFullTime, Lang::En) => out.write_str("the study was not full-time"),
+        (PostMismatch, Lang::Zh) => out.write_str("所学专业与岗位不相符"),
+        (PostMismatch, Lang::En) => out.write_str("the major does not match the post"),
+        (NotYetGraduated(date), Lang::Zh) => write!(out, "毕业日期 {date} 在计分日之后"),
+        (NotYetGraduated(date), Lang::En) => write!(out, "graduation on {date} is after the evaluation date"),
     }
 }
 
@@ -422,15 +480,18 @@ fn base_condition_met(
     rules: &RuleSet,
     lang: Lang,
     worded: &mut Interpretations,
-) -> String {
+    out: &mut dyn Write,
+) -> fmt::Result {
     let condition = &rules.qualification.base_condition.value;
     let (window, ratio_tenths) = (condition.window_months, condition.ratio_tenths);
     let end = compared.through;
-    let figures = compared_figures(compared.wages, end.plus(1 - window as i32), end, ratio_tenths, lang, worded);
+    let from = end.plus(1 - window as i32);
     match lang {
-        Lang::Zh => format!("（近 {window} 个月中有 {months} 个月缴费基数不低于 {} 倍{figures}）", ratio(ratio_tenths)),
-        Lang::En => format!(" ({months} of the last {window} months insured at ≥ {} × {figures})", ratio(ratio_tenths)),
+        Lang::Zh => write!(out, "（近 {window} 个月中有 {months} 个月缴费基数不低于 {} 倍", ratio(ratio_tenths))?,
+        Lang::En => write!(out, " ({months} of the last {window} months insured at ≥ {} × ", ratio(ratio_tenths))?,
     }
+    compared_figures(compared.wages, from, end, ratio_tenths, lang, worded, out)?;
+    out.write_str(if lang == Lang::Zh { "）" } else { ")" })
 }
 
 /// A stretch of months over which the compared figure stays the same.
@@ -463,17 +524,18 @@ fn figure_runs(wages: &AverageWageTable, from: Month, to: Month) -> Vec<FigureRu
 
 /// "2021 年度标准，解释 I-11：…" / "the 2021 standard, interpretation I-11: …": why `entry`
 /// keeps an earlier figure. Notes the interpretation in `worded`.
-fn kept_note(entry: &WageEntry, lang: Lang, worded: &mut Interpretations) -> String {
+fn kept_note(entry: &WageEntry, lang: Lang, worded: &mut Interpretations, out: &mut dyn Write) -> fmt::Result {
     let standard = entry.keeps.map_or(0, |month| month.year());
     *worded = worded.union(entry.interpretations);
-    let because = entry.interpretations.described().map(|interpretation| interpretation.short_note(lang));
-    let because: Vec<String> = because.collect();
-    match (because.is_empty(), lang) {
-        (true, Lang::Zh) => format!("{standard} 年度标准"),
-        (true, Lang::En) => format!("the {standard} standard"),
-        (false, Lang::Zh) => format!("{standard} 年度标准，{}", because.join("，")),
-        (false, Lang::En) => format!("the {standard} standard, {}", because.join(", ")),
+    match lang {
+        Lang::Zh => write!(out, "{standard} 年度标准")?,
+        Lang::En => write!(out, "the {standard} standard")?,
     }
+    for interpretation in entry.interpretations.described() {
+        out.write_str(if lang == Lang::Zh { "，" } else { ", " })?;
+        interpretation.write_short_note(lang, out)?;
+    }
+    Ok(())
 }
 
 /// "积分用社平工资 10338 元（0.8 倍即 8270.4 元；2021 年度标准，…）": the figure or figures
@@ -485,105 +547,107 @@ fn compared_figures(
     ratio_tenths: u64,
     lang: Lang,
     worded: &mut Interpretations,
-) -> String {
+    out: &mut dyn Write,
+) -> fmt::Result {
     let runs = figure_runs(wages, from, to);
     let zh = lang == Lang::Zh;
     if let [run] = runs.as_slice() {
-        let mut notes = Vec::new();
-        if ratio_tenths != 10 {
-            let threshold = tenths(ratio_tenths * run.monthly);
-            notes.push(match zh {
-                true => format!("{} 倍即 {threshold} 元", ratio(ratio_tenths)),
-                false => format!("{} × is CNY {threshold}", ratio(ratio_tenths)),
-            });
+        if zh {
+            write!(out, "积分用社平工资 {} 元", run.monthly)?;
+        } else {
+            write!(out, "the points reference, CNY {}", run.monthly)?;
         }
-        notes.extend(run.kept.map(|entry| kept_note(entry, lang, worded)));
-        return match (notes.is_empty(), zh) {
-            (true, true) => format!("积分用社平工资 {} 元", run.monthly),
-            (true, false) => format!("the points reference, CNY {}", run.monthly),
-            (false, true) => format!("积分用社平工资 {} 元（{}）", run.monthly, notes.join("；")),
-            (false, false) => format!("the points reference, CNY {} ({})", run.monthly, notes.join("; ")),
-        };
-    }
-    let parts: Vec<String> = runs
-        .iter()
-        .map(|run| {
-            let note = run.kept.map(|entry| kept_note(entry, lang, worded));
-            match (note, zh) {
-                (None, true) => format!("{} 至 {} 为 {} 元", run.from, run.to, run.monthly),
-                (Some(note), true) => format!("{} 至 {} 为 {} 元（{note}）", run.from, run.to, run.monthly),
-                (None, false) => format!("CNY {} from {} to {}", run.monthly, run.from, run.to),
-                (Some(note), false) => format!("CNY {} from {} to {} ({note})", run.monthly, run.from, run.to),
+        let threshold = (ratio_tenths != 10).then(|| Tenths(ratio_tenths * run.monthly));
+        if threshold.is_none() && run.kept.is_none() {
+            return Ok(());
+        }
+        out.write_str(if zh { "（" } else { " (" })?;
+        if let Some(threshold) = threshold {
+            match zh {
+                true => write!(out, "{} 倍即 {threshold} 元", ratio(ratio_tenths))?,
+                false => write!(out, "{} × is CNY {threshold}", ratio(ratio_tenths))?,
             }
-        })
-        .collect();
-    if zh {
-        format!("积分用社平工资（{}）", parts.join("，"))
-    } else {
-        format!("the points reference ({})", parts.join(", "))
+        }
+        if let Some(entry) = run.kept {
+            if threshold.is_some() {
+                out.write_str(if zh { "；" } else { "; " })?;
+            }
+            kept_note(entry, lang, worded, out)?;
+        }
+        return out.write_str(if zh { "）" } else { ")" });
     }
+    out.write_str(if zh { "积分用社平工资（" } else { "the points reference (" })?;
+    for (index, run) in runs.iter().enumerate() {
+        if index > 0 {
+            out.write_str(if zh { "，" } else { ", " })?;
+        }
+        match zh {
+            true => write!(out, "{} 至 {} 为 {} 元", run.from, run.to, run.monthly)?,
+            false => write!(out, "CNY {} from {} to {}", run.monthly, run.from, run.to)?,
+        }
+        if let Some(entry) = run.kept {
+            out.write_str(if zh { "（" } else { " (" })?;
+            kept_note(entry, lang, worded, out)?;
+            out.write_str(if zh { "）" } else { ")" })?;
+        }
+    }
+    out.write_str(if zh { "）" } else { ")" })
 }
 
-/// A number of tenths as a decimal: 82704 → "8270.4", 103380 → "10338".
-fn tenths(value: u64) -> String {
-    if value.is_multiple_of(10) { (value / 10).to_string() } else { format!("{}.{}", value / 10, value % 10) }
-}
-
-fn si_base(item: &Item, rules: &RuleSet, lang: Lang, worded: &mut Interpretations) -> String {
+fn si_base(item: &Item, rules: &RuleSet, lang: Lang, worded: &mut Interpretations, out: &mut dyn Write) -> fmt::Result {
     let Finding::SiBase { counts, awarded, as_of_month, alternative } = item.finding else {
-        return String::new();
+        return Ok(());
     };
     let wages = item.compared_with.map(|compared| compared.wages);
     let tiers = &rules.si_base.tiers.value;
     let zh = lang == Lang::Zh;
-    let mut describe = |index: usize| {
+    let mut describe = |index: usize, out: &mut dyn Write| {
         let tier = &tiers[index];
         let x = ratio(tier.ratio_tenths);
         let n = counts.get(index).copied().unwrap_or(0);
         let (window, min, points) = (tier.window_months, tier.min_months, tier.points);
         let from = as_of_month.plus(1 - window as i32);
-        let figures = match (wages, zh) {
-            (Some(wages), _) => compared_figures(wages, from, as_of_month, tier.ratio_tenths, lang, worded),
-            (None, true) => "社平工资".to_string(),
-            (None, false) => "the average wage".to_string(),
-        };
         if zh {
-            format!(
-                "截至 {as_of_month} 的近 {window} 个月中，缴费基数不低于 {x} 倍{figures}的合规月份 {n} 个（需 {min} 个，{points} 分档）"
-            )
+            write!(out, "截至 {as_of_month} 的近 {window} 个月中，缴费基数不低于 {x} 倍")?;
         } else {
-            format!(
-                "in the {window} months to {as_of_month}, {n} qualifying months at ≥ {x} × {figures} ({min} needed for the {points}-point tier)"
-            )
+            write!(out, "in the {window} months to {as_of_month}, {n} qualifying months at ≥ {x} × ")?;
         }
-    };
-    let alternative = match (alternative, zh) {
-        (None, _) => String::new(),
-        (Some(points), true) => format!("；若改按逐年上调的社保缴费基数标准比较，则为 {points} 分"),
-        (Some(points), false) => {
-            format!("; compared with the yearly insurance-base figures instead, it would be {points}")
+        match wages {
+            Some(wages) => compared_figures(wages, from, as_of_month, tier.ratio_tenths, lang, worded, out)?,
+            None => out.write_str(if zh { "社平工资" } else { "the average wage" })?,
+        }
+        if zh {
+            write!(out, "的合规月份 {n} 个（需 {min} 个，{points} 分档）")
+        } else {
+            write!(out, " ({min} needed for the {points}-point tier)")
         }
     };
     match awarded {
         Some(index) => {
-            let tier = &tiers[index as usize];
+            describe(index as usize, out)?;
+            let points = tiers[index as usize].points;
             if zh {
-                format!("{}，得 {} 分{alternative}", describe(index as usize), tier.points)
+                write!(out, "，得 {points} 分")?;
             } else {
-                format!("{}: {} points{alternative}", describe(index as usize), tier.points)
+                write!(out, ": {points} points")?;
             }
         }
-        None if tiers.is_empty() => String::new(),
+        None if tiers.is_empty() => return Ok(()),
         None => {
-            if zh {
-                format!("未达到最低档：{}{alternative}", describe(0))
-            } else {
-                format!("below the lowest tier: {}{alternative}", describe(0))
-            }
+            out.write_str(if zh { "未达到最低档：" } else { "below the lowest tier: " })?;
+            describe(0, out)?;
+        }
+    }
+    match (alternative, zh) {
+        (None, _) => Ok(()),
+        (Some(points), true) => write!(out, "；若改按逐年上调的社保缴费基数标准比较，则为 {points} 分"),
+        (Some(points), false) => {
+            write!(out, "; compared with the yearly insurance-base figures instead, it would be {points}")
         }
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn remote_area(
     remote_years: u32,
     remote_points: i64,
@@ -592,56 +656,53 @@ fn remote_area(
     points: i64,
     rules: &RuleSet,
     lang: Lang,
-) -> String {
+    out: &mut dyn Write,
+) -> fmt::Result {
     let zh = lang == Lang::Zh;
     let min_remote = rules.remote_area.rule.value.min_years;
-    let mut parts = Vec::new();
-    if remote_years > 0 {
-        parts.push(match (remote_points > 0, zh) {
-            (true, true) => {
-                format!("在远郊重点区域工作并居住 {remote_years} 年，折算 {remote_points} 分")
-            }
-            (true, false) => {
-                format!("{remote_years} years working and living in a remote key area earn {remote_points}")
-            }
-            (false, true) => {
-                format!("在远郊重点区域 {remote_years} 年，不满 {min_remote} 年不计分")
-            }
-            (false, false) => {
-                format!("{remote_years} years in a remote key area, fewer than {min_remote}: none")
-            }
+    if remote_years == 0 && lingang.is_none() {
+        return out.write_str(if zh {
+            "未申报远郊重点区域或临港新片区"
+        } else {
+            "no remote key area or Lin-gang claimed"
         });
+    }
+    if remote_years > 0 {
+        match (remote_points > 0, zh) {
+            (true, true) => write!(out, "在远郊重点区域工作并居住 {remote_years} 年，折算 {remote_points} 分")?,
+            (true, false) => {
+                write!(out, "{remote_years} years working and living in a remote key area earn {remote_points}")?
+            }
+            (false, true) => write!(out, "在远郊重点区域 {remote_years} 年，不满 {min_remote} 年不计分")?,
+            (false, false) => write!(out, "{remote_years} years in a remote key area, fewer than {min_remote}: none")?,
+        }
     }
     if let Some(l) = lingang {
-        parts.push(match (l.points > 0, zh) {
-            (true, true) => format!("自 {} 在临港新片区工作并居住满 {} 年，折算 {} 分", l.since, l.years, l.points),
-            (true, false) => format!("{} full years in Lin-gang since {} earn {}", l.years, l.since, l.points),
-            (false, true) => format!(
+        if remote_years > 0 {
+            out.write_str(if zh { "；" } else { "; " })?;
+        }
+        match (l.points > 0, zh) {
+            (true, true) => {
+                write!(out, "自 {} 在临港新片区工作并居住满 {} 年，折算 {} 分", l.since, l.years, l.points)?
+            }
+            (true, false) => write!(out, "{} full years in Lin-gang since {} earn {}", l.years, l.since, l.points)?,
+            (false, true) => write!(
+                out,
                 "自 {} 在临港新片区满 {} 年，按计分日适用的规则须满 {} 年方可计分",
                 l.since, l.years, l.min_years
-            ),
-            (false, false) => format!(
+            )?,
+            (false, false) => write!(
+                out,
                 "{} full years in Lin-gang since {}; the rule in force needs {} first",
                 l.years, l.since, l.min_years
-            ),
-        });
+            )?,
+        }
     }
-    if parts.is_empty() {
-        return if zh {
-            "未申报远郊重点区域或临港新片区".to_string()
-        } else {
-            "no remote key area or Lin-gang claimed".to_string()
-        };
-    }
-    let cap_note = match (capped, zh) {
-        (false, _) => String::new(),
-        (true, true) => "，以上限计".to_string(),
-        (true, false) => ", capped".to_string(),
-    };
-    if zh {
-        format!("{}；两者为同一指标，取较高者{cap_note}，得 {points} 分", parts.join("；"))
-    } else {
-        format!("{}; both are one indicator and the higher counts{cap_note}: {points} points", parts.join("; "))
+    match (capped, zh) {
+        (false, true) => write!(out, "；两者为同一指标，取较高者，得 {points} 分"),
+        (true, true) => write!(out, "；两者为同一指标，取较高者，以上限计，得 {points} 分"),
+        (false, false) => write!(out, "; both are one indicator and the higher counts: {points} points"),
+        (true, false) => write!(out, "; both are one indicator and the higher counts, capped: {points} points"),
     }
 }
 

@@ -49,9 +49,17 @@ impl Interpretation {
 
     /// `I-2：学历与职称（技能等级）只计较高的一项` / `I-2: education and title or skill: …`
     pub fn short_note(&self, lang: Lang) -> String {
+        let mut note = String::new();
+        // Writing to a String cannot fail.
+        self.write_short_note(lang, &mut note).unwrap_or_default();
+        note
+    }
+
+    /// Writes [`Self::short_note`] to `out`.
+    pub fn write_short_note(&self, lang: Lang, out: &mut dyn std::fmt::Write) -> std::fmt::Result {
         match lang {
-            Lang::Zh => format!("解释 {}：{}", self.id, self.short.zh),
-            Lang::En => format!("interpretation {}: {}", self.id, self.short.en),
+            Lang::Zh => write!(out, "解释 {}：{}", self.id, self.short.zh),
+            Lang::En => write!(out, "interpretation {}: {}", self.id, self.short.en),
         }
     }
 

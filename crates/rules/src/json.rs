@@ -74,8 +74,9 @@ impl<'r> Evaluation<'r> {
         write_int(out, item.points);
         out.extend_from_slice(if item.counted { b",\"counted\":true" } else { b",\"counted\":false" });
         if detail == Explain::Full {
+            // The sentence is worded straight into the answer, never built as a string of its own.
             out.extend_from_slice(b",\"explanation\":");
-            write_str(out, &explain::explain(item, self.rule_set, lang));
+            write_words(out, |text| explain::write_explanation(item, self.rule_set, lang, text));
             out.extend_from_slice(b",\"citation\":");
             write_str(out, item.reference.text(lang));
         }
@@ -153,31 +154,79 @@ fn write_interpretations(out: &mut Vec<u8>, set: Interpretations) {
 /// A JSON string, escaped exactly as serde_json escapes it: `"` and `\`, the short escapes
 /// of \b \f \n \r \t, `\u00XX` (lowercase) for other control characters; all else as is.
 fn write_str(out: &mut Vec<u8>, text: &str) {
-    const CHUNK: usize = 16;
-    let needs_escape = |byte: u8| byte < 0x20 || byte == b'"' || byte == b'\\';
-    let bytes = text.as_bytes();
-    out.reserve(bytes.len() + 2);
+    out.reserve(text.len() + 2);
     out.push(b'"');
+    write_escaped(out, text.as_bytes());
+    out.push(b'"');
+}
+
+/// A JSON string of what `words` write: appended as they come (a sentence is a few dozen
+/// pieces), then looked over once and escaped in place in the rare case that it must be.
+fn write_words(out: &mut Vec<u8>, words: impl FnOnce(&mut RawText) -> std::fmt::Result) {
+    out.push(b'"');
+    let start = out.len();
+    // Cannot fail: the words' own Display impls do not, nor does appending to memory.
+    words(&mut RawText(out)).unwrap_or_default();
+    if needs_any_escape(&out[start..]) {
+        let raw = out.split_off(start);
+        write_escaped(out, &raw);
+    }
+    out.push(b'"');
+}
+
+/// Text appended as it is, for [`write_words`].
+struct RawText<'o>(&'o mut Vec<u8>);
+
+impl std::fmt::Write for RawText<'_> {
+    fn write_str(&mut self, text: &str) -> std::fmt::Result {
+        self.0.extend_from_slice(text.as_bytes());
+        Ok(())
+    }
+}
+
+const CHUNK: usize = 16;
+
+fn needs_escape(byte: u8) -> bool {
+    byte < 0x20 || byte == b'"' || byte == b'\\'
+}
+
+/// Whether a chunk holds a byte to escape, in a form the compiler turns into vector
+/// instructions (no early exit).
+fn chunk_needs_escape(chunk: &[u8]) -> bool {
+    chunk.iter().fold(false, |found, &byte| found | needs_escape(byte))
+}
+
+fn needs_any_escape(bytes: &[u8]) -> bool {
+    let chunks = bytes.chunks_exact(CHUNK);
+    let rest = chunks.remainder();
+    chunks.into_iter().any(chunk_needs_escape) || chunk_needs_escape(rest)
+}
+
+/// `bytes` (UTF-8) with what JSON must escape escaped, without the quotes around it.
+fn write_escaped(out: &mut Vec<u8>, bytes: &[u8]) {
     // Text between escapes is copied in one piece; whole chunks without anything to escape
-    // are skipped with a test the compiler turns into vector instructions.
+    // are skipped at once, and only a chunk with something in it (or the last few bytes) is
+    // looked at byte by byte.
     let (mut clean_from, mut at) = (0, 0);
     while at < bytes.len() {
-        if let Some(chunk) = bytes.get(at..at + CHUNK)
-            && !chunk.iter().fold(false, |found, &byte| found | needs_escape(byte))
-        {
-            at += CHUNK;
-            continue;
+        let end = match bytes.get(at..at + CHUNK) {
+            Some(chunk) if !chunk_needs_escape(chunk) => {
+                at += CHUNK;
+                continue;
+            }
+            Some(_) => at + CHUNK,
+            None => bytes.len(),
+        };
+        for (index, &byte) in bytes.iter().enumerate().take(end).skip(at) {
+            if needs_escape(byte) {
+                out.extend_from_slice(&bytes[clean_from..index]);
+                write_escape(out, byte);
+                clean_from = index + 1;
+            }
         }
-        let byte = bytes[at];
-        if needs_escape(byte) {
-            out.extend_from_slice(&bytes[clean_from..at]);
-            write_escape(out, byte);
-            clean_from = at + 1;
-        }
-        at += 1;
+        at = end;
     }
     out.extend_from_slice(&bytes[clean_from..]);
-    out.push(b'"');
 }
 
 fn write_escape(out: &mut Vec<u8>, byte: u8) {
@@ -220,5 +269,39 @@ mod tests {
             write_date(&mut out, date);
             assert_eq!(out, format!("\"{}\"", date.format("%Y-%m-%d")).into_bytes());
         }
+    }
+
+    /// The word-at-a-time test must find a byte to escape wherever it sits among the eight,
+    /// beside any other byte (a multi-byte character's, DEL, a space just above the controls).
+    #[test]
+    fn every_byte_to_escape_is_found_at_every_place_in_a_word() {
+        let to_escape = (0u8..0x20).chain([b'"', b'\\']).map(char::from);
+        let neighbours = ['a', ' ', '!', '#', '[', ']', '\u{7f}', '长', '“'];
+        for escaped in to_escape {
+            for neighbour in neighbours {
+                for place in 0..20 {
+                    let mut text: String = std::iter::repeat_n(neighbour, place).collect();
+                    text.push(escaped);
+                    text.extend(std::iter::repeat_n(neighbour, 19 - place));
+                    let mut out = Vec::new();
+                    write_str(&mut out, &text);
+                    assert_eq!(out, serde_json::to_vec(&text).unwrap(), "{text:?}");
+                }
+            }
+        }
+    }
+
+    /// Words handed over in pieces (as `write!` does) come out as the whole text would.
+    #[test]
+    fn text_written_in_pieces_is_escaped_as_the_whole() {
+        use std::fmt::Write;
+        let (escaped, plain, points) = ("市级\\奖励", "市级奖励", 120);
+        let mut out = b"[".to_vec();
+        write_words(&mut out, |text| write!(text, "“{escaped}”得 {points} 分；\"{plain}\"\t"));
+        out.push(b',');
+        write_words(&mut out, |text| write!(text, "“{plain}”得 {points} 分"));
+        out.push(b']');
+        let whole = serde_json::to_vec(&["“市级\\奖励”得 120 分；\"市级奖励\"\t", "“市级奖励”得 120 分"]).unwrap();
+        assert_eq!(String::from_utf8_lossy(&out), String::from_utf8_lossy(&whole));
     }
 }
