@@ -145,12 +145,11 @@ store_queries! {
             Ok(rows.into_iter().map(AuditEntry::from).collect())
         }
 
-        /// Records something that changes nothing else (a full view of personal data).
+        /// Records something that changes nothing else (a full view of personal data), and
+        /// returns once it is committed: with the others waiting at the same moment, in one
+        /// commit (see [`crate::audit_queue`]).
         async fn record_audit(&self, entry: &AuditEntry) -> Result<()> {
-            // One INSERT needs no transaction around it: on SQLite that is one hand-off to the
-            // writer's thread instead of three (BEGIN, INSERT, COMMIT), for every page a member
-            // of staff or an employer opens.
-            append_audit(self.writer(), entry).await
+            self.audit_queue.record(entry).await
         }
 
         /// The audit entries about one subject, oldest first.

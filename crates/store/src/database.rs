@@ -2,6 +2,7 @@
 //! transactions, errors and what kind of fault each is, the helpers every aggregate's
 //! writes use (the audit entry, a unique-value refusal), and the health probe.
 
+use crate::audit_queue::AuditQueue;
 use crate::model::*;
 use crate::queries::store_queries;
 use jifen_domain::District;
@@ -120,6 +121,7 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 pub struct SqliteStore {
     pub(crate) pool: sqlx::SqlitePool,
     writer: sqlx::SqlitePool,
+    pub(crate) audit_queue: AuditQueue,
 }
 
 /// How long a write waits for the writer connection: as long as SQLite's busy timeout, since
@@ -160,16 +162,12 @@ impl SqliteStore {
         let writer = pool_of(1, SQLITE_WRITE_WAIT).connect_with(options.clone()).await?;
         sqlx::migrate!("./migrations/sqlite").run(&writer).await?;
         let pool = pool_of(8, ACQUIRE_TIMEOUT).connect_with(options).await?;
-        Ok(Self { pool, writer })
+        let audit_queue = AuditQueue::start_sqlite(writer.clone());
+        Ok(Self { pool, writer, audit_queue })
     }
 
     pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
         Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
-    }
-
-    /// Where a write of one statement goes without a transaction: the writer's queue.
-    pub(crate) fn writer(&self) -> &sqlx::SqlitePool {
-        &self.writer
     }
 
     /// A consistent copy of the live database (`VACUUM INTO`), safe while serving.
@@ -193,6 +191,7 @@ const PG_PING_WHEN_IDLE: Duration = Duration::from_secs(1);
 #[derive(Clone)]
 pub struct PgStore {
     pub(crate) pool: sqlx::PgPool,
+    pub(crate) audit_queue: AuditQueue,
 }
 
 impl PgStore {
@@ -222,16 +221,12 @@ impl PgStore {
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        Ok(Self { pool })
+        let audit_queue = AuditQueue::start_postgres(pool.clone());
+        Ok(Self { pool, audit_queue })
     }
 
     pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>> {
         Ok(self.pool.begin().await?)
-    }
-
-    /// Where a write of one statement goes without a transaction.
-    pub(crate) fn writer(&self) -> &sqlx::PgPool {
-        &self.pool
     }
 
     pub async fn close(&self) {

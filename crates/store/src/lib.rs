@@ -14,6 +14,7 @@ mod accounts;
 mod applicants;
 mod applications;
 mod audit;
+mod audit_queue;
 mod backup;
 mod blacklist;
 mod database;

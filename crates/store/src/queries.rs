@@ -13,7 +13,8 @@
 //! them too), `RETURNING`, `ON CONFLICT … DO UPDATE`, booleans as `TRUE`/`FALSE`. A body
 //! reaches the database through `self.pool` (reads), `self.begin_write()` (a write
 //! transaction: `BEGIN IMMEDIATE` on SQLite, so two writers queue instead of failing at
-//! commit) or `self.writer()` (a write of one statement, atomic without a transaction).
+//! commit) or `self.audit_queue` (an audit entry on its own, committed with the others
+//! waiting at the same moment).
 //! The README's "One place per query" says why this and not a query builder.
 
 /// Writes a store trait, its two database implementations and the [`crate::Store`]

@@ -154,12 +154,36 @@ async fn audit_search<S: Repository + ApplicationStore + AuditStore>(store: &S) 
     assert!(store.search_audit(&pudong).await.unwrap().is_empty());
 }
 
+/// Entries recorded at the same moment (committed together) are each stored once, and each
+/// caller hears about its own: one the database refuses (a NUL in the subject, which
+/// PostgreSQL's text cannot hold and SQLite's can) fails alone, never the others with it.
+async fn audit_entries_at_once<S: AuditStore + Clone + Send + Sync + 'static>(store: &S, nul_is_stored: bool) {
+    let mut recording = tokio::task::JoinSet::new();
+    for n in 0..60 {
+        let store = store.clone();
+        let subject = if n == 30 { "view:\0".to_string() } else { format!("view:{n}") };
+        let entry =
+            AuditEntry { at: 1_000 + n, actor_id: None, action: "view".into(), subject, details: json!({ "n": n }) };
+        recording.spawn(async move { (n, store.record_audit(&entry).await.is_ok()) });
+    }
+    while let Some(answer) = recording.join_next().await {
+        let (n, stored) = answer.unwrap();
+        assert_eq!(stored, n != 30 || nul_is_stored, "entry {n}");
+    }
+    let views = AuditQuery { action: Some("view".into()), limit: 1_000, ..AuditQuery::default() };
+    let mut stored: Vec<Millis> = store.search_audit(&views).await.unwrap().iter().map(|r| r.at).collect();
+    stored.sort_unstable();
+    let expected: Vec<Millis> = (1_000..1_060).filter(|&at| at != 1_030 || nul_is_stored).collect();
+    assert_eq!(stored, expected, "each entry once");
+}
+
 #[tokio::test]
 async fn sqlite_searches_the_audit_log() {
     let dir = std::env::temp_dir().join(format!("jifen-audit-{}-{:?}", std::process::id(), std::time::Instant::now()));
     std::fs::create_dir_all(&dir).unwrap();
     let store = SqliteStore::open(&dir.join("jifen.sqlite")).await.unwrap();
     audit_search(&store).await;
+    audit_entries_at_once(&store, true).await;
     store.close().await;
     std::fs::remove_dir_all(&dir).unwrap();
 }
@@ -170,6 +194,7 @@ async fn postgres_searches_the_audit_log() {
     let database = testing::TestDatabase::create("audit").await.expect("PostgreSQL must be reachable");
     let store = PgStore::connect(&database.url).await.unwrap();
     audit_search(&store).await;
+    audit_entries_at_once(&store, false).await;
     store.close().await;
     database.drop_database().await.unwrap();
 }

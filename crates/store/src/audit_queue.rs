@@ -1,0 +1,87 @@
+//! Audit entries that are written on their own (who opened a person's details), committed
+//! several at once.
+//!
+//! Every page a member of staff or an employer opens records who saw the person's details,
+//! and the page is shown only once that entry is committed. On SQLite each commit is a
+//! write of the WAL to the disk (`synchronous = FULL`) on the one writer connection, so
+//! under load these entries queued behind each other for the writer, each with a flush of
+//! its own. Now they go to one task per store, which takes every entry waiting (up to
+//! [`MOST_AT_ONCE`]) and writes them with one INSERT, so one commit; each page still waits
+//! for its own entry's commit, so nothing is shown before its entry is durable. Should a
+//! batch fail, its entries are written one by one, so each caller gets its own entry's answer
+//! (a disk that is full fails them all, a bad entry only itself). The task holds only the
+//! writer pool and ends when the last clone of the store is dropped.
+
+use crate::database::{Result, StoreError};
+use crate::model::AuditEntry;
+use sqlx::types::Json;
+use tokio::sync::{mpsc, oneshot};
+
+/// At most this many entries in one INSERT (five values each, far within both databases'
+/// limits on bound values).
+const MOST_AT_ONCE: usize = 200;
+
+type Waiting = (AuditEntry, oneshot::Sender<Result<()>>);
+
+/// The way to the task that writes entries of the audit log that stand on their own.
+#[derive(Clone, Debug)]
+pub(crate) struct AuditQueue {
+    entries: mpsc::UnboundedSender<Waiting>,
+}
+
+impl AuditQueue {
+    /// Records `entry`; returns once it is committed (or could not be).
+    pub(crate) async fn record(&self, entry: &AuditEntry) -> Result<()> {
+        let (reply, answer) = oneshot::channel();
+        self.entries.send((entry.clone(), reply)).map_err(|_| closed())?;
+        answer.await.map_err(|_| closed())?
+    }
+}
+
+/// The store was closed (or its task ended) before the entry was written: the database is
+/// out of service for this caller, as a closed pool is.
+fn closed() -> StoreError {
+    StoreError::Database(sqlx::Error::PoolClosed)
+}
+
+/// Starts the task for one database's writer pool, written once for both pool types.
+macro_rules! start_audit_queue {
+    ($name:ident, $pool:ty) => {
+        impl AuditQueue {
+            pub(crate) fn $name(writer: $pool) -> Self {
+                let (entries, mut waiting) = mpsc::unbounded_channel::<Waiting>();
+                tokio::spawn(async move {
+                    let mut batch = Vec::with_capacity(MOST_AT_ONCE);
+                    while waiting.recv_many(&mut batch, MOST_AT_ONCE).await > 0 {
+                        if batch.len() > 1 {
+                            let mut insert = sqlx::QueryBuilder::new(
+                                "INSERT INTO audit_log (at, actor_id, action, subject, details) ",
+                            );
+                            insert.push_values(&batch, |mut row, (entry, _)| {
+                                row.push_bind(entry.at)
+                                    .push_bind(entry.actor_id)
+                                    .push_bind(entry.action.clone())
+                                    .push_bind(entry.subject.clone())
+                                    .push_bind(Json(entry.details.clone()));
+                            });
+                            if insert.build().execute(&writer).await.is_ok() {
+                                for (_, reply) in batch.drain(..) {
+                                    // A caller that went away needs no answer; its entry stands.
+                                    reply.send(Ok(())).ok();
+                                }
+                                continue;
+                            }
+                        }
+                        for (entry, reply) in batch.drain(..) {
+                            reply.send(crate::audit::append_audit(&writer, &entry).await).ok();
+                        }
+                    }
+                });
+                Self { entries }
+            }
+        }
+    };
+}
+
+start_audit_queue!(start_sqlite, sqlx::SqlitePool);
+start_audit_queue!(start_postgres, sqlx::PgPool);
