@@ -271,21 +271,28 @@ mod tests {
         }
     }
 
-    /// The word-at-a-time test must find a byte to escape wherever it sits among the eight,
-    /// beside any other byte (a multi-byte character's, DEL, a space just above the controls).
+    /// A byte to escape is found wherever it sits in or around the 16-byte chunks the
+    /// writers test at once, beside any other byte (a multi-byte character's, DEL, a space
+    /// just above the controls), both when a text is written whole and when words are.
     #[test]
-    fn every_byte_to_escape_is_found_at_every_place_in_a_word() {
+    fn every_byte_to_escape_is_found_at_every_place_in_a_chunk() {
+        use std::fmt::Write;
+        const LENGTH: usize = 40;
         let to_escape = (0u8..0x20).chain([b'"', b'\\']).map(char::from);
         let neighbours = ['a', ' ', '!', '#', '[', ']', '\u{7f}', '长', '“'];
         for escaped in to_escape {
             for neighbour in neighbours {
-                for place in 0..20 {
+                for place in 0..LENGTH {
                     let mut text: String = std::iter::repeat_n(neighbour, place).collect();
                     text.push(escaped);
-                    text.extend(std::iter::repeat_n(neighbour, 19 - place));
-                    let mut out = Vec::new();
-                    write_str(&mut out, &text);
-                    assert_eq!(out, serde_json::to_vec(&text).unwrap(), "{text:?}");
+                    text.extend(std::iter::repeat_n(neighbour, LENGTH - 1 - place));
+                    let expected = serde_json::to_vec(&text).unwrap();
+                    let mut whole = Vec::new();
+                    write_str(&mut whole, &text);
+                    assert_eq!(whole, expected, "{text:?}");
+                    let mut words = Vec::new();
+                    write_words(&mut words, |out| out.write_str(&text));
+                    assert_eq!(words, expected, "{text:?} as words");
                 }
             }
         }
