@@ -85,14 +85,30 @@ where
     String: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     Json<serde_json::Value>: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
 {
-    sqlx::query("INSERT INTO audit_log (at, actor_id, action, subject, details) VALUES ($1, $2, $3, $4, $5)")
-        .bind(entry.at)
-        .bind(entry.actor_id)
-        .bind(entry.action.clone())
-        .bind(entry.subject.clone())
-        .bind(Json(entry.details.clone()))
-        .execute(executor)
-        .await?;
+    append_audits(executor, std::slice::from_ref(entry)).await
+}
+
+/// Appends several audit entries with one INSERT (at most a few hundred: five values each).
+pub(crate) async fn append_audits<'c, DB, E>(executor: E, entries: &[AuditEntry]) -> Result<()>
+where
+    DB: sqlx::Database,
+    E: sqlx::Executor<'c, Database = DB>,
+    for<'q> <DB as sqlx::Database>::Arguments: sqlx::IntoArguments<DB>,
+    i64: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<i64>: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<UserId>: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    String: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Json<serde_json::Value>: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    let mut insert = sqlx::QueryBuilder::<DB>::new("INSERT INTO audit_log (at, actor_id, action, subject, details) ");
+    insert.push_values(entries, |mut row, entry| {
+        row.push_bind(entry.at)
+            .push_bind(entry.actor_id)
+            .push_bind(entry.action.clone())
+            .push_bind(entry.subject.clone())
+            .push_bind(Json(entry.details.clone()));
+    });
+    insert.build().execute(executor).await?;
     Ok(())
 }
 

@@ -12,9 +12,9 @@
 //! (a disk that is full fails them all, a bad entry only itself). The task holds only the
 //! writer pool and ends when the last clone of the store is dropped.
 
+use crate::audit::{append_audit, append_audits};
 use crate::database::{Result, StoreError};
 use crate::model::AuditEntry;
-use sqlx::types::Json;
 use tokio::sync::{mpsc, oneshot};
 
 /// At most this many entries in one INSERT (five values each, far within both databases'
@@ -53,27 +53,16 @@ macro_rules! start_audit_queue {
                 tokio::spawn(async move {
                     let mut batch = Vec::with_capacity(MOST_AT_ONCE);
                     while waiting.recv_many(&mut batch, MOST_AT_ONCE).await > 0 {
-                        if batch.len() > 1 {
-                            let mut insert = sqlx::QueryBuilder::new(
-                                "INSERT INTO audit_log (at, actor_id, action, subject, details) ",
-                            );
-                            insert.push_values(&batch, |mut row, (entry, _)| {
-                                row.push_bind(entry.at)
-                                    .push_bind(entry.actor_id)
-                                    .push_bind(entry.action.clone())
-                                    .push_bind(entry.subject.clone())
-                                    .push_bind(Json(entry.details.clone()));
-                            });
-                            if insert.build().execute(&writer).await.is_ok() {
-                                for (_, reply) in batch.drain(..) {
-                                    // A caller that went away needs no answer; its entry stands.
-                                    reply.send(Ok(())).ok();
-                                }
-                                continue;
+                        let (entries, replies): (Vec<AuditEntry>, Vec<_>) = batch.drain(..).unzip();
+                        if entries.len() > 1 && append_audits(&writer, &entries).await.is_ok() {
+                            for reply in replies {
+                                // A caller that went away needs no answer; its entry stands.
+                                reply.send(Ok(())).ok();
                             }
+                            continue;
                         }
-                        for (entry, reply) in batch.drain(..) {
-                            reply.send(crate::audit::append_audit(&writer, &entry).await).ok();
+                        for (entry, reply) in entries.iter().zip(replies) {
+                            reply.send(append_audit(&writer, entry).await).ok();
                         }
                     }
                 });
