@@ -23,7 +23,7 @@ pub enum ServiceError {
     #[error("the application changed meanwhile")]
     Changed,
     #[error("store: {0}")]
-    Store(#[from] StoreError),
+    Store(StoreError),
     #[error("internal: {0}")]
     Internal(String),
 }
@@ -66,6 +66,21 @@ impl ServiceError {
     /// Whether this is a bug or an outage rather than a refusal.
     pub fn is_internal(&self) -> bool {
         matches!(self, Self::Store(_) | Self::Internal(_))
+    }
+}
+
+/// A store error is a fault to log, except text the database cannot hold: a refusal of what
+/// was typed, which names the fix.
+impl From<StoreError> for ServiceError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Unstorable => Self::refused(
+                Reason::UnstorableText,
+                "填写的内容含有无法保存的字符（例如空字符），请删除后重试",
+                "What was typed holds a character that cannot be stored (such as a NUL); remove it and try again",
+            ),
+            other => Self::Store(other),
+        }
     }
 }
 
@@ -174,6 +189,7 @@ reasons! {
         FileTooLarge = "file_too_large",
         FileType = "file_type",
         RosterUnreadable = "roster_unreadable",
+        UnstorableText = "unstorable_text",
         PasswordMismatch = "password_mismatch",
         PasswordTooShort = "password_too_short",
         PasswordTooSimple = "password_too_simple",
@@ -217,5 +233,11 @@ mod tests {
         let refusal = ServiceError::refused(Reason::MaterialsMissing, "缺材料", "Materials are missing");
         assert_eq!(refusal.code(), "materials_missing");
         assert_eq!(refusal.message(Lang::Zh), "缺材料");
+        // Text the database cannot hold is the sender's to mend, not a logged fault.
+        let unstorable = ServiceError::from(StoreError::Unstorable);
+        assert!(!unstorable.is_internal());
+        assert_eq!(unstorable.code(), "unstorable_text");
+        assert_eq!(Reason::UnstorableText.kind(), RefusalKind::Unusable);
+        assert!(ServiceError::from(StoreError::Corrupt("x".into())).is_internal());
     }
 }

@@ -20,13 +20,28 @@ pub enum StoreError {
     Conflict(&'static str),
     #[error("stored value is not valid: {0}")]
     Corrupt(String),
+    /// Text the database cannot hold (PostgreSQL refuses a NUL, SQLSTATE 22021, and a
+    /// character its encoding lacks, 22P05): a refusal of the input, not a fault. The forms
+    /// refuse such text before it gets here; this is the last line, so that what slips
+    /// through is answered as a refusal, not as a bug.
+    #[error("the text holds a character the database cannot store")]
+    Unstorable,
     #[error("database: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
     #[error("migration: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
+
+impl From<sqlx::Error> for StoreError {
+    fn from(error: sqlx::Error) -> Self {
+        match &error {
+            sqlx::Error::Database(db) if matches!(db.code().as_deref(), Some("22021" | "22P05")) => Self::Unstorable,
+            _ => Self::Database(error),
+        }
+    }
+}
 
 /// What kind of database failure an error is, for users (an outage is a 503 that saves
 /// nothing, not a bug) and for `/metrics`.
@@ -102,7 +117,7 @@ pub(crate) fn parse_district(word: &str) -> Result<District> {
 pub(crate) fn unique(what: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
     move |error| match &error {
         sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Duplicate(what),
-        _ => StoreError::Database(error),
+        _ => StoreError::from(error),
     }
 }
 
