@@ -441,6 +441,14 @@ describe('an application from account creation to the printed form, in Chinese',
     assert.equal(await stateText(supervisor), '积分审核通过（达到标准分值）');
     await smsTo(server.dataDir, ZHANG.mobile, new RegExp(`核定积分 ${verified} 分`));
     await smsTo(server.dataDir, '13800000000', new RegExp(`核定积分 ${verified} 分`));
+    // Decided, it leaves the queue of open work; the state filter lists the latest granted.
+    await supervisor.goto(`${server.base}/centre`);
+    assert.equal(await supervisor.locator('#queue-empty').count(), 1, 'nothing is open any more');
+    await supervisor.locator('select[name=state]').selectOption('granted');
+    await Promise.all([supervisor.waitForURL(/state=granted/), supervisor.getByRole('button', { name: '筛选' }).click()]);
+    assert.match(await supervisor.locator('#queue').innerText(), new RegExp(ZHANG.name));
+    assert.match(await supervisor.locator('#closed-shown').innerText(), /最新的在前，最多显示 200 件/);
+    await shot(supervisor, 'centre-granted-queue-phone-zh');
     const zhang = people.zhang;
     await zhang.goto(zhang.url());
     assert.equal(await stateText(zhang), '积分审核通过（达到标准分值）');

@@ -193,10 +193,14 @@ pub struct QueueRow {
     pub holder: Option<String>,
 }
 
-/// What the queue is narrowed to.
+/// How many applications of a final state (granted, refused…) the queue shows: the latest,
+/// newest first; a search reaches the older ones.
+pub const CLOSED_SHOWN: i64 = 200;
+
+/// What the queue is narrowed to: by default the applications still open at the centre.
 #[derive(Debug, Clone, Default)]
 pub struct QueueFilter {
-    /// One state only.
+    /// One state only (a final one: its latest [`CLOSED_SHOWN`], newest first).
     pub state: Option<String>,
     /// A name, or a full or partial ID number (searches are audited).
     pub search: Option<String>,
@@ -719,19 +723,13 @@ impl Service {
         Ok(CentreMove { details, summary, values, notice })
     }
 
-    /// A district centre's queue: its applications at the centre, the oldest first, each
-    /// with its due date; narrowed by state, a search (audited) or overdue only.
+    /// A district centre's queue: its applications still open at the centre, the oldest
+    /// first, each with its due date; narrowed by state (a final state lists its latest
+    /// [`CLOSED_SHOWN`], newest first), a search (audited) or overdue only.
     pub async fn centre_queue(&self, actor: &Actor, filter: &QueueFilter) -> Result<Vec<QueueRow>, ServiceError> {
         let Some(district) = actor.district.filter(|_| actor.role.is_district_staff()) else {
             return Err(ServiceError::Forbidden);
         };
-        let states: Vec<StateId> = self
-            .workflow
-            .states
-            .iter()
-            .filter(|s| s.centre && filter.state.as_ref().is_none_or(|wanted| s.id == wanted.as_str()))
-            .map(|s| s.id.clone())
-            .collect();
         let search = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty());
         if let Some(search) = search {
             // The pages check their query strings; the API's reach here as typed.
@@ -740,7 +738,22 @@ impl Service {
                 audit(actor, Audit::CentreSearch { q: search.to_string() }, format!("district:{}", district.as_str()));
             self.store.record_audit(&entry).await?;
         }
-        let listings = self.store.applications_in_district(district, &states).await?;
+        let mut centre_states = self.workflow.states.iter().filter(|s| s.centre);
+        let listings = match filter.state.as_deref() {
+            // What is still to be done: every state at the centre but the final ones.
+            None => {
+                let open: Vec<StateId> = centre_states.filter(|s| !s.is_final).map(|s| s.id.clone()).collect();
+                self.store.applications_in_district(district, &open).await?
+            }
+            Some(wanted) => match centre_states.find(|s| s.id == wanted) {
+                // A final state holds every application ever decided: the latest page of it.
+                Some(state) if state.is_final => {
+                    self.store.latest_in_district_state(district, wanted, search, CLOSED_SHOWN).await?
+                }
+                Some(state) => self.store.applications_in_district(district, std::slice::from_ref(&state.id)).await?,
+                None => Vec::new(),
+            },
+        };
         let mut rows = Vec::new();
         for mut listing in listings {
             if let Some(search) = search

@@ -38,8 +38,8 @@ pub use accounts::{EmployerApplicant, ImportProgress, LinkDecision, RegisterOutc
 pub use audit_log::{AuditFilter, MAX_AUDIT_ROWS, audit_csv};
 pub use blacklist::{EntryStanding, FindingInput, standing as entry_standing};
 pub use centre::{
-    CheckRecord, CounterLine, CounterMark, Due, ItemVerdict, KeptOriginal, MoveInput, QueueFilter, QueueRow,
-    Verification, VerificationInput,
+    CLOSED_SHOWN, CheckRecord, CounterLine, CounterMark, Due, ItemVerdict, KeptOriginal, MoveInput, QueueFilter,
+    QueueRow, Verification, VerificationInput,
 };
 pub use dashboard::{
     Dashboard, RENEWALS_DUE_DAYS, Rate, RenewalDue, SCORE_BAND, Scope, Waiting, dashboard_csv, median, percentile,

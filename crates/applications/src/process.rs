@@ -289,7 +289,7 @@ impl Service {
     }
 
     /// The applications `actor` may see, with ID numbers masked: an applicant's own and an
-    /// employer's, newest first; a district's filed ones, oldest first (the queue).
+    /// employer's, newest first; a district's still open at its centre, oldest first.
     pub async fn applications(&self, actor: &Actor) -> Result<Vec<ApplicationListing>, ServiceError> {
         let mut listings = match actor.role {
             Role::Applicant => self.store.applications_of_applicant(actor.id).await?,
@@ -307,9 +307,10 @@ impl Service {
                 all.into_iter().filter(|listing| active.contains(&listing.applicant_id)).collect()
             }
             role if role.is_district_staff() => match actor.district {
+                // Those still open at the centre; the decided ones are in the queue's filters.
                 Some(district) => {
                     let states: Vec<StateId> =
-                        self.workflow.states.iter().filter(|s| s.centre).map(|s| s.id.clone()).collect();
+                        self.workflow.states.iter().filter(|s| s.centre && !s.is_final).map(|s| s.id.clone()).collect();
                     self.store.applications_in_district(district, &states).await?
                 }
                 None => Vec::new(),

@@ -702,6 +702,28 @@ async fn the_district_centre_accepts_reviews_and_a_second_person_decides(world: 
     assert!(matches!(own, Err(ServiceError::Forbidden)), "{own:?}");
     let granted = service.act(&supervisor, id, reviewed.version, "grant", "", BTreeMap::new()).await.unwrap();
     assert_eq!((granted.state.as_str(), granted.open), ("granted", false));
+    // Decided, it leaves the centre's queue and the staff's list of open applications; the
+    // queue's filter for granted ones finds it, by name too.
+    use jifen_applications::QueueFilter;
+    let queued = |filter: QueueFilter| {
+        let service = &service;
+        let supervisor = &supervisor;
+        async move {
+            service
+                .centre_queue(supervisor, &filter)
+                .await
+                .unwrap()
+                .iter()
+                .map(|row| row.listing.id)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert!(!queued(QueueFilter::default()).await.contains(&id));
+    assert!(service.applications(&supervisor).await.unwrap().iter().all(|listing| listing.id != id));
+    let of_granted = QueueFilter { state: Some("granted".into()), ..QueueFilter::default() };
+    assert_eq!(queued(of_granted.clone()).await, [id]);
+    assert_eq!(queued(QueueFilter { search: Some("张伟明".into()), ..of_granted.clone() }).await, [id]);
+    assert!(queued(QueueFilter { search: Some("李".into()), ..of_granted }).await.is_empty());
     for phone in ["13900000009", "13800000001"] {
         let bodies: Vec<String> = service.store.messages_to(phone).await.unwrap().into_iter().map(|m| m.body).collect();
         assert!(

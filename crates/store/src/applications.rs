@@ -140,6 +140,18 @@ const LISTING_SELECT: &str = "SELECT a.id, a.applicant_id, p.name AS applicant_n
     FROM applications a JOIN applicants p ON p.user_id = a.applicant_id JOIN employers e ON e.id = a.employer_id \
     LEFT JOIN users s ON s.id = a.assigned_to";
 
+/// `text` matched as itself inside a LIKE pattern whose escape character is `\`.
+fn escape_like(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '\\' | '%' | '_') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
+}
+
 /// Appends an event to an application's history inside the caller's transaction.
 #[allow(clippy::too_many_arguments)]
 async fn insert_event<'c, DB>(
@@ -262,6 +274,31 @@ store_queries! {
             let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(district.as_str());
             for state in states {
                 query = query.bind(state.as_str());
+            }
+            let rows: Vec<ListingRow> = query.fetch_all(&self.pool).await?;
+            Ok(rows.into_iter().map(ApplicationListing::from).collect())
+        }
+
+        /// The latest `limit` applications of one district's centre in `state` (a final one:
+        /// granted, refused…), the newest first, optionally only those whose applicant's
+        /// name holds `search` or whose ID number does (letters in any case). A final state
+        /// gathers every application the centre ever decided: this reads only the page shown.
+        async fn latest_in_district_state(
+            &self,
+            district: District,
+            state: &str,
+            search: Option<&str>,
+            limit: i64,
+        ) -> Result<Vec<ApplicationListing>> {
+            let mut sql = format!("{LISTING_SELECT} WHERE a.state = $1 AND a.district = $2");
+            if search.is_some() {
+                sql.push_str(" AND (p.name LIKE $4 ESCAPE '\\' OR UPPER(p.id_number) LIKE $5 ESCAPE '\\')");
+            }
+            sql.push_str(" ORDER BY a.state_since DESC, a.id DESC LIMIT $3");
+            let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(state).bind(district.as_str()).bind(limit);
+            if let Some(search) = search {
+                let contains = |text: &str| format!("%{}%", escape_like(text));
+                query = query.bind(contains(search)).bind(contains(&search.to_uppercase()));
             }
             let rows: Vec<ListingRow> = query.fetch_all(&self.pool).await?;
             Ok(rows.into_iter().map(ApplicationListing::from).collect())
@@ -467,8 +504,18 @@ store_queries! {
         /// Every state an application is in, each once: what the workflow a server starts
         /// with must still define.
         async fn states_in_use(&self) -> Result<Vec<StateId>> {
-            let states: Vec<String> =
-                sqlx::query_scalar("SELECT DISTINCT state FROM applications ORDER BY state").fetch_all(&self.pool).await?;
+            // One index step a state (`applications_by_state`), not a scan of every
+            // application: each row of the recursion is the least state after the one before.
+            let states: Vec<String> = sqlx::query_scalar(
+                "WITH RECURSIVE used (state) AS ( \
+                   SELECT MIN(state) FROM applications \
+                   UNION ALL \
+                   SELECT (SELECT MIN(a.state) FROM applications a WHERE a.state > used.state) FROM used \
+                   WHERE used.state IS NOT NULL) \
+                 SELECT state FROM used WHERE state IS NOT NULL ORDER BY state",
+            )
+            .fetch_all(&self.pool)
+            .await?;
             Ok(states.into_iter().map(StateId::from).collect())
         }
     }

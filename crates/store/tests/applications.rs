@@ -75,6 +75,7 @@ fn new_person(id_number: &str, name: &str) -> Registration {
 }
 
 async fn contract<S: Repository + ApplicationStore + BlacklistStore>(store: &S) {
+    assert!(store.states_in_use().await.unwrap().is_empty(), "no application, no state");
     let (employer_a, agent_a) = employer(store, "91350100M000100Y43", "agent-a").await;
     let (employer_b, agent_b) = employer(store, "91110000802100433B", "agent-b").await;
 
@@ -467,6 +468,24 @@ async fn contract<S: Repository + ApplicationStore + BlacklistStore>(store: &S) 
     assert_eq!(events.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), ["create", "submit"]);
     let sent = store.messages_to("13900000002").await.unwrap();
     assert_eq!(sent.iter().filter(|m| m.idempotency_key == "li-submit").count(), 1);
+
+    // The latest of a final state, newest first, a page at a time, searched by name or ID
+    // number (what LIKE reads as a wildcard matches only itself).
+    let latest =
+        |search: Option<&'static str>, limit| store.latest_in_district_state(District::Pudong, "closed", search, limit);
+    let ids = |listings: Vec<ApplicationListing>| listings.iter().map(|a| a.id).collect::<Vec<_>>();
+    assert_eq!(ids(latest(None, 10).await.unwrap()), [next.id, application.id]);
+    assert_eq!(ids(latest(None, 1).await.unwrap()), [next.id]);
+    assert_eq!(ids(latest(Some("伟明"), 10).await.unwrap()), [next.id, application.id]);
+    assert_eq!(ids(latest(Some("99005120016"), 10).await.unwrap()), [next.id, application.id]);
+    for nothing in ["李丽", "%", "_", "\\", "张%"] {
+        assert!(latest(Some(nothing), 10).await.unwrap().is_empty(), "{nothing}");
+    }
+    assert!(store.latest_in_district_state(District::Xuhui, "closed", None, 10).await.unwrap().is_empty());
+
+    // Each state in use once, in order, though two applications are closed.
+    let in_use: Vec<String> = store.states_in_use().await.unwrap().iter().map(ToString::to_string).collect();
+    assert_eq!(in_use, ["closed", "draft", "submitted"]);
 }
 
 /// Unique in this machine's temporary directory, even for tests started in one clock tick.

@@ -360,6 +360,14 @@ async fn the_centre_s_whole_path(app: &App) {
     let audited: Vec<String> =
         app.store.audit_of(&format!("application:{id}")).await.unwrap().into_iter().map(|e| e.action).collect();
     assert!(audited.iter().any(|a| a == "application_grant"), "{audited:?}");
+    // Decided, it leaves the queue of open work; the filter for granted ones lists it.
+    let listed =
+        |queue: &serde_json::Value| queue["applications"].as_array().unwrap().iter().any(|r| r["id"] == id.get());
+    let (_, open) = api.get(&clerk, "/centre/queue").await;
+    assert!(!listed(&open), "{open}");
+    let (status, granted) = api.get(&clerk, "/centre/queue?state=granted&q=%E5%BC%A0").await;
+    assert_eq!(status, StatusCode::OK, "{granted}");
+    assert!(listed(&granted), "{granted}");
 
     // Signing out ends the token's session.
     let out = api.client.delete(api.url("/sessions/current")).bearer_auth(&clerk).send().await.unwrap();

@@ -288,10 +288,10 @@ fn true_or_false(query: &ApiQuery, name: &str, lang: Lang) -> Result<bool, ApiEr
     path = "/centre/queue",
     operation_id = "centre_queue",
     tag = "centre",
-    summary = "The district centre's queue: its applications at the centre, the oldest first, with due dates (district staff only)",
+    summary = "The district centre's queue: its applications still open at the centre, the oldest first, with due dates (district staff only)",
     security(("bearer" = [])),
     params(
-        ("state" = Option<String>, Query, description = "One state only (a state at the centre; anything else is refused with 400 invalid_query)."),
+        ("state" = Option<String>, Query, description = "One state only (a state at the centre; anything else is refused with 400 invalid_query). Without it, every state still open at the centre. A final state (granted, refused, not_accepted, appeal_upheld) lists its latest 200, newest first; q reaches the older ones."),
         ("q" = Option<String>, Query, description = "A name, or a whole or partial ID number (searches are audited); a NUL or control character in it is refused with 400 invalid_query."),
         ("overdue" = Option<String>, Query, description = "true: overdue applications only."),
         ("mine" = Option<String>, Query, description = "true: only those the caller holds."),

@@ -15,7 +15,7 @@ use crate::simulator::views::fieldset;
 use axum::extract::State;
 use axum::http::StatusCode;
 use jifen_applications::{
-    Actor, ApplicationView, CounterMark, MoveInput, QueueFilter, Service, Verification, VerificationInput,
+    Actor, ApplicationView, CLOSED_SHOWN, CounterMark, MoveInput, QueueFilter, Service, Verification, VerificationInput,
 };
 use jifen_domain::Role;
 use jifen_domain::clock::shanghai_time;

@@ -368,7 +368,7 @@ pub(crate) fn queue(
         form.filters method="get" action="/centre" {
             label { (t(lang, "状态", "State"))
                 select name="state" {
-                    option value="" { (t(lang, "全部", "All")) }
+                    option value="" { (t(lang, "在办（全部未办结）", "Open (all not yet decided)")) }
                     @for s in &centre_states { option value=(s.id) selected[query.state == s.id] { (s.title.get(lang)) } }
                 }
             }
@@ -377,8 +377,13 @@ pub(crate) fn queue(
             label.check { input type="checkbox" name="mine" checked[filter.mine_only]; (t(lang, "只看我经办的", "Mine only")) }
             button type="submit" { (t(lang, "筛选", "Filter")) }
         }
-        p.hint { (t(lang, "按进入当前环节的先后排列，最早的在前；期限按上海工作日计算，补正期间中心时限暂停。",
-            "Oldest first by when they entered their step; due dates count Shanghai working days, and the centre's clock stops during a correction.")) }
+        @if workflow.state(&query.state).is_some_and(|s| s.is_final) {
+            p.hint id="closed-shown" { (say!(lang, "已办结的申请按办结时间排列，最新的在前，最多显示 {n} 件；更早的请按姓名或身份证号码查找。",
+                "Decided applications, the latest first, at most {n}; search by name or ID number for older ones.", n = CLOSED_SHOWN)) }
+        } @else {
+            p.hint { (t(lang, "按进入当前环节的先后排列，最早的在前；期限按上海工作日计算，补正期间中心时限暂停。",
+                "Oldest first by when they entered their step; due dates count Shanghai working days, and the centre's clock stops during a correction.")) }
+        }
         @if rows.is_empty() { p id="queue-empty" { (t(lang, "没有符合条件的申请。", "No application matches.")) } }
         @else { div.scroll { table id="queue" {
             thead { tr {
