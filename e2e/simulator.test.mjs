@@ -235,6 +235,10 @@ describe('the simulator as people used it (issue #11): on a desktop and on a pho
     await page.waitForSelector('.chart svg');
     const narrow = await narrowCells(page, 2);
     assert.deepEqual(narrow, [], 'no table column narrower than two characters');
+    // Each item, change and action is a card as wide as the screen: nothing to scroll sideways.
+    const sideways = await page.locator('.results-pane .scroll').evaluateAll((boxes) =>
+      boxes.filter((box) => box.scrollWidth > box.clientWidth + 1).map((box) => box.textContent.slice(0, 40)));
+    assert.deepEqual(sideways, [], 'no table of the result scrolls sideways on a phone');
     const chartWidth = await page.locator('.chart svg').evaluate((svg) => svg.getBoundingClientRect().width);
     assert.ok(chartWidth >= 700, `the chart keeps a readable scale: ${chartWidth} px wide`);
     await page.screenshot({ path: join(screenshots, 'simulator-phone.png'), fullPage: true });

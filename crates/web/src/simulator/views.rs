@@ -61,8 +61,10 @@ pub(crate) fn score_section(score: &ScoreResult, lang: Lang) -> Markup {
             @for reason in &score.eligibility_reasons { p { "⚠ " (reason) } }
             @for warning in &score.warnings { p.hint { (warning) } }
         }
+        // On a phone each item is a card (its explanation wraps at the screen's width), not
+        // a row of a table that scrolls sideways.
         div.scroll {
-            table {
+            table.cards.items {
                 thead { tr {
                     th { (t(lang, "项目", "Item")) } th { (t(lang, "分值", "Points")) } th { (t(lang, "说明", "Why")) }
                     th.cite-col { (t(lang, "依据", "Citation")) }
@@ -70,8 +72,10 @@ pub(crate) fn score_section(score: &ScoreResult, lang: Lang) -> Markup {
                 tbody {
                     @for item in &score.items {
                         tr.not-counted[!item.counted] {
-                            td { (item.id.name(lang)) }
-                            td.num { (item.points) @if !item.counted { " " (t(lang, "（不计）", "(not added)")) } }
+                            td.item { (item.id.name(lang)) }
+                            td.num data-label=(t(lang, "分值", "Points")) {
+                                (item.points) @if !item.counted { " " (t(lang, "（不计）", "(not added)")) }
+                            }
                             td { (item.explanation) }
                             td.cite { (item.citation) }
                         }
@@ -119,19 +123,27 @@ pub(crate) fn results(score: &ScoreResult, plan: &PlanDocument, lang: Lang) -> M
             @if let Some(svg) = chart { div.chart { (PreEscaped(svg)) } }
             @if !plan.events.is_empty() {
                 h3 { (t(lang, "分数变化", "Changes ahead")) }
-                div.scroll { table {
+                div.scroll { table.cards {
                     thead { tr { th { (t(lang, "日期", "Date")) } th { (t(lang, "项目", "Item")) } th { (t(lang, "变化", "Change")) } th { (t(lang, "总分", "Total")) } th { (t(lang, "原因", "Why")) } } }
                     tbody { @for event in plan.events.iter().take(40) {
-                        tr { td.date { (event.date) } td { (event.item.name(lang)) } td.num { (signed(event.delta)) } td.num { (event.total) } td { (event.explanation) } }
+                        tr {
+                            td.date data-label=(t(lang, "日期", "Date")) { (event.date) }
+                            td data-label=(t(lang, "项目", "Item")) { (event.item.name(lang)) }
+                            td.num data-label=(t(lang, "变化", "Change")) { (signed(event.delta)) }
+                            td.num data-label=(t(lang, "总分", "Total")) { (event.total) }
+                            td { (event.explanation) }
+                        }
                     } }
                 } }
             }
             h3 { (t(lang, "可选行动（按达标日期、投入排序）", "Actions, ranked")) }
-            div.scroll { table {
+            div.scroll { table.cards {
                 thead { tr { th { (t(lang, "行动", "Action")) } th { (t(lang, "投入", "Effort")) } th { (t(lang, "最早完成", "Ready")) } th { (t(lang, "达标日期", "Reaches 120")) } th { (t(lang, "最多多得", "Best gain")) } th { (t(lang, "说明", "Note")) } } }
                 tbody { @for action in &plan.actions {
-                    tr { td { (action.title) } td.num { (action.effort) } td.date { (action.ready_on) }
-                        td.date { @match action.reaches_on { Some(date) => (date), None => "—" } } td.num { (signed(action.gain)) }
+                    tr { td.item { (action.title) } td.num data-label=(t(lang, "投入", "Effort")) { (action.effort) }
+                        td.date data-label=(t(lang, "最早完成", "Ready")) { (action.ready_on) }
+                        td.date data-label=(t(lang, "达标日期", "Reaches 120")) { @match action.reaches_on { Some(date) => (date), None => "—" } }
+                        td.num data-label=(t(lang, "最多多得", "Best gain")) { (signed(action.gain)) }
                         td { @if let Some(no_gain) = &action.no_gain { (no_gain.text) } } }
                 } }
             } }
