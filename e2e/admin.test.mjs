@@ -121,6 +121,11 @@ describe('an administrator runs staff from the browser', () => {
     assert.match(preview, /points_reference 2026-07[\s\S]*12000/);
     assert.match(preview, /持证人 0 \/ 0/);
     await shot(desktop, 'admin-3-rules-preview-desktop');
+    // Back to the form: what was typed is still there, and previewing again works.
+    await Promise.all([desktop.waitForURL(/\/admin\/rules\/edit$/), desktop.getByRole('button', { name: '返回修改' }).click()]);
+    assert.equal(await wage.locator('input[name=monthly]').inputValue(), '12,000');
+    assert.equal(await wage.locator('textarea[name=reason]').inputValue(), '2025 年度社平工资公布');
+    await Promise.all([desktop.waitForURL(/\/admin\/rules\/preview$/), wage.getByRole('button', { name: '预览变化' }).click()]);
 
     await Promise.all([desktop.waitForURL(/\/admin\/rules\/runs\/1$/), desktop.getByRole('button', { name: '确认发布' }).click()]);
     // The run goes on in the background; its page refreshes itself until it is finished.

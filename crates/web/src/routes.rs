@@ -185,6 +185,7 @@ fn routes() -> Vec<Route> {
         Route::post("/admin/staff/{user_id}", ADMIN, admin::change),
         Route::get("/admin/rules", ADMIN, rule_data::overview),
         Route::post("/admin/rules/preview", ADMIN, rule_data::preview).body_limit(RULE_FORM_BYTES),
+        Route::post("/admin/rules/edit", ADMIN, rule_data::edit).body_limit(RULE_FORM_BYTES),
         Route::post("/admin/rules/publish", ADMIN, rule_data::publish).body_limit(RULE_FORM_BYTES),
         Route::get("/admin/rules/runs/{run_id}", ADMIN, rule_data::run),
         Route::get("/admin/rules/publications/{publication_id}", ADMIN, rule_data::publication),

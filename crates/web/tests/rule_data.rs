@@ -84,6 +84,16 @@ async fn publish_from_the_browser_on_two_servers(app: &App) {
     assert!(preview.contains("points_reference 2026-07") && preview.contains("确认发布"), "{preview}");
     assert!(preview.contains("name=\"version\" value=\"0\""), "{preview}");
     assert_eq!(latest_wage(&app.base).await, 10338, "a preview publishes nothing");
+    // "Back to edit" opens the forms again with everything as typed.
+    assert!(preview.contains("action=\"/admin/rules/edit\""), "{preview}");
+    let back = app.post(&admin, "/admin/rules/edit", &form).await;
+    assert_eq!(back.status(), StatusCode::OK);
+    let back = back.text().await.unwrap();
+    assert!(
+        back.contains("value=\"12000\"") && back.contains("新年度数值公布 🎉") && back.contains("沪人社〔2026〕1号"),
+        "{back}"
+    );
+    assert_eq!(app.post(&clerk, "/admin/rules/edit", &form).await.status(), StatusCode::FORBIDDEN);
     form.push(("version", "0"));
     let published = app.post(&admin, "/admin/rules/publish", &form).await;
     assert_eq!(location(&published), "/admin/rules/runs/1");

@@ -172,6 +172,19 @@ pub async fn preview(
     }
 }
 
+/// `POST /admin/rules/edit`: the forms again with what was previewed, to change it.
+pub async fn edit(
+    State(state): State<AppState>,
+    chosen: Chosen,
+    headers: HeaderMap,
+    signed: SignedIn,
+    axum::Form(form): axum::Form<RulesForm>,
+) -> PageResult {
+    let lang = chosen.lang;
+    check_form(lang, &headers, &signed, &form)?;
+    rules_page(&state, &signed, lang, StatusCode::OK, &form, &[]).await
+}
+
 fn standing(lang: Lang, reaches: bool) -> &'static str {
     if reaches {
         t(lang, "达到标准", "reaches the standard")

@@ -315,7 +315,13 @@ pub(crate) fn preview_page(lang: Lang, signed: &SignedIn, form: &RulesForm, prev
             (hidden_fields(form))
             button type="submit" { (t(lang, "确认发布", "Publish")) }
         }
-        p { a href="/admin/rules" { (t(lang, "返回修改", "Back")) } }
+        // Back to the forms with everything as typed (a link would open them empty, and
+        // the browser's own Back cannot restore a page that is never stored).
+        form method="post" action="/admin/rules/edit" {
+            input type="hidden" name="csrf" value=(signed.session.csrf_token);
+            (hidden_fields(form))
+            button.secondary type="submit" { (t(lang, "返回修改", "Back to edit")) }
+        }
     };
     page(StatusCode::OK, lang, t(lang, "发布预览", "Preview"), body)
 }
