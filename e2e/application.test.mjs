@@ -30,6 +30,7 @@ import {
   smsTo,
   scan,
   uploadMaterial,
+  PHONE,
 } from './harness.mjs';
 
 const ZHANG = { name: '张伟明', id: '310101199005120016', mobile: '13900000009' };
@@ -543,5 +544,34 @@ describe('an application from account creation to the printed form, in Chinese',
     assert.ok(total < 120, `rescored ${total}`);
     assert.doesNotMatch(await zhang.locator('#my-application').innerText(), /等待/, 'a decided application waits for nobody');
     await shot(zhang, 'rules-rescored-holder-zh');
+  });
+
+  test('a year on, the employer starts the renewal; the holder finds it pre-filled on a phone', async () => {
+    // Eleven months pass: the notice now ends in ten days, inside its renewal window.
+    execFileSync('python3', ['-c', `import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("UPDATE points_notices SET valid_until = date('now', '+10 days') WHERE superseded_at IS NULL")
+db.commit()`, join(server.dataDir, 'jifen.sqlite')]);
+    const hr = people.hr;
+    await hr.goto(`${server.base}/applicants`);
+    const row = hr.locator('tr', { hasText: ZHANG.name });
+    await shot(hr, 'renewal-offered-employer-zh');
+    await Promise.all([hr.waitForURL(/\/applications\/\d+$/), row.getByRole('button', { name: '发起积分续办' }).click()]);
+    assert.match(await hr.locator('main').innerText(), /积分续办/);
+    await smsTo(server.dataDir, ZHANG.mobile, /已为您发起积分续办/);
+    await hr.goto(`${server.base}/applicants`);
+    assert.equal(await hr.locator('tr', { hasText: ZHANG.name }).getByRole('button').count(), 0, 'not offered twice');
+
+    const phone = await browser.newContext({ locale: 'zh-CN', viewport: PHONE });
+    const zhang = await phone.newPage();
+    await signIn(zhang, server.base, ZHANG.id, 'zhang password 3');
+    await zhang.goto(`${server.base}/applications`);
+    await Promise.all([zhang.waitForURL(/\/applications\/\d+$/), zhang.locator('main a[href^="/applications/"]').first().click()]);
+    assert.match(await zhang.locator('main').innerText(), /积分续办/);
+    assert.equal(await zhang.locator('input[name=name]').inputValue(), ZHANG.name, 'pre-filled with the verified facts');
+    const overflow = await zhang.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `the page is ${overflow}px wider than a phone`);
+    await shot(zhang, 'renewal-holder-phone-zh');
+    await phone.close();
   });
 });

@@ -84,6 +84,9 @@ pub struct EmployerApplicant {
     pub link: LinkStatus,
     /// The state of the person's newest application with this employer.
     pub application_state: Option<StateId>,
+    /// What the HR agent may start for the person now: the renewal of their notice (in its
+    /// window), or the change of a notice another employer's application earned.
+    pub follow_up: Option<jifen_domain::ApplicationKind>,
 }
 
 /// What a person decides about an employer's link to their account.
@@ -342,12 +345,47 @@ impl Service {
     }
 
     /// The people linked to the HR agent's employer, each with the state of their newest
-    /// application with this employer (if any). ID numbers come masked; a person who has not
+    /// application with this employer (if any) and the renewal or change the agent may start
+    /// for them. ID numbers come masked; a person who has not
     /// consented to the link shows nothing else.
     pub async fn employer_applicants(&self, actor: &Actor) -> Result<Vec<EmployerApplicant>, ServiceError> {
         let employer = self.agents_employer(actor).await?;
         let applicants = self.store.applicants_of_employer(employer.id).await?;
         let applications = self.store.applications_of_employer(employer.id).await?;
+        let notices = self.store.current_notices_of_employer_people(employer.id).await?;
+        let today = self.clock.today();
+        // Each person's newest application with this employer, whether one is open, and their
+        // newest notice: looked up once each, not by scanning the lists for every person.
+        let mut newest_application = std::collections::BTreeMap::new();
+        let mut open = std::collections::BTreeSet::new();
+        for application in &applications {
+            let newest = newest_application.entry(application.applicant_id).or_insert(application);
+            if application.id > newest.id {
+                *newest = application;
+            }
+            if self.workflow.state(&application.state).is_some_and(|state| !state.is_final) {
+                open.insert(application.applicant_id);
+            }
+        }
+        let mut newest_notice = std::collections::BTreeMap::new();
+        for notice in &notices {
+            let newest = newest_notice.entry(notice.holder_id).or_insert(notice);
+            if notice.id > newest.id {
+                *newest = notice;
+            }
+        }
+        let follow_up = |holder: UserId| {
+            let notice = newest_notice.get(&holder).filter(|_| !open.contains(&holder))?;
+            if Self::renewal_window(notice).is_some_and(|window| window.contains(today)) {
+                Some(jifen_domain::ApplicationKind::Renewal)
+            } else if notice.employer_id != employer.id
+                && crate::notices::standing(notice, today) == crate::notices::NoticeStanding::Current
+            {
+                Some(jifen_domain::ApplicationKind::Change)
+            } else {
+                None
+            }
+        };
         Ok(applicants
             .into_iter()
             .filter(|(_, link)| matches!(link, LinkStatus::Active | LinkStatus::Pending))
@@ -356,14 +394,11 @@ impl Service {
                 if link == LinkStatus::Pending {
                     applicant.name = String::new();
                     applicant.mobile = String::new();
-                    return EmployerApplicant { applicant, link, application_state: None };
+                    return EmployerApplicant { applicant, link, application_state: None, follow_up: None };
                 }
-                let application_state = applications
-                    .iter()
-                    .filter(|a| a.applicant_id == applicant.user_id)
-                    .max_by_key(|a| a.id)
-                    .map(|a| a.state.clone());
-                EmployerApplicant { applicant, link, application_state }
+                let application_state = newest_application.get(&applicant.user_id).map(|a| a.state.clone());
+                let follow_up = if link == LinkStatus::Active { follow_up(applicant.user_id) } else { None };
+                EmployerApplicant { applicant, link, application_state, follow_up }
             })
             .collect())
     }

@@ -14,7 +14,7 @@ use chrono::{Days, Months, NaiveDate};
 use jifen_domain::application::is_form_field;
 use jifen_domain::{ApplicationKind, Role};
 use jifen_store::prelude::*;
-use jifen_store::{Application, PointsNotice, now_millis};
+use jifen_store::{Application, PointsNotice, UserId, now_millis};
 
 /// Renewal opens this many months before a notice's last valid day.
 pub const RENEWAL_OPENS_MONTHS_BEFORE: u32 = 1;
@@ -58,15 +58,53 @@ impl Service {
         if actor.role != Role::Applicant {
             return Err(ServiceError::Forbidden);
         }
+        self.start_follow_up_for(actor, actor.id, kind).await
+    }
+
+    /// Starts a renewal or a change of `holder`'s latest notice: by the holder, or (renewal
+    /// and change go through the employer) by the HR agent of the employer the holder is
+    /// linked to now, with their consent. The draft is the holder's to check and submit, as
+    /// every form is; started by the employer, the holder is told by SMS.
+    pub async fn start_follow_up_for(
+        &self,
+        actor: &Actor,
+        holder: UserId,
+        kind: ApplicationKind,
+    ) -> Result<Application, ServiceError> {
+        let for_someone = actor.id != holder;
+        match actor.role {
+            Role::Applicant if !for_someone => {}
+            Role::HrAgent => {
+                let employer = self.agents_employer(actor).await?;
+                let linked = self
+                    .store
+                    .employments(holder)
+                    .await?
+                    .into_iter()
+                    .any(|e| e.employer_id == employer.id && e.status == jifen_store::LinkStatus::Active);
+                if !linked {
+                    return Err(ServiceError::NotFound);
+                }
+            }
+            _ => return Err(ServiceError::Forbidden),
+        }
         let today = self.clock.today();
-        let notices = self.my_notices(actor).await?;
+        let notices = self.notices_of_holder(holder).await?;
         let Some((notice, standing)) =
             notices.into_iter().find(|(_, standing)| *standing != NoticeStanding::Superseded)
         else {
             return Err(ServiceError::refused(
                 Reason::NoNotice,
-                "您还没有积分通知书，请办理积分申请",
-                "You have no points notice yet: apply for points first",
+                if for_someone {
+                    "该人员还没有积分通知书，须办理积分申请"
+                } else {
+                    "您还没有积分通知书，请办理积分申请"
+                },
+                if for_someone {
+                    "This person has no points notice yet: they apply for points first"
+                } else {
+                    "You have no points notice yet: apply for points first"
+                },
             ));
         };
         match kind {
@@ -107,7 +145,34 @@ impl Service {
         let mut fields = self.notice_facts(&notice).await?;
         fields.retain(is_form_field);
         let opened = crate::process::Opened::FollowUp { serial: notice.serial.clone() };
-        self.open_application(actor, kind, Some(notice.id), fields, opened).await
+        let application = self.open_application(actor, holder, kind, Some(notice.id), fields, opened).await?;
+        if for_someone {
+            self.tell_holder_follow_up_started(&application, &notice).await?;
+        }
+        Ok(application)
+    }
+
+    /// The SMS to a holder whose employer started their renewal or change.
+    async fn tell_holder_follow_up_started(
+        &self,
+        application: &Application,
+        notice: &PointsNotice,
+    ) -> Result<(), ServiceError> {
+        let holder = self.store.applicant(application.applicant_id).await?.ok_or(ServiceError::NotFound)?;
+        let employer = self.store.employer(application.employer_id).await?.ok_or(ServiceError::NotFound)?;
+        let values = [
+            ("name", holder.name.as_str()),
+            ("employer", employer.name.as_str()),
+            ("kind", application.kind.name(jifen_rules::Lang::Zh)),
+            ("valid_until", notice.valid_until.as_str()),
+        ];
+        let body = self
+            .workflow
+            .render("follow_up_started", &values)
+            .ok_or_else(|| ServiceError::Internal("template follow_up_started".into()))?;
+        let key = format!("follow-up-started-{}", application.id);
+        self.store.enqueue_messages(&[sms(key, &holder.mobile, body, None)], now_millis()).await?;
+        Ok(())
     }
 
     /// The facts the centre verified for a notice.

@@ -15,7 +15,7 @@ use jifen_ids::ResidentIdNumber;
 use jifen_pdf::{Block, Document, SealBox};
 use jifen_rules::Lang;
 use jifen_store::prelude::*;
-use jifen_store::{Applicant, Application, Employer, NewPointsNotice, PointsNotice};
+use jifen_store::{Applicant, Application, Employer, NewPointsNotice, PointsNotice, UserId};
 use serde_json::json;
 
 use crate::centre::Verification;
@@ -123,10 +123,18 @@ impl Service {
 
     /// The holder's notices, the newest first (the holder's own home page).
     pub async fn my_notices(&self, actor: &Actor) -> Result<Vec<(PointsNotice, NoticeStanding)>, ServiceError> {
+        self.notices_of_holder(actor.id).await
+    }
+
+    /// A holder's notices, newest first, each with where it stands today.
+    pub(crate) async fn notices_of_holder(
+        &self,
+        holder: UserId,
+    ) -> Result<Vec<(PointsNotice, NoticeStanding)>, ServiceError> {
         let today = self.clock.today();
         Ok(self
             .store
-            .points_notices_of_holder(actor.id)
+            .points_notices_of_holder(holder)
             .await?
             .into_iter()
             .map(|notice| {
@@ -182,7 +190,7 @@ impl Service {
     }
 }
 
-fn standing(notice: &PointsNotice, today: NaiveDate) -> NoticeStanding {
+pub(crate) fn standing(notice: &PointsNotice, today: NaiveDate) -> NoticeStanding {
     if notice.superseded_at.is_some() {
         return NoticeStanding::Superseded;
     }

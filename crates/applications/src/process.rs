@@ -333,15 +333,17 @@ impl Service {
             true => self.store.latest_simulation(actor.id).await?.unwrap_or_default(),
             false => Fields::default(),
         };
-        self.open_application(actor, ApplicationKind::New, None, fields, Opened::Fresh { prefill }).await
+        self.open_application(actor, actor.id, ApplicationKind::New, None, fields, Opened::Fresh { prefill }).await
     }
 
-    /// Opens an application of `kind` for the applicant with their current employer (the
+    /// Opens an application of `kind` for `applicant_id` with their current employer (the
     /// newest active link: a change of employer goes to the new one), with `fields` as its
-    /// first draft.
+    /// first draft. `actor` is the applicant, or the HR agent of that employer starting a
+    /// renewal or change for them (the caller has checked the link).
     pub(crate) async fn open_application(
         &self,
         actor: &Actor,
+        applicant_id: UserId,
         kind: ApplicationKind,
         follows_notice: Option<NoticeId>,
         mut fields: Fields,
@@ -349,27 +351,42 @@ impl Service {
     ) -> Result<Application, ServiceError> {
         // An account no employer registered (one an administrator made) has no applicant
         // record and no employer: both mean the same to the person.
-        let applicant = self.store.applicant(actor.id).await?;
+        let applicant = self.store.applicant(applicant_id).await?;
         // Only a link the person consented to (or an account the employer opened) counts.
-        let employment =
-            self.store.employments(actor.id).await?.into_iter().find(|e| e.status == jifen_store::LinkStatus::Active);
+        let employment = self
+            .store
+            .employments(applicant_id)
+            .await?
+            .into_iter()
+            .find(|e| e.status == jifen_store::LinkStatus::Active);
         let employer = match employment {
             Some(employment) => self.store.employer(employment.employer_id).await?,
             None => None,
         };
+        // Started by an HR agent: only with the employer the person works for now.
+        let for_someone = actor.id != applicant_id;
+        let employer = employer.filter(|e| !for_someone || actor.employer_id == Some(e.id));
         let (Some(applicant), Some(employer)) = (applicant, employer.filter(|e| e.status == EmployerStatus::Verified))
         else {
-            return Err(ServiceError::refused(
-                Reason::NoEmployer,
-                "您尚未由用人单位登记，无法开始申请",
-                "No employer has registered you yet, so an application cannot start",
-            ));
+            return Err(match for_someone {
+                false => ServiceError::refused(
+                    Reason::NoEmployer,
+                    "您尚未由用人单位登记，无法开始申请",
+                    "No employer has registered you yet, so an application cannot start",
+                ),
+                true => ServiceError::refused(
+                    Reason::NoEmployer,
+                    "该人员目前的用人单位不是本单位，须由其现用人单位办理",
+                    "This person works for another employer now: that employer files it",
+                ),
+            });
         };
-        if let Some(until) = self.barred_until(jifen_store::BlacklistSubject::Person(actor.id)).await? {
+        if let Some(until) = self.barred_until(jifen_store::BlacklistSubject::Person(applicant_id)).await? {
+            let (zh, en) = if for_someone { ("该人员", "this person") } else { ("您", "you") };
             return Err(ServiceError::refused(
                 Reason::Barred,
-                format!("您有经确认的虚假材料记录，{until} 前不能申请居住证积分"),
-                format!("A confirmed false-materials record bars you from applying until {until}"),
+                format!("{zh}有经确认的虚假材料记录，{until} 前不能申请居住证积分"),
+                format!("A confirmed false-materials record bars {en} from applying until {until}"),
             ));
         }
         fields.retain(is_form_field);
@@ -379,7 +396,7 @@ impl Service {
             }
         }
         let new = NewApplication {
-            applicant_id: actor.id,
+            applicant_id,
             employer_id: employer.id,
             district: employer.district,
             state: self.workflow.initial.clone(),
@@ -396,8 +413,16 @@ impl Service {
         self.store.create_application(&new, actor.id, now_millis(), &entry).await.map_err(|e| match e {
             StoreError::Duplicate(_) => ServiceError::refused(
                 Reason::ApplicationInProgress,
-                "您已有一份正在办理的申请",
-                "You have an application in progress already",
+                if for_someone {
+                    "该人员已有一份正在办理的申请"
+                } else {
+                    "您已有一份正在办理的申请"
+                },
+                if for_someone {
+                    "This person has an application in progress already"
+                } else {
+                    "You have an application in progress already"
+                },
             ),
             other => ServiceError::Store(other),
         })

@@ -860,6 +860,16 @@ async fn the_centre_clock_closes_a_lapsed_correction_and_steps_are_held_and_remi
     assert!(service.store.messages_to("13700000001").await.unwrap().is_empty());
 }
 
+/// What `agent`'s list of people offers to start for `holder`: a renewal, a change or nothing.
+async fn follow_up_offered(
+    service: &Service,
+    agent: &Actor,
+    holder: jifen_store::UserId,
+) -> Option<jifen_domain::ApplicationKind> {
+    let people = service.employer_applicants(agent).await.unwrap();
+    people.into_iter().find(|person| person.applicant.user_id == holder).and_then(|person| person.follow_up)
+}
+
 on_both_databases!(a_renewal_a_year_later_rescores_and_a_change_supersedes_the_notice);
 async fn a_renewal_a_year_later_rescores_and_a_change_supersedes_the_notice(world: World) {
     use jifen_applications::NoticeStanding;
@@ -896,7 +906,20 @@ async fn a_renewal_a_year_later_rescores_and_a_change_supersedes_the_notice(worl
     service.remind_renewals(service.clock.today()).await.unwrap();
     let reminded = service.store.messages_to("13900000011").await.unwrap();
     assert_eq!(reminded.iter().filter(|m| m.body.contains("积分续办自")).count(), 1, "once");
-    let renewal = service.start_follow_up(&wang, ApplicationKind::Renewal).await.unwrap();
+    // Renewal goes through the employer: its HR agent sees it is due and starts it for the
+    // holder, who is told by SMS; another employer cannot, nor can the centre.
+    assert_eq!(follow_up_offered(service, &world.agent_a, wang.id).await, Some(ApplicationKind::Renewal));
+    let stranger = service.start_follow_up_for(&world.agent_b, wang.id, ApplicationKind::Renewal).await;
+    assert!(matches!(stranger, Err(ServiceError::NotFound)), "{stranger:?}");
+    let by_staff = service.start_follow_up_for(&reviewer, wang.id, ApplicationKind::Renewal).await;
+    assert!(matches!(by_staff, Err(ServiceError::Forbidden)), "{by_staff:?}");
+    let renewal = service.start_follow_up_for(&world.agent_a, wang.id, ApplicationKind::Renewal).await.unwrap();
+    assert_eq!(renewal.applicant_id, wang.id);
+    let told = service.store.messages_to("13900000011").await.unwrap();
+    assert!(told.iter().any(|m| m.body.contains("已为您发起积分续办")), "{told:?}");
+    assert_eq!(follow_up_offered(service, &world.agent_a, wang.id).await, None, "one at a time");
+    let twice = service.start_follow_up(&wang, ApplicationKind::Renewal).await.unwrap_err();
+    assert_eq!(twice.code(), "application_in_progress");
     assert_eq!((renewal.kind, renewal.follows_notice), (ApplicationKind::Renewal, Some(notice.id)));
     assert_eq!(renewal.fields.get("edu_level"), "master", "pre-filled with the verified facts");
     // Only what changed needs evidence: the basic documents, not the unchanged degree.
@@ -939,7 +962,14 @@ async fn a_renewal_a_year_later_rescores_and_a_change_supersedes_the_notice(worl
     service.register_applicant(&world.agent_b, "王芳", "310101198006010017", "13900000011").await.unwrap();
     service.decide_link(&wang, employer_b, jifen_applications::LinkDecision::Accept).await.unwrap();
     let third = service.my_notices(&wang).await.unwrap().remove(0).0;
-    let moved = service.start_follow_up(&wang, ApplicationKind::Change).await.unwrap();
+    // The new employer's HR agent sees the change to file, and starts it.
+    assert_eq!(follow_up_offered(service, &world.agent_b, wang.id).await, Some(ApplicationKind::Change));
+    assert_eq!(
+        follow_up_offered(service, &world.agent_a, wang.id).await,
+        None,
+        "the old employer has nothing to start"
+    );
+    let moved = service.start_follow_up_for(&world.agent_b, wang.id, ApplicationKind::Change).await.unwrap();
     assert_eq!((moved.kind, moved.employer_id), (ApplicationKind::Change, employer_b));
     let moved = file_with(&world, &world.agent_b, &wang, &moved, None).await;
     grant(&world, &reviewer, &supervisor, &moved).await;

@@ -67,6 +67,20 @@ store_queries! {
             rows.into_iter().map(PointsNotice::try_from).collect()
         }
 
+        /// The notices not superseded of the people actively linked to an employer (whoever
+        /// issued them): what that employer's HR agent may renew or change for them.
+        async fn current_notices_of_employer_people(&self, employer_id: EmployerId) -> Result<Vec<PointsNotice>> {
+            let columns: Vec<String> = NOTICE_COLUMNS.split(", ").map(|column| format!("n.{column}")).collect();
+            let sql = format!(
+                "SELECT {} FROM points_notices n JOIN employments m ON m.applicant_id = n.holder_id \
+                 WHERE m.employer_id = $1 AND m.status = 'active' AND n.superseded_at IS NULL ORDER BY n.id",
+                columns.join(", ")
+            );
+            let rows: Vec<NoticeRow> =
+                sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(employer_id).fetch_all(&self.pool).await?;
+            rows.into_iter().map(PointsNotice::try_from).collect()
+        }
+
         /// A holder's points notices, the newest first.
         async fn points_notices_of_holder(&self, holder_id: UserId) -> Result<Vec<PointsNotice>> {
             let sql = format!("SELECT {NOTICE_COLUMNS} FROM points_notices WHERE holder_id = $1 ORDER BY id DESC");

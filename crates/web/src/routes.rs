@@ -148,6 +148,7 @@ fn routes() -> Vec<Route> {
         Route::post("/employers/{id}/decision", CLERK, employers::decide_employer),
         Route::get("/applicants", HR_AGENT, applicants::list),
         Route::post("/applicants", HR_AGENT, applicants::create),
+        Route::post("/applicants/{user_id}/follow-up", HR_AGENT, applicants::follow_up),
         Route::post("/applicants/import", HR_AGENT, applicants::import)
             .body_limit(applicants::MAX_ROSTER_BYTES + MULTIPART_OVERHEAD),
         Route::get("/applicants/import/{id}", HR_AGENT, applicants::import_status),

@@ -15,7 +15,7 @@ use axum::http::{HeaderMap, StatusCode};
 use jifen_applications::{Actor, RegisterOutcome, ServiceError};
 use jifen_domain::roster::MAX_ROWS;
 use jifen_rules::Lang;
-use jifen_store::ImportJobId;
+use jifen_store::{ImportJobId, UserId};
 use jifen_store::{ImportStatus, LinkStatus};
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -93,6 +93,19 @@ pub async fn list(
     };
     let notice = notice.map(views::done);
     list_page(&state, &signed, lang, StatusCode::OK, notice, &NewApplicantForm::default()).await
+}
+
+/// `POST /applicants/{user_id}/follow-up`: the HR agent starts the renewal or change of a
+/// linked person's points notice; the person is told by SMS to check and submit it.
+pub async fn follow_up(
+    State(state): State<AppState>,
+    chosen: Chosen,
+    headers: HeaderMap,
+    signed: SignedIn,
+    IdPath(holder): IdPath<UserId>,
+    CheckedForm(form): CheckedForm<crate::notice::FollowUpForm>,
+) -> PageResult {
+    crate::notice::start_follow_up(&state, chosen.lang, &headers, &signed, holder, &form).await
 }
 
 /// `POST /applicants`: opens (or links) one account.

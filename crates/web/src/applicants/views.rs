@@ -51,14 +51,26 @@ pub(crate) fn applicants(
         }
         h3 { (t(lang, "本单位申请人", "Your applicants")) " (" (applicants.len()) ")" }
         div.scroll { table {
-            thead { tr { th { (t(lang, "姓名", "Name")) } th { (t(lang, "身份证号码", "ID number")) } th { (t(lang, "手机", "Mobile")) } th { (t(lang, "申请状态", "Application")) } } }
+            thead { tr {
+                th { (t(lang, "姓名", "Name")) } th { (t(lang, "身份证号码", "ID number")) } th { (t(lang, "手机", "Mobile")) }
+                th { (t(lang, "申请状态", "Application")) } th { (t(lang, "续办、变更", "Renewal, change")) }
+            } }
             tbody { @for person in applicants { tr {
                 @if person.link == LinkStatus::Pending {
                     td { "—" } td { (person.applicant.id_number) } td { "—" }
-                    td { (t(lang, "待本人确认关联", "Waiting for the person's consent")) }
+                    td { (t(lang, "待本人确认关联", "Waiting for the person's consent")) } td {}
                 } @else {
                     td { (person.applicant.name) } td { (person.applicant.id_number) } td { (mask_mobile(&person.applicant.mobile)) }
                     td { (state_title(workflow, person.application_state.as_deref(), lang)) }
+                    td { @if let Some(kind) = person.follow_up {
+                        // Renewal and change go through the employer: the form comes pre-filled
+                        // with what the centre verified, for the person to check and submit.
+                        form.inline method="post" action=(format!("/applicants/{}/follow-up", person.applicant.user_id)) {
+                            input type="hidden" name="csrf" value=(csrf);
+                            input type="hidden" name="kind" value=(kind.as_str());
+                            button.secondary type="submit" { (t(lang, "发起", "Start")) (kind.name(lang)) }
+                        }
+                    } }
                 }
             } } }
         } }

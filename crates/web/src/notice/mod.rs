@@ -12,7 +12,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use jifen_applications::{Actor, NoticeStanding, PublicNotice};
 use jifen_rules::Lang;
-use jifen_store::ApplicationId;
+use jifen_store::{ApplicationId, UserId};
 use maud::{Markup, html};
 
 pub(crate) mod views;
@@ -91,6 +91,8 @@ async fn answer(state: &AppState, lang: Lang, serial: &str, code: &str) -> PageR
     Ok(page(status, lang, t(lang, "积分通知书核验", "Verify a points notice"), body))
 }
 
+/// The form that starts a renewal or a change: the holder's own, or the HR agent's for one of
+/// its people.
 #[derive(serde::Deserialize)]
 pub struct FollowUpForm {
     #[serde(default)]
@@ -107,11 +109,24 @@ pub async fn follow_up(
     signed: SignedIn,
     crate::checked_form::CheckedForm(form): crate::checked_form::CheckedForm<FollowUpForm>,
 ) -> PageResult {
-    let lang = chosen.lang;
-    signed.check_form(&headers, &form.csrf, lang)?;
+    start_follow_up(&state, chosen.lang, &headers, &signed, signed.user.id, &form).await
+}
+
+/// Starts what `form` asks for `holder` (the signed-in person, or one of the HR agent's
+/// people) and goes to the new application.
+pub(crate) async fn start_follow_up(
+    state: &AppState,
+    lang: Lang,
+    headers: &HeaderMap,
+    signed: &SignedIn,
+    holder: UserId,
+    form: &FollowUpForm,
+) -> PageResult {
+    signed.check_form(headers, &form.csrf, lang)?;
     let Some(kind) = jifen_domain::ApplicationKind::parse(&form.kind) else {
         return Err(Refusal::of(lang, &jifen_applications::ServiceError::NotFound));
     };
-    let application = state.service.start_follow_up(&Actor::from(&signed.user), kind).await.or_page(lang)?;
+    let actor = Actor::from(&signed.user);
+    let application = state.service.start_follow_up_for(&actor, holder, kind).await.or_page(lang)?;
     Ok(crate::respond::see_other(&format!("/applications/{}", application.id)))
 }
