@@ -449,6 +449,10 @@ describe('an application from account creation to the printed form, in Chinese',
     await Promise.all([supervisor.waitForURL(/state=granted/), supervisor.getByRole('button', { name: '筛选' }).click()]);
     assert.match(await supervisor.locator('#queue').innerText(), new RegExp(ZHANG.name));
     assert.match(await supervisor.locator('#closed-shown').innerText(), /最新的在前，最多显示 200 件/);
+    const queueOverflow = await supervisor.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(queueOverflow <= 0, `the queue is ${queueOverflow}px wider than a phone`);
+    const queueScrolls = await supervisor.locator('#queue').evaluate((table) => table.parentElement.scrollWidth > table.parentElement.clientWidth + 1);
+    assert.equal(queueScrolls, false, 'each application is a card: the queue does not scroll sideways on a phone');
     await shot(supervisor, 'centre-granted-queue-phone-zh');
     const zhang = people.zhang;
     await zhang.goto(zhang.url());

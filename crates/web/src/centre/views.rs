@@ -385,23 +385,26 @@ pub(crate) fn queue(
                 "Oldest first by when they entered their step; due dates count Shanghai working days, and the centre's clock stops during a correction.")) }
         }
         @if rows.is_empty() { p id="queue-empty" { (t(lang, "没有符合条件的申请。", "No application matches.")) } }
-        @else { div.scroll { table id="queue" {
+        // On a phone each application is a card, each value with its label.
+        @else { div.scroll { table.cards id="queue" {
             thead { tr {
                 th { (t(lang, "编号", "No.")) } th { (t(lang, "申请人", "Applicant")) } th { (t(lang, "身份证号码", "ID number")) }
                 th { (t(lang, "单位", "Employer")) } th { (t(lang, "状态", "State")) } th { (t(lang, "进入环节", "Since")) }
                 th { (t(lang, "期限", "Due")) } th { (t(lang, "经办人", "Held by")) }
             } }
             tbody { @for row in rows { tr.overdue[row.due.is_some_and(|d| d.overdue)] data-state=(row.listing.state) {
-                td { a href=(format!("/applications/{}", row.listing.id)) { "#" (row.listing.id) } }
-                td { (row.listing.applicant_name) } td { (row.listing.applicant_id_number) } td { (row.listing.employer_name) }
-                td { (workflow.state_title(&row.listing.state, lang).unwrap_or(&row.listing.state)) }
-                td { (shanghai_time(row.listing.state_since)) }
-                td { @if let Some(due) = row.due {
+                td.item { a href=(format!("/applications/{}", row.listing.id)) { "#" (row.listing.id) } }
+                td data-label=(t(lang, "申请人", "Applicant")) { (row.listing.applicant_name) }
+                td data-label=(t(lang, "身份证号码", "ID number")) { (row.listing.applicant_id_number) }
+                td data-label=(t(lang, "单位", "Employer")) { (row.listing.employer_name) }
+                td data-label=(t(lang, "状态", "State")) { (workflow.state_title(&row.listing.state, lang).unwrap_or(&row.listing.state)) }
+                td data-label=(t(lang, "进入环节", "Since")) { (shanghai_time(row.listing.state_since)) }
+                td data-label=(t(lang, "期限", "Due")) { @if let Some(due) = row.due {
                     (due.date)
                     @if due.employer_deadline { " " span.hint { (t(lang, "（单位补正期限）", "(employer's deadline)")) } }
                     @if due.overdue { " " strong.status.missing { (t(lang, "逾期", "overdue")) } }
                 } }
-                td { @match &row.holder { Some(name) => (name), None => span.hint { (t(lang, "未指派", "nobody")) } } }
+                td data-label=(t(lang, "经办人", "Held by")) { @match &row.holder { Some(name) => (name), None => span.hint { (t(lang, "未指派", "nobody")) } } }
             } } }
         } } }
         p { a href="/home" { (t(lang, "工作台", "Home")) } }
