@@ -1,19 +1,23 @@
 #!/usr/bin/env bash
 # HTTP load on `jifen serve`: wrk against the trivial endpoint (GET /api/v1/ping) and
 # against scoring (POST /api/v1/score with testdata/bench/typical-profile.json, the full
-# result and the compact one of ?explain=none), one after the other, on a free port on
-# 127.0.0.1. Prints requests/s of each, the ratios to ping (the issue's targets: full
-# ≥ 0.7, compact ≥ 0.9) and the latencies.
+# result and the compact one of ?explain=none), on a free port on 127.0.0.1. The three take
+# turns in ROUNDS rounds of DURATION each (the order rotating), so that the machine's drift
+# (a shared 2-core machine's speed moves by a third within a minute) falls on all three
+# alike rather than on whichever ran last. Prints requests/s of each over all rounds, the
+# ratios to ping (the issue's targets: full ≥ 0.7, compact ≥ 0.9) with each round's, and
+# the latencies (median p50, worst p99 of the rounds).
 #
-#   bench/load.sh                      # 10 s per endpoint, 2 threads, 32 connections
-#   DURATION=30s CONNECTIONS=64 bench/load.sh
+#   bench/load.sh                      # 5 rounds of 2 s per endpoint, 2 threads, 32 connections
+#   ROUNDS=10 DURATION=3s CONNECTIONS=64 bench/load.sh
 #   JIFEN_BIN=target/release/jifen bench/load.sh   # no build: that binary as it is
 #
 # wrk runs on the same machine as the server and takes its share of the cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-duration="${DURATION:-10s}"
+duration="${DURATION:-2s}"
+rounds="${ROUNDS:-5}"
 threads="${THREADS:-2}"
 connections="${CONNECTIONS:-32}"
 profile=testdata/bench/typical-profile.json
@@ -68,30 +72,59 @@ f:close()
 wrk.headers["Content-Type"] = "application/json"
 LUA
 
-# run NAME URL [wrk args…]: a 2 s warm-up, then the measured run; fails on any non-2xx.
-run() {
-  local name="$1" url="$2"
-  shift 2
-  wrk -t"$threads" -c"$connections" -d2s "$@" "$url" >/dev/null
-  wrk -t"$threads" -c"$connections" -d"$duration" --latency "$@" "$url" >"$work/$name.txt"
-  if grep -qE 'Non-2xx|Socket errors' "$work/$name.txt"; then
-    cat "$work/$name.txt" >&2
-    echo "$name: errors during the run" >&2
+# check FILE: fails on any non-2xx answer or socket error in a wrk report.
+check() {
+  if grep -qE 'Non-2xx|Socket errors' "$1"; then
+    cat "$1" >&2
+    echo "$1: errors during the run" >&2
     exit 1
   fi
 }
-echo "wrk: $threads threads, $connections connections, $duration per endpoint, $(nproc) cores"
-run ping "$base/api/v1/ping"
-run score "$base/api/v1/score" -s "$work/score.lua"
-run compact "$base/api/v1/score?explain=none" -s "$work/score.lua"
+# run NAME ROUND: one measured run of the endpoint NAME (ping, score or compact).
+run() {
+  local name="$1" round="$2" url="$base/api/v1/ping" args=()
+  case "$name" in
+    score) url="$base/api/v1/score"; args=(-s "$work/score.lua") ;;
+    compact) url="$base/api/v1/score?explain=none"; args=(-s "$work/score.lua") ;;
+  esac
+  wrk -t"$threads" -c"$connections" -d"$duration" --latency "${args[@]}" "$url" >"$work/$name.$round.txt"
+  check "$work/$name.$round.txt"
+}
+echo "wrk: $threads threads, $connections connections, $rounds rounds of $duration per endpoint, $(nproc) cores"
+# A 2 s warm-up of each, then the rounds.
+for name in ping score compact; do
+  duration_was="$duration"; duration=2s; run "$name" warm; duration="$duration_was"
+done
+order=(ping score compact)
+for round in $(seq "$rounds"); do
+  for name in "${order[@]}"; do run "$name" "$round"; done
+  order=("${order[@]:1}" "${order[0]}")
+done
 
-rps() { awk '/^Requests\/sec:/ { print $2 }' "$work/$1.txt"; }
-p() { awk -v q="$2" '$1 == q { print $2 }' "$work/$1.txt"; }
-ping_rps="$(rps ping)"
-score_rps="$(rps score)"
-compact_rps="$(rps compact)"
-printf 'GET  /api/v1/ping                %10.0f req/s   p50 %-8s p99 %s\n' "$ping_rps" "$(p ping 50%)" "$(p ping 99%)"
-printf 'POST /api/v1/score               %10.0f req/s   p50 %-8s p99 %s\n' "$score_rps" "$(p score 50%)" "$(p score 99%)"
-printf 'POST /api/v1/score?explain=none  %10.0f req/s   p50 %-8s p99 %s\n' "$compact_rps" "$(p compact 50%)" "$(p compact 99%)"
-awk -v s="$score_rps" -v p="$ping_rps" 'BEGIN { printf "score / ping = %.2f (target >= 0.70)\n", s / p }'
-awk -v s="$compact_rps" -v p="$ping_rps" 'BEGIN { printf "compact score / ping = %.2f (target >= 0.90)\n", s / p }'
+python3 - "$work" "$rounds" <<'PY'
+import re, statistics, sys
+work, rounds = sys.argv[1], int(sys.argv[2])
+
+def seconds(text):
+    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()
+    return float(value) * {"us": 1e-6, "ms": 1e-3, "s": 1.0}[unit]
+
+def report(name, round):
+    text = open(f"{work}/{name}.{round}.txt").read()
+    rps = float(re.search(r"^Requests/sec:\s+([\d.]+)", text, re.M).group(1))
+    latency = {q: seconds(v) for q, v in re.findall(r"^\s+(50|99)%\s+(\S+)", text, re.M)}
+    return rps, latency["50"], latency["99"]
+
+runs = {name: [report(name, r) for r in range(1, rounds + 1)] for name in ("ping", "score", "compact")}
+mean = {name: statistics.fmean(r[0] for r in runs[name]) for name in runs}
+labels = {"ping": "GET  /api/v1/ping", "score": "POST /api/v1/score", "compact": "POST /api/v1/score?explain=none"}
+for name, label in labels.items():
+    p50 = statistics.median(r[1] for r in runs[name]) * 1e3
+    p99 = max(r[2] for r in runs[name]) * 1e3
+    print(f"{label:<32} {mean[name]:10.0f} req/s   p50 {p50:.2f}ms p99 {p99:.2f}ms")
+for name, target, label in (("score", 0.70, "score"), ("compact", 0.90, "compact score")):
+    each = [s[0] / p[0] for s, p in zip(runs[name], runs["ping"])]
+    rounds_text = ", ".join(f"{x:.2f}" for x in each)
+    print(f"{label} / ping = {mean[name] / mean['ping']:.2f} (target >= {target:.2f}); "
+          f"rounds {rounds_text}; median {statistics.median(each):.2f}")
+PY
