@@ -42,11 +42,16 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-/// What every handler can reach. Cloned for every request (and by each middleware that
-/// needs it): every field is a reference, a handle or an `Arc`, so that a clone allocates
-/// nothing.
+/// What every handler can reach, behind one `Arc`: axum clones the state for every request
+/// (each route's handler, each middleware that takes it, each `State` extractor), and one
+/// reference count is cheaper to bump and drop than the many handles the service holds,
+/// which two cores otherwise pass back and forth on every request.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+/// What [`AppState`] shares (reached through it: `state.service`, `state.workflow`, …).
+#[derive(Clone)]
+pub struct Shared {
     pub catalogue: &'static Catalogue,
     /// The application workflow, checked when the server starts.
     pub workflow: &'static jifen_domain::workflow::Workflow,
@@ -62,12 +67,20 @@ pub struct AppState {
     pub trusted_proxies: Arc<[std::net::IpAddr]>,
 }
 
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
 impl AppState {
     /// The embedded rule data, action catalogue, workflow and materials catalogue, over
     /// `store`. Fails when any of them is inconsistent, so a broken configuration stops the server at start-up.
     pub fn new(store: Store) -> Result<Self, String> {
         let service = jifen_applications::Service::new(store)?;
-        Ok(Self {
+        Ok(Self(Arc::new(Shared {
             catalogue: Catalogue::embedded().map_err(|e| e.to_string())?,
             workflow: service.workflow,
             service,
@@ -75,20 +88,22 @@ impl AppState {
             secure_cookies: false,
             public_url: None,
             trusted_proxies: Arc::from([]),
-        })
+        })))
     }
 
     /// The address people reach the server at (`--public-url`): when it is HTTPS (a proxy in
     /// front terminates TLS), every cookie is marked `Secure`.
     pub fn with_public_url(mut self, url: Option<&str>) -> Self {
-        self.secure_cookies = url.is_some_and(|url| url.trim().to_ascii_lowercase().starts_with("https://"));
-        self.public_url = url.map(|url| url.trim().trim_end_matches('/')).filter(|url| !url.is_empty()).map(Arc::from);
+        let shared = Arc::make_mut(&mut self.0);
+        shared.secure_cookies = url.is_some_and(|url| url.trim().to_ascii_lowercase().starts_with("https://"));
+        shared.public_url =
+            url.map(|url| url.trim().trim_end_matches('/')).filter(|url| !url.is_empty()).map(Arc::from);
         self
     }
 
     /// The proxies in front (`--trusted-proxy`) whose X-Forwarded-For names the visitor.
     pub fn with_trusted_proxies(mut self, proxies: Vec<std::net::IpAddr>) -> Self {
-        self.trusted_proxies = proxies.into();
+        Arc::make_mut(&mut self.0).trusted_proxies = proxies.into();
         self
     }
 }
