@@ -144,35 +144,9 @@ impl Service {
         }
         let mut fields = self.notice_facts(&notice).await?;
         fields.retain(is_form_field);
-        let opened = crate::process::Opened::FollowUp { serial: notice.serial.clone() };
-        let application = self.open_application(actor, holder, kind, Some(notice.id), fields, opened).await?;
-        if for_someone {
-            self.tell_holder_follow_up_started(&application, &notice).await?;
-        }
-        Ok(application)
-    }
-
-    /// The SMS to a holder whose employer started their renewal or change.
-    async fn tell_holder_follow_up_started(
-        &self,
-        application: &Application,
-        notice: &PointsNotice,
-    ) -> Result<(), ServiceError> {
-        let holder = self.store.applicant(application.applicant_id).await?.ok_or(ServiceError::NotFound)?;
-        let employer = self.store.employer(application.employer_id).await?.ok_or(ServiceError::NotFound)?;
-        let values = [
-            ("name", holder.name.as_str()),
-            ("employer", employer.name.as_str()),
-            ("kind", application.kind.name(jifen_rules::Lang::Zh)),
-            ("valid_until", notice.valid_until.as_str()),
-        ];
-        let body = self
-            .workflow
-            .render("follow_up_started", &values)
-            .ok_or_else(|| ServiceError::Internal("template follow_up_started".into()))?;
-        let key = format!("follow-up-started-{}", application.id);
-        self.store.enqueue_messages(&[sms(key, &holder.mobile, body, None)], now_millis()).await?;
-        Ok(())
+        let opened =
+            crate::process::Opened::FollowUp { serial: notice.serial.clone(), valid_until: notice.valid_until.clone() };
+        self.open_application(actor, holder, kind, Some(notice.id), fields, opened).await
     }
 
     /// The facts the centre verified for a notice.

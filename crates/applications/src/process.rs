@@ -91,8 +91,9 @@ const RETURN_SNAPSHOT: &str = "form";
 pub(crate) enum Opened {
     /// A new application, its form filled in from the person's last one or not.
     Fresh { prefill: bool },
-    /// A renewal or a change, following the points notice with this serial.
-    FollowUp { serial: String },
+    /// A renewal or a change, following the points notice with this serial, valid until
+    /// `valid_until`.
+    FollowUp { serial: String, valid_until: String },
 }
 
 impl Service {
@@ -404,13 +405,33 @@ impl Service {
             kind,
             follows_notice,
         };
+        let now = now_millis();
+        // Started by the employer, the person is told, in the same transaction.
+        let mut told = Vec::new();
+        if for_someone {
+            let valid_until = match &opened {
+                Opened::FollowUp { valid_until, .. } => valid_until.as_str(),
+                Opened::Fresh { .. } => "",
+            };
+            let values = [
+                ("name", applicant.name.as_str()),
+                ("employer", employer.name.as_str()),
+                ("kind", kind.name(jifen_rules::Lang::Zh)),
+                ("valid_until", valid_until),
+            ];
+            let body = self
+                .workflow
+                .render("follow_up_started", &values)
+                .ok_or_else(|| ServiceError::Internal("template follow_up_started".into()))?;
+            told.push(sms(format!("started-{applicant_id}-{now}"), &applicant.mobile, body, None));
+        }
         let (prefill, follows) = match opened {
             Opened::Fresh { prefill } => (Some(prefill), None),
-            Opened::FollowUp { serial } => (None, Some(serial)),
+            Opened::FollowUp { serial, .. } => (None, Some(serial)),
         };
         let started = Audit::ApplicationCreate { employer_id: employer.id, kind, prefill, follows };
         let entry = audit(actor, started, String::new());
-        self.store.create_application(&new, actor.id, now_millis(), &entry).await.map_err(|e| match e {
+        self.store.create_application(&new, actor.id, now, &entry, &told).await.map_err(|e| match e {
             StoreError::Duplicate(_) => ServiceError::refused(
                 Reason::ApplicationInProgress,
                 if for_someone {

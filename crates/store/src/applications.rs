@@ -197,14 +197,16 @@ where
 store_queries! {
     /// Applications and their history.
     pub trait ApplicationStore {
-        /// Starts an application; a person with one in progress already gets
-        /// [`StoreError::Duplicate`]. The audit entry's subject is set to the new application.
+        /// Starts an application, with the SMS that tell of it (all or nothing); a person with
+        /// one in progress already gets [`StoreError::Duplicate`]. The audit entry's subject is
+        /// set to the new application.
         async fn create_application(
             &self,
             application: &NewApplication,
             by: UserId,
             at: Millis,
             audit: &AuditEntry,
+            messages: &[NewMessage],
         ) -> Result<Application> {
             let mut tx = self.begin_write().await?;
             // The new row comes back from the INSERT itself (RETURNING): no read after commit.
@@ -231,6 +233,7 @@ store_queries! {
             insert_event(&mut tx, id, at, Some(by), "create", None, &application.state, "", &serde_json::json!({}))
                 .await?;
             append_audit(&mut *tx, &AuditEntry { subject: format!("application:{id}"), ..audit.clone() }).await?;
+            insert_messages(&mut tx, messages, at).await?;
             tx.commit().await?;
             Ok(created)
         }

@@ -153,10 +153,17 @@ async fn contract<S: Repository + ApplicationStore + BlacklistStore>(store: &S) 
         kind: jifen_domain::ApplicationKind::New,
         follows_notice: None,
     };
-    let application = store.create_application(&new, zhang.user_id, 6_000, &audit("application_create")).await.unwrap();
+    // The SMS that tell of a new application are queued with it, and only if it is made.
+    let told = [sms("started-1", "13900000077", "已为您发起")];
+    let application =
+        store.create_application(&new, zhang.user_id, 6_000, &audit("application_create"), &told).await.unwrap();
     assert_eq!((application.state.as_str(), application.version, application.open), ("draft", 1, true));
-    let twice = store.create_application(&new, zhang.user_id, 6_001, &audit("application_create")).await;
+    let told_again = [sms("started-2", "13900000077", "已为您发起")];
+    let twice = store.create_application(&new, zhang.user_id, 6_001, &audit("application_create"), &told_again).await;
     assert!(matches!(twice, Err(StoreError::Duplicate("open application"))), "{twice:?}");
+    let queued: Vec<String> =
+        store.messages_to("13900000077").await.unwrap().into_iter().map(|m| m.idempotency_key).collect();
+    assert_eq!(queued, ["started-1"]);
 
     // Drafts: saved on the version read; a stale version changes nothing.
     let draft = Draft { fields: fields(&[("name", "张伟明"), ("mobile", "13900000001")]), claimed_total: Some(96) };
@@ -309,7 +316,7 @@ async fn contract<S: Repository + ApplicationStore + BlacklistStore>(store: &S) 
     assert_eq!((first.application_id, first.total, first.superseded_at), (application.id, 135, None));
     assert_eq!(first.details["co_residents"][0]["name"], "张小明");
     assert_eq!(store.points_notice_of_application(application.id).await.unwrap(), Some(first.clone()));
-    let next = store.create_application(&new, zhang.user_id, 9_600, &audit("application_create")).await.unwrap();
+    let next = store.create_application(&new, zhang.user_id, 9_600, &audit("application_create"), &[]).await.unwrap();
     // A later notice of the same holder supersedes the earlier one; both stay.
     let granted = Transition {
         from_state: "draft".into(),
@@ -333,7 +340,7 @@ async fn contract<S: Repository + ApplicationStore + BlacklistStore>(store: &S) 
         2,
         "and the failed move wrote nothing"
     );
-    let reopened = store.create_application(&new, zhang.user_id, 9_900, &audit("application_create")).await;
+    let reopened = store.create_application(&new, zhang.user_id, 9_900, &audit("application_create"), &[]).await;
     assert!(reopened.is_ok(), "{reopened:?}");
 
     // The blacklist: a finding's entries with their messages; events only added; one decision.
@@ -451,7 +458,7 @@ async fn contract<S: Repository + ApplicationStore + BlacklistStore>(store: &S) 
     // click): one of each is made, the other refused, and only one is recorded.
     let li = store.applicant_by_id_number("11010519491231002X").await.unwrap().unwrap().user_id;
     let of_li = NewApplication { applicant_id: li, ..new.clone() };
-    let started = store.create_application(&of_li, li, 16_000, &audit("application_create")).await.unwrap();
+    let started = store.create_application(&of_li, li, 16_000, &audit("application_create"), &[]).await.unwrap();
     let (saving, moving) = (audit("application_save"), audit("application_submit"));
     let save = || store.save_draft(started.id, "draft", started.version, &draft, 16_100, &saving);
     let (x, y) = tokio::join!(save(), save());
