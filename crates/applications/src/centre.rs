@@ -15,7 +15,6 @@ use jifen_domain::application::{check, is_verified_field};
 use jifen_domain::audit::{Audit, AuditPayload};
 use jifen_domain::form::Fields;
 use jifen_domain::verification::Check;
-use jifen_domain::workflow::StateId;
 use jifen_domain::workflow::states;
 use jifen_domain::workflow::{Action, CounterOutcome};
 use jifen_domain::{Role, clock};
@@ -738,14 +737,10 @@ impl Service {
                 audit(actor, Audit::CentreSearch { q: search.to_string() }, format!("district:{}", district.as_str()));
             self.store.record_audit(&entry).await?;
         }
-        let mut centre_states = self.workflow.states.iter().filter(|s| s.centre);
         let listings = match filter.state.as_deref() {
             // What is still to be done: every state at the centre but the final ones.
-            None => {
-                let open: Vec<StateId> = centre_states.filter(|s| !s.is_final).map(|s| s.id.clone()).collect();
-                self.store.applications_in_district(district, &open).await?
-            }
-            Some(wanted) => match centre_states.find(|s| s.id == wanted) {
+            None => self.store.applications_in_district(district, &self.workflow.open_centre_states()).await?,
+            Some(wanted) => match self.workflow.state(wanted).filter(|s| s.centre) {
                 // A final state holds every application ever decided: the latest page of it.
                 Some(state) if state.is_final => {
                     self.store.latest_in_district_state(district, wanted, search, CLOSED_SHOWN).await?

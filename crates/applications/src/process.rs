@@ -12,7 +12,6 @@ use jifen_domain::application::{Problem, check, is_form_field, score_claim};
 use jifen_domain::audit::{Audit, MoveAudit};
 use jifen_domain::form::Fields;
 use jifen_domain::materials::{Material, MaterialStatus};
-use jifen_domain::workflow::StateId;
 use jifen_domain::workflow::{Action, DocumentKind, TransitionError};
 use jifen_domain::{ApplicationKind, Role};
 use jifen_ids::ResidentIdNumber;
@@ -310,9 +309,7 @@ impl Service {
             role if role.is_district_staff() => match actor.district {
                 // Those still open at the centre; the decided ones are in the queue's filters.
                 Some(district) => {
-                    let states: Vec<StateId> =
-                        self.workflow.states.iter().filter(|s| s.centre && !s.is_final).map(|s| s.id.clone()).collect();
-                    self.store.applications_in_district(district, &states).await?
+                    self.store.applications_in_district(district, &self.workflow.open_centre_states()).await?
                 }
                 None => Vec::new(),
             },

@@ -374,6 +374,12 @@ impl Workflow {
         self.states.iter().find(|state| state.id == id)
     }
 
+    /// The states in which an application is at the district centre and not yet decided:
+    /// the centre's open work.
+    pub fn open_centre_states(&self) -> Vec<StateId> {
+        self.states.iter().filter(|s| s.centre && !s.is_final).map(|s| s.id.clone()).collect()
+    }
+
     /// The actions `role` may take in `state`.
     pub fn allowed(&self, state: &str, role: Role) -> Vec<&Action> {
         self.actions.iter().filter(|a| a.from.iter().any(|f| f == state) && a.roles.contains(&role)).collect()
