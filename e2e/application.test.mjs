@@ -454,6 +454,22 @@ describe('an application from account creation to the printed form, in Chinese',
     const queueScrolls = await supervisor.locator('#queue').evaluate((table) => table.parentElement.scrollWidth > table.parentElement.clientWidth + 1);
     assert.equal(queueScrolls, false, 'each application is a card: the queue does not scroll sideways on a phone');
     await shot(supervisor, 'centre-granted-queue-phone-zh');
+    // The supervisor's dashboard on the phone: the grant is counted, over the last 90 days by
+    // default and over the last year when chosen; the page does not scroll sideways.
+    await supervisor.goto(`${server.base}/dashboard`);
+    let board = await supervisor.locator('main').innerText();
+    assert.match(board, /统计看板 · /);
+    assert.match(board, /（近 90 天）/);
+    assert.match(board, /审核通过\s+1\s+1\s+100\.0%/, board);
+    await supervisor.locator('select[name=days]').selectOption('365');
+    await Promise.all([supervisor.waitForURL(/days=365/), supervisor.getByRole('button', { name: '查看' }).click()]);
+    board = await supervisor.locator('main').innerText();
+    assert.match(board, /（近一年）/);
+    assert.match(board, /审核通过\s+1\s+1\s+100\.0%/, board);
+    assert.equal(await supervisor.locator('a[href*="table=rates"][href*="days=365"]').count(), 1, 'the CSV keeps the period');
+    const boardOverflow = await supervisor.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(boardOverflow <= 0, `the dashboard is ${boardOverflow}px wider than a phone`);
+    await shot(supervisor, 'dashboard-phone-zh');
     const zhang = people.zhang;
     await zhang.goto(zhang.url());
     assert.equal(await stateText(zhang), '积分审核通过（达到标准分值）');
@@ -501,6 +517,10 @@ describe('an application from account creation to the printed form, in Chinese',
     await impartial.locator('#centre-form textarea[name=comment]').fill('补缴月份不计分为规定，维持原决定');
     await act(impartial, '复核：维持原决定');
     assert.equal(await stateText(impartial), '复核维持原决定');
+    // On a desktop, the dashboard of the same district counts the one grant too.
+    await impartial.goto(`${server.base}/dashboard`);
+    assert.match(await impartial.locator('main').innerText(), /审核通过\s+1\s+1\s+100\.0%/);
+    await shot(impartial, 'dashboard-desktop-zh');
     await smsTo(server.dataDir, ZHANG.mobile, /复核已办结/);
   });
 

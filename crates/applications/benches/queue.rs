@@ -9,56 +9,24 @@
 //!   cargo bench -p jifen-applications --bench queue -- --test         # 2 000, once (CI)
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use jifen_applications::{Actor, CLOSED_SHOWN, QueueFilter, Service};
-use jifen_domain::{District, Role};
-use jifen_store::prelude::*;
-use jifen_store::{AuditEntry, NewUser, Store};
-use std::time::{Duration, Instant};
+mod common;
 
-/// The median of `runs` timings of `work`, with what its last run returned.
-async fn median_of<T, F: std::future::Future<Output = T>>(runs: usize, mut work: impl FnMut() -> F) -> (Duration, T) {
-    let mut times = Vec::with_capacity(runs);
-    let mut last = None;
-    for _ in 0..runs {
-        let started = Instant::now();
-        last = Some(work().await);
-        times.push(started.elapsed());
-    }
-    times.sort_unstable();
-    (times[runs / 2], last.unwrap())
-}
+use common::{median_of, staff};
+use jifen_applications::{CLOSED_SHOWN, QueueFilter, Service};
+use jifen_domain::{District, Role};
+use jifen_store::Store;
+use jifen_store::prelude::*;
 
 fn main() {
-    let test_mode = std::env::args().any(|arg| arg == "--test");
-    let holders: i64 = if test_mode {
-        2_000
-    } else {
-        std::env::var("QUEUE_BENCH_HOLDERS").ok().and_then(|n| n.parse().ok()).unwrap_or(100_000)
-    };
+    let (test_mode, holders) = common::holders("QUEUE_BENCH_HOLDERS");
     let runs = if test_mode { 1 } else { 11 };
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let runtime = common::runtime();
     runtime.block_on(async {
         let dir = std::env::temp_dir().join(format!("jifen-queue-bench-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let store = Store::open(&dir.join("jifen.sqlite").to_string_lossy()).await.unwrap();
         jifen_store::testing::seed_holders(&store, holders, |_| None).await.unwrap();
-        let clerk = NewUser {
-            username: "clerk".into(),
-            display_name: "clerk".into(),
-            password_hash: "x".into(),
-            role: Role::Clerk,
-            district: Some(District::Pudong),
-            employer_id: None,
-            must_change_password: false,
-        };
-        let setup = AuditEntry {
-            at: 0,
-            actor_id: None,
-            action: "setup".into(),
-            subject: String::new(),
-            details: serde_json::json!({}),
-        };
-        let clerk = Actor::from(&store.create_user(&clerk, 0, &setup).await.unwrap());
+        let clerk = staff(&store, "clerk", Role::Clerk, Some(District::Pudong)).await;
         let service = Service::new(store.clone()).unwrap();
         let every_centre_state: Vec<_> =
             service.workflow.states.iter().filter(|s| s.centre).map(|s| s.id.clone()).collect();

@@ -11,10 +11,12 @@
 //!   cargo bench -p jifen-applications --bench rescoring -- --test        # 2 000, once (CI)
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use jifen_applications::{Actor, PublicationInput, Service};
+mod common;
+
+use jifen_applications::{PublicationInput, Service};
 use jifen_domain::Role;
+use jifen_store::Store;
 use jifen_store::prelude::*;
-use jifen_store::{AuditEntry, NewUser, Store};
 use std::time::Instant;
 
 /// A holder born 1985–1994 with an associate degree and insurance since 2022 at a base
@@ -29,13 +31,8 @@ fn profile(i: i64) -> Option<String> {
 }
 
 fn main() {
-    let test_mode = std::env::args().any(|arg| arg == "--test");
-    let holders: i64 = if test_mode {
-        2_000
-    } else {
-        std::env::var("RESCORING_BENCH_HOLDERS").ok().and_then(|n| n.parse().ok()).unwrap_or(100_000)
-    };
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let (_, holders) = common::holders("RESCORING_BENCH_HOLDERS");
+    let runtime = common::runtime();
     runtime.block_on(async {
         let dir = std::env::temp_dir().join(format!("jifen-rescoring-bench-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
@@ -51,17 +48,7 @@ fn main() {
         jifen_store::testing::seed_holders(&store, holders, profile).await.unwrap();
         println!("{holders} holders generated in {:.1} s ({})", started.elapsed().as_secs_f64(), if postgres { "PostgreSQL" } else { "SQLite" });
 
-        let admin = NewUser {
-            username: "admin".into(),
-            display_name: "admin".into(),
-            password_hash: "x".into(),
-            role: Role::Admin,
-            district: None,
-            employer_id: None,
-            must_change_password: false,
-        };
-        let setup = AuditEntry { at: 0, actor_id: None, action: "setup".into(), subject: String::new(), details: serde_json::json!({}) };
-        let admin = Actor::from(&store.create_user(&admin, 0, &setup).await.unwrap());
+        let admin = common::staff(&store, "admin", Role::Admin, None).await;
         let service = Service::new(store.clone()).unwrap();
         let input = PublicationInput {
             kind: "wage".into(),

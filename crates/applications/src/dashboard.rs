@@ -2,18 +2,21 @@
 //! the city (an administrator, any district or all of them): every figure is computed here,
 //! from the store, and the pages only draw and export them.
 //!
-//! What each figure counts:
+//! The rates and times cover a period, the last 30, 90 (the default) or 365 days; the other
+//! figures are as of today. What each figure counts:
 //! - applications by district and state: every application at a centre (the workflow's
 //!   `centre` states), by its current state;
 //! - clock breaches: open applications (not in a final state) whose step has passed its date
 //!   on the centre's own clock (`sla_working_days`; a correction waits on the employer and is
 //!   not the centre's breach); the oldest waiting is the open application longest in its
 //!   current state;
-//! - time to decision: for each decision (a `grant` or `refuse` event), the calendar days in
-//!   Shanghai from the application's latest `file` event before it; the median (the mean of
-//!   the two middle values for an even count) and the 90th percentile (nearest rank);
-//! - rates: acceptance and correction are `accept` and `ask_correction` events over both (the
-//!   counter's decisions); approval is `grant` over `grant` and `refuse`;
+//! - time to decision: for each decision of the period (a `grant` or `refuse` event made on
+//!   one of its days), the calendar days in Shanghai from the application's latest `file`
+//!   event before it; the median (the mean of the two middle values for an even count) and
+//!   the 90th percentile (nearest rank);
+//! - rates, over the period's moves: acceptance and correction are `accept` and
+//!   `ask_correction` events over both (the counter's decisions); approval is `grant` over
+//!   `grant` and `refuse`;
 //! - the score distribution: the totals of the points notices in force (not superseded, not
 //!   expired) in bands of ten points;
 //! - renewals due: notices in force whose validity ends within the next 30 days.
@@ -24,13 +27,16 @@ use chrono::NaiveDate;
 use jifen_domain::workflow::StateId;
 use jifen_domain::{District, Role, clock};
 use jifen_store::prelude::*;
-use jifen_store::{Millis, PointsNotice};
+use jifen_store::{Millis, MoveTally};
 use std::collections::BTreeMap;
 
 /// How far ahead renewals count as due.
 pub const RENEWALS_DUE_DAYS: u64 = 30;
 /// The width of a score band.
 pub const SCORE_BAND: i64 = 10;
+/// The periods a dashboard's rates and times may cover, in days, and the one shown first.
+pub const DASHBOARD_PERIODS: [u32; 3] = [30, 90, 365];
+pub const DEFAULT_DASHBOARD_PERIOD: u32 = 90;
 
 /// Which applications a dashboard covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,6 +99,9 @@ pub struct RenewalDue {
 pub struct Dashboard {
     pub scope: Scope,
     pub today: NaiveDate,
+    /// The days the rates and times cover: `since` to `today`, both included.
+    pub period_days: u32,
+    pub since: NaiveDate,
     /// Applications by district and state, in the workflow's order of states; only the
     /// combinations that have any.
     pub by_district_state: Vec<(District, StateId, i64)>,
@@ -101,7 +110,7 @@ pub struct Dashboard {
     pub open: i64,
     pub overdue: i64,
     pub oldest_waiting: Option<Waiting>,
-    /// Days from filing to each decision, ascending.
+    /// Days from filing to each decision of the period, ascending.
     pub decision_days: Vec<i64>,
     pub median_days: Option<f64>,
     pub p90_days: Option<i64>,
@@ -130,123 +139,128 @@ pub fn percentile(sorted: &[i64], p: usize) -> Option<i64> {
     sorted.get(rank - 1).copied()
 }
 
-/// The moves the dashboard counts: filing (the start of the time to decision), the counter's
-/// acceptance or correction notice, and the decision.
-const COUNTED_MOVES: [&str; 5] = ["file", "accept", "ask_correction", "grant", "refuse"];
+/// The counter's moves the dashboard counts: an acceptance or a correction notice.
+const COUNTER_MOVES: [&str; 2] = ["accept", "ask_correction"];
+/// The decisions it counts, each timed from its application's latest filing.
+const DECISIONS: [&str; 2] = ["grant", "refuse"];
 
 impl Service {
-    /// The dashboard of `scope`: a supervisor's own district only, an administrator's any
-    /// district or the city; nobody else's.
-    pub async fn dashboard(&self, actor: &Actor, scope: Scope) -> Result<Dashboard, ServiceError> {
+    /// The dashboard of `scope`, its rates and times over the last `period_days` days (today
+    /// included): a supervisor's own district only, an administrator's any district or the
+    /// city; nobody else's.
+    ///
+    /// Every figure is counted by the database or read from a bounded set: the open
+    /// applications, the moves of the period, the notices ending soon. None reads the
+    /// centre's whole history, which grows by every application it ever decided.
+    pub async fn dashboard(&self, actor: &Actor, scope: Scope, period_days: u32) -> Result<Dashboard, ServiceError> {
         match (actor.role, scope) {
             (Role::Admin, _) => {}
             (Role::Supervisor, Scope::District(district)) if actor.district == Some(district) => {}
             _ => return Err(ServiceError::Forbidden),
         }
         let today = self.clock.today();
+        let period_days = period_days.max(1);
+        let since = today.checked_sub_days(chrono::Days::new(u64::from(period_days) - 1)).unwrap_or(today);
+        let scope_district = match scope {
+            Scope::District(district) => Some(district),
+            Scope::City => None,
+        };
+
         let centre_states: Vec<StateId> =
             self.workflow.states.iter().filter(|s| s.centre).map(|s| s.id.clone()).collect();
-        let mut by_state: BTreeMap<&str, i64> = BTreeMap::new();
-        let mut by_district_state = Vec::new();
-        let (mut open, mut overdue) = (0, 0);
-        let mut oldest_waiting: Option<Waiting> = None;
-        let mut decision_days = Vec::new();
-        let (mut accepted, mut corrections, mut granted, mut refused) = (0, 0, 0, 0);
-        for district in scope.districts() {
-            let listings = self.store.applications_in_district(district, &centre_states).await?;
-            for state in &centre_states {
-                let count = listings.iter().filter(|l| &l.state == state).count() as i64;
-                *by_state.entry(state.as_str()).or_default() += count;
-                if count > 0 {
-                    by_district_state.push((district, state.clone(), count));
-                }
-            }
-            for listing in &listings {
-                let Some(state) = self.workflow.state(&listing.state) else { continue };
-                if !state.is_final {
-                    open += 1;
-                    if state.sla_working_days.is_some() && self.due_of_listing(listing).is_some_and(|due| due.overdue) {
-                        overdue += 1;
-                    }
-                    if oldest_waiting.as_ref().is_none_or(|w| (listing.state_since, listing.id) < (w.since, w.id)) {
-                        oldest_waiting = Some(Waiting {
-                            id: listing.id,
-                            district,
-                            state: listing.state.clone(),
-                            since: listing.state_since,
-                        });
-                    }
-                }
-            }
-            // The moves the rates and times count, of the applications listed, in one query.
-            let listed: std::collections::BTreeSet<ApplicationId> = listings.iter().map(|listing| listing.id).collect();
-            let moves = self.store.district_moves(district, &COUNTED_MOVES).await?;
-            let mut filed_at = None;
-            let mut current = None;
-            for (application_id, action, at) in moves.iter().filter(|(id, _, _)| listed.contains(id)) {
-                if current != Some(*application_id) {
-                    (current, filed_at) = (Some(*application_id), None);
-                }
-                match action.as_str() {
-                    "file" => filed_at = Some(*at),
-                    "accept" => accepted += 1,
-                    "ask_correction" => corrections += 1,
-                    "grant" | "refuse" => {
-                        if action == "grant" {
-                            granted += 1;
-                        } else {
-                            refused += 1;
-                        }
-                        if let Some(filed) = filed_at {
-                            let days = clock::shanghai_datetime(*at).date() - clock::shanghai_datetime(filed).date();
-                            decision_days.push(days.num_days());
-                        }
-                    }
-                    _ => {}
-                }
-            }
-        }
-        decision_days.sort_unstable();
-
-        let in_force: Vec<PointsNotice> = self
+        let counts: BTreeMap<(District, StateId), i64> = self
             .store
-            .current_notices_valid_until("9999-12-31")
+            .application_counts(scope_district, &centre_states)
             .await?
             .into_iter()
-            .filter(|notice| scope.covers(notice.district) && notice.valid_until.as_str() >= today_text(today).as_str())
+            .map(|(district, state, count)| ((district, state), count))
             .collect();
-        let mut bands: BTreeMap<i64, i64> = BTreeMap::new();
-        for notice in &in_force {
-            *bands.entry(notice.total.div_euclid(SCORE_BAND) * SCORE_BAND).or_default() += 1;
+        let mut by_district_state = Vec::new();
+        for district in scope.districts() {
+            for state in &centre_states {
+                if let Some(count) = counts.get(&(district, state.clone())) {
+                    by_district_state.push((district, state.clone(), *count));
+                }
+            }
         }
-        let score_bands = match (bands.keys().next().copied(), bands.keys().next_back().copied()) {
-            (Some(low), Some(high)) => (low..=high)
-                .step_by(SCORE_BAND as usize)
-                .map(|band| (band, bands.get(&band).copied().unwrap_or(0)))
-                .collect(),
-            _ => Vec::new(),
+        let by_state = centre_states
+            .iter()
+            .map(|state| {
+                let total = by_district_state.iter().filter(|(_, s, _)| s == state).map(|(_, _, n)| n).sum();
+                (state.clone(), total)
+            })
+            .collect();
+
+        let (mut open, mut overdue) = (0, 0);
+        let mut oldest_waiting: Option<Waiting> = None;
+        let open_states = self.workflow.open_centre_states();
+        for district in scope.districts() {
+            for listing in self.store.applications_in_district(district, &open_states).await? {
+                let Some(state) = self.workflow.state(&listing.state) else { continue };
+                open += 1;
+                if state.sla_working_days.is_some() && self.due_of_listing(&listing).is_some_and(|due| due.overdue) {
+                    overdue += 1;
+                }
+                if oldest_waiting.as_ref().is_none_or(|w| (listing.state_since, listing.id) < (w.since, w.id)) {
+                    oldest_waiting =
+                        Some(Waiting { id: listing.id, district, state: listing.state, since: listing.state_since });
+                }
+            }
+        }
+
+        let since_millis = clock::shanghai_day_start(since);
+        let counter = self.store.tally_moves_since(scope_district, &COUNTER_MOVES, since_millis, None).await?;
+        let count = |tallies: &[MoveTally], action: &str| -> i64 {
+            tallies.iter().filter(|tally| tally.action == action).map(|tally| tally.count).sum()
+        };
+        let (accepted, corrections) = (count(&counter, "accept"), count(&counter, "ask_correction"));
+        let decisions = self
+            .store
+            .tally_moves_since(scope_district, &DECISIONS, since_millis, Some(clock::SHANGHAI_OFFSET_MILLIS))
+            .await?;
+        let (granted, refused) = (count(&decisions, "grant"), count(&decisions, "refuse"));
+        let mut decision_days: Vec<i64> = decisions
+            .iter()
+            .filter_map(|tally| Some(std::iter::repeat_n(tally.days?, usize::try_from(tally.count).ok()?)))
+            .flatten()
+            .collect();
+        decision_days.sort_unstable();
+
+        let today_iso = today_text(today);
+        let score_bands = {
+            let bands: BTreeMap<i64, i64> =
+                self.store.notice_score_bands(scope_district, &today_iso, SCORE_BAND).await?.into_iter().collect();
+            match (bands.keys().next().copied(), bands.keys().next_back().copied()) {
+                (Some(low), Some(high)) => (low..=high)
+                    .step_by(SCORE_BAND as usize)
+                    .map(|band| (band, bands.get(&band).copied().unwrap_or(0)))
+                    .collect(),
+                _ => Vec::new(),
+            }
         };
         let horizon = today_text(today + chrono::Days::new(RENEWALS_DUE_DAYS));
-        let renewals_due = in_force
-            .iter()
-            .filter(|notice| notice.valid_until <= horizon)
+        let renewals_due = self
+            .store
+            .current_notices_ending_between(&today_iso, &horizon)
+            .await?
+            .into_iter()
+            .filter(|notice| scope.covers(notice.district))
             .map(|notice| RenewalDue {
-                serial: notice.serial.clone(),
+                serial: notice.serial,
                 application_id: notice.application_id,
                 district: notice.district,
                 total: notice.total,
-                valid_until: notice.valid_until.clone(),
+                valid_until: notice.valid_until,
             })
             .collect();
 
         Ok(Dashboard {
             scope,
             today,
+            period_days,
+            since,
             by_district_state,
-            by_state: centre_states
-                .iter()
-                .map(|state| (state.clone(), by_state.get(state.as_str()).copied().unwrap_or(0)))
-                .collect(),
+            by_state,
             open,
             overdue,
             oldest_waiting,

@@ -42,7 +42,8 @@ pub use centre::{
     QueueRow, Verification, VerificationInput,
 };
 pub use dashboard::{
-    Dashboard, RENEWALS_DUE_DAYS, Rate, RenewalDue, SCORE_BAND, Scope, Waiting, dashboard_csv, median, percentile,
+    DASHBOARD_PERIODS, DEFAULT_DASHBOARD_PERIOD, Dashboard, RENEWALS_DUE_DAYS, Rate, RenewalDue, SCORE_BAND, Scope,
+    Waiting, dashboard_csv, median, percentile,
 };
 pub use employers::{EmployerDecision, MAX_REASON_CHARS};
 pub use error::{Reason, RefusalKind, ServiceError};

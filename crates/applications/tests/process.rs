@@ -1281,13 +1281,13 @@ async fn the_dashboards_figures_match_the_applications_they_count(world: World) 
 
     // Who may see which dashboard.
     let pudong = Scope::District(District::Pudong);
-    assert!(matches!(service.dashboard(&supervisor_xuhui, pudong).await, Err(ServiceError::Forbidden)));
-    assert!(matches!(service.dashboard(&supervisor, Scope::City).await, Err(ServiceError::Forbidden)));
-    assert!(matches!(service.dashboard(clerk, pudong).await, Err(ServiceError::Forbidden)));
-    assert!(matches!(service.dashboard(&world.agent_a, pudong).await, Err(ServiceError::Forbidden)));
-    let own = service.dashboard(&supervisor, pudong).await.unwrap();
-    let city = service.dashboard(&admin, Scope::City).await.unwrap();
-    let xuhui = service.dashboard(&admin, Scope::District(District::Xuhui)).await.unwrap();
+    assert!(matches!(service.dashboard(&supervisor_xuhui, pudong, 90).await, Err(ServiceError::Forbidden)));
+    assert!(matches!(service.dashboard(&supervisor, Scope::City, 90).await, Err(ServiceError::Forbidden)));
+    assert!(matches!(service.dashboard(clerk, pudong, 90).await, Err(ServiceError::Forbidden)));
+    assert!(matches!(service.dashboard(&world.agent_a, pudong, 90).await, Err(ServiceError::Forbidden)));
+    let own = service.dashboard(&supervisor, pudong, 90).await.unwrap();
+    let city = service.dashboard(&admin, Scope::City, 90).await.unwrap();
+    let xuhui = service.dashboard(&admin, Scope::District(District::Xuhui), 90).await.unwrap();
     assert_eq!(own.by_district_state, city.by_district_state, "every application here is Pudong's");
     assert!(xuhui.by_district_state.is_empty() && xuhui.open == 0 && xuhui.score_bands.is_empty());
 
@@ -1351,8 +1351,18 @@ async fn the_dashboards_figures_match_the_applications_they_count(world: World) 
     // 340 days on: the counter's five working days have passed (the correction waits on the
     // employer, not the centre), and both notices end within 30 days.
     service.clock.travel(340);
-    let later = service.dashboard(&supervisor, pudong).await.unwrap();
+    let later = service.dashboard(&supervisor, pudong, 90).await.unwrap();
     assert_eq!((later.open, later.overdue), (2, 1));
+    // The rates and times cover the period: the moves of 340 days ago are outside the last
+    // 90 days and inside the last year; the counts by state do not depend on it.
+    assert_eq!(later.since, service.clock.today() - chrono::Days::new(89));
+    assert!(later.decision_days.is_empty() && later.approval.of == 0 && later.acceptance.of == 0);
+    assert_eq!(later.by_district_state, own.by_district_state);
+    let year = service.dashboard(&supervisor, pudong, 365).await.unwrap();
+    assert_eq!(
+        (year.decision_days.clone(), year.approval, year.acceptance),
+        (days.clone(), own.approval, own.acceptance)
+    );
     let mut due: Vec<ApplicationId> = later.renewals_due.iter().map(|r| r.application_id).collect();
     due.sort_unstable();
     assert_eq!(due, vec![a.id, b.id]);

@@ -268,6 +268,15 @@ pub struct Assignee {
     pub role: Option<Role>,
 }
 
+/// How many moves of one kind a dashboard counts, of those made the same number of days after
+/// their application's filing (when that was asked for and it was filed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MoveTally {
+    pub action: String,
+    pub days: Option<i64>,
+    pub count: i64,
+}
+
 /// An application in a list, with the names a list shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApplicationListing {

@@ -3,6 +3,7 @@
 use crate::database::{Result, StoreError, parse_district};
 use crate::model::*;
 use crate::queries::store_queries;
+use jifen_domain::District;
 use sqlx::types::Json;
 
 #[derive(sqlx::FromRow)]
@@ -56,15 +57,36 @@ store_queries! {
             row.map(PointsNotice::try_from).transpose()
         }
 
-        /// The notices in force (not superseded) whose validity ends on or before `until`
-        /// (`YYYY-MM-DD`): those to remind of renewal.
-        async fn current_notices_valid_until(&self, until: &str) -> Result<Vec<PointsNotice>> {
+        /// The notices in force (not superseded) whose validity ends between `from` and
+        /// `until` (`YYYY-MM-DD`, both included), the soonest first: those to remind of
+        /// renewal, and a dashboard's renewals due. Found by the index
+        /// `points_notices_in_force`, not by reading every notice ever issued.
+        async fn current_notices_ending_between(&self, from: &str, until: &str) -> Result<Vec<PointsNotice>> {
             let sql = format!(
-                "SELECT {NOTICE_COLUMNS} FROM points_notices WHERE superseded_at IS NULL AND valid_until <= $1 \
-                 ORDER BY valid_until, id"
+                "SELECT {NOTICE_COLUMNS} FROM points_notices WHERE superseded_at IS NULL AND valid_until >= $1 \
+                 AND valid_until <= $2 ORDER BY valid_until, id"
             );
-            let rows: Vec<NoticeRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(until).fetch_all(&self.pool).await?;
+            let rows: Vec<NoticeRow> =
+                sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(from).bind(until).fetch_all(&self.pool).await?;
             rows.into_iter().map(PointsNotice::try_from).collect()
+        }
+
+        /// How many notices in force on `today` (not superseded, valid until `today` or
+        /// later) of `district` (of every district: `None`) have a total in each band of
+        /// `width` points, as (the band's lowest total, count), ascending: counted by the
+        /// database, along the index `points_notices_in_force`.
+        async fn notice_score_bands(&self, district: Option<District>, today: &str, width: i64) -> Result<Vec<(i64, i64)>> {
+            // The band's lowest total, rounding down for a negative total too (SQL's % keeps
+            // the dividend's sign).
+            let mut select = sqlx::QueryBuilder::new("SELECT CAST(total AS BIGINT) - ((CAST(total AS BIGINT) % ");
+            select.push_bind(width).push(") + ").push_bind(width).push(") % ").push_bind(width);
+            select.push(" AS band, COUNT(*) FROM points_notices WHERE superseded_at IS NULL AND valid_until >= ");
+            select.push_bind(today.to_string());
+            if let Some(district) = district {
+                select.push(" AND district = ").push_bind(district.as_str());
+            }
+            select.push(" GROUP BY band ORDER BY band");
+            Ok(select.build_query_as().fetch_all(&self.pool).await?)
         }
 
         /// The notices not superseded of the people actively linked to an employer (whoever

@@ -102,10 +102,22 @@ pub async fn seed_holders(store: &crate::Store, count: i64, profile: impl Fn(i64
             notices.join(", ")
         ));
     }
+    if let crate::Store::Postgres(_) = store {
+        // Explicit ids leave PostgreSQL's sequences behind: move them past the rows.
+        for table in ["employers", "users", "applications", "points_notices"] {
+            statements
+                .push(format!("SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"));
+        }
+    }
+    run_in_one_transaction(store, &statements).await
+}
+
+/// Runs generated SQL statements, in order, in one transaction.
+async fn run_in_one_transaction(store: &crate::Store, statements: &[String]) -> Result<()> {
     macro_rules! run {
         ($pool:expr) => {{
             let mut tx = $pool.begin().await?;
-            for statement in &statements {
+            for statement in statements {
                 sqlx::raw_sql(sqlx::AssertSqlSafe(statement.as_str())).execute(&mut *tx).await?;
             }
             tx.commit().await?;
@@ -113,17 +125,39 @@ pub async fn seed_holders(store: &crate::Store, count: i64, profile: impl Fn(i64
     }
     match store {
         crate::Store::Sqlite(store) => run!(store.pool),
-        crate::Store::Postgres(store) => {
-            // Explicit ids leave PostgreSQL's sequences behind: move them past the rows.
-            for table in ["employers", "users", "applications", "points_notices"] {
-                statements.push(format!(
-                    "SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"
-                ));
-            }
-            run!(store.pool)
-        }
+        crate::Store::Postgres(store) => run!(store.pool),
     }
     Ok(())
+}
+
+/// Gives each of the `count` holders [`seed_holders`] made a history at the centre: filed,
+/// accepted a day later and granted ten days after filing, the filings spread evenly over the
+/// `span` milliseconds before `until` (so that a dashboard's period holds its share of them).
+/// Rows go in 1 000 applications at a time, in one transaction.
+pub async fn seed_decisions(store: &crate::Store, count: i64, until: i64, span: i64) -> Result<()> {
+    const DAY: i64 = 86_400_000;
+    let first = 1_000_000;
+    let mut statements = Vec::new();
+    for start in (0..count).step_by(1000) {
+        let mut events = Vec::new();
+        for i in start..(start + 1000).min(count) {
+            let id = first + i;
+            let filed = until - span + (span - 10 * DAY) * i / count.max(1);
+            for (action, from, to, at) in [
+                ("file", "submitted", "filed", filed),
+                ("accept", "filed", "accepted", filed + DAY),
+                ("grant", "reviewed", "granted", filed + 10 * DAY),
+            ] {
+                events.push(format!("({id}, {at}, NULL, '{action}', '{from}', '{to}', '', '{{}}')"));
+            }
+        }
+        statements.push(format!(
+            "INSERT INTO application_events (application_id, at, actor_id, action, from_state, to_state, comment, \
+             details) VALUES {}",
+            events.join(", ")
+        ));
+    }
+    run_in_one_transaction(store, &statements).await
 }
 
 /// Removes every notice's verified profile, as notices issued before profiles were kept

@@ -493,6 +493,82 @@ async fn contract<S: Repository + ApplicationStore + BlacklistStore>(store: &S) 
     // Each state in use once, in order, though two applications are closed.
     let in_use: Vec<String> = store.states_in_use().await.unwrap().iter().map(ToString::to_string).collect();
     assert_eq!(in_use, ["closed", "draft", "submitted"]);
+
+    // What a dashboard counts, counted by the database. Li's application is filed, sent back
+    // for a correction, filed again and granted a notice (a negative total, to pin the band's
+    // rounding down).
+    let mut version = started.version + 2;
+    for (action, from, to, at) in [
+        ("file", "submitted", "filed", 17_000),
+        ("ask_correction", "filed", "correction", 17_100),
+        ("file", "correction", "filed", 17_200),
+        ("grant", "filed", "closed", 17_300),
+    ] {
+        let notice = (action == "grant").then(|| NewPointsNotice {
+            serial: "JF-3".into(),
+            holder_id: li,
+            total: -5,
+            valid_until: "2027-06-30".into(),
+            ..notice("JF-3")
+        });
+        let open = action != "grant";
+        let step = Transition {
+            action: action.into(),
+            from_state: from.into(),
+            to_state: to.into(),
+            open,
+            expected_version: version,
+            notice,
+            ..submit.clone()
+        };
+        version = store.transition_application(started.id, &step, at, &audit("x"), &[]).await.unwrap().version;
+    }
+    let asked: Vec<jifen_domain::workflow::StateId> = vec!["closed".into(), "draft".into(), "filed".into()];
+    let counts = |district| store.application_counts(district, &asked);
+    let mut in_pudong = counts(Some(District::Pudong)).await.unwrap();
+    in_pudong.sort();
+    let expected = [(District::Pudong, "closed".into(), 3), (District::Pudong, "draft".into(), 1)];
+    assert_eq!(in_pudong, expected, "only the states asked for that have any");
+    let mut in_city = counts(None).await.unwrap();
+    in_city.sort();
+    assert_eq!(in_city, in_pudong);
+    assert!(counts(Some(District::Xuhui)).await.unwrap().is_empty());
+    assert!(store.application_counts(None, &[]).await.unwrap().is_empty());
+
+    let tally = |district, since, days| store.tally_moves_since(district, &["ask_correction", "grant"], since, days);
+    let tallied = |action: &str, days, count| MoveTally { action: action.into(), days, count };
+    assert_eq!(
+        tally(Some(District::Pudong), 17_050, None).await.unwrap(),
+        [tallied("ask_correction", None, 1), tallied("grant", None, 1)]
+    );
+    // Days after the latest filing before each move, in a time zone: 17 200 ms after the
+    // epoch is still the epoch's day, unless the zone's midnight falls between.
+    assert_eq!(
+        tally(Some(District::Pudong), 17_050, Some(0)).await.unwrap(),
+        [tallied("ask_correction", Some(0), 1), tallied("grant", Some(0), 1)]
+    );
+    let midnight_between = 86_400_000 - 17_250;
+    assert_eq!(
+        tally(None, 17_300, Some(midnight_between)).await.unwrap(),
+        [tallied("grant", Some(1), 1)],
+        "since is included; the grant is the day after its latest filing"
+    );
+    assert!(tally(None, 17_301, None).await.unwrap().is_empty());
+    assert!(tally(Some(District::Xuhui), 0, None).await.unwrap().is_empty());
+    let withdrawn = store.tally_moves_since(None, &["withdraw"], 0, Some(0)).await.unwrap();
+    assert_eq!(withdrawn, [tallied("withdraw", None, 2)], "never filed: no days");
+    assert!(store.tally_moves_since(None, &[], 0, None).await.unwrap().is_empty());
+
+    // Notices in force (JF-1 is superseded) by band, and by the day they end.
+    let bands = |district, today| store.notice_score_bands(district, today, 10);
+    assert_eq!(bands(None, "2027-06-30").await.unwrap(), [(-10, 1), (130, 1)]);
+    assert_eq!(bands(Some(District::Pudong), "2027-07-01").await.unwrap(), [(130, 1)], "JF-3 has ended");
+    assert!(bands(Some(District::Xuhui), "2027-01-01").await.unwrap().is_empty());
+    let ending = |from, until| store.current_notices_ending_between(from, until);
+    let serials = |notices: Vec<PointsNotice>| notices.into_iter().map(|n| n.serial).collect::<Vec<_>>();
+    assert_eq!(serials(ending("2027-06-30", "2027-11-28").await.unwrap()), ["JF-3", "JF-2"], "soonest first");
+    assert_eq!(serials(ending("2027-11-28", "2027-11-28").await.unwrap()), ["JF-2"], "not the superseded JF-1");
+    assert!(ending("2027-07-01", "2027-11-27").await.unwrap().is_empty());
 }
 
 /// Unique in this machine's temporary directory, even for tests started in one clock tick.

@@ -14,7 +14,9 @@ use crate::session::SignedIn;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
-use jifen_applications::{Actor, Dashboard, Rate, SCORE_BAND, Scope, ServiceError, dashboard_csv};
+use jifen_applications::{
+    Actor, DASHBOARD_PERIODS, DEFAULT_DASHBOARD_PERIOD, Dashboard, Rate, SCORE_BAND, Scope, ServiceError, dashboard_csv,
+};
 use jifen_domain::clock::shanghai_time;
 use jifen_domain::{District, Role};
 use jifen_rules::Lang;
@@ -30,6 +32,9 @@ pub struct DashboardQuery {
     district: String,
     #[serde(default)]
     table: String,
+    /// The days the rates and times cover: one of [`DASHBOARD_PERIODS`]; empty for the default.
+    #[serde(default)]
+    days: String,
 }
 
 impl DashboardQuery {
@@ -44,6 +49,20 @@ impl DashboardQuery {
             });
         }
         District::parse(named).map(Scope::District).ok_or(ServiceError::NotFound)
+    }
+
+    /// The period asked for: the default, or one of those offered (another is not found).
+    fn period_days(&self) -> Result<u32, ServiceError> {
+        let named = self.days.trim();
+        if named.is_empty() {
+            return Ok(DEFAULT_DASHBOARD_PERIOD);
+        }
+        named.parse().ok().filter(|days| DASHBOARD_PERIODS.contains(days)).ok_or(ServiceError::NotFound)
+    }
+
+    /// The dashboard this query asks `actor` for.
+    async fn dashboard(&self, state: &AppState, actor: &Actor) -> Result<Dashboard, ServiceError> {
+        state.service.dashboard(actor, self.scope(actor)?, self.period_days()?).await
     }
 }
 
@@ -63,7 +82,7 @@ pub async fn page_handler(
 ) -> PageResult {
     let lang = chosen.lang;
     let actor = Actor::from(&signed.user);
-    let dashboard = state.service.dashboard(&actor, query.scope(&actor).or_page(lang)?).await.or_page(lang)?;
+    let dashboard = query.dashboard(&state, &actor).await.or_page(lang)?;
     let title = format!("{} · {}", t(lang, "统计看板", "Dashboard"), scope_name(dashboard.scope, lang));
     Ok(page(StatusCode::OK, lang, &title, render(&state, lang, &actor, &dashboard, &title)))
 }
@@ -77,7 +96,7 @@ pub async fn csv(
 ) -> PageResult {
     let lang = chosen.lang;
     let actor = Actor::from(&signed.user);
-    let dashboard = state.service.dashboard(&actor, query.scope(&actor).or_page(lang)?).await.or_page(lang)?;
+    let dashboard = query.dashboard(&state, &actor).await.or_page(lang)?;
     match dashboard_csv(&dashboard, &query.table) {
         Some(Ok(bytes)) => {
             let disposition = format!("attachment; filename=\"jifen-dashboard-{}.csv\"", query.table);
