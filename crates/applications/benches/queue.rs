@@ -47,6 +47,13 @@ fn main() {
         let (searched, rows) = median_of(runs, || service.centre_queue(&clerk, &oldest)).await;
         assert_eq!(rows.unwrap().len(), 1, "the oldest, found by name");
         println!("{holders} granted: the oldest found by name: {searched:.2?}");
+        let by_id = QueueFilter { search: Some(jifen_store::testing::holder_id_number(0)), ..oldest };
+        let (found, rows) = median_of(runs, || service.centre_queue(&clerk, &by_id)).await;
+        assert_eq!(rows.unwrap().len(), 1, "the oldest, found by a whole ID number");
+        println!("{holders} granted: the oldest found by a whole ID number: {found:.2?}");
+        let (own, rows) = median_of(runs, || store.applications_of_applicant(UserId::new(1_000_000))).await;
+        assert_eq!(rows.unwrap().len(), 1);
+        println!("{holders} granted: one person's own applications (their home page): {own:.2?}");
         store.close().await;
         std::fs::remove_dir_all(&dir).unwrap();
     });

@@ -737,14 +737,25 @@ impl Service {
                 audit(actor, Audit::CentreSearch { q: search.to_string() }, format!("district:{}", district.as_str()));
             self.store.record_audit(&entry).await?;
         }
+        // A whole ID number, however typed (a lower-case or full-width X), is searched as stored.
+        let id_number = search.and_then(|text| jifen_ids::ResidentIdNumber::parse(text).ok());
+        let search = id_number.as_ref().map(|id| id.as_str()).or(search);
         let listings = match filter.state.as_deref() {
             // What is still to be done: every state at the centre but the final ones.
             None => self.store.applications_in_district(district, &self.workflow.open_centre_states()).await?,
             Some(wanted) => match self.workflow.state(wanted).filter(|s| s.centre) {
-                // A final state holds every application ever decided: the latest page of it.
-                Some(state) if state.is_final => {
-                    self.store.latest_in_district_state(district, wanted, search, CLOSED_SHOWN).await?
-                }
+                // A final state holds every application ever decided: the latest page of it,
+                // a whole ID number found by its index, anything else by a scan.
+                Some(state) if state.is_final => match &id_number {
+                    Some(id) => {
+                        let mut of_person =
+                            self.store.applications_of_person_in_district(district, id.as_str()).await?;
+                        of_person.retain(|listing| listing.state == wanted);
+                        of_person.truncate(CLOSED_SHOWN as usize);
+                        of_person
+                    }
+                    None => self.store.latest_in_district_state(district, wanted, search, CLOSED_SHOWN).await?,
+                },
                 Some(state) => self.store.applications_in_district(district, std::slice::from_ref(&state.id)).await?,
                 None => Vec::new(),
             },

@@ -723,6 +723,11 @@ async fn the_district_centre_accepts_reviews_and_a_second_person_decides(world: 
     let of_granted = QueueFilter { state: Some("granted".into()), ..QueueFilter::default() };
     assert_eq!(queued(of_granted.clone()).await, [id]);
     assert_eq!(queued(QueueFilter { search: Some("张伟明".into()), ..of_granted.clone() }).await, [id]);
+    // A whole ID number is found however it is typed (full-width digits here); another
+    // person's (a lower-case x) finds nothing.
+    let whole = "３１０１０１１９９００５１２００１６";
+    assert_eq!(queued(QueueFilter { search: Some(whole.into()), ..of_granted.clone() }).await, [id]);
+    assert!(queued(QueueFilter { search: Some("11010519491231002x".into()), ..of_granted.clone() }).await.is_empty());
     assert!(queued(QueueFilter { search: Some("李".into()), ..of_granted }).await.is_empty());
     for phone in ["13900000009", "13800000001"] {
         let bodies: Vec<String> = service.store.messages_to(phone).await.unwrap().into_iter().map(|m| m.body).collect();

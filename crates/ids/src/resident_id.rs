@@ -90,6 +90,15 @@ pub(crate) fn check_character(digits: &[u32; 17]) -> char {
 }
 
 impl ResidentIdNumber {
+    /// The ID number whose first 17 digits are `first_17`, completed with its check
+    /// character (generated data: benchmarks, fixtures); `None` if those are not 17 digits of
+    /// a valid number (region, date of birth).
+    pub fn completing(first_17: &str) -> Option<Self> {
+        let digits: Vec<u32> = first_17.chars().map(|c| c.to_digit(10)).collect::<Option<_>>()?;
+        let digits: [u32; 17] = digits.try_into().ok()?;
+        Self::parse(&format!("{first_17}{}", check_character(&digits))).ok()
+    }
+
     pub fn parse(input: &str) -> Result<Self, ResidentIdError> {
         let chars: Vec<char> = input.trim().chars().map(normalize).collect();
         if chars.len() != 18 {
@@ -265,5 +274,14 @@ mod tests {
                 prop_assert_eq!(id.as_str().len(), 18);
             }
         }
+    }
+
+    #[test]
+    fn seventeen_digits_are_completed_with_their_check_character() {
+        assert_eq!(ResidentIdNumber::completing("11010519491231002").unwrap().as_str(), "11010519491231002X");
+        assert_eq!(ResidentIdNumber::completing("31010119900512001").unwrap().as_str(), "310101199005120016");
+        assert!(ResidentIdNumber::completing("3101011990051200").is_none(), "16 digits");
+        assert!(ResidentIdNumber::completing("3101011990133100A").is_none(), "not digits");
+        assert!(ResidentIdNumber::completing("31010119901331001").is_none(), "no 31st of the 13th month");
     }
 }

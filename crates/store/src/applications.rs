@@ -307,6 +307,27 @@ store_queries! {
             Ok(rows.into_iter().map(ApplicationListing::from).collect())
         }
 
+        /// The applications at one district's centre of the person whose ID number is
+        /// `id_number` (as stored: canonical), the latest in its state first: a search by a
+        /// whole ID number, found by the unique index on it and then by applicant (a person
+        /// has a handful), not by a scan of every application the centre decided. (Narrowing
+        /// by state here would let the planner walk the state's whole range instead.)
+        async fn applications_of_person_in_district(
+            &self,
+            district: District,
+            id_number: &str,
+        ) -> Result<Vec<ApplicationListing>> {
+            let sql = format!(
+                "{LISTING_SELECT} WHERE p.id_number = $1 AND a.district = $2 ORDER BY a.state_since DESC, a.id DESC"
+            );
+            let rows: Vec<ListingRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(id_number)
+                .bind(district.as_str())
+                .fetch_all(&self.pool)
+                .await?;
+            Ok(rows.into_iter().map(ApplicationListing::from).collect())
+        }
+
         /// Saves the form of an application that is still in `state` at `expected_version`;
         /// otherwise [`StoreError::Conflict`] (someone moved or saved it meanwhile).
         async fn save_draft(

@@ -52,7 +52,8 @@ impl TestDatabase {
 }
 
 /// Fills a fresh database with `count` current points notices for benchmarks and tests of
-/// rescoring: one employer, and per holder a user with an applicant record, a granted application and a notice valid
+/// rescoring: one employer, and per holder a user with an applicant record (ID number:
+/// [`holder_id_number`]), a granted application and a notice valid
 /// until 2099 whose verified profile is `profile(i)` (`None`: a notice from before profiles
 /// were kept). Rows go in 1 000 at a time, in one transaction.
 pub async fn seed_holders(store: &crate::Store, count: i64, profile: impl Fn(i64) -> Option<String>) -> Result<()> {
@@ -72,8 +73,13 @@ pub async fn seed_holders(store: &crate::Store, count: i64, profile: impl Fn(i64
              VALUES {}",
             users.join(", ")
         ));
-        let applicants: Vec<String> =
-            ids.iter().map(|id| format!("({id}, 'B{id}', 'holder {id}', '139{:08}', 0)", id % 100_000_000)).collect();
+        let applicants: Vec<String> = ids
+            .iter()
+            .map(|id| {
+                let id_number = holder_id_number(id - first);
+                format!("({id}, '{id_number}', 'holder {id}', '139{:08}', 0)", id % 100_000_000)
+            })
+            .collect();
         statements.push(format!(
             "INSERT INTO applicants (user_id, id_number, name, mobile, created_at) VALUES {}",
             applicants.join(", ")
@@ -128,6 +134,14 @@ async fn run_in_one_transaction(store: &crate::Store, statements: &[String]) -> 
         crate::Store::Postgres(store) => run!(store.pool),
     }
     Ok(())
+}
+
+/// The valid ID number of the `i`th holder [`seed_holders`] makes (born in Huangpu from
+/// 1970-01-01 on, a thousand a day).
+pub fn holder_id_number(i: i64) -> String {
+    let born = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default() + chrono::Days::new((i / 1000) as u64);
+    let first_17 = format!("310101{}{:03}", born.format("%Y%m%d"), i % 1000);
+    jifen_ids::ResidentIdNumber::completing(&first_17).map_or(first_17, |id| id.as_str().to_string())
 }
 
 /// Gives each of the `count` holders [`seed_holders`] made a history at the centre: filed,

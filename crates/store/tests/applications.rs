@@ -489,6 +489,15 @@ async fn contract<S: Repository + ApplicationStore + BlacklistStore>(store: &S) 
         assert!(latest(Some(nothing), 10).await.unwrap().is_empty(), "{nothing}");
     }
     assert!(store.latest_in_district_state(District::Xuhui, "closed", None, 10).await.unwrap().is_empty());
+    // A whole ID number: that person's applications at the centre, the latest in its state first.
+    let of_person = |district, id_number| store.applications_of_person_in_district(district, id_number);
+    let reopened = reopened.unwrap();
+    assert_eq!(
+        ids(of_person(District::Pudong, "310101199005120016").await.unwrap()),
+        [reopened.id, next.id, application.id]
+    );
+    assert!(of_person(District::Xuhui, "310101199005120016").await.unwrap().is_empty());
+    assert!(of_person(District::Pudong, "310101199005120024").await.unwrap().is_empty());
 
     // Each state in use once, in order, though two applications are closed.
     let in_use: Vec<String> = store.states_in_use().await.unwrap().iter().map(ToString::to_string).collect();
