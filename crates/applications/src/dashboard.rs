@@ -52,13 +52,6 @@ impl Scope {
             Scope::City => District::ALL.to_vec(),
         }
     }
-
-    fn covers(self, district: District) -> bool {
-        match self {
-            Scope::District(own) => own == district,
-            Scope::City => true,
-        }
-    }
 }
 
 /// The open application that has waited longest in its current state.
@@ -241,10 +234,9 @@ impl Service {
         let horizon = today_text(today + chrono::Days::new(RENEWALS_DUE_DAYS));
         let renewals_due = self
             .store
-            .current_notices_ending_between(&today_iso, &horizon)
+            .current_notices_ending_between(scope_district, &today_iso, &horizon)
             .await?
             .into_iter()
-            .filter(|notice| scope.covers(notice.district))
             .map(|notice| RenewalDue {
                 serial: notice.serial,
                 application_id: notice.application_id,
@@ -310,22 +302,33 @@ pub fn dashboard_csv(dashboard: &Dashboard, table: &str) -> Option<Result<Vec<u8
             ]],
         ),
         "decisions" => (
-            vec!["decisions", "median_days", "p90_days"],
+            vec!["decisions", "median_days", "p90_days", "from", "to"],
             vec![vec![
                 dashboard.decision_days.len().to_string(),
                 dashboard.median_days.map(|m| format!("{m:.1}")).unwrap_or_default(),
                 dashboard.p90_days.map(|p| p.to_string()).unwrap_or_default(),
+                dashboard.since.to_string(),
+                dashboard.today.to_string(),
             ]],
         ),
         "rates" => (
-            vec!["rate", "count", "of", "percent"],
+            vec!["rate", "count", "of", "percent", "from", "to"],
             [
                 ("acceptance", dashboard.acceptance),
                 ("correction", dashboard.correction),
                 ("approval", dashboard.approval),
             ]
             .into_iter()
-            .map(|(name, rate)| vec![name.into(), rate.count.to_string(), rate.of.to_string(), percent(rate)])
+            .map(|(name, rate)| {
+                vec![
+                    name.into(),
+                    rate.count.to_string(),
+                    rate.of.to_string(),
+                    percent(rate),
+                    dashboard.since.to_string(),
+                    dashboard.today.to_string(),
+                ]
+            })
             .collect(),
         ),
         "scores" => (

@@ -190,7 +190,9 @@ impl Service {
         // A notice that ended more than the grace period ago has no window left to remind of.
         let ended_since = today.checked_sub_days(Days::new(RENEWAL_GRACE_DAYS)).unwrap_or(today);
         let mut messages = Vec::new();
-        for notice in self.store.current_notices_ending_between(&ended_since.to_string(), &horizon.to_string()).await? {
+        for notice in
+            self.store.current_notices_ending_between(None, &ended_since.to_string(), &horizon.to_string()).await?
+        {
             let Some(window) = Self::renewal_window(&notice) else { continue };
             let ended = jifen_rules::calendar::parse_date(&notice.valid_until).is_ok_and(|until| today >= until);
             if today > window.closes {

@@ -1380,8 +1380,8 @@ async fn the_dashboards_figures_match_the_applications_they_count(world: World) 
     // Each table as CSV, with its header.
     let csv = jifen_applications::dashboard_csv(&own, "rates").unwrap().unwrap();
     let text = String::from_utf8(csv).unwrap();
-    assert!(text.starts_with("\u{feff}rate,count,of,percent\n"), "{text}");
-    assert!(text.contains("approval,2,3,66.7"), "{text}");
+    assert!(text.starts_with("\u{feff}rate,count,of,percent,from,to\n"), "{text}");
+    assert!(text.contains(&format!("approval,2,3,66.7,{},{}", own.since, own.today)), "{text}");
     assert!(jifen_applications::dashboard_csv(&own, "nothing").is_none());
 }
 

@@ -534,7 +534,8 @@ store_queries! {
         }
 
         /// How many of the moves named in `actions` were made at or after `since` to the
-        /// applications of `district` (of every district: `None`): what a dashboard's period
+        /// applications of `district` (of every district: `None`), by action and then days:
+        /// what a dashboard's period
         /// counts, tallied by the database along the index `application_events_by_action`
         /// rather than read from the district's whole history. With `days_after_filing`
         /// (a time zone, as milliseconds ahead of UTC), each move is also told by how many
@@ -578,8 +579,10 @@ store_queries! {
             if let Some(district) = district {
                 select.push(" AND a.district = ").push_bind(district.as_str());
             }
-            select.push(" GROUP BY 1, 2 ORDER BY 1, 2");
-            let rows: Vec<(String, Option<i64>, i64)> = select.build_query_as().fetch_all(&self.pool).await?;
+            select.push(" GROUP BY 1, 2");
+            let mut rows: Vec<(String, Option<i64>, i64)> = select.build_query_as().fetch_all(&self.pool).await?;
+            // By action, then days, none first (the two databases place NULL apart in ORDER BY).
+            rows.sort_unstable();
             Ok(rows.into_iter().map(|(action, days, count)| MoveTally { action, days, count }).collect())
         }
 

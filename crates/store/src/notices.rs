@@ -57,17 +57,25 @@ store_queries! {
             row.map(PointsNotice::try_from).transpose()
         }
 
-        /// The notices in force (not superseded) whose validity ends between `from` and
-        /// `until` (`YYYY-MM-DD`, both included), the soonest first: those to remind of
-        /// renewal, and a dashboard's renewals due. Found by the index
-        /// `points_notices_in_force`, not by reading every notice ever issued.
-        async fn current_notices_ending_between(&self, from: &str, until: &str) -> Result<Vec<PointsNotice>> {
-            let sql = format!(
-                "SELECT {NOTICE_COLUMNS} FROM points_notices WHERE superseded_at IS NULL AND valid_until >= $1 \
-                 AND valid_until <= $2 ORDER BY valid_until, id"
-            );
-            let rows: Vec<NoticeRow> =
-                sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(from).bind(until).fetch_all(&self.pool).await?;
+        /// The notices in force (not superseded) of `district` (of every district: `None`)
+        /// whose validity ends between `from` and `until` (`YYYY-MM-DD`, both included), the
+        /// soonest first: those to remind of renewal, and a dashboard's renewals due. Found by
+        /// the index `points_notices_in_force`, not by reading every notice ever issued.
+        async fn current_notices_ending_between(
+            &self,
+            district: Option<District>,
+            from: &str,
+            until: &str,
+        ) -> Result<Vec<PointsNotice>> {
+            let mut select = sqlx::QueryBuilder::new(format!(
+                "SELECT {NOTICE_COLUMNS} FROM points_notices WHERE superseded_at IS NULL AND valid_until >= "
+            ));
+            select.push_bind(from.to_string()).push(" AND valid_until <= ").push_bind(until.to_string());
+            if let Some(district) = district {
+                select.push(" AND district = ").push_bind(district.as_str());
+            }
+            select.push(" ORDER BY valid_until, id");
+            let rows: Vec<NoticeRow> = select.build_query_as().fetch_all(&self.pool).await?;
             rows.into_iter().map(PointsNotice::try_from).collect()
         }
 

@@ -573,11 +573,15 @@ async fn contract<S: Repository + ApplicationStore + BlacklistStore>(store: &S) 
     assert_eq!(bands(None, "2027-06-30").await.unwrap(), [(-10, 1), (130, 1)]);
     assert_eq!(bands(Some(District::Pudong), "2027-07-01").await.unwrap(), [(130, 1)], "JF-3 has ended");
     assert!(bands(Some(District::Xuhui), "2027-01-01").await.unwrap().is_empty());
-    let ending = |from, until| store.current_notices_ending_between(from, until);
+    let ending = |from, until| store.current_notices_ending_between(None, from, until);
     let serials = |notices: Vec<PointsNotice>| notices.into_iter().map(|n| n.serial).collect::<Vec<_>>();
     assert_eq!(serials(ending("2027-06-30", "2027-11-28").await.unwrap()), ["JF-3", "JF-2"], "soonest first");
     assert_eq!(serials(ending("2027-11-28", "2027-11-28").await.unwrap()), ["JF-2"], "not the superseded JF-1");
     assert!(ending("2027-07-01", "2027-11-27").await.unwrap().is_empty());
+    let in_pudong = store.current_notices_ending_between(Some(District::Pudong), "2027-01-01", "2027-12-31").await;
+    assert_eq!(serials(in_pudong.unwrap()), ["JF-3", "JF-2"]);
+    let in_xuhui = store.current_notices_ending_between(Some(District::Xuhui), "2027-01-01", "2027-12-31").await;
+    assert!(in_xuhui.unwrap().is_empty());
 }
 
 /// Unique in this machine's temporary directory, even for tests started in one clock tick.

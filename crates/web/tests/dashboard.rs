@@ -34,7 +34,7 @@ async fn a_supervisor_and_an_administrator_see_the_dashboards_and_their_csv() {
     assert!(text.starts_with("\u{feff}state,applications\n"), "{text}");
     assert!(text.contains("\nfiled,0\n") && text.contains("\ngranted,0\n"), "{text}");
     let rates = get(&supervisor, "/dashboard.csv?table=rates").await.unwrap().text().await.unwrap();
-    assert!(rates.starts_with("\u{feff}rate,count,of,percent\n") && rates.contains("approval,0,0,"), "{rates}");
+    assert!(rates.starts_with("\u{feff}rate,count,of,percent,from,to\n") && rates.contains("approval,0,0,"), "{rates}");
     assert_eq!(get(&supervisor, "/dashboard.csv?table=nothing").await.unwrap().status(), StatusCode::NOT_FOUND);
     // The period of the rates and times: 90 days unless another offered one is chosen; the
     // page's links keep the choice.
