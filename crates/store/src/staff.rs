@@ -35,7 +35,8 @@ store_queries! {
             let columns = USER_COLUMNS.split(", ").map(|c| format!("u.{}", c.trim())).collect::<Vec<_>>().join(", ");
             let sql = format!(
                 "SELECT {columns}, c.mobile, \
-                 (SELECT MAX(a.at) FROM audit_log a WHERE a.actor_id = u.id AND a.action = 'sign_in') AS last_sign_in \
+                 (SELECT a.at FROM audit_log a WHERE a.actor_id = u.id AND a.action = 'sign_in' \
+                  ORDER BY a.id DESC LIMIT 1) AS last_sign_in \
                  FROM users u LEFT JOIN staff_contacts c ON c.user_id = u.id \
                  WHERE u.role IN ('admin', 'clerk', 'reviewer', 'supervisor') ORDER BY u.id"
             );

@@ -174,6 +174,32 @@ pub async fn seed_decisions(store: &crate::Store, count: i64, until: i64, span: 
     run_in_one_transaction(store, &statements).await
 }
 
+/// Fills the audit log with `count` entries by the users `actors` (in turn), as a busy
+/// centre's would be: each a view of one of `count / 10` applications' details, every
+/// hundredth a sign-in. Rows go in 1 000 at a time, in one transaction.
+pub async fn seed_audit_entries(store: &crate::Store, count: i64, actors: &[crate::UserId]) -> Result<()> {
+    let mut statements = Vec::new();
+    for start in (0..count).step_by(1000) {
+        let rows: Vec<String> = (start..(start + 1000).min(count))
+            .map(|i| {
+                // Sign-ins go round the actors too (every hundredth entry alone would not).
+                let turn = if i % 100 == 0 { i / 100 } else { i };
+                let actor =
+                    actors.get(turn as usize % actors.len().max(1)).map_or_else(|| "NULL".into(), |id| id.to_string());
+                let (action, subject) = if i % 100 == 0 {
+                    ("sign_in", format!("user:{actor}"))
+                } else {
+                    ("application_view", format!("application:{}", i % (count / 10).max(1)))
+                };
+                format!("({i}, {actor}, '{action}', '{subject}', '{{}}')")
+            })
+            .collect();
+        statements
+            .push(format!("INSERT INTO audit_log (at, actor_id, action, subject, details) VALUES {}", rows.join(", ")));
+    }
+    run_in_one_transaction(store, &statements).await
+}
+
 /// Removes every notice's verified profile, as notices issued before profiles were kept
 /// have none (their rescoring reads the facts from the application's events).
 pub async fn forget_notice_profiles(store: &crate::Store) -> Result<()> {

@@ -38,8 +38,14 @@ async fn contract<S: Repository + StaffStore + Clone + 'static>(store: &S) {
         created_at: 50,
         expires_at: 10_000,
     };
-    let sign_in = AuditEntry { actor_id: Some(clerk.id), ..audit("sign_in", 50) };
+    let sign_in = AuditEntry { actor_id: Some(clerk.id), ..audit("sign_in", 40) };
     store.create_session(&session, &sign_in).await.unwrap();
+    // The last sign-in is the newest, whatever the member did after it.
+    let again = Session { token_hash: "t2".into(), created_at: 45, ..session.clone() };
+    store.create_session(&again, &AuditEntry { actor_id: Some(clerk.id), ..audit("sign_in", 45) }).await.unwrap();
+    store.record_audit(&AuditEntry { actor_id: Some(clerk.id), ..audit("application_view", 60) }).await.unwrap();
+    let session = Session { token_hash: "t3".into(), created_at: 50, ..session };
+    store.create_session(&session, &AuditEntry { actor_id: Some(clerk.id), ..audit("sign_in", 50) }).await.unwrap();
 
     let staff = store.staff().await.unwrap();
     assert_eq!(staff.iter().map(|m| m.user.username.as_str()).collect::<Vec<_>>(), ["admin-1", "admin-2", "clerk"]);

@@ -1,0 +1,58 @@
+//! The audit log beside a long history: `ENTRIES` entries (generated: a centre's staff viewing
+//! applications, now and then signing in), and what reads it: an administrator's search by
+//! subject ("who saw this application"), by actor, the newest page, and the staff list with
+//! each member's last sign-in.
+//!
+//!   cargo bench -p jifen-applications --bench audit                    # 1 000 000 on SQLite
+//!   AUDIT_BENCH_ENTRIES=10000000 cargo bench -p jifen-applications --bench audit
+//!   cargo bench -p jifen-applications --bench audit -- --test         # 20 000, once (CI)
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::{median_of, staff};
+use jifen_domain::{District, Role};
+use jifen_store::prelude::*;
+use jifen_store::{AuditQuery, Store};
+
+fn main() {
+    let test_mode = std::env::args().any(|arg| arg == "--test");
+    let entries: i64 = if test_mode {
+        20_000
+    } else {
+        std::env::var("AUDIT_BENCH_ENTRIES").ok().and_then(|n| n.parse().ok()).unwrap_or(1_000_000)
+    };
+    let runs = if test_mode { 1 } else { 7 };
+    common::runtime().block_on(async {
+        let dir = std::env::temp_dir().join(format!("jifen-audit-bench-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let store = Store::open(&dir.join("jifen.sqlite").to_string_lossy()).await.unwrap();
+        let mut members = Vec::new();
+        for (i, role) in [Role::Clerk, Role::Reviewer, Role::Supervisor].into_iter().cycle().take(30).enumerate() {
+            members.push(staff(&store, &format!("staff-{i}"), role, Some(District::Pudong)).await.id);
+        }
+        jifen_store::testing::seed_audit_entries(&store, entries, &members).await.unwrap();
+        let all = AuditQuery { limit: 200, ..AuditQuery::default() };
+
+        let (newest, rows) = median_of(runs, || store.search_audit(&all)).await;
+        assert_eq!(rows.unwrap().len(), 200);
+        println!("{entries} entries: the newest 200: {newest:.2?}");
+        let subject = AuditQuery { subject: Some("application:7".into()), ..all.clone() };
+        let (about, rows) = median_of(runs, || store.search_audit(&subject)).await;
+        assert_eq!(rows.unwrap().len(), 10, "each application was viewed ten times");
+        println!("{entries} entries: who saw one application: {about:.2?}");
+        let actor = AuditQuery { actor_id: Some(members[0]), ..all.clone() };
+        let (by, rows) = median_of(runs, || store.search_audit(&actor)).await;
+        assert_eq!(rows.unwrap().len(), 200);
+        println!("{entries} entries: one member's newest 200: {by:.2?}");
+        let sign_ins = AuditQuery { action: Some("sign_in".into()), ..actor };
+        let (signed, rows) = median_of(runs, || store.search_audit(&sign_ins)).await;
+        assert!(!rows.unwrap().is_empty());
+        println!("{entries} entries: one member's sign-ins: {signed:.2?}");
+        let (list, rows) = median_of(runs, || store.staff()).await;
+        assert!(rows.unwrap().iter().all(|member| member.last_sign_in.is_some()));
+        println!("{entries} entries: the staff list with each one's last sign-in: {list:.2?}");
+        store.close().await;
+        std::fs::remove_dir_all(&dir).unwrap();
+    });
+}
