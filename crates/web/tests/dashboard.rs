@@ -47,6 +47,9 @@ async fn a_supervisor_and_an_administrator_see_the_dashboards_and_their_csv() {
         let status = get(&supervisor, &format!("/dashboard?days={days}")).await.unwrap().status();
         assert_eq!(status, StatusCode::NOT_FOUND, "days={days}");
     }
+    let english = get(&supervisor, "/dashboard?lang=en&days=30").await.unwrap().text().await.unwrap();
+    assert!(english.contains("Times and rates cover ") && english.contains(" (Last 30 days)"), "{english}");
+    assert!(english.contains("<option value=\"365\">Last year</option>"), "{english}");
     let nul = get(&supervisor, "/dashboard?days=%00").await.unwrap().status();
     assert_eq!(nul, StatusCode::UNPROCESSABLE_ENTITY, "a control character is refused as every query's is");
     // Another district's, or the city's, is not a supervisor's to see.
