@@ -13,7 +13,7 @@ mod common;
 use common::{median_of, staff};
 use jifen_domain::{District, Role};
 use jifen_store::prelude::*;
-use jifen_store::{AuditQuery, Store};
+use jifen_store::AuditQuery;
 
 fn main() {
     let test_mode = std::env::args().any(|arg| arg == "--test");
@@ -24,9 +24,7 @@ fn main() {
     };
     let runs = if test_mode { 1 } else { 7 };
     common::runtime().block_on(async {
-        let dir = std::env::temp_dir().join(format!("jifen-audit-bench-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let store = Store::open(&dir.join("jifen.sqlite").to_string_lossy()).await.unwrap();
+        let (store, dir) = common::temp_store("audit").await;
         let mut members = Vec::new();
         for (i, role) in [Role::Clerk, Role::Reviewer, Role::Supervisor].into_iter().cycle().take(30).enumerate() {
             members.push(staff(&store, &format!("staff-{i}"), role, Some(District::Pudong)).await.id);
@@ -52,7 +50,6 @@ fn main() {
         let (list, rows) = median_of(runs, || store.staff()).await;
         assert!(rows.unwrap().iter().all(|member| member.last_sign_in.is_some()));
         println!("{entries} entries: the staff list with each one's last sign-in: {list:.2?}");
-        store.close().await;
-        std::fs::remove_dir_all(&dir).unwrap();
+        common::remove_store(store, dir).await;
     });
 }

@@ -14,16 +14,13 @@ mod common;
 use common::{median_of, staff};
 use jifen_applications::{DASHBOARD_PERIODS, Scope, Service};
 use jifen_domain::{District, Role};
-use jifen_store::Store;
 
 fn main() {
     let (test_mode, holders) = common::holders("DASHBOARD_BENCH_HOLDERS");
     let runs = if test_mode { 1 } else { 5 };
     let runtime = common::runtime();
     runtime.block_on(async {
-        let dir = std::env::temp_dir().join(format!("jifen-dashboard-bench-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let store = Store::open(&dir.join("jifen.sqlite").to_string_lossy()).await.unwrap();
+        let (store, dir) = common::temp_store("dashboard").await;
         jifen_store::testing::seed_holders(&store, holders, |_| None).await.unwrap();
         let two_years = 730 * 86_400_000;
         jifen_store::testing::seed_decisions(&store, holders, jifen_store::now_millis(), two_years).await.unwrap();
@@ -49,7 +46,6 @@ fn main() {
                 dashboard.decision_days.len()
             );
         }
-        store.close().await;
-        std::fs::remove_dir_all(&dir).unwrap();
+        common::remove_store(store, dir).await;
     });
 }

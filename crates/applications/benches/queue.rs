@@ -14,7 +14,6 @@ mod common;
 use common::{median_of, staff};
 use jifen_applications::{CLOSED_SHOWN, QueueFilter, Service};
 use jifen_domain::{District, Role};
-use jifen_store::Store;
 use jifen_store::prelude::*;
 
 fn main() {
@@ -22,9 +21,7 @@ fn main() {
     let runs = if test_mode { 1 } else { 11 };
     let runtime = common::runtime();
     runtime.block_on(async {
-        let dir = std::env::temp_dir().join(format!("jifen-queue-bench-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let store = Store::open(&dir.join("jifen.sqlite").to_string_lossy()).await.unwrap();
+        let (store, dir) = common::temp_store("queue").await;
         jifen_store::testing::seed_holders(&store, holders, |_| None).await.unwrap();
         let clerk = staff(&store, "clerk", Role::Clerk, Some(District::Pudong)).await;
         let service = Service::new(store.clone()).unwrap();
@@ -54,7 +51,6 @@ fn main() {
         let (own, rows) = median_of(runs, || store.applications_of_applicant(UserId::new(1_000_000))).await;
         assert_eq!(rows.unwrap().len(), 1);
         println!("{holders} granted: one person's own applications (their home page): {own:.2?}");
-        store.close().await;
-        std::fs::remove_dir_all(&dir).unwrap();
+        common::remove_store(store, dir).await;
     });
 }

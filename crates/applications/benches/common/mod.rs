@@ -6,6 +6,7 @@ use jifen_applications::Actor;
 use jifen_domain::{District, Role};
 use jifen_store::prelude::*;
 use jifen_store::{AuditEntry, NewUser, Store};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 /// Whether the bench runs as CI runs it (`-- --test`: small, once), and how many holders to
@@ -57,4 +58,18 @@ pub async fn staff(store: &Store, username: &str, role: Role, district: Option<D
         details: serde_json::json!({}),
     };
     Actor::from(&store.create_user(&user, 0, &setup).await.unwrap())
+}
+
+/// A fresh SQLite store in a directory of its own under the system's temporary one.
+pub async fn temp_store(label: &str) -> (Store, PathBuf) {
+    let dir = std::env::temp_dir().join(format!("jifen-{label}-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let store = Store::open(&dir.join("jifen.sqlite").to_string_lossy()).await.unwrap();
+    (store, dir)
+}
+
+/// Closes a store [`temp_store`] made and removes its directory.
+pub async fn remove_store(store: Store, dir: PathBuf) {
+    store.close().await;
+    std::fs::remove_dir_all(&dir).unwrap();
 }
