@@ -454,6 +454,16 @@ describe('an application from account creation to the printed form, in Chinese',
     const queueScrolls = await supervisor.locator('#queue').evaluate((table) => table.parentElement.scrollWidth > table.parentElement.clientWidth + 1);
     assert.equal(queueScrolls, false, 'each application is a card: the queue does not scroll sideways on a phone');
     await shot(supervisor, 'centre-granted-queue-phone-zh');
+    // The person at the counter shows their ID card: the whole number, typed in full-width
+    // digits, finds them among the granted; another valid number finds nobody.
+    const fullWidth = ZHANG.id.replace(/[0-9]/g, (d) => String.fromCharCode(d.charCodeAt(0) + 0xfee0));
+    await supervisor.locator('input[name=q]').fill(fullWidth);
+    await Promise.all([supervisor.waitForURL(/q=/), supervisor.getByRole('button', { name: '筛选' }).click()]);
+    assert.match(await supervisor.locator('#queue').innerText(), new RegExp(ZHANG.name));
+    await shot(supervisor, 'centre-granted-by-id-phone-zh');
+    await supervisor.locator('input[name=q]').fill('11010519491231002x');
+    await Promise.all([supervisor.waitForURL(/q=11010519491231002x/), supervisor.getByRole('button', { name: '筛选' }).click()]);
+    assert.equal(await supervisor.locator('#queue-empty').count(), 1, 'another person finds nothing');
     // The supervisor's dashboard on the phone: the grant is counted, over the last 90 days by
     // default and over the last year when chosen; the page does not scroll sideways.
     await supervisor.goto(`${server.base}/dashboard`);
