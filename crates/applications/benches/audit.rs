@@ -12,8 +12,8 @@ mod common;
 
 use common::{median_of, staff};
 use jifen_domain::{District, Role};
-use jifen_store::prelude::*;
 use jifen_store::AuditQuery;
+use jifen_store::prelude::*;
 
 fn main() {
     let test_mode = std::env::args().any(|arg| arg == "--test");
