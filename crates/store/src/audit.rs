@@ -20,8 +20,10 @@ pub struct AuditQuery {
     pub from: Option<Millis>,
     /// Before this time (exclusive).
     pub until: Option<Millis>,
-    /// Only what concerns one district: entries by its staff, or about its applications
-    /// that were filed with its centre (never a draft the centre cannot see).
+    /// Only what concerns one district: entries about its applications that were filed with
+    /// its centre (never a draft the centre cannot see), and its staff's other entries. An
+    /// entry's district is written with it: its application's, else its actor's when the
+    /// actor is staff of a district then.
     pub district: Option<jifen_domain::District>,
     /// At most this many entries.
     pub limit: i64,
@@ -100,17 +102,36 @@ where
     String: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     Json<serde_json::Value>: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
 {
-    let mut insert = sqlx::QueryBuilder::<DB>::new("INSERT INTO audit_log (at, actor_id, action, subject, details) ");
+    let mut insert =
+        sqlx::QueryBuilder::<DB>::new("INSERT INTO audit_log (at, actor_id, action, subject, details, district) ");
     insert.push_values(entries, |mut row, entry| {
         row.push_bind(entry.at)
             .push_bind(entry.actor_id)
             .push_bind(entry.action.clone())
             .push_bind(entry.subject.clone())
             .push_bind(Json(entry.details.clone()));
+        // The district the entry concerns (see migration 0021): that of the application it
+        // is about, else its actor's, when the actor is staff of a district.
+        row.push("COALESCE((SELECT district FROM applications WHERE id = ")
+            .push_bind_unseparated(application_of(&entry.subject))
+            .push_unseparated("), (SELECT district FROM users WHERE id = ")
+            .push_bind_unseparated(entry.actor_id)
+            .push_unseparated("))");
     });
     insert.build().execute(executor).await?;
     Ok(())
 }
+
+/// The application an entry's subject names (`application:7`), if it names one.
+fn application_of(subject: &str) -> Option<i64> {
+    subject.strip_prefix("application:")?.parse().ok()
+}
+
+/// [`application_of`] in SQL, for an entry `a`: the application's id, or NULL. The guards
+/// keep PostgreSQL from failing on a subject that is not `application:` and digits (the
+/// CASE's condition is evaluated before its result); 18 digits always fit a BIGINT.
+const APPLICATION_OF_SUBJECT: &str = "CASE WHEN a.subject LIKE 'application:%' AND length(a.subject) BETWEEN 13 AND 30 \
+     AND ltrim(substr(a.subject, 13), '0123456789') = '' THEN CAST(substr(a.subject, 13) AS BIGINT) END";
 
 store_queries! {
     pub trait AuditStore {
@@ -139,11 +160,15 @@ store_queries! {
                 select.push(" AND a.at < ").push_bind(until);
             }
             if let Some(district) = query.district {
-                select.push(" AND (u.district = ").push_bind(district.as_str()).push(
-                    " OR a.subject IN (SELECT 'application:' || e.application_id FROM application_events e \
-                     JOIN applications p ON p.id = e.application_id WHERE e.to_state = 'filed' AND p.district = ",
-                );
-                select.push_bind(district.as_str()).push("))");
+                // The district's own entries, those about an application once the application
+                // was filed with it. They are walked by the district's index, unless a subject
+                // or an actor narrows the search more: then by theirs (`|| ''` keeps the
+                // district's index out, as SQLite has no statistics to choose by).
+                let column = if query.subject.is_some() || query.actor_id.is_some() { "a.district || ''" } else { "a.district" };
+                select.push(format_args!(" AND {column} = ")).push_bind(district.as_str()).push(format_args!(
+                    " AND (a.subject NOT LIKE 'application:%' OR EXISTS (SELECT 1 FROM application_events e \
+                     WHERE e.application_id = {APPLICATION_OF_SUBJECT} AND e.to_state = 'filed'))"
+                ));
             }
             select.push(" ORDER BY a.id DESC LIMIT ").push_bind(query.limit);
             let rows: Vec<AuditRecordRow> = select.build_query_as().fetch_all(&self.pool).await?;

@@ -175,8 +175,9 @@ pub async fn seed_decisions(store: &crate::Store, count: i64, until: i64, span: 
 }
 
 /// Fills the audit log with `count` entries by the users `actors` (in turn), as a busy
-/// centre's would be: each a view of one of `count / 10` applications' details, every
-/// hundredth a sign-in. Rows go in 1 000 at a time, in one transaction.
+/// centre's would be: each a view of one of `count / 10` applications' details (those
+/// [`seed_holders`] makes, ids from 1 000 000 on), every hundredth a sign-in. Rows go in
+/// 1 000 at a time, in one transaction.
 pub async fn seed_audit_entries(store: &crate::Store, count: i64, actors: &[crate::UserId]) -> Result<()> {
     let mut statements = Vec::new();
     for start in (0..count).step_by(1000) {
@@ -186,16 +187,24 @@ pub async fn seed_audit_entries(store: &crate::Store, count: i64, actors: &[crat
                 let turn = if i % 100 == 0 { i / 100 } else { i };
                 let actor =
                     actors.get(turn as usize % actors.len().max(1)).map_or_else(|| "NULL".into(), |id| id.to_string());
-                let (action, subject) = if i % 100 == 0 {
-                    ("sign_in", format!("user:{actor}"))
+                let (action, subject, application) = if i % 100 == 0 {
+                    ("sign_in", format!("user:{actor}"), "NULL".to_string())
                 } else {
-                    ("application_view", format!("application:{}", i % (count / 10).max(1)))
+                    let application = 1_000_000 + i % (count / 10).max(1);
+                    ("application_view", format!("application:{application}"), application.to_string())
                 };
-                format!("({i}, {actor}, '{action}', '{subject}', '{{}}')")
+                // The district each entry concerns, as the store writes it.
+                let district = format!(
+                    "COALESCE((SELECT district FROM applications WHERE id = {application}), \
+                     (SELECT district FROM users WHERE id = {actor}))"
+                );
+                format!("({i}, {actor}, '{action}', '{subject}', '{{}}', {district})")
             })
             .collect();
-        statements
-            .push(format!("INSERT INTO audit_log (at, actor_id, action, subject, details) VALUES {}", rows.join(", ")));
+        statements.push(format!(
+            "INSERT INTO audit_log (at, actor_id, action, subject, details, district) VALUES {}",
+            rows.join(", ")
+        ));
     }
     run_in_one_transaction(store, &statements).await
 }

@@ -582,6 +582,19 @@ async fn contract<S: Repository + ApplicationStore + BlacklistStore>(store: &S) 
     assert_eq!(serials(in_pudong.unwrap()), ["JF-3", "JF-2"]);
     let in_xuhui = store.current_notices_ending_between(Some(District::Xuhui), "2027-01-01", "2027-12-31").await;
     assert!(in_xuhui.unwrap().is_empty());
+
+    // The audit log by district: a view of an application by someone who is not the
+    // district's staff (agent A) counts for the district once the application was filed
+    // with it (Li's), never while it was not (Zhang's reopened draft).
+    let viewed = |id: ApplicationId| AuditEntry { at: 18_000, subject: format!("application:{id}"), ..audit("view") };
+    store.record_audit(&viewed(started.id)).await.unwrap();
+    store.record_audit(&viewed(reopened.id)).await.unwrap();
+    let views_in =
+        |district| AuditQuery { district: Some(district), from: Some(18_000), limit: 10, ..Default::default() };
+    let subjects = |records: Vec<AuditRecord>| records.into_iter().map(|r| r.subject).collect::<Vec<_>>();
+    let in_pudong = store.search_audit(&views_in(District::Pudong)).await.unwrap();
+    assert_eq!(subjects(in_pudong), [format!("application:{}", started.id)], "the filed one, not the draft");
+    assert!(store.search_audit(&views_in(District::Xuhui)).await.unwrap().is_empty());
 }
 
 /// Unique in this machine's temporary directory, even for tests started in one clock tick.

@@ -154,6 +154,11 @@ async fn audit_search<S: Repository + ApplicationStore + AuditStore>(store: &S) 
     // A district sees what its staff did (and what concerns its applications), nothing else.
     let clerk = user(store, "clerk-xh", Role::Clerk, Some(District::Xuhui)).await;
     store.record_audit(&entry("sign_in", &format!("user:{}", clerk.id), 500, Some(clerk.id))).await.unwrap();
+    // A subject that looks like an application but names none is not one of its filed
+    // applications (and does not make PostgreSQL fail reading it as a number).
+    for odd in ["application:x", "application:", "application:99999999999999999999999"] {
+        store.record_audit(&entry("application_view", odd, 600, Some(clerk.id))).await.unwrap();
+    }
     let xuhui = AuditQuery { district: Some(District::Xuhui), ..all.clone() };
     assert_eq!(store.search_audit(&xuhui).await.unwrap().iter().map(|r| r.at).collect::<Vec<_>>(), [500]);
     let pudong = AuditQuery { district: Some(District::Pudong), ..all };
