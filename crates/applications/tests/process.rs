@@ -1429,10 +1429,14 @@ async fn a_published_wage_rescores_holders_and_tells_those_who_cross_the_standar
     let admin = Actor::from(&store.create_user(&user("admin", Role::Admin, None), 0, &entry()).await.unwrap());
     let reviewer = staff(&world, "reviewer-pd", Role::Reviewer).await;
     let supervisor = staff(&world, "supervisor-pd", Role::Supervisor).await;
-    // A holder above the standard thanks to a base just over the average wage (10 338).
+    // A holder above the standard thanks to a base just over the average wage (10 338), by
+    // 17 points (142): what the wage below takes away is 25. Insured for four and a half
+    // years up to today, so that the years' points are the same whatever day the test runs
+    // (from 2022-01 on, a fifth year's points came on 2026-12-01 and kept them at 120).
     let mut form = complete_form();
+    let insured_from = service.clock.today() - chrono::Months::new(54);
     form.set("si_base_0", "10500");
-    form.set("si_from_0", "2022-01");
+    form.set("si_from_0", &insured_from.format("%Y-%m").to_string());
     form.set("si_to_0", "");
     form.set("edu_level", "associate");
     form.set("edu_degree", "");
