@@ -434,6 +434,7 @@ describe('an application from account creation to the printed form, in Chinese',
     assert.equal(await supervisor.locator('section.blacklist').getAttribute('data-standing'), 'dismissed');
     await shot(supervisor, 'blacklist-decided-phone-zh');
     await openFromQueue(supervisor);
+    const applicationId = /\/applications\/(\d+)$/.exec(supervisor.url())[1];
     assert.match(await supervisor.locator('#verification').innerText(), /更正/);
     const overflow = await supervisor.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `the page is ${overflow}px wider than a phone`);
@@ -481,6 +482,24 @@ describe('an application from account creation to the printed form, in Chinese',
     assert.ok(boardOverflow <= 0, `the dashboard is ${boardOverflow}px wider than a phone`);
     await shot(supervisor, 'dashboard-phone-zh');
     const zhang = people.zhang;
+    // The supervisor's audit log on the phone, for this application: everything about it
+    // since it was filed with the district's centre, the applicant's and employer's entries
+    // from before the filing too, and the staff's at the counter, in review and deciding.
+    await supervisor.goto(`${server.base}/admin/audit`);
+    await supervisor.locator('input[name=application]').fill(applicationId);
+    await Promise.all([supervisor.waitForURL(/application=/), supervisor.getByRole('button', { name: '查询' }).click()]);
+    const log = supervisor.locator('tbody');
+    const actors = await log.locator('tr td:nth-child(2)').allInnerTexts();
+    for (const who of ['clerk', 'reviewer', 'supervisor', ZHANG.id]) {
+      assert.ok(actors.some((actor) => actor.includes(who)), `${who} in the application's log: ${actors}`);
+    }
+    assert.match(await log.innerText(), new RegExp(`application:${applicationId}`));
+    const logOverflow = await supervisor.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(logOverflow <= 0, `the audit log is ${logOverflow}px wider than a phone`);
+    // A long detail (an upload's SHA-256) wraps inside its card instead of being cut off.
+    const clipped = await log.locator('td').evaluateAll((cells) => cells.filter((cell) => cell.scrollWidth > cell.clientWidth + 1).length);
+    assert.equal(clipped, 0, 'no entry is cut off at the right');
+    await shot(supervisor, 'audit-application-phone-zh');
     await zhang.goto(zhang.url());
     assert.equal(await stateText(zhang), '积分审核通过（达到标准分值）');
     assert.equal(Number(await zhang.locator('#verified-total').innerText()), verified);
