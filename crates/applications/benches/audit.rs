@@ -54,8 +54,8 @@ fn main() {
         let (signed, rows) = median_of(runs, || store.search_audit(&sign_ins)).await;
         assert!(!rows.unwrap().is_empty());
         println!("{entries} entries: one member's sign-ins: {signed:.2?}");
-        // A district's supervisor sees its staff's entries and those about applications
-        // filed with its centre; a district with neither has the whole log walked for nothing.
+        // A district's supervisor sees the entries about applications filed with its centre
+        // and its staff's other entries; a district with none finds nothing, at once.
         let pudong = AuditQuery { district: Some(District::Pudong), ..all.clone() };
         let (district, rows) = median_of(runs, || store.search_audit(&pudong)).await;
         assert_eq!(rows.unwrap().len(), 200);
