@@ -208,6 +208,29 @@ mod tests {
         assert!(!working("2024-06-10"), "Dragon Boat Festival 2024, a Monday");
     }
 
+    /// The process sets every deadline from this calendar, so the calendar shipped must reach
+    /// past the longest clock a state starts today, with a month to spare in which to add the
+    /// next year's holidays. This is the one test that fails because of the date it runs on,
+    /// on purpose: it fails a month before a server would refuse to set a deadline.
+    #[test]
+    fn the_shipped_calendar_reaches_past_the_longest_clock_started_today() {
+        let calendar = WorkingCalendar::embedded().unwrap();
+        let workflow = crate::workflow::Workflow::embedded().unwrap();
+        let longest =
+            workflow.states.iter().filter_map(|s| s.sla_working_days.max(s.deadline_working_days)).max().unwrap();
+        let today = crate::clock::today_in_shanghai();
+        let due = calendar.add_working_days(today, longest);
+        let month_to_spare = due.as_ref().map(|due| calendar.days_left(*due) >= 30);
+        assert_eq!(
+            month_to_spare,
+            Ok(true),
+            "the working-day calendar (crates/domain/data/calendar.toml) ends {}: add the next year's holidays \
+             from the State Council's arrangement (published each November); a clock of {longest} working days \
+             started today falls due {due:?}",
+            calendar.covered_until()
+        );
+    }
+
     #[test]
     fn clocks_count_working_days_across_holidays() {
         let calendar = WorkingCalendar::embedded().unwrap();
