@@ -500,6 +500,25 @@ describe('an application from account creation to the printed form, in Chinese',
     const clipped = await log.locator('td').evaluateAll((cells) => cells.filter((cell) => cell.scrollWidth > cell.clientWidth + 1).length);
     assert.equal(clipped, 0, 'no entry is cut off at the right');
     await shot(supervisor, 'audit-application-phone-zh');
+    // The same log at a desk: a table with its headings, each entry one row, nothing cut off
+    // and nothing wider than the window (the SHA-256 of an upload wraps in its cell).
+    const phoneSize = supervisor.viewportSize();
+    await supervisor.setViewportSize({ width: 1280, height: 900 });
+    assert.ok(await supervisor.locator('thead').isVisible(), 'the headings show on a desktop');
+    const rowHeights = await log.locator('tr').evaluateAll((rows) => rows.map((row) => row.getBoundingClientRect().height));
+    assert.ok(rowHeights.length === actors.length && rowHeights.every((h) => h < 200), `one row an entry: ${rowHeights}`);
+    const deskOverflow = await supervisor.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(deskOverflow <= 0, `the audit log is ${deskOverflow}px wider than the window`);
+    const deskScrolls = await supervisor.locator('table').evaluate((table) => table.parentElement.scrollWidth > table.parentElement.clientWidth + 1);
+    assert.equal(deskScrolls, false, 'the details wrap: the table does not scroll sideways to show them');
+    const timeLines = await log.locator('td.date').first().evaluate((cell) => {
+      const range = document.createRange();
+      range.selectNodeContents(cell);
+      return range.getClientRects().length;
+    });
+    assert.equal(timeLines, 1, 'the time stands on one line');
+    await shot(supervisor, 'audit-application-desktop-zh');
+    await supervisor.setViewportSize(phoneSize);
     await zhang.goto(zhang.url());
     assert.equal(await stateText(zhang), '积分审核通过（达到标准分值）');
     assert.equal(Number(await zhang.locator('#verified-total').innerText()), verified);

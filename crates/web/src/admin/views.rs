@@ -147,7 +147,7 @@ pub(crate) fn audit_log(
                 th { (t(lang, "对象", "Subject")) } th { (t(lang, "详情", "Details")) }
             } }
             tbody { @for record in records { tr {
-                td data-label=(t(lang, "时间", "Time")) { (shanghai_time(record.at)) }
+                td.date data-label=(t(lang, "时间", "Time")) { (shanghai_time(record.at)) }
                 td data-label=(t(lang, "操作人", "Done by")) { (record.actor.as_deref().unwrap_or("—")) }
                 td data-label=(t(lang, "事件", "Event")) {
                     @match Audited::of_word(&record.action, workflow) {
@@ -156,7 +156,7 @@ pub(crate) fn audit_log(
                     }
                 }
                 td data-label=(t(lang, "对象", "Subject")) { (record.subject) }
-                td.cite data-label=(t(lang, "详情", "Details")) { (record.details) }
+                td.cite.details data-label=(t(lang, "详情", "Details")) { (record.details) }
             } } }
         } }
         p { a href="/home" { (t(lang, "工作台", "Home")) } }
