@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DESKTOP, PHONE, changePassword, jifenBin, launchChromium, screenshots, signIn, smsTo, startServer, stopServer } from './harness.mjs';
+import { DESKTOP, PHONE, changePassword, jifenBin, launchChromium, screenshots, shot, signIn, smsTo, startServer, stopServer } from './harness.mjs';
 
 describe('an administrator runs staff from the browser', () => {
   let server;
@@ -20,8 +20,6 @@ describe('an administrator runs staff from the browser', () => {
   let browser;
   const killOnExit = () => server?.child.kill('SIGKILL');
   process.once('exit', killOnExit);
-  const shot = (page, name) => page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true });
-
   async function page(viewport) {
     const context = await browser.newContext({ locale: 'zh-CN', viewport });
     const opened = await context.newPage();

@@ -24,6 +24,7 @@ import {
   jifenBin,
   launchChromium,
   screenshots,
+  shot,
   signIn,
   startServer,
   stopServer,
@@ -53,8 +54,6 @@ describe('an application from account creation to the printed form, in Chinese',
   const people = {};
   const killOnExit = () => server?.child.kill('SIGKILL');
   process.once('exit', killOnExit);
-
-  const shot = (page, name) => page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true });
 
   async function person(name) {
     const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1280, height: 900 }, acceptDownloads: true });

@@ -17,6 +17,7 @@ import {
   jifenBin,
   launchChromium,
   screenshots,
+  shot,
   signIn,
   smsTo,
   startServer,
@@ -33,8 +34,6 @@ describe('an employer sees a person only with their consent', () => {
   let browser;
   const killOnExit = () => server?.child.kill('SIGKILL');
   process.once('exit', killOnExit);
-  const shot = (page, name) => page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true });
-
   async function page(viewport = DESKTOP) {
     const context = await browser.newContext({ locale: 'zh-CN', viewport });
     const opened = await context.newPage();

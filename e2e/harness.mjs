@@ -159,6 +159,24 @@ export async function changePassword(page, current, next) {
 }
 
 /** The screen sizes the issues were found on. */
+/**
+ * A full-page screenshot of `page` as screenshots/NAME.png, once the page holds what every
+ * page must at any width: nothing wider than the window; and at a desk (1000 px and more)
+ * no table that scrolls sideways to show a column (on a phone a wide table may, by design).
+ */
+export async function shot(page, name, options = {}) {
+  const { width } = page.viewportSize();
+  const layout = await page.evaluate(() => ({
+    overflow: document.documentElement.scrollWidth - window.innerWidth,
+    scrolling: [...document.querySelectorAll('.scroll')]
+      .filter((box) => box.scrollWidth > box.clientWidth + 1)
+      .map((box) => box.querySelector('table')?.id || box.textContent.trim().slice(0, 40)),
+  }));
+  assert.ok(layout.overflow <= 0, `${name}: the page is ${layout.overflow}px wider than the window`);
+  if (width >= 1000) assert.deepEqual(layout.scrolling, [], `${name}: a table scrolls sideways at ${width}px`);
+  await page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true, ...options });
+}
+
 export const DESKTOP = { width: 1280, height: 900 };
 export const PHONE = { width: 390, height: 844 };
 

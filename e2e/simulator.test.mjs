@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PHONE, launchBrowser, launchChromium, narrowCells, newPage, screenTop, screenshots, startServer, stopServer } from './harness.mjs';
+import { PHONE, launchBrowser, launchChromium, narrowCells, newPage, screenTop, screenshots, shot, startServer, stopServer } from './harness.mjs';
 
 describe('the public simulator page in headless Chromium', () => {
   let server;
@@ -87,7 +87,7 @@ describe('the public simulator page in headless Chromium', () => {
     assert.equal(await page.locator('input[name=birth_date]').inputValue(), '1991-09-09');
     assert.ok(await page.locator('input[name=spouse_hukou]').isChecked());
 
-    await page.screenshot({ path: join(screenshots, 'simulator-zh.png'), fullPage: true });
+    await shot(page, 'simulator-zh');
   });
 
   test('the English link switches the page, and a cookie keeps it on reload', async () => {
@@ -107,7 +107,7 @@ describe('the public simulator page in headless Chromium', () => {
     await page.reload();
     assert.equal(await page.locator('html').getAttribute('lang'), 'en');
     assert.match(await page.locator('h1').innerText(), /Shanghai residence-permit points/);
-    await page.screenshot({ path: join(screenshots, 'simulator-en.png'), fullPage: true });
+    await shot(page, 'simulator-en');
   });
 });
 
@@ -168,7 +168,7 @@ describe('the simulator as people used it (issue #11): on a desktop and on a pho
       const after = await screenTop(base);
       assert.ok(Math.abs(after - before) < 2, `the field moved from ${before} to ${after} px`);
       assert.equal(await page.evaluate(() => document.activeElement?.name), 'si_base_0', 'the field keeps the focus');
-      await page.screenshot({ path: join(screenshots, `simulator-typing-${device}.png`) });
+      await shot(page, `simulator-typing-${device}`, { fullPage: false });
 
       // Pressing the button brings the result into view.
       await page.locator('.submit-bar button[type=submit]').first().click();
@@ -178,7 +178,7 @@ describe('the simulator as people used it (issue #11): on a desktop and on a pho
         return { top: box.top, bottom: box.bottom, height: window.innerHeight };
       });
       assert.ok(results.top < results.height && results.bottom > 0, `the result is in view: ${JSON.stringify(results)}`);
-      await page.screenshot({ path: join(screenshots, `simulator-result-${device}.png`) });
+      await shot(page, `simulator-result-${device}`, { fullPage: false });
       await page.context().close();
     });
   }
@@ -216,7 +216,7 @@ describe('the simulator as people used it (issue #11): on a desktop and on a pho
     assert.equal(await page.locator('input[name=si_base_0]').getAttribute('aria-invalid'), 'true');
     const alert = await page.locator('#results [role=alert]').innerText();
     assert.doesNotMatch(alert, /invalid type|u64|social_insurance/);
-    await page.screenshot({ path: join(screenshots, 'simulator-problems-zh.png') });
+    await shot(page, 'simulator-problems-zh', { fullPage: false });
     // "15,000元" reads as 15 000: the problem goes away.
     await page.locator('input[name=si_base_0]').fill('15,000元');
     await page.locator('input[name=tax]').fill('');
@@ -241,7 +241,7 @@ describe('the simulator as people used it (issue #11): on a desktop and on a pho
     assert.deepEqual(sideways, [], 'no table of the result scrolls sideways on a phone');
     const chartWidth = await page.locator('.chart svg').evaluate((svg) => svg.getBoundingClientRect().width);
     assert.ok(chartWidth >= 700, `the chart keeps a readable scale: ${chartWidth} px wide`);
-    await page.screenshot({ path: join(screenshots, 'simulator-phone.png'), fullPage: true });
+    await shot(page, 'simulator-phone');
     await page.context().close();
   });
 });
