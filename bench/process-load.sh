@@ -16,6 +16,8 @@
 #   CLIENTS=64 APPLICATIONS=1000 SECONDS_MAX=60 LEAN=1 bench/process-load.sh
 #   TINY=1 bench/process-load.sh             # 2 clients, 4 applications (CI: it still works)
 #   JIFEN_BIN=… LOAD_BIN=… bench/process-load.sh   # no build: those binaries as they are
+#   TRACE_SQL=1 CLIENTS=1 APPLICATIONS=5 DATABASES=sqlite bench/process-load.sh
+#                                            # and the statements each application cost, by kind
 #
 # LEAN=1 sends only the moves; by default each move is followed by the page it redirects
 # to and a party reads the page before its move, as a browser does. PostgreSQL:
@@ -33,6 +35,10 @@ pg_admin="${JIFEN_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres
 if [ -n "${TINY:-}" ]; then clients=2; applications=4; seconds=60; fi
 lean=()
 if [ -n "${LEAN:-}" ]; then lean=(--lean); fi
+# TRACE_SQL=1: the server logs every statement (sqlx's debug log, which slows it: not for
+# figures), and after the run the statements of the applications' phase are counted.
+server_log=warn
+if [ -n "${TRACE_SQL:-}" ]; then server_log=warn,sqlx::query=debug; fi
 
 target="${CARGO_TARGET_DIR:-target}"
 if [ -z "${JIFEN_BIN:-}" ] || [ -z "${LOAD_BIN:-}" ]; then
@@ -72,7 +78,7 @@ serve() {
   port="$(free_port)"
   base="http://127.0.0.1:$port"
   mkdir -p "$data"
-  (cd "$work" && exec env -u JIFEN_DATABASE_URL -u JIFEN_CONFIG JIFEN_LOG=warn \
+  (cd "$work" && exec env -u JIFEN_DATABASE_URL -u JIFEN_CONFIG JIFEN_LOG="$server_log" \
     "$jifen" serve --addr "127.0.0.1:$port" --data-dir "$data" "$@") >"$data/server.log" 2>&1 &
   servers+=("$!")
   for _ in $(seq 100); do
@@ -99,6 +105,19 @@ staff() {
   for role in clerk reviewer supervisor; do
     staff_flags+=("--$role-password" "$(staff_password "$role" "$@")")
   done
+}
+
+# statements_per_application LOG…: from the first application started on, the statements
+# the servers ran, by their first words, each count divided by the applications started.
+statements_per_application() {
+  sed 's/\x1b\[[0-9;]*m//g' "$@" | awk '
+    /summary="INSERT INTO applications / { started++ }
+    started && match($0, /summary="[^"]*"/) { count[substr($0, RSTART + 9, RLENGTH - 10)]++; total++ }
+    END {
+      if (!started) { print "no application was started"; exit }
+      printf "statements an application (%d started): %.1f\n", started, total / started
+      for (kind in count) printf "%8.1f  %s\n", count[kind] / started, kind | "sort -rn"
+    }'
 }
 
 echo "load: $clients clients, at most $applications applications or $seconds s, $(nproc) cores"
@@ -131,6 +150,7 @@ for db in $databases; do
       exit 2
       ;;
   esac
+  if [ -n "${TRACE_SQL:-}" ]; then statements_per_application "$work"/*/server.log; fi
   for data in "$work"/*/; do
     if grep -qE '"level":"ERROR"| ERROR ' "$data/server.log" 2>/dev/null; then
       echo "errors in the server log of $data:" >&2
