@@ -1,7 +1,7 @@
 //! Uploaded materials: each upload's record, and its bytes kept once by their SHA-256.
 
-use crate::audit::append_audit;
-use crate::database::Result;
+use crate::audit::append_audits;
+use crate::database::{Result, StoreError};
 use crate::model::*;
 use crate::queries::store_queries;
 use crate::{PgStore, SqliteStore};
@@ -45,61 +45,96 @@ store_queries! {
     pub trait MaterialStore {
         /// Keeps files for materials of an application, all in one transaction, each with its
         /// audit entry; an earlier file for the same material is superseded (kept, not
-        /// deleted). Identical content is stored once.
+        /// deleted), and of two given at once for one material the later is the current one.
+        /// Identical content is stored once. Four statements however many files (each one a
+        /// hand-off to the connection's thread): the contents, the files superseded, the new
+        /// files, their audit entries.
         async fn add_uploads(&self, uploads: &[(NewUpload, AuditEntry)], by: UserId, at: Millis) -> Result<Vec<Upload>> {
+            if uploads.is_empty() {
+                return Ok(Vec::new());
+            }
             let mut tx = self.begin_write().await?;
             let mut applications: Vec<ApplicationId> = uploads.iter().map(|(upload, _)| upload.application_id).collect();
             applications.sort_unstable();
             applications.dedup();
-            for application in applications {
-                Self::lock_uploads_of(&mut tx, application).await?;
+            for application in &applications {
+                Self::lock_uploads_of(&mut tx, *application).await?;
             }
-            let mut added = Vec::with_capacity(uploads.len());
-            for (upload, audit) in uploads {
-                let size = i64::try_from(upload.bytes.len()).unwrap_or(i64::MAX);
-                sqlx::query("INSERT INTO blobs (sha256, size, bytes) VALUES ($1, $2, $3) ON CONFLICT (sha256) DO NOTHING")
-                    .bind(&upload.sha256)
-                    .bind(size)
-                    .bind(&upload.bytes)
-                    .execute(&mut *tx)
-                    .await?;
-                sqlx::query(
-                    "UPDATE uploads SET superseded = TRUE WHERE application_id = $1 AND material = $2 AND superseded = FALSE",
-                )
-                .bind(upload.application_id)
-                .bind(&upload.material)
-                .execute(&mut *tx)
-                .await?;
-                let id: UploadId = sqlx::query_scalar(
-                    "INSERT INTO uploads (application_id, material, filename, content_type, size, sha256, uploaded_by, \
-                     uploaded_at, superseded) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, FALSE) RETURNING id",
-                )
-                .bind(upload.application_id)
-                .bind(&upload.material)
-                .bind(&upload.filename)
-                .bind(&upload.content_type)
-                .bind(size)
-                .bind(&upload.sha256)
-                .bind(by)
-                .bind(at)
-                .fetch_one(&mut *tx)
-                .await?;
-                append_audit(&mut *tx, audit).await?;
-                added.push(Upload {
-                    id,
+            let size_of = |upload: &NewUpload| i64::try_from(upload.bytes.len()).unwrap_or(i64::MAX);
+
+            let mut contents: Vec<&NewUpload> = uploads.iter().map(|(upload, _)| upload).collect();
+            contents.sort_by(|a, b| a.sha256.cmp(&b.sha256));
+            contents.dedup_by(|a, b| a.sha256 == b.sha256);
+            let mut insert = sqlx::QueryBuilder::new("INSERT INTO blobs (sha256, size, bytes) ");
+            insert.push_values(&contents, |mut row, upload| {
+                row.push_bind(upload.sha256.as_str()).push_bind(size_of(upload)).push_bind(upload.bytes.as_slice());
+            });
+            insert.push(" ON CONFLICT (sha256) DO NOTHING").build().execute(&mut *tx).await?;
+
+            let mut materials: Vec<(ApplicationId, &str)> =
+                uploads.iter().map(|(upload, _)| (upload.application_id, upload.material.as_str())).collect();
+            materials.sort_unstable();
+            materials.dedup();
+            let mut supersede = sqlx::QueryBuilder::new("UPDATE uploads SET superseded = TRUE WHERE superseded = FALSE AND (");
+            for (i, (application, material)) in materials.iter().enumerate() {
+                supersede.push(if i == 0 { "(application_id = " } else { " OR (application_id = " });
+                supersede.push_bind(*application).push(" AND material = ").push_bind(*material).push(")");
+            }
+            supersede.push(")").build().execute(&mut *tx).await?;
+
+            // A file is current unless a later one in this batch is for the same material.
+            let added: Vec<Upload> = uploads
+                .iter()
+                .enumerate()
+                .map(|(i, (upload, _))| Upload {
+                    id: UploadId::new(0),
                     application_id: upload.application_id,
                     material: upload.material.clone(),
                     filename: upload.filename.clone(),
                     content_type: upload.content_type.clone(),
-                    size,
+                    size: size_of(upload),
                     sha256: upload.sha256.clone(),
                     uploaded_by: by,
                     uploaded_at: at,
-                    superseded: false,
-                });
-            }
+                    superseded: uploads[i + 1..]
+                        .iter()
+                        .any(|(later, _)| later.application_id == upload.application_id && later.material == upload.material),
+                })
+                .collect();
+            let mut insert = sqlx::QueryBuilder::new(
+                "INSERT INTO uploads (application_id, material, filename, content_type, size, sha256, uploaded_by, \
+                 uploaded_at, superseded) ",
+            );
+            insert.push_values(&added, |mut row, upload| {
+                row.push_bind(upload.application_id)
+                    .push_bind(upload.material.clone())
+                    .push_bind(upload.filename.clone())
+                    .push_bind(upload.content_type.clone())
+                    .push_bind(upload.size)
+                    .push_bind(upload.sha256.clone())
+                    .push_bind(upload.uploaded_by)
+                    .push_bind(upload.uploaded_at)
+                    .push_bind(upload.superseded);
+            });
+            let columns = UPLOAD_COLUMNS;
+            insert.push(format_args!(" RETURNING {columns}"));
+            let mut stored: Vec<Upload> =
+                insert.build_query_as::<UploadRow>().fetch_all(&mut *tx).await?.into_iter().map(Upload::from).collect();
+            let audits: Vec<AuditEntry> = uploads.iter().map(|(_, audit)| audit.clone()).collect();
+            append_audits(&mut *tx, &audits).await?;
             tx.commit().await?;
-            Ok(added)
+            // Neither database promises RETURNING's order: each file takes the first row stored
+            // with its values (rows that alike differ in nothing but their ids).
+            stored.sort_by_key(|upload| upload.id);
+            let mut ids = Vec::with_capacity(added.len());
+            for upload in &added {
+                let position = stored
+                    .iter()
+                    .position(|row| Upload { id: row.id, ..upload.clone() } == *row)
+                    .ok_or_else(|| StoreError::Corrupt("an upload was not returned as it was written".into()))?;
+                ids.push(stored.remove(position).id);
+            }
+            Ok(added.into_iter().zip(ids).map(|(upload, id)| Upload { id, ..upload }).collect())
         }
 
         /// The current (not superseded) uploads of an application.

@@ -417,6 +417,31 @@ async fn contract<S: Repository + ApplicationStore + BlacklistStore>(store: &S) 
         [("id_card", 9), ("diploma", 10)]
     );
     assert!(store.upload(first.id).await.unwrap().unwrap().superseded, "kept, marked superseded");
+    // Two files for one material in one batch: the later is the current one, the earlier
+    // kept and marked superseded; each comes back as it was stored, in the order given.
+    let twice = [
+        upload("photo", "1.jpg", b"%PDF-1 dd"),
+        upload("photo", "2.jpg", b"%PDF-1 dd"),
+        upload("hukou", "h.pdf", b"%PDF-1 eee"),
+    ];
+    let added = store.add_uploads(&twice, zhang.user_id, 11_050).await.unwrap();
+    assert_eq!(
+        added.iter().map(|u| (u.filename.as_str(), u.superseded)).collect::<Vec<_>>(),
+        [("1.jpg", true), ("2.jpg", false), ("h.pdf", false)]
+    );
+    assert!(added[0].id < added[1].id && added[1].id < added[2].id, "ids in the order given: {added:?}");
+    for upload in &added {
+        assert_eq!(store.upload(upload.id).await.unwrap().as_ref(), Some(upload), "read back as returned");
+    }
+    let photos: Vec<String> = store
+        .uploads(application.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|u| u.material == "photo")
+        .map(|u| u.filename)
+        .collect();
+    assert_eq!(photos, ["2.jpg"]);
     // Two uploads for the same material at once leave one current file, not two.
     for round in 0..10 {
         let (a, b) =
