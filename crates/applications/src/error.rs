@@ -188,6 +188,7 @@ reasons! {
         EmptyFile = "empty_file",
         FileTooLarge = "file_too_large",
         FileType = "file_type",
+        TooManyFiles = "too_many_files",
         RosterUnreadable = "roster_unreadable",
         UnstorableText = "unstorable_text",
         PasswordMismatch = "password_mismatch",

@@ -118,6 +118,15 @@ impl Service {
             ));
         }
         let checklist = self.materials.checklist(&application.fields);
+        // The form has one file field a material: more files than materials is no form's
+        // upload (and tiny files by the hundred thousand would fit the size limit).
+        if files.len() > checklist.len() {
+            return Err(ServiceError::refused(
+                Reason::TooManyFiles,
+                format!("一次最多上传 {} 个文件（每项材料一个）", checklist.len()),
+                format!("At most {} files at once (one a material)", checklist.len()),
+            ));
+        }
         let several = files.len() > 1;
         let mut uploads = Vec::with_capacity(files.len());
         for file in files {

@@ -208,6 +208,12 @@ async fn an_application_goes_from_account_to_filing_with_audit_and_sms(world: Wo
         refused.message(jifen_rules::Lang::Zh)
     );
     assert_eq!(status(&service.view(&zhang, application.id).await.unwrap(), "id_card"), MaterialStatus::Missing);
+    // More files than the checklist has materials is no form's upload: refused, none kept.
+    let listed = service.view(&zhang, application.id).await.unwrap().checklist.len();
+    let flood = (0..=listed).map(|_| file("id_card", b"%PDF-1.4 scan")).collect();
+    let refused = service.upload_materials(&zhang, application.id, flood).await.unwrap_err();
+    assert_eq!(refused.code(), "too_many_files");
+    assert_eq!(status(&service.view(&zhang, application.id).await.unwrap(), "id_card"), MaterialStatus::Missing);
     for material in ["id_card", "residence_permit", "labour_contract"] {
         service.upload_material(&zhang, application.id, material, "scan.pdf", b"%PDF-1.4 scan".to_vec()).await.unwrap();
     }
