@@ -159,6 +159,9 @@ export async function changePassword(page, current, next) {
 }
 
 /** The screen sizes the issues were found on. */
+export const DESKTOP = { width: 1280, height: 900 };
+export const PHONE = { width: 390, height: 844 };
+
 /**
  * A full-page screenshot of `page` as screenshots/NAME.png, once the page holds what every
  * page must at any width: nothing wider than the window; and at a desk (1000 px and more)
@@ -176,9 +179,6 @@ export async function shot(page, name, options = {}) {
   if (width >= 1000) assert.deepEqual(layout.scrolling, [], `${name}: a table scrolls sideways at ${width}px`);
   await page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true, ...options });
 }
-
-export const DESKTOP = { width: 1280, height: 900 };
-export const PHONE = { width: 390, height: 844 };
 
 /** A fresh context (cookie jar) of `browser` reading Chinese, at `viewport`, and its page. */
 export async function newPage(browser, viewport = DESKTOP) {

@@ -118,23 +118,26 @@ store_queries! {
             });
             let columns = UPLOAD_COLUMNS;
             insert.push(format_args!(" RETURNING {columns}"));
-            let mut stored: Vec<Upload> =
-                insert.build_query_as::<UploadRow>().fetch_all(&mut *tx).await?.into_iter().map(Upload::from).collect();
+            let rows: Vec<UploadRow> = insert.build_query_as().fetch_all(&mut *tx).await?;
             let audits: Vec<AuditEntry> = uploads.iter().map(|(_, audit)| audit.clone()).collect();
             append_audits(&mut *tx, &audits).await?;
             tx.commit().await?;
             // Neither database promises RETURNING's order: each file takes the first row stored
             // with its values (rows that alike differ in nothing but their ids).
-            stored.sort_by_key(|upload| upload.id);
-            let mut ids = Vec::with_capacity(added.len());
-            for upload in &added {
+            let mut stored: Vec<(UploadId, Upload)> = rows
+                .into_iter()
+                .map(|row| (row.id, Upload { id: UploadId::new(0), ..Upload::from(row) }))
+                .collect();
+            stored.sort_by_key(|(id, _)| *id);
+            let mut written = Vec::with_capacity(added.len());
+            for upload in added {
                 let position = stored
                     .iter()
-                    .position(|row| Upload { id: row.id, ..upload.clone() } == *row)
+                    .position(|(_, row)| *row == upload)
                     .ok_or_else(|| StoreError::Corrupt("an upload was not returned as it was written".into()))?;
-                ids.push(stored.remove(position).id);
+                written.push(Upload { id: stored.remove(position).0, ..upload });
             }
-            Ok(added.into_iter().zip(ids).map(|(upload, id)| Upload { id, ..upload }).collect())
+            Ok(written)
         }
 
         /// The current (not superseded) uploads of an application.
