@@ -442,6 +442,14 @@ async fn contract<S: Repository + ApplicationStore + BlacklistStore>(store: &S) 
         .map(|u| u.filename)
         .collect();
     assert_eq!(photos, ["2.jpg"]);
+    // Odd names as they are kept (the service cleans control characters before): emoji and
+    // three hundred characters come back as written.
+    let long = format!("证明😀{}.pdf", "长".repeat(300));
+    let [odd] = <[Upload; 1]>::try_from(
+        store.add_uploads(&[upload("hukou", &long, b"%PDF-1 ffff")], zhang.user_id, 11_060).await.unwrap(),
+    )
+    .unwrap();
+    assert_eq!(store.upload(odd.id).await.unwrap().unwrap().filename, long);
     // Two uploads for the same material at once leave one current file, not two.
     for round in 0..10 {
         let (a, b) =
