@@ -114,7 +114,7 @@ store_queries! {
                     ..registration.audit.clone()
                 };
                 append_audit(&mut *tx, &entry).await?;
-                insert_messages(&mut tx, &registration.messages, at).await?;
+                insert_messages(&mut *tx, &registration.messages, at).await?;
                 ids.push(user_id);
             }
             tx.commit().await?;

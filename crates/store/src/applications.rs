@@ -154,8 +154,8 @@ fn escape_like(text: &str) -> String {
 
 /// Appends an event to an application's history inside the caller's transaction.
 #[allow(clippy::too_many_arguments)]
-async fn insert_event<'c, DB>(
-    tx: &mut sqlx::Transaction<'c, DB>,
+async fn insert_event<DB, C>(
+    connection: &mut C,
     application_id: ApplicationId,
     at: Millis,
     actor_id: Option<UserId>,
@@ -167,7 +167,8 @@ async fn insert_event<'c, DB>(
 ) -> Result<()>
 where
     DB: sqlx::Database,
-    for<'e> &'e mut DB::Connection: sqlx::Executor<'e, Database = DB>,
+    C: sqlx::Connection<Database = DB>,
+    for<'e> &'e mut C: sqlx::Executor<'e, Database = DB>,
     for<'q> <DB as sqlx::Database>::Arguments: sqlx::IntoArguments<DB>,
     i64: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     Option<i64>: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
@@ -189,7 +190,7 @@ where
     .bind(to_state.to_string())
     .bind(comment.to_string())
     .bind(Json(details.clone()))
-    .execute(&mut **tx)
+    .execute(&mut *connection)
     .await?;
     Ok(())
 }
@@ -230,10 +231,10 @@ store_queries! {
             .map_err(unique("open application"))?;
             let created = Application::try_from(row)?;
             let id = created.id;
-            insert_event(&mut tx, id, at, Some(by), "create", None, &application.state, "", &serde_json::json!({}))
+            insert_event(&mut *tx, id, at, Some(by), "create", None, &application.state, "", &serde_json::json!({}))
                 .await?;
             append_audit(&mut *tx, &AuditEntry { subject: format!("application:{id}"), ..audit.clone() }).await?;
-            insert_messages(&mut tx, messages, at).await?;
+            insert_messages(&mut *tx, messages, at).await?;
             tx.commit().await?;
             Ok(created)
         }
@@ -390,8 +391,7 @@ store_queries! {
                 .fetch_optional(&mut *tx)
                 .await?;
             let moved = moved.ok_or(StoreError::Conflict("the application changed meanwhile"))?;
-            insert_event(
-                &mut tx,
+            insert_event(&mut *tx,
                 id,
                 at,
                 transition.actor_id,
@@ -430,7 +430,7 @@ store_queries! {
                 .await?;
             }
             append_audit(&mut *tx, audit).await?;
-            insert_messages(&mut tx, messages, at).await?;
+            insert_messages(&mut *tx, messages, at).await?;
             tx.commit().await?;
             Application::try_from(moved)
         }
@@ -458,7 +458,7 @@ store_queries! {
             if still == 0 {
                 return Err(StoreError::Conflict("the application changed meanwhile"));
             }
-            insert_event(&mut tx, id, at, Some(note.actor_id), &note.action, Some(state), state, &note.comment, &note.details)
+            insert_event(&mut *tx, id, at, Some(note.actor_id), &note.action, Some(state), state, &note.comment, &note.details)
                 .await?;
             append_audit(&mut *tx, audit).await?;
             tx.commit().await?;
@@ -489,7 +489,7 @@ store_queries! {
                 return Err(StoreError::Conflict("the application changed meanwhile"));
             }
             let details = serde_json::json!({ "assignee": assignee });
-            insert_event(&mut tx, id, at, Some(actor_id), "assign", Some(state), state, "", &details).await?;
+            insert_event(&mut *tx, id, at, Some(actor_id), "assign", Some(state), state, "", &details).await?;
             append_audit(&mut *tx, audit).await?;
             tx.commit().await?;
             Ok(())

@@ -9,11 +9,13 @@
 //! [`MOST_AT_ONCE`]) and writes them with one INSERT, so one commit; each page still waits
 //! for its own entry's commit, so nothing is shown before its entry is durable. Should a
 //! batch fail, its entries are written one by one, so each caller gets its own entry's answer
-//! (a disk that is full fails them all, a bad entry only itself). The task holds only the
-//! writer pool and ends when the last clone of the store is dropped.
+//! (a disk that is full fails them all, a bad entry only itself). On SQLite the batch is one
+//! write among the others, committed with them (see [`crate::group_commit`]). The task holds
+//! only the writer and ends when the last clone of the store is dropped.
 
-use crate::audit::{append_audit, append_audits};
+use crate::audit::append_audits;
 use crate::database::{Result, StoreError};
+use crate::group_commit::GroupWriter;
 use crate::model::AuditEntry;
 use tokio::sync::{mpsc, oneshot};
 
@@ -44,33 +46,47 @@ fn closed() -> StoreError {
     StoreError::Database(sqlx::Error::PoolClosed)
 }
 
-/// Starts the task for one database's writer pool, written once for both pool types.
-macro_rules! start_audit_queue {
-    ($name:ident, $pool:ty) => {
-        impl AuditQueue {
-            pub(crate) fn $name(writer: $pool) -> Self {
-                let (entries, mut waiting) = mpsc::unbounded_channel::<Waiting>();
-                tokio::spawn(async move {
-                    let mut batch = Vec::with_capacity(MOST_AT_ONCE);
-                    while waiting.recv_many(&mut batch, MOST_AT_ONCE).await > 0 {
-                        let (entries, replies): (Vec<AuditEntry>, Vec<_>) = batch.drain(..).unzip();
-                        if entries.len() > 1 && append_audits(&writer, &entries).await.is_ok() {
-                            for reply in replies {
-                                // A caller that went away needs no answer; its entry stands.
-                                reply.send(Ok(())).ok();
-                            }
-                            continue;
-                        }
-                        for (entry, reply) in entries.iter().zip(replies) {
-                            reply.send(append_audit(&writer, entry).await).ok();
-                        }
-                    }
-                });
-                Self { entries }
-            }
-        }
-    };
+/// Where the queue writes a batch of entries: one INSERT, committed.
+pub(crate) trait AuditWriter: Send + Sync + 'static {
+    fn write(&self, entries: &[AuditEntry]) -> impl Future<Output = Result<()>> + Send;
 }
 
-start_audit_queue!(start_sqlite, sqlx::SqlitePool);
-start_audit_queue!(start_postgres, sqlx::PgPool);
+impl AuditWriter for sqlx::PgPool {
+    /// One statement, atomic by itself.
+    async fn write(&self, entries: &[AuditEntry]) -> Result<()> {
+        append_audits(self, entries).await
+    }
+}
+
+impl AuditWriter for GroupWriter {
+    /// In a write of its own, so that it is committed with the other writes finishing then.
+    async fn write(&self, entries: &[AuditEntry]) -> Result<()> {
+        let mut tx = self.begin().await?;
+        append_audits(&mut *tx, entries).await?;
+        tx.commit().await
+    }
+}
+
+impl AuditQueue {
+    /// Starts the task that writes the entries through `writer`.
+    pub(crate) fn start(writer: impl AuditWriter) -> Self {
+        let (entries, mut waiting) = mpsc::unbounded_channel::<Waiting>();
+        tokio::spawn(async move {
+            let mut batch = Vec::with_capacity(MOST_AT_ONCE);
+            while waiting.recv_many(&mut batch, MOST_AT_ONCE).await > 0 {
+                let (entries, replies): (Vec<AuditEntry>, Vec<_>) = batch.drain(..).unzip();
+                if entries.len() > 1 && writer.write(&entries).await.is_ok() {
+                    for reply in replies {
+                        // A caller that went away needs no answer; its entry stands.
+                        reply.send(Ok(())).ok();
+                    }
+                    continue;
+                }
+                for (entry, reply) in entries.iter().zip(replies) {
+                    reply.send(writer.write(std::slice::from_ref(entry)).await).ok();
+                }
+            }
+        });
+        Self { entries }
+    }
+}

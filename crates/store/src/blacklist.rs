@@ -173,7 +173,7 @@ store_queries! {
                 ids.push(id);
             }
             append_audit(&mut *tx, audit).await?;
-            insert_messages(&mut tx, messages, at).await?;
+            insert_messages(&mut *tx, messages, at).await?;
             tx.commit().await?;
             Ok(ids)
         }
@@ -202,7 +202,7 @@ store_queries! {
             .await
             .map_err(unique("blacklist decision"))?;
             append_audit(&mut *tx, audit).await?;
-            insert_messages(&mut tx, messages, event.at).await?;
+            insert_messages(&mut *tx, messages, event.at).await?;
             tx.commit().await?;
             Ok(())
         }

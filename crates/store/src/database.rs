@@ -3,6 +3,7 @@
 //! writes use (the audit entry, a unique-value refusal), and the health probe.
 
 use crate::audit_queue::AuditQueue;
+use crate::group_commit::{GroupWrite, GroupWriter};
 use crate::model::*;
 use crate::queries::store_queries;
 use jifen_domain::District;
@@ -28,6 +29,11 @@ pub enum StoreError {
     Unstorable,
     #[error("database: {0}")]
     Database(sqlx::Error),
+    /// The commit a write was part of failed, so the write was not kept. On SQLite the writes
+    /// that finish together are committed together (see [`crate::group_commit`]), and each
+    /// hears of that one failure as this.
+    #[error("database: the commit failed: {message}")]
+    CommitFailed { fault: FaultKind, message: String },
     #[error("migration: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
 }
@@ -74,8 +80,10 @@ impl FaultKind {
 impl StoreError {
     /// The kind of failure, when this is a failure of the database rather than a refusal.
     pub fn fault(&self) -> Option<FaultKind> {
-        let Self::Database(error) = self else {
-            return matches!(self, Self::Migration(_) | Self::Corrupt(_)).then_some(FaultKind::Other);
+        let error = match self {
+            Self::Database(error) => error,
+            Self::CommitFailed { fault, .. } => return Some(*fault),
+            _ => return matches!(self, Self::Migration(_) | Self::Corrupt(_)).then_some(FaultKind::Other),
         };
         Some(match error {
             sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Tls(_) => FaultKind::Unreachable,
@@ -126,16 +134,18 @@ pub(crate) fn unique(what: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// The embedded default: one SQLite file, WAL, a busy timeout. Reads go through a pool of
-/// connections; writes through a pool of one, so that writers queue in the server, each
-/// woken the moment the one before commits, instead of racing for SQLite's write lock and
-/// sleeping in its busy handler (which backs off 1, 2, 5, 10… ms: under load most of a
-/// write's time). A write transaction begins `IMMEDIATE`, so it holds the lock from its
-/// first statement and never has to upgrade from read to write and fail with SQLITE_BUSY
-/// against another process (the CLI) writing at the same time.
+/// connections; writes through one connection that they take in turn (see
+/// [`crate::group_commit`]): they queue in the server, each woken the moment the one before
+/// is done, instead of racing for SQLite's write lock and sleeping in its busy handler
+/// (which backs off 1, 2, 5, 10… ms: under load most of a write's time), and the writes that
+/// finish together are committed together, with one flush of the WAL. A write transaction
+/// begins `IMMEDIATE`, so it holds the lock from its first statement and never has to
+/// upgrade from read to write and fail with SQLITE_BUSY against another process (the CLI)
+/// writing at the same time.
 #[derive(Clone)]
 pub struct SqliteStore {
     pub(crate) pool: sqlx::SqlitePool,
-    writer: sqlx::SqlitePool,
+    writer: GroupWriter,
     pub(crate) audit_queue: AuditQueue,
 }
 
@@ -153,36 +163,34 @@ impl SqliteStore {
             .synchronous(sqlx::sqlite::SqliteSynchronous::Full)
             .busy_timeout(SQLITE_WRITE_WAIT)
             .foreign_keys(true);
-        let pool_of = |connections: u32, wait: Duration| {
-            sqlx::sqlite::SqlitePoolOptions::new()
-                .max_connections(connections)
-                .acquire_timeout(wait)
-                // A connection to a local file does not drop: pinging it before every use
-                // (sqlx's default) is one more hand-off to the connection's thread per query.
-                .test_before_acquire(false)
-                .before_acquire(|connection, _| {
-                    Box::pin(async move {
-                        // A failed COMMIT (disk full, I/O error) may leave a connection that
-                        // sqlx still counts as inside a transaction, and every later BEGIN on
-                        // it fails. Let the queued rollback run (a ping goes after it), then
-                        // throw away a connection that is still inside one.
-                        use sqlx::Connection;
-                        if connection.is_in_transaction() {
-                            connection.ping().await?;
-                        }
-                        Ok(!connection.is_in_transaction())
-                    })
+        let writer = GroupWriter::open(&options, SQLITE_WRITE_WAIT).await?;
+        let pool = sqlx::sqlite::SqlitePoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            // A connection to a local file does not drop: pinging it before every use
+            // (sqlx's default) is one more hand-off to the connection's thread per query.
+            .test_before_acquire(false)
+            .before_acquire(|connection, _| {
+                Box::pin(async move {
+                    // A failed COMMIT (disk full, I/O error) may leave a connection that
+                    // sqlx still counts as inside a transaction, and every later BEGIN on
+                    // it fails. Let the queued rollback run (a ping goes after it), then
+                    // throw away a connection that is still inside one.
+                    use sqlx::Connection;
+                    if connection.is_in_transaction() {
+                        connection.ping().await?;
+                    }
+                    Ok(!connection.is_in_transaction())
                 })
-        };
-        let writer = pool_of(1, SQLITE_WRITE_WAIT).connect_with(options.clone()).await?;
-        sqlx::migrate!("./migrations/sqlite").run(&writer).await?;
-        let pool = pool_of(8, ACQUIRE_TIMEOUT).connect_with(options).await?;
-        let audit_queue = AuditQueue::start_sqlite(writer.clone());
+            })
+            .connect_with(options)
+            .await?;
+        let audit_queue = AuditQueue::start(writer.clone());
         Ok(Self { pool, writer, audit_queue })
     }
 
-    pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
-        Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
+    pub(crate) async fn begin_write(&self) -> Result<GroupWrite> {
+        self.writer.begin().await
     }
 
     /// A consistent copy of the live database (`VACUUM INTO`), safe while serving.
@@ -236,7 +244,7 @@ impl PgStore {
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        let audit_queue = AuditQueue::start_postgres(pool.clone());
+        let audit_queue = AuditQueue::start(pool.clone());
         Ok(Self { pool, audit_queue })
     }
 

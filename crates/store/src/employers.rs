@@ -45,16 +45,17 @@ impl TryFrom<EmployerRow> for Employer {
 
 /// Disables the agent accounts of an employer whose sign-up was rejected or expired, and
 /// frees their usernames (`retired:<id>` cannot be chosen: a username has no colon).
-pub(crate) async fn retire_agents<'c, DB>(tx: &mut sqlx::Transaction<'c, DB>, employer_id: EmployerId) -> Result<()>
+pub(crate) async fn retire_agents<DB, C>(connection: &mut C, employer_id: EmployerId) -> Result<()>
 where
     DB: sqlx::Database,
-    for<'e> &'e mut DB::Connection: sqlx::Executor<'e, Database = DB>,
+    C: sqlx::Connection<Database = DB>,
+    for<'e> &'e mut C: sqlx::Executor<'e, Database = DB>,
     for<'q> <DB as sqlx::Database>::Arguments: sqlx::IntoArguments<DB>,
     EmployerId: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
 {
     sqlx::query("UPDATE users SET disabled = TRUE, username = 'retired:' || id WHERE employer_id = $1")
         .bind(employer_id)
-        .execute(&mut **tx)
+        .execute(&mut *connection)
         .await?;
     Ok(())
 }
@@ -138,7 +139,7 @@ store_queries! {
             .fetch_all(&mut *tx)
             .await?;
             for id in &expired {
-                retire_agents(&mut tx, *id).await?;
+                retire_agents(&mut *tx, *id).await?;
                 let entry = AuditEntry::new(at, None, format!("employer:{id}"), &Audit::EmployerExpire {});
                 append_audit(&mut *tx, &entry).await?;
             }
@@ -202,10 +203,10 @@ store_queries! {
                 return Err(StoreError::Conflict("the registration is not pending"));
             }
             if status == EmployerStatus::Rejected {
-                retire_agents(&mut tx, id).await?;
+                retire_agents(&mut *tx, id).await?;
             }
             append_audit(&mut *tx, audit).await?;
-            insert_messages(&mut tx, messages, at).await?;
+            insert_messages(&mut *tx, messages, at).await?;
             tx.commit().await?;
             Ok(())
         }

@@ -19,6 +19,7 @@ mod backup;
 mod blacklist;
 mod database;
 mod employers;
+mod group_commit;
 mod imports;
 mod materials;
 mod model;

@@ -170,7 +170,7 @@ store_queries! {
 /// current file): what differs between the two databases, as one inherent method each.
 impl SqliteStore {
     /// SQLite writes one transaction at a time (`BEGIN IMMEDIATE`): nothing to lock.
-    async fn lock_uploads_of(_: &mut sqlx::Transaction<'static, sqlx::Sqlite>, _: ApplicationId) -> Result<()> {
+    async fn lock_uploads_of(_: &mut sqlx::SqliteConnection, _: ApplicationId) -> Result<()> {
         Ok(())
     }
 }
@@ -178,8 +178,8 @@ impl SqliteStore {
 impl PgStore {
     /// Holds the application's row until the transaction ends, so a second upload to it waits
     /// and then sees the first one's file to supersede.
-    async fn lock_uploads_of(tx: &mut sqlx::Transaction<'static, sqlx::Postgres>, id: ApplicationId) -> Result<()> {
-        sqlx::query("SELECT id FROM applications WHERE id = $1 FOR UPDATE").bind(id).execute(&mut **tx).await?;
+    async fn lock_uploads_of(tx: &mut sqlx::PgConnection, id: ApplicationId) -> Result<()> {
+        sqlx::query("SELECT id FROM applications WHERE id = $1 FOR UPDATE").bind(id).execute(tx).await?;
         Ok(())
     }
 }

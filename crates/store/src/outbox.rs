@@ -61,14 +61,11 @@ impl From<MessageRow> for OutboxMessage {
 
 /// Queues messages inside the caller's transaction (the change that causes them commits
 /// with them, or neither does).
-pub(crate) async fn insert_messages<'c, DB>(
-    tx: &mut sqlx::Transaction<'c, DB>,
-    messages: &[NewMessage],
-    at: Millis,
-) -> Result<()>
+pub(crate) async fn insert_messages<DB, C>(connection: &mut C, messages: &[NewMessage], at: Millis) -> Result<()>
 where
     DB: sqlx::Database,
-    for<'e> &'e mut DB::Connection: sqlx::Executor<'e, Database = DB>,
+    C: sqlx::Connection<Database = DB>,
+    for<'e> &'e mut C: sqlx::Executor<'e, Database = DB>,
     for<'q> <DB as sqlx::Database>::Arguments: sqlx::IntoArguments<DB>,
     i64: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     String: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
@@ -93,7 +90,7 @@ where
                 .push_unseparated(", FALSE");
         });
         insert.push(" ON CONFLICT (idempotency_key) DO NOTHING");
-        insert.build().execute(&mut **tx).await?;
+        insert.build().execute(&mut *connection).await?;
     }
     Ok(())
 }
@@ -147,7 +144,7 @@ store_queries! {
         /// Queues messages; a key already queued is left as it is.
         async fn enqueue_messages(&self, messages: &[NewMessage], at: Millis) -> Result<()> {
             let mut tx = self.begin_write().await?;
-            insert_messages(&mut tx, messages, at).await?;
+            insert_messages(&mut *tx, messages, at).await?;
             tx.commit().await?;
             Ok(())
         }

@@ -12,9 +12,9 @@
 //! The SQL is the portable subset both databases accept: `$1` placeholders (SQLite takes
 //! them too), `RETURNING`, `ON CONFLICT … DO UPDATE`, booleans as `TRUE`/`FALSE`. A body
 //! reaches the database through `self.pool` (reads), `self.begin_write()` (a write
-//! transaction: `BEGIN IMMEDIATE` on SQLite, so two writers queue instead of failing at
-//! commit) or `self.audit_queue` (an audit entry on its own, committed with the others
-//! waiting at the same moment).
+//! transaction; on SQLite a turn at the one writer connection, committed with the writes
+//! that finish beside it: see [`crate::group_commit`]) or `self.audit_queue` (an audit entry
+//! on its own, committed with the others waiting at the same moment).
 //! The README's "One place per query" says why this and not a query builder.
 
 /// Writes a store trait, its two database implementations and the [`crate::Store`]

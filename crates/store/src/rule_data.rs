@@ -320,7 +320,7 @@ store_queries! {
                     .execute(&mut *tx)
                     .await?;
             }
-            insert_messages(&mut tx, &step.messages, at).await?;
+            insert_messages(&mut *tx, &step.messages, at).await?;
             tx.commit().await?;
             Ok(())
         }
@@ -383,15 +383,15 @@ store_queries! {
 /// each.
 impl SqliteStore {
     /// SQLite writes one transaction at a time (`BEGIN IMMEDIATE`): nothing to lock.
-    async fn lock_publications(_: &mut sqlx::Transaction<'static, sqlx::Sqlite>) -> Result<()> {
+    async fn lock_publications(_: &mut sqlx::SqliteConnection) -> Result<()> {
         Ok(())
     }
 }
 
 impl PgStore {
     /// Serialises publishers on PostgreSQL for the rest of the transaction.
-    async fn lock_publications(tx: &mut sqlx::Transaction<'static, sqlx::Postgres>) -> Result<()> {
-        sqlx::query("LOCK TABLE rule_publications IN EXCLUSIVE MODE").execute(&mut **tx).await?;
+    async fn lock_publications(tx: &mut sqlx::PgConnection) -> Result<()> {
+        sqlx::query("LOCK TABLE rule_publications IN EXCLUSIVE MODE").execute(tx).await?;
         Ok(())
     }
 }

@@ -93,7 +93,7 @@ store_queries! {
                 .bind(mobile)
                 .execute(&mut *tx)
                 .await?;
-            insert_messages(&mut tx, messages, at).await?;
+            insert_messages(&mut *tx, messages, at).await?;
             append_audit(&mut *tx, &AuditEntry { subject: format!("user:{id}"), ..audit.clone() }).await?;
             tx.commit().await?;
             self.user_by_id(id).await?.ok_or(StoreError::Conflict("user vanished after insert"))
@@ -124,7 +124,7 @@ store_queries! {
             }
             sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
             sqlx::query("DELETE FROM trusted_devices WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
-            insert_messages(&mut tx, messages, at).await?;
+            insert_messages(&mut *tx, messages, at).await?;
             append_audit(&mut *tx, audit).await?;
             tx.commit().await?;
             Ok(())

@@ -121,8 +121,8 @@ pub async fn seed_holders(store: &crate::Store, count: i64, profile: impl Fn(i64
 /// Runs generated SQL statements, in order, in one transaction.
 async fn run_in_one_transaction(store: &crate::Store, statements: &[String]) -> Result<()> {
     macro_rules! run {
-        ($pool:expr) => {{
-            let mut tx = $pool.begin().await?;
+        ($store:expr) => {{
+            let mut tx = $store.begin_write().await?;
             for statement in statements {
                 sqlx::raw_sql(sqlx::AssertSqlSafe(statement.as_str())).execute(&mut *tx).await?;
             }
@@ -130,8 +130,8 @@ async fn run_in_one_transaction(store: &crate::Store, statements: &[String]) -> 
         }};
     }
     match store {
-        crate::Store::Sqlite(store) => run!(store.pool),
-        crate::Store::Postgres(store) => run!(store.pool),
+        crate::Store::Sqlite(store) => run!(store),
+        crate::Store::Postgres(store) => run!(store),
     }
     Ok(())
 }
