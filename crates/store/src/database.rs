@@ -6,6 +6,7 @@ use crate::audit_queue::AuditQueue;
 use crate::group_commit::{GroupWrite, GroupWriter};
 use crate::model::*;
 use crate::queries::store_queries;
+use crate::read_pool::ReadPool;
 use jifen_domain::District;
 use std::path::Path;
 use std::str::FromStr;
@@ -134,7 +135,7 @@ pub(crate) fn unique(what: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// The embedded default: one SQLite file, WAL, a busy timeout. Reads go through a pool of
-/// connections; writes through one connection that they take in turn (see
+/// connections (see [`crate::read_pool`]); writes through one connection that they take in turn (see
 /// [`crate::group_commit`]): they queue in the server, each woken the moment the one before
 /// is done, instead of racing for SQLite's write lock and sleeping in its busy handler
 /// (which backs off 1, 2, 5, 10… ms: under load most of a write's time), and the writes that
@@ -144,7 +145,7 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 /// writing at the same time.
 #[derive(Clone)]
 pub struct SqliteStore {
-    pub(crate) pool: sqlx::SqlitePool,
+    pub(crate) pool: ReadPool,
     writer: GroupWriter,
     pub(crate) audit_queue: AuditQueue,
 }
@@ -164,27 +165,7 @@ impl SqliteStore {
             .busy_timeout(SQLITE_WRITE_WAIT)
             .foreign_keys(true);
         let writer = GroupWriter::open(&options, SQLITE_WRITE_WAIT).await?;
-        let pool = sqlx::sqlite::SqlitePoolOptions::new()
-            .max_connections(8)
-            .acquire_timeout(ACQUIRE_TIMEOUT)
-            // A connection to a local file does not drop: pinging it before every use
-            // (sqlx's default) is one more hand-off to the connection's thread per query.
-            .test_before_acquire(false)
-            .before_acquire(|connection, _| {
-                Box::pin(async move {
-                    // A failed COMMIT (disk full, I/O error) may leave a connection that
-                    // sqlx still counts as inside a transaction, and every later BEGIN on
-                    // it fails. Let the queued rollback run (a ping goes after it), then
-                    // throw away a connection that is still inside one.
-                    use sqlx::Connection;
-                    if connection.is_in_transaction() {
-                        connection.ping().await?;
-                    }
-                    Ok(!connection.is_in_transaction())
-                })
-            })
-            .connect_with(options)
-            .await?;
+        let pool = ReadPool::new(options, 8, ACQUIRE_TIMEOUT);
         let audit_queue = AuditQueue::start(writer.clone());
         Ok(Self { pool, writer, audit_queue })
     }

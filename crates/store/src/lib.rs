@@ -26,6 +26,7 @@ mod model;
 mod notices;
 mod outbox;
 mod queries;
+mod read_pool;
 mod rule_data;
 mod sessions;
 mod staff;
