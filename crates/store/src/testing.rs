@@ -242,9 +242,56 @@ pub fn unique_suffix() -> String {
     format!("{}-{nanos}-{n}", std::process::id())
 }
 
-/// A new, empty directory under the system's temporary one, for one test's files.
+/// A new, empty directory for one test's files, in `jifen-tests-<process id>` under the
+/// system's temporary directory. A test's store stays open until its process ends, so
+/// nothing can remove the files on the way; instead the first call in each process removes
+/// what test processes that have ended left there. A machine keeps the files of the test
+/// processes running and of the last run, not of every run.
 pub fn temp_dir(label: &str) -> std::io::Result<std::path::PathBuf> {
-    let dir = std::env::temp_dir().join(format!("jifen-{label}-{}", unique_suffix()));
+    static SWEPT: std::sync::Once = std::sync::Once::new();
+    let parent = std::env::temp_dir();
+    SWEPT.call_once(|| remove_dirs_of_ended_tests(&parent));
+    let dir = parent.join(format!("{TEST_DIRS}{}", std::process::id())).join(format!("{label}-{}", unique_suffix()));
     std::fs::create_dir_all(&dir)?;
     Ok(dir)
+}
+
+const TEST_DIRS: &str = "jifen-tests-";
+
+/// Removes the `jifen-tests-<process id>` directories in `parent` whose process has ended.
+/// Whether it runs is read from `/proc`; where there is none, nothing is removed.
+fn remove_dirs_of_ended_tests(parent: &std::path::Path) {
+    let processes = std::path::Path::new("/proc");
+    if !processes.join("self").exists() {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(parent) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().and_then(|name| name.strip_prefix(TEST_DIRS)) else { continue };
+        if pid.parse::<u32>().is_ok() && !processes.join(pid).exists() {
+            std::fs::remove_dir_all(entry.path()).ok();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    #[test]
+    fn the_directories_of_ended_test_processes_are_removed_and_no_others() {
+        let parent = std::env::temp_dir().join(format!("jifen-sweep-{}", super::unique_suffix()));
+        // No process has a number above the kernel's limit (at most 2^22).
+        let ended = parent.join("jifen-tests-4000000000");
+        let running = parent.join(format!("jifen-tests-{}", std::process::id()));
+        let other = parent.join("jifen-tests-not-a-number");
+        for dir in [&ended, &running, &other] {
+            std::fs::create_dir_all(dir.join("store")).unwrap();
+        }
+        super::remove_dirs_of_ended_tests(&parent);
+        assert!(!ended.exists());
+        assert!(running.join("store").exists() && other.exists());
+        std::fs::remove_dir_all(&parent).unwrap();
+    }
 }
