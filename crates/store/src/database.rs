@@ -145,7 +145,7 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 /// writing at the same time.
 #[derive(Clone)]
 pub struct SqliteStore {
-    pub(crate) pool: ReadPool,
+    pub(crate) pool: ReadPool<sqlx::Sqlite>,
     writer: GroupWriter,
     pub(crate) audit_queue: AuditQueue,
 }
@@ -165,7 +165,7 @@ impl SqliteStore {
             .busy_timeout(SQLITE_WRITE_WAIT)
             .foreign_keys(true);
         let writer = GroupWriter::open(&options, SQLITE_WRITE_WAIT).await?;
-        let pool = ReadPool::new(options, 8, ACQUIRE_TIMEOUT);
+        let pool = ReadPool::new(options, 8, ACQUIRE_TIMEOUT, None);
         let audit_queue = AuditQueue::start(writer.clone());
         Ok(Self { pool, writer, audit_queue })
     }
@@ -194,7 +194,10 @@ const PG_PING_WHEN_IDLE: Duration = Duration::from_secs(1);
 /// PostgreSQL, for several `jifen serve` processes on one database.
 #[derive(Clone)]
 pub struct PgStore {
-    pub(crate) pool: sqlx::PgPool,
+    /// Statements outside a write transaction (see [`crate::read_pool`]).
+    pub(crate) pool: ReadPool<sqlx::Postgres>,
+    /// Write transactions.
+    writer: sqlx::PgPool,
     pub(crate) audit_queue: AuditQueue,
 }
 
@@ -202,12 +205,12 @@ impl PgStore {
     /// Connects and applies the migrations.
     pub async fn connect(url: &str) -> Result<Self> {
         let options = sqlx::postgres::PgConnectOptions::from_str(url)?;
-        let pool = sqlx::postgres::PgPoolOptions::new()
-            .max_connections(16)
+        let writer = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(8)
             .acquire_timeout(ACQUIRE_TIMEOUT)
             // sqlx pings every connection before each use: one more round trip to the server
-            // per query. Only a connection that has been idle for a while is asked whether it
-            // is still there (the server may have restarted or dropped it); a dead one is
+            // per transaction. Only a connection that has been idle for a while is asked whether
+            // it is still there (the server may have restarted or dropped it); a dead one is
             // thrown away and another taken, so a request is not handed a dead connection.
             .test_before_acquire(false)
             .before_acquire(|connection, meta| {
@@ -222,19 +225,21 @@ impl PgStore {
                     Ok(true)
                 })
             })
-            .connect_with(options)
+            .connect_with(options.clone())
             .await?;
-        sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        let audit_queue = AuditQueue::start(pool.clone());
-        Ok(Self { pool, audit_queue })
+        sqlx::migrate!("./migrations/postgres").run(&writer).await?;
+        let pool = ReadPool::new(options, 8, ACQUIRE_TIMEOUT, Some(PG_PING_WHEN_IDLE));
+        let audit_queue = AuditQueue::start(writer.clone());
+        Ok(Self { pool, writer, audit_queue })
     }
 
     pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>> {
-        Ok(self.pool.begin().await?)
+        Ok(self.writer.begin().await?)
     }
 
     pub async fn close(&self) {
         self.pool.close().await;
+        self.writer.close().await;
     }
 }
 

@@ -1,91 +1,158 @@
-//! SQLite's read connections, handed back without a ping.
+//! The connections that run the store's statements outside a write transaction, handed
+//! back without a ping.
 //!
-//! sqlx's pool pings every connection as it goes back to the pool (a spawned task and one
-//! more round trip to the connection's thread), a guard for connections left half-way by a
-//! cancelled query on a network database. On a local SQLite file a connection cannot drop,
-//! and its thread runs the commands it is given in order, so a query dropped half-way only
-//! delays the next one on that connection. Under the process load that ping was one extra
-//! hand-off for every read statement. This pool keeps idle connections on a stack, opens
-//! them as needed up to its size, and is an [`Executor`] like sqlx's, so the store's queries
-//! run on it unchanged (`.fetch_one(&self.pool)`). PostgreSQL keeps sqlx's pool.
+//! sqlx's pool pings every connection as it goes back to the pool (a spawned task, and one
+//! more round trip to the connection: on SQLite to its thread, on PostgreSQL to the server),
+//! a guard for connections left half-way by a cancelled query. Neither database needs it
+//! here: a SQLite connection's thread runs the commands it is given in order, and a
+//! PostgreSQL connection reads what a query given up left unread before its next command, so
+//! a query dropped half-way only delays the next one on that connection. Under the process
+//! load that ping was one extra hand-off (SQLite) or round trip (PostgreSQL) for every
+//! statement. This pool keeps idle connections on a stack, opens them as needed up to its
+//! size, and is an [`Executor`] like sqlx's, so the store's queries run on it unchanged
+//! (`.fetch_one(&self.pool)`). Write transactions are not taken from it: SQLite's go through
+//! [`crate::group_commit`], PostgreSQL's through a sqlx pool of their own.
+//!
+//! A connection whose statement failed is kept only if the failure was the database's
+//! answer (a constraint, a syntax error) and the connection still answers a ping. One that
+//! has been idle for longer than the pool's `check_idle` is pinged before it is used again,
+//! and replaced if it does not answer (a PostgreSQL server may have restarted meanwhile).
 
 use futures_core::future::BoxFuture;
 use futures_core::stream::BoxStream;
 use futures_util::{StreamExt, TryStreamExt};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqliteQueryResult, SqliteRow};
-use sqlx::{ConnectOptions, Connection, Database, Either, Execute, Executor, SqlStr, Sqlite};
+use sqlx::{Connection, Database, Either, Execute, Executor, SqlStr};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-/// Up to `size` read connections to one SQLite file.
-#[derive(Clone)]
-pub(crate) struct ReadPool {
-    shared: Arc<Shared>,
+type Options<DB> = <<DB as Database>::Connection as Connection>::Options;
+
+/// Up to `size` connections to one database.
+pub(crate) struct ReadPool<DB: Database> {
+    shared: Arc<Shared<DB>>,
 }
 
-struct Shared {
-    options: SqliteConnectOptions,
-    /// Connections not in use, the most recently used on top (its page cache is warmest).
-    idle: Mutex<Vec<SqliteConnection>>,
+impl<DB: Database> Clone for ReadPool<DB> {
+    fn clone(&self) -> Self {
+        Self { shared: self.shared.clone() }
+    }
+}
+
+struct Shared<DB: Database> {
+    options: Options<DB>,
+    /// Connections not in use, the most recently used on top (its caches are warmest).
+    idle: Mutex<Vec<Idle<DB>>>,
     /// One permit a connection that may be in use.
     permits: Arc<Semaphore>,
     /// How long a query waits for a connection before it is told the database is unavailable.
     wait: Duration,
+    /// A connection idle for this long is pinged before it is used again.
+    check_idle: Option<Duration>,
 }
 
-impl std::fmt::Debug for ReadPool {
+struct Idle<DB: Database> {
+    connection: DB::Connection,
+    since: Instant,
+}
+
+impl<DB: Database> std::fmt::Debug for ReadPool<DB> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ReadPool").field("free", &self.shared.permits.available_permits()).finish_non_exhaustive()
     }
 }
 
-/// A connection taken from the pool; it goes back on the stack when dropped.
-struct Taken {
-    connection: Option<SqliteConnection>,
-    shared: Arc<Shared>,
+/// A connection taken from the pool; it goes back on the stack when dropped, unless it broke.
+struct Taken<DB: Database> {
+    connection: Option<DB::Connection>,
+    shared: Arc<Shared<DB>>,
     _permit: OwnedSemaphorePermit,
 }
 
-impl Taken {
-    fn connection(&mut self) -> Result<&mut SqliteConnection, sqlx::Error> {
+impl<DB: Database> Taken<DB> {
+    fn connection(&mut self) -> Result<&mut DB::Connection, sqlx::Error> {
         self.connection.as_mut().ok_or(sqlx::Error::PoolClosed)
+    }
+
+    /// Passes `result` on, first dropping the connection if it failed and is no longer fit
+    /// to keep: the failure was not the database's answer to the statement (an I/O error), or
+    /// the connection no longer answers (PostgreSQL sends "terminating connection" as an
+    /// error of the database before it hangs up).
+    async fn checked<T>(mut self, result: Result<T, sqlx::Error>) -> Result<T, sqlx::Error> {
+        if let Err(error) = &result {
+            let fit = match self.connection.as_mut() {
+                Some(connection) => !broken(error) && connection.ping().await.is_ok(),
+                None => false,
+            };
+            if !fit {
+                self.connection = None;
+            }
+        }
+        result
     }
 }
 
-impl Drop for Taken {
+/// Whether a statement's failure leaves its connection unfit to keep.
+fn broken(error: &sqlx::Error) -> bool {
+    !matches!(
+        error,
+        sqlx::Error::Database(_)
+            | sqlx::Error::RowNotFound
+            | sqlx::Error::ColumnNotFound(_)
+            | sqlx::Error::ColumnIndexOutOfBounds { .. }
+            | sqlx::Error::ColumnDecode { .. }
+            | sqlx::Error::TypeNotFound { .. }
+            | sqlx::Error::Encode(_)
+            | sqlx::Error::Decode(_)
+    )
+}
+
+impl<DB: Database> Drop for Taken<DB> {
     fn drop(&mut self) {
         if let Some(connection) = self.connection.take()
             && !self.shared.permits.is_closed()
         {
-            self.shared.idle.lock().unwrap_or_else(PoisonError::into_inner).push(connection);
+            let idle = Idle { connection, since: Instant::now() };
+            self.shared.idle.lock().unwrap_or_else(PoisonError::into_inner).push(idle);
         }
     }
 }
 
-impl ReadPool {
+impl<DB: Database> ReadPool<DB> {
     /// A pool that opens connections with `options` as they are first needed.
-    pub(crate) fn new(options: SqliteConnectOptions, size: usize, wait: Duration) -> Self {
+    pub(crate) fn new(options: Options<DB>, size: usize, wait: Duration, check_idle: Option<Duration>) -> Self {
         let shared = Shared {
             options,
             idle: Mutex::new(Vec::with_capacity(size)),
             permits: Arc::new(Semaphore::new(size)),
             wait,
+            check_idle,
         };
         Self { shared: Arc::new(shared) }
     }
 
-    async fn take(&self) -> Result<Taken, sqlx::Error> {
+    async fn take(&self) -> Result<Taken<DB>, sqlx::Error> {
         let permit = tokio::time::timeout(self.shared.wait, self.shared.permits.clone().acquire_owned())
             .await
             .map_err(|_| sqlx::Error::PoolTimedOut)?
             .map_err(|_| sqlx::Error::PoolClosed)?;
-        let idle = self.shared.idle.lock().unwrap_or_else(PoisonError::into_inner).pop();
-        let connection = match idle {
+        let connection = match self.idle_connection().await {
             Some(connection) => connection,
-            None => self.shared.options.connect().await?,
+            None => DB::Connection::connect_with(&self.shared.options).await?,
         };
         Ok(Taken { connection: Some(connection), shared: self.shared.clone(), _permit: permit })
+    }
+
+    /// The most recently used idle connection that still answers, if any.
+    async fn idle_connection(&self) -> Option<DB::Connection> {
+        loop {
+            let Idle { mut connection, since } =
+                self.shared.idle.lock().unwrap_or_else(PoisonError::into_inner).pop()?;
+            let check = self.shared.check_idle.is_some_and(|after| since.elapsed() >= after);
+            if !check || connection.ping().await.is_ok() {
+                return Some(connection);
+            }
+        }
     }
 
     /// Closes the idle connections and every one in use as it comes back; queries after
@@ -93,29 +160,29 @@ impl ReadPool {
     pub(crate) async fn close(&self) {
         self.shared.permits.close();
         let idle = std::mem::take(&mut *self.shared.idle.lock().unwrap_or_else(PoisonError::into_inner));
-        for connection in idle {
+        for Idle { connection, .. } in idle {
             connection.close().await.ok();
         }
     }
 }
 
-impl<'p> Executor<'p> for &'_ ReadPool {
-    type Database = Sqlite;
+impl<'p, DB: Database> Executor<'p> for &'_ ReadPool<DB>
+where
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+{
+    type Database = DB;
 
-    fn fetch_many<'e, 'q: 'e, E>(
-        self,
-        query: E,
-    ) -> BoxStream<'e, Result<Either<SqliteQueryResult, SqliteRow>, sqlx::Error>>
+    fn fetch_many<'e, 'q: 'e, E>(self, query: E) -> BoxStream<'e, Result<Either<DB::QueryResult, DB::Row>, sqlx::Error>>
     where
-        E: 'q + Execute<'q, Sqlite>,
+        E: 'q + Execute<'q, DB>,
     {
         let pool = self.clone();
         // The rows are gathered on the connection, then handed on: the store never streams
-        // a large result from this pool (it reads in pages), and the connection goes back at
-        // once.
+        // a large result (it reads in pages), and the connection goes back at once.
         let gathered = async move {
             let mut taken = pool.take().await?;
-            taken.connection()?.fetch_many(query).try_collect::<Vec<_>>().await
+            let result = taken.connection()?.fetch_many(query).try_collect::<Vec<_>>().await;
+            taken.checked(result).await
         };
         Box::pin(futures_util::stream::once(gathered).flat_map(|gathered| {
             let results: Vec<_> = match gathered {
@@ -126,32 +193,44 @@ impl<'p> Executor<'p> for &'_ ReadPool {
         }))
     }
 
-    fn fetch_optional<'e, 'q: 'e, E>(self, query: E) -> BoxFuture<'e, Result<Option<SqliteRow>, sqlx::Error>>
+    fn fetch_optional<'e, 'q: 'e, E>(self, query: E) -> BoxFuture<'e, Result<Option<DB::Row>, sqlx::Error>>
     where
-        E: 'q + Execute<'q, Sqlite>,
+        E: 'q + Execute<'q, DB>,
     {
         let pool = self.clone();
-        Box::pin(async move { pool.take().await?.connection()?.fetch_optional(query).await })
+        Box::pin(async move {
+            let mut taken = pool.take().await?;
+            let result = taken.connection()?.fetch_optional(query).await;
+            taken.checked(result).await
+        })
     }
 
     fn prepare_with<'e>(
         self,
         sql: SqlStr,
-        parameters: &'e [<Sqlite as Database>::TypeInfo],
-    ) -> BoxFuture<'e, Result<<Sqlite as Database>::Statement, sqlx::Error>>
+        parameters: &'e [DB::TypeInfo],
+    ) -> BoxFuture<'e, Result<DB::Statement, sqlx::Error>>
     where
         'p: 'e,
     {
         let pool = self.clone();
-        Box::pin(async move { pool.take().await?.connection()?.prepare_with(sql, parameters).await })
+        Box::pin(async move {
+            let mut taken = pool.take().await?;
+            let result = taken.connection()?.prepare_with(sql, parameters).await;
+            taken.checked(result).await
+        })
     }
 
-    fn describe<'e>(self, sql: SqlStr) -> BoxFuture<'e, Result<sqlx::Describe<Sqlite>, sqlx::Error>>
+    fn describe<'e>(self, sql: SqlStr) -> BoxFuture<'e, Result<sqlx::Describe<DB>, sqlx::Error>>
     where
         'p: 'e,
     {
         let pool = self.clone();
-        Box::pin(async move { pool.take().await?.connection()?.describe(sql).await })
+        Box::pin(async move {
+            let mut taken = pool.take().await?;
+            let result = taken.connection()?.describe(sql).await;
+            taken.checked(result).await
+        })
     }
 }
 
@@ -160,10 +239,11 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
     use super::*;
-    use sqlx::Row;
+    use sqlx::sqlite::SqliteConnectOptions;
+    use sqlx::{ConnectOptions, Postgres, Row, Sqlite};
 
     /// A pool over a new file holding the numbers 1 to 100.
-    async fn pool(label: &str, size: usize, wait: Duration) -> ReadPool {
+    async fn pool(label: &str, size: usize, wait: Duration) -> ReadPool<Sqlite> {
         let dir = crate::testing::temp_dir(label).unwrap();
         let options = SqliteConnectOptions::new()
             .filename(dir.join("jifen.sqlite"))
@@ -179,14 +259,14 @@ mod tests {
         .await
         .unwrap();
         writer.close().await.unwrap();
-        ReadPool::new(options, size, wait)
+        ReadPool::new(options, size, wait, None)
     }
 
     /// A statement that keeps its connection busy for a good while (counts to ten million).
     const SLOW: &str = "WITH RECURSIVE up(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM up WHERE n < 10000000)
                         SELECT count(*) FROM up";
 
-    async fn sum(pool: &ReadPool) -> Result<i64, sqlx::Error> {
+    async fn sum(pool: &ReadPool<Sqlite>) -> Result<i64, sqlx::Error> {
         sqlx::query("SELECT sum(n) FROM numbers").fetch_one(pool).await.map(|row| row.get(0))
     }
 
@@ -243,5 +323,61 @@ mod tests {
         assert!(pool.shared.idle.lock().unwrap().is_empty());
         let error = sum(&pool).await.unwrap_err();
         assert!(matches!(error, sqlx::Error::PoolClosed), "{error}");
+    }
+
+    /// A pool of one connection to a new PostgreSQL database, and a second connection that
+    /// ends the pool's from the server's side (as a restart or an administrator would).
+    async fn postgres(
+        label: &str,
+        check_idle: Option<Duration>,
+    ) -> (ReadPool<Postgres>, sqlx::PgConnection, crate::testing::TestDatabase) {
+        let database = crate::testing::TestDatabase::create(label).await.expect("PostgreSQL");
+        let options: sqlx::postgres::PgConnectOptions = database.url.parse().unwrap();
+        let killer = options.connect().await.unwrap();
+        (ReadPool::new(options, 1, Duration::from_secs(3), check_idle), killer, database)
+    }
+
+    async fn backend(pool: &ReadPool<Postgres>) -> Result<i32, sqlx::Error> {
+        sqlx::query("SELECT pg_backend_pid()").fetch_one(pool).await.map(|row| row.get(0))
+    }
+
+    async fn end(killer: &mut sqlx::PgConnection, pid: i32) {
+        let ended: bool =
+            sqlx::query("SELECT pg_terminate_backend($1)").bind(pid).fetch_one(&mut *killer).await.unwrap().get(0);
+        assert!(ended);
+        // pg_terminate_backend only signals: wait until the backend is gone.
+        while sqlx::query("SELECT 1 FROM pg_stat_activity WHERE pid = $1")
+            .bind(pid)
+            .fetch_optional(&mut *killer)
+            .await
+            .unwrap()
+            .is_some()
+        {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    #[tokio::test]
+    #[ignore = "needs PostgreSQL: set JIFEN_TEST_POSTGRES_URL and run with --ignored (.ci/run does)"]
+    async fn a_connection_the_server_ended_fails_one_query_and_is_replaced() {
+        let (pool, mut killer, _database) = postgres("read_pool_ended", None).await;
+        let first = backend(&pool).await.unwrap();
+        end(&mut killer, first).await;
+        // The query that finds the connection ended fails (PostgreSQL's "terminating
+        // connection", or the broken socket), and the connection is not kept.
+        backend(&pool).await.unwrap_err();
+        let second = backend(&pool).await.unwrap();
+        assert_ne!(first, second);
+        assert_eq!(backend(&pool).await.unwrap(), second, "a sound connection is kept");
+    }
+
+    #[tokio::test]
+    #[ignore = "needs PostgreSQL: set JIFEN_TEST_POSTGRES_URL and run with --ignored (.ci/run does)"]
+    async fn an_idle_connection_is_pinged_and_replaced_before_a_query_if_the_server_ended_it() {
+        let (pool, mut killer, _database) = postgres("read_pool_idle", Some(Duration::ZERO)).await;
+        let first = backend(&pool).await.unwrap();
+        end(&mut killer, first).await;
+        let second = backend(&pool).await.unwrap();
+        assert_ne!(first, second);
     }
 }
