@@ -112,6 +112,26 @@ async fn an_application_goes_from_account_creation_to_the_printed_filed_form() {
     };
     assert_eq!(upload(b"MZ not a scan", "身份证.pdf").await.unwrap().status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(upload(b"%PDF-1.4 scan of the ID card", "身份证.pdf").await.unwrap().status(), StatusCode::SEE_OTHER);
+    // A crafted form with more files than the checklist has materials (a flood of tiny
+    // files would fit the size limit) is refused whole: nothing of it is kept.
+    let flood = (0..40).fold(
+        reqwest::multipart::Form::new()
+            .text("csrf", csrf.clone())
+            .part("file", reqwest::multipart::Part::bytes(&b"%PDF-1.4 scan"[..]).file_name("洪水.pdf")),
+        |form, _| {
+            form.part(
+                "file_residence_permit",
+                reqwest::multipart::Part::bytes(&b"%PDF-1.4 scan"[..]).file_name("洪水.pdf"),
+            )
+        },
+    );
+    let flooded = zhang.post(format!("{}/applications/{id}/materials/id_card", app.base)).multipart(flood).send();
+    let flooded = flooded.await.unwrap();
+    assert_eq!(flooded.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let refusal = flooded.text().await.unwrap();
+    assert!(refusal.contains("一次最多上传") && refusal.contains("所选的文件都没有保存"), "{refusal}");
+    let (_, page) = get(&app, &zhang, &path).await;
+    assert!(!page.contains("洪水.pdf") && page.contains("身份证.pdf"), "nothing of the flood is kept");
 
     // The complete form goes to the employer, with the documents submission waits for.
     for material in ["residence_permit", "labour_contract"] {
