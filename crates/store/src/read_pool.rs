@@ -20,7 +20,7 @@
 
 use futures_core::future::BoxFuture;
 use futures_core::stream::BoxStream;
-use futures_util::{StreamExt, TryStreamExt};
+use futures_util::TryStreamExt;
 use sqlx::{Connection, Database, Either, Execute, Executor, SqlStr};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -182,15 +182,10 @@ where
         let gathered = async move {
             let mut taken = pool.take().await?;
             let result = taken.connection()?.fetch_many(query).try_collect::<Vec<_>>().await;
-            taken.checked(result).await
+            let gathered = taken.checked(result).await?;
+            Ok::<_, sqlx::Error>(futures_util::stream::iter(gathered.into_iter().map(Ok)))
         };
-        Box::pin(futures_util::stream::once(gathered).flat_map(|gathered| {
-            let results: Vec<_> = match gathered {
-                Ok(results) => results.into_iter().map(Ok).collect(),
-                Err(error) => vec![Err(error)],
-            };
-            futures_util::stream::iter(results)
-        }))
+        Box::pin(futures_util::stream::once(gathered).try_flatten())
     }
 
     fn fetch_optional<'e, 'q: 'e, E>(self, query: E) -> BoxFuture<'e, Result<Option<DB::Row>, sqlx::Error>>
