@@ -5,6 +5,7 @@ Prints the median and best rate.
 
 Usage: bench/batch.py [N] [RUNS] [--random] [--explain full|none] [--out PATH] [--threads 1,0]
                       [--keep PROFILES.jsonl] [--no-build]
+       JIFEN_BIN=path bench/batch.py … --no-build     # another build of jifen
 
 By default the profiles are the typical profile with varying birth year and base; with
 --random they are drawn at random (seeded, so every run scores the same lines): education,
@@ -28,7 +29,8 @@ args = parser.parse_args()
 if not args.no_build:
     subprocess.run(["cargo", "build", "--release", "-q", "-p", "jifen"], cwd=root, check=True)
 target = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", root / "target"))
-jifen = target / "release" / "jifen"
+# JIFEN_BIN=path: time that binary (to compare two builds; add --no-build).
+jifen = pathlib.Path(os.environ["JIFEN_BIN"]) if os.environ.get("JIFEN_BIN") else target / "release" / "jifen"
 
 
 def month(year, m):

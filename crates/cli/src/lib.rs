@@ -6,6 +6,8 @@ pub mod backup_cmd;
 pub mod batch;
 pub mod config;
 pub mod data_lock;
+#[cfg(target_os = "linux")]
+pub mod direct_output;
 /// Today in Asia/Shanghai: the domain crate owns the one clock read.
 pub use jifen_domain::clock;
 pub mod plan_cmd;

@@ -322,6 +322,21 @@ fn run_score(args: ScoreArgs) -> Result<(), Failure> {
     print(score::score_file(path, &options)?)
 }
 
+/// Where the batch writes: standard output, straight to the disk when it is a file there
+/// (see `direct_output`), else through a buffer.
+fn batch_output() -> Box<dyn Write> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsFd;
+        if let Ok(stdout) = std::io::stdout().as_fd().try_clone_to_owned()
+            && let Ok(direct) = jifen_cli::direct_output::DirectFile::new(std::fs::File::from(stdout))
+        {
+            return Box::new(direct);
+        }
+    }
+    Box::new(std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock()))
+}
+
 fn run_batch(path: &str, args: &ScoreArgs) -> Result<(), Failure> {
     let book = rule_book_of(&args.storage)?;
     let context = Context { today: jifen_cli::clock::today_in_shanghai(), rule_set: args.rule_set.as_deref() };
@@ -329,7 +344,7 @@ fn run_batch(path: &str, args: &ScoreArgs) -> Result<(), Failure> {
         return Err(Failure::usage("--batch writes one JSON document per line; --format table does not apply"));
     }
     let job = batch::BatchJob { book, context, lang: args.lang, explain: args.explain, threads: args.threads };
-    let stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let stdout = batch_output();
     let summary = if path == "-" {
         batch::score_batch(&job, std::io::stdin().lock(), stdout)
     } else {

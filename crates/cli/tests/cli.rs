@@ -223,6 +223,53 @@ fn batch_scores_each_line_and_reports_bad_lines_in_place() {
     assert!(stderr(&output).contains("scored 2, failed 2"));
 }
 
+/// Issue #15: a batch whose standard output is a file on the disk is written there directly
+/// (O_DIRECT, in whole blocks, the last partial one the ordinary way). The file must hold
+/// exactly the bytes the pipe gets, after what it held, with the shared position at its end
+/// so that a later write by the same shell lands after the results.
+#[test]
+fn batch_to_a_file_holds_exactly_what_a_pipe_gets() {
+    let mut input = String::new();
+    for i in 0..3000 {
+        let base = 6000 + i * 7;
+        input.push_str(&format!(
+            r#"{{"as_of": "2025-06-30", "birth_date": "{}-03-15", "education": [{{"level": "bachelor", "degree": true}}], "social_insurance": [{{"from": "2020-01", "to": "2025-06", "base": {base}}}]}}"#,
+            1970 + i % 30
+        ));
+        input.push('\n');
+    }
+    let piped = jifen(&["score", "--batch", "-"], Some(&input));
+    assert!(piped.status.success(), "{}", stderr(&piped));
+    assert!(piped.stdout.len() > 16 << 20, "more than two of the direct writer's buffers");
+
+    let dir = std::env::temp_dir().join(format!("jifen-batch-file-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let profiles = dir.join("profiles.jsonl");
+    std::fs::write(&profiles, &input).unwrap();
+    let results = dir.join("results.jsonl");
+    // What the file held before: one block, so that the batch starts on a block's edge.
+    std::fs::write(&results, vec![b'#'; 4096]).unwrap();
+    let status = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "'{}' score --batch '{}' >> '{}' && echo done >> '{}'",
+            env!("CARGO_BIN_EXE_jifen"),
+            profiles.display(),
+            results.display(),
+            results.display()
+        ))
+        .current_dir(repo())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let written = std::fs::read(&results).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(written.len(), 4096 + piped.stdout.len() + 5);
+    assert!(written[..4096].iter().all(|&byte| byte == b'#'), "what the file held is kept");
+    assert!(written[4096..4096 + piped.stdout.len()] == piped.stdout[..], "the results differ from the pipe's");
+    assert_eq!(&written[4096 + piped.stdout.len()..], b"done\n");
+}
+
 #[test]
 fn batch_keeps_input_order_across_chunks() {
     // More lines than one chunk, each with a different age, so order is visible; one bad
