@@ -85,10 +85,11 @@ fn read_checked<T: DeserializeOwned>(
 pub fn check_texts<'a>(lang: Lang, pairs: impl Iterator<Item = (&'a str, &'a str)>) -> Result<(), Refusal> {
     for (name, value) in pairs {
         if let Err(problem) = text::check(name, value, text::MAX_FIELD_CHARS) {
-            let field: String = name.chars().filter(|c| text::allowed_char(*c)).take(60).collect();
-            let text = match lang {
-                Lang::Zh => format!("“{field}”一栏{}", problem.zh),
-                Lang::En => format!("The field “{field}” {}", problem.en),
+            let text = match (field_label(name, lang), lang) {
+                (Some(label), Lang::Zh) => format!("“{label}”一栏{}", problem.zh),
+                (Some(label), Lang::En) => format!("The field “{label}” {}", problem.en),
+                (None, Lang::Zh) => format!("所填内容{}", problem.zh),
+                (None, Lang::En) => format!("What was entered {}", problem.en),
             };
             return Err(message(StatusCode::UNPROCESSABLE_ENTITY, lang, &text).into());
         }
@@ -96,6 +97,83 @@ pub fn check_texts<'a>(lang: Lang, pairs: impl Iterator<Item = (&'a str, &'a str
     Ok(())
 }
 
+/// The labels of the fields people type into outside the application form, as their pages
+/// show them.
+const PAGE_LABELS: &[(&str, &str, &str)] = &[
+    ("q", "姓名或身份证号码", "Name or ID number"),
+    ("username", "用户名", "Username"),
+    ("password", "密码", "Password"),
+    ("current", "当前密码", "Current password"),
+    ("new", "新密码", "New password"),
+    ("confirm", "再次输入新密码", "New password again"),
+    ("display_name", "姓名", "Name"),
+    ("comment", "意见", "Comment"),
+    ("reason", "理由", "Reason"),
+    ("serial", "通知书编号", "Serial"),
+    ("code", "校验码", "Check code"),
+    ("evidence", "核查依据", "Evidence"),
+    ("finding", "虚假内容", "What is false"),
+    ("collected_by", "领取人姓名", "Collected by"),
+    ("credit_code", "统一社会信用代码", "Unified social credit code"),
+    ("contact_name", "联系人", "Contact name"),
+    ("contact_phone", "联系电话（手机）", "Contact mobile"),
+    ("month", "起始月份", "From month"),
+    ("monthly", "每月金额（元）", "Monthly (CNY)"),
+    ("source_key", "出处代码", "Source key"),
+    ("source_title_zh", "新出处：文件名称", "New source: title"),
+    ("source_title_en", "新出处：英文名称", "New source: English title"),
+    ("source_reference", "新出处：文号", "New source: reference"),
+];
+
+/// Names whose label differs from page to page (`name` is a person's on the application
+/// form and the employer's on its sign-up; `text` is a correction, an appeal or a response).
+const NAMES_OF_SEVERAL_LABELS: &[&str] = &["name", "text"];
+
+/// The label a refusal names a field by, as the reader saw it on the page: `None` for a
+/// hidden field, a name no form has, or one whose label depends on the page; the refusal
+/// then names no field rather than an internal name or the wrong label.
+fn field_label(name: &str, lang: Lang) -> Option<String> {
+    if NAMES_OF_SEVERAL_LABELS.contains(&name) {
+        return None;
+    }
+    match PAGE_LABELS.iter().find(|(field, _, _)| *field == name) {
+        Some((_, zh, en)) => Some(if lang == Lang::Zh { zh } else { en }.to_string()),
+        None => jifen_domain::labels::label(name, lang),
+    }
+}
+
 fn refusal(status: StatusCode, lang: Lang, zh: &str, en: &str) -> Response {
     message(status, lang, if lang == Lang::Zh { zh } else { en })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    async fn refusal_text(lang: Lang, name: &str, value: &str) -> String {
+        let refusal = check_texts(lang, [(name, value)].into_iter()).err().unwrap();
+        let response = refusal.into_response();
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+        String::from_utf8(body.to_vec()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_refusal_names_the_field_by_the_label_its_page_shows() {
+        let page = refusal_text(Lang::Zh, "q", "张\u{0}").await;
+        assert!(page.contains("“姓名或身份证号码”一栏含有不能保存的字符（U+0000）"), "{page}");
+        assert!(!page.contains("“q”"), "{page}");
+        let page = refusal_text(Lang::En, "si_base_1", "1\u{7}").await;
+        assert!(page.contains("The field “Monthly base (CNY) (2)” contains a character"), "{page}");
+    }
+
+    #[tokio::test]
+    async fn a_hidden_or_many_labelled_field_is_not_named() {
+        for name in ["name", "text", "csrf", "some_name_no_form_has"] {
+            let page = refusal_text(Lang::Zh, name, "\u{0}").await;
+            assert!(page.contains("所填内容含有不能保存的字符"), "{name}: {page}");
+            assert!(!page.contains(&format!("“{name}”")), "{name}: {page}");
+        }
+    }
 }

@@ -53,7 +53,7 @@ async fn publish_from_the_browser_on_two_servers(app: &App) {
     nul[10] = ("reason", "a\0b");
     let refused = app.post(&admin, "/admin/rules/preview", &nul).await;
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(refused.text().await.unwrap().contains("reason"));
+    assert!(refused.text().await.unwrap().contains("“理由”一栏含有不能保存的字符（U+0000）"));
     let mut bare = form.clone();
     bare[10] = ("reason", "");
     let refused = app.post(&admin, "/admin/rules/preview", &bare).await;

@@ -201,7 +201,8 @@ async fn odd_text_is_refused_naming_the_field(app: &App) {
     let csrf = app.csrf(&client, "/login").await;
     let nul = app.post(&client, "/login", &[("username", "a\u{0}b"), ("password", "x"), ("csrf", &csrf)]).await;
     assert_eq!(nul.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(nul.text().await.unwrap().contains("username"));
+    let page = nul.text().await.unwrap();
+    assert!(page.contains("“用户名”一栏含有不能保存的字符（U+0000）"), "named by its label: {page}");
 
     let csrf = app.csrf(&client, "/employers/register").await;
     let long_name = "a".repeat(60_000);
@@ -218,7 +219,7 @@ async fn odd_text_is_refused_naming_the_field(app: &App) {
     let response = app.post(&client, "/employers/register", &form).await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = response.text().await.unwrap();
-    assert!(page.contains("contact_name") && page.contains("4000"), "{}", &page[..page.len().min(2000)]);
+    assert!(page.contains("“联系人”一栏") && page.contains("4000"), "{}", &page[..page.len().min(2000)]);
     let short_but_long = "张".repeat(51);
     let form = [("contact_name", short_but_long.as_str()), ("credit_code", "91350100M000100Y43"), ("csrf", &csrf)];
     let page = app.post(&client, "/employers/register", &form).await.text().await.unwrap();
