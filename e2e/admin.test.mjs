@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DESKTOP, PHONE, changePassword, jifenBin, launchChromium, screenshots, shot, signIn, smsTo, startServer, stopServer } from './harness.mjs';
+import { DESKTOP, PHONE, changePassword, cliEnv, jifenBin, launchChromium, screenshots, shot, signIn, smsTo, startServer, stopServer } from './harness.mjs';
 
 describe('an administrator runs staff from the browser', () => {
   let server;
@@ -47,7 +47,7 @@ describe('an administrator runs staff from the browser', () => {
   test('add a clerk on a phone, who signs in; switch them off on a desktop', async () => {
     const created = execFileSync(jifenBin, ['admin', 'create-user', '--username', 'root', '--role', 'admin'], {
       cwd: serverDir,
-      env: { ...process.env, JIFEN_DATA_DIR: server.dataDir },
+      env: cliEnv(server),
       encoding: 'utf8',
     });
     const initial = /initial password: (\S+)/.exec(created)[1];

@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import {
   changePassword,
+  cliEnv,
   initialPasswordFromSms,
   jifenBin,
   launchChromium,
@@ -32,6 +33,7 @@ import {
   scan,
   uploadMaterial,
   PHONE,
+  runSql,
 } from './harness.mjs';
 
 const ZHANG = { name: '张伟明', id: '310101199005120016', mobile: '13900000009' };
@@ -97,7 +99,7 @@ describe('an application from account creation to the printed form, in Chinese',
 
     const created = execFileSync(jifenBin, ['admin', 'create-user', '--username', 'clerk', '--role', 'clerk', '--district', 'pudong'], {
       cwd: serverDir,
-      env: { ...process.env, JIFEN_DATA_DIR: server.dataDir },
+      env: cliEnv(server),
       encoding: 'utf8',
     });
     const initial = /initial password: (\S+)/.exec(created)[1];
@@ -292,7 +294,7 @@ describe('an application from account creation to the printed form, in Chinese',
   async function staff(username, role, viewport = { width: 1280, height: 900 }) {
     const created = execFileSync(jifenBin, ['admin', 'create-user', '--username', username, '--role', role, '--district', 'pudong'], {
       cwd: serverDir,
-      env: { ...process.env, JIFEN_DATA_DIR: server.dataDir },
+      env: cliEnv(server),
       encoding: 'utf8',
     });
     const initial = /initial password: (\S+)/.exec(created)[1];
@@ -574,7 +576,7 @@ describe('an application from account creation to the printed form, in Chinese',
   test('an administrator corrects a value; the holder falls below the standard and is told', async () => {
     const created = execFileSync(jifenBin, ['admin', 'create-user', '--username', 'root', '--role', 'admin'], {
       cwd: serverDir,
-      env: { ...process.env, JIFEN_DATA_DIR: server.dataDir },
+      env: cliEnv(server),
       encoding: 'utf8',
     });
     const initial = /initial password: (\S+)/.exec(created)[1];
@@ -619,10 +621,10 @@ describe('an application from account creation to the printed form, in Chinese',
 
   test('a year on, the employer starts the renewal; the holder finds it pre-filled on a phone', async () => {
     // Eleven months pass: the notice now ends in ten days, inside its renewal window.
-    execFileSync('python3', ['-c', `import sqlite3, sys
-db = sqlite3.connect(sys.argv[1])
-db.execute("UPDATE points_notices SET valid_until = date('now', '+10 days') WHERE superseded_at IS NULL")
-db.commit()`, join(server.dataDir, 'jifen.sqlite')]);
+    runSql(server, {
+      sqlite: "UPDATE points_notices SET valid_until = date('now', '+10 days') WHERE superseded_at IS NULL",
+      postgres: "UPDATE points_notices SET valid_until = to_char(current_date + 10, 'YYYY-MM-DD') WHERE superseded_at IS NULL",
+    });
     const hr = people.hr;
     await hr.goto(`${server.base}/applicants`);
     const row = hr.locator('tr', { hasText: ZHANG.name });

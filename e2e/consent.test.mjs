@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   changePassword,
+  cliEnv,
   initialPasswordFromSms,
   jifenBin,
   launchChromium,
@@ -89,7 +90,7 @@ describe('an employer sees a person only with their consent', () => {
 
     const created = execFileSync(jifenBin, ['admin', 'create-user', '--username', 'clerk', '--role', 'clerk', '--district', 'pudong'], {
       cwd: serverDir,
-      env: { ...process.env, JIFEN_DATA_DIR: server.dataDir },
+      env: cliEnv(server),
       encoding: 'utf8',
     });
     const initial = /initial password: (\S+)/.exec(created)[1];

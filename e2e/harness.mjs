@@ -1,7 +1,11 @@
 // What every browser test here shares: starting `jifen serve` (the release binary) on a
 // free port over a throwaway data directory, stopping it, and launching Debian's headless
 // Chromium with a fresh profile through playwright-core (which never downloads a browser).
-import { spawn } from 'node:child_process';
+//
+// With JIFEN_E2E_POSTGRES_URL (a PostgreSQL server's URL whose user may create databases),
+// each server gets a database of its own on it, dropped when the server stops; otherwise
+// the embedded SQLite in the data directory. .ci/run walks both.
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -13,7 +17,6 @@ import { chromium } from 'playwright-core';
 const here = dirname(fileURLToPath(import.meta.url));
 export const jifenBin = process.env.JIFEN_BIN ? resolve(process.env.JIFEN_BIN) : resolve(here, '../target/release/jifen');
 const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
-export const screenshots = join(here, 'screenshots');
 
 // Without the background-networking flags Chromium keeps dialling Google's hosts, which
 // this closed network refuses.
@@ -42,6 +45,49 @@ export function freePort() {
 
 export const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
 
+const postgresAdmin = process.env.JIFEN_E2E_POSTGRES_URL;
+/** Which database the servers use, for test names and screenshots' folders. */
+export const databaseKind = postgresAdmin ? 'postgres' : 'sqlite';
+/** Where screenshots and downloaded PDFs go: screenshots/, or screenshots/postgres/. */
+export const screenshots = postgresAdmin ? join(here, 'screenshots', 'postgres') : join(here, 'screenshots');
+let databasesMade = 0;
+/** Each server's PostgreSQL database, to drop when it stops. */
+const databaseOf = new WeakMap();
+
+function psql(url, statement) {
+  return execFileSync('psql', ['-X', '-q', '-t', '-A', '-v', 'ON_ERROR_STOP=1', url, '-c', statement], { encoding: 'utf8' });
+}
+
+/** A new, empty database on the PostgreSQL server; its URL. */
+function createPostgresDatabase() {
+  databasesMade += 1;
+  const name = `jifen_e2e_${process.pid}_${databasesMade}`;
+  psql(postgresAdmin, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  psql(postgresAdmin, `CREATE DATABASE ${name}`);
+  const url = new URL(postgresAdmin);
+  url.pathname = `/${name}`;
+  return { name, url: url.toString() };
+}
+
+/** The environment for a `jifen` command on `server`'s data (admin create-user…). */
+export function cliEnv(server) {
+  const env = { ...process.env, JIFEN_DATA_DIR: server.dataDir };
+  delete env.JIFEN_DATABASE_URL;
+  if (server.databaseUrl) env.JIFEN_DATABASE_URL = server.databaseUrl;
+  return env;
+}
+
+/** Runs one SQL statement on `server`'s database, given in each database's dialect: what a
+ * test cannot make happen through the product (a year passing). */
+export function runSql(server, { sqlite, postgres }) {
+  if (server.databaseUrl) {
+    psql(server.databaseUrl, postgres);
+  } else {
+    execFileSync('python3', ['-c', 'import sqlite3, sys\ndb = sqlite3.connect(sys.argv[1])\ndb.execute(sys.argv[2])\ndb.commit()',
+      join(server.dataDir, 'jifen.sqlite'), sqlite]);
+  }
+}
+
 /** Starts `jifen serve` and waits until /healthz answers; throws if it exits or hangs. */
 export async function startServer(workDir) {
   const port = await freePort();
@@ -49,11 +95,14 @@ export async function startServer(workDir) {
   // directory: set by env, which a binary without that setting ignores, and as its cwd.
   const env = { ...process.env, JIFEN_DATA_DIR: join(workDir, 'data') };
   delete env.JIFEN_DATABASE_URL;
+  const database = postgresAdmin ? createPostgresDatabase() : null;
+  if (database) env.JIFEN_DATABASE_URL = database.url;
   const child = spawn(jifenBin, ['serve', '--addr', `127.0.0.1:${port}`], {
     cwd: workDir,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  if (database) databaseOf.set(child, database.name);
   let output = '';
   child.stdout.on('data', (chunk) => (output += chunk));
   child.stderr.on('data', (chunk) => (output += chunk));
@@ -71,7 +120,11 @@ export async function startServer(workDir) {
     }
     try {
       const response = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(1000) });
-      if (response.ok) return { child, base, dataDir: env.JIFEN_DATA_DIR };
+      if (response.ok) {
+        // On PostgreSQL nothing may have fallen back to an embedded database.
+        if (database) assert.ok(!existsSync(join(env.JIFEN_DATA_DIR, 'jifen.sqlite')), 'the server uses PostgreSQL');
+        return { child, base, dataDir: env.JIFEN_DATA_DIR, databaseUrl: database?.url };
+      }
     } catch {
       // not listening yet
     }
@@ -82,14 +135,21 @@ export async function startServer(workDir) {
   }
 }
 
-/** SIGTERM (graceful), then SIGKILL if it lingers. */
+/** SIGTERM (graceful), then SIGKILL if it lingers; then its PostgreSQL database is dropped. */
 export async function stopServer(child) {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const gone = new Promise((ok) => child.once('exit', ok));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-  await gone;
-  clearTimeout(timer);
+  if (!child) return;
+  if (child.exitCode === null && child.signalCode === null) {
+    const gone = new Promise((ok) => child.once('exit', ok));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    await gone;
+    clearTimeout(timer);
+  }
+  const database = databaseOf.get(child);
+  if (database) {
+    databaseOf.delete(child);
+    psql(postgresAdmin, `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+  }
 }
 
 
