@@ -130,9 +130,40 @@ impl EntryRow {
 const ENTRY_SELECT: &str = "SELECT b.id, b.subject, b.person_id, b.employer_id, \
     COALESCE(p.name, e.name) AS subject_name, b.application_id, b.district, b.material, b.finding, b.evidence, \
     b.respond_by, b.recorded_by, b.recorded_at FROM blacklist_entries b \
-    LEFT JOIN applicants p ON p.user_id = b.person_id LEFT JOIN employers e ON e.id = b.employer_id \
-    WHERE ($1 IS NULL OR b.person_id = $1) AND ($2 IS NULL OR b.employer_id = $2) \
-    AND ($3 IS NULL OR b.application_id = $3) AND ($4 IS NULL OR b.id = $4)";
+    LEFT JOIN applicants p ON p.user_id = b.person_id LEFT JOIN employers e ON e.id = b.employer_id";
+
+const EVENT_SELECT: &str = "SELECT v.entry_id, v.at, v.actor_id, u.display_name AS actor_name, v.kind, v.text, \
+    v.effective_until FROM blacklist_events v LEFT JOIN users u ON u.id = v.actor_id \
+    JOIN blacklist_entries b ON b.id = v.entry_id";
+
+impl BlacklistQuery {
+    /// The query's conditions on `blacklist_entries b`, only those it has: each can then use
+    /// its index (written `($1 IS NULL OR b.person_id = $1)`, none could, and every
+    /// application's page read the whole table).
+    fn conditions(&self) -> Vec<(&'static str, i64)> {
+        [
+            ("b.person_id", self.person_id.map(UserId::get)),
+            ("b.employer_id", self.employer_id.map(EmployerId::get)),
+            ("b.application_id", self.application_id.map(ApplicationId::get)),
+            ("b.id", self.entry_id.map(BlacklistEntryId::get)),
+        ]
+        .into_iter()
+        .filter_map(|(column, value)| Some((column, value?)))
+        .collect()
+    }
+}
+
+/// `select`, then `WHERE` the conditions (none: every row), then `order`.
+macro_rules! filtered {
+    ($select:expr, $conditions:expr, $order:expr) => {{
+        let mut builder = sqlx::QueryBuilder::new($select);
+        for (index, (column, value)) in $conditions.iter().enumerate() {
+            builder.push(if index == 0 { " WHERE " } else { " AND " }).push(*column).push(" = ").push_bind(*value);
+        }
+        builder.push($order);
+        builder
+    }};
+}
 
 store_queries! {
     pub trait BlacklistStore {
@@ -209,31 +240,15 @@ store_queries! {
 
         /// The entries the query names, the newest first, each with its events.
         async fn blacklist(&self, query: BlacklistQuery) -> Result<Vec<BlacklistEntry>> {
-            let sql = format!("{ENTRY_SELECT} ORDER BY b.id DESC");
-            let rows: Vec<EntryRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                .bind(query.person_id)
-                .bind(query.employer_id)
-                .bind(query.application_id)
-                .bind(query.entry_id)
-                .fetch_all(&self.pool)
-                .await?;
+            let conditions = query.conditions();
+            let rows: Vec<EntryRow> =
+                filtered!(ENTRY_SELECT, conditions, " ORDER BY b.id DESC").build_query_as().fetch_all(&self.pool).await?;
             // Most applications and people have no entry: then there is no history to read.
             if rows.is_empty() {
                 return Ok(Vec::new());
             }
-            let events: Vec<EventRow> = sqlx::query_as(
-                "SELECT v.entry_id, v.at, v.actor_id, u.display_name AS actor_name, v.kind, v.text, \
-                 v.effective_until FROM blacklist_events v LEFT JOIN users u ON u.id = v.actor_id \
-                 JOIN blacklist_entries b ON b.id = v.entry_id \
-                 WHERE ($1 IS NULL OR b.person_id = $1) AND ($2 IS NULL OR b.employer_id = $2) \
-                 AND ($3 IS NULL OR b.application_id = $3) AND ($4 IS NULL OR b.id = $4) ORDER BY v.id",
-            )
-            .bind(query.person_id)
-            .bind(query.employer_id)
-            .bind(query.application_id)
-            .bind(query.entry_id)
-            .fetch_all(&self.pool)
-            .await?;
+            let events: Vec<EventRow> =
+                filtered!(EVENT_SELECT, conditions, " ORDER BY v.id").build_query_as().fetch_all(&self.pool).await?;
             rows.into_iter()
                 .map(|row| {
                     let of_entry = events

@@ -388,6 +388,15 @@ async fn contract<S: Repository + ApplicationStore + BlacklistStore>(store: &S) 
         one[0].events.iter().map(|e| (e.kind.as_str(), e.effective_until.as_deref())).collect();
     assert_eq!(kinds, [("response", None), ("confirmed", Some("2029-12-01"))]);
     assert_eq!(one[0].events[0].actor_name.as_deref(), Some("agent-a"));
+    let of_application = BlacklistQuery { application_id: Some(application.id), ..BlacklistQuery::default() };
+    let entries = store.blacklist(of_application).await.unwrap();
+    let shape: Vec<(BlacklistEntryId, usize)> = entries.iter().map(|e| (e.id, e.events.len())).collect();
+    assert_eq!(shape, [(ids[1], 0), (ids[0], 2)], "the application's entries, newest first, each with its own events");
+    let narrowed = BlacklistQuery { employer_id: Some(employer_a), ..of_application };
+    assert_eq!(store.blacklist(narrowed).await.unwrap().iter().map(|e| e.id).collect::<Vec<_>>(), [ids[1]]);
+    let elsewhere =
+        BlacklistQuery { application_id: Some(ApplicationId::new(application.id.get() + 1000)), ..narrowed };
+    assert!(store.blacklist(elsewhere).await.unwrap().is_empty());
 
     // Uploads: identical content stored once; a new file for a material supersedes the old.
     let upload = |material: &str, name: &str, bytes: &[u8]| {
