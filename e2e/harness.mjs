@@ -46,8 +46,6 @@ export function freePort() {
 export const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
 
 const postgresAdmin = process.env.JIFEN_E2E_POSTGRES_URL;
-/** Which database the servers use, for test names and screenshots' folders. */
-export const databaseKind = postgresAdmin ? 'postgres' : 'sqlite';
 /** Where screenshots and downloaded PDFs go: screenshots/, or screenshots/postgres/. */
 export const screenshots = postgresAdmin ? join(here, 'screenshots', 'postgres') : join(here, 'screenshots');
 let databasesMade = 0;

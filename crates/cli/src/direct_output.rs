@@ -131,10 +131,11 @@ impl DirectFile {
     /// `file`, positioned where the output goes, written directly; or `file` back when that
     /// cannot be done.
     pub fn new(file: File) -> Result<Self, File> {
+        let Some((direct, at)) = reopen_direct(&file) else { return Err(file) };
         let filling = AlignedBuffer::new();
-        let Some((direct, at)) = reopen_direct(&file).filter(|_| filling.is_aligned()) else {
+        if !filling.is_aligned() {
             return Err(file);
-        };
+        }
         match DiskWriter::start(direct) {
             Ok(disk) => Ok(Self { shared: file, disk: Some(disk), at, filling, filled: 0 }),
             Err(_) => Err(file),
@@ -142,7 +143,8 @@ impl DirectFile {
     }
 
     /// Whether blocks still go to the disk directly (false after a refusal, or once finished).
-    pub fn is_direct(&self) -> bool {
+    #[cfg(test)]
+    fn is_direct(&self) -> bool {
         self.disk.is_some()
     }
 

@@ -137,7 +137,7 @@ fn field_label(name: &str, lang: Lang) -> Option<String> {
         return None;
     }
     match PAGE_LABELS.iter().find(|(field, _, _)| *field == name) {
-        Some((_, zh, en)) => Some(if lang == Lang::Zh { zh } else { en }.to_string()),
+        Some((_, zh, en)) => Some(crate::layout::t(lang, zh, en).to_string()),
         None => jifen_domain::labels::label(name, lang),
     }
 }
