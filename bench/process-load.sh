@@ -7,9 +7,9 @@
 # acceptance, the personnel file requested and arrived, the verification, the review, the
 # supervisor's grant; and the points notice PDF). Each application has its own person (a
 # person holds one open application), so setup signs in APPLICATIONS people (two Argon2 runs
-# each). Prints completed
-# applications per second and p50/p99 per step; fails on any 5xx, any unexpected answer, or
-# an acknowledged step missing from the database afterwards.
+# each). Prints completed applications per second, p50/p99 per step and the servers' CPU
+# time an application; fails on any 5xx, any unexpected answer, or an acknowledged step
+# missing from the database afterwards.
 #
 #   bench/process-load.sh                    # SQLite, then PostgreSQL with two servers
 #   DATABASES=sqlite bench/process-load.sh   # one of them (sqlite, postgres)
@@ -64,7 +64,7 @@ cleanup() {
     database=""
   fi
 }
-trap 'cleanup; rm -rf "$work"' EXIT
+trap 'cleanup; [ -n "${KEEP_WORK:-}" ] && echo "work kept: $work" || rm -rf "$work"' EXIT
 
 free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
@@ -107,6 +107,38 @@ staff() {
   done
 }
 
+# server_ticks: the CPU time (clock ticks, user and system) the servers have used so far.
+server_ticks() {
+  local total=0 pid
+  for pid in "${servers[@]}"; do
+    total=$((total + $(awk '{ print $14 + $15 }' "/proc/$pid/stat")))
+  done
+  echo "$total"
+}
+
+# run_load ARGS…: the load client (its two outputs as one); when its applications' phase
+# ends, also the servers' CPU time an application over that phase. On a shared machine that
+# figure moves far less from run to run than applications a second, so it is the one to
+# compare two builds by.
+run_load() {
+  local before="" completed
+  "$load" "$@" 2>&1 | while IFS= read -r line; do
+    echo "$line"
+    case "$line" in
+      setup:*) before="$(server_ticks)" ;;
+      *"applications completed"*)
+        completed="${line#*: }"
+        completed="${completed%% applications completed*}"
+        if [ -n "$before" ] && [ "$completed" -gt 0 ]; then
+          awk -v ticks="$(($(server_ticks) - before))" -v hz="$(getconf CLK_TCK)" -v n="$completed" 'BEGIN {
+            printf "servers'"'"' CPU time: %.1f ms an application (user and system, over the %d applications)\n",
+              ticks / hz / n * 1000, n }'
+        fi
+        ;;
+    esac
+  done
+}
+
 # statements_per_application LOG…: from the first application started on, the statements
 # the servers ran, by their first words, each count divided by the applications started.
 statements_per_application() {
@@ -128,7 +160,7 @@ for db in $databases; do
       data="$work/sqlite"
       staff --data-dir "$data"
       serve "$data"
-      "$load" --base "$base" --sms-log "$data/sms.log" --database "$data/jifen.sqlite" \
+      run_load --base "$base" --sms-log "$data/sms.log" --database "$data/jifen.sqlite" \
         "${staff_flags[@]}" --clients "$clients" --applications "$applications" \
         --seconds "$seconds" "${lean[@]}"
       ;;
@@ -141,7 +173,7 @@ for db in $databases; do
       serve "$work/pg-1" --database-url "$url"
       first="$base"
       serve "$work/pg-2" --database-url "$url"
-      "$load" --base "$first" --base "$base" --sms-log "$work/pg-1/sms.log" --sms-log "$work/pg-2/sms.log" \
+      run_load --base "$first" --base "$base" --sms-log "$work/pg-1/sms.log" --sms-log "$work/pg-2/sms.log" \
         --database "$url" "${staff_flags[@]}" --clients "$clients" \
         --applications "$applications" --seconds "$seconds" "${lean[@]}"
       ;;

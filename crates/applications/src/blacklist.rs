@@ -19,7 +19,8 @@ use jifen_domain::form::Fields;
 use jifen_rules::Lang;
 use jifen_store::prelude::*;
 use jifen_store::{
-    BlacklistEntry, BlacklistEvent, BlacklistQuery, BlacklistSubject, NewBlacklistEntry, StoreError, now_millis,
+    ApplicationParties, BlacklistEntry, BlacklistEvent, BlacklistQuery, BlacklistSubject, NewBlacklistEntry,
+    StoreError, now_millis,
 };
 
 const CONFIRMED: &str = "confirmed";
@@ -129,7 +130,7 @@ impl Service {
         if actor.role != Role::Reviewer {
             return Err(ServiceError::Forbidden);
         }
-        let application = self.visible(actor, id).await?;
+        let ApplicationParties { application, applicant, employer } = self.visible_with_parties(actor, id).await?;
         let material = self
             .materials
             .checklist(&application.fields)
@@ -160,8 +161,6 @@ impl Service {
         }
         let rules = Self::blacklist_rules()?;
         let respond_by = self.clock.today() + Days::new(u64::from(rules.response_days));
-        let applicant = self.store.applicant(application.applicant_id).await?.ok_or(ServiceError::NotFound)?;
-        let employer = self.store.employer(application.employer_id).await?.ok_or(ServiceError::NotFound)?;
         let mut subjects = Vec::new();
         if input.person {
             subjects.push((

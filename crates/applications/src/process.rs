@@ -18,8 +18,8 @@ use jifen_ids::ResidentIdNumber;
 use jifen_rules::{Context, Evaluation, Lang};
 use jifen_store::prelude::*;
 use jifen_store::{
-    Applicant, Application, ApplicationEvent, ApplicationListing, Draft, Employer, EmployerStatus, NewApplication,
-    StoreError, Transition, Upload, now_millis,
+    Applicant, Application, ApplicationEvent, ApplicationListing, ApplicationParties, Draft, Employer, EmployerStatus,
+    NewApplication, StoreError, Transition, Upload, now_millis,
 };
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -212,13 +212,30 @@ impl Service {
     /// link is gone from the employer's view.
     pub(crate) async fn visible(&self, actor: &Actor, id: ApplicationId) -> Result<Application, ServiceError> {
         let application = self.store.application(id).await?.ok_or(ServiceError::NotFound)?;
-        if !self.may_see(actor, &application) {
+        self.check_visible(actor, &application).await?;
+        Ok(application)
+    }
+
+    /// [`Service::visible`] with the application's applicant and employer, read with it in
+    /// one statement (what a page or a move shows or tells them needs all three).
+    pub(crate) async fn visible_with_parties(
+        &self,
+        actor: &Actor,
+        id: ApplicationId,
+    ) -> Result<ApplicationParties, ServiceError> {
+        let parties = self.store.application_with_parties(id).await?.ok_or(ServiceError::NotFound)?;
+        self.check_visible(actor, &parties.application).await?;
+        Ok(parties)
+    }
+
+    async fn check_visible(&self, actor: &Actor, application: &Application) -> Result<(), ServiceError> {
+        if !self.may_see(actor, application) {
             return Err(ServiceError::NotFound);
         }
         if actor.role == Role::HrAgent && !self.linked(application.applicant_id, application.employer_id).await? {
             return Err(ServiceError::NotFound);
         }
-        Ok(application)
+        Ok(())
     }
 
     /// Whether the person's link to the employer is active (consented, not ended).
@@ -230,9 +247,7 @@ impl Service {
     /// An application's page for `actor`. Anyone but the applicant seeing the person's full
     /// details is recorded in the audit log.
     pub async fn view(&self, actor: &Actor, id: ApplicationId) -> Result<ApplicationView, ServiceError> {
-        let application = self.visible(actor, id).await?;
-        let applicant = self.store.applicant(application.applicant_id).await?.ok_or(ServiceError::NotFound)?;
-        let employer = self.store.employer(application.employer_id).await?.ok_or(ServiceError::NotFound)?;
+        let ApplicationParties { application, applicant, employer } = self.visible_with_parties(actor, id).await?;
         let events = self.store.application_events(id).await?;
         let uploads = self.store.uploads(id).await?;
         if actor.role != Role::Applicant {
@@ -267,7 +282,10 @@ impl Service {
             findings: self.blacklist_for(actor, of_application).await?,
             checklist: self.checklist_given(&application, &application.fields, &uploads, changed.as_deref()),
             changed_since_notice: changed.unwrap_or_default(),
-            notice: self.store.points_notice_of_application(id).await?,
+            notice: match self.workflow.may_hold_notice(&application.state) {
+                true => self.store.points_notice_of_application(id).await?,
+                false => None,
+            },
             kept_originals: self.kept_originals(&events),
             holder,
             can_take,
@@ -534,7 +552,7 @@ impl Service {
         input: &MoveInput,
     ) -> Result<Application, ServiceError> {
         let (comment, field_comments) = (input.comment.as_str(), input.field_comments.clone());
-        let application = self.visible(actor, id).await?;
+        let ApplicationParties { application, applicant, employer } = self.visible_with_parties(actor, id).await?;
         if actor.role == Role::HrAgent {
             self.agents_employer(actor).await?;
         }
@@ -574,8 +592,6 @@ impl Service {
                 "Give a comment (overall or on the fields)",
             ),
         })?;
-        let applicant = self.store.applicant(application.applicant_id).await?.ok_or(ServiceError::NotFound)?;
-        let employer = self.store.employer(application.employer_id).await?.ok_or(ServiceError::NotFound)?;
         let (claim, claimed_total) = if action.checks_form {
             let as_of = self.clock.today();
             let id_number = ResidentIdNumber::parse(&applicant.id_number)

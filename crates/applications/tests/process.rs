@@ -1229,6 +1229,8 @@ async fn an_appeal_is_handled_by_someone_who_took_no_part_and_can_change_the_dec
     assert_eq!(granted.state, "granted");
     let (notice, standing) = service.my_notices(&zhang).await.unwrap().remove(0);
     assert_eq!((notice.application_id, standing), (id, NoticeStanding::Current));
+    // Its page shows the notice (a page reads notices only in the states that can hold one).
+    assert_eq!(service.view(&zhang, id).await.unwrap().notice.map(|n| n.id), Some(notice.id));
     let history: Vec<String> =
         service.store.application_events(id).await.unwrap().into_iter().map(|e| e.action).collect();
     assert!(

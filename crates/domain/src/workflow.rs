@@ -432,6 +432,28 @@ impl Workflow {
     pub fn action(&self, id: &str) -> Option<&Action> {
         self.actions.iter().find(|action| action.id == id)
     }
+
+    /// Whether an application in `state` can hold a points notice: `state` is where a move
+    /// that issues one leads, or can be reached from there (an appeal reopens a granted
+    /// application, whose notice stands until a new decision supersedes it). In any other
+    /// state (a draft, a form at the employer or the counter) no notice can exist yet, so
+    /// its page does not look for one.
+    pub fn may_hold_notice(&self, state: &str) -> bool {
+        let mut reached: Vec<&str> = self.actions.iter().filter(|a| a.issues_notice).map(|a| a.to.as_str()).collect();
+        let mut next = 0;
+        while let Some(&from) = reached.get(next) {
+            if from == state {
+                return true;
+            }
+            for action in self.actions.iter().filter(|a| a.from.iter().any(|f| f == from)) {
+                if !reached.contains(&action.to.as_str()) {
+                    reached.push(action.to.as_str());
+                }
+            }
+            next += 1;
+        }
+        false
+    }
 }
 
 /// The longest SMS sent (five concatenated segments of 67 Chinese characters, less room).
@@ -468,6 +490,21 @@ mod tests {
         let workflow = Workflow::embedded().unwrap();
         assert_eq!(workflow.initial, "draft");
         assert_eq!(workflow.state_title("filed", Lang::Zh), Some("单位已提交，待区受理中心窗口受理"));
+    }
+
+    #[test]
+    fn a_notice_can_exist_only_from_the_grant_on() {
+        let workflow = Workflow::embedded().unwrap();
+        let (after, before): (Vec<&str>, Vec<&str>) =
+            workflow.states.iter().map(|s| s.id.as_str()).partition(|id| workflow.may_hold_notice(id));
+        // Granted, and where an appeal of a decision leads: reconsidered, it is reviewed again.
+        assert_eq!(after, ["in_review", "reviewed", "granted", "refused", "appealed", "appeal_upheld"]);
+        assert_eq!(before[..5], ["draft", "submitted", "returned", "approved", "filed"]);
+        assert!(before.contains(&"accepted") && before.contains(&"file_requested"));
+        assert!(!workflow.may_hold_notice("no_such_state"));
+        // A workflow whose decision issues no notice holds none anywhere.
+        let without = Workflow::parse(&EMBEDDED_WORKFLOW.replace("issues_notice = true", "")).unwrap();
+        assert!(without.states.iter().all(|s| !without.may_hold_notice(&s.id)));
     }
 
     #[test]

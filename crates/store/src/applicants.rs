@@ -8,12 +8,12 @@ use crate::queries::store_queries;
 use jifen_domain::audit::AuditEvent;
 
 #[derive(sqlx::FromRow)]
-struct ApplicantRow {
-    user_id: UserId,
-    id_number: String,
-    name: String,
-    mobile: String,
-    created_at: i64,
+pub(crate) struct ApplicantRow {
+    pub(crate) user_id: UserId,
+    pub(crate) id_number: String,
+    pub(crate) name: String,
+    pub(crate) mobile: String,
+    pub(crate) created_at: i64,
 }
 
 #[derive(sqlx::FromRow)]

@@ -2,8 +2,10 @@
 //! Every change writes its audit entry (and, for moves, its messages) in the same
 //! transaction as the change itself.
 
+use crate::applicants::ApplicantRow;
 use crate::audit::append_audit;
 use crate::database::{Result, StoreError, parse_district, unique};
+use crate::employers::{EMPLOYER_COLUMNS, EmployerRow};
 use crate::model::*;
 use crate::outbox::insert_messages;
 use crate::queries::store_queries;
@@ -134,6 +136,83 @@ impl From<EventRow> for ApplicationEvent {
 pub(crate) const APPLICATION_COLUMNS: &str = "id, applicant_id, employer_id, district, state, open, fields, claimed_total, claim, \
     review, version, created_at, updated_at, state_since, assigned_to, kind, follows_notice";
 
+/// `columns` (a list like [`APPLICATION_COLUMNS`]) each taken from the table called `table`
+/// in a join, keeping their names: `a.id, a.applicant_id, …`.
+pub(crate) fn qualified(table: &str, columns: &str) -> String {
+    columns.split(',').map(|column| format!("{table}.{}", column.trim())).collect::<Vec<_>>().join(", ")
+}
+
+/// `columns` each taken from `table` and named with `prefix` before its name, so that two
+/// tables' columns of one name (`name`, `created_at`) can share a row: `e.name AS e_name, …`.
+fn prefixed(table: &str, prefix: &str, columns: &str) -> String {
+    let each = columns.split(',').map(str::trim);
+    each.map(|column| format!("{table}.{column} AS {prefix}{column}")).collect::<Vec<_>>().join(", ")
+}
+
+/// An application with its applicant's and its employer's columns, named `p_…` and `e_…`.
+static WITH_PARTIES_SELECT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "SELECT {}, {}, {} FROM applications a JOIN applicants p ON p.user_id = a.applicant_id \
+         JOIN employers e ON e.id = a.employer_id WHERE a.id = $1",
+        qualified("a", APPLICATION_COLUMNS),
+        prefixed("p", "p_", "id_number, name, mobile, created_at"),
+        prefixed("e", "e_", EMPLOYER_COLUMNS),
+    )
+});
+
+/// A row of [`WITH_PARTIES_SELECT`]: the applicant's user id is the application's
+/// `applicant_id`, so it is not read twice.
+#[derive(sqlx::FromRow)]
+struct WithPartiesRow {
+    #[sqlx(flatten)]
+    application: ApplicationRow,
+    p_id_number: String,
+    p_name: String,
+    p_mobile: String,
+    p_created_at: i64,
+    e_id: EmployerId,
+    e_name: String,
+    e_credit_code: String,
+    e_district: String,
+    e_contact_name: String,
+    e_contact_phone: String,
+    e_status: String,
+    e_verified_by: Option<UserId>,
+    e_verified_at: Option<i64>,
+    e_created_at: i64,
+}
+
+impl TryFrom<WithPartiesRow> for ApplicationParties {
+    type Error = StoreError;
+
+    fn try_from(row: WithPartiesRow) -> Result<Self> {
+        let applicant = ApplicantRow {
+            user_id: row.application.applicant_id,
+            id_number: row.p_id_number,
+            name: row.p_name,
+            mobile: row.p_mobile,
+            created_at: row.p_created_at,
+        };
+        let employer = EmployerRow {
+            id: row.e_id,
+            name: row.e_name,
+            credit_code: row.e_credit_code,
+            district: row.e_district,
+            contact_name: row.e_contact_name,
+            contact_phone: row.e_contact_phone,
+            status: row.e_status,
+            verified_by: row.e_verified_by,
+            verified_at: row.e_verified_at,
+            created_at: row.e_created_at,
+        };
+        Ok(Self {
+            application: Application::try_from(row.application)?,
+            applicant: Applicant::from(applicant),
+            employer: Employer::try_from(employer)?,
+        })
+    }
+}
+
 const LISTING_SELECT: &str = "SELECT a.id, a.applicant_id, p.name AS applicant_name, p.id_number AS applicant_id_number, \
     a.employer_id, e.name AS employer_name, a.state, a.claimed_total, a.updated_at, a.state_since, a.assigned_to, \
     s.display_name AS assigned_name, s.role AS assigned_role \
@@ -244,6 +323,15 @@ store_queries! {
             let row: Option<ApplicationRow> =
                 sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&self.pool).await?;
             row.map(Application::try_from).transpose()
+        }
+
+        /// An application with its applicant and its employer, read together in one
+        /// statement: what an application's page and its moves need first.
+        async fn application_with_parties(&self, id: ApplicationId) -> Result<Option<ApplicationParties>> {
+            let sql = WITH_PARTIES_SELECT.as_str();
+            let row: Option<WithPartiesRow> =
+                sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&self.pool).await?;
+            row.map(ApplicationParties::try_from).transpose()
         }
 
         async fn applications_of_applicant(&self, applicant_id: UserId) -> Result<Vec<ApplicationListing>> {

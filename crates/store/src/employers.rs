@@ -10,18 +10,22 @@ use jifen_domain::District;
 use jifen_domain::audit::Audit;
 
 #[derive(sqlx::FromRow)]
-struct EmployerRow {
-    id: EmployerId,
-    name: String,
-    credit_code: String,
-    district: String,
-    contact_name: String,
-    contact_phone: String,
-    status: String,
-    verified_by: Option<UserId>,
-    verified_at: Option<i64>,
-    created_at: i64,
+pub(crate) struct EmployerRow {
+    pub(crate) id: EmployerId,
+    pub(crate) name: String,
+    pub(crate) credit_code: String,
+    pub(crate) district: String,
+    pub(crate) contact_name: String,
+    pub(crate) contact_phone: String,
+    pub(crate) status: String,
+    pub(crate) verified_by: Option<UserId>,
+    pub(crate) verified_at: Option<i64>,
+    pub(crate) created_at: i64,
 }
+
+/// An employer's columns, in [`EmployerRow`]'s order.
+pub(crate) const EMPLOYER_COLUMNS: &str =
+    "id, name, credit_code, district, contact_name, contact_phone, status, verified_by, verified_at, created_at";
 
 impl TryFrom<EmployerRow> for Employer {
     type Error = StoreError;
@@ -148,21 +152,15 @@ store_queries! {
         }
 
         async fn employer(&self, id: EmployerId) -> Result<Option<Employer>> {
-            let row: Option<EmployerRow> = sqlx::query_as(
-                "SELECT id, name, credit_code, district, contact_name, contact_phone, status, verified_by, \
-                 verified_at, created_at FROM employers WHERE id = $1",
-            )
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
+            let sql = format!("SELECT {EMPLOYER_COLUMNS} FROM employers WHERE id = $1");
+            let row: Option<EmployerRow> =
+                sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&self.pool).await?;
             row.map(Employer::try_from).transpose()
         }
 
         async fn employers_in_district(&self, district: District, status: EmployerStatus) -> Result<Vec<Employer>> {
-            let rows: Vec<EmployerRow> = sqlx::query_as(
-                "SELECT id, name, credit_code, district, contact_name, contact_phone, status, verified_by, \
-                 verified_at, created_at FROM employers WHERE district = $1 AND status = $2 ORDER BY id",
-            )
+            let sql = format!("SELECT {EMPLOYER_COLUMNS} FROM employers WHERE district = $1 AND status = $2 ORDER BY id");
+            let rows: Vec<EmployerRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(district.as_str())
             .bind(status.as_str())
             .fetch_all(&self.pool)

@@ -260,6 +260,14 @@ pub struct Application {
     pub follows_notice: Option<NoticeId>,
 }
 
+/// An application with the person it is for and the employer that files it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApplicationParties {
+    pub application: Application,
+    pub applicant: Applicant,
+    pub employer: Employer,
+}
+
 /// The member of staff who holds an application.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Assignee {

@@ -4,7 +4,7 @@
 //! transaction that also moves the run's cursors, so a run that stops resumes where it
 //! stopped and nothing is recorded or sent twice.
 
-use crate::applications::{APPLICATION_COLUMNS, ApplicationRow};
+use crate::applications::{APPLICATION_COLUMNS, ApplicationRow, qualified};
 use crate::audit::append_audit;
 use crate::database::{PgStore, Result, SqliteStore, StoreError};
 use crate::model::*;
@@ -259,8 +259,7 @@ store_queries! {
                 application: ApplicationRow,
                 id_number: String,
             }
-            let columns =
-                APPLICATION_COLUMNS.split(", ").map(|c| format!("a.{}", c.trim())).collect::<Vec<_>>().join(", ");
+            let columns = qualified("a", APPLICATION_COLUMNS);
             let sql = format!(
                 "SELECT {columns}, p.id_number FROM applications a JOIN applicants p ON p.user_id = a.applicant_id \
                  WHERE a.id > $1 AND a.open ORDER BY a.id LIMIT $2"

@@ -281,6 +281,15 @@ async fn contract<S: Repository + ApplicationStore + BlacklistStore>(store: &S) 
         .unwrap();
     let noted = store.application(application.id).await.unwrap().unwrap();
     assert_eq!((noted.state.as_str(), noted.version), ("returned", 4));
+    // The application with its applicant and employer, read in one statement, is what the
+    // three reads give one by one.
+    let parties = store.application_with_parties(application.id).await.unwrap().unwrap();
+    assert_eq!(parties.application, noted);
+    assert_eq!(parties.applicant, store.applicant(noted.applicant_id).await.unwrap().unwrap());
+    assert_eq!(parties.employer, store.employer(noted.employer_id).await.unwrap().unwrap());
+    assert_ne!(parties.applicant.created_at, parties.application.created_at, "each column from its own table");
+    let missing = ApplicationId::new(application.id.get() + 1000);
+    assert!(store.application_with_parties(missing).await.unwrap().is_none());
     let last = store.application_events(application.id).await.unwrap().pop().unwrap();
     assert_eq!(
         (last.action.as_str(), last.comment.as_str(), last.details["materials"][0].as_str()),
