@@ -18,6 +18,7 @@
 #   JIFEN_BIN=… LOAD_BIN=… bench/process-load.sh   # no build: those binaries as they are
 #   TRACE_SQL=1 CLIENTS=1 APPLICATIONS=5 DATABASES=sqlite bench/process-load.sh
 #                                            # and the statements each application cost, by kind
+#   KEEP_WORK=1 bench/process-load.sh        # keeps the servers' data and logs, and says where
 #
 # LEAN=1 sends only the moves; by default each move is followed by the page it redirects
 # to and a party reads the page before its move, as a browser does. PostgreSQL:

@@ -275,11 +275,19 @@ impl Service {
             && application.assigned_to != Some(actor.id);
         let assignable = self.assignable_staff(actor, &application).await?;
         let of_application = jifen_store::BlacklistQuery { application_id: Some(id), ..Default::default() };
+        // A finding is recorded by the centre's reviewer, so only on an application that has
+        // been at the centre; its history says whether it has.
+        let at_centre = |state: &str| self.workflow.state(state).is_some_and(|s| s.centre);
+        let been_at_centre =
+            at_centre(application.state.as_str()) || events.iter().any(|e| at_centre(e.to_state.as_str()));
         // Read once: what a renewal or a change changed since its notice (the checklist and
         // the centre's comparison both use it).
         let changed = self.changed_fields(&application, &application.fields).await?;
         Ok(ApplicationView {
-            findings: self.blacklist_for(actor, of_application).await?,
+            findings: match been_at_centre {
+                true => self.blacklist_for(actor, of_application).await?,
+                false => Vec::new(),
+            },
             checklist: self.checklist_given(&application, &application.fields, &uploads, changed.as_deref()),
             changed_since_notice: changed.unwrap_or_default(),
             notice: match self.workflow.may_hold_notice(&application.state) {

@@ -1042,6 +1042,10 @@ async fn a_false_materials_finding_goes_through_due_process_and_counts_until_it_
     let (person_entry, employer_entry) = (own[0].id, ids.iter().copied().find(|i| *i != own[0].id).unwrap());
     assert_eq!(service.blacklist_for(&world.agent_a, all).await.unwrap()[0].id, employer_entry);
     assert!(service.blacklist_for(&world.agent_b, all).await.unwrap().is_empty());
+    // The application's page lists the findings on it: the reviewer both, the person their own.
+    assert_eq!(service.view(&reviewer, id).await.unwrap().findings.len(), 2);
+    let on_page: Vec<_> = service.view(&zhang, id).await.unwrap().findings.into_iter().map(|f| f.id).collect();
+    assert_eq!(on_page, [person_entry]);
 
     // Due process: no decision before the named respond or their time is over; then a
     // supervisor (not the reviewer) decides once.
