@@ -130,7 +130,7 @@ impl Service {
         if actor.role != Role::Reviewer {
             return Err(ServiceError::Forbidden);
         }
-        let ApplicationParties { application, applicant, employer } = self.visible_with_parties(actor, id).await?;
+        let ApplicationParties { application, applicant, employer, .. } = self.visible(actor, id).await?;
         let material = self
             .materials
             .checklist(&application.fields)

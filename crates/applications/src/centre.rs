@@ -253,7 +253,7 @@ impl Service {
         if !actor.role.is_district_staff() {
             return Err(ServiceError::Forbidden);
         }
-        let application = self.visible(actor, id).await?;
+        let application = self.visible(actor, id).await?.application;
         let step = self
             .workflow
             .state(&application.state)
@@ -356,7 +356,7 @@ impl Service {
         if actor.role != Role::Clerk {
             return Err(ServiceError::Forbidden);
         }
-        let application = self.visible(actor, id).await?;
+        let application = self.visible(actor, id).await?.application;
         let collected_by = clean_text("collected_by", collected_by, 50)?;
         if collected_by.is_empty() {
             return Err(ServiceError::refused(

@@ -109,7 +109,7 @@ impl Service {
         id: ApplicationId,
         files: Vec<ChosenFile>,
     ) -> Result<Vec<Upload>, ServiceError> {
-        let application = self.visible(actor, id).await?;
+        let application = self.visible(actor, id).await?.application;
         if !self.may_upload(actor, &application) {
             return Err(ServiceError::refused(
                 Reason::NotUploadable,

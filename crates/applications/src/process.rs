@@ -207,47 +207,23 @@ impl Service {
         Some(ChangesSinceReturn { returned_at: returned.at, fields, materials })
     }
 
-    /// The application if `actor` may see it; otherwise it does not exist for them. An
-    /// employer sees it only while the person's link to it is active: a person who ended the
-    /// link is gone from the employer's view.
-    pub(crate) async fn visible(&self, actor: &Actor, id: ApplicationId) -> Result<Application, ServiceError> {
-        let application = self.store.application(id).await?.ok_or(ServiceError::NotFound)?;
-        self.check_visible(actor, &application).await?;
-        Ok(application)
-    }
-
-    /// [`Service::visible`] with the application's applicant and employer, read with it in
-    /// one statement (what a page or a move shows or tells them needs all three).
-    pub(crate) async fn visible_with_parties(
-        &self,
-        actor: &Actor,
-        id: ApplicationId,
-    ) -> Result<ApplicationParties, ServiceError> {
+    /// The application, with its applicant and employer (read with it in one statement), if
+    /// `actor` may see it; otherwise it does not exist for them. An employer sees it only
+    /// while the person's link to it is active: a person who ended the link is gone from the
+    /// employer's view.
+    pub(crate) async fn visible(&self, actor: &Actor, id: ApplicationId) -> Result<ApplicationParties, ServiceError> {
         let parties = self.store.application_with_parties(id).await?.ok_or(ServiceError::NotFound)?;
-        self.check_visible(actor, &parties.application).await?;
+        let linked = parties.link == Some(jifen_store::LinkStatus::Active);
+        if !self.may_see(actor, &parties.application) || (actor.role == Role::HrAgent && !linked) {
+            return Err(ServiceError::NotFound);
+        }
         Ok(parties)
-    }
-
-    async fn check_visible(&self, actor: &Actor, application: &Application) -> Result<(), ServiceError> {
-        if !self.may_see(actor, application) {
-            return Err(ServiceError::NotFound);
-        }
-        if actor.role == Role::HrAgent && !self.linked(application.applicant_id, application.employer_id).await? {
-            return Err(ServiceError::NotFound);
-        }
-        Ok(())
-    }
-
-    /// Whether the person's link to the employer is active (consented, not ended).
-    async fn linked(&self, applicant_id: UserId, employer_id: EmployerId) -> Result<bool, ServiceError> {
-        let links = self.store.employments(applicant_id).await?;
-        Ok(links.iter().any(|link| link.employer_id == employer_id && link.status == jifen_store::LinkStatus::Active))
     }
 
     /// An application's page for `actor`. Anyone but the applicant seeing the person's full
     /// details is recorded in the audit log.
     pub async fn view(&self, actor: &Actor, id: ApplicationId) -> Result<ApplicationView, ServiceError> {
-        let ApplicationParties { application, applicant, employer } = self.visible_with_parties(actor, id).await?;
+        let ApplicationParties { application, applicant, employer, .. } = self.visible(actor, id).await?;
         let events = self.store.application_events(id).await?;
         let uploads = self.store.uploads(id).await?;
         if actor.role != Role::Applicant {
@@ -509,7 +485,7 @@ impl Service {
         version: i64,
         mut fields: Fields,
     ) -> Result<Application, ServiceError> {
-        let application = self.visible(actor, id).await?;
+        let application = self.visible(actor, id).await?.application;
         if actor.role != Role::Applicant {
             return Err(ServiceError::Forbidden);
         }
@@ -560,7 +536,7 @@ impl Service {
         input: &MoveInput,
     ) -> Result<Application, ServiceError> {
         let (comment, field_comments) = (input.comment.as_str(), input.field_comments.clone());
-        let ApplicationParties { application, applicant, employer } = self.visible_with_parties(actor, id).await?;
+        let ApplicationParties { application, applicant, employer, .. } = self.visible(actor, id).await?;
         if actor.role == Role::HrAgent {
             self.agents_employer(actor).await?;
         }

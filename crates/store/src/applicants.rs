@@ -23,7 +23,7 @@ struct LinkedApplicantRow {
     link_status: String,
 }
 
-fn parse_link_status(word: &str) -> Result<LinkStatus> {
+pub(crate) fn parse_link_status(word: &str) -> Result<LinkStatus> {
     LinkStatus::parse(word).ok_or_else(|| StoreError::Corrupt(format!("link status {word}")))
 }
 

@@ -2,7 +2,7 @@
 //! Every change writes its audit entry (and, for moves, its messages) in the same
 //! transaction as the change itself.
 
-use crate::applicants::ApplicantRow;
+use crate::applicants::{ApplicantRow, parse_link_status};
 use crate::audit::append_audit;
 use crate::database::{Result, StoreError, parse_district, unique};
 use crate::employers::{EMPLOYER_COLUMNS, EmployerRow};
@@ -149,11 +149,15 @@ fn prefixed(table: &str, prefix: &str, columns: &str) -> String {
     each.map(|column| format!("{table}.{column} AS {prefix}{column}")).collect::<Vec<_>>().join(", ")
 }
 
-/// An application with its applicant's and its employer's columns, named `p_…` and `e_…`.
+/// An application with its applicant's and its employer's columns, named `p_…` and `e_…`,
+/// and the status of the person's link to that employer (one row at most: a person has one
+/// link to an employer).
 static WITH_PARTIES_SELECT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     format!(
-        "SELECT {}, {}, {} FROM applications a JOIN applicants p ON p.user_id = a.applicant_id \
-         JOIN employers e ON e.id = a.employer_id WHERE a.id = $1",
+        "SELECT {}, {}, {}, m.status AS link_status FROM applications a \
+         JOIN applicants p ON p.user_id = a.applicant_id JOIN employers e ON e.id = a.employer_id \
+         LEFT JOIN employments m ON m.applicant_id = a.applicant_id AND m.employer_id = a.employer_id \
+         WHERE a.id = $1",
         qualified("a", APPLICATION_COLUMNS),
         prefixed("p", "p_", "id_number, name, mobile, created_at"),
         prefixed("e", "e_", EMPLOYER_COLUMNS),
@@ -180,6 +184,7 @@ struct WithPartiesRow {
     e_verified_by: Option<UserId>,
     e_verified_at: Option<i64>,
     e_created_at: i64,
+    link_status: Option<String>,
 }
 
 impl TryFrom<WithPartiesRow> for ApplicationParties {
@@ -209,6 +214,7 @@ impl TryFrom<WithPartiesRow> for ApplicationParties {
             application: Application::try_from(row.application)?,
             applicant: Applicant::from(applicant),
             employer: Employer::try_from(employer)?,
+            link: row.link_status.as_deref().map(parse_link_status).transpose()?,
         })
     }
 }

@@ -266,6 +266,8 @@ pub struct ApplicationParties {
     pub application: Application,
     pub applicant: Applicant,
     pub employer: Employer,
+    /// Where the person's link to that employer stands (none: there is no link).
+    pub link: Option<LinkStatus>,
 }
 
 /// The member of staff who holds an application.

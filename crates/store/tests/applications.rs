@@ -288,6 +288,19 @@ async fn contract<S: Repository + ApplicationStore + BlacklistStore>(store: &S) 
     assert_eq!(parties.applicant, store.applicant(noted.applicant_id).await.unwrap().unwrap());
     assert_eq!(parties.employer, store.employer(noted.employer_id).await.unwrap().unwrap());
     assert_ne!(parties.applicant.created_at, parties.application.created_at, "each column from its own table");
+    // With where the person's link to the employer stands.
+    assert_eq!(parties.link, Some(LinkStatus::Active));
+    let ended = audit("employment_end");
+    store
+        .set_link_status(zhang.user_id, employer_a, &[LinkStatus::Active], LinkStatus::Ended, 9_250, &ended)
+        .await
+        .unwrap();
+    assert_eq!(store.application_with_parties(application.id).await.unwrap().unwrap().link, Some(LinkStatus::Ended));
+    let again = audit("employment_accept");
+    store
+        .set_link_status(zhang.user_id, employer_a, &[LinkStatus::Ended], LinkStatus::Active, 9_260, &again)
+        .await
+        .unwrap();
     let missing = ApplicationId::new(application.id.get() + 1000);
     assert!(store.application_with_parties(missing).await.unwrap().is_none());
     let last = store.application_events(application.id).await.unwrap().pop().unwrap();
