@@ -485,7 +485,8 @@ impl Service {
         version: i64,
         mut fields: Fields,
     ) -> Result<Application, ServiceError> {
-        let application = self.visible(actor, id).await?.application;
+        // An applicant sees only their own application, so its applicant is the actor.
+        let ApplicationParties { application, applicant, .. } = self.visible(actor, id).await?;
         if actor.role != Role::Applicant {
             return Err(ServiceError::Forbidden);
         }
@@ -497,7 +498,6 @@ impl Service {
             ));
         }
         fields.retain(is_form_field);
-        let applicant = self.store.applicant(actor.id).await?.ok_or(ServiceError::NotFound)?;
         let scored = self.with_records(&fields, actor.id).await?;
         let claimed_total = self.score_form(&scored, &applicant.id_number, self.clock.today()).ok().map(|e| e.total);
         let draft = Draft { fields, claimed_total };
