@@ -27,6 +27,7 @@ mod error;
 mod follow_ups;
 mod materials;
 mod notices;
+mod password_work;
 mod printing;
 mod process;
 mod rescoring;

@@ -308,9 +308,8 @@ impl Service {
         }
         // Whatever the old kind, a password the person chose is kept under Argon2id.
         let new = new.to_string();
-        let hash = tokio::task::spawn_blocking(move || jifen_auth::hash_password(&new))
-            .await
-            .map_err(|e| ServiceError::Internal(e.to_string()))?
+        let hash = crate::password_work::run(move || jifen_auth::hash_password(&new))
+            .await?
             .map_err(|e| ServiceError::Internal(e.to_string()))?;
         let entry = account_audit(Some(user.id), Audit::PasswordChange {}, format!("user:{}", user.id));
         self.store.set_password(user.id, &hash, false, &entry).await?;
@@ -331,7 +330,7 @@ impl Service {
             true => Some(self.one_time_key().await?),
             false => None,
         };
-        let verdict = tokio::task::spawn_blocking(move || jifen_auth::verify(&password, &stored, key.as_ref()))
+        let verdict = crate::password_work::run(move || jifen_auth::verify(&password, &stored, key.as_ref()))
             .await
             .unwrap_or(jifen_auth::Match::No);
         Ok(match verdict {
@@ -367,9 +366,8 @@ impl Service {
             ));
         }
         let password = form.password.clone();
-        let hash = tokio::task::spawn_blocking(move || jifen_auth::hash_password(&password))
-            .await
-            .map_err(|e| ServiceError::Internal(e.to_string()))?
+        let hash = crate::password_work::run(move || jifen_auth::hash_password(&password))
+            .await?
             .map_err(|e| ServiceError::Internal(e.to_string()))?;
         let agent = NewUser {
             username: agent_username.clone(),

@@ -127,9 +127,8 @@ impl Service {
 
 async fn hash(password: &str) -> Result<String, ServiceError> {
     let password = password.to_string();
-    tokio::task::spawn_blocking(move || jifen_auth::hash_password(&password))
-        .await
-        .map_err(|e| ServiceError::Internal(e.to_string()))?
+    crate::password_work::run(move || jifen_auth::hash_password(&password))
+        .await?
         .map_err(|e| ServiceError::Internal(e.to_string()))
 }
 
