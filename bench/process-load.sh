@@ -117,10 +117,19 @@ server_ticks() {
   echo "$total"
 }
 
+# server_peak_memory: each server's peak resident memory since it started, in MB.
+server_peak_memory() {
+  local pid peaks=()
+  for pid in "${servers[@]}"; do
+    peaks+=("$(awk '/^VmHWM:/ { printf "%.0f", $2 / 1024 }' "/proc/$pid/status")")
+  done
+  echo "${peaks[*]}"
+}
+
 # run_load ARGS…: the load client (its two outputs as one); when its applications' phase
-# ends, also the servers' CPU time an application over that phase. On a shared machine that
+# ends, also the servers' CPU time an application over that phase (on a shared machine that
 # figure moves far less from run to run than applications a second, so it is the one to
-# compare two builds by.
+# compare two builds by), and each server's peak memory over setup and load.
 run_load() {
   local before="" completed
   "$load" "$@" 2>&1 | while IFS= read -r line; do
@@ -135,6 +144,7 @@ run_load() {
             printf "servers'"'"' CPU time: %.1f ms an application (user and system, over the %d applications)\n",
               ticks / hz / n * 1000, n }'
         fi
+        echo "servers' peak memory: $(server_peak_memory) MB (resident, each server since it started)"
         ;;
     esac
   done
