@@ -537,8 +537,10 @@ impl Service {
     ) -> Result<Application, ServiceError> {
         let (comment, field_comments) = (input.comment.as_str(), input.field_comments.clone());
         let ApplicationParties { application, applicant, employer, .. } = self.visible(actor, id).await?;
-        if actor.role == Role::HrAgent {
-            self.agents_employer(actor).await?;
+        // An HR agent acts only for a verified employer: the application's, which `visible`
+        // found to be the agent's own.
+        if actor.role == Role::HrAgent && employer.status != EmployerStatus::Verified {
+            return Err(ServiceError::Forbidden);
         }
         let review: FieldComments = field_comments
             .into_iter()
@@ -592,13 +594,17 @@ impl Service {
         } else {
             (None, None)
         };
-        // The form first (its problems name fields), then the files the move waits for.
-        let uploads = self.store.uploads(id).await?;
-        let uploaded: Vec<&str> = uploads.iter().map(|u| u.material.as_str()).collect();
-        let mut missing = self.materials.missing_for(&application.fields, &action.id, &uploaded);
-        if let Some(changed) = self.changed_fields(&application, &application.fields).await? {
-            let changed: Vec<&str> = changed.iter().map(|(name, _, _)| name.as_str()).collect();
-            missing.retain(|material| jifen_domain::materials::Catalogue::needed_again(material, &changed));
+        // The form first (its problems name fields), then the files the move waits for (read
+        // only for a move that some material waits for).
+        let mut missing = Vec::new();
+        if self.materials.waits_for(&action.id) {
+            let uploads = self.store.uploads(id).await?;
+            let uploaded: Vec<&str> = uploads.iter().map(|u| u.material.as_str()).collect();
+            missing = self.materials.missing_for(&application.fields, &action.id, &uploaded);
+            if let Some(changed) = self.changed_fields(&application, &application.fields).await? {
+                let changed: Vec<&str> = changed.iter().map(|(name, _, _)| name.as_str()).collect();
+                missing.retain(|material| jifen_domain::materials::Catalogue::needed_again(material, &changed));
+            }
         }
         if !missing.is_empty() {
             let titles = |lang| missing.iter().map(|m| m.title.get(lang)).collect::<Vec<_>>();

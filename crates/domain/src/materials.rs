@@ -219,6 +219,12 @@ impl Catalogue {
         Ok(())
     }
 
+    /// Whether any material, on any form, waits for a file before `action`: a move for which
+    /// none does need not look at the application's files.
+    pub fn waits_for(&self, action: &str) -> bool {
+        self.materials.iter().any(|m| m.required_for.iter().any(|a| a == action))
+    }
+
     /// The materials the form needs that `action` waits for and that have no file among
     /// `uploaded` (material ids).
     pub fn missing_for<'a>(&'a self, fields: &Fields, action: &str, uploaded: &[&str]) -> Vec<&'a Material> {
@@ -357,6 +363,16 @@ mod tests {
         let missing: Vec<&str> =
             catalogue.missing_for(&claimed, "file", &["id_card"]).iter().map(|m| m.id.as_str()).collect();
         assert_eq!(missing, ["residence_permit", "labour_contract", "diploma"]);
+    }
+
+    #[test]
+    fn only_the_submission_and_the_filing_wait_for_files() {
+        let catalogue = Catalogue::embedded().unwrap();
+        assert!(catalogue.waits_for("submit"));
+        assert!(catalogue.waits_for("file"));
+        for action in ["approve", "return", "accept", "review", "decide", "no such action"] {
+            assert!(!catalogue.waits_for(action), "{action}");
+        }
     }
 
     #[test]
