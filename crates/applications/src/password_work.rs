@@ -26,6 +26,13 @@ pub(crate) async fn run<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'st
     tokio::task::spawn_blocking(work).await.map_err(|e| ServiceError::Internal(e.to_string()))
 }
 
+/// A password a person chose, kept under Argon2id (`jifen_auth::hash_password`) once a slot
+/// is free.
+pub(crate) async fn hash(password: &str) -> Result<String, ServiceError> {
+    let password = password.to_string();
+    run(move || jifen_auth::hash_password(&password)).await?.map_err(|e| ServiceError::Internal(e.to_string()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -307,10 +307,7 @@ impl Service {
             return refuse(Reason::PasswordWrong, "当前密码不正确", "The current password is wrong");
         }
         // Whatever the old kind, a password the person chose is kept under Argon2id.
-        let new = new.to_string();
-        let hash = crate::password_work::run(move || jifen_auth::hash_password(&new))
-            .await?
-            .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let hash = crate::password_work::hash(new).await?;
         let entry = account_audit(Some(user.id), Audit::PasswordChange {}, format!("user:{}", user.id));
         self.store.set_password(user.id, &hash, false, &entry).await?;
         self.start_session(user.id).await
@@ -365,10 +362,7 @@ impl Service {
                 "Too many sign-ups from this address; try again in an hour",
             ));
         }
-        let password = form.password.clone();
-        let hash = crate::password_work::run(move || jifen_auth::hash_password(&password))
-            .await?
-            .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let hash = crate::password_work::hash(&form.password).await?;
         let agent = NewUser {
             username: agent_username.clone(),
             display_name: employer.contact_name.clone(),

@@ -48,7 +48,7 @@ impl Service {
         Self::administrator(actor)?;
         let (user, mobile) = check_new_staff(form)?;
         let password = jifen_auth::initial_password();
-        let hash = hash(&password).await?;
+        let hash = crate::password_work::hash(&password).await?;
         let user = NewUser { password_hash: hash, ..user };
         let message = self.password_sms("staff_created", &user.display_name, &mobile, &password)?;
         let created = Audit::StaffCreate { username: user.username.clone(), role: user.role, district: user.district };
@@ -87,7 +87,7 @@ impl Service {
                     ));
                 };
                 let password = jifen_auth::initial_password();
-                let hash = hash(&password).await?;
+                let hash = crate::password_work::hash(&password).await?;
                 let message =
                     self.password_sms("staff_password_reset", &member.user.display_name, &mobile, &password)?;
                 let entry = audit(actor, Audit::StaffPasswordReset {}, subject);
@@ -123,13 +123,6 @@ impl Service {
         let key = format!("{template}-{}-{}", now_millis(), jifen_auth::random_token().get(..16).unwrap_or("0"));
         Ok(sms(key, mobile, render(password)?, Some(render("（已发送，系统不保存）")?)))
     }
-}
-
-async fn hash(password: &str) -> Result<String, ServiceError> {
-    let password = password.to_string();
-    crate::password_work::run(move || jifen_auth::hash_password(&password))
-        .await?
-        .map_err(|e| ServiceError::Internal(e.to_string()))
 }
 
 /// Every field of a new member of staff checked at once, each problem naming its field.
