@@ -194,6 +194,7 @@ reasons! {
         PasswordMismatch = "password_mismatch",
         PasswordTooShort = "password_too_short",
         PasswordTooSimple = "password_too_simple",
+        PasswordUnusable = "password_unusable",
         PasswordUnchanged = "password_unchanged",
         PasswordWrong = "password_wrong";
     SignIn:

@@ -289,6 +289,13 @@ impl Service {
                     "The new password needs at least 10 characters",
                 );
             }
+            Err(jifen_auth::PasswordError::Unusable) => {
+                return refuse(
+                    Reason::PasswordUnusable,
+                    "新密码最多 128 位，且不能含控制字符（如换行）",
+                    "The new password may have at most 128 characters and no control characters (such as line breaks)",
+                );
+            }
             Err(_) => {
                 return refuse(
                     Reason::PasswordTooSimple,
@@ -432,8 +439,8 @@ fn check_sign_up(form: &EmployerSignUp) -> Result<(NewEmployer, String), Service
     if jifen_auth::check_policy(&form.password).is_err() {
         problems.push(Problem::new(
             "password",
-            "经办人密码至少 10 位，须含字母和数字",
-            "The password needs 10+ characters with letters and digits",
+            "经办人密码 10–128 位，须含字母和数字，不能含控制字符",
+            "The password needs 10–128 characters with letters and digits, and no control characters",
         ));
     }
     match (credit_code, district, problems.is_empty()) {

@@ -75,6 +75,13 @@ async fn an_initial_password_opens_only_the_change_and_is_gone_once_changed() {
     // The change: the initial password is the current one; the new one goes under Argon2id.
     let wrong = server_a.change_password(&user, "not it 12345", "my own password 9", "my own password 9").await;
     assert_eq!(wrong.unwrap_err().code(), "password_wrong");
+    // A password no one could type at the sign-in form again is refused before it is kept.
+    let long = "a1".repeat(65);
+    for unusable in ["my own\u{0}password 9", "my own\npassword 9", long.as_str()] {
+        let refused = server_a.change_password(&user, &initial, unusable, unusable).await;
+        assert_eq!(refused.unwrap_err().code(), "password_unusable", "{unusable:?}");
+    }
+    assert!(server_a.store.user_by_username(ID).await.unwrap().unwrap().must_change_password);
     server_a.change_password(&user, &initial, "my own password 9", "my own password 9").await.unwrap();
     let changed = server_a.store.user_by_username(ID).await.unwrap().unwrap();
     assert!(changed.password_hash.starts_with("$argon2id$") && !changed.must_change_password);

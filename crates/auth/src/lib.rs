@@ -21,6 +21,8 @@ use sha2::{Digest, Sha256};
 
 /// The shortest password accepted.
 pub const MIN_PASSWORD_CHARS: usize = 10;
+/// The longest password accepted: room for a long passphrase, not for a megabyte.
+pub const MAX_PASSWORD_CHARS: usize = 128;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum PasswordError {
@@ -28,6 +30,10 @@ pub enum PasswordError {
     TooShort,
     #[error("a password needs letters and digits")]
     TooSimple,
+    /// More than [`MAX_PASSWORD_CHARS`], or a control character (NUL, a line break), which
+    /// no one could type again at the sign-in form.
+    #[error("a password has at most {MAX_PASSWORD_CHARS} characters and no control characters")]
+    Unusable,
     #[error("hashing failed: {0}")]
     Hashing(String),
 }
@@ -37,6 +43,7 @@ impl PasswordError {
         match self {
             Self::TooShort => "password_too_short",
             Self::TooSimple => "password_too_simple",
+            Self::Unusable => "password_unusable",
             Self::Hashing(_) => "internal",
         }
     }
@@ -44,7 +51,11 @@ impl PasswordError {
 
 /// Checks a new password against the policy.
 pub fn check_policy(password: &str) -> Result<(), PasswordError> {
-    if password.chars().count() < MIN_PASSWORD_CHARS {
+    let length = password.chars().count();
+    if length > MAX_PASSWORD_CHARS || password.chars().any(char::is_control) {
+        return Err(PasswordError::Unusable);
+    }
+    if length < MIN_PASSWORD_CHARS {
         return Err(PasswordError::TooShort);
     }
     let letters = password.chars().any(char::is_alphabetic);
@@ -270,6 +281,11 @@ mod tests {
         assert_eq!(check_policy("onlyletters"), Err(PasswordError::TooSimple));
         assert_eq!(check_policy("1234567890"), Err(PasswordError::TooSimple));
         assert!(check_policy("letters and 2 digits").is_ok());
+        assert_eq!(check_policy("abc\u{0}def12345"), Err(PasswordError::Unusable));
+        assert_eq!(check_policy("abc\ndef12345"), Err(PasswordError::Unusable));
+        assert_eq!(check_policy(&"a1".repeat(65)), Err(PasswordError::Unusable));
+        assert!(check_policy(&"a1".repeat(64)).is_ok(), "128 characters are allowed");
+        assert!(check_policy("新密码😀abc12345").is_ok(), "any printable character, emoji too");
         for _ in 0..20 {
             assert!(check_policy(&initial_password()).is_ok());
         }
