@@ -191,6 +191,19 @@ impl SqliteStore {
 /// first whether it is alive.
 const PG_PING_WHEN_IDLE: Duration = Duration::from_secs(1);
 
+/// How many connections the PostgreSQL write pool holds.
+const PG_WRITE_CONNECTIONS: u32 = 8;
+
+/// Whether a statement failed because its connection is gone (the server ended it, or the
+/// socket broke) rather than because of the statement.
+fn connection_ended(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Io(_) | sqlx::Error::Protocol(_) => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| code.starts_with("57P") || code.starts_with("08")),
+        _ => false,
+    }
+}
+
 /// PostgreSQL, for several `jifen serve` processes on one database.
 #[derive(Clone)]
 pub struct PgStore {
@@ -206,7 +219,7 @@ impl PgStore {
     pub async fn connect(url: &str) -> Result<Self> {
         let options = sqlx::postgres::PgConnectOptions::from_str(url)?;
         let writer = sqlx::postgres::PgPoolOptions::new()
-            .max_connections(8)
+            .max_connections(PG_WRITE_CONNECTIONS)
             .acquire_timeout(ACQUIRE_TIMEOUT)
             // sqlx pings every connection before each use: one more round trip to the server
             // per transaction. Only a connection that has been idle for a while is asked whether
@@ -233,8 +246,19 @@ impl PgStore {
         Ok(Self { pool, writer, audit_queue })
     }
 
+    /// A write transaction. A connection that has been idle for less than
+    /// [`PG_PING_WHEN_IDLE`] is handed out unasked; if the server ended it in the meantime (a
+    /// restart, an administrator), its `BEGIN` fails before anything is written, so `BEGIN` is
+    /// tried again on another connection, once for each connection the pool may hold, and a
+    /// request is not failed by a connection that died while idle.
     pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>> {
-        Ok(self.writer.begin().await?)
+        let mut tries = 0;
+        loop {
+            match self.writer.begin().await {
+                Err(error) if tries < PG_WRITE_CONNECTIONS && connection_ended(&error) => tries += 1,
+                result => return Ok(result?),
+            }
+        }
     }
 
     pub async fn close(&self) {

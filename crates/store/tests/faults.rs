@@ -129,6 +129,16 @@ async fn postgres_pool_survives_ended_connections() {
             .unwrap_or_else(|e| panic!("write {i}: {e}"));
     }
     store.probe_write(101).await.unwrap();
+    // Connections ended a moment ago, too recently to be asked whether they are alive, fail
+    // at BEGIN, before anything is written, and the write goes to another connection.
+    assert!(database.terminate_connections().await.unwrap() > 0);
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    for i in 0..20 {
+        store
+            .enqueue_messages(&[message(&format!("recent-{i}"), 300)], 101)
+            .await
+            .unwrap_or_else(|e| panic!("write {i} after connections were just ended: {e}"));
+    }
     // Connections ended while idle (a server restarted at a quiet moment) are noticed
     // before use: none of the next writes fails.
     assert!(database.terminate_connections().await.unwrap() > 0);
