@@ -6,53 +6,24 @@
 // public API scoring with it. Screenshots go to screenshots/.
 //
 //   cd e2e && npm ci && node --test
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { DESKTOP, PHONE, changePassword, cliEnv, jifenBin, launchChromium, screenshots, shot, signIn, smsTo, startServer, stopServer } from './harness.mjs';
+import { DESKTOP, PHONE, changePassword, cliEnv, jifenBin, newPage, serverAndBrowser, shot, signIn, smsTo } from './harness.mjs';
 
 describe('an administrator runs staff from the browser', () => {
-  let server;
-  let serverDir;
-  let browser;
-  const killOnExit = () => server?.child.kill('SIGKILL');
-  process.once('exit', killOnExit);
-  async function page(viewport) {
-    const context = await browser.newContext({ locale: 'zh-CN', viewport });
-    const opened = await context.newPage();
-    opened.setDefaultTimeout(15_000);
-    return opened;
-  }
-
-  before(async () => {
-    mkdirSync(screenshots, { recursive: true });
-    serverDir = mkdtempSync(join(tmpdir(), 'jifen-e2e-admin-'));
-    server = await startServer(serverDir);
-    browser = await launchChromium();
-  });
-
-  after(async () => {
-    try {
-      await browser?.close();
-    } finally {
-      await stopServer(server?.child);
-      process.removeListener('exit', killOnExit);
-      if (serverDir) rmSync(serverDir, { recursive: true, force: true });
-    }
-  });
+  const run = serverAndBrowser('admin');
+  const page = (viewport) => newPage(run.browser, viewport);
 
   test('add a clerk on a phone, who signs in; switch them off on a desktop', async () => {
     const created = execFileSync(jifenBin, ['admin', 'create-user', '--username', 'root', '--role', 'admin'], {
-      cwd: serverDir,
-      env: cliEnv(server),
+      cwd: run.dir,
+      env: cliEnv(run.server),
       encoding: 'utf8',
     });
     const initial = /initial password: (\S+)/.exec(created)[1];
-    const admin = await page({ width: 390, height: 844 });
-    await signIn(admin, server.base, 'root', initial);
+    const admin = await page(PHONE);
+    await signIn(admin, run.server.base, 'root', initial);
     await changePassword(admin, initial, 'admin password 7');
     await Promise.all([admin.waitForURL(/\/admin\/staff$/), admin.getByRole('link', { name: /工作人员/ }).click()]);
 
@@ -68,32 +39,32 @@ describe('an administrator runs staff from the browser', () => {
     assert.ok(overflow <= 0, `the page fits a phone (${overflow}px too wide)`);
     await shot(admin, 'admin-1-staff-phone');
 
-    const sms = await smsTo(server.dataDir, '13900000066', /一次性初始密码：([^。]+)。/);
-    const clerk = await page({ width: 1280, height: 900 });
-    await signIn(clerk, server.base, 'clerk-li', sms[1]);
+    const sms = await smsTo(run.server.dataDir, '13900000066', /一次性初始密码：([^。]+)。/);
+    const clerk = await page(DESKTOP);
+    await signIn(clerk, run.server.base, 'clerk-li', sms[1]);
     await changePassword(clerk, sms[1], 'clerk password 8');
 
-    const desktop = await page({ width: 1280, height: 900 });
-    await signIn(desktop, server.base, 'root', 'admin password 7');
-    await desktop.goto(`${server.base}/admin/staff`);
+    const desktop = await page(DESKTOP);
+    await signIn(desktop, run.server.base, 'root', 'admin password 7');
+    await desktop.goto(`${run.server.base}/admin/staff`);
     const row = desktop.locator('tr', { hasText: 'clerk-li' });
     await Promise.all([desktop.waitForURL(/done=disable/), row.getByRole('button', { name: '停用' }).click()]);
     assert.match(await desktop.locator('tr', { hasText: 'clerk-li' }).innerText(), /已停用/);
     await shot(desktop, 'admin-2-staff-desktop');
 
-    await clerk.goto(`${server.base}/home`);
+    await clerk.goto(`${run.server.base}/home`);
     assert.match(clerk.url(), /\/login$/, 'a switched-off account is signed out at once');
 
     // The audit log, searched by an event chosen by its name: each entry says in words what
     // happened, with its stored word beside it, on a desktop and on a phone.
-    await desktop.goto(`${server.base}/admin/audit`);
+    await desktop.goto(`${run.server.base}/admin/audit`);
     await desktop.locator('select[name=action]').selectOption({ label: '停用工作人员账号' });
     await Promise.all([desktop.waitForURL(/action=staff_disable/), desktop.getByRole('button', { name: '查询' }).click()]);
     const entries = desktop.locator('tbody tr');
     assert.equal(await entries.count(), 1, 'one switch-off');
     assert.match(await entries.first().innerText(), /root[\s\S]*停用工作人员账号[\s\S]*staff_disable/);
     await shot(desktop, 'admin-2b-audit-desktop');
-    await admin.goto(`${server.base}/admin/audit?action=sign_in`);
+    await admin.goto(`${run.server.base}/admin/audit?action=sign_in`);
     const signIns = await admin.locator('tbody').innerText();
     assert.match(signIns, /登录/);
     assert.doesNotMatch(signIns, /停用工作人员账号/);
@@ -104,7 +75,7 @@ describe('an administrator runs staff from the browser', () => {
 
   test('publish an average wage on a desktop, follow its rescoring, read the history on a phone', async () => {
     const desktop = await page(DESKTOP);
-    await signIn(desktop, server.base, 'root', 'admin password 7');
+    await signIn(desktop, run.server.base, 'root', 'admin password 7');
     await Promise.all([desktop.waitForURL(/\/admin\/rules$/), desktop.getByRole('link', { name: /规则数据/ }).click()]);
     const wage = desktop.locator('#wage');
     await wage.locator('input[name=month]').fill('2026-07');
@@ -134,12 +105,12 @@ describe('an administrator runs staff from the browser', () => {
     }
     assert.match(progress, /已完成/);
     await shot(desktop, 'admin-4-rescoring-desktop');
-    const ruleSets = await (await fetch(`${server.base}/api/v1/rule-sets`)).json();
+    const ruleSets = await (await fetch(`${run.server.base}/api/v1/rule-sets`)).json();
     assert.equal(ruleSets.average_wage.points_reference.entries.at(-1).monthly, 12000, 'the API scores with it');
 
     const phone = await page(PHONE);
-    await signIn(phone, server.base, 'root', 'admin password 7');
-    await phone.goto(`${server.base}/admin/rules`);
+    await signIn(phone, run.server.base, 'root', 'admin password 7');
+    await phone.goto(`${run.server.base}/admin/rules`);
     const history = await phone.locator('main').innerText();
     assert.match(history, /现行规则数据：第 1 版/);
     assert.match(history, /积分用社平工资 2026-07 起 12000 元\/月[\s\S]*2025 年度社平工资公布/);

@@ -11,29 +11,28 @@
 // to screenshots/.
 //
 //   cd e2e && npm ci && node --test
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import {
+  DESKTOP,
+  PHONE,
   changePassword,
   cliEnv,
   initialPasswordFromSms,
   jifenBin,
-  launchChromium,
+  newPage,
+  runSql,
+  scan,
   screenshots,
+  serverAndBrowser,
   shot,
   signIn,
-  startServer,
-  stopServer,
   smsTo,
-  scan,
   uploadMaterial,
-  PHONE,
-  runSql,
 } from './harness.mjs';
 
 const ZHANG = { name: '张伟明', id: '310101199005120016', mobile: '13900000009' };
@@ -50,43 +49,20 @@ async function pdfText(bytes) {
 }
 
 describe('an application from account creation to the printed form, in Chinese', () => {
-  let server;
-  let serverDir;
-  let browser;
+  const run = serverAndBrowser('app');
   const people = {};
-  const killOnExit = () => server?.child.kill('SIGKILL');
-  process.once('exit', killOnExit);
 
   async function person(name) {
-    const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1280, height: 900 }, acceptDownloads: true });
-    const page = await context.newPage();
-    page.setDefaultTimeout(15_000);
+    const page = await newPage(run.browser);
     people[name] = page;
     return page;
   }
 
   const stateText = (page) => page.locator('#state').innerText();
 
-  before(async () => {
-    mkdirSync(screenshots, { recursive: true });
-    serverDir = mkdtempSync(join(tmpdir(), 'jifen-e2e-app-'));
-    server = await startServer(serverDir);
-    browser = await launchChromium();
-  });
-
-  after(async () => {
-    try {
-      await browser?.close();
-    } finally {
-      await stopServer(server?.child);
-      process.removeListener('exit', killOnExit);
-      if (serverDir) rmSync(serverDir, { recursive: true, force: true });
-    }
-  });
-
   test('an employer signs up and a clerk of its district verifies it', async () => {
     const hr = await person('hr');
-    await hr.goto(`${server.base}/employers/register`);
+    await hr.goto(`${run.server.base}/employers/register`);
     await hr.locator('input[name=name]').fill('上海示例科技有限公司');
     await hr.locator('input[name=credit_code]').fill('91350100M000100Y43');
     await hr.locator('select[name=district]').selectOption('pudong');
@@ -98,13 +74,13 @@ describe('an application from account creation to the printed form, in Chinese',
     assert.match(await hr.locator('.notice').innerText(), /浦东新区人才服务中心审核通过后/, 'success reads as success');
 
     const created = execFileSync(jifenBin, ['admin', 'create-user', '--username', 'clerk', '--role', 'clerk', '--district', 'pudong'], {
-      cwd: serverDir,
-      env: cliEnv(server),
+      cwd: run.dir,
+      env: cliEnv(run.server),
       encoding: 'utf8',
     });
     const initial = /initial password: (\S+)/.exec(created)[1];
     const clerk = await person('clerk');
-    await signIn(clerk, server.base, 'clerk', initial);
+    await signIn(clerk, run.server.base, 'clerk', initial);
     await changePassword(clerk, initial, 'clerk password 2');
     assert.match(await clerk.locator('main').innerText(), /上海示例科技有限公司/);
     await Promise.all([clerk.waitForNavigation(), clerk.locator('button[name=decision][value=verify]').click()]);
@@ -113,7 +89,7 @@ describe('an application from account creation to the printed form, in Chinese',
 
   test('the HR agent opens the applicant account; the applicant signs in with the SMS password', async () => {
     const hr = people.hr;
-    await signIn(hr, server.base, 'hr-agent', 'agent password 1');
+    await signIn(hr, run.server.base, 'hr-agent', 'agent password 1');
     await Promise.all([hr.waitForURL(/\/applicants/), hr.getByRole('link', { name: /申请人账号/ }).click()]);
     await hr.locator('form[action="/applicants"] input[name=name]').fill(ZHANG.name);
     await hr.locator('form[action="/applicants"] input[name=id_number]').fill(ZHANG.id);
@@ -125,15 +101,15 @@ describe('an application from account creation to the printed form, in Chinese',
     assert.ok(!list.includes(ZHANG.id));
     await shot(hr, 'applicants-zh');
 
-    const initial = await initialPasswordFromSms(server.dataDir, ZHANG.mobile);
+    const initial = await initialPasswordFromSms(run.server.dataDir, ZHANG.mobile);
     const zhang = await person('zhang');
-    await signIn(zhang, server.base, ZHANG.id, initial);
+    await signIn(zhang, run.server.base, ZHANG.id, initial);
     await changePassword(zhang, initial, 'zhang password 3');
   });
 
   test('the applicant fills the form, sees the claimed score, and submits it', async () => {
     const zhang = people.zhang;
-    await zhang.goto(`${server.base}/applications`);
+    await zhang.goto(`${run.server.base}/applications`);
     await Promise.all([zhang.waitForURL(/\/applications\/\d+$/), zhang.getByRole('button', { name: '开始填写积分申请' }).click()]);
     assert.equal(await stateText(zhang), '个人填报中');
     assert.equal(await zhang.locator('input[name=name]').inputValue(), ZHANG.name, 'pre-filled from the account');
@@ -194,7 +170,7 @@ describe('an application from account creation to the printed form, in Chinese',
     assert.match(await zhang.locator('main').innerText(), /所选的文件都没有保存；表单已保存为草稿/);
     await shot(zhang, 'upload-refused-zh');
     const desktop = zhang.viewportSize();
-    await zhang.setViewportSize({ width: 390, height: 844 });
+    await zhang.setViewportSize(PHONE);
     await shot(zhang, 'upload-refused-phone-zh');
     await zhang.setViewportSize(desktop);
     await Promise.all([zhang.waitForNavigation(), zhang.getByRole('link', { name: '返回申请，重新选择文件' }).click()]);
@@ -206,16 +182,16 @@ describe('an application from account creation to the printed form, in Chinese',
     await Promise.all([zhang.waitForNavigation(), zhang.getByRole('button', { name: '提交单位审核' }).click()]);
     assert.equal(await stateText(zhang), '待单位审核');
     // On a phone the page is one column, and nothing is wider than the screen.
-    await zhang.setViewportSize({ width: 390, height: 844 });
+    await zhang.setViewportSize(PHONE);
     const overflow = await zhang.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `the page is ${overflow}px wider than a phone`);
     await shot(zhang, 'application-phone-zh');
-    await zhang.setViewportSize({ width: 1280, height: 900 });
+    await zhang.setViewportSize(DESKTOP);
   });
 
   test('the employer returns it with a comment on one field; the applicant fixes it', async () => {
     const hr = people.hr;
-    await hr.goto(`${server.base}/applications`);
+    await hr.goto(`${run.server.base}/applications`);
     await Promise.all([hr.waitForURL(/\/applications\/\d+$/), hr.locator('table a[href^="/applications/"]').first().click()]);
     assert.equal(await stateText(hr), '待单位审核');
     await hr.locator('input[name=note_permit_number]').fill('居住证号码与证件不符');
@@ -284,30 +260,30 @@ describe('an application from account creation to the printed form, in Chinese',
 
     // The district centre now has it in its queue, the ID number masked.
     const clerk = people.clerk;
-    await clerk.goto(`${server.base}/applications`);
+    await clerk.goto(`${run.server.base}/applications`);
     const queue = await clerk.locator('main').innerText();
     assert.match(queue, new RegExp(ZHANG.name));
     assert.match(queue, /310\*{11}0016/);
   });
 
   /** A staff account made on the command line, signed in with its new password. */
-  async function staff(username, role, viewport = { width: 1280, height: 900 }) {
+  async function staff(username, role, viewport = DESKTOP) {
     const created = execFileSync(jifenBin, ['admin', 'create-user', '--username', username, '--role', role, '--district', 'pudong'], {
-      cwd: serverDir,
-      env: cliEnv(server),
+      cwd: run.dir,
+      env: cliEnv(run.server),
       encoding: 'utf8',
     });
     const initial = /initial password: (\S+)/.exec(created)[1];
     const page = await person(username);
     await page.setViewportSize(viewport);
-    await signIn(page, server.base, username, initial);
+    await signIn(page, run.server.base, username, initial);
     await changePassword(page, initial, `${username} password 9`);
     return page;
   }
 
   /** Opens the application from the centre's queue. */
   async function openFromQueue(page) {
-    await page.goto(`${server.base}/centre`);
+    await page.goto(`${run.server.base}/centre`);
     assert.match(await page.locator('#queue').innerText(), new RegExp(ZHANG.name));
     await Promise.all([page.waitForURL(/\/applications\/\d+$/), page.locator('#queue a').first().click()]);
   }
@@ -353,7 +329,7 @@ describe('an application from account creation to the printed form, in Chinese',
     assert.match(asked, /补正期限/);
     assert.match(await hr.locator('#progress').innerText(), /中心时限暂停/);
     await shot(hr, 'centre-correction-zh');
-    await smsTo(server.dataDir, '13800000000', /需补正/);
+    await smsTo(run.server.dataDir, '13800000000', /需补正/);
     await act(hr, '材料已补齐，请窗口再次核对');
     assert.equal(await stateText(hr), '单位已提交，待区受理中心窗口受理');
 
@@ -365,7 +341,7 @@ describe('an application from account creation to the printed form, in Chinese',
     assert.match(receipt, /收件凭证/);
     assert.match(receipt, new RegExp(ZHANG.name));
     assert.match(receipt, /劳动合同/);
-    await smsTo(server.dataDir, ZHANG.mobile, /人才服务中心受理/);
+    await smsTo(run.server.dataDir, ZHANG.mobile, /人才服务中心受理/);
     // The centre keeps the diploma and the degree certificate; the diploma goes back against a signature.
     assert.match(receipt, /原件由本中心留存/);
     await clerk.locator('#originals input[value=degree_certificate]').uncheck();
@@ -399,9 +375,9 @@ describe('an application from account creation to the printed form, in Chinese',
     await reviewer.locator('#findings input[name=employer]').check();
     await act(reviewer, '记录并告知当事人');
     assert.match(await reviewer.locator('#findings').innerText(), /已告知，待陈述意见/);
-    await smsTo(server.dataDir, '13800000000', /陈述意见/);
+    await smsTo(run.server.dataDir, '13800000000', /陈述意见/);
     const hr = people.hr;
-    await hr.goto(`${server.base}/blacklist`);
+    await hr.goto(`${run.server.base}/blacklist`);
     await hr.locator('textarea[name=text]').fill('已核对：合同为单位新刻公章所签，附备案回执');
     await act(hr, '提交陈述意见');
     assert.match(await hr.locator('main').innerText(), /已陈述意见，待决定/);
@@ -427,9 +403,9 @@ describe('an application from account creation to the printed form, in Chinese',
     assert.equal(await stateText(reviewer), '审核完成，待决定');
     assert.equal(await reviewer.getByRole('button', { name: '决定：审核通过' }).count(), 0, 'the reviewer cannot decide');
 
-    const supervisor = await staff('supervisor', 'supervisor', { width: 390, height: 844 });
+    const supervisor = await staff('supervisor', 'supervisor', PHONE);
     // The supervisor, who recorded nothing, dismisses the finding after the response.
-    await supervisor.goto(`${server.base}/blacklist`);
+    await supervisor.goto(`${run.server.base}/blacklist`);
     await supervisor.locator('textarea[name=reason]').fill('单位已提供公章备案回执，不予认定');
     await act(supervisor, '不予认定');
     assert.equal(await supervisor.locator('section.blacklist').getAttribute('data-standing'), 'dismissed');
@@ -442,10 +418,10 @@ describe('an application from account creation to the printed form, in Chinese',
     await shot(supervisor, 'centre-decision-phone-zh');
     await act(supervisor, '决定：审核通过');
     assert.equal(await stateText(supervisor), '积分审核通过（达到标准分值）');
-    await smsTo(server.dataDir, ZHANG.mobile, new RegExp(`核定积分 ${verified} 分`));
-    await smsTo(server.dataDir, '13800000000', new RegExp(`核定积分 ${verified} 分`));
+    await smsTo(run.server.dataDir, ZHANG.mobile, new RegExp(`核定积分 ${verified} 分`));
+    await smsTo(run.server.dataDir, '13800000000', new RegExp(`核定积分 ${verified} 分`));
     // Decided, it leaves the queue of open work; the state filter lists the latest granted.
-    await supervisor.goto(`${server.base}/centre`);
+    await supervisor.goto(`${run.server.base}/centre`);
     assert.equal(await supervisor.locator('#queue-empty').count(), 1, 'nothing is open any more');
     await supervisor.locator('select[name=state]').selectOption('granted');
     await Promise.all([supervisor.waitForURL(/state=granted/), supervisor.getByRole('button', { name: '筛选' }).click()]);
@@ -468,7 +444,7 @@ describe('an application from account creation to the printed form, in Chinese',
     assert.equal(await supervisor.locator('#queue-empty').count(), 1, 'another person finds nothing');
     // The supervisor's dashboard on the phone: the grant is counted, over the last 90 days by
     // default and over the last year when chosen; the page does not scroll sideways.
-    await supervisor.goto(`${server.base}/dashboard`);
+    await supervisor.goto(`${run.server.base}/dashboard`);
     let board = await supervisor.locator('main').innerText();
     assert.match(board, /统计看板 · /);
     assert.match(board, /（近 90 天）/);
@@ -486,7 +462,7 @@ describe('an application from account creation to the printed form, in Chinese',
     // The supervisor's audit log on the phone, for this application: everything about it
     // since it was filed with the district's centre, the applicant's and employer's entries
     // from before the filing too, and the staff's at the counter, in review and deciding.
-    await supervisor.goto(`${server.base}/admin/audit`);
+    await supervisor.goto(`${run.server.base}/admin/audit`);
     await supervisor.locator('input[name=application]').fill(applicationId);
     await Promise.all([supervisor.waitForURL(/application=/), supervisor.getByRole('button', { name: '查询' }).click()]);
     const log = supervisor.locator('tbody');
@@ -504,7 +480,7 @@ describe('an application from account creation to the printed form, in Chinese',
     // The same log at a desk: a table with its headings, each entry one row, nothing cut off
     // and nothing wider than the window (the SHA-256 of an upload wraps in its cell).
     const phoneSize = supervisor.viewportSize();
-    await supervisor.setViewportSize({ width: 1280, height: 900 });
+    await supervisor.setViewportSize(DESKTOP);
     assert.ok(await supervisor.locator('thead').isVisible(), 'the headings show on a desktop');
     const rowHeights = await log.locator('tr').evaluateAll((rows) => rows.map((row) => row.getBoundingClientRect().height));
     assert.ok(rowHeights.length === actors.length && rowHeights.every((h) => h < 200), `one row an entry: ${rowHeights}`);
@@ -527,7 +503,7 @@ describe('an application from account creation to the printed form, in Chinese',
     await shot(zhang, 'centre-granted-applicant-zh');
 
     // The holder prints the points notice from their home page: holder, child and the check address.
-    await zhang.goto(`${server.base}/home`);
+    await zhang.goto(`${run.server.base}/home`);
     assert.match(await zhang.locator('#my-notice').innerText(), /有效/);
     const notice = await pdfOf(zhang, '打印积分通知书（PDF）', 'points-notice.pdf');
     assert.match(notice, /上海市居住证积分通知书/);
@@ -535,8 +511,7 @@ describe('an application from account creation to the printed form, in Chinese',
     assert.match(notice, /张小明/);
     const address = /(https?:\/\/\S+\/verify\/[A-Z0-9-]+\/[A-Z0-9]{12})/.exec(notice.replace(/\s+/g, ''))[1];
     // Anyone opens the address of the QR code on a phone: genuine, in force, personal data masked.
-    const stranger = await browser.newContext({ locale: 'zh-CN', viewport: { width: 390, height: 844 } });
-    const phone = await stranger.newPage();
+    const phone = await newPage(run.browser, PHONE);
     await phone.goto(address);
     const verdict = phone.locator('#verdict');
     assert.equal(await verdict.getAttribute('data-standing'), 'current');
@@ -549,10 +524,10 @@ describe('an application from account creation to the printed form, in Chinese',
     await shot(phone, 'notice-verify-phone-zh');
     await phone.goto(address.replace(/[A-Z0-9]{12}$/, 'AAAAAAAAAAAA'));
     assert.equal(await phone.locator('#verdict').getAttribute('data-standing'), 'unknown');
-    await stranger.close();
+    await phone.context().close();
 
     // The applicant asks for reconsideration; a supervisor who took no part answers it.
-    await zhang.goto(`${server.base}/applications`);
+    await zhang.goto(`${run.server.base}/applications`);
     await Promise.all([zhang.waitForURL(/\/applications\/\d+$/), zhang.locator('main table a').first().click()]);
     await zhang.locator('#centre-form textarea[name=comment]').fill('补缴月份系单位原因，附单位说明');
     await act(zhang, '申请复核（写明理由，可上传证明材料）');
@@ -567,23 +542,23 @@ describe('an application from account creation to the printed form, in Chinese',
     await act(impartial, '复核：维持原决定');
     assert.equal(await stateText(impartial), '复核维持原决定');
     // On a desktop, the dashboard of the same district counts the one grant too.
-    await impartial.goto(`${server.base}/dashboard`);
+    await impartial.goto(`${run.server.base}/dashboard`);
     assert.match(await impartial.locator('main').innerText(), /审核通过\s+1\s+1\s+100\.0%/);
     await shot(impartial, 'dashboard-desktop-zh');
-    await smsTo(server.dataDir, ZHANG.mobile, /复核已办结/);
+    await smsTo(run.server.dataDir, ZHANG.mobile, /复核已办结/);
   });
 
   test('an administrator corrects a value; the holder falls below the standard and is told', async () => {
     const created = execFileSync(jifenBin, ['admin', 'create-user', '--username', 'root', '--role', 'admin'], {
-      cwd: serverDir,
-      env: cliEnv(server),
+      cwd: run.dir,
+      env: cliEnv(run.server),
       encoding: 'utf8',
     });
     const initial = /initial password: (\S+)/.exec(created)[1];
     const admin = await person('root');
-    await signIn(admin, server.base, 'root', initial);
+    await signIn(admin, run.server.base, 'root', initial);
     await changePassword(admin, initial, 'root password 9');
-    await admin.goto(`${server.base}/admin/rules?file=sh-2023.toml#file`);
+    await admin.goto(`${run.server.base}/admin/rules?file=sh-2023.toml#file`);
     const file = admin.locator('#file');
     const text = await file.locator('textarea[name=text]').inputValue();
     assert.match(text, /bachelor_with_degree = 90/);
@@ -606,12 +581,12 @@ describe('an application from account creation to the printed form, in Chinese',
     }
     assert.match(crossing, new RegExp(`${ZHANG.name}[\\s\\S]*未达标准`));
     await shot(admin, 'rules-rescored-zh');
-    await smsTo(server.dataDir, ZHANG.mobile, /重新计算为 \d+ 分.*低于标准分值/);
-    await smsTo(server.dataDir, '13800000000', /重新计算为 \d+ 分.*低于标准分值/);
+    await smsTo(run.server.dataDir, ZHANG.mobile, /重新计算为 \d+ 分.*低于标准分值/);
+    await smsTo(run.server.dataDir, '13800000000', /重新计算为 \d+ 分.*低于标准分值/);
 
     // The holder sees it on their home page, beside the notice's verified score.
     const zhang = people.zhang;
-    await zhang.goto(`${server.base}/home`);
+    await zhang.goto(`${run.server.base}/home`);
     const rescored = await zhang.locator('#rescored').innerText();
     const total = Number(/重新计算：\s*(\d+)/.exec(rescored)[1]);
     assert.ok(total < 120, `rescored ${total}`);
@@ -621,30 +596,29 @@ describe('an application from account creation to the printed form, in Chinese',
 
   test('a year on, the employer starts the renewal; the holder finds it pre-filled on a phone', async () => {
     // Eleven months pass: the notice now ends in ten days, inside its renewal window.
-    runSql(server, {
+    runSql(run.server, {
       sqlite: "UPDATE points_notices SET valid_until = date('now', '+10 days') WHERE superseded_at IS NULL",
       postgres: "UPDATE points_notices SET valid_until = to_char(current_date + 10, 'YYYY-MM-DD') WHERE superseded_at IS NULL",
     });
     const hr = people.hr;
-    await hr.goto(`${server.base}/applicants`);
+    await hr.goto(`${run.server.base}/applicants`);
     const row = hr.locator('tr', { hasText: ZHANG.name });
     await shot(hr, 'renewal-offered-employer-zh');
     await Promise.all([hr.waitForURL(/\/applications\/\d+$/), row.getByRole('button', { name: '发起积分续办' }).click()]);
     assert.match(await hr.locator('main').innerText(), /积分续办/);
-    await smsTo(server.dataDir, ZHANG.mobile, /已为您发起积分续办/);
-    await hr.goto(`${server.base}/applicants`);
+    await smsTo(run.server.dataDir, ZHANG.mobile, /已为您发起积分续办/);
+    await hr.goto(`${run.server.base}/applicants`);
     assert.equal(await hr.locator('tr', { hasText: ZHANG.name }).getByRole('button').count(), 0, 'not offered twice');
 
-    const phone = await browser.newContext({ locale: 'zh-CN', viewport: PHONE });
-    const zhang = await phone.newPage();
-    await signIn(zhang, server.base, ZHANG.id, 'zhang password 3');
-    await zhang.goto(`${server.base}/applications`);
+    const zhang = await newPage(run.browser, PHONE);
+    await signIn(zhang, run.server.base, ZHANG.id, 'zhang password 3');
+    await zhang.goto(`${run.server.base}/applications`);
     await Promise.all([zhang.waitForURL(/\/applications\/\d+$/), zhang.locator('main a[href^="/applications/"]').first().click()]);
     assert.match(await zhang.locator('main').innerText(), /积分续办/);
     assert.equal(await zhang.locator('input[name=name]').inputValue(), ZHANG.name, 'pre-filled with the verified facts');
     const overflow = await zhang.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `the page is ${overflow}px wider than a phone`);
     await shot(zhang, 'renewal-holder-phone-zh');
-    await phone.close();
+    await zhang.context().close();
   });
 });

@@ -5,45 +5,31 @@
 // Screenshots go to screenshots/.
 //
 //   cd e2e && npm ci && node --test
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
+  DESKTOP,
+  PHONE,
   changePassword,
   cliEnv,
   initialPasswordFromSms,
   jifenBin,
-  launchChromium,
-  screenshots,
+  newPage,
+  serverAndBrowser,
   shot,
   signIn,
   smsTo,
-  startServer,
-  stopServer,
 } from './harness.mjs';
 
 const PERSON = { name: '李真名', id: '11010519491231002X', mobile: '13900000018' };
-const DESKTOP = { width: 1280, height: 900 };
-const PHONE = { width: 390, height: 844 };
 
 describe('an employer sees a person only with their consent', () => {
-  let server;
-  let serverDir;
-  let browser;
-  const killOnExit = () => server?.child.kill('SIGKILL');
-  process.once('exit', killOnExit);
-  async function page(viewport = DESKTOP) {
-    const context = await browser.newContext({ locale: 'zh-CN', viewport });
-    const opened = await context.newPage();
-    opened.setDefaultTimeout(15_000);
-    return opened;
-  }
+  const run = serverAndBrowser('consent');
+  const page = (viewport) => newPage(run.browser, viewport);
 
   async function signUp(hr, { code, username, name }) {
-    await hr.goto(`${server.base}/employers/register`);
+    await hr.goto(`${run.server.base}/employers/register`);
     await hr.locator('input[name=name]').fill(name);
     await hr.locator('input[name=credit_code]').fill(code);
     await hr.locator('select[name=district]').selectOption('pudong');
@@ -53,23 +39,6 @@ describe('an employer sees a person only with their consent', () => {
     await hr.locator('input[name=password]').fill('agent password 1');
     await Promise.all([hr.waitForNavigation(), hr.locator('form[action="/employers/register"] button').click()]);
   }
-
-  before(async () => {
-    mkdirSync(screenshots, { recursive: true });
-    serverDir = mkdtempSync(join(tmpdir(), 'jifen-e2e-consent-'));
-    server = await startServer(serverDir);
-    browser = await launchChromium();
-  });
-
-  after(async () => {
-    try {
-      await browser?.close();
-    } finally {
-      await stopServer(server?.child);
-      process.removeListener('exit', killOnExit);
-      if (serverDir) rmSync(serverDir, { recursive: true, force: true });
-    }
-  });
 
   test('a sign-up names each problem beside its field and refuses an ID number as username', async () => {
     const hr = await page(PHONE);
@@ -89,29 +58,29 @@ describe('an employer sees a person only with their consent', () => {
     await signUp(hrB, { code: '91110000802100433B', username: 'hr-b', name: '乙公司' });
 
     const created = execFileSync(jifenBin, ['admin', 'create-user', '--username', 'clerk', '--role', 'clerk', '--district', 'pudong'], {
-      cwd: serverDir,
-      env: cliEnv(server),
+      cwd: run.dir,
+      env: cliEnv(run.server),
       encoding: 'utf8',
     });
     const initial = /initial password: (\S+)/.exec(created)[1];
     const clerk = await page();
-    await signIn(clerk, server.base, 'clerk', initial);
+    await signIn(clerk, run.server.base, 'clerk', initial);
     await changePassword(clerk, initial, 'clerk password 2');
     for (let i = 0; i < 2; i += 1) {
       await Promise.all([clerk.waitForNavigation(), clerk.locator('button[name=decision][value=verify]').first().click()]);
     }
 
     // Employer A opens the person's account.
-    await signIn(hrA, server.base, 'hr-a', 'agent password 1');
-    await hrA.goto(`${server.base}/applicants`);
+    await signIn(hrA, run.server.base, 'hr-a', 'agent password 1');
+    await hrA.goto(`${run.server.base}/applicants`);
     await hrA.locator('input[name=name]').fill(PERSON.name);
     await hrA.locator('input[name=id_number]').fill(PERSON.id);
     await hrA.locator('input[name=mobile]').fill(PERSON.mobile);
     await Promise.all([hrA.waitForURL(/done=created/), hrA.locator('form[action="/applicants"] button').click()]);
 
     // Employer B types the same ID number with a made-up name and mobile.
-    await signIn(hrB, server.base, 'hr-b', 'agent password 1');
-    await hrB.goto(`${server.base}/applicants`);
+    await signIn(hrB, run.server.base, 'hr-b', 'agent password 1');
+    await hrB.goto(`${run.server.base}/applicants`);
     await hrB.locator('input[name=name]').fill('编造的名字');
     await hrB.locator('input[name=id_number]').fill(PERSON.id.toLowerCase());
     await hrB.locator('input[name=mobile]').fill('13700000000');
@@ -120,12 +89,12 @@ describe('an employer sees a person only with their consent', () => {
     assert.match(listB, /待本人确认/);
     assert.doesNotMatch(listB, new RegExp(PERSON.name), 'B sees no name before consent');
     await shot(hrB, 'consent-2-employer-waits');
-    await smsTo(server.dataDir, PERSON.mobile, /乙公司申请将您登记/);
+    await smsTo(run.server.dataDir, PERSON.mobile, /乙公司申请将您登记/);
 
     // The person, on a phone, signs in and accepts.
     const person = await page(PHONE);
-    const password = await initialPasswordFromSms(server.dataDir, PERSON.mobile);
-    await signIn(person, server.base, PERSON.id, password);
+    const password = await initialPasswordFromSms(run.server.dataDir, PERSON.mobile);
+    await signIn(person, run.server.base, PERSON.id, password);
     await changePassword(person, password, 'person password 4');
     await Promise.all([person.waitForURL(/\/account\/employers$/), person.getByRole('link', { name: /我的用人单位/ }).click()]);
     assert.match(await person.locator('main').innerText(), /乙公司[\s\S]*待您确认/);

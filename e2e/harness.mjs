@@ -6,12 +6,13 @@
 // each server gets a database of its own on it, dropped when the server stops; otherwise
 // the embedded SQLite in the data directory. .ci/run walks both.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
+import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -175,6 +176,34 @@ export async function launchChromium() {
   return chromium.launch({ executablePath: chromiumPath, headless: true, args: chromiumArgs });
 }
 
+/**
+ * A server on a throwaway data directory and one Chromium, for the tests of the `describe`
+ * that calls this: started in its `before`, closed, stopped and removed in its `after` (and
+ * the server killed if node exits first). `server` (startServer's answer), `dir` and
+ * `browser` are set once the `before` has run.
+ */
+export function serverAndBrowser(label) {
+  const run = { server: undefined, dir: undefined, browser: undefined };
+  const killOnExit = () => run.server?.child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  before(async () => {
+    mkdirSync(screenshots, { recursive: true });
+    run.dir = mkdtempSync(join(tmpdir(), `jifen-e2e-${label}-`));
+    run.server = await startServer(run.dir);
+    run.browser = await launchChromium();
+  });
+  after(async () => {
+    try {
+      await run.browser?.close();
+    } finally {
+      await stopServer(run.server?.child);
+      process.removeListener('exit', killOnExit);
+      if (run.dir) rmSync(run.dir, { recursive: true, force: true });
+    }
+  });
+  return run;
+}
+
 /** The initial password in the SMS sent to `mobile`, once the outbox worker has sent it. */
 export async function initialPasswordFromSms(dataDir, mobile) {
   const found = await smsTo(dataDir, mobile, /初始密码：([^。]+)。/);
@@ -235,6 +264,9 @@ export async function shot(page, name, options = {}) {
   }));
   assert.ok(layout.overflow <= 0, `${name}: the page is ${layout.overflow}px wider than the window`);
   if (width >= 1000) assert.deepEqual(layout.scrolling, [], `${name}: a table scrolls sideways at ${width}px`);
+  // A table may scroll sideways on a phone, but what a person acts with stays in view.
+  const controls = 'main button, main input:not([type=hidden]), main select, main textarea';
+  assert.deepEqual(await pastTheRightEdge(page, controls), [], `${name}: controls past the right edge at ${width}px`);
   await page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true, ...options });
 }
 
@@ -244,6 +276,18 @@ export async function newPage(browser, viewport = DESKTOP) {
   const page = await context.newPage();
   page.setDefaultTimeout(15_000);
   return page;
+}
+
+/**
+ * What of `selector` reaches past the right edge of the window (its text, or the start of its
+ * markup): a control a person would have to scroll sideways to find. Empty when all is in view.
+ */
+async function pastTheRightEdge(page, selector) {
+  return page.$$eval(selector, (elements) =>
+    elements
+      .filter((element) => element.getBoundingClientRect().right > window.innerWidth + 0.5)
+      .map((element) => element.textContent.trim() || element.outerHTML.slice(0, 80)),
+  );
 }
 
 /** Where `locator` is on the screen (its top, in CSS pixels from the top of the viewport). */

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PHONE, launchBrowser, launchChromium, narrowCells, newPage, screenTop, screenshots, shot, startServer, stopServer } from './harness.mjs';
+import { PHONE, launchBrowser, narrowCells, newPage, screenTop, screenshots, serverAndBrowser, shot, startServer, stopServer } from './harness.mjs';
 
 describe('the public simulator page in headless Chromium', () => {
   let server;
@@ -127,33 +127,12 @@ const totalIs = (page, total) =>
   page.waitForFunction((total) => document.querySelector('#total')?.textContent.trim() === String(total), total, { timeout: 10_000 });
 
 describe('the simulator as people used it (issue #11): on a desktop and on a phone', () => {
-  let server;
-  let serverDir;
-  let browser;
-  const killOnExit = () => server?.child.kill('SIGKILL');
-  process.once('exit', killOnExit);
-
-  before(async () => {
-    mkdirSync(screenshots, { recursive: true });
-    serverDir = mkdtempSync(join(tmpdir(), 'jifen-e2e-sim-'));
-    server = await startServer(serverDir);
-    browser = await launchChromium();
-  });
-
-  after(async () => {
-    try {
-      await browser?.close();
-    } finally {
-      await stopServer(server?.child);
-      process.removeListener('exit', killOnExit);
-      if (serverDir) rmSync(serverDir, { recursive: true, force: true });
-    }
-  });
+  const run = serverAndBrowser('sim');
 
   for (const [device, viewport] of [['desktop', undefined], ['phone', PHONE]]) {
     test(`${device}: the field being typed in stays put while the result updates`, async () => {
-      const page = await newPage(browser, viewport);
-      await page.goto(`${server.base}/`);
+      const page = await newPage(run.browser, viewport);
+      await page.goto(`${run.server.base}/`);
       await fillProfile(page);
       await totalIs(page, 111);
       const base = page.locator('input[name=si_base_0]');
@@ -184,8 +163,8 @@ describe('the simulator as people used it (issue #11): on a desktop and on a pho
   }
 
   test('switching language keeps what was typed, and the result', async () => {
-    const page = await newPage(browser);
-    await page.goto(`${server.base}/`);
+    const page = await newPage(run.browser);
+    await page.goto(`${run.server.base}/`);
     await fillProfile(page);
     await totalIs(page, 111);
     await Promise.all([page.waitForURL(/[?&]lang=en\b/), page.getByRole('button', { name: 'English' }).click()]);
@@ -203,8 +182,8 @@ describe('the simulator as people used it (issue #11): on a desktop and on a pho
   });
 
   test('every wrong field is named beside it, in plain words, all at once', async () => {
-    const page = await newPage(browser);
-    await page.goto(`${server.base}/`);
+    const page = await newPage(run.browser);
+    await page.goto(`${run.server.base}/`);
     await page.locator('input[name=birth_date]').fill('1991-09-09');
     await page.locator('input[name=si_from_0]').fill('2024-07');
     await page.locator('input[name=si_base_0]').fill('-5');
@@ -227,8 +206,8 @@ describe('the simulator as people used it (issue #11): on a desktop and on a pho
   });
 
   test('phone: tables keep readable columns and the chart readable labels', async () => {
-    const page = await newPage(browser, PHONE);
-    await page.goto(`${server.base}/`);
+    const page = await newPage(run.browser, PHONE);
+    await page.goto(`${run.server.base}/`);
     await fillProfile(page);
     await page.locator('input[name=deadline]').fill('2026-09-01');
     await totalIs(page, 111);

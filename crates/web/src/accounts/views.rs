@@ -162,11 +162,12 @@ pub(crate) fn my_employers(lang: Lang, links: &[jifen_store::Employment], csrf: 
             "用人单位为您办理积分申请须经您同意。您确认关联前，该单位看不到您的姓名、手机号码和申请；您可随时结束关联。",
             "An employer files for you only with your consent. Until you confirm a link, the employer sees neither your name, your mobile nor your application; you can end a link at any time.")) }
         @if links.is_empty() { p { (t(lang, "暂无", "None")) } }
-        @else { div.scroll { table {
+        // On a phone each employer is a card with its buttons under it, never off the screen.
+        @else { div.scroll { table.cards {
             thead { tr { th { (t(lang, "单位", "Employer")) } th { (t(lang, "状态", "Status")) } th {} } }
             tbody { @for link in links { tr {
-                td { (link.employer_name) }
-                td { (link_status_name(link.status, lang)) }
+                td.item { (link.employer_name) }
+                td data-label=(t(lang, "状态", "Status")) { (link_status_name(link.status, lang)) }
                 td { div.actions {
                     @match link.status {
                         LinkStatus::Pending => {

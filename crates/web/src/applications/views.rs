@@ -180,14 +180,16 @@ pub(crate) fn materials(view: &ApplicationView, signed: &SignedIn, lang: Lang) -
         h3 { (t(lang, "申请材料清单", "Materials checklist")) }
         p.hint { (t(lang, "根据申报的积分指标生成。上传扫描件（PDF、JPEG 或 PNG，每个不超过 5 MB）；标明“缺少”的材料上传前不能进行下一步。盖章的申请表和各材料原件由单位带到区人才服务中心窗口。",
             "Made from what the form claims. Upload scans (PDF, JPEG or PNG, 5 MB each at most); the next move waits for anything marked missing. The stamped form and the originals are brought by the employer to the district centre's counter.")) }
-        div.scroll { table id="materials" {
+        // On a phone each material is a card, its upload under it: a sideways-scrolling table
+        // would hide the upload column off the screen.
+        div.scroll { table.cards id="materials" {
             thead { tr { th { (t(lang, "材料", "Material")) } th { (t(lang, "状态", "Status")) } th { (t(lang, "已上传", "File")) } @if view.can_upload { th {} } } }
             tbody { @for (material, status) in &view.checklist {
                 @let upload = view.uploads.iter().find(|u| u.material == material.id);
                 tr data-material=(material.id) data-status=(status.as_str()) {
-                    td { (material.title.get(lang)) }
-                    td.status { span class=(format!("status {}", status.as_str())) { (status.name(lang)) } }
-                    td { @match upload {
+                    td.item { (material.title.get(lang)) }
+                    td.status data-label=(t(lang, "状态", "Status")) { span class=(format!("status {}", status.as_str())) { (status.name(lang)) } }
+                    td data-label=(t(lang, "已上传", "File")) { @match upload {
                         Some(upload) => {
                             a href=(format!("/materials/{}/view", upload.id)) target="_blank" rel="noopener" { (upload.filename) } " "
                             a.hint href=(format!("/materials/{}", upload.id)) { (t(lang, "下载", "download")) } " "
