@@ -267,6 +267,7 @@ export async function shot(page, name, options = {}) {
   // A table may scroll sideways on a phone, but what a person acts with stays in view.
   const controls = 'main button, main input:not([type=hidden]), main select, main textarea';
   assert.deepEqual(await pastTheRightEdge(page, controls), [], `${name}: controls past the right edge at ${width}px`);
+  assert.deepEqual(faultsOf.get(page) ?? [], [], `${name}: what the page loaded failed`);
   await page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true, ...options });
 }
 
@@ -275,7 +276,33 @@ export async function newPage(browser, viewport = DESKTOP) {
   const context = await browser.newContext({ locale: 'zh-CN', viewport, acceptDownloads: true, isMobile: viewport === PHONE, hasTouch: viewport === PHONE });
   const page = await context.newPage();
   page.setDefaultTimeout(15_000);
+  watchFaults(page);
   return page;
+}
+
+/** What went wrong on a page besides its own answer: script errors, and anything it loaded
+ * (a stylesheet, a script, the tab's icon) that failed. A test may ask for a 403 or a 404 page
+ * on purpose; what that page needs must still load. shot() asserts there is none. */
+const faultsOf = new WeakMap();
+function watchFaults(page) {
+  const faults = [];
+  faultsOf.set(page, faults);
+  page.on('pageerror', (error) => faults.push(`script: ${error.message}`));
+  page.on('response', (response) => {
+    if (response.request().resourceType() !== 'document' && response.status() >= 400) {
+      faults.push(`${response.status()} ${new URL(response.url()).pathname}`);
+    }
+  });
+  page.on('requestfailed', (request) => {
+    if (request.resourceType() !== 'document') faults.push(`failed ${new URL(request.url()).pathname}`);
+  });
+  // The browser's own requests (the tab's icon) show only as a console error.
+  page.on('console', (message) => {
+    const { url } = message.location();
+    if (message.type() === 'error' && /^Failed to load resource/.test(message.text()) && url && url !== page.url()) {
+      faults.push(`${message.text().replace(/^.*status of /, '')} ${new URL(url).pathname}`);
+    }
+  });
 }
 
 /**

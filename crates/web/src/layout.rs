@@ -4,6 +4,9 @@ use jifen_domain::Role;
 use jifen_rules::Lang;
 use maud::{DOCTYPE, Markup, html};
 
+/// A blue rounded square with "120", the standard every holder works towards, as a data URI.
+const ICON: &str = "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 32 32'%3E%3Crect width='32' height='32' rx='6' fill='%231e5ab4'/%3E%3Ctext x='16' y='21' font-size='13' font-family='sans-serif' font-weight='700' fill='white' text-anchor='middle'%3E120%3C/text%3E%3C/svg%3E";
+
 /// Chooses the Chinese or the English text.
 pub fn t(lang: Lang, zh: &'static str, en: &'static str) -> &'static str {
     if lang == Lang::Zh { zh } else { en }
@@ -61,6 +64,8 @@ pub fn layout_keeping(lang: Lang, title: &str, body: Markup, keep_form: Option<&
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) }
                 link rel="stylesheet" href="/assets/app.css";
+                // The tab's icon, inline: without it every browser asks for /favicon.ico (a 404).
+                link rel="icon" href=(ICON);
             }
             body {
                 header {
