@@ -40,8 +40,9 @@ fn id_number(n: u64) -> String {
 }
 
 async fn world() -> (Service, Actor, Actor) {
-    let dir = std::env::temp_dir().join(format!("jifen-bench-{}-{}", std::process::id(), now_millis()));
-    std::fs::create_dir_all(&dir).unwrap();
+    // Under jifen-tests-<process id>, which the next test or benchmark run removes: the
+    // store stays open to the end of the run, so nothing here can remove it.
+    let dir = jifen_store::testing::temp_dir("bench-process").unwrap();
     let store = Store::open(dir.join("jifen.sqlite").to_str().unwrap()).await.unwrap();
     let user = |username: &str, role| NewUser {
         username: username.into(),
