@@ -194,16 +194,6 @@ const PG_PING_WHEN_IDLE: Duration = Duration::from_secs(1);
 /// How many connections the PostgreSQL write pool holds.
 const PG_WRITE_CONNECTIONS: u32 = 8;
 
-/// Whether a statement failed because its connection is gone (the server ended it, or the
-/// socket broke) rather than because of the statement.
-fn connection_ended(error: &sqlx::Error) -> bool {
-    match error {
-        sqlx::Error::Io(_) | sqlx::Error::Protocol(_) => true,
-        sqlx::Error::Database(db) => db.code().is_some_and(|code| code.starts_with("57P") || code.starts_with("08")),
-        _ => false,
-    }
-}
-
 /// PostgreSQL, for several `jifen serve` processes on one database.
 #[derive(Clone)]
 pub struct PgStore {
@@ -255,7 +245,7 @@ impl PgStore {
         let mut tries = 0;
         loop {
             match self.writer.begin().await {
-                Err(error) if tries < PG_WRITE_CONNECTIONS && connection_ended(&error) => tries += 1,
+                Err(error) if tries < PG_WRITE_CONNECTIONS && crate::read_pool::connection_ended(&error) => tries += 1,
                 result => return Ok(result?),
             }
         }
