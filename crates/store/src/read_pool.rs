@@ -230,22 +230,15 @@ impl<DB: Database> ReadPool<DB> {
         DB::Arguments: Clone,
     {
         let mut retries = if self.shared.check_idle.is_some() { self.shared.size } else { 0 };
-        let mut statement = Some(statement);
         loop {
             let mut taken = self.take().await?;
-            let may_retry = retries > 0 && taken.unasked;
-            let this_time = match (may_retry, statement.take()) {
-                (true, Some(kept)) => {
-                    let copy = kept.copy();
-                    statement = Some(kept);
-                    copy
-                }
-                (_, Some(kept)) => kept,
-                (_, None) => return Err(sqlx::Error::PoolClosed),
-            };
-            let result = send(taken.connection()?, this_time).await;
-            match result {
-                Err(error) if may_retry && connection_ended(&error) => {
+            if retries == 0 || !taken.unasked {
+                // The last try: the statement itself goes.
+                let result = send(taken.connection()?, statement).await;
+                return taken.checked(result).await;
+            }
+            match send(taken.connection()?, statement.copy()).await {
+                Err(error) if connection_ended(&error) => {
                     taken.connection = None;
                     retries -= 1;
                 }

@@ -122,33 +122,29 @@ async fn postgres_pool_survives_ended_connections() {
     }
     assert!(ended > 0, "connections were ended");
     // Afterwards the pool is healthy: every write lands.
-    for i in 0..40 {
-        store
-            .enqueue_messages(&[message(&format!("after-{i}"), 300)], 100)
-            .await
-            .unwrap_or_else(|e| panic!("write {i}: {e}"));
-    }
+    every_write_lands(&store, "after", 40, 100, "").await;
     store.probe_write(101).await.unwrap();
     // Connections ended a moment ago, too recently to be asked whether they are alive, fail
     // at BEGIN, before anything is written, and the write goes to another connection.
     assert!(database.terminate_connections().await.unwrap() > 0);
     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    for i in 0..20 {
-        store
-            .enqueue_messages(&[message(&format!("recent-{i}"), 300)], 101)
-            .await
-            .unwrap_or_else(|e| panic!("write {i} after connections were just ended: {e}"));
-    }
+    every_write_lands(&store, "recent", 20, 101, " after connections were just ended").await;
     // Connections ended while idle (a server restarted at a quiet moment) are noticed
     // before use: none of the next writes fails.
     assert!(database.terminate_connections().await.unwrap() > 0);
     tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
-    for i in 0..20 {
-        store
-            .enqueue_messages(&[message(&format!("idle-{i}"), 300)], 102)
-            .await
-            .unwrap_or_else(|e| panic!("write {i} after idle connections were ended: {e}"));
-    }
+    every_write_lands(&store, "idle", 20, 102, " after idle connections were ended").await;
     store.close().await;
     database.drop_database().await.unwrap();
+}
+
+/// Writes `count` messages one after another at `at`; each must land (`when` names the moment
+/// in the failure).
+async fn every_write_lands(store: &PgStore, label: &str, count: usize, at: Millis, when: &str) {
+    for i in 0..count {
+        store
+            .enqueue_messages(&[message(&format!("{label}-{i}"), 300)], at)
+            .await
+            .unwrap_or_else(|e| panic!("write {i}{when}: {e}"));
+    }
 }
