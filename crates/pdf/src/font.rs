@@ -4,9 +4,6 @@
 //! Layout measures with the same cmap and advances that drawing uses (one glyph per
 //! character, no kerning), so a line measured to fit is exactly the line drawn.
 
-use std::ops::Range;
-
-use krilla::text::{Font, GlyphId, KrillaGlyph};
 use skrifa::instance::{LocationRef, Size};
 use skrifa::metrics::{GlyphMetrics, Metrics};
 use skrifa::{FontRef, MetadataProvider};
@@ -14,37 +11,37 @@ use skrifa::{FontRef, MetadataProvider};
 use crate::PdfError;
 
 /// Shipped in the crate so rendering never depends on the fonts of the machine.
-static FONT_DATA: &[u8] = include_bytes!("../fonts/wqy-microhei.ttc");
+pub(crate) static FONT_DATA: &[u8] = include_bytes!("../fonts/wqy-microhei.ttc");
 /// Face 0 of the collection is "WenQuanYi Micro Hei" (face 1 is the monospaced variant).
-const FACE_INDEX: u32 = 0;
+pub(crate) const FACE_INDEX: u32 = 0;
+/// The face's PostScript name, which the PDF's font dictionaries carry after a subset tag.
+pub(crate) const POSTSCRIPT_NAME: &str = "WenQuanYiMicroHei";
 
 pub(crate) struct Face {
-    krilla: Font,
     charmap: skrifa::charmap::Charmap<'static>,
     advances: GlyphMetrics<'static>,
     units_per_em: f32,
     ascent: f32,
     descent: f32,
+    cap_height: f32,
+    /// The box every glyph of the face fits in: x min, y min, x max, y max in font units.
+    bounds: [f32; 4],
 }
 
 impl Face {
     pub(crate) fn load() -> Result<Self, PdfError> {
         let font_ref = FontRef::from_index(FONT_DATA, FACE_INDEX).map_err(|e| PdfError::Font(e.to_string()))?;
-        let krilla = Font::new(FONT_DATA.into(), FACE_INDEX)
-            .ok_or_else(|| PdfError::Font("krilla cannot read the face".into()))?;
         let metrics = Metrics::new(&font_ref, Size::unscaled(), LocationRef::default());
+        let bounds = metrics.bounds.ok_or_else(|| PdfError::Font("the face has no bounding box".into()))?;
         Ok(Self {
-            krilla,
             charmap: font_ref.charmap(),
             advances: font_ref.glyph_metrics(Size::unscaled(), LocationRef::default()),
             units_per_em: f32::from(metrics.units_per_em),
             ascent: metrics.ascent,
             descent: -metrics.descent,
+            cap_height: metrics.cap_height.unwrap_or(metrics.ascent),
+            bounds: [bounds.x_min, bounds.y_min, bounds.x_max, bounds.y_max],
         })
-    }
-
-    pub(crate) fn krilla_font(&self) -> Font {
-        self.krilla.clone()
     }
 
     /// The glyph for `c`. A character the font lacks (an emoji, a rare character) is drawn
@@ -83,16 +80,29 @@ impl Face {
         self.descent / self.units_per_em * size
     }
 
-    /// Positioned glyphs for one line. Each character keeps its byte range, which is what
-    /// krilla writes into the ToUnicode map, so copying or extracting text gives `text` back.
-    pub(crate) fn glyphs(&self, text: &str) -> Vec<KrillaGlyph> {
-        text.char_indices()
-            .map(|(start, c)| {
-                let range: Range<usize> = start..start + c.len_utf8();
-                KrillaGlyph::new(GlyphId::new(self.glyph_id(c)), self.advance_em(c), 0.0, 0.0, 0.0, range, None)
-            })
-            .collect()
+    /// Advance of `c` in thousandths of an em, the unit of a PDF font's widths.
+    pub(crate) fn advance_thousandths(&self, c: char) -> f32 {
+        self.advance_em(c) * 1000.0
     }
+
+    /// The descriptor's metrics in thousandths of an em: ascent, descent (negative), cap height,
+    /// and the box every glyph fits in.
+    pub(crate) fn descriptor_metrics(&self) -> DescriptorMetrics {
+        let scale = 1000.0 / self.units_per_em;
+        DescriptorMetrics {
+            ascent: self.ascent * scale,
+            descent: -self.descent * scale,
+            cap_height: self.cap_height * scale,
+            bounds: self.bounds.map(|v| v * scale),
+        }
+    }
+}
+
+pub(crate) struct DescriptorMetrics {
+    pub(crate) ascent: f32,
+    pub(crate) descent: f32,
+    pub(crate) cap_height: f32,
+    pub(crate) bounds: [f32; 4],
 }
 
 /// What stands in for a character the font cannot draw: a white square, as printed forms
@@ -129,13 +139,14 @@ mod tests {
     }
 
     #[test]
-    fn glyphs_map_back_to_their_characters() {
+    fn descriptor_metrics_are_in_thousandths_of_an_em() {
         let face = Face::load().unwrap();
-        let text = "张a1";
-        let glyphs = face.glyphs(text);
-        let ranges: Vec<_> = glyphs.iter().map(|glyph| glyph.text_range.clone()).collect();
-        assert_eq!(ranges, [0..3, 3..4, 4..5]);
-        assert!(glyphs.iter().all(|glyph| glyph.glyph_id.to_u32() != 0));
+        assert_eq!(face.advance_thousandths('积'), 1000.0);
+        let metrics = face.descriptor_metrics();
+        assert!(metrics.ascent > 700.0 && metrics.ascent < 1200.0, "ascent {}", metrics.ascent);
+        assert!(metrics.descent < 0.0 && metrics.descent > -400.0, "descent {}", metrics.descent);
+        let [x_min, y_min, x_max, y_max] = metrics.bounds;
+        assert!(x_min < x_max && y_min < 0.0 && y_max > metrics.cap_height, "{:?}", metrics.bounds);
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! never split across pages, seal boxes, and a page-numbered footer.
 //!
 //! The font (WenQuanYi Micro Hei, Apache-2.0) is compiled into the crate, so any machine
-//! renders the same document; krilla embeds only the glyphs used, with a ToUnicode map so
+//! renders the same document; only the glyphs used are embedded, with a ToUnicode map so
 //! the text can be searched and copied. Rendering is pure: no IO, no clock, and the same
 //! [`Document`] always gives the same bytes.
 

@@ -65,6 +65,42 @@ fn rendering_is_deterministic() {
 }
 
 #[test]
+fn characters_the_font_lacks_are_drawn_as_one_mark_but_copied_as_themselves() {
+    // '😀' and '𠮷' (a rare character outside the font) are both drawn with the mark's glyph;
+    // each keeps its own code, so extraction tells them apart.
+    let document = Document {
+        title: "标题".to_owned(),
+        subtitle: None,
+        blocks: vec![Block::Fields(pairs(&[("姓名", "吉😀祥𠮷"), ("备注", "□")]))],
+        footer: None,
+    };
+    let text = extracted_pages(&render(&document).unwrap()).concat();
+    assert!(text.contains("姓名吉😀祥𠮷"), "{text}");
+    assert!(text.contains("备注□"), "{text}");
+}
+
+#[test]
+fn only_the_glyphs_used_are_embedded() {
+    // The face is 5 MB; the two-page sample with its few hundred distinct characters is a
+    // few tens of kilobytes.
+    let pdf = render(&application_form()).unwrap();
+    assert!(pdf.len() < 80_000, "{} bytes", pdf.len());
+    let tiny = Document { title: "表".to_owned(), subtitle: None, blocks: vec![], footer: None };
+    let small = render(&tiny).unwrap();
+    assert!(small.len() < pdf.len() / 4, "{} bytes for one character", small.len());
+}
+
+#[test]
+fn different_documents_have_different_file_ids() {
+    let id = |pdf: &[u8]| pdf_extract::Document::load_mem(pdf).unwrap().trailer.get(b"ID").unwrap().clone();
+    let form = application_form();
+    let mut other = form.clone();
+    other.subtitle = Some("申请编号 13 · 打印日期 2026-11-26".to_owned());
+    assert_eq!(id(&render(&form).unwrap()), id(&render(&form).unwrap()));
+    assert_ne!(id(&render(&form).unwrap()), id(&render(&other).unwrap()));
+}
+
+#[test]
 fn malformed_tables_are_rejected() {
     let table = |columns: Vec<Column>, rows: Vec<Vec<String>>| Document {
         title: "表".to_owned(),
