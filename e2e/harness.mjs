@@ -152,7 +152,8 @@ export async function stopServer(child) {
 }
 
 
-/** Chromium with a fresh, empty profile, reading Chinese (Accept-Language zh-CN). */
+/** Chromium with a fresh, empty profile, reading Chinese (Accept-Language zh-CN), and its first
+ * page, whose faults shot() checks. */
 export async function launchBrowser() {
   const userDataDir = mkdtempSync(join(tmpdir(), 'jifen-e2e-chromium-'));
   // A persistent context is the way to hand Chromium its own (fresh, empty) profile dir.
@@ -168,7 +169,10 @@ export async function launchBrowser() {
     viewport: { width: 1280, height: 900 },
     acceptDownloads: true,
   });
-  return { context, userDataDir };
+  const page = context.pages()[0] ?? (await context.newPage());
+  page.setDefaultTimeout(15_000);
+  watchFaults(page);
+  return { context, page, userDataDir };
 }
 
 /** Chromium for tests that need several people at once: one context (cookie jar) each. */

@@ -27,9 +27,7 @@ describe('the public simulator page in headless Chromium', () => {
     mkdirSync(screenshots, { recursive: true });
     serverDir = mkdtempSync(join(tmpdir(), 'jifen-e2e-server-'));
     server = await startServer(serverDir);
-    ({ context, userDataDir } = await launchBrowser());
-    page = context.pages()[0] ?? (await context.newPage());
-    page.setDefaultTimeout(15_000);
+    ({ context, page, userDataDir } = await launchBrowser());
   });
 
   after(async () => {
