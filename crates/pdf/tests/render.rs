@@ -80,6 +80,22 @@ fn characters_the_font_lacks_are_drawn_as_one_mark_but_copied_as_themselves() {
 }
 
 #[test]
+fn odd_text_renders_and_too_many_distinct_characters_are_refused() {
+    let document = |text: String| Document {
+        title: "表".to_owned(),
+        subtitle: None,
+        blocks: vec![Block::Paragraph(text)],
+        footer: None,
+    };
+    let odd = format!("NUL\0 tab\t DEL\u{7f} {}", "长".repeat(5_000));
+    let text = extracted_pages(&render(&document(odd)).unwrap()).concat();
+    assert!(text.contains("NUL") && text.contains("长长长"), "{}", text.chars().take(80).collect::<String>());
+    // A CID is 16 bits: a document cannot number more distinct characters than that.
+    let distinct: String = (0x2_0000..0x2_0000 + 70_000).filter_map(char::from_u32).collect();
+    assert!(matches!(render(&document(distinct)), Err(PdfError::Write(_))));
+}
+
+#[test]
 fn only_the_glyphs_used_are_embedded() {
     // The face is 5 MB; the two-page sample with its few hundred distinct characters is a
     // few tens of kilobytes.
