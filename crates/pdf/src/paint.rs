@@ -17,6 +17,7 @@ use std::collections::HashMap;
 use flate2::{Compress, Compression, FlushCompress, Status};
 use pdf_writer::types::{CidFontType, FontFlags, SystemInfo, UnicodeCmap};
 use pdf_writer::{Content, Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
+use sha2::{Digest, Sha256};
 
 use crate::PdfError;
 use crate::font::{FACE_INDEX, FONT_DATA, Face, POSTSCRIPT_NAME};
@@ -40,8 +41,11 @@ pub(crate) fn paint(pages: &[Vec<Op>], face: &Face, title: &str) -> Result<Vec<u
 
     let mut pdf = Pdf::new();
     let mut deflater = Deflater::new();
-    let mut digest = Digest::new();
-    digest.add(title.as_bytes());
+    // The file's identifier comes from what it holds (the font follows from the characters),
+    // so the same document always gives the same bytes and two documents different ones.
+    let mut digest = Sha256::new();
+    digest.update(title.as_bytes());
+    digest.update(characters.chars.iter().collect::<String>().as_bytes());
 
     let mut root = pdf.catalog(catalog);
     root.pages(page_tree).lang(TextStr("zh-CN"));
@@ -52,7 +56,7 @@ pub(crate) fn paint(pages: &[Vec<Op>], face: &Face, title: &str) -> Result<Vec<u
 
     for (ops, (page_id, content_id)) in pages.iter().zip(&page_ids) {
         let content = deflater.deflate(&page_content(ops, &characters))?;
-        digest.add(&content);
+        digest.update(&content);
         pdf.stream(*content_id, &content).filter(Filter::FlateDecode);
         let mut page = pdf.page(*page_id);
         page.media_box(Rect::new(0.0, 0.0, PAGE_WIDTH, PAGE_HEIGHT)).parent(page_tree).contents(*content_id);
@@ -60,8 +64,8 @@ pub(crate) fn paint(pages: &[Vec<Op>], face: &Face, title: &str) -> Result<Vec<u
         page.finish();
     }
 
-    embed_font(&mut pdf, &font, face, &characters, &mut deflater, &mut digest)?;
-    let id = digest.finish();
+    embed_font(&mut pdf, &font, face, &characters, &mut deflater)?;
+    let id = digest.finalize().get(..16).unwrap_or_default().to_vec();
     pdf.set_file_id((id.clone(), id));
     Ok(pdf.finish())
 }
@@ -197,7 +201,6 @@ fn embed_font(
     face: &Face,
     characters: &Characters,
     deflater: &mut Deflater,
-    digest: &mut Digest,
 ) -> Result<(), PdfError> {
     let mut glyphs = subsetter::GlyphRemapper::new();
     let mut cid_to_gid = vec![0_u8, 0];
@@ -207,9 +210,7 @@ fn embed_font(
     }
     let subset = subsetter::subset(FONT_DATA, FACE_INDEX, &glyphs).map_err(|e| PdfError::Font(e.to_string()))?;
     // A subset is named by a tag of six capitals that tells it from other subsets of the face.
-    let mut tag = Digest::new();
-    tag.add(&cid_to_gid);
-    let tag: String = tag.finish().iter().take(6).map(|byte| char::from(b'A' + byte % 26)).collect();
+    let tag: String = Sha256::digest(&cid_to_gid).iter().take(6).map(|byte| char::from(b'A' + byte % 26)).collect();
     let name = format!("{tag}+{POSTSCRIPT_NAME}");
     let system_info = SystemInfo { registry: Str(b"Adobe"), ordering: Str(b"Identity"), supplement: 0 };
 
@@ -242,8 +243,6 @@ fn embed_font(
         .stem_v(80.0)
         .font_file2(refs.program);
 
-    // The subset follows from the characters, which the digest has through the map.
-    digest.add(&cid_to_gid);
     pdf.stream(refs.program, &deflater.deflate(&subset)?)
         .filter(Filter::FlateDecode)
         .pair(Name(b"Length1"), i32::try_from(subset.len()).unwrap_or(i32::MAX));
@@ -281,29 +280,5 @@ impl Deflater {
             }
             out.reserve(out.capacity().max(64));
         }
-    }
-}
-
-/// The file's identifier, from what it holds (FNV-1a, twice over with different starts), so
-/// the same document always gives the same bytes and two documents different identifiers.
-struct Digest([u64; 2]);
-
-impl Digest {
-    const PRIME: u64 = 0x0000_0100_0000_01b3;
-
-    fn new() -> Self {
-        Self([0xcbf2_9ce4_8422_2325, 0x8422_2325_cbf2_9ce4])
-    }
-
-    fn add(&mut self, bytes: &[u8]) {
-        for &byte in bytes {
-            for lane in &mut self.0 {
-                *lane = (*lane ^ u64::from(byte)).wrapping_mul(Self::PRIME);
-            }
-        }
-    }
-
-    fn finish(self) -> Vec<u8> {
-        self.0.iter().flat_map(|lane| lane.to_be_bytes()).collect()
     }
 }

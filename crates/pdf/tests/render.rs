@@ -15,6 +15,11 @@ fn extracted_pages(pdf: &[u8]) -> Vec<String> {
         .collect()
 }
 
+/// A document of `blocks` under `title`, with no subtitle or footer.
+fn titled(title: &str, blocks: Vec<Block>) -> Document {
+    Document { title: title.to_owned(), subtitle: None, blocks, footer: None }
+}
+
 #[test]
 fn long_form_renders_as_a_multi_page_pdf() {
     let pdf = render(&application_form()).unwrap();
@@ -47,12 +52,7 @@ fn extracted_text_gives_back_the_chinese() {
 
 #[test]
 fn empty_value_renders_as_an_empty_cell() {
-    let document = Document {
-        title: "表".to_owned(),
-        subtitle: None,
-        blocks: vec![Block::Fields(pairs(&[("职业资格", ""), ("姓名", "李娜")]))],
-        footer: None,
-    };
+    let document = titled("表", vec![Block::Fields(pairs(&[("职业资格", ""), ("姓名", "李娜")]))]);
     let text = extracted_pages(&render(&document).unwrap()).concat();
     assert!(text.contains("职业资格姓名李娜"), "{text}");
     assert!(!text.contains("None"), "{text}");
@@ -68,12 +68,7 @@ fn rendering_is_deterministic() {
 fn characters_the_font_lacks_are_drawn_as_one_mark_but_copied_as_themselves() {
     // '😀' and '𠮷' (a rare character outside the font) are both drawn with the mark's glyph;
     // each keeps its own code, so extraction tells them apart.
-    let document = Document {
-        title: "标题".to_owned(),
-        subtitle: None,
-        blocks: vec![Block::Fields(pairs(&[("姓名", "吉😀祥𠮷"), ("备注", "□")]))],
-        footer: None,
-    };
+    let document = titled("标题", vec![Block::Fields(pairs(&[("姓名", "吉😀祥𠮷"), ("备注", "□")]))]);
     let text = extracted_pages(&render(&document).unwrap()).concat();
     assert!(text.contains("姓名吉😀祥𠮷"), "{text}");
     assert!(text.contains("备注□"), "{text}");
@@ -81,12 +76,7 @@ fn characters_the_font_lacks_are_drawn_as_one_mark_but_copied_as_themselves() {
 
 #[test]
 fn odd_text_renders_and_too_many_distinct_characters_are_refused() {
-    let document = |text: String| Document {
-        title: "表".to_owned(),
-        subtitle: None,
-        blocks: vec![Block::Paragraph(text)],
-        footer: None,
-    };
+    let document = |text: String| titled("表", vec![Block::Paragraph(text)]);
     let odd = format!("NUL\0 tab\t DEL\u{7f} {}", "长".repeat(5_000));
     let text = extracted_pages(&render(&document(odd)).unwrap()).concat();
     assert!(text.contains("NUL") && text.contains("长长长"), "{}", text.chars().take(80).collect::<String>());
@@ -101,7 +91,7 @@ fn only_the_glyphs_used_are_embedded() {
     // few tens of kilobytes.
     let pdf = render(&application_form()).unwrap();
     assert!(pdf.len() < 80_000, "{} bytes", pdf.len());
-    let tiny = Document { title: "表".to_owned(), subtitle: None, blocks: vec![], footer: None };
+    let tiny = titled("表", vec![]);
     let small = render(&tiny).unwrap();
     assert!(small.len() < pdf.len() / 4, "{} bytes for one character", small.len());
 }
@@ -118,12 +108,7 @@ fn different_documents_have_different_file_ids() {
 
 #[test]
 fn malformed_tables_are_rejected() {
-    let table = |columns: Vec<Column>, rows: Vec<Vec<String>>| Document {
-        title: "表".to_owned(),
-        subtitle: None,
-        blocks: vec![Block::Table { columns, rows }],
-        footer: None,
-    };
+    let table = |columns: Vec<Column>, rows: Vec<Vec<String>>| titled("表", vec![Block::Table { columns, rows }]);
     let column = |weight| Column { title: "列".to_owned(), weight };
     assert_eq!(render(&table(vec![], vec![])), Err(PdfError::BadColumns));
     assert_eq!(render(&table(vec![column(0)], vec![])), Err(PdfError::BadColumns));
