@@ -9,11 +9,13 @@ use skrifa::metrics::{GlyphMetrics, Metrics};
 use skrifa::{FontRef, MetadataProvider};
 
 use crate::PdfError;
+use crate::sfnt::face_without_glyph_names;
+use std::sync::OnceLock;
 
 /// Shipped in the crate so rendering never depends on the fonts of the machine.
-pub(crate) static FONT_DATA: &[u8] = include_bytes!("../fonts/wqy-microhei.ttc");
+pub(crate) static COLLECTION: &[u8] = include_bytes!("../fonts/wqy-microhei.ttc");
 /// Face 0 of the collection is "WenQuanYi Micro Hei" (face 1 is the monospaced variant).
-pub(crate) const FACE_INDEX: u32 = 0;
+pub(crate) const COLLECTION_FACE: u32 = 0;
 /// The face's PostScript name, which the PDF's font dictionaries carry after a subset tag.
 pub(crate) const POSTSCRIPT_NAME: &str = "WenQuanYiMicroHei";
 
@@ -28,9 +30,19 @@ pub(crate) struct Face {
     bounds: [f32; 4],
 }
 
+/// The face as a font file of its own without glyph names (see [`crate::sfnt`]), made once
+/// a process: what layout measures with and what documents embed subsets of.
+pub(crate) fn font_file() -> Result<&'static [u8], PdfError> {
+    static FILE: OnceLock<Result<Vec<u8>, String>> = OnceLock::new();
+    match FILE.get_or_init(|| face_without_glyph_names(COLLECTION, COLLECTION_FACE)) {
+        Ok(file) => Ok(file),
+        Err(error) => Err(PdfError::Font(error.clone())),
+    }
+}
+
 impl Face {
     pub(crate) fn load() -> Result<Self, PdfError> {
-        let font_ref = FontRef::from_index(FONT_DATA, FACE_INDEX).map_err(|e| PdfError::Font(e.to_string()))?;
+        let font_ref = FontRef::new(font_file()?).map_err(|e| PdfError::Font(e.to_string()))?;
         let metrics = Metrics::new(&font_ref, Size::unscaled(), LocationRef::default());
         let bounds = metrics.bounds.ok_or_else(|| PdfError::Font("the face has no bounding box".into()))?;
         Ok(Self {

@@ -12,6 +12,7 @@
 mod font;
 mod layout;
 mod paint;
+mod sfnt;
 mod wrap;
 
 /// A document to print, in reading order.
