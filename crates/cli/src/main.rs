@@ -10,7 +10,9 @@ use std::process::ExitCode;
 /// jemalloc, not the C library's malloc: under the load script (bench/process-load.sh) the
 /// server kept 7–8 GB after 1 000 sign-ins with glibc's, whose arenas hold on to the 19 MiB
 /// blocks of Argon2 freed on many threads, against a peak of about 130 MB with jemalloc; and
-/// a page costs a fifth less of the server's CPU (BENCHMARKS.md, thirteenth session).
+/// a page costs a fifth less of the server's CPU (BENCHMARKS.md, thirteenth session). Its
+/// `malloc` and `free` are unprefixed, so SQLite's allocations (a copy of every value sqlx
+/// reads) go through it too, not through glibc's (sixteenth session).
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
