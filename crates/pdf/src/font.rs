@@ -20,6 +20,8 @@ pub(crate) const COLLECTION_FACE: u32 = 0;
 pub(crate) const POSTSCRIPT_NAME: &str = "WenQuanYiMicroHei";
 
 pub(crate) struct Face {
+    /// The font file laid out and embedded: [`font_file`].
+    file: &'static [u8],
     charmap: skrifa::charmap::Charmap<'static>,
     advances: GlyphMetrics<'static>,
     units_per_em: f32,
@@ -32,7 +34,7 @@ pub(crate) struct Face {
 
 /// The face as a font file of its own without glyph names (see [`crate::sfnt`]), made once
 /// a process: what layout measures with and what documents embed subsets of.
-pub(crate) fn font_file() -> Result<&'static [u8], PdfError> {
+fn font_file() -> Result<&'static [u8], PdfError> {
     static FILE: OnceLock<Result<Vec<u8>, String>> = OnceLock::new();
     match FILE.get_or_init(|| face_without_glyph_names(COLLECTION, COLLECTION_FACE)) {
         Ok(file) => Ok(file),
@@ -42,10 +44,12 @@ pub(crate) fn font_file() -> Result<&'static [u8], PdfError> {
 
 impl Face {
     pub(crate) fn load() -> Result<Self, PdfError> {
-        let font_ref = FontRef::new(font_file()?).map_err(|e| PdfError::Font(e.to_string()))?;
+        let file = font_file()?;
+        let font_ref = FontRef::new(file).map_err(|e| PdfError::Font(e.to_string()))?;
         let metrics = Metrics::new(&font_ref, Size::unscaled(), LocationRef::default());
         let bounds = metrics.bounds.ok_or_else(|| PdfError::Font("the face has no bounding box".into()))?;
         Ok(Self {
+            file,
             charmap: font_ref.charmap(),
             advances: font_ref.glyph_metrics(Size::unscaled(), LocationRef::default()),
             units_per_em: f32::from(metrics.units_per_em),
@@ -54,6 +58,11 @@ impl Face {
             cap_height: metrics.cap_height.unwrap_or(metrics.ascent),
             bounds: [bounds.x_min, bounds.y_min, bounds.x_max, bounds.y_max],
         })
+    }
+
+    /// The font file, whose glyphs a document's subset is cut from (face 0 of it).
+    pub(crate) fn file(&self) -> &'static [u8] {
+        self.file
     }
 
     /// The glyph for `c`. A character the font lacks (an emoji, a rare character) is drawn

@@ -20,7 +20,7 @@ use pdf_writer::{Content, Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
 use sha2::{Digest, Sha256};
 
 use crate::PdfError;
-use crate::font::{Face, POSTSCRIPT_NAME, font_file};
+use crate::font::{Face, POSTSCRIPT_NAME};
 use crate::layout::{Op, PAGE_HEIGHT, PAGE_WIDTH};
 
 const BORDER_WIDTH: f32 = 0.6;
@@ -208,7 +208,7 @@ fn embed_font(
         let original = u16::try_from(face.glyph_id(c)).unwrap_or(0);
         cid_to_gid.extend(glyphs.remap(original).to_be_bytes());
     }
-    let subset = subsetter::subset(font_file()?, 0, &glyphs).map_err(|e| PdfError::Font(e.to_string()))?;
+    let subset = subsetter::subset(face.file(), 0, &glyphs).map_err(|e| PdfError::Font(e.to_string()))?;
     // A subset is named by a tag of six capitals that tells it from other subsets of the face.
     let tag: String = Sha256::digest(&cid_to_gid).iter().take(6).map(|byte| char::from(b'A' + byte % 26)).collect();
     let name = format!("{tag}+{POSTSCRIPT_NAME}");

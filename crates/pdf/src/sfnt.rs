@@ -7,6 +7,8 @@
 //! copied once, when the first document is rendered, with a `post` table of version 3 (the
 //! same header, no names); every other table is kept byte for byte.
 
+use skrifa::FontRef;
+
 /// The font file format's table record: tag, checksum, offset, length.
 const RECORD_LEN: usize = 16;
 /// What a font's checksums, adjusted by `head`'s `checkSumAdjustment`, must add up to.
@@ -19,43 +21,26 @@ const POST_HEADER_LEN: usize = 32;
 /// Face `index` of `collection` (a `.ttc`, or a single font file with index 0) as a font file
 /// with the same tables, its `post` table cut to version 3.
 pub(crate) fn face_without_glyph_names(collection: &[u8], index: u32) -> Result<Vec<u8>, String> {
-    let face = face_offset(collection, index)?;
-    let sfnt_version = read_u32(collection, face)?;
-    let count = usize::from(read_u16(collection, face + 4)?);
-    let mut tables = Vec::with_capacity(count);
-    for record in 0..count {
-        let at = face + 12 + record * RECORD_LEN;
-        let tag = read_u32(collection, at)?.to_be_bytes();
-        let offset = usize_of(read_u32(collection, at + 8)?);
-        let length = usize_of(read_u32(collection, at + 12)?);
-        let mut data = slice(collection, offset, length)?.to_vec();
-        if &tag == b"post" {
-            data.truncate(POST_HEADER_LEN);
+    let face = FontRef::from_index(collection, index).map_err(|e| e.to_string())?;
+    let mut tables = Vec::new();
+    for record in face.table_directory.table_records() {
+        let tag = record.tag();
+        let mut data = face.table_data(tag).ok_or_else(|| format!("the {tag} table is cut short"))?.as_bytes().to_vec();
+        if tag == skrifa::Tag::new(b"post") {
             if data.len() < POST_HEADER_LEN {
                 return Err("the post table is shorter than its header".into());
             }
-            data[..4].copy_from_slice(&POST_VERSION_3);
+            data.truncate(POST_HEADER_LEN);
+            slice_mut(&mut data, 0, 4)?.copy_from_slice(&POST_VERSION_3);
         }
-        if &tag == b"head" {
+        if tag == skrifa::Tag::new(b"head") {
             // Recomputed below, over the new file.
             slice_mut(&mut data, 8, 4)?.fill(0);
         }
-        tables.push((tag, data));
+        tables.push((tag.to_be_bytes(), data));
     }
     tables.sort_by_key(|(tag, _)| *tag);
-    write_font(sfnt_version, &tables)
-}
-
-/// Where the face's table directory starts.
-fn face_offset(data: &[u8], index: u32) -> Result<usize, String> {
-    if slice(data, 0, 4)? != b"ttcf" {
-        return if index == 0 { Ok(0) } else { Err(format!("a single font has no face {index}")) };
-    }
-    let faces = read_u32(data, 8)?;
-    if index >= faces {
-        return Err(format!("the collection has {faces} faces, not {}", index + 1));
-    }
-    Ok(usize_of(read_u32(data, 12 + 4 * usize_of(index))?))
+    write_font(face.table_directory.sfnt_version(), &tables)
 }
 
 fn write_font(sfnt_version: u32, tables: &[([u8; 4], Vec<u8>)]) -> Result<Vec<u8>, String> {
@@ -106,28 +91,10 @@ fn padded(len: usize) -> usize {
     len.next_multiple_of(4)
 }
 
-fn slice(data: &[u8], at: usize, len: usize) -> Result<&[u8], String> {
-    at.checked_add(len).and_then(|end| data.get(at..end)).ok_or_else(|| format!("the font ends before byte {at}+{len}"))
-}
-
 fn slice_mut(data: &mut [u8], at: usize, len: usize) -> Result<&mut [u8], String> {
     at.checked_add(len)
         .and_then(|end| data.get_mut(at..end))
         .ok_or_else(|| format!("a table ends before byte {at}+{len}"))
-}
-
-fn read_u16(data: &[u8], at: usize) -> Result<u16, String> {
-    let bytes = slice(data, at, 2)?.try_into().map_err(|_| "unreachable: two bytes".to_string())?;
-    Ok(u16::from_be_bytes(bytes))
-}
-
-fn read_u32(data: &[u8], at: usize) -> Result<u32, String> {
-    let bytes = slice(data, at, 4)?.try_into().map_err(|_| "unreachable: four bytes".to_string())?;
-    Ok(u32::from_be_bytes(bytes))
-}
-
-fn usize_of(value: u32) -> usize {
-    usize::try_from(value).unwrap_or(usize::MAX)
 }
 
 fn u32_of(value: usize) -> Result<u32, String> {
