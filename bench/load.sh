@@ -6,7 +6,9 @@
 # (a shared 2-core machine's speed moves by a third within a minute) falls on all three
 # alike rather than on whichever ran last. Prints requests/s of each over all rounds, the
 # ratios to ping (the issue's targets: full ≥ 0.7, compact ≥ 0.9) with each round's, and
-# the latencies (median p50, worst p99 of the rounds).
+# the latencies (median p50, worst p99 of the rounds), and the server's CPU time a request
+# (user and system, from /proc; on a shared machine it moves less than requests/s, and it
+# says what a ratio is bounded by: ping's figure is the floor of any answer).
 #
 #   bench/load.sh                      # 5 rounds of 2 s per endpoint, 2 threads, 32 connections
 #   ROUNDS=10 DURATION=3s CONNECTIONS=64 bench/load.sh
@@ -80,14 +82,19 @@ check() {
     exit 1
   fi
 }
-# run NAME ROUND: one measured run of the endpoint NAME (ping, score or compact).
+# server_ticks: the server's CPU time so far (user and system), in clock ticks.
+server_ticks() { awk '{ print $14 + $15 }' "/proc/$server/stat"; }
+# run NAME ROUND: one measured run of the endpoint NAME (ping, score or compact), with the
+# server's CPU ticks over it in NAME.ROUND.cpu.
 run() {
   local name="$1" round="$2" url="$base/api/v1/ping" args=()
   case "$name" in
     score) url="$base/api/v1/score"; args=(-s "$work/score.lua") ;;
     compact) url="$base/api/v1/score?explain=none"; args=(-s "$work/score.lua") ;;
   esac
+  local before; before="$(server_ticks)"
   wrk -t"$threads" -c"$connections" -d"$duration" --latency "${args[@]}" "$url" >"$work/$name.$round.txt"
+  echo $(($(server_ticks) - before)) >"$work/$name.$round.cpu"
   check "$work/$name.$round.txt"
 }
 echo "wrk: $threads threads, $connections connections, $rounds rounds of $duration per endpoint, $(nproc) cores"
@@ -102,8 +109,9 @@ for round in $(seq "$rounds"); do
 done
 
 python3 - "$work" "$rounds" <<'PY'
-import re, statistics, sys
+import os, re, statistics, sys
 work, rounds = sys.argv[1], int(sys.argv[2])
+tick = 1 / os.sysconf("SC_CLK_TCK")
 
 def seconds(text):
     value, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()
@@ -113,7 +121,9 @@ def report(name, round):
     text = open(f"{work}/{name}.{round}.txt").read()
     rps = float(re.search(r"^Requests/sec:\s+([\d.]+)", text, re.M).group(1))
     latency = {q: seconds(v) for q, v in re.findall(r"^\s+(50|99)%\s+(\S+)", text, re.M)}
-    return rps, latency["50"], latency["99"]
+    requests = int(re.search(r"^\s+(\d+) requests in", text, re.M).group(1))
+    cpu = int(open(f"{work}/{name}.{round}.cpu").read()) * tick
+    return rps, latency["50"], latency["99"], cpu / max(requests, 1)
 
 runs = {name: [report(name, r) for r in range(1, rounds + 1)] for name in ("ping", "score", "compact")}
 mean = {name: statistics.fmean(r[0] for r in runs[name]) for name in runs}
@@ -121,7 +131,8 @@ labels = {"ping": "GET  /api/v1/ping", "score": "POST /api/v1/score", "compact":
 for name, label in labels.items():
     p50 = statistics.median(r[1] for r in runs[name]) * 1e3
     p99 = max(r[2] for r in runs[name]) * 1e3
-    print(f"{label:<32} {mean[name]:10.0f} req/s   p50 {p50:.2f}ms p99 {p99:.2f}ms")
+    cpu = statistics.median(r[3] for r in runs[name]) * 1e6
+    print(f"{label:<32} {mean[name]:10.0f} req/s   p50 {p50:.2f}ms p99 {p99:.2f}ms   server CPU {cpu:.0f} µs a request")
 for name, target, label in (("score", 0.70, "score"), ("compact", 0.90, "compact score")):
     each = [s[0] / p[0] for s, p in zip(runs[name], runs["ping"])]
     rounds_text = ", ".join(f"{x:.2f}" for x in each)

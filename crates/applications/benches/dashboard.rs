@@ -1,6 +1,7 @@
 //! A district centre's dashboard beside a long history: `HOLDERS` applications the centre
 //! granted over the last two years (generated: each filed, accepted and granted, with a
-//! points notice in force), and the supervisor's dashboard over each period it offers.
+//! points notice in force), the supervisor's dashboard over each period it offers, and the
+//! notice one application's page reads.
 //! (Before, it read every application at the centre, every counted move of the district's
 //! history and every notice in force of the city: BENCHMARKS.md has that build's figures.)
 //!
@@ -14,6 +15,7 @@ mod common;
 use common::{median_of, staff};
 use jifen_applications::{DASHBOARD_PERIODS, Scope, Service};
 use jifen_domain::{District, Role};
+use jifen_store::prelude::*;
 
 fn main() {
     let (test_mode, holders) = common::holders("DASHBOARD_BENCH_HOLDERS");
@@ -46,6 +48,12 @@ fn main() {
                 dashboard.decision_days.len()
             );
         }
+        // An application's page in a granted state reads the notice its grant issued: by the
+        // application's id, along points_notices_by_application, not through every notice.
+        let middle = jifen_domain::ids::ApplicationId::new(1_000_000 + holders / 2);
+        let (took, notice) = median_of(runs, || store.points_notice_of_application(middle)).await;
+        assert_eq!(notice.unwrap().unwrap().application_id, middle);
+        println!("{holders} notices: the notice of one application: {took:.2?}");
         common::remove_store(store, dir).await;
     });
 }

@@ -214,13 +214,15 @@ store_queries! {
         }
 
         /// How the outbox is doing: messages waiting, those that failed [`FAILING_AFTER_ATTEMPTS`]
-        /// times or more and still wait (the sender keeps failing), and those given up.
+        /// times or more and still wait (the sender keeps failing), and those given up. Read along
+        /// `outbox_due` from the unsent messages alone (one given up was never sent either), not
+        /// from every message ever sent: `/healthz` and `/metrics` ask at every probe.
         async fn outbox_health(&self) -> Result<OutboxHealth> {
             let (waiting, failing, dead): (i64, i64, i64) = sqlx::query_as(
                 "SELECT \
                  COALESCE(SUM(CASE WHEN sent_at IS NULL AND dead = FALSE THEN 1 ELSE 0 END), 0), \
                  COALESCE(SUM(CASE WHEN sent_at IS NULL AND dead = FALSE AND attempts >= $1 THEN 1 ELSE 0 END), 0), \
-                 COALESCE(SUM(CASE WHEN dead = TRUE THEN 1 ELSE 0 END), 0) FROM outbox",
+                 COALESCE(SUM(CASE WHEN dead = TRUE THEN 1 ELSE 0 END), 0) FROM outbox WHERE sent_at IS NULL",
             )
             .bind(FAILING_AFTER_ATTEMPTS)
             .fetch_one(&self.pool)

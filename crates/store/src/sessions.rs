@@ -17,7 +17,7 @@ struct SessionRow {
 }
 
 /// A session and its user in one query.
-static SESSION_WITH_USER: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+pub(crate) static SESSION_WITH_USER: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     let user_columns = USER_COLUMNS.split(',').map(|column| format!("u.{}", column.trim())).collect::<Vec<_>>();
     format!(
         "SELECT s.token_hash, s.csrf_token, s.created_at AS session_created_at, s.expires_at, {} \

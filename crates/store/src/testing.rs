@@ -1,6 +1,7 @@
 //! Fresh PostgreSQL databases for tests: each suite run gets its own, dropped afterwards.
 
 use crate::database::Result;
+use sqlx::Connection;
 
 /// The variable naming the PostgreSQL server tests may use.
 pub const POSTGRES_URL_VAR: &str = "JIFEN_TEST_POSTGRES_URL";
@@ -40,6 +41,71 @@ impl TestDatabase {
         .await?;
         admin.close().await;
         Ok(ended.into_iter().filter(|ended| *ended).count() as i64)
+    }
+
+    /// The database's URL for connections on which PostgreSQL reads a table whole only where
+    /// no index can serve the statement at all (`enable_seqscan = off` makes every other plan
+    /// cheaper), so that [`Self::sequential_scans`] counts the statements that have none. A
+    /// walk along a whole index (an `ORDER BY id` whose filter no index serves) is an index
+    /// scan and is not counted: `EXPLAIN QUERY PLAN` over the store's statements finds those.
+    pub fn url_without_needless_scans(&self) -> String {
+        format!("{}?options=-c%20enable_seqscan%3Doff", self.url)
+    }
+
+    /// How many times each table has been read whole (tables never read so are left out),
+    /// once every other connection to the database has ended: a connection's counts reach
+    /// the statistics when it ends, or within a second of going idle.
+    pub async fn sequential_scans(&self) -> Result<std::collections::BTreeMap<String, i64>> {
+        let mut connection = sqlx::PgConnection::connect(&self.url).await?;
+        for _ in 0..200 {
+            let others: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+            )
+            .bind(&self.name)
+            .fetch_one(&mut connection)
+            .await?;
+            if others == 0 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        // A connection's exit and its last counts are not one step: read until they settle.
+        let read = async |connection: &mut sqlx::PgConnection| -> Result<std::collections::BTreeMap<String, i64>> {
+            sqlx::query("SELECT pg_stat_clear_snapshot()").execute(&mut *connection).await?;
+            let rows: Vec<(String, i64)> =
+                sqlx::query_as("SELECT relname::text, seq_scan FROM pg_stat_user_tables WHERE seq_scan > 0")
+                    .fetch_all(&mut *connection)
+                    .await?;
+            Ok(rows.into_iter().collect())
+        };
+        let mut scans = read(&mut connection).await?;
+        for _ in 0..20 {
+            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+            let again = read(&mut connection).await?;
+            if again == scans {
+                break;
+            }
+            scans = again;
+        }
+        connection.close().await?;
+        Ok(scans)
+    }
+
+    /// The tables read whole since `before` (an earlier [`Self::sequential_scans`]), with how
+    /// many times each.
+    pub async fn sequential_scans_since(
+        &self,
+        before: &std::collections::BTreeMap<String, i64>,
+    ) -> Result<std::collections::BTreeMap<String, i64>> {
+        let now = self.sequential_scans().await?;
+        Ok(now
+            .into_iter()
+            .map(|(table, scans)| {
+                let added = scans - before.get(&table).copied().unwrap_or(0);
+                (table, added)
+            })
+            .filter(|(_, added)| *added > 0)
+            .collect())
     }
 
     /// Drops the database (after every pool on it is closed).
@@ -209,13 +275,13 @@ pub async fn seed_audit_entries(store: &crate::Store, count: i64, actors: &[crat
     run_in_one_transaction(store, &statements).await
 }
 
-/// Removes every notice's verified profile, as notices issued before profiles were kept
-/// have none (their rescoring reads the facts from the application's events).
-pub async fn forget_notice_profiles(store: &crate::Store) -> Result<()> {
-    const SQL: &str = "UPDATE points_notices SET profile = NULL";
+/// Removes the verified profile of an application's notices, as notices issued before
+/// profiles were kept have none (their rescoring reads the facts from the application's events).
+pub async fn forget_notice_profiles(store: &crate::Store, application: crate::ApplicationId) -> Result<()> {
+    const SQL: &str = "UPDATE points_notices SET profile = NULL WHERE application_id = $1";
     match store {
-        crate::Store::Sqlite(store) => sqlx::query(SQL).execute(&store.pool).await.map(|_| ())?,
-        crate::Store::Postgres(store) => sqlx::query(SQL).execute(&store.pool).await.map(|_| ())?,
+        crate::Store::Sqlite(store) => sqlx::query(SQL).bind(application).execute(&store.pool).await.map(|_| ())?,
+        crate::Store::Postgres(store) => sqlx::query(SQL).bind(application).execute(&store.pool).await.map(|_| ())?,
     }
     Ok(())
 }
@@ -273,6 +339,12 @@ fn remove_dirs_of_ended_tests(parent: &std::path::Path) {
             std::fs::remove_dir_all(entry.path()).ok();
         }
     }
+}
+
+/// The statement every signed-in request runs (a session and its user), for the benchmark
+/// that runs it through another driver beside the store's.
+pub fn session_read_sql() -> &'static str {
+    crate::sessions::SESSION_WITH_USER.as_str()
 }
 
 #[cfg(test)]
